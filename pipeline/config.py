@@ -1,0 +1,34 @@
+"""Run configuration: frozen, loaded from TOML, unknown keys rejected."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Config:
+    max_file_mb: float = 50.0  # files above this become a failed row ("over size limit")
+    strict: bool = False  # any failed file fails the run
+    min_chars_per_page: int = 5  # fewer extracted chars on every page => "no text layer: needs OCR"
+    models_dir: str = "models"
+    workers: int = 1
+
+
+def load_config(path: str | Path | None = None, **overrides: object) -> Config:
+    """Config from a TOML file (section-less keys) plus keyword overrides; unknown keys are an error."""
+    data: dict[str, object] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name for f in fields(Config)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown config keys {unknown}; known keys are {sorted(known)}")
+    return replace(Config(), **data)  # type: ignore[arg-type]
