@@ -1,0 +1,55 @@
+# The two commands a researcher needs: `make extract` and `make test`. Everything else is set-up they trigger.
+PY_SYS ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+CORPUS ?= corpus
+OUT    ?= outputs
+SEEDS  ?= ../shared/corpus/seeds
+GOLD   ?= ../shared/gold
+CLI    := $(PY) -m pipeline.cli
+
+.PHONY: all venv models extract test lint eval bench-ingest bench-extract corpus clean
+
+all: extract
+
+# Create the virtual environment and install pinned dependencies on first use (or when pyproject changes).
+$(STAMP): pyproject.toml
+	@command -v $(PY_SYS) >/dev/null 2>&1 || { echo "need $(PY_SYS) (Python 3.11) on PATH"; exit 1; }
+	@test -x $(PY) || $(PY_SYS) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Gazetteer, dictionaries and trained models, built reproducibly with their source and date.
+models: $(STAMP)
+	$(CLI) models --models-dir models
+
+extract: $(STAMP)
+	$(CLI) extract $(CORPUS) --out $(OUT)
+
+test: $(STAMP)
+	$(PY) -m ruff check pipeline tests scripts
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check pipeline tests scripts
+	$(PY) -m ruff format --check pipeline tests scripts
+
+eval: $(STAMP)
+	$(CLI) eval $(SEEDS) --gold $(GOLD) --out $(OUT)/eval
+
+bench-ingest: $(STAMP)
+	$(CLI) bench ingest
+
+bench-extract: $(STAMP)
+	$(CLI) bench extract
+
+# Rebuild the generated files of the sample corpus (PDF, DOCX, GB18030 text) from scripts/build_corpus.py.
+corpus: $(STAMP)
+	$(PY) scripts/build_corpus.py corpus
+
+clean:
+	rm -rf $(OUT)

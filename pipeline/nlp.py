@@ -1,0 +1,52 @@
+"""The spaCy framework every extractor shares: ``spacy.blank("zh")`` segmented by a private jieba instance.
+
+spaCy's own jieba option uses jieba's module-level tokenizer (global state shared with anything else in the
+process); here each pipeline owns a ``jieba.Tokenizer`` with our user dictionary, so loading is explicit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+import jieba
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import get_words_and_spaces
+
+log = logging.getLogger(__name__)
+
+jieba.setLogLevel(logging.WARNING)
+
+
+class JiebaTokenizer:
+    """spaCy tokenizer over a ``jieba.Tokenizer`` instance; token offsets are character offsets."""
+
+    def __init__(self, vocab: spacy.vocab.Vocab, seg: jieba.Tokenizer) -> None:
+        self.vocab = vocab
+        self.seg = seg
+
+    def __call__(self, text: str) -> Doc:
+        words = [w for w in self.seg.cut(text, HMM=True) if w]
+        words, spaces = get_words_and_spaces(words, text)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+
+def make_segmenter(user_words: Iterable[str] = (), user_dict: Path | None = None) -> jieba.Tokenizer:
+    """A private jieba tokenizer, optionally with a user dictionary file and extra words."""
+    seg = jieba.Tokenizer()
+    if user_dict is not None and user_dict.exists():
+        seg.load_userdict(str(user_dict))
+    for w in user_words:
+        seg.add_word(w)
+    return seg
+
+
+def make_nlp(models_dir: Path | None = None, user_words: Iterable[str] = ()) -> Language:
+    """``spacy.blank("zh")`` whose tokenizer is a private jieba instance (user dict from models/)."""
+    nlp = spacy.blank("zh")
+    user_dict = models_dir / "jieba_userdict.txt" if models_dir is not None else None
+    nlp.tokenizer = JiebaTokenizer(nlp.vocab, make_segmenter(user_words, user_dict))
+    return nlp
