@@ -35,7 +35,7 @@ class OffsetMap:
     keeps ``to_raw`` total (the design sketch's ``-1`` would need a special case at every caller).
     """
 
-    __slots__ = ("starts", "ends", "raw_len")
+    __slots__ = ("ends", "raw_len", "starts")
 
     def __init__(self, starts: Sequence[int], ends: Sequence[int], raw_len: int) -> None:
         if len(starts) != len(ends):
