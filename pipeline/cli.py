@@ -1,0 +1,212 @@
+"""Command line: a thin typer layer over the stages. Progress bars and printing live here only."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import load_config
+from .errors import PipelineError
+
+app = typer.Typer(
+    help="Mine Chinese rural-policy reports (PDF, HTML, DOCX, text) into grounded tables and a graph.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+bench_app = typer.Typer(help="Benchmarks (throughput; not tests).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+console = Console(stderr=True)
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SHARED = REPO.parent / "shared"
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def extract(
+    corpus: Annotated[Path, typer.Argument(help="Folder of reports (searched recursively).")] = Path(
+        "corpus"
+    ),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")] = Path("outputs"),
+    config: Annotated[
+        Path | None, typer.Option(help="TOML config file (keys of pipeline.config.Config).")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero if any file failed.")] = False,
+    max_file_mb: Annotated[
+        float | None, typer.Option(help="Files above this size fail with a clear reason.")
+    ] = None,
+    models_dir: Annotated[Path | None, typer.Option(help="Folder of gazetteer and trained models.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Extract documents, places, figures and measures from every file under CORPUS into OUT.
+
+    Writes OUT/text/{doc_id}.txt (text as extracted; all offsets point into it), documents.csv, sections.csv,
+    places.csv, figures.csv, measures.csv. A bad file becomes a documents.csv row with its reason.
+    """
+    _setup_logging(verbose)
+    from .run import run_corpus
+
+    if not corpus.is_dir():
+        console.print(
+            f"[red]corpus folder not found:[/] {corpus} (give a folder of reports: make extract CORPUS=DIR)"
+        )
+        raise typer.Exit(2)
+    try:
+        cfg = load_config(
+            config,
+            strict=strict or None,
+            max_file_mb=max_file_mb,
+            models_dir=str(models_dir) if models_dir else None,
+        )
+    except PipelineError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from exc
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("extracting", total=None)
+        summary = run_corpus(
+            corpus,
+            out,
+            cfg,
+            on_document=lambda r: progress.update(task, advance=1, description=r.doc.doc_id[:40]),
+        )
+    table = Table(title=f"{summary.n_docs} documents in {summary.seconds:.1f}s → {out}")
+    table.add_column("status")
+    table.add_column("documents", justify="right")
+    for status in ("ok", "partial", "failed"):
+        table.add_row(status, str(summary.status.get(status, 0)))
+    for name, n in summary.rows.items():
+        table.add_row(name, str(n))
+    console.print(table)
+    for source, error in summary.failures:
+        console.print(f"[yellow]{source}[/]: {error}")
+    if cfg.strict and summary.status.get("failed", 0):
+        console.print("[red]--strict: some files failed[/]")
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def eval_(
+    corpus: Annotated[Path, typer.Argument(help="Folder of documents that the gold files describe.")] = Path(
+        "../shared/corpus/seeds"
+    ),
+    gold: Annotated[Path, typer.Option(help="Folder of gold JSON files (one per doc_id).")] = Path(
+        "../shared/gold"
+    ),
+    out: Annotated[Path, typer.Option(help="Where to write the extraction being scored.")] = Path(
+        "outputs/eval"
+    ),
+    floors: Annotated[Path | None, typer.Option(help="JSON of category -> minimum score.")] = None,
+    no_run: Annotated[bool, typer.Option("--no-run", help="Score an existing output folder.")] = False,
+    show_missed: Annotated[int, typer.Option(help="How many missed items to list.")] = 60,
+) -> None:
+    """Run extraction on CORPUS and score it against GOLD: recall per category, county precision, grounding.
+
+    Fails (exit 1) when a category falls below the floors pinned in tests/eval_floors.json.
+    """
+    _setup_logging(False)
+    from .evaluate import FLOORS_FILE, check_floors, evaluate
+    from .run import run_corpus
+
+    if not gold.is_dir():
+        console.print(f"[red]gold folder not found:[/] {gold}")
+        raise typer.Exit(2)
+    if not no_run:
+        run_corpus(corpus, out, load_config())
+    rep = evaluate(out, gold)
+    table = Table(title=f"evaluation of {out} against {gold}")
+    for col in ("category", "found", "total", "score"):
+        table.add_column(col, justify="right" if col != "category" else "left")
+    for cat, sc in sorted(rep.scores.items()):
+        table.add_row(cat, str(sc.found), str(sc.total), f"{sc.value:.3f}")
+    Console().print(table)
+    for d, cat, item in rep.missed[:show_missed]:
+        typer.echo(f"missed  {cat:<20} {d}  {item}")
+    floors_path = floors or FLOORS_FILE
+    pinned = json.loads(floors_path.read_text(encoding="utf-8")) if floors_path.exists() else {}
+    below = check_floors(rep, pinned)
+    for msg in below:
+        typer.echo(f"BELOW FLOOR {msg}")
+    if below:
+        raise typer.Exit(1)
+    typer.echo(f"eval gate passed ({len(pinned)} floors from {floors_path.name})")
+
+
+@app.command()
+def models(
+    models_dir: Annotated[Path, typer.Option(help="Where to write the models.")] = Path("models"),
+    shared: Annotated[
+        Path, typer.Option(help="The shared/ folder with external/ division tables.")
+    ] = DEFAULT_SHARED,
+) -> None:
+    """Build the gazetteer and train the learned filters into MODELS_DIR (sources and dates recorded)."""
+    _setup_logging(False)
+    from .classify import train_program_filter
+    from .gazetteer import build_gazetteer
+
+    ext = shared / "external"
+    path = build_gazetteer(models_dir, ext if ext.is_dir() else None)
+    console.print(f"gazetteer → {path}")
+    scores = train_program_filter(models_dir)
+    console.print(f"program filter → {models_dir} (cross-validated: {scores})")
+
+
+@bench_app.command("ingest")
+def bench_ingest_cmd(
+    shared: Annotated[
+        Path, typer.Option(help="The shared/ folder (its external/ PDFs and texts).")
+    ] = DEFAULT_SHARED,
+    repeat: Annotated[int, typer.Option(help="Passes over the inputs.")] = 1,
+) -> None:
+    """Ingest throughput: pages/s for PDF, MB/s for text."""
+    from .bench import bench_ingest, default_bench_inputs
+
+    pdfs, texts = default_bench_inputs(shared)
+    stats = bench_ingest(pdfs, texts, repeat=repeat)
+    for k, v in stats.items():
+        typer.echo(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}")
+
+
+@bench_app.command("extract")
+def bench_extract_cmd(
+    shared: Annotated[
+        Path, typer.Option(help="The shared/ folder (its government-report corpus).")
+    ] = DEFAULT_SHARED,
+    mb: Annotated[float, typer.Option(help="How many MB of text to extract from.")] = 1.0,
+    models_dir: Annotated[Path, typer.Option()] = Path("models"),
+) -> None:
+    """Extraction throughput in MB/s on normalized text (places, figures, measures)."""
+    from .bench import bench_extract
+
+    stats = bench_extract(shared, models_dir, mb=mb)
+    for k, v in stats.items():
+        typer.echo(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

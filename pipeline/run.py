@@ -1,0 +1,221 @@
+"""Run the stages over a corpus: ingest -> normalize -> structure -> extract, then write the tables.
+
+The per-document work (``process_document``) is a pure function of a Document and loaded resources, so it
+can run in a process pool or on Dask workers; only ``write_outputs`` touches the output folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import export
+from .config import Config
+from .model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, Document
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Resources:
+    """Models loaded once per process: gazetteer, program filter. Loaded explicitly, never at import."""
+
+    models_dir: Path
+    gazetteer: Any = None
+    program_filter: Any = None
+
+    @classmethod
+    def load(cls, models_dir: Path) -> Resources:
+        from .classify import ProgramFilter
+        from .gazetteer import Gazetteer
+
+        try:
+            program_filter = ProgramFilter.from_disk(models_dir)
+        except FileNotFoundError:
+            log.warning(
+                "no program filter in %s (run `make models`); programs are found by rules only", models_dir
+            )
+            program_filter = None
+        return cls(models_dir=models_dir, gazetteer=Gazetteer.load(models_dir), program_filter=program_filter)
+
+
+@dataclass
+class DocResult:
+    """Everything extracted from one document, as contract rows (raw offsets)."""
+
+    doc: Document
+    places: list[dict[str, Any]] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)
+    measures: list[dict[str, Any]] = field(default_factory=list)
+    sections: list[dict[str, Any]] = field(default_factory=list)
+    county_code: str = ""
+    county: str = ""
+    seconds: float = 0.0
+
+
+def prepare(doc: Document) -> Document:
+    """Normalize and structure an ingested document (no-op for failed ones)."""
+    from .normalize import normalize
+    from .structure import structure
+
+    if doc.status == STATUS_FAILED:
+        return doc
+    return structure(normalize(doc))
+
+
+def section_rows(doc: Document) -> list[dict[str, Any]]:
+    rows = []
+    for art in doc.articles:
+        for sec in art.sections:
+            rs, re_ = doc.to_raw(sec.start, sec.end)
+            rows.append(
+                {
+                    "doc_id": doc.doc_id,
+                    "article": art.index,
+                    "path": sec.path,
+                    "heading": sec.heading,
+                    "role": sec.role,
+                    "level": sec.level,
+                    "start": rs,
+                    "end": re_,
+                    "article_title": art.title,
+                }
+            )
+    return rows
+
+
+def extract(doc: Document, res: Resources) -> DocResult:
+    """Run the extractors on a prepared document; a failing extractor marks the document partial."""
+    from .extract.figures import extract_figures, figure_rows
+    from .extract.measures import extract_measures, measure_rows
+    from .extract.places import extract_places, place_rows
+
+    result = DocResult(doc=doc)
+    if doc.status == STATUS_FAILED:
+        return result
+    result.sections = section_rows(doc)
+    problems: list[str] = []
+    places = []
+    try:
+        places = extract_places(doc, res.gazetteer)
+        result.places = place_rows(doc, places)
+    except Exception as exc:  # one bad document must not stop the run
+        log.exception("%s: place extraction failed", doc.doc_id)
+        problems.append(f"place extraction failed: {exc}")
+    focal = [p for p in places if p.focal]
+    result.county_code = ";".join(p.adcode for p in focal)
+    result.county = ";".join(p.canonical for p in focal)
+    primary = focal[0].adcode if focal else ""
+    try:
+        figures = extract_figures(doc)
+        for f in figures:
+            f.county_code = f.county_code or primary
+        result.figures = figure_rows(doc, figures)
+    except Exception as exc:
+        log.exception("%s: figure extraction failed", doc.doc_id)
+        problems.append(f"figure extraction failed: {exc}")
+    try:
+        measures = extract_measures(doc, res.program_filter)
+        for m in measures:
+            m.county_code = m.county_code or primary
+        result.measures = measure_rows(doc, measures)
+    except Exception as exc:
+        log.exception("%s: measure extraction failed", doc.doc_id)
+        problems.append(f"measure extraction failed: {exc}")
+    if problems:
+        doc.status = STATUS_PARTIAL
+        doc.error = "; ".join(filter(None, [doc.error, *problems])) + " (please report this file)"
+    return result
+
+
+def process_document(doc: Document, res: Resources) -> DocResult:
+    t0 = time.perf_counter()
+    try:
+        doc = prepare(doc)
+    except Exception as exc:
+        log.exception("%s: normalization failed", doc.doc_id)
+        doc.status = STATUS_FAILED
+        doc.error = f"normalization failed: {exc} (please report this file)"
+    result = extract(doc, res)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def document_row(r: DocResult) -> dict[str, Any]:
+    d = r.doc
+    return {
+        "doc_id": d.doc_id,
+        "source": d.source,
+        "format": d.format,
+        "script": d.script if d.status != STATUS_FAILED else "",
+        "title": d.title,
+        "county_code": r.county_code,
+        "county": r.county,
+        "n_chars": len(d.raw_text),
+        "n_pages": d.n_pages or "",
+        "status": d.status,
+        "error": d.error,
+        "encoding": d.meta.get("encoding", ""),
+        "n_articles": len(d.articles),
+    }
+
+
+@dataclass
+class RunSummary:
+    n_docs: int = 0
+    status: Counter[str] = field(default_factory=Counter)
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+def write_outputs(out_dir: Path, results: list[DocResult]) -> dict[str, int]:
+    """Write texts and tables; each file atomically. Returns rows per table."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        if r.doc.raw_text:
+            export.atomic_write_text(export.text_path(out_dir, r.doc.doc_id), r.doc.raw_text)
+    tables = {
+        "documents.csv": ([document_row(r) for r in results], export.DOCUMENT_COLUMNS),
+        "places.csv": ([row for r in results for row in r.places], export.PLACE_COLUMNS),
+        "figures.csv": ([row for r in results for row in r.figures], export.FIGURE_COLUMNS),
+        "measures.csv": ([row for r in results for row in r.measures], export.MEASURE_COLUMNS),
+        "sections.csv": ([row for r in results for row in r.sections], export.SECTION_COLUMNS),
+    }
+    return {name: export.write_csv(out_dir / name, rows, cols) for name, (rows, cols) in tables.items()}
+
+
+def run_corpus(
+    corpus: Path,
+    out_dir: Path,
+    config: Config,
+    on_document: Callable[[DocResult], None] | None = None,
+    docs: Iterable[Document] | None = None,
+) -> RunSummary:
+    """Ingest every file under ``corpus``, process it, and write the output folder."""
+    from .ingest import iter_corpus
+
+    t0 = time.perf_counter()
+    res = Resources.load(Path(config.models_dir))
+    results: list[DocResult] = []
+    source: Iterator[Document] | Iterable[Document] = (
+        docs if docs is not None else iter_corpus(corpus, config)
+    )
+    for doc in source:
+        r = process_document(doc, res)
+        results.append(r)
+        if on_document is not None:
+            on_document(r)
+    summary = RunSummary(n_docs=len(results))
+    summary.rows = write_outputs(out_dir, results)
+    for r in results:
+        summary.status[r.doc.status] += 1
+        if r.doc.status != STATUS_OK:
+            summary.failures.append((r.doc.source, r.doc.error))
+    summary.seconds = time.perf_counter() - t0
+    return summary
