@@ -1,0 +1,497 @@
+"""NORMALIZE stage: raw extracted text -> clean simplified text, with an OffsetMap back to the raw text.
+
+Every step is a pure ``(text, omap) -> (text, omap)`` function that only ever changes text through
+``Edit``/``apply_edits``, so any span found later maps back to the exact raw characters it came from.
+
+Step order (see ``STEPS``) matters:
+1. ``unify_width``      full-width digits/Latin -> ASCII (1:1), so pinyin like ``（ｐíｎ）`` is plain Latin;
+2. ``strip_pronunciation`` pinyin annotations go before t2s and before space repair glues them on;
+3. ``to_simplified``    OpenCC t2s, so the chrome vocabulary below only needs simplified forms;
+4. ``remove_boilerplate`` line classifiers need the raw line structure, so they run before joining;
+5. ``repair_pdf_breaks`` spaces/newlines inside words, hard-wrapped lines, letter-spaced headings;
+6. ``tidy_whitespace``  trims lines and collapses runs of blank lines.
+
+Width policy: full-width digits, Latin letters and ``％．＋－／＝＠＃＆～`` become ASCII (numbers must
+parse); Chinese punctuation ``，。、；：“”（）《》！？`` is kept as written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from .model import (
+    SCRIPT_MIXED,
+    SCRIPT_SIMPLIFIED,
+    SCRIPT_TRADITIONAL,
+    Document,
+    Edit,
+    OffsetMap,
+    apply_edits,
+)
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[str, OffsetMap], tuple[str, OffsetMap]]
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_RE = re.compile(f"[{HAN}]")
+# CJK-side characters: Han, CJK symbols/punctuation, full-width forms, curly quotes, dashes, ellipsis.
+CJK_SIDE = f"{HAN}\u3001-\u303f\uff00-\uffef\u2014\u2018-\u201f\u2026\u00b7\u25cb\u25cf"
+_CJK_SIDE_RE = re.compile(f"[{CJK_SIDE}]")
+SENT_PUNCT = "。，,；;！!？?：:、"
+SENT_END = "。！!？?；;…"
+_WS = " \t\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+@lru_cache(maxsize=2)
+def _converter(config: str) -> Any:
+    """OpenCC converters are built lazily on first use (never at import) and reused."""
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line, end excluding the newline."""
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _content_len(line: str) -> int:
+    """Line length without whitespace: invariant under space repair, so classifiers stay stable."""
+    return sum(1 for c in line if c not in _WS)
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(_CJK_SIDE_RE.match(ch))
+
+
+# ------------------------------------------------------------------------------------------ unify_width
+
+_WIDTH_EXTRA = {
+    "％": "%",
+    "．": ".",
+    "＋": "+",
+    "－": "-",
+    "／": "/",
+    "＝": "=",
+    "＠": "@",
+    "＃": "#",
+    "＆": "&",
+}
+_WIDTH_EXTRA["～"] = "~"
+
+
+def _half(ch: str) -> str | None:
+    o = ord(ch)
+    if 0xFF10 <= o <= 0xFF19 or 0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A:
+        return chr(o - 0xFEE0)
+    return _WIDTH_EXTRA.get(ch)
+
+
+def unify_width(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
+    """Full-width digits/letters/number signs -> ASCII, one char for one char."""
+    edits = [Edit(i, i + 1, h) for i, ch in enumerate(text) if (h := _half(ch)) is not None]
+    return apply_edits(text, omap, edits) if edits else (text, omap)
+
+
+# ---------------------------------------------------------------------------------- strip_pronunciation
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+_INITIALS = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+_FINALS = (
+    "(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|vn|ve|ai|ei|ao|ou|an|en|er|in|un|"
+    "ia|ie|iu|ua|uo|ui|ue|a|o|e|i|u|v|ng|m|n)"
+)
+_SYLLABLE_RE = re.compile(f"{_INITIALS}{_FINALS}[1-5]?")
+_ANNOT_RE = re.compile(
+    rf"(?<=[{HAN}])[ \t]?[(（][ \t]*([a-z{_TONED}]+(?:[ \t'’-][a-z{_TONED}]+){{0,3}})[ \t]*[)）]",
+    re.IGNORECASE,
+)
+_TONE_FOLD = str.maketrans(
+    "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ",
+    "aaaaeeeeiiiioooouuuuvvvvvnnnm",
+)
+
+
+def _is_pinyin(word: str) -> bool:
+    """True for a run of pinyin syllables; tone marks make it certain, plain ASCII must parse fully."""
+    folded = word.translate(_TONE_FOLD)
+    if any(c in _TONED for c in word.lower()):
+        return bool(re.fullmatch(r"[a-z1-5 '’-]+", folded.lower()))
+    if not word.islower():  # GDP, App: acronyms and words, not pinyin
+        return False
+    parts = re.split(r"[ '’-]", folded)
+    if len(parts) > 3 or any(not _SYLLABLE_RE.fullmatch(p) for p in parts):
+        return False
+    return True
+
+
+def strip_pronunciation(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
+    """Delete pinyin glosses ``精準(zhǔn)`` right after a Han char; real parentheticals stay."""
+    edits = [Edit(m.start(), m.end()) for m in _ANNOT_RE.finditer(text) if _is_pinyin(m.group(1))]
+    return apply_edits(text, omap, edits) if edits else (text, omap)
+
+
+# ---------------------------------------------------------------------------------------- to_simplified
+
+
+def _diff_edits(old: str, new: str, offset: int) -> list[Edit]:
+    return [
+        Edit(offset + i, offset + i + 1, b) for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b
+    ]
+
+
+_HAN_RUN_RE = re.compile(f"[{HAN}]+")
+
+
+def to_simplified(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
+    """OpenCC t2s; per-char edits where lengths agree, whole-run edits where a phrase changes length."""
+    cc = _converter("t2s")
+    whole = cc.convert(text)
+    if whole == text:
+        return text, omap
+    if len(whole) == len(text):
+        return apply_edits(text, omap, _diff_edits(text, whole, 0))
+    edits: list[Edit] = []
+    for m in _HAN_RUN_RE.finditer(text):
+        run = m.group()
+        conv = cc.convert(run)
+        if conv == run:
+            continue
+        if len(conv) == len(run):
+            edits.extend(_diff_edits(run, conv, m.start()))
+        else:
+            edits.append(Edit(m.start(), m.end(), conv))
+    return apply_edits(text, omap, edits) if edits else (text, omap)
+
+
+def detect_script(text: str) -> str:
+    """simplified | traditional | mixed from chars t2s would change vs. chars s2t would change."""
+    t2s, s2t = _converter("t2s"), _converter("s2t")
+    counts: dict[str, int] = {}
+    for ch in HAN_RE.findall(text):
+        counts[ch] = counts.get(ch, 0) + 1
+    n_trad = n_simp = 0
+    for ch, n in counts.items():
+        if t2s.convert(ch) != ch:
+            n_trad += n
+        elif s2t.convert(ch) != ch:
+            n_simp += n
+    if n_trad <= 2:
+        return SCRIPT_SIMPLIFIED
+    share = n_trad / (n_trad + n_simp)
+    if share >= 0.85:
+        return SCRIPT_TRADITIONAL
+    if share <= 0.1:
+        return SCRIPT_SIMPLIFIED
+    return SCRIPT_MIXED
+
+
+# ------------------------------------------------------------------------------------ remove_boilerplate
+
+# Site chrome vocabulary (portal, forum, CMS and print-page furniture), not phrases of any document.
+_CHROME_PATTERNS = [
+    r"返回列表",
+    r"收起左侧",
+    r"展开左侧",
+    r"马上注册",
+    r"立即注册",
+    r"注册入会",
+    r"登录",
+    r"没有帐号",
+    r"查看\s*[:：]\s*\d+\s*[|｜]\s*回复",
+    r"\[复制链接\]",
+    r"复制链接",
+    r"Rank\s*[:：]\s*\d+",
+    r"^积分$",
+    r"^(主题|帖子|积分|精华|听众|好友|金钱|威望)\s*[:：]?\s*\d*万?$",
+    r"^\d+(\.\d+)?万?$",
+    r"发表于\s*\d{4}",
+    r"显示全部楼层",
+    r"阅读模式",
+    r"只看该作者",
+    r"使用道具",
+    r"^举报$",
+    r"^回复$",
+    r"回帖",
+    r"收藏\s*[:：]\s*\d+",
+    r"扫一扫",
+    r"二维码",
+    r"分享到",
+    r"微信公众",
+    r"^(QQ|x|X)$",
+    r"版主",
+    r"^版块",
+    r"^(当前位置|您的位置|首页)\s*[:：>＞]",
+    r"[^\s>]\s*(>>|»|＞＞|>|＞)\s*\S",  # breadcrumbs (qualified by the shortness test)
+    r"责任编辑|责编|编辑\s*[:：]|内容审核|添加人\s*[:：]",
+    r"打印本页|关闭本页|关闭窗口|【\s*字体|字号\s*[:：]\s*[大中小]",
+    r"上一篇|下一篇",
+    r"转载请",
+    r"欢迎分享",
+    r"版权所有|版权声明|ICP\s*备",
+    r"来源于网友上传",
+    r"不代表本站观点",
+    r"原创文章",
+    r"咨询客服",
+    r"邮箱\s*[:：]|E-?mail\s*[:：]|@\S*$",
+    r"浏览次数|阅读次数|点击数\s*[:：]",
+]
+_CHROME_RE = [re.compile(p, re.IGNORECASE) for p in _CHROME_PATTERNS]
+# A chrome tail inside an otherwise useful line: "来源:... 日期:...【字体: 打印本页 关闭本页".
+_TAIL_RE = re.compile(
+    r"\s*【\s*字体\s*[:：].*$|\s*(?:打印本页|关闭本页|关闭窗口)(?:\s*(?:打印本页|关闭本页|关闭窗口))*\s*$"
+)
+_SHORT = 10  # content chars: a sidebar fragment, a forum stat, a vertical title's letters
+_CHROME_SHORT = 40
+_RUN_MIN = 4
+
+
+def _chrome_hits(line: str) -> int:
+    s = line.strip(_WS)
+    return sum(1 for r in _CHROME_RE if r.search(s))
+
+
+def _is_chrome_line(line: str) -> bool:
+    """Chrome vocabulary on a short line, or several chrome phrases on a longer one."""
+    hits = _chrome_hits(line)
+    if not hits:
+        return False
+    n = _content_len(line)
+    if n <= _CHROME_SHORT:
+        return hits >= 2 or not any(c in line for c in "。!！?？") or n <= 20
+    return hits >= 2
+
+
+def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
+    """Delete chrome lines and runs of short fragment lines (sidebars, forum user cards, vertical titles).
+
+    A run is a sequence of non-blank lines, blank lines ignored, each either short (<= 10 content chars)
+    or chrome; runs of >= 4 lines go entirely. Isolated short lines (headings, bylines) stay.
+    """
+    spans = _lines(text)
+    edits: list[Edit] = []
+    info = []  # (start, end, kind) kind: blank | chrome | short | body
+    for s, e in spans:
+        line = text[s:e]
+        tail = _TAIL_RE.search(line)
+        if tail and tail.start() > 0 and _content_len(line[: tail.start()]) > 0:
+            edits.append(Edit(s + tail.start(), e))
+            line = line[: tail.start()]
+        if not line.strip(_WS):
+            kind = "blank"
+        elif _is_chrome_line(line) or (tail is not None and tail.start() == 0):
+            kind = "chrome"
+        elif _content_len(line) <= _SHORT:
+            kind = "short"
+        else:
+            kind = "body"
+        info.append((s, e, kind))
+    drop = [k == "chrome" for _, _, k in info]
+    i = 0
+    while i < len(info):
+        if info[i][2] in ("short", "chrome"):
+            j, members = i, []
+            while j < len(info) and info[j][2] in ("short", "chrome", "blank"):
+                if info[j][2] != "blank":
+                    members.append(j)
+                j += 1
+            if len(members) >= _RUN_MIN:
+                for k in members:
+                    drop[k] = True
+            i = j
+        else:
+            i += 1
+    tail_edits = {ed.start: ed for ed in edits}
+    out: list[Edit] = []
+    n = len(text)
+    for idx, (s, e, _k) in enumerate(info):
+        if drop[idx]:
+            # delete the line and its newline (the previous one for the last line)
+            if e < n:
+                out.append(Edit(s, e + 1))
+            elif s > 0 and not (idx > 0 and drop[idx - 1]):
+                out.append(Edit(s - 1, e))
+            else:
+                out.append(Edit(s, e))
+        else:
+            out.extend(ed for st, ed in tail_edits.items() if s <= st <= e)
+    if not out:
+        return text, omap
+    removed = sum(ed.end - ed.start for ed in out)
+    log.debug("remove_boilerplate: %d chars removed", removed)
+    return apply_edits(text, omap, out)
+
+
+# -------------------------------------------------------------------------------------- repair_pdf_breaks
+
+_HEADING_START_RE = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十百零\d]+[章节部分篇条]|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]"
+    r"|\d+(?:\.\d+)*[.、．]?\s*[^\d\s.]|[①②③④⑤⑥⑦⑧⑨⑩]|○|●|■|◆|——|来源|作者|记者|摘要|关键词)"
+)
+_SPACE_RUN_RE = re.compile(f"[{_WS}]+")
+
+
+def _heading_like(line: str) -> bool:
+    """Short line without sentence punctuation: title, heading, kicker or byline; its spaces are meant."""
+    n = _content_len(line)
+    return 0 < n <= 30 and not any(c in line for c in SENT_PUNCT)
+
+
+def _letter_spaced(line: str) -> bool:
+    toks = line.split()
+    return len(toks) >= 3 and all(len(t) == 1 for t in toks)
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """Typical hard-wrap width if the text looks hard-wrapped (many lines of near-equal length <= 80)."""
+    lens = [_content_len(x) for x in lines if _content_len(x) > 0]
+    if len(lens) < 5:
+        return None
+    top = sorted(lens)[int(0.8 * (len(lens) - 1))]
+    if top > 80 or top < 12:
+        return None
+    full = sum(1 for n in lens if 0.85 * top <= n <= top * 1.05)
+    return top if full >= 0.4 * len(lens) and full >= 4 else None
+
+
+def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
+    """Drop spaces next to CJK chars inside lines and join hard-wrapped lines of one paragraph.
+
+    Spaces between two non-CJK chars (``Rank: 8``, ``GDP growth``) stay; spaces inside heading-like
+    lines stay unless the line is letter-spaced (``第 二 产 业``). Lines are joined only when the text is
+    hard-wrapped (``_wrap_width``) and the line is full width; blank lines always separate paragraphs.
+    """
+    spans = _lines(text)
+    lines = [text[s:e] for s, e in spans]
+    edits: list[Edit] = []
+    for (s, _e), line in zip(spans, lines, strict=True):
+        core = line.strip(_WS)
+        if not core:
+            continue
+        keep_spaces = _heading_like(line) and not _letter_spaced(line)
+        lead = len(line) - len(line.lstrip(_WS))
+        for m in _SPACE_RUN_RE.finditer(line):
+            a, b = m.start(), m.end()
+            if a < lead or b > len(line.rstrip(_WS)):
+                continue  # leading/trailing whitespace: tidy_whitespace trims it
+            if keep_spaces and not _letter_spaced(line):
+                continue
+            left, right = line[a - 1], line[b]
+            if _letter_spaced(line) or _is_cjk(left) or _is_cjk(right):
+                edits.append(Edit(s + a, s + b))
+    width = _wrap_width(lines)
+    if width is not None:
+        for k in range(len(lines) - 1):
+            cur, nxt = lines[k].rstrip(_WS), lines[k + 1].strip(_WS)
+            if not cur.strip(_WS) or not nxt:
+                continue
+            n = _content_len(cur)
+            if n < 0.85 * width or n > 1.05 * width:
+                continue
+            if _HEADING_START_RE.match(nxt) or _heading_like(lines[k + 1]) and " " in nxt:
+                continue
+            nl = spans[k][1]
+            left = cur[-1]
+            right = nxt[0]
+            # swallow trailing spaces of cur and leading spaces of nxt together with the newline
+            a = spans[k][0] + len(cur)
+            b = spans[k + 1][0] + (len(lines[k + 1]) - len(lines[k + 1].lstrip(_WS)))
+            rep = "" if (_is_cjk(left) or _is_cjk(right)) else " "
+            edits = [ed for ed in edits if not (a <= ed.start < b)]
+            edits.append(Edit(a, b, rep) if rep or b > a else Edit(nl, nl + 1))
+    return apply_edits(text, omap, edits) if edits else (text, omap)
+
+
+# ---------------------------------------------------------------------------------------- tidy_whitespace
+
+_MULTI_BLANK_RE = re.compile(r"\n(?:[ \t\u3000\u00a0]*\n)+")
+
+
+def tidy_whitespace(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
+    """Trim each line, collapse blank-line runs to one blank line, drop leading/trailing blank lines."""
+    edits: list[Edit] = []
+    for s, e in _lines(text):
+        line = text[s:e]
+        lead = len(line) - len(line.lstrip(_WS))
+        trail = len(line) - len(line.rstrip(_WS))
+        if lead == len(line):
+            if line:
+                edits.append(Edit(s, e))
+            continue
+        if lead:
+            edits.append(Edit(s, s + lead))
+        if trail:
+            edits.append(Edit(e - trail, e))
+    text, omap = apply_edits(text, omap, edits) if edits else (text, omap)
+    edits = [Edit(m.start(), m.end(), "\n\n") for m in _MULTI_BLANK_RE.finditer(text) if m.group() != "\n\n"]
+    edits = [ed for ed in edits if ed.end - ed.start != 2]
+    lead_nl = len(text) - len(text.lstrip("\n"))
+    trail_nl = len(text) - len(text.rstrip("\n"))
+    if lead_nl:
+        edits = [ed for ed in edits if ed.start >= lead_nl]
+        edits.append(Edit(0, lead_nl))
+    if trail_nl and trail_nl < len(text):
+        edits = [ed for ed in edits if ed.end <= len(text) - trail_nl]
+        edits.append(Edit(len(text) - trail_nl, len(text)))
+    return apply_edits(text, omap, edits) if edits else (text, omap)
+
+
+# -------------------------------------------------------------------------------------------- normalize
+
+STEPS: tuple[Step, ...] = (
+    unify_width,
+    strip_pronunciation,
+    to_simplified,
+    remove_boilerplate,
+    repair_pdf_breaks,
+    tidy_whitespace,
+)
+
+
+def normalize_text(text: str, omap: OffsetMap | None = None) -> tuple[str, OffsetMap]:
+    """Run all steps over ``text``; the map composes with ``omap`` (identity by default)."""
+    if omap is None:
+        omap = OffsetMap.identity(len(text))
+    for step in STEPS:
+        text, omap = step(text, omap)
+    return text, omap
+
+
+def normalize(doc: Document) -> Document:
+    """A copy of ``doc`` with normalized ``text``, its ``offsets`` into ``raw_text``, and ``script``."""
+    raw = doc.raw_text
+    # carriage returns go first (CRLF -> LF, lone CR -> LF), so every step sees "\n" only
+    omap = OffsetMap.identity(len(raw))
+    cr = [Edit(i, i + 1, "" if raw[i + 1 : i + 2] == "\n" else "\n") for i, c in enumerate(raw) if c == "\r"]
+    text, omap = apply_edits(raw, omap, cr)
+    script = detect_script(raw)
+    text, omap = normalize_text(text, omap)
+    if raw and not text:
+        log.warning("normalize: %s lost all text", doc.doc_id)
+    return dataclasses.replace(doc, text=text, offsets=omap, script=script)
+
+
+__all__ = [
+    "STEPS",
+    "detect_script",
+    "normalize",
+    "normalize_text",
+    "remove_boilerplate",
+    "repair_pdf_breaks",
+    "strip_pronunciation",
+    "tidy_whitespace",
+    "to_simplified",
+    "unify_width",
+]
