@@ -32,6 +32,10 @@ FIGURE_COLUMNS = (
 MEASURE_COLUMNS = (
     "doc_id", "county_code", "name", "kind", "declared_count", "components", "raw", "start", "end",
 )  # fmt: skip
+LINK_COLUMNS = (
+    "doc_id", "county_code", "practice", "relation", "indicator", "value", "unit",
+    "evidence_start", "evidence_end",
+)  # fmt: skip
 SECTION_COLUMNS = ("doc_id", "article", "path", "heading", "role", "level", "start", "end", "article_title")
 
 

@@ -53,6 +53,7 @@ class DocResult:
     figures: list[dict[str, Any]] = field(default_factory=list)
     measures: list[dict[str, Any]] = field(default_factory=list)
     sections: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
     county_code: str = ""
     county: str = ""
     seconds: float = 0.0
@@ -94,6 +95,7 @@ def extract(doc: Document, res: Resources) -> DocResult:
     from .extract.figures import extract_figures, figure_rows
     from .extract.measures import extract_measures, measure_rows
     from .extract.places import extract_places, place_rows
+    from .link import link_outcomes, link_rows
 
     result = DocResult(doc=doc)
     if doc.status == STATUS_FAILED:
@@ -111,6 +113,7 @@ def extract(doc: Document, res: Resources) -> DocResult:
     result.county_code = ";".join(p.adcode for p in focal)
     result.county = ";".join(p.canonical for p in focal)
     primary = focal[0].adcode if focal else ""
+    figures, measures = [], []
     try:
         figures = extract_figures(doc)
         for f in figures:
@@ -127,6 +130,11 @@ def extract(doc: Document, res: Resources) -> DocResult:
     except Exception as exc:
         log.exception("%s: measure extraction failed", doc.doc_id)
         problems.append(f"measure extraction failed: {exc}")
+    try:
+        result.links = link_rows(doc, link_outcomes(doc, measures, figures))
+    except Exception as exc:
+        log.exception("%s: linking failed", doc.doc_id)
+        problems.append(f"linking failed: {exc}")
     if problems:
         doc.status = STATUS_PARTIAL
         doc.error = "; ".join(filter(None, [doc.error, *problems])) + " (please report this file)"
@@ -186,6 +194,7 @@ def write_outputs(out_dir: Path, results: list[DocResult]) -> dict[str, int]:
         "figures.csv": ([row for r in results for row in r.figures], export.FIGURE_COLUMNS),
         "measures.csv": ([row for r in results for row in r.measures], export.MEASURE_COLUMNS),
         "sections.csv": ([row for r in results for row in r.sections], export.SECTION_COLUMNS),
+        "links.csv": ([row for r in results for row in r.links], export.LINK_COLUMNS),
     }
     return {name: export.write_csv(out_dir / name, rows, cols) for name, (rows, cols) in tables.items()}
 

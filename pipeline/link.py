@@ -1,0 +1,136 @@
+"""Practice → outcome links: which figures each program or formula achieved, with evidence spans.
+
+Rules (each named in ``Link.source``), in order of strength:
+- ``rule:same_sentence``: the figure's sentence names the practice;
+- ``rule:outcome_section``: the figure sits in a section whose heading marks outcomes (成效) → the article's
+  main practice;
+- ``rule:cue_after_practice``: the sentence carries an outcome cue (累计, 实现, 带动 …) and follows the first
+  mention of the article's main practice, outside background/problem sections.
+Background figures (before any practice is named, or in 背景/问题 sections) are not outcomes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from .evaluate import norm_name
+from .model import Article, Document, Figure, Link, Measure
+
+PRACTICE_KINDS = ("program", "loan_product", "slogan")
+OUTCOME_CUES = re.compile(
+    r"累计|实现|带动|取得|兑现|发放|增收|新增|增加|完成|惠及|覆盖|达到|提高|提升|增长|分红|受益"
+)
+_SENT_END = re.compile(r"[。！？!?；;\n]")
+NON_OUTCOME_ROLES = {"背景", "问题", "建议"}
+
+
+def sentence_span(text: str, pos: int) -> tuple[int, int]:
+    """The sentence (between 。！？； or line breaks) around a normalized offset."""
+    start = pos
+    while start > 0 and not _SENT_END.match(text[start - 1]):
+        start -= 1
+    m = _SENT_END.search(text, pos)
+    return start, (m.end() if m else len(text))
+
+
+def _occurrences(text: str, name: str, start: int, end: int) -> list[int]:
+    out, i = [], text.find(name, start, end)
+    while i != -1:
+        out.append(i)
+        i = text.find(name, i + 1, end)
+    return out
+
+
+def _articles(doc: Document) -> list[Article]:
+    return doc.articles or [Article(index=0, start=0, end=len(doc.text), title=doc.title)]
+
+
+def _role_at(art: Article, pos: int) -> str:
+    """The nearest role from the innermost section outwards (a subsection inherits its parent's role)."""
+    roles = [s for s in art.sections if s.start <= pos < s.end and s.role]
+    return max(roles, key=lambda s: s.level).role if roles else ""
+
+
+def main_practice(doc: Document, art: Article, practices: Sequence[Measure]) -> Measure | None:
+    """The practice the article is about: named in its title, else the most often named program."""
+    counts: Counter[str] = Counter()
+    by_name = {}
+    for m in practices:
+        if m.kind not in ("program", "loan_product"):
+            continue
+        n = len(_occurrences(doc.text, m.name, art.start, art.end))
+        if n:
+            counts[m.name] = n + (100 if m.name in art.title else 0) + (5 if m.kind == "program" else 0)
+            by_name[m.name] = m
+    if not counts:
+        return None
+    return by_name[counts.most_common(1)[0][0]]
+
+
+def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[Figure]) -> list[Link]:
+    """One link per (practice, figure) found by the rules above; evidence spans are raw offsets."""
+    practices = [m for m in measures if m.kind in PRACTICE_KINDS and len(norm_name(m.name)) >= 2]
+    links: list[Link] = []
+    for art in _articles(doc):
+        main = main_practice(doc, art, practices)
+        first_main = (
+            min(_occurrences(doc.text, main.name, art.start, art.end), default=None) if main else None
+        )
+        for fig in figures:
+            pos = fig.mention.start
+            if not art.start <= pos < art.end:
+                continue
+            s0, s1 = sentence_span(doc.text, pos)
+            sentence = doc.text[s0:s1]
+            role = _role_at(art, pos)
+            named = [m for m in practices if m.kind != "slogan" and m.name in sentence]
+            chosen: list[tuple[Measure, str]] = [(m, "rule:same_sentence") for m in named]
+            if not chosen and main is not None and role not in NON_OUTCOME_ROLES:
+                if role == "成效":
+                    chosen = [(main, "rule:outcome_section")]
+                elif first_main is not None and pos > first_main and OUTCOME_CUES.search(sentence):
+                    chosen = [(main, "rule:cue_after_practice")]
+            for m, rule in chosen:
+                ev0, ev1 = doc.to_raw(s0, s1)
+                links.append(
+                    Link(
+                        head=m.name,
+                        relation="achieved",
+                        tail=f"{fig.indicator}={fig.value}{fig.unit}",
+                        doc_id=doc.doc_id,
+                        evidence_start=ev0,
+                        evidence_end=ev1,
+                        source=rule,
+                        attrs={"figure": fig, "practice_kind": m.kind, "role": role},
+                    )
+                )
+    return links
+
+
+def link_rows(doc: Document, links: Sequence[Link]) -> list[dict[str, Any]]:
+    """Contract rows for links.csv."""
+    rows = []
+    for ln in links:
+        fig: Figure = ln.attrs["figure"]
+        rows.append(
+            {
+                "doc_id": doc.doc_id,
+                "county_code": fig.county_code,
+                "practice": ln.head,
+                "relation": ln.relation,
+                "indicator": fig.indicator,
+                "value": fig.value,
+                "unit": fig.unit,
+                "evidence_start": ln.evidence_start,
+                "evidence_end": ln.evidence_end,
+                "date": fig.date,
+                "rule": ln.source,
+                "figure_start": fig.mention.raw_start,
+                "figure_end": fig.mention.raw_end,
+                "evidence": doc.raw_text[ln.evidence_start : ln.evidence_end],
+            }
+        )
+    return rows
