@@ -51,6 +51,12 @@ def extract(
         float | None, typer.Option(help="Files above this size fail with a clear reason.")
     ] = None,
     models_dir: Annotated[Path | None, typer.Option(help="Folder of gazetteer and trained models.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (Dask local cluster) when > 1.")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a running Dask scheduler (tcp://host:8786) to scale out.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
@@ -72,6 +78,7 @@ def extract(
             strict=strict or None,
             max_file_mb=max_file_mb,
             models_dir=str(models_dir) if models_dir else None,
+            workers=workers,
         )
     except PipelineError as exc:
         console.print(f"[red]{exc}[/]")
@@ -90,6 +97,7 @@ def extract(
             out,
             cfg,
             on_document=lambda r: progress.update(task, advance=1, description=r.doc.doc_id[:40]),
+            scheduler=scheduler,
         )
     table = Table(title=f"{summary.n_docs} documents in {summary.seconds:.1f}s → {out}")
     table.add_column("status")
