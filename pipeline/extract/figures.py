@@ -1,0 +1,460 @@
+"""Figures: every quantity a report states, with what it measures (indicator), when, and how hedged.
+
+Candidates come from a regex scan (``pipeline.numbers.iter_quantities``), so whole documents are cheap;
+jieba part-of-speech tags are used only on the short clause left of each candidate to trim the noun
+phrase the number measures. Sentence-level rules then resolve what a bare number refers to: a list
+sharing one subject (``贫困户32712户、118900人``), ``分别`` pairing, growth rates and shares (``同比增长``,
+``占``) that belong to the preceding figure, and a date stated earlier in the sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jieba.posseg
+
+from ..model import Document, Figure, Mention
+from ..nlp import make_segmenter
+from ..numbers import Quantity, format_value, iter_quantities, parse_number
+
+log = logging.getLogger(__name__)
+
+SOURCE = "figures.rules"
+SOURCE_TABLE = "figures.table"
+
+_SENT_END = re.compile(r"[。！？!?；;\n]+")
+_CLAUSE_BOUND = set("，,。；;：:！？!?、（）()“”\"‘’'《》【】[]\n\t ")
+_HARD_BOUND = set("，,。；;：:！？!?（）()\n")
+
+# Units that count things named right after them (19个乡镇, 带动1000户贫困户).
+_CLASSIFIERS = set("个 家 名 户 人 项 次 座 所 条 村 套 间 头 只 台 辆 株 棵 处 场 批 件 份 位 支 栋 幢 张 组 队".split())
+# Units never reported as figures on their own (durations written as dates, calendar months).
+_SKIP_UNITS = {"年", "月"}
+_CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")
+
+_DATE_RE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*年(?:\s*(?P<m>1[0-2]|0?[1-9])\s*月(?:份)?)?(?:(?P<d>[0-3]?\d)日)?"
+    r"|(?P<y2>(?:19|20)\d{2})[-/.](?P<m2>1[0-2]|0?[1-9])(?:[-/.][0-3]?\d)?"
+)
+_DATE_RANGE_TO = re.compile(r"^\s*(?:年)?\s*(?:至|到|—|-|~)\s*$")
+
+_GROWTH_START = re.compile(
+    r"^(?:同比|环比|比上年|较上年|比去年|较去年|比上年同期|较上年同期|比\S{0,8}?|较\S{0,8}?)?"
+    r"(?:分别)?(?:增长|增加|下降|减少|提高|提升|降低|上升|增幅|降幅|增速|翻)"
+)
+_SHARE_START = re.compile(r"^(?:仅)?(?:占|占比|占到|占全\S{0,6}?的?|为其|相当于|是)")
+_LEAD_STRIP = re.compile(
+    r"^(?:截[至止]?目前|截[至止]|目前|当前|现在|如今|近年来|近年|今年|去年|同年|当年|其中[,，]?|此外|另外|同时|并且|并|"
+    r"而且|还|已经|已|共有|共计|共|总共|一共|累计共|全县|全市|全省|全州|全区|全镇|全乡|全村|该县|该市|该镇|"
+    r"本县|我县|本市|我市|年底|年末|底|末|上半年|下半年|以来|期间|通过|实现|有|达到|为|是)+"
+)
+_TRAIL_STRIP = re.compile(
+    r"(?:共计|共有|合计|总计|累计达|达到|高达|多达|分别为|分别是|分别|仅有|只有|仅为|仅|只|约有|约为|约|"
+    r"超过|不低于|不少于|不超过|不足|不到|将近|接近|近|逾|超|达|为|是|有|共|计|的|了|至|到|由|从|在|以|和|及|与|、|\s)+$"
+)
+_DROP_POS = {"t", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "m", "q", "x", "w", "f", "y", "e", "o"}
+_DROP_LEAD_POS = _DROP_POS | {"d", "ns"}
+_FORMULA_NEAR = re.compile(r"^.{1,3}?[一二两三四五六七八九十百千万]")
+_MAX_INDICATOR = 24
+
+
+@lru_cache(maxsize=1)
+def _pos_tokenizer() -> jieba.posseg.POSTokenizer:
+    """Private POS tokenizer (jieba's global one would share state with other stages)."""
+    return jieba.posseg.POSTokenizer(make_segmenter())
+
+
+@dataclass
+class _Cand:
+    q: Quantity
+    start: int  # normalized offsets of the whole figure (qualifier + number + unit)
+    end: int
+    sent_start: int
+    sent_end: int
+    indicator: str = ""
+    date: str = ""
+    left: str = ""
+    right: str = ""
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out = []
+    pos = 0
+    for m in _SENT_END.finditer(text):
+        if m.start() > pos:
+            out.append((pos, m.end()))
+        pos = m.end()
+    if pos < len(text):
+        out.append((pos, len(text)))
+    return out
+
+
+def _is_year_or_date(text: str, q: Quantity, s: int, e: int) -> bool:
+    if q.unit in _SKIP_UNITS:
+        return True
+    # 5月22日 / 2017年05月 leftovers
+    return q.unit == "日"
+
+
+def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
+    """Numbers that are not figures: ordinals, articles (一个), formula names (五先五后), codes."""
+    num = q.numeral
+    before = text[max(0, s - 1) : s]
+    if before == "第":
+        return True
+    if before and (before.isascii() and before.isalnum()):
+        return True  # part of a code/identifier
+    cn_only = all(c in _CN_NUMERAL_CHARS for c in num)
+    if cn_only:
+        if num in {"一", "壹"} and not q.qualifier:
+            return True  # 一个/一批/一项: article, not a count
+        after = text[e : e + 4]
+        if len(num) == 1 and _FORMULA_NEAR.match(after):
+            return True  # 三位一体, 千家万户
+        if len(num) <= 2 and text[max(0, s - 3) : s].count("“") + text[max(0, s - 3) : s].count('"'):
+            return True  # quoted formula
+        if num in {"万", "千", "百", "亿"}:
+            return True
+    if q.unit in {"元", "%"} and q.value == 0:
+        return True
+    return False
+
+
+def _clause_left(text: str, sent_start: int, start: int, prev_end: int) -> str:
+    i = start
+    lo = max(sent_start, prev_end)
+    while i > lo and text[i - 1] not in _CLAUSE_BOUND:
+        i -= 1
+    return text[i:start]
+
+
+def _clause_right(text: str, end: int, sent_end: int, next_start: int) -> str:
+    j = end
+    hi = min(sent_end, next_start)
+    while j < hi and text[j] not in _CLAUSE_BOUND:
+        j += 1
+    return text[end:j]
+
+
+def _trim_np(left: str) -> str:
+    """Noun phrase the number measures, from the clause text left of it."""
+    s = _DATE_RE.sub("", left)
+    s = re.sub(r"\d+(?:\.\d+)?", "", s)
+    s = _TRAIL_STRIP.sub("", s)
+    s = _LEAD_STRIP.sub("", s)
+    if not s:
+        return ""
+    toks = [(w.word, w.flag) for w in _pos_tokenizer().cut(s)]
+    while toks and (toks[0][1][:1] in _DROP_LEAD_POS or toks[0][1] in _DROP_LEAD_POS):
+        if toks[0][1] == "d" and toks[0][0] in {"累计", "新增"}:
+            break
+        toks.pop(0)
+    while toks and (toks[-1][1] in _DROP_POS or toks[-1][0] in {"有", "达", "为", "是", "共", "计", "约"}):
+        toks.pop()
+    out = "".join(w for w, _ in toks)
+    out = _LEAD_STRIP.sub("", out)
+    out = _TRAIL_STRIP.sub("", out)
+    if len(out) > _MAX_INDICATOR:
+        out = out[-_MAX_INDICATOR:]
+    return out
+
+
+def _right_noun(right: str) -> str:
+    """Thing counted right after a classifier: 19个乡镇街道 → 乡镇街道 (up to a boundary or verb-ish stop)."""
+    s = re.split(r"[的和与及]?(?:中|里|内)(?:[,，]|$)|\d", right, maxsplit=1)[0]
+    s = _TRAIL_STRIP.sub("", s)
+    return s[:_MAX_INDICATOR]
+
+
+def _dates_in(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
+    out = []
+    for m in _DATE_RE.finditer(text, lo, hi):
+        y = m.group("y") or m.group("y2")
+        mo = m.group("m") or m.group("m2")
+        out.append((m.start(), f"{y}-{int(mo):02d}" if mo else y))
+    return out
+
+
+def _date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int) -> str:
+    """Latest date stated before ``pos`` in the sentence; ranges (2012年到2016年) count as their end."""
+    best = ""
+    for p, d in dates:
+        if p < pos:
+            best = d
+    return best
+
+
+def _candidates(doc: Document) -> list[_Cand]:
+    text = doc.text
+    out: list[_Cand] = []
+    for ss, se in _sentences(text):
+        sent = text[ss:se]
+        if not any(ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成" for ch in sent):
+            continue
+        qs = [q for q in iter_quantities(sent)]
+        if not qs:
+            continue
+        dates = _dates_in(text, ss, se)
+        cands: list[_Cand] = []
+        for q in qs:
+            s, e = ss + q.start, ss + q.end
+            if _is_year_or_date(text, q, s, e) or _is_noise(text, q, s, e):
+                continue
+            cands.append(_Cand(q=q, start=s, end=e, sent_start=ss, sent_end=se))
+        if not cands:
+            continue
+        all_spans = [(ss + q.start, ss + q.end) for q in qs]
+        _assign_indicators(text, cands, all_spans)
+        for c in cands:
+            c.date = _date_for(dates, text, c.start, ss)
+        out.extend(c for c in cands if c.indicator)
+    return out
+
+
+def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int]]) -> None:
+    prev: _Cand | None = None
+    for idx, c in enumerate(cands):
+        prev_end = max((e for s, e in spans if e <= c.start), default=c.sent_start)
+        next_start = min((s for s, e in spans if s >= c.end), default=c.sent_end)
+        c.left = _clause_left(text, c.sent_start, c.start, prev_end)
+        c.right = _clause_right(text, c.end, c.sent_end, next_start)
+        left_raw = c.left
+        np_left = _trim_np(left_raw)
+        right = _right_noun(c.right) if c.q.unit in _CLASSIFIERS else ""
+        joined_prev = prev is not None and text[prev.end : c.start].strip() in {"、", "和", "及", "", ",", "，"}
+        growth = _GROWTH_START.match(_LEAD_STRIP.sub("", left_raw))
+        share = _SHARE_START.match(left_raw.strip())
+        if "分别" in left_raw or (joined_prev and prev is not None and prev.indicator.endswith("分别")):
+            _pair_respectively(cands, idx, left_raw)
+        elif (growth or share) and prev is not None and c.q.unit in {"%", "倍", "个百分点", "‰"}:
+            verb = _trim_np(left_raw) or left_raw.strip()
+            c.indicator = f"{_base(prev)}{verb}"
+        elif np_left and right:
+            c.indicator = np_left + right if len(np_left) <= 4 else np_left
+            if len(np_left) <= 4 and not _is_verbish(np_left):
+                c.indicator = right if _is_placey(np_left) else np_left + right
+        elif right:
+            c.indicator = right
+        elif np_left:
+            c.indicator = np_left
+        elif prev is not None and text[prev.end : c.start].strip(" ") in {"、", "和", "及", "", "，", ","}:
+            c.indicator = _base(prev)  # 贫困户32712户、118900人: shared subject
+        if not c.indicator and prev is not None and c.q.unit in {"%", "倍", "个百分点"}:
+            c.indicator = _base(prev) + left_raw.strip()
+        if c.indicator:
+            prev = c
+
+
+def _base(c: _Cand) -> str:
+    return c.indicator
+
+
+def _is_verbish(s: str) -> bool:
+    toks = list(_pos_tokenizer().cut(s))
+    return bool(toks) and toks[-1].flag.startswith("v")
+
+
+def _is_placey(s: str) -> bool:
+    toks = list(_pos_tokenizer().cut(s))
+    return bool(toks) and all(t.flag in {"ns", "s", "f"} or t.word in {"辖", "下辖", "管辖"} for t in toks)
+
+
+def _pair_respectively(cands: list[_Cand], idx: int, left_raw: str) -> None:
+    """``产值…万元,销售额…万元,同比分别增长137.34%和52.63%``: the k-th value after 分别 ↔ k-th subject before."""
+    c = cands[idx]
+    # position of this candidate among those after the 分别 anchor
+    k = 0
+    j = idx
+    while j > 0 and "分别" not in cands[j].left:
+        j -= 1
+        k += 1
+    anchor = cands[j]
+    verb = anchor.left.split("分别", 1)[1] if "分别" in anchor.left else ""
+    verb = _trim_np(verb) or verb.strip("为是")
+    prefix = anchor.left.split("分别", 1)[0]
+    prefix = _trim_np(prefix)
+    n_after = 1
+    while j + n_after < len(cands) and cands[j + n_after].q.unit == anchor.q.unit:
+        between = cands[j + n_after].left.strip()
+        if between not in {"", "和", "、", "及", "与"}:
+            break
+        n_after += 1
+    subjects = [p for p in cands[:j] if p.indicator]
+    if len(subjects) >= n_after and anchor.q.unit in {"%", "倍", "个百分点"}:
+        subj = subjects[len(subjects) - n_after + k]
+        c.indicator = f"{subj.indicator}{prefix}{verb}"
+    else:
+        c.indicator = (prefix or (subjects[-1].indicator if subjects else "")) + verb
+    if not c.indicator:
+        c.indicator = verb
+
+
+def _infer_unit(c: _Cand) -> None:
+    """人口4.7万: a bare 万/亿 count takes its unit from the indicator."""
+
+
+def extract_figures(doc: Document) -> list[Figure]:
+    """Every quantity the normalized text reports (plus numeric table cells), in text order."""
+    text = doc.text
+    figs: list[Figure] = []
+    for c in _candidates(doc):
+        m = doc.mention(c.start, c.end, "FIGURE", SOURCE)
+        figs.append(
+            Figure(
+                mention=m,
+                value=c.q.value,
+                unit=c.q.unit,
+                indicator=c.indicator,
+                date=c.date,
+                qualifier=c.q.qualifier,
+                sentence=text[c.sent_start : c.sent_end].strip(),
+            )
+        )
+    figs.extend(_bare_count_figures(doc))
+    figs.extend(_table_figures(doc))
+    figs.sort(key=lambda f: (f.mention.start, f.mention.end))
+    return figs
+
+
+_BARE_COUNT_RE = re.compile(
+    r"(?P<ind>人口|总人口|户籍人口|常住人口|户数|总户数)(?:为|达|约|近|有|共)?"
+    r"(?P<num>[0-9]+(?:\.[0-9]+)?[万亿])(?P<post>余|多)?(?![0-9人户元])"
+)
+
+
+def _bare_count_figures(doc: Document) -> list[Figure]:
+    """Population-style counts written without a unit (人口4.7万): the unit is implied by the noun."""
+    out = []
+    for m in _BARE_COUNT_RE.finditer(doc.text):
+        try:
+            v = parse_number(m.group("num"))
+        except ValueError:
+            continue
+        unit = "户" if "户" in m.group("ind") else "人"
+        s, e = m.start("num"), m.end("post") if m.group("post") else m.end("num")
+        ss = doc.text.rfind("。", 0, s) + 1
+        se_ = doc.text.find("。", e)
+        se_ = len(doc.text) if se_ < 0 else se_ + 1
+        dates = _dates_in(doc.text, ss, s)
+        out.append(
+            Figure(
+                mention=doc.mention(s, e, "FIGURE", SOURCE),
+                value=v,
+                unit=unit,
+                indicator=m.group("ind"),
+                date=dates[-1][1] if dates else "",
+                qualifier="余" if m.group("post") else "",
+                sentence=doc.text[ss:se_].strip(),
+            )
+        )
+    return out
+
+
+_HEADER_UNIT_RE = re.compile(r"[（(]\s*([^（）()]{1,6})\s*[)）]|单位[:：]\s*(\S{1,6})")
+_CELL_NUM_RE = re.compile(r"^[-+]?[0-9][0-9,，]*(?:\.[0-9]+)?%?$")
+
+
+def _unit_of(header: str) -> tuple[str, float]:
+    m = _HEADER_UNIT_RE.search(header or "")
+    if not m:
+        return "", 1.0
+    u = (m.group(1) or m.group(2) or "").strip()
+    from ..numbers import parse_quantity
+
+    q = parse_quantity("1" + u)
+    if q is None:
+        return "", 1.0
+    return q.unit, q.value
+
+
+def _table_figures(doc: Document) -> list[Figure]:
+    """Numeric cells of PDF tables: indicator = row header + column header, unit from a header/caption."""
+    out: list[Figure] = []
+    for t in doc.tables:
+        if not t.rows or len(t.rows) < 2 or t.raw_start < 0 or t.raw_end <= t.raw_start:
+            continue
+        raw = doc.raw_text
+        cursor = t.raw_start
+        cap_unit, cap_mult = _unit_of(t.caption)
+        header = t.rows[0]
+        for r in t.rows[1:]:
+            row_head = (r[0] or "").strip() if r else ""
+            for ci, cell in enumerate(r):
+                cell_s = (cell or "").strip()
+                if ci == 0 or not cell_s or not _CELL_NUM_RE.match(cell_s.replace(" ", "")):
+                    continue
+                pos = raw.find(cell_s, cursor, t.raw_end)
+                if pos < 0:
+                    continue
+                cursor = pos + len(cell_s)
+                col_head = (header[ci] if ci < len(header) else "") or ""
+                unit, mult = _unit_of(col_head)
+                if not unit:
+                    unit, mult = _unit_of(row_head)
+                if not unit:
+                    unit, mult = cap_unit, cap_mult
+                if cell_s.endswith("%"):
+                    unit, mult = "%", 1.0
+                if not unit:
+                    continue
+                try:
+                    v = parse_number(cell_s.rstrip("%")) * mult
+                except ValueError:
+                    continue
+                ind_col = _HEADER_UNIT_RE.sub("", col_head).strip()
+                ind_row = _HEADER_UNIT_RE.sub("", row_head).strip()
+                indicator = "".join(x for x in (ind_row, ind_col) if x) or t.caption.strip()
+                if not indicator:
+                    continue
+                ns, ne = (pos, pos + len(cell_s)) if doc.offsets is None else doc.offsets.from_raw(pos, pos + len(cell_s))
+                m = Mention(
+                    doc_id=doc.doc_id,
+                    start=ns,
+                    end=ne,
+                    raw_start=pos,
+                    raw_end=pos + len(cell_s),
+                    page=doc.page_of_raw(pos),
+                    label="FIGURE",
+                    text=doc.text[ns:ne] if ne <= len(doc.text) else cell_s,
+                    raw=cell_s,
+                    source=SOURCE_TABLE,
+                )
+                out.append(
+                    Figure(
+                        mention=m,
+                        value=round(v, 6),
+                        unit=unit,
+                        indicator=indicator[:_MAX_INDICATOR * 2],
+                        sentence=" ".join(x for x in (t.caption, row_head, col_head) if x),
+                    )
+                )
+    return out
+
+
+def figure_rows(doc: Document, figures: list[Figure]) -> list[dict[str, Any]]:
+    """Contract rows for figures.csv; start/end are raw offsets and ``raw`` is exactly that raw slice."""
+    rows = []
+    for f in figures:
+        m = f.mention
+        raw = doc.raw_text[m.raw_start : m.raw_end]
+        rows.append(
+            {
+                "doc_id": doc.doc_id,
+                "county_code": f.county_code,
+                "indicator": f.indicator,
+                "value": format_value(f.value),
+                "unit": f.unit,
+                "raw": raw,
+                "date": f.date,
+                "qualifier": f.qualifier,
+                "page": "" if m.page is None else m.page,
+                "start": m.raw_start,
+                "end": m.raw_end,
+                "sentence": f.sentence,
+            }
+        )
+    return rows

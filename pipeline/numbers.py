@@ -1,0 +1,458 @@
+"""Parse numbers and quantities as Chinese reports write them, into base units.
+
+Reports mix Arabic and Chinese numerals (``3.2万``, ``三千二百``, ``一百零五``), full-width digits,
+thousands separators and PDF spaces (``4 824.31``), and hedge their figures (``近``, ``余``, ``以上``).
+Everything here is pure and regex-driven so the figure extractor can scan whole documents quickly;
+values come back in base units (元, 亩, %, ...), so ``4824.31万元`` and ``48243100元`` compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = [
+    "Quantity",
+    "parse_number",
+    "parse_quantity",
+    "iter_quantities",
+    "format_value",
+    "QUANTITY_RE",
+]
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，％－＋", "0123456789.,%-+")
+
+_DIGITS = {
+    "零": 0, "〇": 0, "○": 0, "洞": 0,
+    "一": 1, "壹": 1, "幺": 1, "弌": 1,
+    "二": 2, "贰": 2, "貳": 2, "两": 2, "兩": 2, "俩": 2,
+    "三": 3, "叁": 3, "参": 3, "弎": 3,
+    "四": 4, "肆": 4,
+    "五": 5, "伍": 5,
+    "六": 6, "陆": 6, "陸": 6,
+    "七": 7, "柒": 7,
+    "八": 8, "捌": 8,
+    "九": 9, "玖": 9,
+}  # fmt: skip
+_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+_ZERO = "零〇○"
+
+_CN_DIGIT_CHARS = "".join(_DIGITS)
+_CN_CHARS = _CN_DIGIT_CHARS + "".join(_SMALL) + "".join(_BIG)
+
+_ARABIC_RE = re.compile(r"\d+(?:\.\d+)?")
+_SEP_RE = re.compile(r"(?<=\d)[,，\s](?=\d{3}(?!\d))")
+_RMB_RE = re.compile(r"^(?P<yuan>.*?)(?:元|圆)(?:(?P<jiao>.)角)?(?:(?P<fen>.)分)?[整正]?$")
+
+
+def _normalize_digits(s: str) -> str:
+    """Full-width → ASCII, drop thousands separators and spaces inside digit groups."""
+    s = s.translate(_FULLWIDTH).strip()
+    prev = None
+    while prev != s:
+        prev, s = s, _SEP_RE.sub("", s)
+    return re.sub(r"(?<=[\d.])\s+(?=[\d.])", "", s)
+
+
+def _digit(ch: str) -> int:
+    if ch in _DIGITS:
+        return _DIGITS[ch]
+    raise ValueError(f"not a digit: {ch!r}")
+
+
+def _parse_section(s: str, strict: bool) -> float:
+    """A number below 10^4 (or a bare Arabic number) written with 十百千 and digits."""
+    if not s:
+        raise ValueError("empty number section")
+    if _ARABIC_RE.fullmatch(s):
+        return float(s)
+    # Digit string without units: 一二三 → 123 (cn2an's "normal" reading; strict mode rejects it).
+    if all(c in _DIGITS for c in s):
+        if len(s) > 1 and strict:
+            raise ValueError(f"digit sequence without units: {s!r}")
+        return float("".join(str(_DIGITS[c]) for c in s))
+    total = 0.0
+    pending: float | None = None
+    last_unit = 10**5
+    i = 0
+    zero_seen = False
+    while i < len(s):
+        m = _ARABIC_RE.match(s, i)
+        if m:
+            if pending is not None:
+                raise ValueError(f"two numbers in a row: {s!r}")
+            pending = float(m.group())
+            i = m.end()
+            continue
+        ch = s[i]
+        if ch in _ZERO:
+            zero_seen = True
+            i += 1
+            continue
+        if ch in _DIGITS:
+            if pending is not None:
+                raise ValueError(f"two digits in a row: {s!r}")
+            pending = float(_DIGITS[ch])
+            i += 1
+            continue
+        if ch in _SMALL:
+            unit = _SMALL[ch]
+            if unit >= last_unit:
+                raise ValueError(f"units out of order: {s!r}")
+            if pending is None:
+                if unit == 10 and (total == 0 or zero_seen) or (total == 0 and not strict):
+                    pending = 1.0  # 十二 / 一百零十 / 百分之…
+                elif strict or unit != 100 or not zero_seen:
+                    raise ValueError(f"unit without digit: {s!r}")
+                else:
+                    pending = 1.0  # 一万零百一十一 (cn2an smart reading)
+            total += pending * unit
+            pending = None
+            last_unit = unit
+            zero_seen = False
+            i += 1
+            continue
+        raise ValueError(f"unexpected character {ch!r} in {s!r}")
+    if pending is not None:
+        if total and not zero_seen and last_unit >= 100 and pending < 10:
+            total += pending * last_unit / 10  # 一百二 → 120, 两千六 → 2600
+        else:
+            total += pending
+    elif zero_seen and not total:
+        return 0.0
+    return total
+
+
+def _parse_integer_part(s: str, strict: bool) -> float:
+    """Split on the last 亿 then 万 (so 万亿 nests), parse each side."""
+    for big_ch, big in (("亿", 10**8), ("億", 10**8), ("万", 10**4), ("萬", 10**4)):
+        k = s.rfind(big_ch)
+        if k < 0:
+            continue
+        left, right = s[:k], s[k + 1 :]
+        if not left:
+            if strict:
+                raise ValueError(f"{big_ch} without a number: {s!r}")
+            left_v = 1.0
+        else:
+            left_v = _parse_integer_part(left, strict)
+        if not right:
+            return left_v * big
+        had_zero = right[0] in _ZERO
+        if not right.lstrip(_ZERO):
+            return left_v * big
+        if not had_zero and len(right) == 1 and right in _DIGITS:
+            return left_v * big + _DIGITS[right] * big / 10  # 三万五 → 35000
+        right_v = _parse_integer_part(right, strict)
+        if right_v >= big:
+            raise ValueError(f"lower part exceeds unit in {s!r}")
+        return left_v * big + right_v
+    return _parse_section(s, strict)
+
+
+def _parse_fraction_digits(s: str) -> str:
+    if not s:
+        raise ValueError("empty decimal part")
+    out = []
+    for ch in s:
+        if ch.isdigit():
+            out.append(ch)
+        elif ch in _DIGITS:
+            out.append(str(_DIGITS[ch]))
+        else:
+            raise ValueError(f"bad decimal digit {ch!r}")
+    return "".join(out)
+
+
+def parse_number(s: str, strict: bool = False) -> float:
+    """Value of a numeral span: ``3.2万`` → 32000, ``一百零五`` → 105, ``4 824.31`` → 4824.31.
+
+    Raises ValueError for anything that is not a number. ``strict`` rejects readings that
+    are only plausible in running text (bare digit strings like 一二三, a unit without a digit).
+    """
+    s = _normalize_digits(s)
+    if not s:
+        raise ValueError("empty number")
+    sign = 1.0
+    if s[0] in "-负負":
+        sign, s = -1.0, s[1:]
+    elif s[0] == "+":
+        s = s[1:]
+    if not s:
+        raise ValueError("sign without number")
+    m = _RMB_RE.match(s)
+    if m and (m.group("yuan") or m.group("jiao")):
+        yuan = _parse_integer_part(m.group("yuan"), strict) if m.group("yuan") else 0.0
+        jiao = _digit(m.group("jiao")) if m.group("jiao") else 0
+        fen = _digit(m.group("fen")) if m.group("fen") else 0
+        return sign * (yuan + jiao / 10 + fen / 100)
+    if _ARABIC_RE.fullmatch(s):
+        return sign * float(s)
+    s = s.replace("點", "点")
+    if s.count("点") + s.count(".") > 1 and not ("点" in s and _ARABIC_RE.fullmatch(s.split("点")[0] or "x")):
+        # "10..1万" / "1点2点3": malformed
+        if s.count("点") > 1 or s.count("..") or s.count(".") > 1:
+            raise ValueError(f"several decimal points: {s!r}")
+    if "点" in s:
+        int_part, frac = s.split("点", 1)
+        big = ""
+        while frac and frac[-1] in _BIG:
+            big = frac[-1] + big
+            frac = frac[:-1]
+        if not int_part:
+            raise ValueError(f"decimal point without integer part: {s!r}")
+        iv = _parse_integer_part(int_part, strict)
+        fv = float("0." + _parse_fraction_digits(frac))
+        val = iv + fv
+        for ch in big:
+            val *= _BIG[ch]
+        return sign * val
+    # Arabic decimal followed by Chinese units: 10.1万, 3.2亿
+    m = re.match(r"^(\d+\.\d+)(.*)$", s)
+    if m:
+        rest = m.group(2)
+        if not rest or any(c not in _BIG and c not in _SMALL for c in rest):
+            if rest and all(c in _BIG or c in _SMALL for c in rest[:1]):
+                raise ValueError(f"decimal followed by a lower part: {s!r}")
+            raise ValueError(f"bad number {s!r}")
+        val = float(m.group(1))
+        for ch in rest:
+            val *= _BIG.get(ch) or _SMALL[ch]
+        return sign * val
+    return sign * _parse_integer_part(s, strict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Quantities
+# ---------------------------------------------------------------------------------------------
+
+# Units, longest first; value is the base unit a span maps to.
+_UNITS: dict[str, str] = {
+    u: u
+    for u in (
+        "个百分点 百分点 平方公里 平方千米 平方米 立方米 千瓦时 人民币 人次 户次 公里 千米 公顷 千瓦 兆瓦 "
+        "公斤 千克 小时 美元 港元 日元 欧元 英镑 新台币 元 户 人 个 家 名 项 次 亩 吨 斤 头 只 套 间 座 所 "
+        "条 村 年 岁 倍 台 辆 株 棵 处 场 期 批 件 份 位 支 栋 幢 张 箱 袋 羽 尾 匹 册 篇 米 天 月 元钱 块钱 "
+        "千米 万千瓦 组 队 栏 口 床 班 届 轮 元/人 元/亩 元/斤 元/公斤 元/吨 元/户 元/年 元/月 元/天"
+    ).split()
+}
+_UNITS.update({"块钱": "元", "元钱": "元", "圆": "元", "块": "元", "平方千米": "平方公里", "千米": "公里"})
+_UNITS.update({"%": "%", "‰": "‰", "千克": "公斤", "人民币": "元"})
+_UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+
+# Qualifiers that come before a number, longest first, and after it.
+_PRE_QUAL = (
+    "不低于 不少于 不超过 不高于 不到 不足 超过 高达 多达 将近 接近 大约 约合 近 约 逾 超 达 仅 共 计 合计 累计 达到 至少 最高 最多"
+).split()
+_PRE_QUAL_KEEP = {
+    "不低于", "不少于", "不超过", "不高于", "不到", "不足", "超过", "近", "将近", "接近", "约", "大约",
+    "逾", "超", "至少", "最高", "最多", "高达", "多达", "达", "达到", "约合",
+}  # fmt: skip
+_PRE_QUAL_CANON = {
+    "将近": "近", "接近": "近", "大约": "约", "约合": "约", "超": "超过", "逾": "超过",
+    "达到": "达", "高达": "达", "多达": "达", "不少于": "不低于", "至少": "不低于", "不高于": "不超过",
+    "最高": "不超过", "最多": "不超过", "不足": "不到",
+}  # fmt: skip
+_POST_QUAL = "以上 以下 以内 左右 上下 有余 多 余 许 之多 不等".split()
+_POST_QUAL_CANON = {"有余": "余", "多": "余", "许": "约", "左右": "约", "上下": "约", "之多": "余"}
+
+_AR = r"[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:\s[0-9０-９]{3}(?![0-9０-９]))*(?:[.．][0-9０-９]+)?"
+_CN = f"[{_CN_CHARS}]+(?:[点點][{_CN_DIGIT_CHARS}]+)?"
+_NUM = f"(?:{_AR}(?:[十百千万亿萬億]+(?:[零〇]?{_AR})?)?|{_CN})"
+_RANGE_SEP = r"(?:\s?[-－—–~～至到]{1,2}\s?)"
+_BIG_SUFFIX = "(?:百万|千万|万亿|亿|万|億|萬|千|百)"
+
+QUANTITY_RE = re.compile(
+    rf"(?P<pre>{'|'.join(sorted(_PRE_QUAL, key=len, reverse=True))})?"
+    rf"(?P<num>{_NUM})(?P<mult>{_BIG_SUFFIX})?"
+    rf"(?:(?P<mid>%|％|{_UNIT_ALT})?{_RANGE_SEP}(?P<num2>{_NUM})(?P<mult2>{_BIG_SUFFIX})?)?"
+    r"(?P<post1>余|多|来)?"
+    rf"(?P<unit>%|％|‰|{_UNIT_ALT})"
+    rf"(?P<post>{'|'.join(_POST_QUAL)})?"
+)
+_FRACTION_RE = re.compile(
+    rf"(?P<pre>{'|'.join(sorted(_PRE_QUAL, key=len, reverse=True))})?"
+    rf"(?:(?P<den>[{_CN_CHARS}0-9]+)分之(?P<numer>[{_CN_CHARS}0-9.点]+)"
+    rf"|(?P<cheng>[一二两三四五六七八九十]|[1-9])成(?P<half>半)?)"
+    rf"(?P<post>{'|'.join(_POST_QUAL)})?"
+)
+
+
+@dataclass
+class Quantity:
+    """A number with its unit in base form: 4824.31万元 → value 48243100, unit 元, multiplier 10000."""
+
+    value: float
+    unit: str
+    qualifier: str = ""
+    multiplier: float = 1.0
+    value_high: float | None = None
+    text: str = ""
+    start: int = 0  # span within the text it was found in
+    end: int = 0
+    numeral: str = ""  # the number as written (without qualifier/unit)
+
+
+def _mult_value(m: str | None) -> float:
+    if not m:
+        return 1.0
+    v = 1.0
+    for ch in m:
+        v *= _BIG.get(ch) or _SMALL[ch]
+    return v
+
+
+def _clean_float(v: float) -> float:
+    """Round away binary noise (48243100.000000004 → 48243100.0)."""
+    r = round(v, 6)
+    return float(int(r)) if r == int(r) and abs(r) < 2**53 else r
+
+
+def _split_multiplier(num: str) -> tuple[str, float]:
+    """``4824.31万`` → ('4824.31', 10000) when the number ends with a big unit after Arabic digits."""
+    m = re.match(rf"^({_AR})([十百千万亿萬億]+)$", num)
+    if m:
+        return m.group(1), _mult_value(m.group(2))
+    k = len(num)
+    while k and num[k - 1] in _BIG:
+        k -= 1
+    if 0 < k < len(num):
+        try:
+            parse_number(num[:k])
+            return num[:k], _mult_value(num[k:])
+        except ValueError:
+            pass
+    return num, 1.0
+
+
+def _quantity_from_match(m: re.Match[str], offset: int = 0) -> Quantity | None:
+    unit_raw = m.group("unit")
+    unit_raw = {"％": "%"}.get(unit_raw, unit_raw)
+    unit = _UNITS.get(unit_raw, unit_raw)
+    mult_extra = _mult_value(m.group("mult"))
+    try:
+        base, mult = _split_multiplier(m.group("num"))
+        value = parse_number(base) * mult * mult_extra
+        high = None
+        if m.group("num2"):
+            base2, mult2 = _split_multiplier(m.group("num2"))
+            m2 = mult2 * _mult_value(m.group("mult2"))
+            high = parse_number(base2) * m2
+            if mult == 1.0 and mult_extra == 1.0 and m2 != 1.0 and m.group("mid") is None:
+                value *= m2  # 3至5万元: the multiplier is shared
+                mult = m2
+    except ValueError:
+        return None
+    if unit_raw == "百分点":
+        unit = "个百分点"
+    quals = []
+    pre = m.group("pre")
+    if pre in _PRE_QUAL_KEEP:
+        quals.append(_PRE_QUAL_CANON.get(pre, pre))
+    for post in (m.group("post1"), m.group("post")):
+        if post and post != "来":
+            quals.append(_POST_QUAL_CANON.get(post, post))
+        elif post == "来":
+            quals.append("约")
+    start = m.start("pre") if pre in _PRE_QUAL_KEEP else m.start("num")
+    return Quantity(
+        value=_clean_float(value),
+        unit=unit,
+        qualifier="|".join(dict.fromkeys(quals)),
+        multiplier=mult * mult_extra,
+        value_high=_clean_float(high) if high is not None else None,
+        text=m.string[start : m.end()],
+        start=start + offset,
+        end=m.end() + offset,
+        numeral=m.group("num"),
+    )
+
+
+def _fraction_from_match(m: re.Match[str]) -> Quantity | None:
+    try:
+        if m.group("cheng"):
+            value = parse_number(m.group("cheng")) * 10 + (5 if m.group("half") else 0)
+        else:
+            den = parse_number(m.group("den"))
+            numer = parse_number(m.group("numer"))
+            if den not in (100.0, 1000.0) and (den == 0 or numer > den):
+                return None
+            if den == 1000.0:
+                return _mk_fraction(m, numer, "‰")
+            value = numer if den == 100.0 else numer / den * 100
+    except ValueError:
+        return None
+    return _mk_fraction(m, value, "%")
+
+
+def _mk_fraction(m: re.Match[str], value: float, unit: str) -> Quantity:
+    quals = []
+    pre = m.group("pre")
+    if pre in _PRE_QUAL_KEEP:
+        quals.append(_PRE_QUAL_CANON.get(pre, pre))
+    if m.group("post"):
+        quals.append(_POST_QUAL_CANON.get(m.group("post"), m.group("post")))
+    start = (
+        m.start("pre") if pre in _PRE_QUAL_KEEP else (m.start("den") if m.group("den") else m.start("cheng"))
+    )
+    return Quantity(
+        value=round(value, 2),
+        unit=unit,
+        qualifier="|".join(quals),
+        text=m.string[start : m.end()],
+        start=start,
+        end=m.end(),
+        numeral=m.group(0)[start - m.start() :],
+    )
+
+
+def iter_quantities(text: str) -> Iterator[Quantity]:
+    """Every number-with-unit in ``text``, left to right, non-overlapping (offsets into ``text``)."""
+    found: list[Quantity] = []
+    for m in _FRACTION_RE.finditer(text):
+        if m.group("den") or m.group("cheng"):
+            q = _fraction_from_match(m)
+            if q is not None:
+                found.append(q)
+    taken = [(q.start, q.end) for q in found]
+    pos = 0
+    while True:
+        m = QUANTITY_RE.search(text, pos)
+        if m is None:
+            break
+        q = _quantity_from_match(m)
+        if q is None:
+            pos = m.start() + 1
+            continue
+        if not any(s < q.end and q.start < e for s, e in taken):
+            found.append(q)
+        pos = m.end()
+    found.sort(key=lambda q: q.start)
+    yield from found
+
+
+def parse_quantity(span: str) -> Quantity | None:
+    """The quantity a span states (``近12倍``, ``3至5万元``, ``近三分之一``), or None.
+
+    The span must be essentially the quantity: one found quantity covering it apart from
+    surrounding whitespace/punctuation.
+    """
+    s = span.strip()
+    if not s:
+        return None
+    s = s.translate(_FULLWIDTH)
+    for q in iter_quantities(s):
+        rest = (s[: q.start] + s[q.end :]).strip(" ，,。、")
+        if not rest:
+            return q
+    return None
+
+
+def format_value(v: float) -> str:
+    """A value as a CSV cell without float noise: 48243100, 35.54, 33.33."""
+    r = _clean_float(v)
+    if r == int(r):
+        return str(int(r))
+    return f"{r:.6f}".rstrip("0").rstrip(".")
