@@ -105,3 +105,34 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def text_path(out_dir: Path, doc_id: str) -> Path:
     return out_dir / "text" / f"{doc_id}.txt"
+
+
+def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
+    """graph.graphml (contract), graph.gexf (Gephi) and Neo4j bulk-import CSVs, each atomically."""
+    import networkx as nx
+
+    from .graph import clean_for_export
+
+    g = clean_for_export(graph)
+    for name, writer in (("graph.graphml", nx.write_graphml), ("graph.gexf", nx.write_gexf)):
+        buf = io.BytesIO()
+        writer(g, buf)
+        atomic_write_bytes(out_dir / name, buf.getvalue())
+    node_keys = sorted({k for _, d in g.nodes(data=True) for k in d if k not in ("type",)})
+    nodes = [
+        {"id:ID": n, ":LABEL": d.get("type", "Node"), **{k: d.get(k, "") for k in node_keys}}
+        for n, d in g.nodes(data=True)
+    ]
+    edge_keys = sorted({k for _, _, d in g.edges(data=True) for k in d if k != "relation"})
+    edges = [
+        {
+            ":START_ID": u,
+            ":END_ID": v,
+            ":TYPE": d.get("relation", "related").upper(),
+            **{k: d.get(k, "") for k in edge_keys},
+        }
+        for u, v, d in g.edges(data=True)
+    ]
+    write_csv(out_dir / "neo4j" / "nodes.csv", nodes, ["id:ID", ":LABEL", *node_keys])
+    write_csv(out_dir / "neo4j" / "relationships.csv", edges, [":START_ID", ":END_ID", ":TYPE", *edge_keys])
+    return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}

@@ -196,7 +196,15 @@ def write_outputs(out_dir: Path, results: list[DocResult]) -> dict[str, int]:
         "sections.csv": ([row for r in results for row in r.sections], export.SECTION_COLUMNS),
         "links.csv": ([row for r in results for row in r.links], export.LINK_COLUMNS),
     }
-    return {name: export.write_csv(out_dir / name, rows, cols) for name, (rows, cols) in tables.items()}
+    counts = {name: export.write_csv(out_dir / name, rows, cols) for name, (rows, cols) in tables.items()}
+    from .graph import build_graph
+    from .store import write_duckdb
+
+    graph_inputs = ("documents", "places", "figures", "measures", "links")
+    graph = build_graph(*(tables[f"{n}.csv"][0] for n in graph_inputs))
+    counts.update({f"graph {k}": v for k, v in export.write_graph(out_dir, graph).items()})
+    write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in tables.items()}, graph)
+    return counts
 
 
 def run_corpus(

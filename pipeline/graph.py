@@ -1,0 +1,159 @@
+"""The knowledge graph: documents, places, practices, figures and the links between them (networkx).
+
+Built from the contract rows (the same rows the CSV files hold), so the graph and the tables never
+disagree. Node ids are stable strings (``County:522632``, ``Practice:社社联建``) so the same practice named
+in several documents is one node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+
+Row = Mapping[str, Any]
+
+KIND_TYPES = {
+    "program": "Practice",
+    "slogan": "Measure",
+    "loan_product": "LoanProduct",
+    "policy_document": "PolicyDocument",
+    "organization": "Organization",
+}
+PRACTICE_TYPES = {"Practice", "Measure", "LoanProduct"}
+INSTRUMENT_TYPES = {"LoanProduct", "PolicyDocument", "Organization"}
+
+
+def _add_node(g: nx.MultiDiGraph, node: str, **attrs: Any) -> str:
+    if node in g:
+        g.nodes[node].update({k: v for k, v in attrs.items() if v not in ("", None)})
+    else:
+        g.add_node(node, **attrs)
+    return node
+
+
+def _prov(row: Row, start: str = "start", end: str = "end") -> dict[str, Any]:
+    return {"doc_id": row.get("doc_id", ""), "start": row.get(start, ""), "end": row.get(end, "")}
+
+
+def build_graph(
+    documents: Iterable[Row],
+    places: Iterable[Row],
+    figures: Iterable[Row],
+    measures: Iterable[Row],
+    links: Iterable[Row],
+) -> nx.MultiDiGraph:
+    """One graph over all documents; every edge has ``relation``, text-derived ones carry provenance."""
+    g = nx.MultiDiGraph()
+    focal_by_doc: dict[str, list[str]] = {}
+    for d in documents:
+        _add_node(
+            g, f"Document:{d['doc_id']}", type="Document", label=d.get("title") or d["doc_id"], **_prov(d)
+        )
+    for p in places:
+        level = p.get("level", "")
+        if level not in ("county", "prefecture", "province"):
+            continue
+        node = _add_node(
+            g,
+            f"{level.capitalize()}:{p['adcode']}",
+            type=level.capitalize(),
+            label=p.get("canonical") or p.get("name"),
+            adcode=p["adcode"],
+        )
+        focal = str(p.get("focal", "")).lower() == "true"
+        g.add_edge(f"Document:{p['doc_id']}", node, relation="about" if focal else "mentions", **_prov(p))
+        if level == "county":
+            if focal:
+                focal_by_doc.setdefault(p["doc_id"], []).append(node)
+            code = str(p["adcode"])
+            if p.get("prefecture"):
+                pref = _add_node(
+                    g,
+                    f"Prefecture:{code[:4]}00",
+                    type="Prefecture",
+                    label=p["prefecture"],
+                    adcode=f"{code[:4]}00",
+                )
+                if not g.has_edge(node, pref):
+                    g.add_edge(node, pref, relation="part_of")
+                if p.get("province"):
+                    prov = _add_node(
+                        g,
+                        f"Province:{code[:2]}0000",
+                        type="Province",
+                        label=p["province"],
+                        adcode=f"{code[:2]}0000",
+                    )
+                    if not g.has_edge(pref, prov):
+                        g.add_edge(pref, prov, relation="part_of")
+    practice_by_doc: dict[str, list[str]] = {}
+    for m in measures:
+        ntype = KIND_TYPES.get(m.get("kind", ""), "Measure")
+        node = _add_node(g, f"{ntype}:{m['name']}", type=ntype, label=m["name"], kind=m.get("kind", ""))
+        g.add_edge(f"Document:{m['doc_id']}", node, relation="describes", **_prov(m))
+        if ntype in PRACTICE_TYPES:
+            practice_by_doc.setdefault(m["doc_id"], []).append(node)
+            for county in focal_by_doc.get(m["doc_id"], []):
+                g.add_edge(county, node, relation="ran", **_prov(m))
+        comps = [c for c in str(m.get("components", "")).split(" | ") if c.strip()]
+        for i, comp in enumerate(comps, 1):
+            step = _add_node(g, f"Step:{m['name']}#{i}", type="Step", label=comp, order=i)
+            if not g.has_edge(node, step):
+                g.add_edge(node, step, relation="has_step", **_prov(m))
+    for doc_id, nodes in practice_by_doc.items():
+        instruments = [
+            n for n in g.successors(f"Document:{doc_id}") if g.nodes[n].get("type") in INSTRUMENT_TYPES
+        ]
+        for prac in nodes:
+            if g.nodes[prac]["type"] == "LoanProduct":
+                continue
+            for inst in instruments:
+                if inst != prac and not g.has_edge(prac, inst):
+                    g.add_edge(prac, inst, relation="uses", doc_id=doc_id)
+    fig_node: dict[tuple[str, str], str] = {}
+    for f in figures:
+        node = _add_node(
+            g,
+            f"Figure:{f['doc_id']}@{f['start']}",
+            type="Figure",
+            label=f"{f.get('indicator', '')} {f.get('value', '')}{f.get('unit', '')}",
+            value=f.get("value", ""),
+            unit=f.get("unit", ""),
+            date=f.get("date", ""),
+            indicator=f.get("indicator", ""),
+        )
+        fig_node[(str(f["doc_id"]), str(f["start"]))] = node
+        g.add_edge(f"Document:{f['doc_id']}", node, relation="reports", **_prov(f))
+        if f.get("indicator"):
+            ind = _add_node(g, f"Indicator:{f['indicator']}", type="Indicator", label=f["indicator"])
+            g.add_edge(node, ind, relation="measures")
+    for ln in links:
+        node = fig_node.get((str(ln["doc_id"]), str(ln.get("figure_start", ""))))
+        if node is None:
+            continue
+        heads = [n for n in practice_by_doc.get(ln["doc_id"], []) if g.nodes[n]["label"] == ln["practice"]]
+        for head in heads[:1]:
+            g.add_edge(
+                head,
+                node,
+                relation=ln.get("relation", "achieved"),
+                rule=ln.get("rule", ""),
+                **_prov(ln, "evidence_start", "evidence_end"),
+            )
+    return g
+
+
+def clean_for_export(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """GraphML/GEXF take scalar attributes only: None becomes '' and other values keep their type."""
+    h = g.copy()
+    for _, data in h.nodes(data=True):
+        for k, v in list(data.items()):
+            if v is None or not isinstance(v, str | int | float | bool):
+                data[k] = "" if v is None else str(v)
+    for _, _, data in h.edges(data=True):
+        for k, v in list(data.items()):
+            if v is None or not isinstance(v, str | int | float | bool):
+                data[k] = "" if v is None else str(v)
+    return h

@@ -1,0 +1,82 @@
+"""The embedded store: every table and the graph in one DuckDB file a plain ``duckdb`` client can query.
+
+Rebuilt idempotently: written to a temporary file beside the target, then moved over it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import networkx as nx
+
+log = logging.getLogger(__name__)
+
+
+def _create(
+    con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> None:
+    cols = list(columns)
+    for r in rows:
+        cols.extend(k for k in r if k not in cols)
+    ddl = ", ".join(f'"{c}" VARCHAR' for c in cols)
+    con.execute(f'CREATE TABLE "{name}" ({ddl})')
+    if rows:
+        values = [[None if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows]
+        marks = ", ".join("?" for _ in cols)
+        con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', values)
+
+
+def write_duckdb(
+    path: Path,
+    tables: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[str]]],
+    graph: nx.MultiDiGraph,
+) -> None:
+    """Tables (name -> (rows, columns)) plus ``nodes`` and ``edges`` of the graph, typed views for numbers."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        for name, (rows, cols) in tables.items():
+            _create(con, name, rows, cols)
+        nodes = [
+            {
+                "id": n,
+                "type": d.get("type", ""),
+                "label": d.get("label", ""),
+                "attrs": json.dumps(d, ensure_ascii=False, default=str),
+            }
+            for n, d in graph.nodes(data=True)
+        ]
+        edges = [
+            {
+                "source": u,
+                "target": v,
+                "relation": d.get("relation", ""),
+                "doc_id": d.get("doc_id", ""),
+                "start": d.get("start", ""),
+                "end": d.get("end", ""),
+                "attrs": json.dumps(d, ensure_ascii=False, default=str),
+            }
+            for u, v, d in graph.edges(data=True)
+        ]
+        _create(con, "nodes", nodes, ["id", "type", "label", "attrs"])
+        _create(con, "edges", edges, ["source", "target", "relation", "doc_id", "start", "end", "attrs"])
+        if "figures" in tables:
+            con.execute(
+                "CREATE VIEW figures_typed AS SELECT * REPLACE (TRY_CAST(value AS DOUBLE) AS value, "
+                'TRY_CAST(start AS BIGINT) AS start, TRY_CAST("end" AS BIGINT) AS "end") FROM figures'
+            )
+        con.close()
+        os.replace(tmp, path)
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    log.debug("wrote %s", path)
