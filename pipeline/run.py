@@ -182,7 +182,7 @@ class RunSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
-def write_outputs(out_dir: Path, results: list[DocResult]) -> dict[str, int]:
+def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> dict[str, int]:
     """Write texts and tables; each file atomically. Returns rows per table."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for r in results:
@@ -196,6 +196,13 @@ def write_outputs(out_dir: Path, results: list[DocResult]) -> dict[str, int]:
         "sections.csv": ([row for r in results for row in r.sections], export.SECTION_COLUMNS),
         "links.csv": ([row for r in results for row in r.links], export.LINK_COLUMNS),
     }
+    from .indicators import IndicatorVocabulary
+    from .tables import compare_counties
+
+    vocab = IndicatorVocabulary.load(models_dir)
+    tables["compare_counties.csv"] = compare_counties(
+        tables["documents.csv"][0], tables["places.csv"][0], tables["figures.csv"][0], vocab
+    )
     counts = {name: export.write_csv(out_dir / name, rows, cols) for name, (rows, cols) in tables.items()}
     from .graph import build_graph
     from .store import write_duckdb
@@ -229,7 +236,7 @@ def run_corpus(
         if on_document is not None:
             on_document(r)
     summary = RunSummary(n_docs=len(results))
-    summary.rows = write_outputs(out_dir, results)
+    summary.rows = write_outputs(out_dir, results, Path(config.models_dir))
     for r in results:
         summary.status[r.doc.status] += 1
         if r.doc.status != STATUS_OK:
