@@ -1,0 +1,275 @@
+"""PLACE extraction: gazetteer matches filtered by context, resolved to one adcode, with the focal county.
+
+Precision first: a gazetteer hit is only a place when its context says so. Hits followed by a feature
+or institution word (``凯里学院``, ``雷山县水库``) name something else; a bare form without a suffix
+(``榕江``) is accepted only in the document's own province or right after/before its parent or child;
+a one-character stem (``和县``) only after its parent, since ``县委和县政府`` is prose. Ambiguous names
+(``朝阳区``) are resolved by a parent written just before them, then by the document's dominant
+prefecture/province, and dropped when still ambiguous.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from ..gazetteer import Entry, GazMatch, Gazetteer, strip_suffix
+from ..model import Document, Place
+
+log = logging.getLogger(__name__)
+
+SOURCE = "gazetteer"
+
+# Words that, written right after a name, make it part of another entity's name (not a place mention).
+NOT_PLACE_AFTER = tuple(
+    sorted(
+        (
+            "山 河 江 湖 海 岭 峰 溪 洞 峡 坝 大坝 水库 电站 水电站 瀑布 草原 湿地 森林 "
+            "开发区 新区 工业园 园区 产业园 经开区 高新区 学院 大学 中学 小学 职业 技术学院 职业技术学院 "
+            "师范 一中 二中 银行 农商 信用社 公司 集团 医院 宾馆 酒店 饭店 路 街 大道 大街 广场 公园 机场 "
+            "车站 站 港 码头 桥 大桥 隧道 高速 铁路 景区 古城 古镇 镇 乡 村 街道 社区 寨 屯 日报 电视台 "
+            "晚报 商会 协会 号 牌 品牌 籍"
+        ).split(),
+        key=len,
+        reverse=True,
+    )
+)
+# A suffix char that, with the next char, forms an ordinary word: the suffix is not the unit's (合作市场).
+SUFFIX_BREAKERS = frozenset("市场 市值 市价 市面 市井 区别 区分 区块 区间 县令".split())
+# After a one-character stem's suffix these continue a 县/市 word (县委和县政府 → 和|县政府).
+GENERIC_STEM = frozenset("城郊矿新东西南北中")
+GOV_AFTER = frozenset("委政城级域里内长直乡区人属".replace("", " ").split())
+
+# References to "the county" that point back to the most recently named county.
+ANAPHORA_RE = re.compile(
+    r"(?:该|全|我|本|此)(县|市|区|旗)|(县|市|区|旗)(?:委|政府|人民政府|人大|政协|长|域|城)"
+)
+
+KIND_RANK = {"full": 0, "alias": 1, "former": 2, "short": 3}
+LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
+
+
+@dataclass
+class _Hit:
+    """A context-checked match resolved to one entry."""
+
+    start: int
+    end: int
+    entry: Entry
+    kind: str
+
+
+def _unit_char(entry: Entry) -> str:
+    """The one-char suffix people use when pointing back to this unit (县, 市, 区, 旗)."""
+    _, suf = strip_suffix(entry.name)
+    return suf[-1:] if suf else ""
+
+
+def _stem_len(entry: Entry) -> int:
+    stem, _ = strip_suffix(entry.name)
+    return len(stem)
+
+
+_ADDRESS_AFTER = re.compile(r"\d+[路街巷号弄]")
+
+
+def _not_place_after(text: str, end: int) -> bool:
+    tail = text[end : end + 6]
+    return any(tail.startswith(w) for w in NOT_PLACE_AFTER) or bool(_ADDRESS_AFTER.match(tail))
+
+
+def _ancestor_codes(gaz: Gazetteer, entry: Entry) -> set[str]:
+    return {a.adcode for a in gaz.ancestors(entry)}
+
+
+class _Context:
+    """Document-wide votes for province and prefecture, from unambiguous suffixed names."""
+
+    def __init__(self, gaz: Gazetteer, matches: list[GazMatch]) -> None:
+        self.province: Counter[str] = Counter()
+        self.prefecture: Counter[str] = Counter()
+        for m in matches:
+            strong = [e for e, k in zip(m.entries, m.kinds, strict=True) if k in ("full", "alias", "former")]
+            if not strong or _stem_len(strong[0]) < 2:
+                continue
+            w = 1.0 / len(strong)
+            for e in strong:
+                self.province[e.province_code] += w
+                if e.level == "county":
+                    self.prefecture[e.prefecture_code] += w
+                elif e.level == "prefecture":
+                    self.prefecture[e.adcode] += w
+
+    @staticmethod
+    def _top(c: Counter[str], frac: float) -> set[str]:
+        if not c:
+            return set()
+        best = max(c.values())
+        return {k for k, v in c.items() if v >= max(1.0, frac * best)}
+
+    def provinces(self) -> set[str]:
+        return self._top(self.province, 0.25)
+
+    def prefectures(self) -> set[str]:
+        return self._top(self.prefecture, 0.25)
+
+
+def _resolve(
+    gaz: Gazetteer, m: GazMatch, prev: _Hit | None, nxt: GazMatch | None, ctx: _Context, text: str
+) -> _Hit | None:
+    """Pick the entry this match names, or None when context does not support any."""
+    provs, prefs = ctx.provinces(), ctx.prefectures()
+    adjacent_prev = prev if prev is not None and 0 <= m.start - prev.end <= 1 else None
+    scored: list[tuple[tuple, Entry, str]] = []
+    for e, kind in zip(m.entries, m.kinds, strict=True):
+        parent_before = adjacent_prev is not None and adjacent_prev.entry.adcode in _ancestor_codes(gaz, e)
+        child_after = False
+        if nxt is not None and 0 <= nxt.start - m.end <= 1:
+            child_after = any(e.adcode in _ancestor_codes(gaz, c) for c in nxt.entries)
+        in_prov = e.province_code in provs
+        in_pref = (e.prefecture_code or e.adcode) in prefs
+        if kind == "short" and e.level != "province":
+            if e.level == "county" and not (parent_before or child_after or in_prov):
+                continue
+            if _not_place_after(text, m.end):
+                continue
+        if _stem_len(e) < 2 and kind == "full" and e.level == "county":
+            if not parent_before and text[m.end : m.end + 1] in GOV_AFTER:
+                continue
+            if not parent_before and (
+                not in_pref or e.name[0] in GENERIC_STEM or text[m.start - 1 : m.start] in "县市区"
+            ):
+                continue
+        if e.valid_to and not parent_before:
+            kind_penalty = 1
+        else:
+            kind_penalty = 0
+        score = (
+            0 if parent_before else 1,
+            0 if in_pref else 1,
+            0 if in_prov else 1,
+            kind_penalty,
+            KIND_RANK[kind],
+            LEVEL_RANK.get(e.level, 3),
+        )
+        scored.append((score, e, kind))
+    if not scored:
+        return None
+    scored.sort(key=lambda t: t[0])
+    best = scored[0]
+    if len(scored) > 1 and scored[1][0] == best[0] and scored[1][1].adcode != best[1].adcode:
+        log.debug("ambiguous place %r: %s", m.text, [s[1].adcode for s in scored[:3]])
+        return None
+    return _Hit(m.start, m.end, best[1], best[2])
+
+
+def _context_ok(text: str, m: GazMatch) -> bool:
+    """Reject hits that are part of another word (合作市场) or of another entity's name (凯里学院)."""
+    if text[m.end - 1 : m.end + 1] in SUFFIX_BREAKERS:
+        return False
+    # A suffixed name stays a mention of the unit in 榕江县山区 or 榕江县人民医院; a bare one does not.
+    return not (all(k == "short" for k in m.kinds) and _not_place_after(text, m.end))
+
+
+def _main_article(doc: Document) -> tuple[int, int, str]:
+    """(start, end, title) of the longest article, or the whole text."""
+    if doc.articles:
+        art = max(doc.articles, key=lambda a: a.end - a.start)
+        return art.start, art.end, art.title or doc.title
+    return 0, len(doc.text), doc.title
+
+
+def _focal(doc: Document, hits: list[_Hit]) -> set[str]:
+    """Adcodes of the county (or counties) the document is about."""
+    a_start, a_end, title = _main_article(doc)
+    county_hits = [h for h in hits if h.entry.level == "county" and a_start <= h.start < a_end]
+    if not county_hits:
+        county_hits = [h for h in hits if h.entry.level == "county"]
+        a_start, a_end = 0, len(doc.text)
+    if not county_hits:
+        return set()
+    score: Counter[str] = Counter()
+    for h in county_hits:
+        score[h.entry.adcode] += 1.0
+    first = min(county_hits, key=lambda h: h.start)
+    score[first.entry.adcode] += 1.0
+    head = title or doc.text[a_start : min(a_end, a_start + 80)]
+    for h in county_hits:
+        e = h.entry
+        forms = (e.name, *e.aliases, *e.short)
+        if any(f and f in head for f in forms):
+            score[e.adcode] += 5.0
+    # Anaphora: 该县/全县/县委... credit the most recent county of that unit type.
+    ordered = sorted(county_hits, key=lambda h: h.start)
+    starts = [h.start for h in ordered]
+    import bisect
+
+    for m in ANAPHORA_RE.finditer(doc.text, a_start, a_end):
+        unit = m.group(1) or m.group(2)
+        i = bisect.bisect_right(starts, m.start()) - 1
+        while i >= 0 and _unit_char(ordered[i].entry) != unit:
+            i -= 1
+        if i >= 0:
+            score[ordered[i].entry.adcode] += 0.5
+    best = max(score.values())
+    return {code for code, s in score.items() if s >= 0.7 * best and s >= 2.0}
+
+
+def extract_places(doc: Document, gaz: Gazetteer) -> list[Place]:
+    """One Place per adcode named in ``doc.text``: first mention, mention count, and ``focal`` flag."""
+    text = doc.text
+    matches = [m for m in gaz.match(text) if _context_ok(text, m)]
+    ctx = _Context(gaz, matches)
+    hits: list[_Hit] = []
+    prev: _Hit | None = None
+    for i, m in enumerate(matches):
+        nxt = matches[i + 1] if i + 1 < len(matches) else None
+        hit = _resolve(gaz, m, prev, nxt, ctx, text)
+        if hit is not None:
+            hits.append(hit)
+            prev = hit
+    by_code: dict[str, list[_Hit]] = defaultdict(list)
+    for h in hits:
+        by_code[h.entry.adcode].append(h)
+    focal = _focal(doc, hits)
+    places: list[Place] = []
+    for code, hs in by_code.items():
+        first = min(hs, key=lambda h: h.start)
+        e = first.entry
+        places.append(
+            Place(
+                mention=doc.mention(first.start, first.end, "PLACE", SOURCE),
+                name=text[first.start : first.end],
+                canonical=e.name,
+                adcode=code,
+                level=e.level,
+                province=e.province if e.level != "province" else e.name,
+                prefecture=e.prefecture,
+                focal=code in focal,
+                mentions=len(hs),
+            )
+        )
+    places.sort(key=lambda p: p.mention.start)
+    return places
+
+
+def place_rows(doc: Document, places: list[Place]) -> list[dict]:
+    """places.csv rows (contract columns); ``start``/``end`` are raw offsets of the first mention."""
+    return [
+        {
+            "doc_id": doc.doc_id,
+            "name": p.name,
+            "canonical": p.canonical,
+            "adcode": p.adcode,
+            "level": p.level,
+            "province": p.province,
+            "prefecture": p.prefecture,
+            "focal": p.focal,
+            "mentions": p.mentions,
+            "start": p.mention.raw_start,
+            "end": p.mention.raw_end,
+        }
+        for p in places
+    ]
