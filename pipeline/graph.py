@@ -145,15 +145,24 @@ def build_graph(
     return g
 
 
+def _scalar(key: str, v: Any) -> Any:
+    if key == "value":
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return None
+    return "" if v is None else str(v)
+
+
 def clean_for_export(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """GraphML/GEXF take scalar attributes only: None becomes '' and other values keep their type."""
+    """One type per attribute key, as GraphML and GEXF declare them: ``value`` a float, the rest strings."""
     h = g.copy()
-    for _, data in h.nodes(data=True):
+    items = [d for _, d in h.nodes(data=True)] + [d for _, _, d in h.edges(data=True)]
+    for data in items:
         for k, v in list(data.items()):
-            if v is None or not isinstance(v, str | int | float | bool):
-                data[k] = "" if v is None else str(v)
-    for _, _, data in h.edges(data=True):
-        for k, v in list(data.items()):
-            if v is None or not isinstance(v, str | int | float | bool):
-                data[k] = "" if v is None else str(v)
+            cleaned = _scalar(k, v)
+            if cleaned is None:
+                del data[k]
+            else:
+                data[k] = cleaned
     return h

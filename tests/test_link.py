@@ -1,0 +1,62 @@
+"""Practice → outcome links from sentence, section role and cue rules."""
+
+from __future__ import annotations
+
+from pipeline.link import link_outcomes, link_rows, sentence_span
+from pipeline.model import Article, Document, Figure, Measure, OffsetMap, Section
+
+TEXT = (
+    "某县辖12个乡镇。该县创新“联社共建”模式。\n"
+    "二、主要成效\n"
+    "“联社共建”实施以来，累计发放贷款3000万元。全县合作社产值1亿元。\n"
+    "三、存在问题\n"
+    "部分合作社仍有负债200万元。"
+)
+
+
+def _doc() -> Document:
+    n = len(TEXT)
+    i2, i3 = TEXT.index("二、"), TEXT.index("三、")
+    art = Article(
+        index=0,
+        start=0,
+        end=n,
+        title="某县“联社共建”调研",
+        sections=[
+            Section(0, "2", "二、主要成效", 1, "成效", i2, i3),
+            Section(0, "3", "三、存在问题", 1, "问题", i3, n),
+        ],
+    )
+    return Document(
+        "d", "d.txt", "txt", raw_text=TEXT, text=TEXT, offsets=OffsetMap.identity(n), articles=[art]
+    )
+
+
+def _fig(doc: Document, raw: str, value: float, unit: str, indicator: str) -> Figure:
+    s = doc.text.index(raw)
+    return Figure(doc.mention(s, s + len(raw), "FIGURE", "test"), value, unit, indicator)
+
+
+def test_links_follow_rules_and_skip_background_and_problems() -> None:
+    doc = _doc()
+    prac = Measure(
+        doc.mention(TEXT.index("联社共建"), TEXT.index("联社共建") + 4, "MEASURE", "t"), "联社共建", "program"
+    )
+    figs = [
+        _fig(doc, "12个", 12, "个", "乡镇"),
+        _fig(doc, "3000万元", 3.0e7, "元", "累计发放贷款"),
+        _fig(doc, "1亿元", 1.0e8, "元", "合作社产值"),
+        _fig(doc, "200万元", 2.0e6, "元", "负债"),
+    ]
+    links = link_outcomes(doc, [prac], figs)
+    got = {(ln.attrs["figure"].value, ln.source) for ln in links}
+    assert got == {(3.0e7, "rule:same_sentence"), (1.0e8, "rule:outcome_section")}
+    rows = link_rows(doc, links)
+    for r in rows:
+        assert r["practice"] == "联社共建"
+        assert TEXT[r["evidence_start"] : r["evidence_end"]].startswith(("“联社共建”", "全县"))
+
+
+def test_sentence_span() -> None:
+    s, e = sentence_span(TEXT, TEXT.index("3000"))
+    assert TEXT[s:e].endswith("3000万元。")
