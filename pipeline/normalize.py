@@ -114,10 +114,11 @@ _FINALS = (
     "ia|ie|iu|ua|uo|ui|ue|a|o|e|i|u|v|ng|m|n)"
 )
 _SYLLABLE_RE = re.compile(f"{_INITIALS}{_FINALS}[1-5]?")
-_ANNOT_RE = re.compile(
-    rf"(?<=[{HAN}])[ \t]?[(（][ \t]*([a-z{_TONED}]+(?:[ \t'’-][a-z{_TONED}]+){{0,3}})[ \t]*[)）]",
-    re.IGNORECASE,
-)
+_SYL = f"[a-z{_TONED}][a-z{_TONED}1-5]*"
+_ANNOT = rf"[^\S\n]*\n?[^\S\n]*[(（][ \t]*({_SYL}(?:[ \t'’-]{_SYL}){{0,3}})[ \t]*[)）]"
+_ANNOT_RE = re.compile(_ANNOT, re.IGNORECASE)
+# one or more glosses in a row after a Han char: "專(zhuān)(zhuan)" goes in one pass (idempotence)
+_ANNOTS_RE = re.compile(rf"(?<=[{HAN}])(?:{_ANNOT})+", re.IGNORECASE)
 _TONE_FOLD = str.maketrans(
     "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ",
     "aaaaeeeeiiiioooouuuuvvvvvnnnm",
@@ -132,14 +133,20 @@ def _is_pinyin(word: str) -> bool:
     if not word.islower():  # GDP, App: acronyms and words, not pinyin
         return False
     parts = re.split(r"[ '’-]", folded)
-    if len(parts) > 3 or any(not _SYLLABLE_RE.fullmatch(p) for p in parts):
-        return False
-    return True
+    return not (len(parts) > 3 or any(not _SYLLABLE_RE.fullmatch(p) for p in parts))
 
 
 def strip_pronunciation(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     """Delete pinyin glosses ``精準(zhǔn)`` right after a Han char; real parentheticals stay."""
-    edits = [Edit(m.start(), m.end()) for m in _ANNOT_RE.finditer(text) if _is_pinyin(m.group(1))]
+    edits = []
+    for m in _ANNOTS_RE.finditer(text):
+        end = m.start()
+        for sub in _ANNOT_RE.finditer(text, m.start(), m.end()):
+            if sub.start() != end or not _is_pinyin(sub.group(1)):
+                break
+            end = sub.end()
+        if end > m.start():
+            edits.append(Edit(m.start(), end))
     return apply_edits(text, omap, edits) if edits else (text, omap)
 
 
@@ -386,7 +393,9 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
             a, b = m.start(), m.end()
             if a < lead or b > len(line.rstrip(_WS)):
                 continue  # leading/trailing whitespace: tidy_whitespace trims it
-            if keep_spaces and not _letter_spaced(line):
+            if keep_spaces:
+                if m.group() != " ":
+                    edits.append(Edit(s + a, s + b, " "))  # one plain space between heading parts
                 continue
             left, right = line[a - 1], line[b]
             if _letter_spaced(line) or _is_cjk(left) or _is_cjk(right):
@@ -400,7 +409,7 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
             n = _content_len(cur)
             if n < 0.85 * width or n > 1.05 * width:
                 continue
-            if _HEADING_START_RE.match(nxt) or _heading_like(lines[k + 1]) and " " in nxt:
+            if _HEADING_START_RE.match(nxt) or (_heading_like(lines[k + 1]) and " " in nxt):
                 continue
             nl = spans[k][1]
             left = cur[-1]

@@ -1,0 +1,329 @@
+"""NORMALIZE: case tables per step, hypothesis properties (offsets, idempotence), acceptance on the seeds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.model import Document, OffsetMap
+from pipeline.normalize import (
+    detect_script,
+    normalize,
+    normalize_text,
+    remove_boilerplate,
+    repair_pdf_breaks,
+    strip_pronunciation,
+    tidy_whitespace,
+    to_simplified,
+    unify_width,
+)
+
+
+def run(step, text: str) -> str:
+    out, omap = step(text, OffsetMap.identity(len(text)))
+    assert len(omap) == len(out)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ case tables
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("精準(zhǔn)扶貧(pín)", "精準扶貧"),
+        ("扶貧（ｐíｎ）", "扶貧（ｐíｎ）"),  # full-width Latin is unified first; see the next case
+        ("扶贫（pín）工作", "扶贫工作"),
+        ("精准(zhun3)扶贫", "精准扶贫"),
+        ("精准(zhun)扶贫", "精准扶贫"),
+        ("办法(试行)", "办法(试行)"),
+        ("信用联合社(农村商业银行)", "信用联合社(农村商业银行)"),
+        ("增长(GDP)", "增长(GDP)"),
+        ("平台(app)", "平台(app)"),
+        ("see (zhǔn)", "see (zhǔn)"),  # not after a Han char
+        ("機制(jī zhì)調研", "機制調研"),
+        ("專(zhuān)(zhuan)業", "專業"),
+    ],
+)
+def test_strip_pronunciation(raw: str, expected: str) -> None:
+    assert run(strip_pronunciation, raw) == expected
+
+
+def test_full_width_pinyin_is_removed_after_width_unification() -> None:
+    text, _ = normalize_text("扶貧（ｐíｎ）工作")
+    assert text == "扶贫工作"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("２０２０年", "2020年"),
+        ("增长３５．５４％", "增长35.54%"),
+        ("ＧＤＰ", "GDP"),
+        ("（一）政策，设计；“好”", "（一）政策，设计；“好”"),
+        ("１２３４５６７８９０", "1234567890"),
+    ],
+)
+def test_unify_width(raw: str, expected: str) -> None:
+    assert run(unify_width, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("玉屏縣精準扶貧", "玉屏县精准扶贫"),
+        ("黨建工作", "党建工作"),
+        ("已经是简体", "已经是简体"),
+        ("時間:2022-06-12", "时间:2022-06-12"),
+    ],
+)
+def test_to_simplified(raw: str, expected: str) -> None:
+    assert run(to_simplified, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "script"),
+    [
+        ("玉屏縣精準扶貧新機制調研報告，黨建工作圍繞這一中心", "traditional"),
+        ("玉屏县精准扶贫新机制调研报告，党建工作围绕这一中心", "simplified"),
+        ("玉屏縣精準扶貧新機制調研報告。玉屏县精准扶贫新机制调研报告", "mixed"),
+        ("abc 123", "simplified"),
+    ],
+)
+def test_detect_script(raw: str, script: str) -> None:
+    assert detect_script(raw) == script
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("地处雷公山、月亮山之腹,都 柳江之滨,辖19个乡镇。", "地处雷公山、月亮山之腹,都柳江之滨,辖19个乡镇。"),
+        ("提升农 民专业合作社规范化水平,积极引导。", "提升农民专业合作社规范化水平,积极引导。"),
+        ("第 二 产 业", "第二产业"),
+        ("Rank: 8 and GDP growth", "Rank: 8 and GDP growth"),
+        ("累计发放产业贷款 4824.31 万元,同比增长。", "累计发放产业贷款4824.31万元,同比增长。"),
+        ("补足短板 对症突破", "补足短板 对症突破"),  # heading: its spaces are meant
+        ("段落一。\n\n段落二。", "段落一。\n\n段落二。"),
+        ("1主要做法\n1.1夯实党建责任", "1主要做法\n1.1夯实党建责任"),
+    ],
+)
+def test_repair_pdf_breaks(raw: str, expected: str) -> None:
+    assert run(repair_pdf_breaks, raw) == expected
+
+
+def test_repair_joins_hard_wrapped_lines() -> None:
+    para1 = "榕江县地处雷公山月亮山之腹都柳江之滨辖十九个乡镇街道二百六十三个行政村近年来大力提升农民"
+    para2 = "专业合作社规范化水平积极引导农村信用联合社参与互助共建促使合作社合理选择产业规范财务管理"
+    wrapped = "\n".join(para[i : i + 20] for para in (para1, para2) for i in range(0, len(para), 20))
+    lines = wrapped.split("\n")
+    text = "\n".join(lines[:3]) + "。\n\n" + "\n".join(lines[3:]) + "。\n一、主要成效\n结束了。"
+    out = run(repair_pdf_breaks, text)
+    assert para1 + "。" in out
+    assert para2 + "。" in out
+    assert "\n一、主要成效\n" in out
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "中国共产党新闻网>>党建",
+        "返回列表",
+        "收起左侧",
+        "查看: 224|回复: 0",
+        "[复制链接]",
+        "马上注册入会,结交专家名流,享受贵宾待遇,让事业生活双赢。",
+        "微信“扫一扫”添加“学习大国”",
+        "(责编:高巍、秦华)",
+        "(责任编辑:张三)",
+        "分享到:",
+        "发表于 2024-1-16 09:51:18 | 显示全部楼层 |阅读模式",
+        "您需要登录后才可以回帖 登录 | 立即注册",
+    ],
+)
+def test_remove_boilerplate_drops_chrome_lines(chrome: str) -> None:
+    body = "该县地处秦岭南麓,总面积1970平方公里,人口4.7万,属国家扶贫开发工作重点县。"
+    out = run(remove_boilerplate, f"{body}\n{chrome}\n{body}")
+    assert chrome not in out
+    assert out.count(body) == 2
+
+
+@pytest.mark.parametrize(
+    "keep",
+    [
+        "补足短板 对症突破",
+        "陶通艾(贵州省湄潭县委办公室)",
+        "二、主要成效",
+        "2017年05月22日10:52 来源:人民网",
+        "(作者单位:岑巩县人大常委会)",
+    ],
+)
+def test_remove_boilerplate_keeps_headings_and_bylines(keep: str) -> None:
+    body = "该县地处秦岭南麓,总面积1970平方公里,人口4.7万,属国家扶贫开发工作重点县。"
+    assert keep in run(remove_boilerplate, f"{body}\n{keep}\n{body}")
+
+
+def test_remove_boilerplate_drops_runs_of_short_lines() -> None:
+    sidebar = "\n\n".join(["首批顾问", "指导单位", "1. 州委宣传部", "中心", "4. 州委党校", "欢迎", "赐稿"])
+    body = "榕江县大力提升农民专业合作社规范化水平,积极引导农村信用联合社参与互助共建。"
+    title = "某县合作社联建模式在新农村建设中的探索实践"
+    out = run(remove_boilerplate, f"{sidebar}\n\n{title}\n\n{body}")
+    assert out.lstrip().startswith(title)
+    assert body in out
+
+
+def test_remove_boilerplate_cuts_chrome_tail_only() -> None:
+    line = "来源/作者:沂水县农业农村局 沙泳君日期:2020-11-30【字体: 打印本页 关闭本页"
+    out = run(remove_boilerplate, line + "\n正文内容在这里,很长的一句话,说明情况。")
+    assert "来源/作者:沂水县农业农村局" in out
+    assert "打印本页" not in out
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  去年以来,沂水县。  ", "去年以来,沂水县。"),
+        ("a\n\n\n\nb", "a\n\nb"),
+        ("\n\n甲\n \n\n乙\n\n", "甲\n\n乙"),
+        ("\u3000\u3000首行缩进", "首行缩进"),
+    ],
+)
+def test_tidy_whitespace(raw: str, expected: str) -> None:
+    assert run(tidy_whitespace, raw) == expected
+
+
+# ------------------------------------------------------------------------------------ offset properties
+
+HANS = "榕江县农民专业合作社发展经济脱贫攻坚產業發展經濟脫貧攻堅縣鄉鎮黨組織"
+piece = st.one_of(
+    st.text(alphabet=HANS, min_size=1, max_size=12),
+    st.sampled_from(["(zhǔn)", "(pín)", "（ｐíｎ）", "(试行)", " ", "  ", "\n", "\n\n", "。", ",", "、"]),
+    st.text(alphabet="０１２３４５６７８９0123456789．％", min_size=1, max_size=5),
+    st.text(alphabet="abcxyz ", min_size=1, max_size=6),
+)
+texts = st.lists(piece, min_size=1, max_size=30).map("".join)
+
+
+def char_normalize(raw: str) -> str:
+    """The character-producing steps only: chrome removal and line repair depend on context by design."""
+    text, omap = raw, OffsetMap.identity(len(raw))
+    for step in (unify_width, strip_pronunciation, to_simplified):
+        text, omap = step(text, omap)
+    return text
+
+
+def _check_map(raw: str, text: str, omap: OffsetMap) -> None:
+    assert len(omap) == len(text)
+    assert omap.raw_len == len(raw)
+    prev = 0
+    for i in range(len(text)):
+        s, e = omap.starts[i], omap.ends[i]
+        assert 0 <= s <= e <= len(raw)
+        assert s >= prev  # monotone
+        prev = s
+        if text[i].strip() and s < e:
+            renorm = char_normalize(raw[s:e])
+            assert text[i] in renorm, (text[i], raw[s:e], renorm)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_offsets_are_monotone_in_bounds_and_round_trip(raw: str) -> None:
+    text, omap = normalize_text(raw)
+    _check_map(raw, text, omap)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+def test_normalize_is_idempotent(raw: str) -> None:
+    once, _ = normalize_text(raw)
+    twice, _ = normalize_text(once)
+    assert once == twice
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts, st.data())
+def test_han_runs_round_trip(raw: str, data: st.DataObject) -> None:
+    """A normalized run of Han chars maps to raw text that normalizes to a string containing it."""
+    text, omap = normalize_text(raw)
+    runs = [m.span() for m in re.finditer(r"[\u4e00-\u9fff]+", text)]
+    if not runs:
+        return
+    s, e = data.draw(st.sampled_from(runs))
+    rs, re_ = omap.to_raw(s, e)
+    renorm, _ = normalize_text(raw[rs:re_])
+    assert text[s:e] in re.sub(r"\s", "", renorm)  # whether a space is layout depends on the whole line
+
+
+# ----------------------------------------------------------------------------------- seed acceptance
+
+PINYIN_RE = re.compile(r"\([a-zàáǎāèéěēìíǐīòóǒōùúǔūǖǘǚǜü]+\)")
+CHROME = ["微信“扫一扫”", "马上注册入会", "收起左侧", "返回列表", "打印本页", "[复制链接]", "Rank:"]
+
+
+@pytest.fixture(scope="module")
+def normalized(seeds: Path) -> dict[str, Document]:
+    out = {}
+    for f in sorted(seeds.glob("*.txt")):
+        doc = Document(doc_id=f.stem, source=str(f), format="txt", raw_text=f.read_text(encoding="utf-8"))
+        out[f.stem[:3]] = normalize(doc)
+    return out
+
+
+def test_all_seeds_normalize(normalized: dict[str, Document]) -> None:
+    assert len(normalized) == 5
+    for doc in normalized.values():
+        assert doc.text and doc.offsets is not None and len(doc.offsets) == len(doc.text)
+        assert doc.offsets.raw_len == len(doc.raw_text)
+
+
+def test_seed_003_traditional_pinyin_free_simplified(normalized: dict[str, Document]) -> None:
+    doc = normalized["003"]
+    assert doc.script == "traditional"
+    assert not PINYIN_RE.search(doc.text)
+    assert "精准扶贫" in doc.text
+    assert "精準" not in doc.text
+    for other in ("000", "001", "002", "004"):
+        assert normalized[other].script == "simplified"
+
+
+@pytest.mark.parametrize("chrome", CHROME)
+def test_no_chrome_survives(normalized: dict[str, Document], chrome: str) -> None:
+    present = [k for k, d in normalized.items() if chrome in d.raw_text]
+    assert present, f"{chrome} should be in some raw seed"
+    for key, doc in normalized.items():
+        assert chrome not in doc.text, key
+
+
+@pytest.mark.parametrize(
+    ("seed", "body"),
+    [
+        ("000", "榕江县地处雷公山、月亮山之腹,都柳江之滨"),
+        ("000", "农民专业合作社"),
+        ("001", "陕西省留坝县认真贯彻中省部署要求"),
+        ("002", "去年以来,沂水县紧盯村集体经济"),
+        ("003", "精准扶贫工作是当前的一项中心任务"),
+        ("004", "2019年10月,农业农村部批复湄潭县农村改革试验区"),
+    ],
+)
+def test_body_survives(normalized: dict[str, Document], seed: str, body: str) -> None:
+    assert body in normalized[seed].text
+
+
+def test_seed_000_sidebar_gone(normalized: dict[str, Document]) -> None:
+    text = normalized["000"].text
+    assert "首批顾问" not in text and "赐稿" not in text
+    assert text.lstrip().startswith("激活生产要素")
+
+
+def test_seed_offsets_point_at_raw(normalized: dict[str, Document]) -> None:
+    """Every normalized Han char maps to a raw span holding that char (or its traditional form)."""
+    for doc in normalized.values():
+        assert doc.offsets is not None
+        for m in re.finditer(r"[\u4e00-\u9fff]{2,}", doc.text[:3000]):
+            rs, re_ = doc.offsets.to_raw(*m.span())
+            renorm, _ = normalize_text(doc.raw_text[rs:re_])
+            assert m.group() in re.sub(r"\s", "", renorm)
