@@ -1,0 +1,269 @@
+"""INGEST stage: files -> Documents with ``raw_text`` as extracted, pages and tables; never crashes on input.
+
+Every file becomes exactly one Document. Problems (empty, binary, damaged, encrypted, scanned, too big,
+unreadable, unknown type) give ``status="failed"`` (or ``"partial"`` when only some PDF pages failed)
+and an ``error`` saying what went wrong, where and what to do, so a bad file is a documents.csv row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..config import Config
+from ..errors import InputError
+from ..model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, Document
+from .text import NotTextError, decode_bytes, plausibility
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["FORMATS", "assign_doc_ids", "iter_corpus", "list_corpus", "load_document"]
+
+FORMATS = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
+
+
+def _is_hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def list_corpus(root: Path) -> list[Path]:
+    """Every regular file under ``root`` (recursive, sorted), skipping hidden files and folders."""
+    root = Path(root)
+    return sorted(p for p in root.rglob("*") if not _is_hidden(p.relative_to(root)) and p.is_file())
+
+
+def _rel(path: Path, root: Path) -> Path:
+    try:
+        return Path(path).relative_to(root)
+    except ValueError:
+        return Path(Path(path).name)
+
+
+def assign_doc_ids(paths: Iterable[Path], root: Path) -> dict[Path, str]:
+    """doc_id = path relative to root without extension; files that would collide keep their extension."""
+    paths = list(paths)
+    stems = {p: _rel(p, root).with_suffix("").as_posix() for p in paths}
+    clash = Counter(stems.values())
+    ids = {p: (_rel(p, root).as_posix() if clash[s] > 1 else s) for p, s in stems.items()}
+    # A kept extension can still meet another file's stem (``a.pdf`` vs ``a.pdf.txt``): number those.
+    seen: Counter[str] = Counter()
+    final_clash = Counter(ids.values())
+    for p in paths:
+        d = ids[p]
+        if final_clash[d] > 1:
+            seen[d] += 1
+            if seen[d] > 1:
+                ids[p] = f"{d}~{seen[d]}"
+    return ids
+
+
+def iter_corpus(root: Path, config: Config) -> Iterator[Document]:
+    """One Document per file under ``root`` in sorted order; bad files come out as failed rows."""
+    root = Path(root)
+    paths = list_corpus(root)
+    ids = assign_doc_ids(paths, root)
+    for p in paths:
+        yield load_document(p, root, config, doc_id=ids[p])
+
+
+def _read_bytes(path: Path) -> bytes:
+    return Path(path).read_bytes()
+
+
+def _fail(doc: Document, reason: str, hint: str = "", page: int | None = None) -> Document:
+    doc.status = STATUS_FAILED
+    doc.error = str(InputError(doc.source, reason, page=page, hint=hint))
+    doc.raw_text = ""
+    doc.page_starts = []
+    doc.tables = []
+    logger.warning("ingest failed: %s", doc.error)
+    return doc
+
+
+def load_document(path: Path, root: Path, config: Config, doc_id: str | None = None) -> Document:
+    """Read one file into a Document; never raises for bad input (the error goes into the row)."""
+    path = Path(path)
+    root = Path(root)
+    if doc_id is None:
+        doc_id = assign_doc_ids([path], root)[path]
+    suffix = path.suffix.lower()
+    fmt = FORMATS.get(suffix, suffix.lstrip(".") or "unknown")
+    doc = Document(doc_id=doc_id, source=_rel(path, root).as_posix(), format=fmt)
+    try:
+        return _load(path, doc, suffix, config)
+    except Exception as exc:  # the boundary: whatever a parser throws becomes a failed row
+        logger.exception("unexpected error ingesting %s", path)
+        return _fail(
+            doc,
+            f"could not be read ({type(exc).__name__}: {exc})",
+            "check the file opens in its usual program; report this if it does",
+        )
+
+
+def _load(path: Path, doc: Document, suffix: str, config: Config) -> Document:
+    if suffix not in FORMATS:
+        supported = ", ".join(sorted(FORMATS))
+        return _fail(
+            doc,
+            f"unsupported file type '{suffix or '(no extension)'}'",
+            f"convert it to one of {supported}, or remove it from the corpus",
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return _fail(doc, f"cannot access the file ({exc.strerror or exc})", "check that it exists")
+    limit = config.max_file_mb * 1024 * 1024
+    if size > limit:
+        return _fail(
+            doc,
+            f"file is {size / 1048576:.1f} MB, over the size limit of {config.max_file_mb:g} MB",
+            "raise max_file_mb in the config or split the file",
+        )
+    if size == 0:
+        return _fail(doc, "file is empty (0 bytes)", "re-export or re-download it")
+    try:
+        data = _read_bytes(path)
+    except PermissionError:
+        return _fail(doc, "cannot read the file: permission denied", "check the file's read permissions")
+    except OSError as exc:
+        return _fail(doc, f"cannot read the file ({exc.strerror or exc})", "check the disk and the path")
+    doc.meta["bytes"] = len(data)
+    fmt = FORMATS[suffix]
+    if fmt in ("txt", "md"):
+        return _load_text(doc, data)
+    if fmt == "html":
+        return _load_html(doc, data)
+    if fmt == "pdf":
+        return _load_pdf(doc, data, config)
+    return _load_docx(doc, data)
+
+
+def _finish_text(doc: Document, text: str) -> Document:
+    if not text.strip():
+        return _fail(doc, "no text in the file (only whitespace or markup)", "check that it is the right file")
+    doc.raw_text = text
+    doc.status = STATUS_OK
+    return doc
+
+
+def _load_text(doc: Document, data: bytes) -> Document:
+    try:
+        text, enc = decode_bytes(data)
+    except NotTextError as exc:
+        return _fail(doc, f"not a text file: {exc}", "check the file type; rename it if the extension is wrong")
+    doc.meta["encoding"] = enc
+    return _finish_text(doc, text)
+
+
+def _load_html(doc: Document, data: bytes) -> Document:
+    from .html import declared_charset, extract_html
+
+    enc = declared_charset(data)
+    markup = None
+    if enc:
+        try:
+            markup = data.decode(enc)
+            markup = markup.removeprefix("\ufeff")
+        except (UnicodeDecodeError, LookupError):
+            markup = None
+    if markup is None:
+        try:
+            markup, enc = decode_bytes(data)
+        except NotTextError as exc:
+            return _fail(doc, f"not an HTML file: {exc}", "check the file type")
+    if plausibility(markup[:100_000]) < 0.95:
+        return _fail(doc, "not an HTML file: binary content", "check the file type")
+    doc.meta["encoding"] = enc
+    text, title, method = extract_html(markup.replace("\r\n", "\n").replace("\r", "\n"))
+    doc.meta["html_extractor"] = method
+    if title:
+        doc.meta["title"] = title
+    return _finish_text(doc, text)
+
+
+def _load_docx(doc: Document, data: bytes) -> Document:
+    import zipfile
+
+    from .docx import extract_docx
+
+    if not zipfile.is_zipfile(__import__("io").BytesIO(data)):
+        hint = "old .doc files must be saved as .docx first" if data[:4] == b"\xd0\xcf\x11\xe0" else ""
+        return _fail(doc, "not a valid .docx file (not a ZIP package; damaged or another format)", hint)
+    try:
+        text, title, n_tables = extract_docx(data)
+    except Exception as exc:  # python-docx raises many kinds on damaged packages
+        logger.debug("docx parse failed", exc_info=True)
+        return _fail(doc, f"damaged .docx file ({type(exc).__name__}: {exc})", "open and re-save it in Word")
+    if title:
+        doc.meta["title"] = title
+    doc.meta["docx_tables"] = n_tables
+    return _finish_text(doc, text)
+
+
+def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
+    from .pdf import PdfOpenError, extract_pdf
+
+    if not data.lstrip()[:1024].count(b"%PDF"):
+        return _fail(doc, "not a PDF file (no %PDF header)", "check the file type; it may be mis-named")
+    try:
+        res = extract_pdf(data, min_chars=config.min_chars_per_page)
+    except PdfOpenError as exc:
+        if exc.kind == "encrypted":
+            return _fail(doc, "PDF is password-protected (encrypted)", "supply an unlocked copy of the file")
+        return _fail(
+            doc,
+            f"cannot parse the PDF; it is damaged or truncated ({exc.detail[:200]})",
+            "re-download or re-export the file",
+        )
+    doc.meta["pages"] = res.n_pages
+    doc.meta["pdf_chars"] = res.n_chars
+    doc.meta["dropped_chrome_lines"] = res.dropped_lines
+    if res.columns_pages:
+        doc.meta["column_pages"] = res.columns_pages
+    if res.empty_pages:
+        doc.meta["empty_pages"] = res.empty_pages
+    ok_pages = res.n_pages - len(res.page_errors)
+    if res.n_pages == 0:
+        return _fail(doc, "PDF has no pages", "re-export the file")
+    if ok_pages == 0:
+        first = min(res.page_errors)
+        return _fail(doc, f"no page could be read ({res.page_errors[first]})", "re-export the PDF", page=first)
+    text_pages = [n for n in range(1, res.n_pages + 1) if n not in res.page_errors and n not in res.empty_pages]
+    if not text_pages or not res.raw_text.strip():
+        return _fail(
+            doc,
+            f"no text layer: needs OCR ({res.n_pages} page(s) with no extractable text, a scan or images)",
+            "run OCR (e.g. ocrmypdf) and ingest the OCR'd PDF",
+        )
+    doc.raw_text = res.raw_text
+    doc.page_starts = res.page_starts
+    doc.tables = res.tables
+    if res.page_errors:
+        pages = ", ".join(str(p) for p in sorted(res.page_errors))
+        first = min(res.page_errors)
+        doc.status = STATUS_PARTIAL
+        doc.error = str(
+            InputError(
+                doc.source,
+                f"{len(res.page_errors)} of {res.n_pages} page(s) could not be read (pages {pages}; "
+                f"first error: {res.page_errors[first]})",
+                page=first,
+                hint="the text of those pages is missing; re-export the PDF",
+            )
+        )
+        logger.warning("ingest partial: %s", doc.error)
+    else:
+        doc.status = STATUS_OK
+    return doc

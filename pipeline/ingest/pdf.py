@@ -1,0 +1,480 @@
+"""PDF text with pdfplumber: reading order over columns, headers/footers dropped, tables kept as text.
+
+Each page becomes a list of blocks (text lines and tables) in reading order. Columns are found from
+word x-positions: a vertical gutter that few words cross, with text on both sides at the same heights.
+Items crossing the gutter (titles, full-width paragraphs, wide tables) cut the page into bands; each
+band is read left column then right column. Lines repeated in the top/bottom margins across pages and
+bare page numbers (``- 3 -``, ``第3页``) are dropped. Tables from pdfplumber's table finder that look
+like real grids are written into the text as tab-separated rows and recorded with their raw span.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import math
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Table
+
+logger = logging.getLogger(__name__)
+
+X_TOLERANCE = 3.0  # pdfplumber's default; CJK glyphs in running text touch, so this rarely splits words
+Y_TOLERANCE = 3.0
+MARGIN_ZONE = 0.15  # top/bottom share of the page height where running headers and footers live
+PAGE_NO_ZONE = 0.25  # a bare page number may sit this far in (short last pages, wide margins)
+EDGE_LINES = 3  # only the first/last few lines of a page can be headers/footers
+MIN_GUTTER = 6.0  # points of empty vertical strip between two columns
+
+_PAGE_NO = re.compile(
+    r"^[-—–－_~·•.()（）\[\]<>〈〉《》|]*"
+    r"(?:(?:第)?\d{1,4}(?:页)?(?:(?:共|/|of)\d{1,4}页?)?|page\d{1,4}(?:of\d{1,4})?|[ivxlc]{1,6})?"
+    r"[-—–－_~·•.()（）\[\]<>〈〉《》|]*$",
+    re.I,
+)
+_NUMERIC_CELL = re.compile(r"^[-+−]?[\d,.%‰～~\s]+$|^[%‰]$|^.{1,3}$")
+_TABLE_CAPTION = re.compile(r"^(表|table|tab\.)\s*[\d一二三四五六七八九十]", re.I)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+
+class PdfOpenError(Exception):
+    """The file cannot be opened as a PDF; ``kind`` says why (``encrypted`` or ``damaged``)."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass
+class _Line:
+    text: str
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+
+
+@dataclass
+class _TableBlock:
+    rows: list[list[str]]
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+
+
+@dataclass
+class PdfText:
+    """What a PDF yields: raw text, page starts, tables with raw spans, per-page problems."""
+
+    raw_text: str
+    page_starts: list[int]
+    tables: list[Table]
+    n_pages: int
+    page_errors: dict[int, str] = field(default_factory=dict)
+    empty_pages: list[int] = field(default_factory=list)  # pages under min_chars
+    n_chars: int = 0  # characters in the text layer, before any filtering
+    dropped_lines: int = 0
+    columns_pages: list[int] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- lines and columns
+
+
+def _vertical_overlap(a_top: float, a_bot: float, b_top: float, b_bot: float) -> float:
+    return min(a_bot, b_bot) - max(a_top, b_top)
+
+
+def build_lines(words: list[dict[str, Any]]) -> list[_Line]:
+    """Group words into lines by vertical overlap, words ordered left to right, joined with spaces."""
+    lines: list[list[dict[str, Any]]] = []
+    bounds: list[list[float]] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        h = w["bottom"] - w["top"]
+        placed = False
+        # Look back a few lines: a superscript or a smaller glyph may start slightly above the last line.
+        for i in range(len(lines) - 1, max(-1, len(lines) - 3), -1):
+            top, bot = bounds[i]
+            ov = _vertical_overlap(top, bot, w["top"], w["bottom"])
+            if ov >= 0.5 * min(h, bot - top) and ov > 0:
+                lines[i].append(w)
+                bounds[i] = [min(top, w["top"]), max(bot, w["bottom"])]
+                placed = True
+                break
+        if not placed:
+            lines.append([w])
+            bounds.append([w["top"], w["bottom"]])
+    out = []
+    for ws, (top, bot) in zip(lines, bounds, strict=True):
+        ws.sort(key=lambda w: w["x0"])
+        out.append(
+            _Line(
+                text=" ".join(w["text"] for w in ws),
+                top=top,
+                bottom=bot,
+                x0=min(w["x0"] for w in ws),
+                x1=max(w["x1"] for w in ws),
+            )
+        )
+    out.sort(key=lambda ln: ln.top)
+    return out
+
+
+def find_gutter(words: list[dict[str, Any]]) -> float | None:
+    """x of a column gutter, or None: an empty strip few words cross, with prose lines on both sides."""
+    if len(words) < 8:
+        return None
+    xmin = min(w["x0"] for w in words)
+    xmax = max(w["x1"] for w in words)
+    width = xmax - xmin
+    if width < 100:
+        return None
+    lo, hi = int(xmin + 0.25 * width), math.ceil(xmin + 0.75 * width)
+    cover = [0] * (hi - lo + 1)
+    for w in words:
+        a, b = max(lo, int(w["x0"])), min(hi, math.ceil(w["x1"]))
+        for x in range(a, b + 1):
+            cover[x - lo] += 1
+    best: tuple[int, float] | None = None
+    limit = max(1, len(words) // 10)
+    run_start = None
+    for i, c in enumerate([*cover, limit + 1]):
+        if c <= limit:
+            if run_start is None:
+                run_start = i
+        elif run_start is not None:
+            run = i - run_start
+            if run >= MIN_GUTTER and (best is None or run > best[0]):
+                best = (run, lo + run_start + run / 2)
+            run_start = None
+    if best is None:
+        return None
+    gx = best[1]
+    left = [w for w in words if w["x1"] <= gx]
+    right = [w for w in words if w["x0"] >= gx]
+    crossing = len(words) - len(left) - len(right)
+    if len(left) < 3 or len(right) < 3 or crossing > 0.3 * min(len(left), len(right)):
+        return None
+    # Side by side: enough left words share a height with some right word.
+    side_by_side = sum(
+        1 for a in left if any(_vertical_overlap(a["top"], a["bottom"], b["top"], b["bottom"]) > 0 for b in right)
+    )
+    if side_by_side < max(3, 0.3 * min(len(left), len(right))):
+        return None
+    # Prose, not a borderless table: on each side lines are left-aligned, fill most of the side's
+    # width and have no wide gaps between their words (table rows have all three the other way).
+    for side in (left, right):
+        if not _prose_column(side):
+            return None
+    return gx
+
+
+def _prose_column(words: list[dict[str, Any]]) -> bool:
+    lines = build_lines(words)
+    if len(lines) < 3:
+        return False
+    s0 = min(ln.x0 for ln in lines)
+    s1 = max(ln.x1 for ln in lines)
+    width = s1 - s0
+    size = statistics.median(ln.bottom - ln.top for ln in lines)
+    wide = sum(1 for ln in lines if ln.x1 - ln.x0 >= 0.6 * width)
+    aligned = sum(1 for ln in lines if ln.x0 - s0 <= 2.5 * size)
+    gappy = 0
+    for ln in lines:
+        ws = sorted((w for w in words if ln.top <= w["top"] and w["bottom"] <= ln.bottom), key=lambda w: w["x0"])
+        if any(b["x0"] - a["x1"] > 2 * size for a, b in itertools.pairwise(ws)):
+            gappy += 1
+    n = len(lines)
+    return wide >= 0.6 * n and aligned >= 0.7 * n and gappy <= 0.2 * n
+
+
+def order_blocks(
+    words: list[dict[str, Any]], tables: list[_TableBlock], depth: int = 0
+) -> tuple[list[_Line | _TableBlock], bool]:
+    """Blocks in reading order, and whether a column split was used."""
+    gx = find_gutter(words) if depth < 2 else None
+    if gx is None:
+        blocks: list[_Line | _TableBlock] = [*build_lines(words), *tables]
+        blocks.sort(key=lambda b: b.top)
+        return blocks, False
+    span_words = [w for w in words if w["x0"] < gx < w["x1"]]
+    span_tables = [t for t in tables if t.x0 < gx < t.x1]
+    spanning: list[_Line | _TableBlock] = [*build_lines(span_words), *span_tables]
+    spanning.sort(key=lambda b: b.top)
+    cuts = [b.top for b in spanning]
+    n_bands = len(spanning) + 1
+
+    def band(top: float) -> int:
+        return sum(1 for c in cuts if c < top)
+
+    left_w: list[list[dict[str, Any]]] = [[] for _ in range(n_bands)]
+    right_w: list[list[dict[str, Any]]] = [[] for _ in range(n_bands)]
+    left_t: list[list[_TableBlock]] = [[] for _ in range(n_bands)]
+    right_t: list[list[_TableBlock]] = [[] for _ in range(n_bands)]
+    for w in words:
+        if w["x1"] <= gx:
+            left_w[band(w["top"])].append(w)
+        elif w["x0"] >= gx:
+            right_w[band(w["top"])].append(w)
+    for t in tables:
+        if t.x1 <= gx:
+            left_t[band(t.top)].append(t)
+        elif t.x0 >= gx:
+            right_t[band(t.top)].append(t)
+    out: list[_Line | _TableBlock] = []
+    for i in range(n_bands):
+        for ws, ts in ((left_w[i], left_t[i]), (right_w[i], right_t[i])):
+            if ws or ts:
+                sub, _ = order_blocks(ws, ts, depth + 1)
+                out.extend(sub)
+        if i < len(spanning):
+            out.append(spanning[i])
+    return out, True
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _join_cell(cell: str | None) -> str:
+    """Cell text on one line: wrapped CJK joins without a space, other wraps with one."""
+    if not cell:
+        return ""
+    parts = [p.strip() for p in cell.split("\n") if p.strip()]
+    if not parts:
+        return ""
+    out = parts[0]
+    for p in parts[1:]:
+        out += p if (_CJK.match(out[-1]) or _CJK.match(p[0])) else " " + p
+    return " ".join(out.split("\t"))
+
+
+def good_table(rows: list[list[str | None]]) -> bool:
+    """A real grid: 2+ rows and columns, mostly filled, and no columns of stacked values in one cell.
+
+    Statistical bulletins often rule only the header of a table; pdfplumber then returns one row whose
+    cells hold a whole column of numbers each, which reads worse than the plain text lines.
+    """
+    if len(rows) < 2 or max((len(r) for r in rows), default=0) < 2:
+        return False
+    cells = [c for r in rows for c in r]
+    filled = [c for c in cells if c and c.strip()]
+    if len(filled) < 0.4 * len(cells) or len(filled) < 3:
+        return False
+    for r in rows:
+        multi = [c for c in r if c and c.count("\n") >= 3]
+        if len(multi) >= 2:
+            return False  # several rows merged into one (missing row rulings)
+        for c in multi:
+            parts = [p for p in c.split("\n") if p.strip()]
+            numeric = sum(1 for p in parts if _NUMERIC_CELL.match(p.strip()))
+            if numeric >= 0.6 * len(parts):
+                return False  # a column of values stacked in one cell
+    return True
+
+
+def _inside(obj: dict[str, Any], bbox: tuple[float, float, float, float]) -> bool:
+    cx = (obj["x0"] + obj["x1"]) / 2
+    cy = (obj["top"] + obj["bottom"]) / 2
+    return bbox[0] <= cx <= bbox[2] and bbox[1] <= cy <= bbox[3]
+
+
+def _page_tables(page: Any) -> list[_TableBlock]:
+    found = []
+    for t in page.find_tables():
+        try:
+            rows = t.extract(x_tolerance=X_TOLERANCE, y_tolerance=Y_TOLERANCE)
+        except Exception:  # one odd table must not cost the page its text
+            logger.debug("table extract failed on page %s", page.page_number, exc_info=True)
+            continue
+        if good_table(rows):
+            x0, top, x1, bottom = t.bbox
+            cells = [[_join_cell(c) for c in r] for r in rows]
+            width = max(len(r) for r in cells)
+            keep_cols = [j for j in range(width) if any(j < len(r) and r[j] for r in cells)]
+            cells = [[r[j] if j < len(r) else "" for j in keep_cols] for r in cells]
+            found.append(_TableBlock(cells, top, bottom, x0, x1))
+    # Drop tables nested inside another accepted table.
+    keep = []
+    for t in found:
+        nested = any(
+            o is not t and o.x0 <= t.x0 and o.x1 >= t.x1 and o.top <= t.top and o.bottom >= t.bottom for o in found
+        )
+        if not nested:
+            keep.append(t)
+    return keep
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def _page_blocks(page: Any, with_tables: bool = True) -> tuple[list[_Line | _TableBlock], bool]:
+    tables = _page_tables(page) if with_tables else []
+    bboxes = [(t.x0, t.top, t.x1, t.bottom) for t in tables]
+    target = page
+    if bboxes:
+        target = page.filter(lambda o: o.get("object_type") != "char" or not any(_inside(o, b) for b in bboxes))
+    words = target.extract_words(
+        x_tolerance=X_TOLERANCE, y_tolerance=Y_TOLERANCE, keep_blank_chars=False, use_text_flow=False
+    )
+    words = [w for w in words if w["text"].strip()]
+    return order_blocks(words, tables)
+
+
+def _chrome_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def is_page_number(text: str) -> bool:
+    """A line that is only a page number and its decoration (``— 3 —``, ``第3页``, ``3/10``)."""
+    s = re.sub(r"\s+", "", text)
+    return bool(s) and bool(_PAGE_NO.match(s))
+
+
+def drop_chrome(pages: list[tuple[list[_Line | _TableBlock], float]]) -> int:
+    """Remove running headers/footers and page numbers in place; returns how many lines went."""
+    n = len(pages)
+
+    def edge_candidates(blocks: list[_Line | _TableBlock], height: float) -> list[tuple[int, str]]:
+        idx = [i for i, b in enumerate(blocks) if isinstance(b, _Line)]
+        edge = set(idx[:EDGE_LINES] + idx[-EDGE_LINES:])
+        out = []
+        for i in sorted(edge):
+            b = blocks[i]
+            zone = "top" if b.top < height / 2 else "bottom"
+            depth = b.bottom / height if zone == "top" else 1 - b.top / height
+            if depth <= PAGE_NO_ZONE:
+                out.append((i, zone if depth <= MARGIN_ZONE else "page_no_only"))
+        return out
+
+    counts: Counter[tuple[str, str]] = Counter()
+    cands = []
+    for blocks, height in pages:
+        c = edge_candidates(blocks, height)
+        cands.append(c)
+        counts.update({(zone, _chrome_key(blocks[i].text)) for i, zone in c})  # type: ignore[union-attr]
+    need = max(2, math.ceil(0.4 * n))
+    dropped = 0
+    for (blocks, _), c in zip(pages, cands, strict=True):
+        kill = set()
+        for i, zone in c:
+            text = blocks[i].text  # type: ignore[union-attr]
+            if is_page_number(text) or (
+                zone != "page_no_only" and n >= 2 and counts[(zone, _chrome_key(text))] >= need
+            ):
+                kill.add(i)
+        if kill:
+            blocks[:] = [b for i, b in enumerate(blocks) if i not in kill]
+            dropped += len(kill)
+    return dropped
+
+
+def _caption(blocks: list[_Line | _TableBlock], i: int) -> str:
+    """The table's caption: a ``表 N`` line just above it, else a short non-sentence line right above."""
+    above = [b for b in blocks[max(0, i - 2) : i] if isinstance(b, _Line)]
+    top = blocks[i].top
+    for b in reversed(above):
+        if top - b.bottom <= 45 and _TABLE_CAPTION.match(b.text):
+            return b.text
+    if above and above[-1] is blocks[i - 1]:
+        prev = above[-1]
+        if top - prev.bottom <= 30 and len(prev.text) <= 40 and not re.search(r"[。，；;,:：]$", prev.text):
+            return prev.text
+    return ""
+
+
+def _open_pdf(data: bytes) -> Any:
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        _ = len(pdf.pages)
+    except Exception as exc:
+        chain: list[BaseException] = []
+        e: BaseException | None = exc
+        while e is not None and len(chain) < 6:
+            chain.append(e)
+            e = e.__cause__ or e.__context__
+        names = " ".join(type(x).__name__ + " " + str(x) for x in chain)
+        if re.search(r"password|encrypt", names, re.I):
+            raise PdfOpenError("encrypted", names) from exc
+        raise PdfOpenError("damaged", names) from exc
+    return pdf
+
+
+def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1) -> PdfText:
+    """Raw text of a PDF, page by page; pages that fail are reported in ``page_errors``.
+
+    Pages with fewer than ``min_chars`` characters in their text layer are listed in ``empty_pages``.
+    """
+    pdf = _open_pdf(data)
+    try:
+        pages: list[tuple[list[_Line | _TableBlock], float]] = []
+        page_errors: dict[int, str] = {}
+        n_chars = 0
+        columns_pages = []
+        empty_pages = []
+        for no, page in enumerate(pdf.pages, start=1):
+            try:
+                chars = sum(1 for c in page.chars if c["text"].strip())
+                n_chars += chars
+                if chars < min_chars:
+                    empty_pages.append(no)
+                blocks, cols = _page_blocks(page, with_tables) if chars else ([], False)
+                if cols:
+                    columns_pages.append(no)
+                pages.append((blocks, float(page.height)))
+            except Exception as exc:  # a broken page costs that page only
+                logger.warning("PDF page %d failed: %s", no, exc, exc_info=True)
+                page_errors[no] = f"{type(exc).__name__}: {exc}"
+                pages.append(([], 1.0))
+            finally:
+                page.flush_cache()
+        n_pages = len(pdf.pages)
+    finally:
+        pdf.close()
+    dropped = drop_chrome(pages)
+    parts: list[str] = []
+    page_starts: list[int] = []
+    tables: list[Table] = []
+    pos = 0
+    for no, (blocks, _) in enumerate(pages, start=1):
+        if no > 1:
+            parts.append("\n")
+            pos += 1
+        page_starts.append(pos)
+        for i, b in enumerate(blocks):
+            if i:
+                parts.append("\n")
+                pos += 1
+            if isinstance(b, _Line):
+                text = b.text
+            else:
+                text = "\n".join("\t".join(r) for r in b.rows)
+                tables.append(
+                    Table(
+                        page=no,
+                        rows=b.rows,
+                        raw_start=pos,
+                        raw_end=pos + len(text),
+                        caption=_caption(blocks, i),
+                    )
+                )
+            parts.append(text)
+            pos += len(text)
+    return PdfText(
+        raw_text="".join(parts),
+        page_starts=page_starts,
+        tables=tables,
+        n_pages=n_pages,
+        page_errors=page_errors,
+        empty_pages=empty_pages,
+        n_chars=n_chars,
+        dropped_lines=dropped,
+        columns_pages=columns_pages,
+    )
