@@ -266,7 +266,7 @@ _BIG_SUFFIX = "(?:百万|千万|万亿|亿|万|億|萬|千|百)"
 
 QUANTITY_RE = re.compile(
     rf"(?P<pre>{'|'.join(sorted(_PRE_QUAL, key=len, reverse=True))})?"
-    rf"(?P<num>{_NUM})(?P<mult>{_BIG_SUFFIX})?"
+    rf"(?P<num>{_NUM})(?P<post0>余|多)?(?P<mult>{_BIG_SUFFIX})?"
     rf"(?:(?P<mid>%|％|{_UNIT_ALT})?{_RANGE_SEP}(?P<num2>{_NUM})(?P<mult2>{_BIG_SUFFIX})?)?"
     r"(?P<post1>余|多|来)?"
     rf"(?P<unit>%|％|‰|{_UNIT_ALT})"
@@ -351,7 +351,7 @@ def _quantity_from_match(m: re.Match[str], offset: int = 0) -> Quantity | None:
     pre = m.group("pre")
     if pre in _PRE_QUAL_KEEP:
         quals.append(_PRE_QUAL_CANON.get(pre, pre))
-    for post in (m.group("post1"), m.group("post")):
+    for post in (m.group("post0"), m.group("post1"), m.group("post")):
         if post and post != "来":
             quals.append(_POST_QUAL_CANON.get(post, post))
         elif post == "来":
@@ -394,9 +394,7 @@ def _mk_fraction(m: re.Match[str], value: float, unit: str) -> Quantity:
         quals.append(_PRE_QUAL_CANON.get(pre, pre))
     if m.group("post"):
         quals.append(_POST_QUAL_CANON.get(m.group("post"), m.group("post")))
-    start = (
-        m.start("pre") if pre in _PRE_QUAL_KEEP else (m.start("den") if m.group("den") else m.start("cheng"))
-    )
+    start = m.start("pre") if pre in _PRE_QUAL_KEEP else (m.start("den") if m.group("den") else m.start("cheng"))
     return Quantity(
         value=round(value, 2),
         unit=unit,

@@ -27,11 +27,13 @@ SOURCE = "figures.rules"
 SOURCE_TABLE = "figures.table"
 
 _SENT_END = re.compile(r"[。！？!?；;\n]+")
-_CLAUSE_BOUND = set("，,。；;：:！？!?、（）()“”\"‘’'《》【】[]\n\t ")
+_CLAUSE_BOUND = set("，,。；;：:！？!?、（）()【】[]\n\t ")
 _HARD_BOUND = set("，,。；;：:！？!?（）()\n")
 
 # Units that count things named right after them (19个乡镇, 带动1000户贫困户).
-_CLASSIFIERS = set("个 家 名 户 人 项 次 座 所 条 村 套 间 头 只 台 辆 株 棵 处 场 批 件 份 位 支 栋 幢 张 组 队".split())
+_CLASSIFIERS = set(
+    "个 家 名 户 人 项 次 座 所 条 村 套 间 头 只 台 辆 株 棵 处 场 批 件 份 位 支 栋 幢 张 组 队".split()
+)
 # Units never reported as figures on their own (durations written as dates, calendar months).
 _SKIP_UNITS = {"年", "月"}
 _CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")
@@ -79,6 +81,7 @@ class _Cand:
     date: str = ""
     left: str = ""
     right: str = ""
+    resp: bool = False  # indicator assigned by 分别 pairing
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -125,19 +128,64 @@ def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
 
 
 def _clause_left(text: str, sent_start: int, start: int, prev_end: int) -> str:
-    i = start
+    """Text from the clause start (or the previous quantity) up to the number.
+
+    A short list item before the number (``服务站、队、点57个``) pulls the whole list in.
+    """
     lo = max(sent_start, prev_end)
-    while i > lo and text[i - 1] not in _CLAUSE_BOUND:
+    i = start
+    seg = 0
+    while i > lo:
+        ch = text[i - 1]
+        if ch in _CLAUSE_BOUND:
+            if ch == "、" and seg <= 3 and i - 1 > lo:
+                i -= 1
+                seg = 0
+                continue
+            break
         i -= 1
+        seg += 1
     return text[i:start]
 
 
 def _clause_right(text: str, end: int, sent_end: int, next_start: int) -> str:
     j = end
     hi = min(sent_end, next_start)
-    while j < hi and text[j] not in _CLAUSE_BOUND:
+    while j < hi and (text[j] not in _HARD_BOUND or text[j] in "()（）") and text[j] != "、":
         j += 1
     return text[end:j]
+
+
+_TIME_WORD = re.compile(
+    r"^(?:目前|当前|现在|如今|近年来?|今年|去年|同年|当年|年底|年末|底|末|上半年|下半年|以来|期间|此前|之前|"
+    r"中旬|上旬|下旬|月底|年初)$"
+)
+_ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|州|盟|旗|镇|乡|街道)$")
+_KEEP_ADVERBS = {"累计", "新增", "共同", "年均", "户均", "人均", "村均"}
+_NOUNISH = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "j", "l", "b", "an", "s", "eng", "k", "zg"}
+_TRAIL_WORDS = {"有", "达", "为", "是", "共", "计", "约", "占", "到", "至", "在", "由", "从", "以"}
+
+
+def _drop_lead(word: str, flag: str) -> bool:
+    if word in _KEEP_ADVERBS:
+        return False
+    if flag == "t":
+        return bool(_TIME_WORD.match(word) or re.search(r"\d", word))
+    if flag == "ns":
+        return bool(_ADMIN_SUFFIX.search(word))
+    if flag == "m":
+        return bool(re.search(r"[\d一二两三四五六七八九十百千万亿]", word))
+    return flag[:1] in {"p", "c", "u", "r", "d", "q", "x", "w", "y", "e", "o"}
+
+
+def _drop_trail(word: str, flag: str) -> bool:
+    if word in _KEEP_ADVERBS:
+        return False
+    if word in _TRAIL_WORDS:
+        return True
+    if flag == "f":
+        return word in {"中", "内", "里"}
+    return flag[:1] in {"p", "c", "u", "d", "x", "w", "y", "e", "o", "m", "q", "r"}
 
 
 def _trim_np(left: str) -> str:
@@ -149,11 +197,9 @@ def _trim_np(left: str) -> str:
     if not s:
         return ""
     toks = [(w.word, w.flag) for w in _pos_tokenizer().cut(s)]
-    while toks and (toks[0][1][:1] in _DROP_LEAD_POS or toks[0][1] in _DROP_LEAD_POS):
-        if toks[0][1] == "d" and toks[0][0] in {"累计", "新增"}:
-            break
+    while toks and _drop_lead(*toks[0]):
         toks.pop(0)
-    while toks and (toks[-1][1] in _DROP_POS or toks[-1][0] in {"有", "达", "为", "是", "共", "计", "约"}):
+    while toks and _drop_trail(*toks[-1]):
         toks.pop()
     out = "".join(w for w, _ in toks)
     out = _LEAD_STRIP.sub("", out)
@@ -163,11 +209,62 @@ def _trim_np(left: str) -> str:
     return out
 
 
-def _right_noun(right: str) -> str:
-    """Thing counted right after a classifier: 19个乡镇街道 → 乡镇街道 (up to a boundary or verb-ish stop)."""
-    s = re.split(r"[的和与及]?(?:中|里|内)(?:[,，]|$)|\d", right, maxsplit=1)[0]
-    s = _TRAIL_STRIP.sub("", s)
-    return s[:_MAX_INDICATOR]
+def _right_phrase(right: str, allow_verb: bool) -> str:
+    """Thing counted right after the number: 19个乡镇街道 → 乡镇街道; 16个没有办公场所 → 没有办公场所."""
+    s = right[: _MAX_INDICATOR * 2]
+    if not s or s[0] in _CLAUSE_BOUND:
+        return ""
+    toks = [(w.word, w.flag) for w in _pos_tokenizer().cut(s)]
+    out: list[str] = []
+    seen_noun = False
+    depth = 0
+    for i, (w, f) in enumerate(toks):
+        nxt = toks[i + 1][1] if i + 1 < len(toks) else ""
+        if w in {"(", "（"} and seen_noun:
+            depth += 1
+            out.append(w)
+        elif w in {")", "）"} and depth:
+            depth -= 1
+            out.append(w)
+        elif depth:
+            out.append(w)
+        elif f in _NOUNISH or (f == "a" and nxt in _NOUNISH):
+            out.append(w)
+            seen_noun = True
+        elif f == "v" and seen_noun and len(w) >= 2 and nxt == "f":
+            out.append(w)  # 村级组织中: a verb-tagged word used as a noun
+        elif w in {"和", "及", "与", "或"} and seen_noun and nxt in _NOUNISH:
+            out.append(w)
+        elif f.startswith("v") and not seen_noun and allow_verb:
+            out.append(w)
+        else:
+            break
+    if not seen_noun or depth:
+        return ""
+    return "".join(out)[:_MAX_INDICATOR]
+
+
+def _right_verbs(right: str) -> str:
+    """Verb phrase right after a count of people (1650人脱贫): what happened to them."""
+    out = []
+    for t in _pos_tokenizer().cut(right[:16]):
+        if not (t.flag.startswith("v") or t.flag in _NOUNISH or t.flag == "d") or len(out) >= 4:
+            break
+        out.append(t.word)
+    return "".join(out)
+
+
+def _is_verb(w: str, f: str) -> bool:
+    return (f.startswith("v") and f != "vn") or w in _KEEP_ADVERBS
+
+
+def _last_verb(np_left: str) -> str:
+    """Trailing verbs of the left phrase (带动, 新增注册) that give a counted noun its meaning."""
+    toks = [(w.word, w.flag) for w in _pos_tokenizer().cut(np_left)] if np_left else []
+    k = len(toks)
+    while k > 0 and _is_verb(*toks[k - 1]):
+        k -= 1
+    return "".join(w for w, _ in toks[k:])
 
 
 def _dates_in(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
@@ -224,66 +321,52 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         c.right = _clause_right(text, c.end, c.sent_end, next_start)
         left_raw = c.left
         np_left = _trim_np(left_raw)
-        right = _right_noun(c.right) if c.q.unit in _CLASSIFIERS else ""
-        joined_prev = prev is not None and text[prev.end : c.start].strip() in {"、", "和", "及", "", ",", "，"}
+        gap = text[prev.end : c.start].strip() if prev is not None else "x"
+        joined_prev = prev is not None and gap in {"、", "和", "及", "与", ""}
+        want_right = c.q.unit in _CLASSIFIERS or not np_left
+        right = _right_phrase(c.right, allow_verb=not joined_prev) if want_right else ""
         growth = _GROWTH_START.match(_LEAD_STRIP.sub("", left_raw))
         share = _SHARE_START.match(left_raw.strip())
-        if "分别" in left_raw or (joined_prev and prev is not None and prev.indicator.endswith("分别")):
-            _pair_respectively(cands, idx, left_raw)
+        if "分别" in left_raw or (joined_prev and prev is not None and prev.q.unit == c.q.unit and prev.resp):
+            _pair_respectively(cands, idx)
         elif (growth or share) and prev is not None and c.q.unit in {"%", "倍", "个百分点", "‰"}:
             verb = _trim_np(left_raw) or left_raw.strip()
-            c.indicator = f"{_base(prev)}{verb}"
-        elif np_left and right:
-            c.indicator = np_left + right if len(np_left) <= 4 else np_left
-            if len(np_left) <= 4 and not _is_verbish(np_left):
-                c.indicator = right if _is_placey(np_left) else np_left + right
-        elif right:
-            c.indicator = right
+            c.indicator = f"{prev.indicator}{verb}"
+        elif right and not (joined_prev and gap == "" and not np_left):
+            lv = _last_verb(np_left)
+            c.indicator = lv + right
+            if np_left and not lv and c.q.unit not in _CLASSIFIERS:
+                c.indicator = right
         elif np_left:
             c.indicator = np_left
-        elif prev is not None and text[prev.end : c.start].strip(" ") in {"、", "和", "及", "", "，", ","}:
-            c.indicator = _base(prev)  # 贫困户32712户、118900人: shared subject
+            if c.q.unit in _CLASSIFIERS and not joined_prev and _last_verb(np_left) == np_left:
+                c.indicator += _right_verbs(c.right)
+        elif prev is not None and gap in {"、", "和", "及", "与", "", "，", ","}:
+            c.indicator = prev.indicator  # 贫困户32712户、118900人: shared subject
         if not c.indicator and prev is not None and c.q.unit in {"%", "倍", "个百分点"}:
-            c.indicator = _base(prev) + left_raw.strip()
+            c.indicator = prev.indicator + left_raw.strip()
         if c.indicator:
             prev = c
 
 
-def _base(c: _Cand) -> str:
-    return c.indicator
-
-
-def _is_verbish(s: str) -> bool:
-    toks = list(_pos_tokenizer().cut(s))
-    return bool(toks) and toks[-1].flag.startswith("v")
-
-
-def _is_placey(s: str) -> bool:
-    toks = list(_pos_tokenizer().cut(s))
-    return bool(toks) and all(t.flag in {"ns", "s", "f"} or t.word in {"辖", "下辖", "管辖"} for t in toks)
-
-
-def _pair_respectively(cands: list[_Cand], idx: int, left_raw: str) -> None:
+def _pair_respectively(cands: list[_Cand], idx: int) -> None:
     """``产值…万元,销售额…万元,同比分别增长137.34%和52.63%``: the k-th value after 分别 ↔ k-th subject before."""
     c = cands[idx]
-    # position of this candidate among those after the 分别 anchor
-    k = 0
+    c.resp = True
     j = idx
     while j > 0 and "分别" not in cands[j].left:
         j -= 1
-        k += 1
+    k = idx - j
     anchor = cands[j]
-    verb = anchor.left.split("分别", 1)[1] if "分别" in anchor.left else ""
+    head, _, verb = anchor.left.partition("分别")
     verb = _trim_np(verb) or verb.strip("为是")
-    prefix = anchor.left.split("分别", 1)[0]
-    prefix = _trim_np(prefix)
+    prefix = _trim_np(head)
     n_after = 1
     while j + n_after < len(cands) and cands[j + n_after].q.unit == anchor.q.unit:
-        between = cands[j + n_after].left.strip()
-        if between not in {"", "和", "、", "及", "与"}:
+        if cands[j + n_after].left.strip() not in {"", "和", "、", "及", "与"}:
             break
         n_after += 1
-    subjects = [p for p in cands[:j] if p.indicator]
+    subjects = [p for p in cands[:j] if p.indicator and p.q.unit != anchor.q.unit]
     if len(subjects) >= n_after and anchor.q.unit in {"%", "倍", "个百分点"}:
         subj = subjects[len(subjects) - n_after + k]
         c.indicator = f"{subj.indicator}{prefix}{verb}"
@@ -410,7 +493,9 @@ def _table_figures(doc: Document) -> list[Figure]:
                 indicator = "".join(x for x in (ind_row, ind_col) if x) or t.caption.strip()
                 if not indicator:
                     continue
-                ns, ne = (pos, pos + len(cell_s)) if doc.offsets is None else doc.offsets.from_raw(pos, pos + len(cell_s))
+                ns, ne = (
+                    (pos, pos + len(cell_s)) if doc.offsets is None else doc.offsets.from_raw(pos, pos + len(cell_s))
+                )
                 m = Mention(
                     doc_id=doc.doc_id,
                     start=ns,
@@ -428,7 +513,7 @@ def _table_figures(doc: Document) -> list[Figure]:
                         mention=m,
                         value=round(v, 6),
                         unit=unit,
-                        indicator=indicator[:_MAX_INDICATOR * 2],
+                        indicator=indicator[: _MAX_INDICATOR * 2],
                         sentence=" ".join(x for x in (t.caption, row_head, col_head) if x),
                     )
                 )
