@@ -1,0 +1,1 @@
+"""Extractors: places, figures and measures over normalized text, each returning model records with spans."""

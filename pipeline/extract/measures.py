@@ -1,0 +1,554 @@
+"""Measures: numbered formulas (slogans), named programs, loan products and titled policy documents.
+
+Rules over the normalized (simplified) text propose spans; a learned filter
+(:class:`pipeline.classify.ProgramFilter`) decides which program candidates are real programs. Every
+Measure carries a Mention whose ``source`` names the rule or model, and raw offsets for provenance.
+
+``declared_count`` is the number of items the formula announces, i.e. the count the text's item list
+should match: one numeral (五无, 三支队伍, 六大产业) gives that number; repeated equal numerals of a
+paired formula (五先五后, 四围绕四增强: five "先…后…" items) give the number once; N位一体 / N合一 give
+N; different numerals (两不愁三保障, 四室一堂) give their sum (2+3 = 5, 4+1 = 5); digit formulas
+``2+5`` give the sum, ``1+X`` none.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pipeline.classify import Candidate, ProgramFilter
+from pipeline.model import Document, Measure
+
+log = logging.getLogger(__name__)
+
+CJK = "\u4e00-\u9fff"
+CN_NUM = "一二三四五六七八九十两双"
+_NUM_VALUE = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "双": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+
+# Quote pairs; ASCII quotes are paired in order within a paragraph.
+_QUOTE_RE = re.compile(r"“([^“”\n]{1,40})”|「([^「」\n]{1,40})」|『([^『』\n]{1,40})』|‘([^‘’\n]{1,40})’")
+_BAD_IN_TERM = re.compile(r"[。；;！？!?：:\n]")
+
+# Plain quantities and ordinals are not formulas.
+_MEASURE_WORDS = "个年月天日周次名人户家元角万亿千百批层级成倍点份届期轮位起只条张"
+_PLAIN_QTY = re.compile(rf"^[{CN_NUM}十百千万]+[{_MEASURE_WORDS}]*$|^[{CN_NUM}十][大项类种支道]$|^双[赢向重]")
+_ITEM_WORDS = re.compile(rf"^[{CN_NUM}][是要则来方面]")
+_IDIOMS = re.compile(r"^一[对站把线体]|^[一二两三四五六七八九十]对|一对一|面对面|一系列|一部分|一大批|一揽子")
+
+# Numeral + classifier + head: 六大产业, 三大行动, 三支队伍, 三道资金安全监管网, 四个一批.
+_HEADS_STRONG = (
+    "产业|行动|工程|战略|工作法|防线|网|队伍|攻坚战|体系|机制|保障|板块|基地|平台|主体|模式|服务|功能|责任|"
+    "制度|举措|措施|任务|目标|原则|片区|园区|品牌|优势|特色|中心|要素|关口|屏障|台账|清单|短板|难题|问题|环节|领域"
+)
+_CLASSIFIED_RE = re.compile(
+    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个)([^\W\d_为的是和与在了及并将把对等]{{0,8}}?)({_HEADS_STRONG})"
+    rf"|(?<![{CN_NUM}第])([二两三四五六七八九十])个一([批体库品策])"
+)
+# Paired formula written unquoted: 五先五后, 一户一策, 三位一体, 两不愁三保障.
+_PAIRED_RE = re.compile(
+    rf"(?<![{CN_NUM}第])([{CN_NUM}])(?![{CN_NUM}对])([{CJK}])\1([{CJK}])(?![{CN_NUM}])"
+    rf"|(?<![{CN_NUM}第])([{CN_NUM}])(位一体|合一|而一)"
+    rf"|(?<![{CN_NUM}第])([两二三四五六七八九])不([{CJK}]{{1,2}})([两二三四五六七八九])保障"
+)
+_DIGIT_FORMULA_RE = re.compile(r"(?<![\d.+])(\d)((?:\+(?:\d|[A-Za-z]))+)(?![\d.%+])")
+_DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
+
+# Program candidates by suffix; left context trimmed at function words and verbs.
+_PROGRAM_SUFFIX = "模式|机制|制度|工程|行动|联建|改革|计划|工作法|体系|制"
+_NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复管绘规")
+_SUFFIX_RE = re.compile(rf"({_PROGRAM_SUFFIX})")
+_LEFT_STOP = re.compile(
+    r"(?:的|了|和|与|及|在|是|对|将|把|按照|实行|实施|建立|推行|推进|推广|开展|探索|创新|完善|健全|落实|执行|形成|"
+    r"构建|通过|采取|依托|运用|坚持|深化|全面|积极|大力|加快|等|为|以|并|由|从|向|这|该|一种|一项|新型|新|"
+    r"各项|相关|有关|启动|打造|实现|作为|根据|进一步|加强|强化|全县|全市|全省|全镇|全村|我县|本县|其|即|中)"
+)
+_PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
+
+_LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
+_LOAN_NOT = re.compile(
+    r"^(信|放|借|惜|续|转|还|助|网|房|车|小|发|申|获|用|拒|断|抽|压|催|收|投|存|融|首|无|有|可)"
+)
+_LOAN_WORD_NOT = {"贷款", "信贷", "放贷", "借贷", "惜贷", "续贷", "转贷", "还贷", "助学贷", "小额贷", "网贷"}
+
+_POLICY_SUFFIX = re.compile(
+    r"(方案|办法|意见|通知|规定|条例|规划|计划|决定|细则|纲要|措施|法|标准|制度|指南|目录|清单|公告|批复|决议|"
+    r"要点|规程|流程|章程|守则|准则|导则|指引|规则|纪要|工作报告|白皮书|实施意见|若干意见|政策)$"
+)
+_POLICY_TRAIL = re.compile(r"[（(][^（）()]{1,12}[）)]$")
+
+_ORG_VERBS = re.compile(
+    r"提升|促使|指导|消除|优化|引导|满足|使|推动|支持|确保|保障|夯实|加入|带动|成立|设立|发展|整合|获得|表彰|"
+    r"领办|深挖|规定|不得|都|有|同|到|让|被|加大|持续|不断|压实|掌握|关于|主动"
+)
+_ORG_RE = re.compile(rf"[{CJK}]{{2,14}}?(合作社|联社|银行|公司|协会|领导小组|办公室)")
+
+# Item lists.
+_NUMBERED_ITEM = re.compile(r"(?:(?<=\n)|(?<=^)|(?<=[。；;]))\s*(\d{1,2})[.．、]\s*(?!\d)")
+_PAREN_ITEM = re.compile(rf"[（(]([{CN_NUM}十]{{1,2}})[）)]")
+_CN_ITEM = re.compile(rf"(?:(?<=[\n。；;：:，,])|^)\s*([{CN_NUM}十]{{1,2}})(是|要|则|、)")
+_AND_RE = re.compile(r"以及|和|与|(?<!以)及(?!时)")
+_ENUM_SPLIT = re.compile(r"[、，,]|以及|和|与|(?<!以)及(?!时)")
+_SENT_END = re.compile(r"[。；;！？!?\n]")
+
+_CN_ORDER = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+
+
+@dataclass
+class _Found:
+    kind: str
+    name: str
+    start: int  # normalized span of the mention
+    end: int
+    source: str
+    declared: int | None = None
+    components: list[str] | None = None
+
+
+def _cn_int(s: str) -> int | None:
+    if s.isdigit():
+        return int(s)
+    if s in _CN_ORDER:
+        return _CN_ORDER[s]
+    if s.startswith("十") and len(s) == 2 and s[1] in _CN_ORDER:
+        return 10 + _CN_ORDER[s[1]]
+    return None
+
+
+def iter_quoted(text: str) -> Iterator[tuple[int, int]]:
+    """Content spans of quoted terms: curly/corner quotes by regex, ASCII ``"`` paired per paragraph."""
+    for m in _QUOTE_RE.finditer(text):
+        g = next(i for i in range(1, 5) if m.group(i) is not None)
+        yield m.start(g), m.end(g)
+    pos = 0
+    for para in text.split("\n"):
+        quotes = [pos + i for i, ch in enumerate(para) if ch == '"']
+        for a, b in zip(quotes[::2], quotes[1::2], strict=False):
+            if 0 < b - a - 1 <= 40:
+                yield a + 1, b
+        pos += len(para) + 1
+
+
+def declared_count(name: str) -> int | None:
+    """Items a formula announces (see module docstring for the convention)."""
+    if re.fullmatch(r"\d(?:\+\d)+", name):
+        return sum(int(d) for d in name.split("+"))
+    if not name or name[0] not in _NUM_VALUE:
+        return None
+    if re.match(rf"^[{CN_NUM}](位一体|合一|而一)", name):
+        return _NUM_VALUE[name[0]]
+    m = re.match(rf"^([{CN_NUM}十])个一", name)
+    if m:
+        return _NUM_VALUE.get(m.group(1))
+    body, extra = name, 0
+    if re.search(r"[双共多]赢$", body):  # a closing "win-win" is one outcome item
+        body, extra = body[:-2], 1
+    vals = [_NUM_VALUE.get(ch, 10) for ch in body if ch in _NUM_VALUE or ch == "十"]
+    if not vals or set(vals) == {1}:
+        return None  # 一户一策: a rule of thumb, not a count
+    if len(set(vals)) == 1 and len(vals) > 1:
+        return vals[0] + extra  # 五先五后: five paired items
+    return sum(vals) + extra
+
+
+def is_formula_term(term: str) -> bool:
+    """A quoted term shaped like a numbered formula, not a plain quantity, ordinal or idiom."""
+    t = term.strip()
+    if not 2 <= len(t) <= 14 or _BAD_IN_TERM.search(t) or "、" in t:
+        return False
+    if _DIGIT_FORMULA_RE.fullmatch(t) or _DIGIT_CODE_RE.search(t):
+        return True
+    if t[0] not in CN_NUM:
+        return False
+    if _PLAIN_QTY.match(t) or _ITEM_WORDS.match(t) or _IDIOMS.search(t):
+        return False
+    n_nums = sum(ch in CN_NUM for ch in t)
+    if t[0] == "一" and n_nums < 2:
+        return False  # 一站式, 一张网, 一线: words, not formulas
+    return bool(re.match(rf"^[{CN_NUM}十][{CJK}A-Za-z]", t))
+
+
+def _clause_left(text: str, pos: int, limit: int = 120) -> tuple[int, str]:
+    """Text before ``pos`` back to the previous sentence end (or ``limit`` chars)."""
+    lo = max(0, pos - limit)
+    seg = text[lo:pos]
+    cut = max((m.end() for m in _SENT_END.finditer(seg)), default=0)
+    return lo + cut, seg[cut:]
+
+
+def _strip_item(s: str) -> str:
+    s = s.strip().strip('"“”‘’「」 ')
+    s = re.sub(
+        r"^(?:对|把|将|实施|实现|当好|做到|做好|加强|开展|推进|经营|包括|即|为|有|以|是|由|构筑了|构筑|形成了|形成)",
+        "",
+        s,
+    )
+    s = re.sub(r"(?:的|等)$", "", s)
+    return s.strip('"“”‘’「」 ')
+
+
+def _trim_first(first: str, others: list[str]) -> str:
+    """The first item of an enumeration runs back into the clause: cut it like its siblings."""
+    first = re.split(r"[\"“”‘’「」：:，,]", first)[-1]
+    first = _AND_RE.split(first)[-1]
+    stops = list(_LEFT_STOP.finditer(first))
+    if stops and stops[-1].end() < len(first):
+        first = first[stops[-1].end() :]
+    heads = {o[0] for o in others if o}
+    if len(heads) == 1:  # parallel items (无产业、无技术…): start the first one at the shared head
+        h = heads.pop()
+        if h in first[:-1]:
+            first = first[first.rindex(h) :]
+    med = sorted(len(o) for o in others)[len(others) // 2] if others else len(first)
+    if len(first) > 2 * med + 2:
+        first = first[-(med + 1) :]
+    return first
+
+
+def _split_enum(left: str, comma: bool) -> list[str]:
+    parts = re.split(r"[、，,]" if comma else r"、", left)
+    joins = list(_AND_RE.finditer(parts[-1]))
+    if joins:  # a、b和c: split the last part at its last conjunction
+        j = joins[-1]
+        last = [parts[-1][: j.start()], parts[-1][j.end() :]]
+        if all(len(x) >= 2 for x in last):
+            parts = parts[:-1] + last
+    return parts
+
+
+def _enum_before(text: str, start: int, want: int | None) -> list[str]:
+    """Enumeration right before a formula: ``a、b、c“三支队伍”``, ``“果、蔬…”六大产业``, ``a,b,c的三道网``."""
+    _, left = _clause_left(text, start, 160)
+    left = left.rstrip("\"“”‘’「」 ")
+    by_de = left.endswith("的")
+    left = re.sub(r"(?:的|等|等等)$", "", left).rstrip("\"“”‘’「」 ")
+    if not left:
+        return []
+    for comma in (False, True):
+        if comma and not by_de:
+            break  # a comma list must be tied to the formula by 的: a,b,c的三道网
+        parts = _split_enum(left, comma)
+        if len(parts) < 2:
+            continue
+        if want:
+            if len(parts) < want:
+                continue
+            parts = parts[-want:]
+        if not comma and re.search(r"[，,]", "".join(parts[1:])):
+            continue  # the list is not adjacent to the formula
+        items = [_strip_item(p) for p in parts[1:]]
+        items.insert(0, _strip_item(_trim_first(parts[0], items)))
+        if all(2 <= len(p) <= 16 for p in items) or all(len(p) == 1 for p in items):
+            return items
+    return []
+
+
+def _definition_after(text: str, end: int) -> list[str]:
+    """``“两员”(产业指导员和财务指导员)`` / ``…，即a、b、c`` / ``：a、b、c`` right after a formula."""
+    rest = text[end : end + 120].lstrip('"“”‘’「」 ')
+    m = re.match(r"^[户]?[（(]([^（）()]{2,80})[）)]", rest) or re.match(
+        r"^[^。；;，,]{0,6}?[，,]?(?:即|：|:|就是|是指|包括)([^。；;]{2,100})", rest
+    )
+    if not m:
+        return []
+    items = [_strip_item(p) for p in _ENUM_SPLIT.split(m.group(1))]
+    items = [p for p in items if p]
+    return items if 2 <= len(items) <= 12 and all(len(p) <= 20 for p in items) else []
+
+
+def _item_text(text: str, s: int, limit: int = 60) -> str:
+    m = _SENT_END.search(text, s, s + limit)
+    chunk = text[s : m.start() if m else s + limit]
+    return chunk.strip().rstrip("，,")
+
+
+def _list_after(text: str, end: int, window: int = 6000) -> list[list[str]]:
+    """Numbered lists starting soon after a formula: ``1. …``, ``（一）…``, ``一是…二是…``."""
+    seg_end = min(len(text), end + window)
+    found: list[list[str]] = []
+    for rx in (_NUMBERED_ITEM, _PAREN_ITEM, _CN_ITEM):
+        items: list[str] = []
+        expect = 1
+        first_at = None
+        for m in rx.finditer(text, end, seg_end):
+            n = _cn_int(m.group(1))
+            if n == expect:
+                if first_at is None:
+                    first_at = m.start()
+                    if first_at - end > 400:
+                        break
+                items.append(_item_text(text, m.end()))
+                expect += 1
+            elif n == 1 and items:
+                break
+        if len(items) >= 2:
+            found.append(items)
+    return found
+
+
+def _components(text: str, start: int, end: int, want: int | None) -> list[str]:
+    """Best item list for a formula: prefer a candidate whose length equals the declared count."""
+    cands: list[list[str]] = []
+    after = _definition_after(text, end)
+    if after:
+        cands.append(after)
+    before = _enum_before(text, start, want)
+    if before:
+        cands.append(before)
+    if want:  # a list further on only counts when the formula announces how many items to expect
+        cands.extend(_list_after(text, end))
+    if not cands:
+        return []
+    if want:
+        for c in cands:
+            if len(c) == want:
+                return c
+        for c in cands:
+            if len(c) > want:
+                return c[:want]
+        return []
+    return cands[0]
+
+
+def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
+    out: list[_Found] = []
+    for s, e in quoted:
+        term = text[s:e].strip()
+        if is_formula_term(term):
+            out.append(_Found("slogan", term, s, e, "rule:quoted_formula", declared_count(term)))
+    for m in _PAIRED_RE.finditer(text):
+        name = m.group(0)
+        out.append(_Found("slogan", name, m.start(), m.end(), "rule:numeral_formula", declared_count(name)))
+    for m in _CLASSIFIED_RE.finditer(text):
+        name = m.group(0)
+        out.append(_Found("slogan", name, m.start(), m.end(), "rule:numeral_head", declared_count(name)))
+    for m in _DIGIT_FORMULA_RE.finditer(text):
+        if m.end() < len(text) and re.match(rf"[{CJK}\"”]", text[m.end()]):
+            out.append(
+                _Found(
+                    "slogan", m.group(0), m.start(), m.end(), "rule:digit_formula", declared_count(m.group(0))
+                )
+            )
+    return out
+
+
+def _drop_overlapped(found: list[_Found]) -> list[_Found]:
+    """Keep the longest of overlapping formula spans (一图一表一说明 over its inner 一表一说)."""
+    keep: list[_Found] = []
+    for f in sorted(found, key=lambda f: (-(f.end - f.start), f.start)):
+        if not any(f.start < k.end and k.start < f.end for k in keep):
+            keep.append(f)
+    return keep
+
+
+def _left_name(text: str, pos: int, max_len: int = 8) -> str:
+    """Name part before a suffix: the clause tail, cut after the last function word or verb."""
+    lo = max(0, pos - 24)
+    seg = text[lo:pos]
+    m = list(re.finditer(rf"[^{CJK}]", seg))
+    if m:
+        seg = seg[m[-1].end() :]
+    stops = list(_LEFT_STOP.finditer(seg))
+    if stops:
+        seg = seg[stops[-1].end() :]
+    return seg[-max_len:]
+
+
+def _ctx(s: str) -> str:
+    return re.sub(r"\s+", " ", s)
+
+
+def program_candidates(
+    text: str, quoted: list[tuple[int, int]] | None = None
+) -> list[tuple[Candidate, int, int]]:
+    """Program candidates with their normalized spans: quoted coinages, suffix phrases, ``X+Y+``."""
+    if quoted is None:
+        quoted = list(iter_quoted(text))
+    out: list[tuple[Candidate, int, int]] = []
+    for s, e in quoted:
+        term = text[s:e].strip()
+        if (
+            not 2 <= len(term) <= 16
+            or _BAD_IN_TERM.search(term)
+            or "、" in term
+            or "，" in term
+            or "," in term
+        ):
+            continue
+        if not re.search(rf"[{CJK}]", term) or term.endswith("贷"):
+            continue
+        out.append(
+            (Candidate(term, _ctx(text[max(0, s - 8) : max(0, s - 1)]), _ctx(text[e + 1 : e + 9]), "quoted"), s, e)
+        )
+    for m in _SUFFIX_RE.finditer(text):
+        if m.group(1) == "制" and (
+            text[m.end() : m.end() + 1] in "度定订作造品约衡宜" or text[m.start() - 1 : m.start()] in _NOT_BEFORE_ZHI
+        ):
+            continue  # 控制, 限制, 编制, 体制…: ordinary words, not X制 institutions
+        name = _left_name(text, m.start())
+        if len(name) < 2:
+            continue
+        s = m.start() - len(name)
+        term = name + m.group(1)
+        out.append(
+            (Candidate(term, _ctx(text[max(0, s - 8) : s]), _ctx(text[m.end() : m.end() + 8]), "suffix"), s, m.end())
+        )
+    for m in _PLUS_RE.finditer(text):
+        out.append(
+            (
+                Candidate(
+                    m.group(0), text[max(0, m.start() - 8) : m.start()], text[m.end() : m.end() + 8], "plus"
+                ),
+                m.start(),
+                m.end(),
+            )
+        )
+    return out
+
+
+def _loans(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
+    out: list[_Found] = []
+    for s, e in quoted:
+        content = text[s:e]
+        pos = s
+        for part in re.split(r"([、，,])", content):
+            if part in "、，,":
+                pos += len(part)
+                continue
+            p = part.strip()
+            if (
+                p.endswith("贷")
+                and 2 <= len(p) <= 7
+                and p not in _LOAN_WORD_NOT
+                and re.fullmatch(rf"[{CJK}A-Za-z\d]+", p)
+            ):
+                ps = pos + part.index(p)
+                out.append(_Found("loan_product", p, ps, ps + len(p), "rule:quoted_loan"))
+            pos += len(part)
+    for m in _LOAN_RE.finditer(text):
+        name = m.group(0)
+        if _LOAN_NOT.match(m.group(1)[-1]) or name in _LOAN_WORD_NOT:
+            continue
+        out.append(_Found("loan_product", name, m.start(), m.end(), "rule:loan_suffix"))
+    return out
+
+
+def _policies(text: str) -> list[_Found]:
+    out: list[_Found] = []
+    depth, open_at = 0, -1
+    for i, ch in enumerate(text):
+        if ch == "《":
+            if depth == 0:
+                open_at = i
+            depth += 1
+        elif ch == "》" and depth:
+            depth -= 1
+            if depth == 0:
+                name = text[open_at + 1 : i].strip()
+                core = _POLICY_TRAIL.sub("", name).strip()
+                if 2 <= len(name) <= 80 and "\n" not in name and _POLICY_SUFFIX.search(core):
+                    out.append(_Found("policy_document", name, open_at + 1, i, "rule:book_title"))
+        elif ch == "\n":
+            depth = 0
+    return out
+
+
+def _organizations(text: str) -> list[_Found]:
+    """Named organizations: a delimited name (after punctuation or a function word) + an org suffix."""
+    out: list[_Found] = []
+    for m in _ORG_RE.finditer(text):
+        prefix = _left_name(text, m.start(1), 12)
+        name = prefix + m.group(1)
+        if len(prefix) < 3 or _ORG_VERBS.search(prefix) or prefix[0] in _MEASURE_WORDS:
+            continue
+        out.append(_Found("organization", name, m.end() - len(name), m.end(), "rule:org_suffix"))
+    return out
+
+
+def extract_measures(doc: Document, program_filter: ProgramFilter | None = None) -> list[Measure]:
+    """All measures of a document, one per (kind, name), first mention kept, components merged.
+
+    Without a ``program_filter`` only quoted candidates followed by 模式/机制/制度… and suffix names with
+    a coined (quoted) core are kept as programs, so the stage still runs before ``models`` is built.
+    """
+    text = doc.text or ""
+    quoted = sorted(set(iter_quoted(text)))
+    found: list[_Found] = []
+    found += _drop_overlapped(_formulas(text, quoted))
+    found += _loans(text, quoted)
+    found += _policies(text)
+    slogan_spans = {(f.start, f.end) for f in found if f.kind == "slogan"}
+    cands = [c for c in program_candidates(text, quoted) if (c[1], c[2]) not in slogan_spans]
+    if cands:
+        if program_filter is not None:
+            keep = program_filter.predict([c for c, _, _ in cands])
+            src = program_filter.source
+        else:
+            keep = [
+                c.source == "quoted" and bool(re.match(rf"^[\"”]?(?:{_PROGRAM_SUFFIX})", c.right))
+                for c, _, _ in cands
+            ]
+            src = "rule:quoted_before_suffix"
+        for (c, s, e), k in zip(cands, keep, strict=True):
+            if k:
+                found.append(_Found("program", c.term, s, e, src))
+    found += _organizations(text)
+
+    by_key: dict[tuple[str, str], Measure] = {}
+    for f in sorted(found, key=lambda f: (f.start, f.end)):
+        name = f.name.strip() if f.kind == "policy_document" else f.name.strip().strip('"“”‘’「」')
+        if not name:
+            continue
+        comps: list[str] = []
+        if f.kind == "slogan":
+            comps = _components(text, f.start, f.end, f.declared)
+        key = (f.kind, name)
+        m = by_key.get(key)
+        if m is None:
+            by_key[key] = Measure(
+                mention=doc.mention(f.start, f.end, "MEASURE", f.source),
+                name=name,
+                kind=f.kind,
+                declared_count=f.declared,
+                components=comps,
+            )
+        elif comps and (
+            not m.components or (f.declared and len(comps) == f.declared and len(m.components) != f.declared)
+        ):
+            m.components = comps
+    return list(by_key.values())
+
+
+def measure_rows(doc: Document, measures: list[Measure]) -> list[dict]:
+    """Rows for measures.csv; ``start``/``end`` are raw offsets and ``raw == doc.raw_text[start:end]``."""
+    county = str(doc.meta.get("county_code", ""))
+    rows = []
+    for m in measures:
+        rs, re_ = m.mention.raw_start, m.mention.raw_end
+        rows.append(
+            {
+                "doc_id": doc.doc_id,
+                "county_code": m.county_code or county,
+                "name": m.name,
+                "kind": m.kind,
+                "declared_count": "" if m.declared_count is None else m.declared_count,
+                "components": " | ".join(m.components),
+                "raw": doc.raw_text[rs:re_],
+                "start": rs,
+                "end": re_,
+            }
+        )
+    return rows
