@@ -23,6 +23,13 @@ app = typer.Typer(
 )
 bench_app = typer.Typer(help="Benchmarks (throughput; not tests).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+query_app = typer.Typer(
+    help="Ask the store (outputs/kg.duckdb): a county, a practice, an indicator across counties, a path, SQL.",
+    no_args_is_help=True,
+)
+app.add_typer(query_app, name="query")
+DbOpt = Annotated[Path, typer.Option("--db", help="The DuckDB store written by `extract`.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json")]
 
 console = Console(stderr=True)
 REPO = Path(__file__).resolve().parent.parent
@@ -39,21 +46,13 @@ def _setup_logging(verbose: bool) -> None:
 
 @app.command()
 def extract(
-    corpus: Annotated[Path, typer.Argument(help="Folder of reports (searched recursively).")] = Path(
-        "corpus"
-    ),
+    corpus: Annotated[Path, typer.Argument(help="Folder of reports (searched recursively).")] = Path("corpus"),
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")] = Path("outputs"),
-    config: Annotated[
-        Path | None, typer.Option(help="TOML config file (keys of pipeline.config.Config).")
-    ] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML config file (keys of pipeline.config.Config).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero if any file failed.")] = False,
-    max_file_mb: Annotated[
-        float | None, typer.Option(help="Files above this size fail with a clear reason.")
-    ] = None,
+    max_file_mb: Annotated[float | None, typer.Option(help="Files above this size fail with a clear reason.")] = None,
     models_dir: Annotated[Path | None, typer.Option(help="Folder of gazetteer and trained models.")] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Worker processes (Dask local cluster) when > 1.")
-    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (Dask local cluster) when > 1.")] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Address of a running Dask scheduler (tcp://host:8786) to scale out.")
     ] = None,
@@ -68,9 +67,7 @@ def extract(
     from .run import run_corpus
 
     if not corpus.is_dir():
-        console.print(
-            f"[red]corpus folder not found:[/] {corpus} (give a folder of reports: make extract CORPUS=DIR)"
-        )
+        console.print(f"[red]corpus folder not found:[/] {corpus} (give a folder of reports: make extract CORPUS=DIR)")
         raise typer.Exit(2)
     try:
         cfg = load_config(
@@ -119,12 +116,8 @@ def eval_(
     corpus: Annotated[Path, typer.Argument(help="Folder of documents that the gold files describe.")] = Path(
         "../shared/corpus/seeds"
     ),
-    gold: Annotated[Path, typer.Option(help="Folder of gold JSON files (one per doc_id).")] = Path(
-        "../shared/gold"
-    ),
-    out: Annotated[Path, typer.Option(help="Where to write the extraction being scored.")] = Path(
-        "outputs/eval"
-    ),
+    gold: Annotated[Path, typer.Option(help="Folder of gold JSON files (one per doc_id).")] = Path("../shared/gold"),
+    out: Annotated[Path, typer.Option(help="Where to write the extraction being scored.")] = Path("outputs/eval"),
     floors: Annotated[Path | None, typer.Option(help="JSON of category -> minimum score.")] = None,
     no_run: Annotated[bool, typer.Option("--no-run", help="Score an existing output folder.")] = False,
     show_missed: Annotated[int, typer.Option(help="How many missed items to list.")] = 60,
@@ -164,9 +157,7 @@ def eval_(
 @app.command()
 def models(
     models_dir: Annotated[Path, typer.Option(help="Where to write the models.")] = Path("models"),
-    shared: Annotated[
-        Path, typer.Option(help="The shared/ folder with external/ division tables.")
-    ] = DEFAULT_SHARED,
+    shared: Annotated[Path, typer.Option(help="The shared/ folder with external/ division tables.")] = DEFAULT_SHARED,
 ) -> None:
     """Build the gazetteer and train the learned filters into MODELS_DIR (sources and dates recorded)."""
     _setup_logging(False)
@@ -182,9 +173,7 @@ def models(
 
 @bench_app.command("ingest")
 def bench_ingest_cmd(
-    shared: Annotated[
-        Path, typer.Option(help="The shared/ folder (its external/ PDFs and texts).")
-    ] = DEFAULT_SHARED,
+    shared: Annotated[Path, typer.Option(help="The shared/ folder (its external/ PDFs and texts).")] = DEFAULT_SHARED,
     repeat: Annotated[int, typer.Option(help="Passes over the inputs.")] = 1,
 ) -> None:
     """Ingest throughput: pages/s for PDF, MB/s for text."""
@@ -198,9 +187,7 @@ def bench_ingest_cmd(
 
 @bench_app.command("extract")
 def bench_extract_cmd(
-    shared: Annotated[
-        Path, typer.Option(help="The shared/ folder (its government-report corpus).")
-    ] = DEFAULT_SHARED,
+    shared: Annotated[Path, typer.Option(help="The shared/ folder (its government-report corpus).")] = DEFAULT_SHARED,
     mb: Annotated[float, typer.Option(help="How many MB of text to extract from.")] = 1.0,
     models_dir: Annotated[Path, typer.Option()] = Path("models"),
 ) -> None:
@@ -210,6 +197,116 @@ def bench_extract_cmd(
     stats = bench_extract(shared, models_dir, mb=mb)
     for k, v in stats.items():
         typer.echo(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}")
+
+
+def _emit(sections: dict[str, list[dict[str, object]]], fmt: str) -> None:
+    """Print query results as rich tables, CSV (with a section column) or JSON."""
+    import csv
+    import io
+
+    if fmt == "json":
+        typer.echo(json.dumps(sections, ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt == "csv":
+        cols = ["section", *dict.fromkeys(k for rows in sections.values() for r in rows for k in r)]
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=cols)
+        w.writeheader()
+        for name, rows in sections.items():
+            for r in rows:
+                w.writerow({"section": name, **r})
+        typer.echo(buf.getvalue().rstrip("\n"))
+        return
+    out = Console()
+    for name, rows in sections.items():
+        t = Table(title=f"{name} ({len(rows)})")
+        cols = list(dict.fromkeys(k for r in rows for k in r))
+        for c in cols:
+            t.add_column(c, overflow="fold")
+        for r in rows:
+            t.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in cols))
+        out.print(t)
+
+
+def _run_query(fn: object, fmt: str, db: Path, *args: str) -> None:
+    from .query import connect
+
+    if fmt not in ("table", "csv", "json"):
+        console.print(f"[red]unknown format {fmt!r}[/] (use table, csv or json)")
+        raise typer.Exit(2)
+    try:
+        con = connect(db)
+        result = fn(con, *args)  # type: ignore[operator]
+    except PipelineError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    except Exception as exc:  # bad SQL and the like: a message, not a traceback
+        console.print(f"[red]query failed:[/] {exc}")
+        raise typer.Exit(1) from exc
+    _emit(result if isinstance(result, dict) else {"result": result}, fmt)
+
+
+@query_app.command("county")
+def query_county(
+    name: Annotated[str, typer.Argument(help="County name, short form or adcode.")],
+    db: DbOpt = Path("outputs/kg.duckdb"),
+    fmt: FormatOpt = "table",
+) -> None:
+    """A county's practices, formulas with steps, and outcomes with evidence quotes and pages."""
+    from .query import county
+
+    _run_query(county, fmt, db, name)
+
+
+@query_app.command("practice")
+def query_practice(
+    name: Annotated[str, typer.Argument(help="Practice, formula or loan product name.")],
+    db: DbOpt = Path("outputs/kg.duckdb"),
+    fmt: FormatOpt = "table",
+) -> None:
+    """Counties that ran a practice, its outcomes, and similar practices."""
+    from .query import practice
+
+    _run_query(practice, fmt, db, name)
+
+
+@query_app.command("indicator")
+def query_indicator(
+    name: Annotated[str, typer.Argument(help="Indicator words, e.g. 贫困户.")],
+    db: DbOpt = Path("outputs/kg.duckdb"),
+    fmt: FormatOpt = "table",
+) -> None:
+    """An indicator compared across counties."""
+    from .query import indicator
+
+    _run_query(indicator, fmt, db, name)
+
+
+@query_app.command("path")
+def query_path(
+    a: Annotated[str, typer.Argument(help="Node id or label.")],
+    b: Annotated[str, typer.Argument(help="Node id or label.")],
+    db: DbOpt = Path("outputs/kg.duckdb"),
+    fmt: FormatOpt = "table",
+) -> None:
+    """The shortest chain of relations between two nodes."""
+    from .query import path
+
+    _run_query(path, fmt, db, a, b)
+
+
+@query_app.command("sql")
+def query_sql(
+    statement: Annotated[
+        str, typer.Argument(help="SQL over documents, places, figures, measures, links, nodes, edges.")
+    ],
+    db: DbOpt = Path("outputs/kg.duckdb"),
+    fmt: FormatOpt = "table",
+) -> None:
+    """Read-only SQL over the store."""
+    from .query import sql
+
+    _run_query(sql, fmt, db, statement)
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ MEASURE_COLUMNS = (
 )  # fmt: skip
 LINK_COLUMNS = (
     "doc_id", "county_code", "practice", "relation", "indicator", "value", "unit",
-    "evidence_start", "evidence_end",
+    "evidence_start", "evidence_end", "date", "rule", "figure_start", "figure_end", "evidence",
 )  # fmt: skip
 SECTION_COLUMNS = ("doc_id", "article", "path", "heading", "role", "level", "start", "end", "article_title")
 
@@ -55,7 +55,8 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     atomic_write_bytes(path, text.encode(encoding))
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """The text of a value as every table writes it (booleans as true/false, numbers without float noise)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -86,7 +87,7 @@ def csv_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> byte
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(cols)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in cols])
+        writer.writerow([cell(row.get(c)) for c in cols])
     return buf.getvalue().encode("utf-8-sig")
 
 

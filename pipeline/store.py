@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 import networkx as nx
 
+from .export import cell
+
 log = logging.getLogger(__name__)
 
 
@@ -27,7 +29,7 @@ def _create(
     ddl = ", ".join(f'"{c}" VARCHAR' for c in cols)
     con.execute(f'CREATE TABLE "{name}" ({ddl})')
     if rows:
-        values = [[None if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows]
+        values = [[None if r.get(c) is None else cell(r.get(c)) for c in cols] for r in rows]
         marks = ", ".join("?" for _ in cols)
         con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', values)
 
