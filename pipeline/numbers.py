@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 __all__ = [
+    "QUANTITY_RE",
     "Quantity",
+    "format_value",
+    "iter_quantities",
     "parse_number",
     "parse_quantity",
-    "iter_quantities",
-    "format_value",
-    "QUANTITY_RE",
 ]
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％－＋", "0123456789.,%-+")
@@ -102,7 +102,7 @@ def _parse_section(s: str, strict: bool) -> float:
             if unit >= last_unit:
                 raise ValueError(f"units out of order: {s!r}")
             if pending is None:
-                if unit == 10 and (total == 0 or zero_seen) or (total == 0 and not strict):
+                if (unit == 10 and (total == 0 or zero_seen)) or (total == 0 and not strict):
                     pending = 1.0  # 十二 / 一百零十 / 百分之…
                 elif strict or unit != 100 or not zero_seen:
                     raise ValueError(f"unit without digit: {s!r}")
@@ -191,10 +191,8 @@ def parse_number(s: str, strict: bool = False) -> float:
     if _ARABIC_RE.fullmatch(s):
         return sign * float(s)
     s = s.replace("點", "点")
-    if s.count("点") + s.count(".") > 1 and not ("点" in s and _ARABIC_RE.fullmatch(s.split("点")[0] or "x")):
-        # "10..1万" / "1点2点3": malformed
-        if s.count("点") > 1 or s.count("..") or s.count(".") > 1:
-            raise ValueError(f"several decimal points: {s!r}")
+    if s.count("点") > 1 or ".." in s or s.count(".") > 1:
+        raise ValueError(f"several decimal points: {s!r}")
     if "点" in s:
         int_part, frac = s.split("点", 1)
         big = ""
@@ -244,7 +242,8 @@ _UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True)
 
 # Qualifiers that come before a number, longest first, and after it.
 _PRE_QUAL = (
-    "不低于 不少于 不超过 不高于 不到 不足 超过 高达 多达 将近 接近 大约 约合 近 约 逾 超 达 仅 共 计 合计 累计 达到 至少 最高 最多"
+    "不低于 不少于 不超过 不高于 不到 不足 超过 高达 多达 将近 接近 大约 约合 近 约 逾 超 达 仅 共 计 "
+    "合计 累计 达到 至少 最高 最多"
 ).split()
 _PRE_QUAL_KEEP = {
     "不低于", "不少于", "不超过", "不高于", "不到", "不足", "超过", "近", "将近", "接近", "约", "大约",

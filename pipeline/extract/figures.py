@@ -56,7 +56,7 @@ _LEAD_STRIP = re.compile(
 )
 _TRAIL_STRIP = re.compile(
     r"(?:共计|共有|合计|总计|累计达|达到|高达|多达|分别为|分别是|分别|仅有|只有|仅为|仅|只|约有|约为|约|"
-    r"超过|不低于|不少于|不超过|不足|不到|将近|接近|近|逾|超|达|为|是|有|共|计|的|了|至|到|由|从|在|以|和|及|与|、|\s)+$"
+    r"超过|不低于|不少于|不超过|不足|不到|将近|接近|近|逾|超|达|为|是|有|共|计|的|了|至|到|由|从|在|以|、|\s)+$"
 )
 _DROP_POS = {"t", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "m", "q", "x", "w", "f", "y", "e", "o"}
 _DROP_LEAD_POS = _DROP_POS | {"d", "ns"}
@@ -122,9 +122,7 @@ def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
             return True  # quoted formula
         if num in {"万", "千", "百", "亿"}:
             return True
-    if q.unit in {"元", "%"} and q.value == 0:
-        return True
-    return False
+    return q.unit in {"元", "%"} and q.value == 0
 
 
 def _clause_left(text: str, sent_start: int, start: int, prev_end: int) -> str:
@@ -233,9 +231,9 @@ def _right_phrase(right: str, allow_verb: bool) -> str:
             seen_noun = True
         elif f == "v" and seen_noun and len(w) >= 2 and nxt == "f":
             out.append(w)  # 村级组织中: a verb-tagged word used as a noun
-        elif w in {"和", "及", "与", "或"} and seen_noun and nxt in _NOUNISH:
-            out.append(w)
-        elif f.startswith("v") and not seen_noun and allow_verb:
+        elif (w in {"和", "及", "与", "或"} and seen_noun and nxt in _NOUNISH) or (
+            f.startswith("v") and not seen_noun and allow_verb
+        ):
             out.append(w)
         else:
             break
