@@ -1,0 +1,365 @@
+"""STRUCTURE stage: split normalized text into articles (title, authors) and heading-delimited sections.
+
+Everything works on lines of the normalized ``doc.text``; offsets of articles and sections index that text.
+Cues are general layout conventions of Chinese reports and magazine pages (a title line followed by a byline,
+``一、``/``（一）``/``1.1`` numbering, article-closing ``(作者:...)`` notes), never phrases of one document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from dataclasses import dataclass
+
+from .model import ROLES, Article, Document, Section
+
+log = logging.getLogger(__name__)
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_SENT_END = "。！!？?；;"
+_CN_NUM = "一二三四五六七八九十百零〇两"
+_MIN_ARTICLE_CHARS = 200  # a shorter piece after an article end is a layout leftover, not an article
+
+# ------------------------------------------------------------------------------------------------ lines
+
+
+@dataclass
+class Line:
+    start: int
+    end: int
+    text: str  # stripped
+
+    @property
+    def n(self) -> int:
+        return len(re.sub(r"\s", "", self.text))
+
+
+def _lines(text: str, start: int = 0, end: int | None = None) -> list[Line]:
+    """Non-blank lines of ``text[start:end]`` with their (stripped) spans."""
+    end = len(text) if end is None else end
+    out: list[Line] = []
+    for m in re.finditer(r"[^\n]+", text[start:end]):
+        raw = m.group()
+        core = raw.strip()
+        if not core:
+            continue
+        lead = len(raw) - len(raw.lstrip())
+        s = start + m.start() + lead
+        out.append(Line(s, s + len(core), core))
+    return out
+
+
+def _is_body(line: Line) -> bool:
+    """Running text: long enough and with sentence punctuation."""
+    return line.n > 40 or (line.n > 15 and any(c in line.text for c in "。，,；;"))
+
+
+# --------------------------------------------------------------------------------------------- headings
+
+# (style, rank, pattern); lower rank = higher in the hierarchy. Group "num" holds the numeral.
+_HEADING_STYLES: list[tuple[str, int, re.Pattern[str]]] = [
+    ("chapter", 0, re.compile(rf"^第(?P<num>[{_CN_NUM}\d]+)[章篇部分]+\s*")),
+    ("section", 1, re.compile(rf"^第(?P<num>[{_CN_NUM}\d]+)节\s*")),
+    ("cn", 2, re.compile(rf"^(?P<num>[{_CN_NUM}]+)\s*[、.．]\s*")),
+    ("paren_cn", 3, re.compile(rf"^[(（]\s*(?P<num>[{_CN_NUM}]+)\s*[)）]\s*[、.]?\s*")),
+    ("arabic3", 6, re.compile(r"^(?P<num>\d{1,2}\.\d{1,2}\.\d{1,2})(?![\d.])\s*[、.]?\s*")),
+    ("arabic2", 5, re.compile(r"^(?P<num>\d{1,2}\.\d{1,2})(?![\d.%％])\s*[、]?\s*")),
+    (
+        "arabic",
+        4,
+        re.compile(rf"^(?P<num>\d{{1,2}})(?:\s*[.．、]\s*|\s*(?=[{HAN}])(?![年月日个万亿元户人家名项次倍号期届]))"),
+    ),
+    ("paren_arabic", 7, re.compile(r"^[(（]\s*(?P<num>\d{1,2})\s*[)）]\s*")),
+    ("circled", 8, re.compile(r"^(?P<num>[①②③④⑤⑥⑦⑧⑨⑩])\s*")),
+]
+_PLAIN_RANK = 9
+
+ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "做法": ("经验做法", "主要做法", "基本做法", "做法", "举措", "措施", "路径", "实践"),
+    "成效": ("成效", "成果", "效果", "成绩", "成就"),
+    "问题": ("问题", "困难", "挑战", "不足", "短板"),
+    "建议": ("建议", "对策", "思考", "展望", "路径选择"),
+    "启示": ("启示", "经验", "体会", "借鉴"),
+    "背景": ("背景", "基本情况", "概况", "现状", "县情"),
+}
+assert set(ROLE_KEYWORDS) == set(ROLES)
+
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+
+
+def _cn_to_int(s: str) -> int | None:
+    """Small Chinese numerals (一 .. 九十九) and ASCII digits."""
+    if s.isdigit():
+        return int(s)
+    if s in _CIRCLED:
+        return _CIRCLED.index(s) + 1
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        t = _CN_DIGITS.get(tens, 0) if tens else 1
+        o = _CN_DIGITS.get(ones, 0) if ones else 0
+        return t * 10 + o
+    if len(s) == 1 and s in _CN_DIGITS:
+        return _CN_DIGITS[s]
+    return None
+
+
+def role_of(heading: str) -> str:
+    """The role a heading names: longest matching keyword wins, ties go to the earliest occurrence."""
+    best: tuple[int, int, str] | None = None
+    for role, words in ROLE_KEYWORDS.items():
+        for w in words:
+            pos = heading.find(w)
+            if pos >= 0:
+                key = (-len(w), pos, role)
+                if best is None or key < best:
+                    best = key
+    return best[2] if best else ""
+
+
+def heading_style(line: str) -> tuple[str, int, str] | None:
+    """(style, rank, numeral) if ``line`` is a numbered heading: numbered, and short or unpunctuated."""
+    text = line.strip()
+    n = len(re.sub(r"\s", "", text))
+    for style, rank, pat in _HEADING_STYLES:
+        m = pat.match(text)
+        if not m or m.end() >= len(text):
+            continue
+        rest = text[m.end() :]
+        if not re.match(rf"[{HAN}“\"《A-Za-z]", rest):
+            continue
+        if n > 40 or "。" in text[:-1] or text[-1] in _SENT_END + "。":
+            return None  # a numbered paragraph or list item, not a heading
+        return style, rank, m.group("num")
+    return None
+
+
+def _plain_heading(lines: list[Line], i: int) -> bool:
+    """Unnumbered short heading between paragraphs (``补足短板 对症突破``)."""
+    line = lines[i]
+    t = line.text
+    if not 4 <= line.n <= 20 or any(c in t for c in '。，,；;：:！!？?、()（）《》"“”|'):
+        return False
+    if re.search(r"\d{4}", t):
+        return False
+    prev_body = i > 0 and _is_body(lines[i - 1])
+    next_body = i + 1 < len(lines) and _is_body(lines[i + 1])
+    return prev_body and next_body
+
+
+def parse_sections(text: str, article: Article) -> list[Section]:
+    """Heading hierarchy inside ``article``: numbered styles ranked, plain short headings below them.
+
+    Paths use the heading's own numeral when it has one (``二、`` -> "2", then ``（一）`` -> "2.1"), else
+    the position among siblings. A subsection without a role keyword inherits its parent's role.
+    """
+    lines = _lines(text, article.start, article.end)
+    heads: list[tuple[int, Line, str]] = []  # (rank, line, numeral)
+    for i, line in enumerate(lines):
+        if line.start == article.start or (article.title and line.text == article.title):
+            continue
+        hs = heading_style(line.text)
+        if hs is not None:
+            heads.append((hs[1], line, hs[2]))
+        elif _plain_heading(lines, i):
+            heads.append((_PLAIN_RANK, line, ""))
+    sections: list[Section] = []
+    stack: list[tuple[int, Section]] = []  # (rank, section)
+    child_count: dict[str, int] = {}
+    top = min((h[0] for h in heads), default=_PLAIN_RANK)
+    first_top = next((h[2] for h in heads if h[0] == top), "")
+    implied = str(max(0, (_cn_to_int(first_top.split(".")[0]) or 1) - 1)) if first_top else "0"
+    seen_top = False
+    for rank, line, num in heads:
+        while stack and stack[-1][0] >= rank:
+            stack.pop()
+        seen_top = seen_top or rank == top
+        parent = stack[-1][1] if stack else None
+        parent_path = parent.path if parent else ""
+        depth = len(stack)
+        if parent is None and rank > top and not seen_top:
+            # "(一)" before the first "二、": children of an implied first top-level section (the intro)
+            parent_path, depth = implied, 1
+        child_count[parent_path] = child_count.get(parent_path, 0) + 1
+        own = num.split(".")[-1] if num else ""
+        value = _cn_to_int(own) if own else None
+        part = str(value) if value is not None else str(child_count[parent_path])
+        path = f"{parent_path}.{part}" if parent_path else part
+        role = role_of(line.text) or (parent.role if parent else "")
+        sec = Section(
+            article=article.index,
+            path=path,
+            heading=line.text,
+            level=depth + 1,
+            role=role,
+            start=line.start,
+            end=article.end,
+        )
+        # close every open section at this rank or deeper (already popped) and siblings' ends
+        for s in sections:
+            if s.end == article.end and s.start < sec.start and s.level >= sec.level:
+                s.end = sec.start
+        sections.append(sec)
+        stack.append((rank, sec))
+    return sections
+
+
+# --------------------------------------------------------------------------------------------- articles
+
+_BYLINE_RES = [
+    re.compile(r"^[○●◎◇□■]\s*\S"),  # ○ 张三 李四
+    re.compile(r"^(——|--|—)\s*\S"),  # subtitle
+    re.compile(r"^(来源|作者|记者|文|撰稿|供稿|通讯员|来源/作者)\s*[:：/]"),
+    re.compile(r"^(本报|本刊)?(记者|通讯员)\s*\S"),
+    re.compile(rf"^[{HAN}]{{2,4}}\s*[(（][^)）]{{2,30}}[)）]$"),  # 张三(某县委办公室)
+    re.compile(r"^[(（][^)）]{2,30}[)）]$"),  # (某县委办公室)
+    re.compile(r"^(时间|日期|发布时间|发布日期)?\s*[:：]?\s*\d{4}\s*[-年/.]\s*\d{1,2}"),  # date line
+    re.compile(rf"^[{HAN}]{{4,24}}(调研组|课题组|编辑部|研究室|研究中心|工作组)$"),
+]
+_END_RE = re.compile(r"[(（]\s*(作者|转自|来源|原载|责编|责任编辑|编辑|本文)[^)）]{0,120}[)）]\s*$")
+_KICKER_MAX = 30
+
+
+def _is_byline(line: Line) -> bool:
+    return line.n <= 60 and any(r.search(line.text) for r in _BYLINE_RES)
+
+
+def _title_like(line: Line) -> bool:
+    t = line.text
+    if not 5 <= line.n <= 50 or t[-1] in _SENT_END + "。，,、":
+        return False
+    if "。" in t or _END_RE.search(t) or _is_byline(line):
+        return False
+    return not re.match(r"^(摘要|关键词|导语|时间|日期|来源|作者)\s*[:：]", t)
+
+
+def _authors(lines: list[Line]) -> list[str]:
+    """Names from byline lines: ``○ 甲 乙``, ``甲(单位)``, ``作者:甲 单位:...``, ``某局甲日期:``."""
+    names: list[str] = []
+    name = rf"[{HAN}]{{2,4}}"
+    for line in lines:
+        t = line.text
+        m = re.match(r"^[○●◎◇□■]\s*(.+)$", t)
+        if m:
+            names += [x for x in re.split(r"[\s、,，;；]+", m.group(1)) if re.fullmatch(name, x)]
+            continue
+        m = re.match(rf"^({name})\s*[(（][^)）]+[)）]$", t)
+        if m:
+            names.append(m.group(1))
+            continue
+        m = re.search(r"作者\s*[:：]\s*(.+)$", t)
+        if m:
+            rest = re.split(r"单位|日期|时间|来源|[(（]", m.group(1))[0]
+            # "某某局张三": the name follows an organization suffix
+            org = re.search(rf"(?:局|委|部|办|院|中心|站|所|社|会|组|室|厅|处|校)({name})\s*$", rest)
+            if org:
+                names.append(org.group(1))
+                continue
+            for part in re.split(r"[;；]", rest):
+                cand = re.split(r"[\s,，、]", part.strip())[0]
+                if re.fullmatch(name, cand):
+                    names.append(cand)
+            continue
+        if re.fullmatch(rf"[{HAN}]{{4,24}}(调研组|课题组|编辑部|研究室|研究中心|工作组)", t):
+            names.append(t)  # an institutional author
+            continue
+        m = re.search(r"^(?:本报|本刊)?(?:记者|通讯员)\s*(.+)$", t)
+        if m:
+            names += [x for x in re.split(r"[\s、,，]+", m.group(1)) if re.fullmatch(name, x)]
+    seen: list[str] = []
+    for n in names:
+        if n not in seen:
+            seen.append(n)
+    return seen
+
+
+def split_articles(text: str) -> list[Article]:
+    """Articles of a file: a new one starts at a title line followed by a byline (optionally with a kicker
+    line above it) or right after an article-closing note such as ``(作者:...)`` / ``(转自...)``.
+    """
+    lines = _lines(text)
+    if not lines:
+        return [Article(index=0, start=0, end=len(text))]
+    starts: list[tuple[int, int | None]] = []  # (line index of article start, line index of title)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if _title_like(line) and i + 1 < len(lines) and _is_byline(lines[i + 1]):
+            title_i, start_i = i, i
+            # a kicker: a short title-like line right above, not itself a body line
+            if i > 0 and _title_like(lines[i - 1]) and lines[i - 1].n <= _KICKER_MAX:
+                prev_start = starts[-1][0] if starts else -1
+                if i - 1 > prev_start:
+                    start_i = i - 1
+            starts.append((start_i, title_i))
+            j = i + 1
+            while j < len(lines) and _is_byline(lines[j]):
+                j += 1
+            i = j
+            continue
+        if i > 0 and _END_RE.search(lines[i - 1].text) and not (starts and starts[-1][0] == i):
+            starts.append((i, i if _title_like(line) else None))
+        i += 1
+    if not starts or starts[0][0] != 0:
+        starts.insert(0, (0, 0 if _title_like(lines[0]) and len(lines) > 1 else None))
+    # dedupe and merge starts whose article would be a tiny leftover
+    bounds: list[tuple[int, int | None]] = []
+    for s in starts:
+        if bounds and s[0] <= bounds[-1][0]:
+            continue
+        bounds.append(s)
+    merged: list[tuple[int, int | None]] = []
+    for k, (s, t) in enumerate(bounds):
+        end_char = lines[bounds[k + 1][0]].start if k + 1 < len(bounds) else len(text)
+        size = end_char - lines[s].start
+        if merged and size < _MIN_ARTICLE_CHARS:
+            continue  # leftover fragment: stays with the previous article
+        merged.append((s, t))
+    articles: list[Article] = []
+    for k, (s, t) in enumerate(merged):
+        start = 0 if k == 0 else lines[s].start
+        end = lines[merged[k + 1][0]].start if k + 1 < len(merged) else len(text)
+        title = _clean_title(lines[t].text) if t is not None else ""
+        header = []
+        if t is not None:
+            j = t + 1
+            while j < len(lines) and _is_byline(lines[j]) and lines[j].start < end:
+                header.append(lines[j])
+                j += 1
+        inside = [ln for ln in lines if start <= ln.start < end]
+        closing = [_closing_note(ln) for ln in inside if _END_RE.search(ln.text)]
+        signed = [ln for ln in inside if re.match(r"^作者\s*[:：]", ln.text) and ln.n <= 80]
+        authors = _authors(header + closing + signed)
+        articles.append(Article(index=k, start=start, end=end, title=title, authors=authors))
+    return articles
+
+
+def _clean_title(title: str) -> str:
+    """Drop a leading forum/category tag such as ``[栏目]`` or ``【栏目】``."""
+    return re.sub(r"^\s*(?:\[[^\]]{1,12}\]|【[^】]{1,12}】)\s*", "", title).strip()
+
+
+def _closing_note(line: Line) -> Line:
+    """The ``(作者:...)`` note at a line end, without its brackets, as a pseudo-line for ``_authors``."""
+    m = _END_RE.search(line.text)
+    assert m is not None
+    inner = m.group().strip().strip("()（）")
+    return Line(line.start + m.start(), line.end, inner)
+
+
+def structure(doc: Document) -> Document:
+    """Copy of ``doc`` with ``articles`` (each with sections) and ``title`` set."""
+    text = doc.text
+    articles = split_articles(text)
+    for a in articles:
+        a.sections = parse_sections(text, a)
+    title = str(doc.meta.get("title") or "").strip()
+    if not title:
+        main = max(articles, key=lambda a: (a.end - a.start) if a.title else -1)
+        title = main.title
+    log.debug("structure %s: %d articles, title %r", doc.doc_id, len(articles), title)
+    return dataclasses.replace(doc, articles=articles, title=title)
+
+
+__all__ = ["ROLE_KEYWORDS", "heading_style", "parse_sections", "role_of", "split_articles", "structure"]
