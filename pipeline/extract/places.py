@@ -10,12 +10,13 @@ prefecture/province, and dropped when still ambiguous.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from ..gazetteer import Entry, GazMatch, Gazetteer, strip_suffix
+from ..gazetteer import Entry, Gazetteer, GazMatch, strip_suffix
 from ..model import Document, Place
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,7 @@ GENERIC_STEM = frozenset("城郊矿新东西南北中")
 GOV_AFTER = frozenset("委政城级域里内长直乡区人属".replace("", " ").split())
 
 # References to "the county" that point back to the most recently named county.
-ANAPHORA_RE = re.compile(
-    r"(?:该|全|我|本|此)(县|市|区|旗)|(县|市|区|旗)(?:委|政府|人民政府|人大|政协|长|域|城)"
-)
+ANAPHORA_RE = re.compile(r"(?:该|全|我|本|此)(县|市|区|旗)|(县|市|区|旗)(?:委|政府|人民政府|人大|政协|长|域|城)")
 
 KIND_RANK = {"full": 0, "alias": 1, "former": 2, "short": 3}
 LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
@@ -91,7 +90,11 @@ class _Context:
         self.province: Counter[str] = Counter()
         self.prefecture: Counter[str] = Counter()
         for m in matches:
-            strong = [e for e, k in zip(m.entries, m.kinds, strict=True) if k in ("full", "alias", "former")]
+            strong = [
+                e
+                for e, k in zip(m.entries, m.kinds, strict=True)
+                if k in ("full", "alias", "former") and not e.ordinary_stem
+            ]
             if not strong or _stem_len(strong[0]) < 2:
                 continue
             w = 1.0 / len(strong)
@@ -103,17 +106,16 @@ class _Context:
                     self.prefecture[e.adcode] += w
 
     @staticmethod
-    def _top(c: Counter[str], frac: float) -> set[str]:
-        if not c:
-            return set()
-        best = max(c.values())
-        return {k for k, v in c.items() if v >= max(1.0, frac * best)}
+    def _top(c: Counter[str]) -> set[str]:
+        """Units holding a fair share of all votes: none in a national overview, one in a county report."""
+        total = sum(c.values())
+        return {k for k, v in c.items() if v >= max(1.0, 0.2 * total)}
 
     def provinces(self) -> set[str]:
-        return self._top(self.province, 0.25)
+        return self._top(self.province)
 
     def prefectures(self) -> set[str]:
-        return self._top(self.prefecture, 0.25)
+        return self._top(self.prefecture)
 
 
 def _resolve(
@@ -135,6 +137,8 @@ def _resolve(
                 continue
             if _not_place_after(text, m.end):
                 continue
+        if e.ordinary_stem and kind != "short" and not (parent_before or in_pref or child_after):
+            continue
         if _stem_len(e) < 2 and kind == "full" and e.level == "county":
             if not parent_before and text[m.end : m.end + 1] in GOV_AFTER:
                 continue
@@ -142,10 +146,7 @@ def _resolve(
                 not in_pref or e.name[0] in GENERIC_STEM or text[m.start - 1 : m.start] in "县市区"
             ):
                 continue
-        if e.valid_to and not parent_before:
-            kind_penalty = 1
-        else:
-            kind_penalty = 0
+        kind_penalty = 1 if e.valid_to and not parent_before else 0
         score = (
             0 if parent_before else 1,
             0 if in_pref else 1,
@@ -165,12 +166,24 @@ def _resolve(
     return _Hit(m.start, m.end, best[1], best[2])
 
 
-def _context_ok(text: str, m: GazMatch) -> bool:
-    """Reject hits that are part of another word (合作市场) or of another entity's name (凯里学院)."""
+def _is_word(gaz: Gazetteer, w: str) -> bool:
+    """A frequent ordinary two-char word (not a place name) in jieba's dictionary."""
+    f, tag = gaz.word_freq.get(w, (0, ""))
+    return f >= 100 and (tag != "ns" or f >= 5000)
+
+
+def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
+    """Reject hits that are part of another word (合作市场, 沿海城市, 新民主) or entity (凯里学院)."""
     if text[m.end - 1 : m.end + 1] in SUFFIX_BREAKERS:
         return False
+    bare = all(k == "short" for k in m.kinds)
+    # The char before joins the first char into a word (公民权, 沿海城市), unless a place ends there.
+    if m.start > 0 and prev_end != m.start and _is_word(gaz, text[m.start - 1 : m.start + 1]):
+        return False
+    if bare and _is_word(gaz, text[m.end - 1 : m.end + 1]):
+        return False
     # A suffixed name stays a mention of the unit in 榕江县山区 or 榕江县人民医院; a bare one does not.
-    return not (all(k == "short" for k in m.kinds) and _not_place_after(text, m.end))
+    return not (bare and _not_place_after(text, m.end))
 
 
 def _main_article(doc: Document) -> tuple[int, int, str]:
@@ -204,8 +217,6 @@ def _focal(doc: Document, hits: list[_Hit]) -> set[str]:
     # Anaphora: 该县/全县/县委... credit the most recent county of that unit type.
     ordered = sorted(county_hits, key=lambda h: h.start)
     starts = [h.start for h in ordered]
-    import bisect
-
     for m in ANAPHORA_RE.finditer(doc.text, a_start, a_end):
         unit = m.group(1) or m.group(2)
         i = bisect.bisect_right(starts, m.start()) - 1
@@ -220,7 +231,8 @@ def _focal(doc: Document, hits: list[_Hit]) -> set[str]:
 def extract_places(doc: Document, gaz: Gazetteer) -> list[Place]:
     """One Place per adcode named in ``doc.text``: first mention, mention count, and ``focal`` flag."""
     text = doc.text
-    matches = [m for m in gaz.match(text) if _context_ok(text, m)]
+    raw_matches = gaz.match(text)
+    matches = [m for i, m in enumerate(raw_matches) if _context_ok(gaz, text, m, raw_matches[i - 1].end if i else -1)]
     ctx = _Context(gaz, matches)
     hits: list[_Hit] = []
     prev: _Hit | None = None
