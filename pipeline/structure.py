@@ -156,9 +156,12 @@ def parse_sections(text: str, article: Article) -> list[Section]:
     """
     lines = _lines(text, article.start, article.end)
     heads: list[tuple[int, Line, str]] = []  # (rank, line, numeral)
+    title_i = -1
+    if article.title:
+        title_i = next((i for i, ln in enumerate(lines[:5]) if ln.text.endswith(article.title)), -1)
     for i, line in enumerate(lines):
-        if line.start == article.start or (article.title and line.text == article.title):
-            continue
+        if i <= title_i:
+            continue  # kicker and title
         hs = heading_style(line.text)
         if hs is not None:
             heads.append((hs[1], line, hs[2]))
