@@ -75,6 +75,7 @@ def _parse_section(s: str, strict: bool) -> float:
         return float("".join(str(_DIGITS[c]) for c in s))
     total = 0.0
     pending: float | None = None
+    pending_arabic = False
     last_unit = 10**5
     i = 0
     zero_seen = False
@@ -83,7 +84,10 @@ def _parse_section(s: str, strict: bool) -> float:
         if m:
             if pending is not None:
                 raise ValueError(f"two numbers in a row: {s!r}")
+            if strict:
+                raise ValueError(f"Arabic digits in a Chinese numeral: {s!r}")
             pending = float(m.group())
+            pending_arabic = True
             i = m.end()
             continue
         ch = s[i]
@@ -102,7 +106,7 @@ def _parse_section(s: str, strict: bool) -> float:
             if unit >= last_unit:
                 raise ValueError(f"units out of order: {s!r}")
             if pending is None:
-                if (unit == 10 and (total == 0 or zero_seen)) or (total == 0 and not strict):
+                if (unit == 10 and (total == 0 or zero_seen)) or (not strict and (total == 0 or unit == 10)):
                     pending = 1.0  # 十二 / 一百零十 / 百分之…
                 elif strict or unit != 100 or not zero_seen:
                     raise ValueError(f"unit without digit: {s!r}")
@@ -116,7 +120,9 @@ def _parse_section(s: str, strict: bool) -> float:
             continue
         raise ValueError(f"unexpected character {ch!r} in {s!r}")
     if pending is not None:
-        if total and not zero_seen and last_unit >= 100 and pending < 10:
+        if total and not zero_seen and last_unit >= 100 and pending < 10 and not pending_arabic:
+            if strict:
+                raise ValueError(f"abbreviated numeral: {s!r}")
             total += pending * last_unit / 10  # 一百二 → 120, 两千六 → 2600
         else:
             total += pending
@@ -143,7 +149,11 @@ def _parse_integer_part(s: str, strict: bool) -> float:
         had_zero = right[0] in _ZERO
         if not right.lstrip(_ZERO):
             return left_v * big
+        if had_zero and len(right.lstrip(_ZERO)) == 1 and right[-1] in _DIGITS:
+            return left_v * big + _DIGITS[right[-1]]  # 十万零一
         if not had_zero and len(right) == 1 and right in _DIGITS:
+            if strict:
+                raise ValueError(f"abbreviated numeral: {s!r}")
             return left_v * big + _DIGITS[right] * big / 10  # 三万五 → 35000
         right_v = _parse_integer_part(right, strict)
         if right_v >= big:
@@ -172,9 +182,11 @@ def parse_number(s: str, strict: bool = False) -> float:
     Raises ValueError for anything that is not a number. ``strict`` rejects readings that
     are only plausible in running text (bare digit strings like 一二三, a unit without a digit).
     """
-    s = _normalize_digits(s)
+    s = _normalize_digits(s).replace("廿", "二十").replace("卅", "三十")
     if not s:
         raise ValueError("empty number")
+    if strict and (re.search(r"\d", s) or "〇" in s or s[-1] in "元圆整正"):
+        raise ValueError(f"not a strict Chinese numeral: {s!r}")
     sign = 1.0
     if s[0] in "-负負":
         sign, s = -1.0, s[1:]
@@ -231,7 +243,7 @@ _UNITS: dict[str, str] = {
     u: u
     for u in (
         "个百分点 百分点 平方公里 平方千米 平方米 立方米 千瓦时 人民币 人次 户次 公里 千米 公顷 千瓦 兆瓦 "
-        "公斤 千克 小时 美元 港元 日元 欧元 英镑 新台币 元 户 人 个 家 名 项 次 亩 吨 斤 头 只 套 间 座 所 "
+        "公斤 千克 小时 美元 港元 港币 日元 日币 欧元 英镑 新台币 台币 泰铢 卢布 韩元 澳元 元 户 人 个 家 名 项 次 亩 吨 斤 头 只 套 间 座 所 "
         "条 村 年 岁 倍 台 辆 株 棵 处 场 期 批 件 份 位 支 栋 幢 张 箱 袋 羽 尾 匹 册 篇 米 天 月 元钱 块钱 "
         "千米 万千瓦 组 队 栏 口 床 班 届 轮 元/人 元/亩 元/斤 元/公斤 元/吨 元/户 元/年 元/月 元/天"
     ).split()
