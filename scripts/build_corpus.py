@@ -96,6 +96,10 @@ def parse_source(path: Path) -> Source:
             blocks.append(Block("h2", line[3:]))
         elif line.startswith("#### "):
             blocks.append(Block("h4", line[5:]))
+        elif len(line) <= 30 and re.match(r"[一二三四五六七八九十]+、", line):
+            blocks.append(Block("h2", line))
+        elif len(line) <= 30 and re.match(r"（[一二三四五六七八九十]+）", line):
+            blocks.append(Block("h3", line))
         else:
             blocks.append(Block("p", line))
     if table:
@@ -221,14 +225,17 @@ def html_page(blocks: list[Block], chrome: dict, lang: str = "zh-CN", article: s
 <div class="article">
 {html_article(blocks) if article is None else article}
 <div class="editor">（责任编辑：{_esc(chrome.get("editor", "编辑部"))}）</div>
-<div class="share">分享到：<a href="#">微信</a> <a href="#">微博</a> <a href="#">QQ空间</a> <a href="#">复制链接</a></div>
+<div class="share">分享到：<a href="#">微信</a> <a href="#">微博</a>
+<a href="#">QQ空间</a> <a href="#">复制链接</a></div>
 </div>
 <div class="sidebar"><h3>相关阅读</h3><ul>{related}</ul>
-<h3>热门排行</h3><ol><li><a href="#">2023年中央一号文件全文发布</a></li><li><a href="#">高标准农田建设进展通报</a></li></ol></div>
+<h3>热门排行</h3><ol><li><a href="#">2023年中央一号文件全文发布</a></li>
+<li><a href="#">高标准农田建设进展通报</a></li></ol></div>
 <div class="comments"><h3>网友评论（{len(chrome.get("comments", []))}条）</h3>{comments}
 <textarea placeholder="文明上网，理性发言"></textarea><button>发表评论</button></div>
 </div>
-<div class="footer"><p><a href="#">关于我们</a> | <a href="#">联系我们</a> | <a href="#">网站地图</a> | <a href="#">版权声明</a></p>
+<div class="footer"><p><a href="#">关于我们</a> | <a href="#">联系我们</a> |
+<a href="#">网站地图</a> | <a href="#">版权声明</a></p>
 <p>{_esc(chrome.get("footer", ""))}</p></div>
 </body>
 </html>
@@ -305,10 +312,7 @@ def pdf_twocol(blocks: list[Block], out: Path, header: str, first_page: int) -> 
     for b in blocks:
         if b.kind in ("title", "byline"):
             continue
-        if b.kind == "table":
-            items = [("p", "  ".join(r)) for r in b.rows]
-        else:
-            items = [(b.kind, b.text)]
+        items = [("p", "  ".join(r)) for r in b.rows] if b.kind == "table" else [(b.kind, b.text)]
         for kind, text in items:
             fsize = 13 if kind == "h2" else size
             indent = "" if kind != "p" else "　　"
@@ -559,6 +563,22 @@ def gold_for(sources: list[Source], doc_id: str) -> dict:
     return gold
 
 
+def dump_gold(gold: dict) -> str:
+    """JSON with one top-level key per line and one list item per line, like the shared gold files."""
+
+    def one(x: object) -> str:
+        return json.dumps(x, ensure_ascii=False)
+
+    lines = []
+    for key, val in gold.items():
+        if isinstance(val, list) and val and isinstance(val[0], dict):
+            items = ",\n".join("    " + one(v) for v in val)
+            lines.append(f"  {one(key)}: [\n{items}\n  ]")
+        else:
+            lines.append(f"  {one(key)}: {one(val)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Build every corpus file (and gold JSON) from ``scripts/corpus_src``."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -578,8 +598,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.gold:
             gpath = args.gold / (doc_id + ".json")
             gpath.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(gold_for(sources, doc_id), ensure_ascii=False, indent=1)
-            gpath.write_text(text + "\n", encoding="utf-8")
+            gpath.write_text(dump_gold(gold_for(sources, doc_id)), encoding="utf-8")
     if args.check and args.gold:
         for problem in check(args.out, args.gold):
             logger.warning("%s", problem)
