@@ -208,12 +208,20 @@ def _focal(doc: Document, hits: list[_Hit]) -> set[str]:
         score[h.entry.adcode] += 1.0
     first = min(county_hits, key=lambda h: h.start)
     score[first.entry.adcode] += 1.0
-    head = title or doc.text[a_start : min(a_end, a_start + 80)]
+    head = title
+    if not head:  # no title from structure: the first non-empty line of the article
+        body = doc.text[a_start:a_end].lstrip()
+        head = body.split("\n", 1)[0][:60]
+    titled: set[str] = set()
     for h in county_hits:
         e = h.entry
         forms = (e.name, *e.aliases, *e.short)
         if any(f and f in head for f in forms):
-            score[e.adcode] += 5.0
+            titled.add(e.adcode)
+    if len(titled) >= 4:  # a title listing many counties is about none in particular
+        titled.clear()
+    for code in titled:
+        score[code] += 5.0
     # Anaphora: 该县/全县/县委... credit the most recent county of that unit type.
     ordered = sorted(county_hits, key=lambda h: h.start)
     starts = [h.start for h in ordered]
@@ -225,7 +233,12 @@ def _focal(doc: Document, hits: list[_Hit]) -> set[str]:
         if i >= 0:
             score[ordered[i].entry.adcode] += 0.5
     best = max(score.values())
-    return {code for code, s in score.items() if s >= 0.7 * best and s >= 2.0}
+    top = max(score, key=lambda c: score[c])
+    # A roll-call of many counties (a prefecture bulletin) has no focal county unless a title names one.
+    counts = Counter(h.entry.adcode for h in county_hits)
+    if len(counts) >= 4 and counts[top] < 0.3 * sum(counts.values()) and top not in titled:
+        return set()
+    return {code for code, s in score.items() if s >= 0.7 * best and s >= 3.0}
 
 
 def extract_places(doc: Document, gaz: Gazetteer) -> list[Place]:

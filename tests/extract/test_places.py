@@ -139,3 +139,13 @@ def test_peer_location_pairs(gaz: Gazetteer) -> None:
         ok += good
     assert n >= 40
     assert ok / n >= 0.8
+
+
+def test_roll_call_has_no_focal(gaz: Gazetteer) -> None:
+    text = (
+        "黔东南州统计公报\n全州增长。凯里市增长5%，黄平县增长4%，施秉县增长3%，"
+        "三穗县增长2%，镇远县增长1%，岑巩县增长6%。"
+    )
+    places = extract_places(_doc(text), gaz)
+    assert len([p for p in places if p.level == "county"]) == 6
+    assert not [p for p in places if p.focal]
