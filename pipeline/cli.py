@@ -169,6 +169,10 @@ def models(
     console.print(f"gazetteer → {path}")
     scores = train_program_filter(models_dir)
     console.print(f"program filter → {models_dir} (cross-validated: {scores})")
+    from .indicators import train_indicator_model
+
+    meta = train_indicator_model(models_dir)
+    console.print(f"indicator model → {models_dir} (held-out accuracy: {meta['held_out_accuracy']})")
 
 
 @bench_app.command("ingest")

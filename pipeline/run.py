@@ -196,12 +196,11 @@ def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> 
         "sections.csv": ([row for r in results for row in r.sections], export.SECTION_COLUMNS),
         "links.csv": ([row for r in results for row in r.links], export.LINK_COLUMNS),
     }
-    from .indicators import IndicatorVocabulary
+    from .indicators import load_mapper
     from .tables import compare_counties
 
-    vocab = IndicatorVocabulary.load(models_dir)
     tables["compare_counties.csv"] = compare_counties(
-        tables["documents.csv"][0], tables["places.csv"][0], tables["figures.csv"][0], vocab
+        tables["documents.csv"][0], tables["places.csv"][0], tables["figures.csv"][0], load_mapper(models_dir)
     )
     counts = {name: export.write_csv(out_dir / name, rows, cols) for name, (rows, cols) in tables.items()}
     from .graph import build_graph

@@ -6,14 +6,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .indicators import IndicatorVocabulary
+from .indicators import IndicatorMapper
 
 Row = Mapping[str, Any]
 COMPARE_BASE_COLUMNS = ("adcode", "county", "province", "prefecture", "n_docs")
 
 
 def compare_counties(
-    documents: Iterable[Row], places: Iterable[Row], figures: Iterable[Row], vocab: IndicatorVocabulary
+    documents: Iterable[Row], places: Iterable[Row], figures: Iterable[Row], mapper: IndicatorMapper
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """One row per focal county, one column per canonical indicator; the newest dated value wins.
 
@@ -42,7 +42,7 @@ def compare_counties(
         code = str(f.get("county_code", "")).split(";")[0]
         if code not in counties:
             continue
-        ind = vocab.map(str(f.get("indicator", "")), str(f.get("unit", "")))
+        ind = mapper.map(str(f.get("indicator", "")), str(f.get("unit", "")))
         if ind is None:
             continue
         key = (code, ind.column)
@@ -50,7 +50,7 @@ def compare_counties(
         if key not in best or date > best[key][0]:
             best[key] = (date, f)
     columns_used = {col for _, col in best}
-    ordered = [i.column for i in vocab.indicators if i.column in columns_used]
+    ordered = [i.column for i in mapper.vocab.indicators if i.column in columns_used]
     rows = []
     for code, info in sorted(counties.items()):
         row: dict[str, Any] = {**info, "n_docs": n_docs.get(code, 0)}
