@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 X_TOLERANCE = 3.0  # pdfplumber's default; CJK glyphs in running text touch, so this rarely splits words
 Y_TOLERANCE = 3.0
-MARGIN_ZONE = 0.15  # top/bottom share of the page height where running headers and footers live
+MARGIN_ZONE = 0.11  # top/bottom share of the page height where running headers and footers live
 PAGE_NO_ZONE = 0.25  # a bare page number may sit this far in (short last pages, wide margins)
 EDGE_LINES = 3  # only the first/last few lines of a page can be headers/footers
 MIN_GUTTER = 6.0  # points of empty vertical strip between two columns
@@ -267,10 +267,9 @@ def good_table(rows: list[list[str | None]]) -> bool:
     if len(filled) < 0.4 * len(cells) or len(filled) < 3:
         return False
     for r in rows:
-        multi = [c for c in r if c and c.count("\n") >= 3]
-        if len(multi) >= 2:
+        if sum(1 for c in r if c and c.count("\n") >= 3) >= 2:
             return False  # several rows merged into one (missing row rulings)
-        for c in multi:
+        for c in (c for c in r if c and c.count("\n") >= 2):
             parts = [p for p in c.split("\n") if p.strip()]
             numeric = sum(1 for p in parts if _NUMERIC_CELL.match(p.strip()))
             if numeric >= 0.6 * len(parts):
@@ -327,7 +326,9 @@ def _page_blocks(page: Any, with_tables: bool = True) -> tuple[list[_Line | _Tab
 
 
 def _chrome_key(text: str) -> str:
-    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+    """Compare running lines without spaces; short ones also without their numbers (``第3章``, dates)."""
+    s = re.sub(r"\s+", "", text)
+    return re.sub(r"\d+", "#", s) if len(s) <= 25 else s
 
 
 def is_page_number(text: str) -> bool:
@@ -400,7 +401,9 @@ def _open_pdf(data: bytes) -> Any:
         while e is not None and len(chain) < 6:
             chain.append(e)
             e = e.__cause__ or e.__context__
-        names = " ".join(type(x).__name__ + " " + str(x) for x in chain)
+        # pdfplumber wraps pdfminer's errors (PDFPasswordIncorrect, PSEOF ...) as an argument.
+        chain += [a for x in list(chain) for a in x.args if isinstance(a, BaseException)]
+        names = "; ".join(f"{type(x).__name__}: {x}" if str(x) else type(x).__name__ for x in chain)
         if re.search(r"password|encrypt", names, re.I):
             raise PdfOpenError("encrypted", names) from exc
         raise PdfOpenError("damaged", names) from exc

@@ -66,6 +66,21 @@ def _common_share(text: str, codec: str) -> float:
     return good / len(chars)
 
 
+def _gbk_posing_as_utf8(text: str, data: bytes) -> bool:
+    """Short GBK text can be valid UTF-8 by chance (C4 A3...); it then decodes to Latin/Greek letters."""
+    odd = [ch for ch in text if ord(ch) > 0x7F]
+    if not odd or len(odd) > 200:
+        return False
+    asian = sum(1 for ch in odd if ord(ch) >= 0x2E80)
+    if asian >= 0.5 * len(odd):
+        return False
+    try:
+        gb = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return _common_share(gb, "gb18030") > 0.9
+
+
 def _utf16_without_bom(data: bytes) -> str | None:
     """UTF-16 LE/BE guessed from where the zero bytes fall (ASCII and newlines give one per unit)."""
     if len(data) < 4 or len(data) % 2:
@@ -105,7 +120,7 @@ def detect_encoding(data: bytes) -> str:
     if b"\x00" not in sample:
         try:
             text = sample.decode("utf-8")
-            if plausibility(text) > 0.95:
+            if plausibility(text) > 0.95 and not _gbk_posing_as_utf8(text, sample):
                 return "utf-8"
         except UnicodeDecodeError:
             pass

@@ -1,0 +1,63 @@
+"""Throughput of the ingest stage: PDF pages per second and text megabytes per second (no printing)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from .config import Config
+from .ingest import load_document
+
+_TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+
+
+def default_bench_inputs(shared_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The shared real PDFs and plain texts (``external/pdfs`` and ``external/corpus``), sorted."""
+    ext = Path(shared_dir) / "external"
+    pdfs = sorted((ext / "pdfs").rglob("*.pdf")) if (ext / "pdfs").is_dir() else []
+    texts = (
+        sorted(p for p in (ext / "corpus").rglob("*") if p.is_file() and p.suffix.lower() in _TEXT_SUFFIXES)
+        if (ext / "corpus").is_dir()
+        else []
+    )
+    return pdfs, texts
+
+
+def bench_ingest(pdf_paths: list[Path], text_paths: list[Path], repeat: int = 1) -> dict[str, float]:
+    """Time ``load_document`` over the inputs ``repeat`` times; best of the repeats per group.
+
+    Returns rates (``pdf_pages_per_s``, ``text_mb_per_s``), the counts behind them and failures.
+    """
+    config = Config(max_file_mb=1e6)
+    repeat = max(1, repeat)
+    pdf_best = text_best = float("inf")
+    pages = 0
+    text_bytes = 0
+    failed = 0
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        pages = 0
+        for p in pdf_paths:
+            doc = load_document(Path(p), Path(p).parent, config)
+            pages += int(doc.meta.get("pages", 0))
+            failed += doc.status == "failed"
+        pdf_best = min(pdf_best, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        text_bytes = 0
+        for p in text_paths:
+            doc = load_document(Path(p), Path(p).parent, config)
+            text_bytes += int(doc.meta.get("bytes", 0))
+            failed += doc.status == "failed"
+        text_best = min(text_best, time.perf_counter() - t0)
+    mb = text_bytes / 1_048_576
+    return {
+        "pdf_files": float(len(pdf_paths)),
+        "pdf_pages": float(pages),
+        "pdf_seconds": pdf_best,
+        "pdf_pages_per_s": pages / pdf_best if pdf_best > 0 and pages else 0.0,
+        "text_files": float(len(text_paths)),
+        "text_mb": mb,
+        "text_seconds": text_best,
+        "text_mb_per_s": mb / text_best if text_best > 0 and mb else 0.0,
+        "failed": float(failed) / repeat,
+    }
