@@ -163,8 +163,8 @@ def generate_forms(name: str, level: str) -> tuple[list[str], list[str]]:
     return aliases, short
 
 
-def load_word_freq(jieba_dict: Path | None = None) -> dict[str, tuple[int, str]]:
-    """jieba's dictionary as word → (frequency, POS tag); the basis of the bare-alias stop list."""
+def load_word_freq(jieba_dict: Path | None = None, length: int = 0) -> dict[str, tuple[int, str]]:
+    """jieba's dictionary as word → (frequency, POS tag); only words of ``length`` chars if given."""
     if jieba_dict is None:
         import jieba
 
@@ -172,6 +172,8 @@ def load_word_freq(jieba_dict: Path | None = None) -> dict[str, tuple[int, str]]
     out: dict[str, tuple[int, str]] = {}
     with jieba_dict.open(encoding="utf-8") as fh:
         for line in fh:
+            if length and (len(line) <= length or line[length] != " "):
+                continue
             parts = line.split()
             if len(parts) >= 2:
                 out[parts[0]] = (int(parts[1]), parts[2] if len(parts) > 2 else "")
@@ -479,7 +481,7 @@ class Gazetteer:
     def word_freq(self) -> dict[str, tuple[int, str]]:
         """Two-character words of jieba's dictionary (freq, tag), loaded on first use for boundary checks."""
         if self._words is None:
-            self._words = {w: v for w, v in load_word_freq().items() if len(w) == 2}
+            self._words = load_word_freq(length=2)
         return self._words
 
     def lookup(self, name: str) -> list[Entry]:
