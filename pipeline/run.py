@@ -213,27 +213,76 @@ def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> 
     return counts
 
 
+_WORKER_RESOURCES: dict[str, Resources] = {}
+
+
+def _worker_resources(models_dir: str) -> Resources:
+    """Resources cached per worker process, so a Dask worker loads the models once, not once per file."""
+    if models_dir not in _WORKER_RESOURCES:
+        _WORKER_RESOURCES[models_dir] = Resources.load(Path(models_dir))
+    return _WORKER_RESOURCES[models_dir]
+
+
+def process_path(path: Path, root: Path, doc_id: str, config: Config) -> DocResult:
+    """Ingest and process one file: the unit of work shipped to a Dask worker."""
+    from .ingest import load_document
+
+    return process_document(load_document(path, root, config, doc_id=doc_id), _worker_resources(config.models_dir))
+
+
+def _run_dask(corpus: Path, config: Config, scheduler: str | None) -> Iterator[DocResult]:
+    """Scale out: one task per file on a local process cluster or a running Dask scheduler."""
+    from distributed import Client, LocalCluster, as_completed
+
+    from .ingest import assign_doc_ids, list_corpus
+
+    paths = list_corpus(corpus)
+    ids = assign_doc_ids(paths, corpus)
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = [client.submit(process_path, p, corpus, ids[p], config, pure=False) for p in paths]
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def run_corpus(
     corpus: Path,
     out_dir: Path,
     config: Config,
     on_document: Callable[[DocResult], None] | None = None,
     docs: Iterable[Document] | None = None,
+    scheduler: str | None = None,
 ) -> RunSummary:
-    """Ingest every file under ``corpus``, process it, and write the output folder."""
+    """Ingest every file under ``corpus``, process it, and write the output folder.
+
+    ``config.workers > 1`` or a ``scheduler`` address runs the files on Dask; results are written in
+    doc_id order either way, so outputs do not depend on scheduling.
+    """
     from .ingest import iter_corpus
 
     t0 = time.perf_counter()
-    res = Resources.load(Path(config.models_dir))
     results: list[DocResult] = []
-    source: Iterator[Document] | Iterable[Document] = (
-        docs if docs is not None else iter_corpus(corpus, config)
-    )
-    for doc in source:
-        r = process_document(doc, res)
+    stream: Iterable[DocResult]
+    if docs is None and (config.workers > 1 or scheduler):
+        stream = _run_dask(corpus, config, scheduler)
+    else:
+        res = Resources.load(Path(config.models_dir))
+        source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config)
+        stream = (process_document(doc, res) for doc in source)
+    for r in stream:
         results.append(r)
         if on_document is not None:
             on_document(r)
+    results.sort(key=lambda r: r.doc.doc_id)
     summary = RunSummary(n_docs=len(results))
     summary.rows = write_outputs(out_dir, results, Path(config.models_dir))
     for r in results:
