@@ -367,6 +367,8 @@ def _quantity_from_match(m: re.Match[str], offset: int = 0) -> Quantity | None:
             quals.append(_POST_QUAL_CANON.get(post, post))
         elif post == "来":
             quals.append("约")
+    if len(quals) > 1 and "达" in quals:
+        quals.remove("达")
     start = m.start("pre") if pre in _PRE_QUAL_KEEP else m.start("num")
     return Quantity(
         value=_clean_float(value),

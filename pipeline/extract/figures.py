@@ -27,7 +27,7 @@ SOURCE = "figures.rules"
 SOURCE_TABLE = "figures.table"
 
 _SENT_END = re.compile(r"[。！？!?；;\n]+")
-_CLAUSE_BOUND = set("，,。；;：:！？!?、（）()【】[]\n\t ")
+_CLAUSE_BOUND = set("，,。；;：:！？!?、（）()【】[]\n")
 _HARD_BOUND = set("，,。；;：:！？!?（）()\n")
 
 # Units that count things named right after them (19个乡镇, 带动1000户贫困户).
@@ -60,7 +60,7 @@ _TRAIL_STRIP = re.compile(
 )
 _DROP_POS = {"t", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "m", "q", "x", "w", "f", "y", "e", "o"}
 _DROP_LEAD_POS = _DROP_POS | {"d", "ns"}
-_FORMULA_NEAR = re.compile(r"^.{1,3}?[一二两三四五六七八九十百千万]")
+_FORMULA_NEAR = re.compile(r"^.{0,3}?[一二两三四五六七八九十百千万]")
 _MAX_INDICATOR = 24
 
 
@@ -120,7 +120,7 @@ def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
             return True  # 三位一体, 千家万户
         if len(num) <= 2 and text[max(0, s - 3) : s].count("“") + text[max(0, s - 3) : s].count('"'):
             return True  # quoted formula
-        if num in {"万", "千", "百", "亿"}:
+        if num in {"万", "千", "百", "亿"} and not q.qualifier:
             return True
     return q.unit in {"元", "%"} and q.value == 0
 
@@ -209,7 +209,7 @@ def _trim_np(left: str) -> str:
 
 def _right_phrase(right: str, allow_verb: bool) -> str:
     """Thing counted right after the number: 19个乡镇街道 → 乡镇街道; 16个没有办公场所 → 没有办公场所."""
-    s = right[: _MAX_INDICATOR * 2]
+    s = right[: _MAX_INDICATOR * 2].lstrip(" 的")
     if not s or s[0] in _CLAUSE_BOUND:
         return ""
     toks = [(w.word, w.flag) for w in _pos_tokenizer().cut(s)]
@@ -228,7 +228,7 @@ def _right_phrase(right: str, allow_verb: bool) -> str:
             out.append(w)
         elif f in _NOUNISH or (f == "a" and nxt in _NOUNISH):
             out.append(w)
-            seen_noun = True
+            seen_noun = seen_noun or f != "vn"  # 发展养殖 (all vn) is an activity, not a thing
         elif f == "v" and seen_noun and len(w) >= 2 and nxt == "f":
             out.append(w)  # 村级组织中: a verb-tagged word used as a noun
         elif (w in {"和", "及", "与", "或"} and seen_noun and nxt in _NOUNISH) or (
@@ -250,6 +250,12 @@ def _right_verbs(right: str) -> str:
             break
         out.append(t.word)
     return "".join(out)
+
+
+def _starts_with_verb(right: str) -> bool:
+    for t in _pos_tokenizer().cut(right[:8].lstrip(" ")):
+        return t.flag.startswith("v") and t.flag != "vn"
+    return False
 
 
 def _is_verb(w: str, f: str) -> bool:
@@ -333,6 +339,8 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         elif right and not (joined_prev and gap == "" and not np_left):
             lv = _last_verb(np_left)
             c.indicator = lv + right
+            if np_left and not lv and _starts_with_verb(c.right):
+                c.indicator = np_left  # 农户600户发展养殖: the count is of the noun before it
             if np_left and not lv and c.q.unit not in _CLASSIFIERS:
                 c.indicator = right
         elif np_left:
