@@ -146,7 +146,7 @@ def test_format_value(v: float, s: str) -> None:
 
 
 @given(st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False))
-def test_wan_yuan_is_times_ten_thousand(d) -> None:  # noqa: ANN001
+def test_wan_yuan_is_times_ten_thousand(d) -> None:
     span = f"{d}万元"
     q = parse_quantity(span)
     assert q is not None and q.unit == "元"

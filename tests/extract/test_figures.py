@@ -16,7 +16,7 @@ def doc_of(text: str, doc_id: str = "t") -> Document:
     return Document(doc_id=doc_id, source="x.txt", format="txt", raw_text=text, text=text)
 
 
-def find(figs, value: float, unit: str):  # noqa: ANN001, ANN201
+def find(figs, value: float, unit: str):
     hits = [f for f in figs if f.unit == unit and abs(f.value - value) <= 1e-6 * max(1, abs(value))]
     assert hits, f"no figure {value} {unit} in {[(f.value, f.unit, f.indicator) for f in figs]}"
     return hits[0]
