@@ -183,31 +183,34 @@ class RunSummary:
 
 
 def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> dict[str, int]:
-    """Write texts and tables; each file atomically. Returns rows per table."""
+    """Write texts, tables, graph exports and the store; each file atomically. Returns rows per output."""
+    from .conflicts import CONFLICT_COLUMNS, find_conflicts
+    from .graph import build_graph
+    from .indicators import load_mapper
+    from .store import write_duckdb
+    from .tables import compare_counties
+
     out_dir.mkdir(parents=True, exist_ok=True)
     for r in results:
         if r.doc.raw_text:
             export.atomic_write_text(export.text_path(out_dir, r.doc.doc_id), r.doc.raw_text)
+    documents = [document_row(r) for r in results]
+    places = [row for r in results for row in r.places]
+    figures = [row for r in results for row in r.figures]
+    measures = [row for r in results for row in r.measures]
+    links = [row for r in results for row in r.links]
     tables = {
-        "documents.csv": ([document_row(r) for r in results], export.DOCUMENT_COLUMNS),
-        "places.csv": ([row for r in results for row in r.places], export.PLACE_COLUMNS),
-        "figures.csv": ([row for r in results for row in r.figures], export.FIGURE_COLUMNS),
-        "measures.csv": ([row for r in results for row in r.measures], export.MEASURE_COLUMNS),
+        "documents.csv": (documents, export.DOCUMENT_COLUMNS),
+        "places.csv": (places, export.PLACE_COLUMNS),
+        "figures.csv": (figures, export.FIGURE_COLUMNS),
+        "measures.csv": (measures, export.MEASURE_COLUMNS),
         "sections.csv": ([row for r in results for row in r.sections], export.SECTION_COLUMNS),
-        "links.csv": ([row for r in results for row in r.links], export.LINK_COLUMNS),
+        "links.csv": (links, export.LINK_COLUMNS),
+        "conflicts.csv": (find_conflicts(figures), CONFLICT_COLUMNS),
+        "compare_counties.csv": compare_counties(documents, places, figures, load_mapper(models_dir)),
     }
-    from .indicators import load_mapper
-    from .tables import compare_counties
-
-    tables["compare_counties.csv"] = compare_counties(
-        tables["documents.csv"][0], tables["places.csv"][0], tables["figures.csv"][0], load_mapper(models_dir)
-    )
     counts = {name: export.write_csv(out_dir / name, rows, cols) for name, (rows, cols) in tables.items()}
-    from .graph import build_graph
-    from .store import write_duckdb
-
-    graph_inputs = ("documents", "places", "figures", "measures", "links")
-    graph = build_graph(*(tables[f"{n}.csv"][0] for n in graph_inputs))
+    graph = build_graph(documents, places, figures, measures, links)
     counts.update({f"graph {k}": v for k, v in export.write_graph(out_dir, graph).items()})
     write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in tables.items()}, graph)
     return counts
