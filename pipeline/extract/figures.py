@@ -70,6 +70,12 @@ def _pos_tokenizer() -> jieba.posseg.POSTokenizer:
     return jieba.posseg.POSTokenizer(make_segmenter())
 
 
+@lru_cache(maxsize=4096)
+def _tags(s: str) -> tuple[tuple[str, str], ...]:
+    """(word, POS) pairs of a short phrase; cached because a clause is looked at several times."""
+    return tuple((w.word, w.flag) for w in _pos_tokenizer().cut(s))
+
+
 @dataclass
 class _Cand:
     q: Quantity
@@ -107,6 +113,9 @@ def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
     """Numbers that are not figures: ordinals, articles (一个), formula names (五先五后), codes."""
     num = q.numeral
     before = text[max(0, s - 1) : s]
+    ctx = text[max(0, s - 60) : s]
+    if ctx.rfind("《") > ctx.rfind("》"):
+        return True  # inside a document title
     if before == "第":
         return True
     if before and (before.isascii() and before.isalnum()):
@@ -194,7 +203,7 @@ def _trim_np(left: str) -> str:
     s = _LEAD_STRIP.sub("", s)
     if not s:
         return ""
-    toks = [(w.word, w.flag) for w in _pos_tokenizer().cut(s)]
+    toks = list(_tags(s))
     while toks and _drop_lead(*toks[0]):
         toks.pop(0)
     while toks and _drop_trail(*toks[-1]):
@@ -212,7 +221,7 @@ def _right_phrase(right: str, allow_verb: bool) -> str:
     s = right[: _MAX_INDICATOR * 2].lstrip(" 的")
     if not s or s[0] in _CLAUSE_BOUND:
         return ""
-    toks = [(w.word, w.flag) for w in _pos_tokenizer().cut(s)]
+    toks = list(_tags(s))
     out: list[str] = []
     seen_noun = False
     depth = 0
@@ -245,16 +254,16 @@ def _right_phrase(right: str, allow_verb: bool) -> str:
 def _right_verbs(right: str) -> str:
     """Verb phrase right after a count of people (1650人脱贫): what happened to them."""
     out = []
-    for t in _pos_tokenizer().cut(right[:16]):
-        if not (t.flag.startswith("v") or t.flag in _NOUNISH or t.flag == "d") or len(out) >= 4:
+    for w, f in _tags(right[:16]):
+        if not (f.startswith("v") or f in _NOUNISH or f == "d") or len(out) >= 4:
             break
-        out.append(t.word)
+        out.append(w)
     return "".join(out)
 
 
 def _starts_with_verb(right: str) -> bool:
-    for t in _pos_tokenizer().cut(right[:8].lstrip(" ")):
-        return t.flag.startswith("v") and t.flag != "vn"
+    for _w, f in _tags(right[:8].lstrip(" ")):
+        return f.startswith("v") and f != "vn"
     return False
 
 
@@ -264,7 +273,7 @@ def _is_verb(w: str, f: str) -> bool:
 
 def _last_verb(np_left: str) -> str:
     """Trailing verbs of the left phrase (带动, 新增注册) that give a counted noun its meaning."""
-    toks = [(w.word, w.flag) for w in _pos_tokenizer().cut(np_left)] if np_left else []
+    toks = list(_tags(np_left)) if np_left else []
     k = len(toks)
     while k > 0 and _is_verb(*toks[k - 1]):
         k -= 1

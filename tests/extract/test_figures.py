@@ -163,3 +163,8 @@ def test_seed_recall_floor() -> None:
                 for r in rows
             )
     assert total and hit / total >= 0.85, f"seed figure recall {hit}/{total}"
+
+
+def test_numbers_inside_titles_are_not_figures() -> None:
+    figs = extract_figures(doc_of("印发《2020年5个重点产业发展方案》,新增合作社12家。"))
+    assert [(f.value, f.unit) for f in figs] == [(12, "家")]
