@@ -13,6 +13,7 @@ import datetime as _dt
 import json
 import logging
 import pickle
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,10 @@ PROGRAM_FILTER_VERSION = "v1"
 PROGRAM_FILTER_FILE = "program_filter.pkl"
 PROGRAM_FILTER_META = "program_filter.meta.json"
 PROGRAM_TRAINING_TSV = Path("training") / "program_terms.tsv"
+
+_ESTABLISH = re.compile(
+    r"(?:推行|建立|实行|实施|推广|探索|创新|开展|构建|形成|完善|健全|落实|启动|打造|创建|推出|试行|采取|运用|实施了|建立了|推行了|开展了)[“\"]?$"
+)
 
 # Context strings in the training TSV look like ``left⟦term⟧right``.
 CTX_OPEN, CTX_CLOSE = "⟦", "⟧"
@@ -62,6 +67,8 @@ def program_features(c: Candidate) -> list[str]:
     feats += [f"end1:{t[-1:]}", f"end2:{t[-2:]}", f"beg1:{t[:1]}", f"beg2:{t[:2]}"]
     feats += [f"r1:{c.right[:1]}", f"r2:{c.right[:2]}", f"l1:{c.left[-1:]}", f"l2:{c.left[-2:]}"]
     feats.append(f"src_end2:{c.source}:{t[-2:]}")
+    if _ESTABLISH.search(c.left):
+        feats.append(f"estab:{c.source}")  # 推行/建立/实施 X: the text says X was set up or run
     if any(ch.isdigit() for ch in t):
         feats.append("has_digit")
     if "+" in t:
@@ -86,7 +93,7 @@ def _make_pipeline() -> object:
 class ProgramFilter:
     """Char n-gram TF-IDF + logistic regression over candidate terms; ``predict`` says "is a program"."""
 
-    def __init__(self, model: object | None = None, meta: dict | None = None, threshold: float = 0.5) -> None:
+    def __init__(self, model: object | None = None, meta: dict | None = None, threshold: float = 0.45) -> None:
         self.model = model
         self.meta = meta or {}
         self.threshold = threshold

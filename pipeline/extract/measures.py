@@ -74,14 +74,14 @@ _SUFFIX_RE = re.compile(rf"({_PROGRAM_SUFFIX})")
 _LEFT_STOP = re.compile(
     r"(?:的|了|和|与|及|在|是|对|将|把|按照|实行|实施|建立|推行|推进|推广|开展|探索|创新|完善|健全|落实|执行|形成|"
     r"构建|通过|采取|依托|运用|坚持|深化|全面|积极|大力|加快|等|为|以|并|由|从|向|这|该|一种|一项|新型|新|"
-    r"各项|相关|有关|启动|打造|实现|作为|根据|进一步|加强|强化|全县|全市|全省|全镇|全村|我县|本县|其|即|中)"
+    r"各项|相关|有关|启动|打造|实现|作为|根据|进一步|加强|强化|全县|全市|全省|全镇|全村|我县|本县|其|即|中|"
+    r"获得|取得|抓住|抓好|抓|大胆|租用|提供|推广|支持|鼓励|引导|组织|实行|参与|利用|借助|围绕|继续|不断|持续|着力|"
+    r"试行|用好|搞好|做好|加大|提高|提升|促进|推动|带动|发挥|纳入|列入|进行|确定|制定|出台|印发|召开|成立)"
 )
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
 
 _LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
-_LOAN_NOT = re.compile(
-    r"^(信|放|借|惜|续|转|还|助|网|房|车|小|发|申|获|用|拒|断|抽|压|催|收|投|存|融|首|无|有|可)"
-)
+_LOAN_NOT = re.compile(r"^(信|放|借|惜|续|转|还|助|网|房|车|小|发|申|获|用|拒|断|抽|压|催|收|投|存|融|首|无|有|可)")
 _LOAN_WORD_NOT = {"贷款", "信贷", "放贷", "借贷", "惜贷", "续贷", "转贷", "还贷", "助学贷", "小额贷", "网贷"}
 
 _POLICY_SUFFIX = re.compile(
@@ -97,7 +97,7 @@ _ORG_VERBS = re.compile(
 _ORG_RE = re.compile(rf"[{CJK}]{{2,14}}?(合作社|联社|银行|公司|协会|领导小组|办公室)")
 
 # Item lists.
-_NUMBERED_ITEM = re.compile(r"(?:(?<=\n)|(?<=^)|(?<=[。；;]))\s*(\d{1,2})[.．、]\s*(?!\d)")
+_NUMBERED_ITEM = re.compile(r"(?:(?<=\n)|(?<=^)|(?<=[。；;：:]))\s*(\d{1,2})[.．、]\s*(?!\d)")
 _PAREN_ITEM = re.compile(rf"[（(]([{CN_NUM}十]{{1,2}})[）)]")
 _CN_ITEM = re.compile(rf"(?:(?<=[\n。；;：:，,])|^)\s*([{CN_NUM}十]{{1,2}})(是|要|则|、)")
 _AND_RE = re.compile(r"以及|和|与|(?<!以)及(?!时)")
@@ -154,6 +154,8 @@ def declared_count(name: str) -> int | None:
     if m:
         return _NUM_VALUE.get(m.group(1))
     body, extra = name, 0
+    if len(body) > 2 and body.endswith("一") and body[-2] not in "个":
+        body = body[:-1]  # 五统一: the 一 belongs to 统一
     if re.search(r"[双共多]赢$", body):  # a closing "win-win" is one outcome item
         body, extra = body[:-2], 1
     vals = [_NUM_VALUE.get(ch, 10) for ch in body if ch in _NUM_VALUE or ch == "十"]
@@ -191,11 +193,7 @@ def _clause_left(text: str, pos: int, limit: int = 120) -> tuple[int, str]:
 
 def _strip_item(s: str) -> str:
     s = s.strip().strip('"“”‘’「」 ')
-    s = re.sub(
-        r"^(?:对|把|将|实施|实现|当好|做到|做好|加强|开展|推进|经营|包括|即|为|有|以|是|由|构筑了|构筑|形成了|形成)",
-        "",
-        s,
-    )
+    s = re.sub(r"^(?:实施|实现|当好|做到|做好|加强|开展|推进|包括|构筑了|构筑|形成了|形成|获得|可获得|即)", "", s)
     s = re.sub(r"(?:的|等)$", "", s)
     return s.strip('"“”‘’「」 ')
 
@@ -232,9 +230,9 @@ def _split_enum(left: str, comma: bool) -> list[str]:
 def _enum_before(text: str, start: int, want: int | None) -> list[str]:
     """Enumeration right before a formula: ``a、b、c“三支队伍”``, ``“果、蔬…”六大产业``, ``a,b,c的三道网``."""
     _, left = _clause_left(text, start, 160)
-    left = left.rstrip("\"“”‘’「」 ")
+    left = left.rstrip('"“”‘’「」 ')
     by_de = left.endswith("的")
-    left = re.sub(r"(?:的|等|等等)$", "", left).rstrip("\"“”‘’「」 ")
+    left = re.sub(r"(?:的|等|等等)$", "", left).rstrip('"“”‘’「」 ')
     if not left:
         return []
     for comma in (False, True):
@@ -299,28 +297,43 @@ def _list_after(text: str, end: int, window: int = 6000) -> list[list[str]]:
     return found
 
 
-def _components(text: str, start: int, end: int, want: int | None) -> list[str]:
-    """Best item list for a formula: prefer a candidate whose length equals the declared count."""
+def count_options(name: str, declared: int | None) -> list[int]:
+    """Counts a list may rightly have: a paired formula (三送三帮) may list N pairs or 2N single items."""
+    if declared is None:
+        return []
+    m = re.fullmatch(rf"([{CN_NUM}十])([^{CN_NUM}]{{1,3}})\1([^{CN_NUM}]{{1,3}})", name)
+    return [declared, 2 * declared] if m else [declared]
+
+
+def _components(text: str, start: int, end: int, wants: list[int]) -> tuple[list[str], int | None]:
+    """Best item list for a formula and the count it matched (a declared count is checked, not assumed).
+
+    Candidates: a definition right after (``“两员”(a和b)``, ``：a、b、c``), an enumeration right before, and
+    (only when a count is declared) a numbered list that starts soon after. A list whose length equals a
+    declared count wins; a longer one is cut; with no declared count the nearest definition is taken.
+    """
     cands: list[list[str]] = []
     after = _definition_after(text, end)
     if after:
         cands.append(after)
-    before = _enum_before(text, start, want)
-    if before:
-        cands.append(before)
-    if want:  # a list further on only counts when the formula announces how many items to expect
+    for w in wants or [None]:
+        before = _enum_before(text, start, w)
+        if before:
+            cands.append(before)
+    if wants:  # a list further on only counts when the formula announces how many items to expect
         cands.extend(_list_after(text, end))
     if not cands:
-        return []
-    if want:
+        return [], None
+    if wants:
+        for w in wants:
+            for c in cands:
+                if len(c) == w:
+                    return c, w
         for c in cands:
-            if len(c) == want:
-                return c
-        for c in cands:
-            if len(c) > want:
-                return c[:want]
-        return []
-    return cands[0]
+            if len(c) > wants[0]:
+                return c[: wants[0]], wants[0]
+        return [], None
+    return cands[0], None
 
 
 def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
@@ -338,9 +351,7 @@ def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
     for m in _DIGIT_FORMULA_RE.finditer(text):
         if m.end() < len(text) and re.match(rf"[{CJK}\"”]", text[m.end()]):
             out.append(
-                _Found(
-                    "slogan", m.group(0), m.start(), m.end(), "rule:digit_formula", declared_count(m.group(0))
-                )
+                _Found("slogan", m.group(0), m.start(), m.end(), "rule:digit_formula", declared_count(m.group(0)))
             )
     return out
 
@@ -371,24 +382,16 @@ def _ctx(s: str) -> str:
     return re.sub(r"\s+", " ", s)
 
 
-def program_candidates(
-    text: str, quoted: list[tuple[int, int]] | None = None
-) -> list[tuple[Candidate, int, int]]:
+def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -> list[tuple[Candidate, int, int]]:
     """Program candidates with their normalized spans: quoted coinages, suffix phrases, ``X+Y+``."""
     if quoted is None:
         quoted = list(iter_quoted(text))
     out: list[tuple[Candidate, int, int]] = []
     for s, e in quoted:
         term = text[s:e].strip()
-        if (
-            not 2 <= len(term) <= 16
-            or _BAD_IN_TERM.search(term)
-            or "、" in term
-            or "，" in term
-            or "," in term
-        ):
+        if not 2 <= len(term) <= 16 or _BAD_IN_TERM.search(term) or "、" in term or "，" in term or "," in term:
             continue
-        if not re.search(rf"[{CJK}]", term) or term.endswith("贷"):
+        if not re.search(rf"[{CJK}]", term) or term.endswith("贷") or _PLAIN_QTY.match(term) or _IDIOMS.search(term):
             continue
         out.append(
             (Candidate(term, _ctx(text[max(0, s - 8) : max(0, s - 1)]), _ctx(text[e + 1 : e + 9]), "quoted"), s, e)
@@ -407,15 +410,11 @@ def program_candidates(
             (Candidate(term, _ctx(text[max(0, s - 8) : s]), _ctx(text[m.end() : m.end() + 8]), "suffix"), s, m.end())
         )
     for m in _PLUS_RE.finditer(text):
-        out.append(
-            (
-                Candidate(
-                    m.group(0), text[max(0, m.start() - 8) : m.start()], text[m.end() : m.end() + 8], "plus"
-                ),
-                m.start(),
-                m.end(),
-            )
-        )
+        head = m.group(0).split("+", 1)[0]
+        cut = [x.end() for x in _LEFT_STOP.finditer(head) if x.end() < len(head) - 1]
+        s = m.start() + (cut[-1] if cut else 0)
+        left, right = _ctx(text[max(0, s - 8) : s]), _ctx(text[m.end() : m.end() + 8])
+        out.append((Candidate(text[s : m.end()], left, right, "plus"), s, m.end()))
     return out
 
 
@@ -498,8 +497,7 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
             src = program_filter.source
         else:
             keep = [
-                c.source == "quoted" and bool(re.match(rf"^[\"”]?(?:{_PROGRAM_SUFFIX})", c.right))
-                for c, _, _ in cands
+                c.source == "quoted" and bool(re.match(rf"^[\"”]?(?:{_PROGRAM_SUFFIX})", c.right)) for c, _, _ in cands
             ]
             src = "rule:quoted_before_suffix"
         for (c, s, e), k in zip(cands, keep, strict=True):
@@ -513,8 +511,11 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
         if not name:
             continue
         comps: list[str] = []
+        matched = None
         if f.kind == "slogan":
-            comps = _components(text, f.start, f.end, f.declared)
+            comps, matched = _components(text, f.start, f.end, count_options(f.name, f.declared))
+            if matched:
+                f.declared = matched
         key = (f.kind, name)
         m = by_key.get(key)
         if m is None:
@@ -526,9 +527,11 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
                 components=comps,
             )
         elif comps and (
-            not m.components or (f.declared and len(comps) == f.declared and len(m.components) != f.declared)
+            not m.components or (matched and len(m.components) not in count_options(name, declared_count(name)))
         ):
             m.components = comps
+            if matched:
+                m.declared_count = matched
     return list(by_key.values())
 
 
