@@ -142,7 +142,7 @@ class ProgramFilter:
         if not path.exists():
             raise FileNotFoundError(f"{path} missing: run the `models` command to train the program filter")
         with path.open("rb") as fh:
-            blob = pickle.load(fh)  # noqa: S301 - our own artifact, written by to_disk
+            blob = pickle.load(fh)  # our own artifact, written by to_disk
         if blob.get("sklearn_version") != sklearn.__version__:
             raise RuntimeError(
                 f"{path} was built with scikit-learn {blob.get('sklearn_version')}, "
