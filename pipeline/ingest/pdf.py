@@ -91,8 +91,8 @@ def _vertical_overlap(a_top: float, a_bot: float, b_top: float, b_bot: float) ->
     return min(a_bot, b_bot) - max(a_top, b_top)
 
 
-def build_lines(words: list[dict[str, Any]]) -> list[_Line]:
-    """Group words into lines by vertical overlap, words ordered left to right, joined with spaces."""
+def group_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Words grouped into lines by vertical overlap, each line left to right, lines top down."""
     lines: list[list[dict[str, Any]]] = []
     bounds: list[list[float]] = []
     for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
@@ -110,20 +110,25 @@ def build_lines(words: list[dict[str, Any]]) -> list[_Line]:
         if not placed:
             lines.append([w])
             bounds.append([w["top"], w["bottom"]])
-    out = []
-    for ws, (top, bot) in zip(lines, bounds, strict=True):
+    for ws in lines:
         ws.sort(key=lambda w: w["x0"])
-        out.append(
-            _Line(
-                text=" ".join(w["text"] for w in ws),
-                top=top,
-                bottom=bot,
-                x0=min(w["x0"] for w in ws),
-                x1=max(w["x1"] for w in ws),
-            )
-        )
-    out.sort(key=lambda ln: ln.top)
-    return out
+    lines.sort(key=lambda ws: min(w["top"] for w in ws))
+    return lines
+
+
+def _make_line(ws: list[dict[str, Any]]) -> _Line:
+    return _Line(
+        text=" ".join(w["text"] for w in ws),
+        top=min(w["top"] for w in ws),
+        bottom=max(w["bottom"] for w in ws),
+        x0=min(w["x0"] for w in ws),
+        x1=max(w["x1"] for w in ws),
+    )
+
+
+def build_lines(words: list[dict[str, Any]]) -> list[_Line]:
+    """Lines of text from words, joined with spaces where pdfplumber saw a gap."""
+    return [_make_line(ws) for ws in group_lines(words)]
 
 
 def find_gutter(words: list[dict[str, Any]]) -> float | None:
@@ -312,7 +317,8 @@ def _page_tables(page: Any) -> list[_TableBlock]:
 # --------------------------------------------------------------------------- pages
 
 
-def _page_blocks(page: Any, with_tables: bool = True) -> tuple[list[_Line | _TableBlock], bool]:
+def _page_words(page: Any, with_tables: bool = True) -> tuple[list[dict[str, Any]], list[_TableBlock]]:
+    """Words outside accepted tables, and the tables."""
     tables = _page_tables(page) if with_tables else []
     bboxes = [(t.x0, t.top, t.x1, t.bottom) for t in tables]
     target = page
@@ -321,8 +327,7 @@ def _page_blocks(page: Any, with_tables: bool = True) -> tuple[list[_Line | _Tab
     words = target.extract_words(
         x_tolerance=X_TOLERANCE, y_tolerance=Y_TOLERANCE, keep_blank_chars=False, use_text_flow=False
     )
-    words = [w for w in words if w["text"].strip()]
-    return order_blocks(words, tables)
+    return [w for w in words if w["text"].strip()], tables
 
 
 def _chrome_key(text: str) -> str:
@@ -337,42 +342,52 @@ def is_page_number(text: str) -> bool:
     return bool(s) and bool(_PAGE_NO.match(s))
 
 
-def drop_chrome(pages: list[tuple[list[_Line | _TableBlock], float]]) -> int:
-    """Remove running headers/footers and page numbers in place; returns how many lines went."""
+def drop_margin_chrome(pages: list[tuple[list[dict[str, Any]], float]]) -> int:
+    """Drop words of running headers/footers and page numbers from each page's words, in place.
+
+    Runs before column ordering: lines in the top/bottom margin are built across the full page width,
+    so a header or a centred ``— 37 —`` is not cut in two by a column gutter. A margin line is chrome if
+    it is a bare page number or if the same line (numbers masked when short) sits in that margin on at
+    least 40% of the pages (and two).
+    """
     n = len(pages)
-
-    def edge_candidates(blocks: list[_Line | _TableBlock], height: float) -> list[tuple[int, str]]:
-        idx = [i for i, b in enumerate(blocks) if isinstance(b, _Line)]
-        edge = set(idx[:EDGE_LINES] + idx[-EDGE_LINES:])
-        out = []
-        for i in sorted(edge):
-            b = blocks[i]
-            zone = "top" if b.top < height / 2 else "bottom"
-            depth = b.bottom / height if zone == "top" else 1 - b.top / height
-            if depth <= PAGE_NO_ZONE:
-                out.append((i, zone if depth <= MARGIN_ZONE else "page_no_only"))
-        return out
-
+    page_lines: list[list[tuple[str, list[dict[str, Any]]]]] = []
     counts: Counter[tuple[str, str]] = Counter()
-    cands = []
-    for blocks, height in pages:
-        c = edge_candidates(blocks, height)
-        cands.append(c)
-        counts.update({(zone, _chrome_key(blocks[i].text)) for i, zone in c})  # type: ignore[union-attr]
+    for words, height in pages:
+        cands = []
+        top = [w for w in words if w["bottom"] <= MARGIN_ZONE * height]
+        bottom = [w for w in words if w["top"] >= (1 - MARGIN_ZONE) * height]
+        for zone, ws in (("top", top), ("bottom", bottom)):
+            for line in group_lines(ws):
+                cands.append((zone, line))
+        page_lines.append(cands)
+        counts.update({(zone, _chrome_key(" ".join(w["text"] for w in ln))) for zone, ln in cands})
     need = max(2, math.ceil(0.4 * n))
     dropped = 0
-    for (blocks, _), c in zip(pages, cands, strict=True):
-        kill = set()
-        for i, zone in c:
-            text = blocks[i].text  # type: ignore[union-attr]
-            if is_page_number(text) or (
-                zone != "page_no_only" and n >= 2 and counts[(zone, _chrome_key(text))] >= need
-            ):
-                kill.add(i)
+    for (words, _), cands in zip(pages, page_lines, strict=True):
+        kill: set[int] = set()
+        for zone, ln in cands:
+            text = " ".join(w["text"] for w in ln)
+            if is_page_number(text) or (n >= 2 and counts[(zone, _chrome_key(text))] >= need):
+                kill.update(id(w) for w in ln)
+                dropped += 1
         if kill:
-            blocks[:] = [b for i, b in enumerate(blocks) if i not in kill]
-            dropped += len(kill)
+            words[:] = [w for w in words if id(w) not in kill]
     return dropped
+
+
+def drop_page_numbers(blocks: list[_Line | _TableBlock], height: float) -> int:
+    """Drop bare page numbers among the first/last lines of a page that sit inside the outer quarter."""
+    idx = [i for i, b in enumerate(blocks) if isinstance(b, _Line)]
+    kill = set()
+    for i in set(idx[:EDGE_LINES] + idx[-EDGE_LINES:]):
+        b = blocks[i]
+        depth = b.bottom / height if b.top < height / 2 else 1 - b.top / height
+        if depth <= PAGE_NO_ZONE and is_page_number(b.text):  # type: ignore[union-attr]
+            kill.add(i)
+    if kill:
+        blocks[:] = [b for i, b in enumerate(blocks) if i not in kill]
+    return len(kill)
 
 
 def _caption(blocks: list[_Line | _TableBlock], i: int) -> str:
@@ -417,36 +432,51 @@ def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1) -> Pd
     """
     pdf = _open_pdf(data)
     try:
-        pages: list[tuple[list[_Line | _TableBlock], float]] = []
+        raw_pages: list[tuple[list[dict[str, Any]], float]] = []
+        page_tables: list[list[_TableBlock]] = []
         page_errors: dict[int, str] = {}
         n_chars = 0
-        columns_pages = []
         empty_pages = []
         for no, page in enumerate(pdf.pages, start=1):
+            words: list[dict[str, Any]] = []
+            tables: list[_TableBlock] = []
             try:
                 chars = sum(1 for c in page.chars if c["text"].strip())
                 n_chars += chars
                 if chars < min_chars:
                     empty_pages.append(no)
-                blocks, cols = _page_blocks(page, with_tables) if chars else ([], False)
-                if cols:
-                    columns_pages.append(no)
-                pages.append((blocks, float(page.height)))
+                if chars:
+                    words, tables = _page_words(page, with_tables)
             except Exception as exc:  # a broken page costs that page only
                 logger.warning("PDF page %d failed: %s", no, exc, exc_info=True)
                 page_errors[no] = f"{type(exc).__name__}: {exc}"
-                pages.append(([], 1.0))
             finally:
                 page.flush_cache()
+            raw_pages.append((words, float(page.height) or 1.0))
+            page_tables.append(tables)
         n_pages = len(pdf.pages)
     finally:
         pdf.close()
-    dropped = drop_chrome(pages)
+    dropped = drop_margin_chrome(raw_pages)
+    pages: list[list[_Line | _TableBlock]] = []
+    columns_pages = []
+    for no, ((words, height), tables) in enumerate(zip(raw_pages, page_tables, strict=True), start=1):
+        blocks: list[_Line | _TableBlock] = []
+        try:
+            blocks, cols = order_blocks(words, tables)
+            if cols:
+                columns_pages.append(no)
+            dropped += drop_page_numbers(blocks, height)
+        except Exception as exc:  # layout analysis on one odd page must not cost the others
+            logger.warning("PDF page %d layout failed: %s", no, exc, exc_info=True)
+            page_errors[no] = f"{type(exc).__name__}: {exc}"
+            blocks = []
+        pages.append(blocks)
     parts: list[str] = []
     page_starts: list[int] = []
     tables: list[Table] = []
     pos = 0
-    for no, (blocks, _) in enumerate(pages, start=1):
+    for no, blocks in enumerate(pages, start=1):
         if no > 1:
             parts.append("\n")
             pos += 1

@@ -78,7 +78,7 @@ def _gbk_posing_as_utf8(text: str, data: bytes) -> bool:
         gb = data.decode("gb18030")
     except UnicodeDecodeError:
         return False
-    return _common_share(gb, "gb18030") > 0.9
+    return len(_CJK.findall(gb)) >= 2 and _common_share(gb, "gb18030") > 0.9
 
 
 def _utf16_without_bom(data: bytes) -> str | None:

@@ -114,14 +114,14 @@ def test_good_table(rows: list[list[str | None]], ok: bool) -> None:
 def test_page_error_gives_partial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.ingest import pdf as pdf_mod
 
-    real = pdf_mod._page_blocks
+    real = pdf_mod._page_words
 
     def flaky(page, with_tables=True):
         if page.page_number == 2:
             raise ValueError("bad content stream")
         return real(page, with_tables)
 
-    monkeypatch.setattr(pdf_mod, "_page_blocks", flaky)
+    monkeypatch.setattr(pdf_mod, "_page_words", flaky)
     doc = _load(tmp_path, pages_pdf([["第一页内容文字"], ["第二页内容文字"], ["第三页内容文字"]]))
     assert doc.status == "partial"
     assert "page 2" in doc.error and "bad content stream" in doc.error

@@ -93,8 +93,17 @@ _PRINTABLE = st.characters(
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text(_PRINTABLE, min_size=1, max_size=200), st.sampled_from(["utf-8", "utf-16", "utf-8-sig"]))
-def test_unicode_roundtrip(text: str, codec: str) -> None:
+@given(
+    st.sampled_from("县乡村镇户元"),
+    st.text(_PRINTABLE, max_size=200),
+    st.sampled_from(["utf-8", "utf-16", "utf-8-sig"]),
+)
+def test_unicode_roundtrip(head: str, rest: str, codec: str) -> None:
+    """Any text of a Chinese document (one CJK char at least) survives encode/decode.
+
+    Texts of a few Latin-1 letters only are truly ambiguous with GBK (``á`` is C3 A1 = ``谩``).
+    """
+    text = head + rest
     decoded, _ = decode_bytes(text.encode(codec))
     assert decoded == text
 
