@@ -12,7 +12,6 @@ Background figures (before any practice is named, or in 背景/问题 sections) 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +20,7 @@ from .model import Article, Document, Figure, Link, Measure
 
 PRACTICE_KINDS = ("program", "loan_product", "slogan")
 OUTCOME_CUES = re.compile(
-    r"累计|实现|带动|取得|兑现|发放|增收|新增|增加|完成|惠及|覆盖|达到|提高|提升|增长|分红|受益"
+    r"累计|实现|带动|取得|兑现|发放|增收|新增|增加|完成|惠及|覆盖|达|提高|提升|增长|分红|受益|建成"
 )
 _SENT_END = re.compile(r"[。！？!?；;\n]")
 NON_OUTCOME_ROLES = {"背景", "问题", "建议"}
@@ -54,20 +53,37 @@ def _role_at(art: Article, pos: int) -> str:
     return max(roles, key=lambda s: s.level).role if roles else ""
 
 
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』\n]{2,16})[”\"」』]")
+MAIN_KINDS = ("program", "loan_product", "organization")
+
+
+def _title_zone(doc: Document, art: Article, n_lines: int = 3) -> str:
+    """Title, subtitle and byline: where an article announces what it is about."""
+    head = doc.text[art.start : art.end].lstrip().split("\n")
+    return "\n".join([art.title, *[ln for ln in head if ln.strip()][:n_lines]])
+
+
 def main_practice(doc: Document, art: Article, practices: Sequence[Measure]) -> Measure | None:
-    """The practice the article is about: named in its title, else the most often named program."""
-    counts: Counter[str] = Counter()
-    by_name = {}
-    for m in practices:
-        if m.kind not in ("program", "loan_product"):
+    """The practice the article is about: a practice (or a quoted coined term) its title zone names, else the
+    most often named program; among several title terms, the one the body names most."""
+    zone = _title_zone(doc, art)
+    cands: dict[str, Measure] = {m.name: m for m in practices if m.kind in MAIN_KINDS}
+    for q in _QUOTED.findall(zone):
+        if q not in cands and len(_occurrences(doc.text, q, art.start, art.end)) >= 3:
+            pos = doc.text.find(q, art.start, art.end)
+            cands[q] = Measure(doc.mention(pos, pos + len(q), "MEASURE", "rule:title_quoted_term"), q, "program")
+    best, best_score = None, 0.0
+    for name, m in cands.items():
+        n = len(_occurrences(doc.text, name, art.start, art.end))
+        if not n:
             continue
-        n = len(_occurrences(doc.text, m.name, art.start, art.end))
-        if n:
-            counts[m.name] = n + (100 if m.name in art.title else 0) + (5 if m.kind == "program" else 0)
-            by_name[m.name] = m
-    if not counts:
-        return None
-    return by_name[counts.most_common(1)[0][0]]
+        in_title = name in zone
+        if m.kind == "organization" and not in_title:
+            continue  # an organization is the practice only when the article says so up front
+        score = n + (1000 if in_title else 0) + (0.5 if m.kind == "program" else 0)
+        if score > best_score:
+            best, best_score = m, score
+    return best
 
 
 def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[Figure]) -> list[Link]:
@@ -75,7 +91,7 @@ def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[
     practices = [m for m in measures if m.kind in PRACTICE_KINDS and len(norm_name(m.name)) >= 2]
     links: list[Link] = []
     for art in _articles(doc):
-        main = main_practice(doc, art, practices)
+        main = main_practice(doc, art, measures)
         first_main = (
             min(_occurrences(doc.text, main.name, art.start, art.end), default=None) if main else None
         )
