@@ -171,11 +171,17 @@ def load_program_examples(tsv: Path) -> tuple[list[Candidate], list[int]]:
 
 def cross_validate_program_filter(cands: Sequence[Candidate], labels: Sequence[int], folds: int = 5) -> dict:
     """Stratified k-fold precision/recall/F1 of the positive class (mean and per fold)."""
+    from sklearn.metrics import f1_score, make_scorer, precision_score, recall_score
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
     X = [program_features(c) for c in cands]
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=13)
-    res = cross_validate(_make_pipeline(), X, list(labels), cv=cv, scoring=("precision", "recall", "f1"))
+    scoring = {
+        "precision": make_scorer(precision_score, zero_division=0),
+        "recall": make_scorer(recall_score, zero_division=0),
+        "f1": make_scorer(f1_score, zero_division=0),
+    }
+    res = cross_validate(_make_pipeline(), X, list(labels), cv=cv, scoring=scoring)
     out: dict = {"folds": folds}
     for k in ("precision", "recall", "f1"):
         vals = [round(float(v), 4) for v in res[f"test_{k}"]]

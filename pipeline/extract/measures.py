@@ -55,7 +55,7 @@ _HEADS_STRONG = (
     "制度|举措|措施|任务|目标|原则|片区|园区|品牌|优势|特色|中心|要素|关口|屏障|台账|清单|短板|难题|问题|环节|领域"
 )
 _CLASSIFIED_RE = re.compile(
-    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个)([^\W\d_为的是和与在了及并将把对等]{{0,8}}?)({_HEADS_STRONG})"
+    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个)([^\W\d_为的是和与在了及并将把对等月年天日周次时完成一二两三四五六七八九十]{{0,8}}?)({_HEADS_STRONG})"
     rf"|(?<![{CN_NUM}第])([二两三四五六七八九十])个一([批体库品策])"
 )
 # Paired formula written unquoted: 五先五后, 一户一策, 三位一体, 两不愁三保障.
@@ -69,14 +69,15 @@ _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 
 # Program candidates by suffix; left context trimmed at function words and verbs.
 _PROGRAM_SUFFIX = "模式|机制|制度|工程|行动|联建|改革|计划|工作法|体系|制"
-_NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复管绘规")
+_NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自")
 _SUFFIX_RE = re.compile(rf"({_PROGRAM_SUFFIX})")
 _LEFT_STOP = re.compile(
     r"(?:的|了|和|与|及|在|是|对|将|把|按照|实行|实施|建立|推行|推进|推广|开展|探索|创新|完善|健全|落实|执行|形成|"
     r"构建|通过|采取|依托|运用|坚持|深化|全面|积极|大力|加快|等|为|以|并|由|从|向|这|该|一种|一项|新型|新|"
     r"各项|相关|有关|启动|打造|实现|作为|根据|进一步|加强|强化|全县|全市|全省|全镇|全村|我县|本县|其|即|中|"
     r"获得|取得|抓住|抓好|抓|大胆|租用|提供|推广|支持|鼓励|引导|组织|实行|参与|利用|借助|围绕|继续|不断|持续|着力|"
-    r"试行|用好|搞好|做好|加大|提高|提升|促进|推动|带动|发挥|纳入|列入|进行|确定|制定|出台|印发|召开|成立)"
+    r"试行|用好|搞好|做好|加大|提高|提升|促进|推动|带动|发挥|纳入|列入|进行|确定|制定|出台|印发|召开|成立|"
+    r"新建|组建|创建|整合|开设|设立|注册|部分|之前|其他)"
 )
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
 
@@ -90,6 +91,10 @@ _POLICY_SUFFIX = re.compile(
 )
 _POLICY_TRAIL = re.compile(r"[（(][^（）()]{1,12}[）)]$")
 
+_GENERIC_ORG = re.compile(
+    r"(?:农村)?信用合作社$|(?:农民)?(?:专业|股份)?(?:经济)?合作社$|(?:农村)?(?:信用|商业)?(?:合作)?(?:联社|银行)$|(?:有限)?公司$|协会$|"
+    r"^(?:县|市|州|乡|镇|村|省)"
+)
 _ORG_VERBS = re.compile(
     r"提升|促使|指导|消除|优化|引导|满足|使|推动|支持|确保|保障|夯实|加入|带动|成立|设立|发展|整合|获得|表彰|"
     r"领办|深挖|规定|不得|都|有|同|到|让|被|加大|持续|不断|压实|掌握|关于|主动"
@@ -365,7 +370,7 @@ def _drop_overlapped(found: list[_Found]) -> list[_Found]:
     return keep
 
 
-def _left_name(text: str, pos: int, max_len: int = 8) -> str:
+def _left_name(text: str, pos: int, max_len: int = 12) -> str:
     """Name part before a suffix: the clause tail, cut after the last function word or verb."""
     lo = max(0, pos - 24)
     seg = text[lo:pos]
@@ -375,7 +380,7 @@ def _left_name(text: str, pos: int, max_len: int = 8) -> str:
     stops = list(_LEFT_STOP.finditer(seg))
     if stops:
         seg = seg[stops[-1].end() :]
-    return seg[-max_len:]
+    return seg if len(seg) <= max_len else ""  # no clear left edge: a cut name is worse than none
 
 
 def _ctx(s: str) -> str:
@@ -471,8 +476,10 @@ def _organizations(text: str) -> list[_Found]:
     for m in _ORG_RE.finditer(text):
         prefix = _left_name(text, m.start(1), 12)
         name = prefix + m.group(1)
-        if len(prefix) < 3 or _ORG_VERBS.search(prefix) or prefix[0] in _MEASURE_WORDS:
+        if len(prefix) < 3 or _ORG_VERBS.search(prefix) or prefix[0] in _MEASURE_WORDS + "他其该各本":
             continue
+        if len(_GENERIC_ORG.sub("", name)) < 3:
+            continue  # 农民专业合作社, 县信用联社: a kind of organization, not a named one
         out.append(_Found("organization", name, m.end() - len(name), m.end(), "rule:org_suffix"))
     return out
 
