@@ -95,8 +95,13 @@ def group_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Words grouped into lines by vertical overlap, each line left to right, lines top down."""
     lines: list[list[dict[str, Any]]] = []
     bounds: list[list[float]] = []
+    typical = statistics.median(w["bottom"] - w["top"] for w in words) if words else 0.0
     for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
         h = w["bottom"] - w["top"]
+        if h > 2.5 * typical:  # a tall item (drop cap, sideways text) would swallow several lines
+            lines.append([w])
+            bounds.append([w["top"], w["top"]])  # zero height: nothing overlaps it
+            continue
         placed = False
         # Look back a few lines: a superscript or a smaller glyph may start slightly above the last line.
         for i in range(len(lines) - 1, max(-1, len(lines) - 3), -1):
@@ -104,7 +109,8 @@ def group_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
             ov = _vertical_overlap(top, bot, w["top"], w["bottom"])
             if ov >= 0.5 * min(h, bot - top) and ov > 0:
                 lines[i].append(w)
-                bounds[i] = [min(top, w["top"]), max(bot, w["bottom"])]
+                if h <= 1.3 * (bot - top):  # a tall glyph joins the line but does not stretch it
+                    bounds[i] = [min(top, w["top"]), max(bot, w["bottom"])]
                 placed = True
                 break
         if not placed:
@@ -317,8 +323,31 @@ def _page_tables(page: Any) -> list[_TableBlock]:
 # --------------------------------------------------------------------------- pages
 
 
+def _without_watermarks(page: Any) -> Any:
+    """The page without watermark glyphs: giant letters (5x the median glyph) or text at a slant.
+
+    Watermarks otherwise glue themselves into the words they overlap (``C芽時``, ``A6～12``).
+    """
+    chars = [c for c in page.chars if c["text"].strip()]
+    if not chars:
+        return page
+    size = statistics.median(c["bottom"] - c["top"] for c in chars)
+
+    def mark(c: dict[str, Any]) -> bool:
+        if c.get("object_type") != "char":
+            return False
+        a, b, _c, d = (c.get("matrix") or (1, 0, 0, 1, 0, 0))[:4]
+        slanted = abs(a) > 1e-3 and abs(b) > 1e-3 and abs(abs(a) - abs(d)) < 1e-3 * max(1, abs(a))
+        return (c["bottom"] - c["top"]) > 5 * size or slanted
+
+    if not any(mark(c) for c in chars):
+        return page
+    return page.filter(lambda o: not mark(o))
+
+
 def _page_words(page: Any, with_tables: bool = True) -> tuple[list[dict[str, Any]], list[_TableBlock]]:
     """Words outside accepted tables, and the tables."""
+    page = _without_watermarks(page)
     tables = _page_tables(page) if with_tables else []
     bboxes = [(t.x0, t.top, t.x1, t.bottom) for t in tables]
     target = page

@@ -88,3 +88,24 @@ def scanned_pdf(n_pages: int = 2) -> bytes:
         c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def watermark_pdf(lines: list[str], mark: str, angle: float) -> bytes:
+    """Body lines with a watermark drawn over them: giant letters, rotated by ``angle`` degrees."""
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    c.setFont(FONT, 11)
+    y = H - 120
+    for ln in lines:
+        c.drawString(72, y, ln)
+        y -= 16
+    c.saveState()
+    c.translate(150, H - 200)
+    c.rotate(angle)
+    c.setFont("Helvetica", 40 if angle else 140)
+    c.setFillGray(0.85)
+    c.drawString(0, 0, mark)
+    c.restoreState()
+    c.showPage()
+    c.save()
+    return buf.getvalue()

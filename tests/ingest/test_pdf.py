@@ -12,7 +12,7 @@ from pipeline.config import Config
 from pipeline.ingest import load_document
 from pipeline.ingest.pdf import extract_pdf, good_table, is_page_number
 
-from .pdfmake import pages_pdf, table_pdf, two_column_pdf
+from .pdfmake import pages_pdf, table_pdf, two_column_pdf, watermark_pdf
 
 LEFT = [
     "左栏第一行文字内容甲乙丙丁戊",
@@ -187,3 +187,10 @@ def test_yancheng_tables() -> None:
     assert first.caption.startswith("表7-1")
     assert first.rows[0] == ["年份", "主体信用评级", "涵义", "评级机构", "评级展望"]
     assert second.rows[1][:3] == ["1", "工商银行", "330,435.30"]
+
+
+@pytest.mark.parametrize("angle", [0, 45], ids=["giant", "slanted"])
+def test_watermark_removed(tmp_path: Path, angle: float) -> None:
+    lines = [f"第{i}行正文：农民专业合作社{i}家，带动农户增收。" for i in range(1, 9)]
+    doc = _load(tmp_path, watermark_pdf(lines, "DRAFT", angle))
+    assert doc.raw_text.split("\n") == lines
