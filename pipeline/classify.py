@@ -23,6 +23,7 @@ import sklearn
 log = logging.getLogger(__name__)
 
 PROGRAM_FILTER_VERSION = "v1"
+DEFAULT_THRESHOLD = 0.45  # a little under 0.5: the labeled data under-represents county-level programs
 PROGRAM_FILTER_FILE = "program_filter.pkl"
 PROGRAM_FILTER_META = "program_filter.meta.json"
 PROGRAM_TRAINING_TSV = Path("training") / "program_terms.tsv"
@@ -93,10 +94,10 @@ def _make_pipeline() -> object:
 class ProgramFilter:
     """Char n-gram TF-IDF + logistic regression over candidate terms; ``predict`` says "is a program"."""
 
-    def __init__(self, model: object | None = None, meta: dict | None = None, threshold: float = 0.45) -> None:
+    def __init__(self, model: object | None = None, meta: dict | None = None, threshold: float | None = None) -> None:
         self.model = model
         self.meta = meta or {}
-        self.threshold = threshold
+        self.threshold = float(self.meta.get("threshold", DEFAULT_THRESHOLD)) if threshold is None else threshold
 
     @property
     def source(self) -> str:
@@ -210,6 +211,7 @@ def train_program_filter(models_dir: Path) -> dict:
         "n_positive": int(sum(labels)),
         "model": "TF-IDF over term char 1-3-grams, ends, context chars + LogisticRegression(balanced)",
         "cv": scores,
+        "threshold": DEFAULT_THRESHOLD,
     }
     pf.to_disk(models_dir, meta)
     log.info("program filter trained on %d examples: cv %s", len(labels), scores)

@@ -71,14 +71,17 @@ _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 _PROGRAM_SUFFIX = "模式|机制|制度|工程|行动|联建|改革|计划|工作法|体系|制"
 _NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自")
 _SUFFIX_RE = re.compile(rf"({_PROGRAM_SUFFIX})")
-_LEFT_STOP = re.compile(
-    r"(?:的|了|和|与|及|在|是|对|将|把|按照|实行|实施|建立|推行|推进|推广|开展|探索|创新|完善|健全|落实|执行|形成|"
-    r"构建|通过|采取|依托|运用|坚持|深化|全面|积极|大力|加快|等|为|以|并|由|从|向|这|该|一种|一项|新型|新|"
-    r"各项|相关|有关|启动|打造|实现|作为|根据|进一步|加强|强化|全县|全市|全省|全镇|全村|我县|本县|其|即|中|"
-    r"获得|取得|抓住|抓好|抓|大胆|租用|提供|推广|支持|鼓励|引导|组织|实行|参与|利用|借助|围绕|继续|不断|持续|着力|"
-    r"试行|用好|搞好|做好|加大|提高|提升|促进|推动|带动|发挥|纳入|列入|进行|确定|制定|出台|印发|召开|成立|"
-    r"新建|组建|创建|整合|开设|设立|注册|部分|之前|其他)"
-)
+_LEFT_STOP_WORDS = """
+    的 了 和 与 及 在 是 对 将 把 按照 实行 实施 建立 推行 推进 推广 开展 探索 创新
+    完善 健全 落实 执行 形成 构建 通过 采取 依托 运用 坚持 深化 全面 积极 大力 加快 等 为
+    以 并 由 从 向 这 该 一种 一项 新型 新 各项 相关 有关 启动 打造 实现 作为 根据
+    进一步 加强 强化 全县 全市 全省 全镇 全村 我县 本县 其 即 中 获得 取得 抓住 抓好 抓
+    大胆 租用 提供 支持 鼓励 引导 组织 参与 利用 借助 围绕 继续 不断 持续 着力 试行 用好
+    搞好 做好 加大 提高 提升 促进 推动 带动 发挥 纳入 列入 进行 确定 制定 出台 印发 召开
+    成立 新建 组建 创建 整合 开设 设立 注册 部分 之前 其他
+""".split()
+# Longest first, so 新建 wins over 新 at the same position.
+_LEFT_STOP = re.compile("|".join(sorted(map(re.escape, _LEFT_STOP_WORDS), key=len, reverse=True)))
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
 
 _LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
@@ -207,9 +210,9 @@ def _trim_first(first: str, others: list[str]) -> str:
     """The first item of an enumeration runs back into the clause: cut it like its siblings."""
     first = re.split(r"[\"“”‘’「」：:，,]", first)[-1]
     first = _AND_RE.split(first)[-1]
-    stops = list(_LEFT_STOP.finditer(first))
-    if stops and stops[-1].end() < len(first):
-        first = first[stops[-1].end() :]
+    cuts = [m.end() for m in _LEFT_STOP.finditer(first) if m.end() < len(first) - 1]
+    if cuts:
+        first = first[cuts[-1] :]
     heads = {o[0] for o in others if o}
     if len(heads) == 1:  # parallel items (无产业、无技术…): start the first one at the shared head
         h = heads.pop()
@@ -508,7 +511,7 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
             ]
             src = "rule:quoted_before_suffix"
         for (c, s, e), k in zip(cands, keep, strict=True):
-            if k:
+            if k and (len(c.term) > 2 or _SUFFIX_RE.match(c.right)):  # 2-char quotes: mostly words
                 found.append(_Found("program", c.term, s, e, src))
     found += _organizations(text)
 
