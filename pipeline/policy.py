@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import itertools
 import json
 import logging
 import pickle
@@ -94,7 +95,7 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if i - cuts[-1] >= 15 and end - i >= 15 and nxt.startswith(_PREDICATES):
             cuts.append(i + 1)
     cuts.append(end)
-    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+    return [(a, b) for a, b in itertools.pairwise(cuts)]
 
 
 def _sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -130,12 +131,14 @@ def split_clauses(doc: Document) -> list[tuple[int, int]]:
     A leading enumerator (``（一）``, ``1.``) is left out of the span.
     """
     text = doc.text or doc.raw_text
+    titles = {a.title.strip() for a in doc.articles if a.title.strip()}
+    titles |= {s.heading.strip() for a in doc.articles for s in a.sections if s.heading.strip()}
     out: list[tuple[int, int]] = []
     line_start = 0
     for line in text.split("\n"):
         ls, le = line_start, line_start + len(line)
         line_start = le + 1
-        if not line.strip() or _is_heading_line(line):
+        if not line.strip() or _is_heading_line(line) or line.strip() in titles:
             continue
         for a, b in _sentences(text, ls, le):
             m = _ENUM_RE.match(text, a, b)
@@ -196,7 +199,7 @@ class PolicyToolModel:
         t = _DIGITS_RE.sub("0", " ".join(text.split()))
         words = [w for w in self._seg.cut(t, HMM=True) if w.strip() and not _is_punct(w)]
         feats = [f"w:{w}" for w in words]
-        feats += [f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+        feats += [f"b:{a}_{b}" for a, b in itertools.pairwise(words)]
         if words:
             feats.append(f"first:{words[0]}")
         chars = "".join(c for c in t if not c.isspace())
@@ -286,7 +289,7 @@ class PolicyToolModel:
         if not path.exists():
             raise FileNotFoundError(f"{path} not found: run `make models` (pipeline.policy.train_policy_models)")
         with path.open("rb") as fh:
-            data = pickle.load(fh)  # noqa: S301 - our own file under models/
+            data = pickle.load(fh)
         meta = data.get("meta", {})
         if meta.get("sklearn_version") != sklearn.__version__:
             log.warning(
@@ -394,3 +397,92 @@ def train_policy_models(models_dir: Path) -> dict[str, Any]:
         len(rows),
     )
     return cv
+
+
+# ------------------------------------------------------------------------------------------- coding
+
+
+def _section_path(doc: Document, pos: int) -> tuple[int | str, str]:
+    """(article index, heading path ``一、主要做法 > （一）…``) of normalized position ``pos``."""
+    for art in doc.articles:
+        if art.start <= pos < art.end:
+            heads = sorted((s for s in art.sections if s.start <= pos < s.end), key=lambda s: (s.level, s.start))
+            return art.index, " > ".join(s.heading.strip() for s in heads if s.heading.strip())
+    return "", ""
+
+
+def code_clauses(doc: Document, model: PolicyToolModel) -> list[dict[str, Any]]:
+    """Rows for policy_tools.csv: the clauses that state a policy action, coded, with raw offsets."""
+    text = doc.text or doc.raw_text
+    spans = split_clauses(doc)
+    if not spans:
+        return []
+    preds = model.predict([text[a:b] for a, b in spans])
+    rows: list[dict[str, Any]] = []
+    for (a, b), p in zip(spans, preds, strict=True):
+        if p["tool"] == NONE:
+            continue
+        art, section = _section_path(doc, a)
+        rs, re_ = doc.to_raw(a, b)
+        rows.append(
+            {
+                "doc_id": doc.doc_id,
+                "article": art,
+                "section": section,
+                "text": text[a:b],
+                "field": p["field"],
+                "tool": p["tool"],
+                "sub_tool": p["sub_tool"],
+                "confidence": p["confidence"],
+                "start": rs,
+                "end": re_,
+                "source": model.source,
+            }
+        )
+    return rows
+
+
+def _mention_sentences(name: str, text: str, limit: int = 6) -> list[str]:
+    """Up to ``limit`` sentences of ``text`` that mention ``name``."""
+    out: list[str] = []
+    pos = text.find(name)
+    while pos >= 0 and len(out) < limit:
+        a = max(text.rfind(c, 0, pos) for c in _SENT_END + "\n") + 1
+        ends = [e for c in _SENT_END + "\n" if (e := text.find(c, pos + len(name))) >= 0]
+        b = min(ends) + 1 if ends else len(text)
+        sent = text[a:b].strip()
+        if sent and sent not in out:
+            out.append(sent)
+        pos = text.find(name, b)
+    return out
+
+
+def practice_contexts(measure_rows: Sequence[dict[str, Any]], texts: dict[str, str]) -> dict[str, list[str]]:
+    """Practice name -> its name, components and the sentences that mention it in its documents."""
+    ctx: dict[str, list[str]] = {}
+    for r in measure_rows:
+        name = str(r.get("name", "")).strip()
+        if not name:
+            continue
+        bucket = ctx.setdefault(name, [name])
+        comps = str(r.get("components", "") or "")
+        if comps and comps.replace(" | ", "，") not in bucket:
+            bucket.append(comps.replace(" | ", "，"))
+        for s in _mention_sentences(name, texts.get(str(r.get("doc_id", "")), "")):
+            if s not in bucket:
+                bucket.append(s)
+    return ctx
+
+
+def classify_practices(
+    measure_rows: Sequence[dict[str, Any]], texts: dict[str, str], model: PolicyToolModel
+) -> dict[str, dict[str, Any]]:
+    """Practice name -> {field, tool, sub_tool, confidence}, pooled over its name, components and sentences.
+
+    Policy documents are coded too (their titles say what they regulate); every practice gets a tool.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name, bundle in practice_contexts(measure_rows, texts).items():
+        p = model.predict_pooled(bundle, force=True)
+        out[name] = {k: p[k] for k in ("field", "tool", "sub_tool", "confidence")}
+    return out
