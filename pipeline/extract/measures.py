@@ -72,16 +72,17 @@ _PROGRAM_SUFFIX = "模式|机制|制度|工程|行动|联建|改革|计划|工�
 _NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自")
 _SUFFIX_RE = re.compile(rf"({_PROGRAM_SUFFIX})")
 _LEFT_STOP_WORDS = """
-    的 了 和 与 及 在 是 对 将 把 按照 实行 实施 建立 推行 推进 推广 开展 探索 创新
+    的 了 和 与 及 在 是 将 把 按照 实行 实施 建立 推行 推进 推广 开展 探索 创新
     完善 健全 落实 执行 形成 构建 通过 采取 依托 运用 坚持 深化 全面 积极 大力 加快 等 为
-    以 并 由 从 向 这 该 一种 一项 新型 新 各项 相关 有关 启动 打造 实现 作为 根据
-    进一步 加强 强化 全县 全市 全省 全镇 全村 我县 本县 其 即 中 获得 取得 抓住 抓好 抓
+    以 并 由 从 这 该 一种 一项 新型 新 各项 相关 有关 启动 打造 实现 作为 根据
+    进一步 加强 强化 全县 全市 全省 全镇 全村 我县 本县 其 即 获得 取得 抓住 抓好 抓
     大胆 租用 提供 支持 鼓励 引导 组织 参与 利用 借助 围绕 继续 不断 持续 着力 试行 用好
     搞好 做好 加大 提高 提升 促进 推动 带动 发挥 纳入 列入 进行 确定 制定 出台 印发 召开
     成立 新建 组建 创建 整合 开设 设立 注册 部分 之前 其他
 """.split()
 # Longest first, so 新建 wins over 新 at the same position.
 _LEFT_STOP = re.compile("|".join(sorted(map(re.escape, _LEFT_STOP_WORDS), key=len, reverse=True)))
+_QUOTED_PROGRAM_RIGHT = re.compile(rf"^[\"”]?(?:{_PROGRAM_SUFFIX})")
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
 
 _LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
@@ -502,17 +503,15 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
     slogan_spans = {(f.start, f.end) for f in found if f.kind == "slogan"}
     cands = [c for c in program_candidates(text, quoted) if (c[1], c[2]) not in slogan_spans]
     if cands:
-        if program_filter is not None:
-            keep = program_filter.predict([c for c, _, _ in cands])
-            src = program_filter.source
-        else:
-            keep = [
-                c.source == "quoted" and bool(re.match(rf"^[\"”]?(?:{_PROGRAM_SUFFIX})", c.right)) for c, _, _ in cands
-            ]
-            src = "rule:quoted_before_suffix"
-        for (c, s, e), k in zip(cands, keep, strict=True):
-            if k and (len(c.term) > 2 or _SUFFIX_RE.match(c.right)):  # 2-char quotes: mostly words
-                found.append(_Found("program", c.term, s, e, src))
+        # A quoted coinage right before 模式/机制/制度… is a program by the text's own words; the learned
+        # filter judges the rest (and is skipped, leaving only this rule, when no model is loaded).
+        by_rule = [c.source == "quoted" and bool(_QUOTED_PROGRAM_RIGHT.match(c.right)) for c, _, _ in cands]
+        by_clf = program_filter.predict([c for c, _, _ in cands]) if program_filter is not None else []
+        for i, (c, s, e) in enumerate(cands):
+            if by_rule[i]:
+                found.append(_Found("program", c.term, s, e, "rule:quoted_before_suffix"))
+            elif by_clf and by_clf[i] and (len(c.term) > 2 or _SUFFIX_RE.match(c.right)):  # 2-char quotes: words
+                found.append(_Found("program", c.term, s, e, program_filter.source))
     found += _organizations(text)
 
     by_key: dict[tuple[str, str], Measure] = {}
