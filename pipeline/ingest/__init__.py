@@ -212,6 +212,17 @@ def _load_docx(doc: Document, data: bytes) -> Document:
     return _finish_text(doc, text)
 
 
+def _page_list(pages: list[int]) -> str:
+    """``[1, 2, 3, 7]`` -> ``1-3, 7``."""
+    runs: list[list[int]] = []
+    for p in sorted(pages):
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in runs)
+
+
 def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
     from .pdf import PdfOpenError, extract_pdf
 
@@ -250,7 +261,20 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
     doc.raw_text = res.raw_text
     doc.page_starts = res.page_starts
     doc.tables = res.tables
-    if res.page_errors:
+    blank = [n for n in res.empty_pages if n not in res.page_errors]
+    if not res.page_errors and len(blank) >= max(2, 0.25 * res.n_pages):
+        # Many pages without text beside pages with text: scanned pages mixed in, their text is missing.
+        doc.status = STATUS_PARTIAL
+        doc.error = str(
+            InputError(
+                doc.source,
+                f"{len(blank)} of {res.n_pages} page(s) have no text layer (pages {_page_list(blank)}): needs OCR",
+                page=blank[0],
+                hint="run OCR (e.g. ocrmypdf) on the file to recover those pages",
+            )
+        )
+        logger.warning("ingest partial: %s", doc.error)
+    elif res.page_errors:
         pages = ", ".join(str(p) for p in sorted(res.page_errors))
         first = min(res.page_errors)
         doc.status = STATUS_PARTIAL

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _block_items(parent: Any) -> Iterator[Any]:
+    """Paragraphs and tables in document order, looking inside content controls (``w:sdt``)."""
+    for child in parent.iterchildren():
+        if child.tag in (_W + "p", _W + "tbl"):
+            yield child
+        elif child.tag == _W + "sdt":
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                yield from _block_items(content)
 
 
 def extract_docx(data: bytes) -> tuple[str, str, int]:
@@ -21,7 +34,7 @@ def extract_docx(data: bytes) -> tuple[str, str, int]:
     title = (document.core_properties.title or "").strip()
     heading = ""
     n_tables = 0
-    for child in document.element.body.iterchildren():
+    for child in _block_items(document.element.body):
         if child.tag == _W + "p":
             para = Paragraph(child, document)
             text = para.text.strip()

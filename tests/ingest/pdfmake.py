@@ -109,3 +109,18 @@ def watermark_pdf(lines: list[str], mark: str, angle: float) -> bytes:
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def mixed_scan_pdf(text_pages: int, scan_pages: int) -> bytes:
+    """Some pages with a text layer, then some with shapes only (scans mixed in)."""
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    for n in range(text_pages):
+        c.setFont(FONT, 11)
+        c.drawString(72, H - 120, f"第{n + 1}页：全县脱贫攻坚工作取得决定性成效。")
+        c.showPage()
+    for _ in range(scan_pages):
+        c.rect(50, 50, 400, 600, fill=1)
+        c.showPage()
+    c.save()
+    return buf.getvalue()

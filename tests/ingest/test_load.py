@@ -159,6 +159,25 @@ def test_docx_order_tables_title(tmp_path: Path) -> None:
     assert doc.meta["title"] == "某县乡村振兴典型案例"
 
 
+def test_docx_content_control(tmp_path: Path) -> None:
+    """Paragraphs wrapped in a content control (w:sdt) are read in place."""
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    d.add_paragraph("前言")
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    sdt = parse_xml(
+        f'<w:sdt xmlns:w="{w}"><w:sdtContent><w:p><w:r><w:t>控件中的段落</w:t></w:r></w:p></w:sdtContent></w:sdt>'
+    )
+    d.element.body.insert(1, sdt)
+    d.add_paragraph("结语")
+    p = tmp_path / "c.docx"
+    d.save(str(p))
+    doc = load_document(p, tmp_path, Config())
+    assert doc.raw_text.split("\n") == ["前言", "控件中的段落", "结语"]
+
+
 def test_md_and_fields(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     p = tmp_path / "a" / "b.md"

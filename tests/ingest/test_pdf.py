@@ -12,7 +12,7 @@ from pipeline.config import Config
 from pipeline.ingest import load_document
 from pipeline.ingest.pdf import extract_pdf, good_table, is_page_number
 
-from .pdfmake import pages_pdf, table_pdf, two_column_pdf, watermark_pdf
+from .pdfmake import mixed_scan_pdf, pages_pdf, table_pdf, two_column_pdf, watermark_pdf
 
 LEFT = [
     "左栏第一行文字内容甲乙丙丁戊",
@@ -194,3 +194,18 @@ def test_watermark_removed(tmp_path: Path, angle: float) -> None:
     lines = [f"第{i}行正文：农民专业合作社{i}家，带动农户增收。" for i in range(1, 9)]
     doc = _load(tmp_path, watermark_pdf(lines, "DRAFT", angle))
     assert doc.raw_text.split("\n") == lines
+
+
+@pytest.mark.parametrize(
+    ("text_pages", "scan_pages", "status"),
+    [(3, 0, "ok"), (5, 1, "ok"), (2, 2, "partial"), (1, 3, "partial"), (0, 2, "failed")],
+)
+def test_scanned_pages_mixed_in(tmp_path: Path, text_pages: int, scan_pages: int, status: str) -> None:
+    doc = _load(tmp_path, mixed_scan_pdf(text_pages, scan_pages))
+    assert doc.status == status
+    if status != "ok":
+        assert "needs OCR" in doc.error
+    if status == "partial":
+        first_scan = text_pages + 1
+        assert f"page {first_scan}" in doc.error
+        assert doc.n_pages == text_pages + scan_pages
