@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipeline.config import Config
 from pipeline.ingest import load_document
@@ -28,10 +30,10 @@ RIGHT = [
 ]
 
 
-def _load(tmp_path: Path, data: bytes, name: str = "x.pdf"):
+def _load(tmp_path: Path, data: bytes, name: str = "x.pdf", config: Config | None = None):
     p = tmp_path / name
     p.write_bytes(data)
-    return load_document(p, tmp_path, Config())
+    return load_document(p, tmp_path, config or Config())
 
 
 def test_two_columns_read_column_by_column(tmp_path: Path) -> None:
@@ -209,3 +211,28 @@ def test_scanned_pages_mixed_in(tmp_path: Path, text_pages: int, scan_pages: int
         first_scan = text_pages + 1
         assert f"page {first_scan}" in doc.error
         assert doc.n_pages == text_pages + scan_pages
+
+
+_LINE = st.text(
+    st.sampled_from("乡村振兴产业合作社贫困户收入增长万元亩年月县镇，。、：（）%0123456789ABCxyz"),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.lists(_LINE.filter(lambda s: re.search(r"[\u4e00-\u9fff]", s)), min_size=1, max_size=25),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_lines_roundtrip_property(tmp_path: Path, pages: list[list[str]]) -> None:
+    """Whatever single-column lines are drawn come back in order, one page after another."""
+    doc = _load(tmp_path, pages_pdf(pages), config=Config(min_chars_per_page=1))
+    assert doc.status == "ok"
+    assert doc.n_pages == len(pages)
+    for n, lines in enumerate(pages):
+        end = doc.page_starts[n + 1] - 1 if n + 1 < len(pages) else len(doc.raw_text)
+        assert doc.raw_text[doc.page_starts[n] : end].split("\n") == lines
