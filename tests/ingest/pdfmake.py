@@ -124,3 +124,28 @@ def mixed_scan_pdf(text_pages: int, scan_pages: int) -> bytes:
         c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def banded_pdf(segments: list[tuple[str, list[str], list[str]]]) -> bytes:
+    """Segments top down: ("full", lines, []) spans the page; ("cols", left, right) is two columns."""
+    buf = io.BytesIO()
+    c = _canvas(buf)
+    c.setFont(FONT, 11)
+    y = H - 80
+    for kind, a, b in segments:
+        if kind == "full":
+            for ln in a:
+                c.drawString(60, y, ln)
+                y -= 16
+        else:
+            for x, lines in ((60, a), (315, b)):
+                yy = y
+                for ln in lines:
+                    indent = 22 if ln.startswith("　") else 0
+                    c.drawString(x + indent, yy, ln.lstrip("　"))
+                    yy -= 16
+            y -= 16 * max(len(a), len(b))
+        y -= 10
+    c.showPage()
+    c.save()
+    return buf.getvalue()

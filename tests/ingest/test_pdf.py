@@ -14,7 +14,7 @@ from pipeline.config import Config
 from pipeline.ingest import load_document
 from pipeline.ingest.pdf import extract_pdf, good_table, is_page_number
 
-from .pdfmake import mixed_scan_pdf, pages_pdf, table_pdf, two_column_pdf, watermark_pdf
+from .pdfmake import banded_pdf, mixed_scan_pdf, pages_pdf, table_pdf, two_column_pdf, watermark_pdf
 
 LEFT = [
     "左栏第一行文字内容甲乙丙丁戊",
@@ -236,3 +236,16 @@ def test_lines_roundtrip_property(tmp_path: Path, pages: list[list[str]]) -> Non
     for n, lines in enumerate(pages):
         end = doc.page_starts[n + 1] - 1 if n + 1 < len(pages) else len(doc.raw_text)
         assert doc.raw_text[doc.page_starts[n] : end].split("\n") == lines
+
+
+def test_columns_in_bands(tmp_path: Path) -> None:
+    """Columns above and below a full-width paragraph: each band is read left then right."""
+    full = ["通栏段落：本文以全县二〇二〇年统计数据为基础，分析产业扶贫带动脱贫户增收的主要做法和成效。"]
+    l1 = ["　一、基本情况说明文字", "左栏第二行文字内容甲乙丙丁", "左栏第三行文字内容甲乙丙丁", "左栏第四行结束。"]
+    r1 = ["右栏第一行文字内容子丑寅卯", "右栏第二行文字内容子丑寅卯", "右栏第三行文字内容子丑寅卯", "右栏第四行。"]
+    l2 = ["下方左栏一行文字内容戊己庚", "下方左栏二行文字内容戊己庚", "下方左栏三行。"]
+    r2 = ["下方右栏一行文字内容辛壬癸", "下方右栏二行文字内容辛壬癸", "下方右栏三行。"]
+    data = banded_pdf([("cols", l1, r1), ("full", full, []), ("cols", l2, r2)])
+    doc = _load(tmp_path, data)
+    expected = [s.lstrip("　") for s in [*l1, *r1, *full, *l2, *r2]]
+    assert doc.raw_text.split("\n") == expected
