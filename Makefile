@@ -49,7 +49,7 @@ bench-extract: $(STAMP)
 
 # Rebuild the generated files of the sample corpus (PDF, DOCX, GB18030 text) from scripts/build_corpus.py.
 corpus: $(STAMP)
-	$(PY) scripts/build_corpus.py corpus
+	$(PY) scripts/build_corpus.py corpus --gold tests/gold/corpus --check
 
 clean:
 	rm -rf $(OUT)
