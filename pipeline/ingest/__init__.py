@@ -35,7 +35,8 @@ FORMATS = {
 
 
 def _is_hidden(rel: Path) -> bool:
-    return any(part.startswith(".") for part in rel.parts)
+    """Dot files/folders, plus what other systems hide: Office lock files (``~$x.docx``), ``__MACOSX``."""
+    return any(part.startswith((".", "~$")) or part == "__MACOSX" for part in rel.parts)
 
 
 def list_corpus(root: Path) -> list[Path]:

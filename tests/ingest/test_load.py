@@ -217,6 +217,8 @@ def test_iter_corpus(tmp_path: Path) -> None:
         (".hidden.txt", b"x"),
         (".git/config", b"x"),
         ("c/.cache/z.txt", b"x"),
+        ("c/~$doc.docx", b"lock"),
+        ("__MACOSX/c/._doc.pdf", b"x"),
         ("c/bad.bin", b"\x00\x01"),
         ("c/doc.pdf", GOOD_PDF),
         ("c/doc.txt", "同名".encode()),
