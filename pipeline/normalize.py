@@ -7,7 +7,8 @@ Step order (see ``STEPS``) matters:
 1. ``unify_width``      full-width digits/Latin -> ASCII (1:1), so pinyin like ``（ｐíｎ）`` is plain Latin;
 2. ``strip_pronunciation`` pinyin annotations go before t2s and before space repair glues them on;
 3. ``to_simplified``    OpenCC t2s, so the chrome vocabulary below only needs simplified forms;
-4. ``remove_boilerplate`` line classifiers need the raw line structure, so they run before joining;
+4. ``remove_boilerplate`` line classifiers need the raw line structure, so they run before joining
+   (then pinyin stripping runs once more, for glosses a dropped line had separated from their char);
 5. ``repair_pdf_breaks`` spaces/newlines inside words, hard-wrapped lines, letter-spaced headings;
 6. ``tidy_whitespace``  trims lines and collapses runs of blank lines.
 
@@ -115,7 +116,7 @@ _FINALS = (
 )
 _SYLLABLE_RE = re.compile(f"{_INITIALS}{_FINALS}[1-5]?")
 _SYL = f"[a-z{_TONED}][a-z{_TONED}1-5]*"
-_ANNOT = rf"[^\S\n]*\n?[^\S\n]*[(（][ \t]*({_SYL}(?:[ \t'’-]{_SYL}){{0,3}})[ \t]*[)）]"
+_ANNOT = rf"[^\S\n]*\n?[^\S\n]*[(（]\s*({_SYL}(?:(?:[ \t'’-]|\s*\n\s*){_SYL}){{0,3}})\s*[)）]"
 _ANNOT_RE = re.compile(_ANNOT, re.IGNORECASE)
 # one or more glosses in a row after a Han char: "專(zhuān)(zhuan)" goes in one pass (idempotence)
 _ANNOTS_RE = re.compile(rf"(?<=[{HAN}])(?:{_ANNOT})+", re.IGNORECASE)
@@ -129,10 +130,10 @@ def _is_pinyin(word: str) -> bool:
     """True for a run of pinyin syllables; tone marks make it certain, plain ASCII must parse fully."""
     folded = word.translate(_TONE_FOLD)
     if any(c in _TONED for c in word.lower()):
-        return bool(re.fullmatch(r"[a-z1-5 '’-]+", folded.lower()))
+        return bool(re.fullmatch(r"[a-z1-5\s'’-]+", folded.lower()))
     if not word.islower():  # GDP, App: acronyms and words, not pinyin
         return False
-    parts = re.split(r"[ '’-]", folded)
+    parts = re.split(r"\s*[\n '’-]\s*", folded)
     return not (len(parts) > 3 or any(not _SYLLABLE_RE.fullmatch(p) for p in parts))
 
 
@@ -154,9 +155,7 @@ def strip_pronunciation(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
 
 
 def _diff_edits(old: str, new: str, offset: int) -> list[Edit]:
-    return [
-        Edit(offset + i, offset + i + 1, b) for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b
-    ]
+    return [Edit(offset + i, offset + i + 1, b) for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
 
 
 _HAN_RUN_RE = re.compile(f"[{HAN}]+")
@@ -254,6 +253,8 @@ _CHROME_PATTERNS = [
     r"咨询客服",
     r"邮箱\s*[:：]|E-?mail\s*[:：]|@\S*$",
     r"浏览次数|阅读次数|点击数\s*[:：]",
+    rf"^[^\w{HAN}]+$",  # rules and page furniture ("— —", "* * *")
+    r"^[-—–_\s]*(第\s*)?\d{1,4}\s*(页)?[-—–_\s]*$|^[-—–]\s*\d{1,4}\s*[-—–]?$",  # page numbers
 ]
 _CHROME_RE = [re.compile(p, re.IGNORECASE) for p in _CHROME_PATTERNS]
 # A chrome tail inside an otherwise useful line: "来源:... 日期:...【字体: 打印本页 关闭本页".
@@ -262,7 +263,9 @@ _TAIL_RE = re.compile(
 )
 _SHORT = 10  # content chars: a sidebar fragment, a forum stat, a vertical title's letters
 _CHROME_SHORT = 40
-_RUN_MIN = 4
+_RUN_MIN = 4  # fragment run holding a chrome line
+_RUN_MIN_PLAIN = 6  # fragment run without one (cover pages with 4-5 short lines survive)
+_VALUE_END_RE = re.compile(rf"[{HAN}）)%][{_WS}]*[-+]?\d+(?:\.\d+)?%?$")
 
 
 def _chrome_hits(line: str) -> int:
@@ -300,6 +303,8 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
             kind = "blank"
         elif _is_chrome_line(line) or (tail is not None and tail.start() == 0):
             kind = "chrome"
+        elif _VALUE_END_RE.search(line):
+            kind = "table"  # a table row such as "城市 99.9": data, and it breaks fragment runs
         elif _content_len(line) <= _SHORT:
             kind = "short"
         else:
@@ -314,7 +319,8 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
                 if info[j][2] != "blank":
                     members.append(j)
                 j += 1
-            if len(members) >= _RUN_MIN:
+            with_chrome = any(info[k][2] == "chrome" for k in members)
+            if len(members) >= (_RUN_MIN if with_chrome else _RUN_MIN_PLAIN):
                 for k in members:
                     drop[k] = True
             i = j
@@ -345,9 +351,11 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
 
 _HEADING_START_RE = re.compile(
     r"^\s*(?:第[一二三四五六七八九十百零\d]+[章节部分篇条]|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]"
-    r"|\d+(?:\.\d+)*[.、．]?\s*[^\d\s.]|[①②③④⑤⑥⑦⑧⑨⑩]|○|●|■|◆|——|来源|作者|记者|摘要|关键词)"
+    rf"|\d{{1,2}}(?:\.\d{{1,2}})*(?:[.、．]\s*|\s*)(?=[{HAN}])(?![年月日个万亿元户人家名项次倍号期届])"
+    r"|[①②③④⑤⑥⑦⑧⑨⑩]|○|●|■|◆|——|来源|作者|记者|摘要|关键词)"
 )
 _SPACE_RUN_RE = re.compile(f"[{_WS}]+")
+_TABLE_ROW_RE = re.compile(rf"[\d%％][{_WS}]+[-+]?\d|[{_WS}]\d+(?:\.\d+)?%?$")  # "乡村 3245038 66.2"
 
 
 def _heading_like(line: str) -> bool:
@@ -361,16 +369,21 @@ def _letter_spaced(line: str) -> bool:
     return len(toks) >= 3 and all(len(t) == 1 for t in toks)
 
 
-def _wrap_width(lines: list[str]) -> int | None:
-    """Typical hard-wrap width if the text looks hard-wrapped (many lines of near-equal length <= 80)."""
-    lens = [_content_len(x) for x in lines if _content_len(x) > 0]
-    if len(lens) < 5:
+def _visual_width(line: str) -> float:
+    """Width in Han-character units: ASCII digits and letters are about half as wide in PDF layouts."""
+    return sum(1.0 if ord(c) > 0x2000 else 0.55 for c in line if c not in _WS)
+
+
+def _wrap_width(lines: list[str]) -> float | None:
+    """Typical hard-wrap width if the text looks hard-wrapped (many lines of near-equal width <= 80)."""
+    widths = [w for x in lines if (w := _visual_width(x)) > 0]
+    if len(widths) < 10:
         return None
-    top = sorted(lens)[int(0.8 * (len(lens) - 1))]
+    top = sorted(widths)[int(0.8 * (len(widths) - 1))]
     if top > 80 or top < 12:
         return None
-    full = sum(1 for n in lens if 0.85 * top <= n <= top * 1.05)
-    return top if full >= 0.4 * len(lens) and full >= 4 else None
+    full = sum(1 for w in widths if 0.85 * top <= w <= top * 1.1)
+    return top if full >= 0.4 * len(widths) and full >= 8 else None
 
 
 def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
@@ -382,45 +395,63 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     """
     spans = _lines(text)
     lines = [text[s:e] for s, e in spans]
+    joins = _joins(lines)
+    joined = {k for k in joins} | {k + 1 for k in joins}
     edits: list[Edit] = []
-    for (s, _e), line in zip(spans, lines, strict=True):
-        core = line.strip(_WS)
-        if not core:
+    for idx, ((s, _e), line) in enumerate(zip(spans, lines, strict=True)):
+        if not line.strip(_WS):
             continue
-        keep_spaces = _heading_like(line) and not _letter_spaced(line)
+        # a line that joins its neighbours is running text, whatever its length
+        keep_spaces = idx not in joined and _heading_like(line) and not _letter_spaced(line)
+        table_row = bool(_TABLE_ROW_RE.search(line))
         lead = len(line) - len(line.lstrip(_WS))
         for m in _SPACE_RUN_RE.finditer(line):
             a, b = m.start(), m.end()
             if a < lead or b > len(line.rstrip(_WS)):
                 continue  # leading/trailing whitespace: tidy_whitespace trims it
-            if keep_spaces:
+            left, right = line[a - 1], line[b]
+            digit_han = (left.isdigit() and _is_cjk(right)) or (_is_cjk(left) and right.isdigit())
+            if keep_spaces and not (digit_han and not table_row):
                 if m.group() != " ":
                     edits.append(Edit(s + a, s + b, " "))  # one plain space between heading parts
                 continue
-            left, right = line[a - 1], line[b]
+            if table_row and (left.isdigit() or right.isdigit()):
+                continue  # "城镇 392.66 45.31": cells stay apart
             if _letter_spaced(line) or _is_cjk(left) or _is_cjk(right):
                 edits.append(Edit(s + a, s + b))
-    width = _wrap_width(lines)
-    if width is not None:
-        for k in range(len(lines) - 1):
-            cur, nxt = lines[k].rstrip(_WS), lines[k + 1].strip(_WS)
-            if not cur.strip(_WS) or not nxt:
-                continue
-            n = _content_len(cur)
-            if n < 0.85 * width or n > 1.05 * width:
-                continue
-            if _HEADING_START_RE.match(nxt) or (_heading_like(lines[k + 1]) and " " in nxt):
-                continue
-            nl = spans[k][1]
-            left = cur[-1]
-            right = nxt[0]
-            # swallow trailing spaces of cur and leading spaces of nxt together with the newline
-            a = spans[k][0] + len(cur)
-            b = spans[k + 1][0] + (len(lines[k + 1]) - len(lines[k + 1].lstrip(_WS)))
-            rep = "" if (_is_cjk(left) or _is_cjk(right)) else " "
-            edits = [ed for ed in edits if not (a <= ed.start < b)]
-            edits.append(Edit(a, b, rep) if rep or b > a else Edit(nl, nl + 1))
+    for k in joins:
+        cur, nxt = lines[k].rstrip(_WS), lines[k + 1].strip(_WS)
+        # swallow trailing spaces of cur and leading spaces of nxt together with the newline
+        a = spans[k][0] + len(cur)
+        b = spans[k + 1][0] + (len(lines[k + 1]) - len(lines[k + 1].lstrip(_WS)))
+        rep = "" if (_is_cjk(cur[-1]) or _is_cjk(nxt[0])) else " "
+        edits.append(Edit(a, b, rep))
     return apply_edits(text, omap, edits) if edits else (text, omap)
+
+
+def _joins(lines: list[str]) -> list[int]:
+    """Indices ``k`` whose line continues on line ``k + 1`` (hard-wrapped text only)."""
+    width = _wrap_width(lines)
+    if width is None:
+        return []
+    out = []
+    for k in range(len(lines) - 1):
+        cur, nxt = lines[k].strip(_WS), lines[k + 1].strip(_WS)
+        if not cur or not nxt:
+            continue
+        w = _visual_width(cur)
+        if w > 1.1 * width or _TABLE_ROW_RE.search(cur) or _TABLE_ROW_RE.search(nxt):
+            continue
+        # a full line always continues; a shorter one only when it stops mid-sentence
+        mid_sentence = cur[-1] not in SENT_END + '。：:”"）)】》'
+        if w < 0.85 * width and not (mid_sentence and w >= 0.6 * width):
+            continue
+        if _HEADING_START_RE.match(nxt):
+            continue
+        if _heading_like(lines[k + 1]) and _visual_width(nxt) < 0.85 * width:
+            continue
+        out.append(k)
+    return out
 
 
 # ---------------------------------------------------------------------------------------- tidy_whitespace
@@ -464,6 +495,7 @@ STEPS: tuple[Step, ...] = (
     strip_pronunciation,
     to_simplified,
     remove_boilerplate,
+    strip_pronunciation,  # again: a dropped line (page number) can bring a gloss next to its Han char
     repair_pdf_breaks,
     tidy_whitespace,
 )
