@@ -78,13 +78,20 @@ def table_pdf(before: str, rows: list[list[str]], after: str, caption: str = "")
     return buf.getvalue()
 
 
-def scanned_pdf(n_pages: int = 2) -> bytes:
-    """Pages with shapes only (as a scan would have an image): no text layer."""
+def scanned_pdf(n_pages: int = 2, image: bool = False) -> bytes:
+    """Pages with shapes only, or a full-page image as a scanner makes: no text layer."""
     buf = io.BytesIO()
     c = _canvas(buf)
     for _ in range(n_pages):
-        c.rect(50, 50, 400, 600, fill=1)
-        c.circle(300, 400, 80)
+        if image:
+            from PIL import Image, ImageDraw
+
+            img = Image.new("L", (300, 420), 255)
+            ImageDraw.Draw(img).rectangle((30, 40, 270, 60), fill=0)  # a dark bar where a text line was
+            c.drawInlineImage(img, 0, 0, W, H)
+        else:
+            c.rect(50, 50, 400, 600, fill=1)
+            c.circle(300, 400, 80)
         c.showPage()
     c.save()
     return buf.getvalue()

@@ -47,6 +47,7 @@ BAD: list[tuple[str, Callable[[], bytes], list[str]]] = [
     ("nopdf.pdf", lambda: "这不是PDF".encode() * 50, ["not a PDF"]),
     ("locked.pdf", lambda: pages_pdf([["机密内容"]], encrypt="secret"), ["password"]),
     ("scan.pdf", scanned_pdf, ["no text layer: needs OCR"]),
+    ("scan_image.pdf", lambda: scanned_pdf(3, image=True), ["no text layer: needs OCR"]),
     ("notes.xyz", lambda: b"hello", ["unsupported file type '.xyz'"]),
     ("README", lambda: b"hello", ["unsupported file type"]),
     ("broken.docx", lambda: b"PK\x03\x04" + os.urandom(500), ["docx"]),
