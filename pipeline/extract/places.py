@@ -186,19 +186,53 @@ def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
     return not (bare and _not_place_after(text, m.end))
 
 
-def _main_article(doc: Document) -> tuple[int, int, str]:
-    """(start, end, title) of the longest article, or the whole text."""
-    if doc.articles:
-        art = max(doc.articles, key=lambda a: a.end - a.start)
-        return art.start, art.end, art.title or doc.title
-    return 0, len(doc.text), doc.title
+BARE_WORD_FREQ = 200  # a bare form this frequent in jieba's dictionary is also an ordinary word (新建, 兴国)
+MIN_ARTICLE_CHARS = 200  # shorter "articles" (sidebars, notes) do not get a focal county of their own
+
+
+def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit]) -> list[_Hit]:
+    """Drop bare forms that are also common words unless the document names the unit in full somewhere:
+    对新建标准化鹅舍 is not 新建区, but 兴国 after 兴国县 is the county."""
+    named = {h.entry.adcode for h in hits if h.kind != "short"}
+    kept: list[_Hit] = []
+    for i, h in enumerate(hits):
+        prev = hits[i - 1] if i else None
+        after_parent = (
+            prev is not None and 0 <= h.start - prev.end <= 1 and prev.entry.adcode in _ancestor_codes(gaz, h.entry)
+        )
+        if (
+            h.kind != "short"
+            or h.entry.level != "county"  # 重庆, 宁夏, 湘潭 written bare are the places
+            or after_parent
+            or h.entry.adcode in named
+            or gaz.word_freq.get(text[h.start : h.end], (0, ""))[0] < BARE_WORD_FREQ
+        ):
+            kept.append(h)
+    return kept
+
+
+def _articles(doc: Document) -> list[tuple[int, int, str]]:
+    """(start, end, title) of the main (longest) article first, then every other substantial article."""
+    if not doc.articles:
+        return [(0, len(doc.text), doc.title)]
+    arts = sorted(doc.articles, key=lambda a: a.end - a.start, reverse=True)
+    return [(a.start, a.end, a.title or (doc.title if i == 0 else "")) for i, a in enumerate(arts)
+            if i == 0 or a.end - a.start >= MIN_ARTICLE_CHARS]  # fmt: skip
 
 
 def _focal(doc: Document, hits: list[_Hit]) -> set[str]:
-    """Adcodes of the county (or counties) the document is about."""
-    a_start, a_end, title = _main_article(doc)
+    """Adcodes of the county (or counties) the document is about: each substantial article votes for its own,
+    so a magazine page with three county reports has three focal counties."""
+    arts = _articles(doc)
+    focal: set[str] = set()
+    for i, (a_start, a_end, title) in enumerate(arts):
+        focal |= _focal_in(doc, hits, a_start, a_end, title, fallback=i == 0)
+    return focal
+
+
+def _focal_in(doc: Document, hits: list[_Hit], a_start: int, a_end: int, title: str, fallback: bool) -> set[str]:
     county_hits = [h for h in hits if h.entry.level == "county" and a_start <= h.start < a_end]
-    if not county_hits:
+    if not county_hits and fallback:
         county_hits = [h for h in hits if h.entry.level == "county"]
         a_start, a_end = 0, len(doc.text)
     if not county_hits:
@@ -255,6 +289,7 @@ def extract_places(doc: Document, gaz: Gazetteer) -> list[Place]:
         if hit is not None:
             hits.append(hit)
             prev = hit
+    hits = _anchored(gaz, text, hits)
     by_code: dict[str, list[_Hit]] = defaultdict(list)
     for h in hits:
         by_code[h.entry.adcode].append(h)
