@@ -82,6 +82,7 @@ _LEFT_STOP_WORDS = """
 """.split()
 # Longest first, so 新建 wins over 新 at the same position.
 _LEFT_STOP = re.compile("|".join(sorted(map(re.escape, _LEFT_STOP_WORDS), key=len, reverse=True)))
+_FORMULA_PROGRAM_RIGHT = re.compile(r"[\"”’」]\s?(改革|工程|行动|计划|制(?![度定订作造品约衡宜]))")
 _QUOTED_PROGRAM_RIGHT = re.compile(rf"^[\"”]?(?:{_PROGRAM_SUFFIX})")
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
 
@@ -276,33 +277,41 @@ def _definition_after(text: str, end: int) -> list[str]:
     return items if 2 <= len(items) <= 12 and all(len(p) <= 20 for p in items) else []
 
 
-def _item_text(text: str, s: int, limit: int = 60) -> str:
-    m = _SENT_END.search(text, s, s + limit)
-    chunk = text[s : m.start() if m else s + limit]
+def _enum_after(text: str, end: int) -> list[str]:
+    """``开展“三变”改革，资源变资产、资金变股金、农民变股东``: a 、-list closing the same sentence."""
+    rest = text[end : end + 120].lstrip('"“”‘’「」 ')
+    m = re.match(r"^[^。；;，,：:]{0,8}[，,：:]([^。；;，,]{2,100})[。；;\n]", rest)
+    if not m or "、" not in m.group(1):
+        return []
+    items = [_strip_item(p) for p in _split_enum(m.group(1), comma=False)]
+    return items if all(2 <= len(p) <= 16 for p in items) else []
+
+
+def _item_text(text: str, s: int, limit: int = 60, stop: int | None = None) -> str:
+    hi = min(s + limit, stop if stop is not None else len(text))
+    m = _SENT_END.search(text, s, hi)
+    chunk = text[s : m.start() if m else hi]
     return chunk.strip().rstrip("，,")
 
 
-def _list_after(text: str, end: int, window: int = 6000) -> list[list[str]]:
+def _list_after(text: str, end: int, window: int = 6000, near: int = 400) -> list[list[str]]:
     """Numbered lists starting soon after a formula: ``1. …``, ``（一）…``, ``一是…二是…``."""
     seg_end = min(len(text), end + window)
     found: list[list[str]] = []
     for rx in (_NUMBERED_ITEM, _PAREN_ITEM, _CN_ITEM):
-        items: list[str] = []
-        expect = 1
-        first_at = None
+        marks: list[re.Match[str]] = []
         for m in rx.finditer(text, end, seg_end):
             n = _cn_int(m.group(1))
-            if n == expect:
-                if first_at is None:
-                    first_at = m.start()
-                    if first_at - end > 400:
-                        break
-                items.append(_item_text(text, m.end()))
-                expect += 1
-            elif n == 1 and items:
+            if n == len(marks) + 1:
+                if not marks and m.start() - end > near:
+                    break
+                marks.append(m)
+            elif n == 1 and marks:
                 break
-        if len(items) >= 2:
-            found.append(items)
+        if len(marks) >= 2:
+            # an item runs to its sentence end or to the next item marker, whichever comes first
+            bounds = [m.start() for m in marks[1:]] + [len(text)]
+            found.append([_item_text(text, m.end(), stop=b) for m, b in zip(marks, bounds, strict=True)])
     return found
 
 
@@ -331,6 +340,11 @@ def _components(text: str, start: int, end: int, wants: list[int]) -> tuple[list
             cands.append(before)
     if wants:  # a list further on only counts when the formula announces how many items to expect
         cands.extend(_list_after(text, end))
+        after_enum = _enum_after(text, end)
+        if len(after_enum) in wants:
+            cands.append(after_enum)
+    else:  # 1+X: a list only when it starts in the same sentence
+        cands.extend(_list_after(text, end, near=30))
     if not cands:
         return [], None
     if wants:
@@ -501,6 +515,10 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
     found += _loans(text, quoted)
     found += _policies(text)
     slogan_spans = {(f.start, f.end) for f in found if f.kind == "slogan"}
+    for f in [f for f in found if f.source == "rule:quoted_formula"]:
+        m = _FORMULA_PROGRAM_RIGHT.match(text, f.end)
+        if m:  # “三变”改革, “五统一”工程: the formula names a program with the word after it
+            found.append(_Found("program", f.name + m.group(1), f.start, m.end(), "rule:quoted_formula_suffix"))
     cands = [c for c in program_candidates(text, quoted) if (c[1], c[2]) not in slogan_spans]
     if cands:
         # A quoted coinage right before 模式/机制/制度… is a program by the text's own words; the learned

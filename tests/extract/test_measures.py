@@ -212,3 +212,27 @@ def test_rows_raw_is_always_a_raw_slice(parts: list[str]) -> None:
     for r in measure_rows(doc, extract_measures(doc)):
         assert r["raw"] == raw[r["start"] : r["end"]]
         assert 0 <= r["start"] <= r["end"] <= len(raw)
+
+
+def test_same_sentence_list_after_comma_counts_only_when_it_matches() -> None:
+    m = by_name(extract_measures(make_doc("推进“两转”工作，散户转合作、小户转大户。")), "slogan")["两转"]
+    assert m.components == ["散户转合作", "小户转大户"]
+    m = by_name(extract_measures(make_doc("推进“三转”工作，散户转合作、小户转大户。")), "slogan")["三转"]
+    assert m.components == []  # two items for a declared three: not taken
+
+
+def test_undeclared_formula_takes_a_list_in_the_same_sentence_only() -> None:
+    text = "推行“1+X”服务，一是建强支部，二是做实服务。"
+    assert by_name(extract_measures(make_doc(text)), "slogan")["1+X"].components == ["建强支部", "做实服务"]
+    far = "推行“1+X”服务。" + "其他情况说明。" * 10 + "一是建强支部，二是做实服务。"
+    assert by_name(extract_measures(make_doc(far)), "slogan")["1+X"].components == []
+
+
+def test_formula_followed_by_reform_is_also_a_program() -> None:
+    text = "开展“三变”改革。"
+    doc = make_doc(text)
+    ms = extract_measures(doc)
+    assert by_name(ms, "slogan")["三变"].declared_count == 3
+    prog = by_name(ms, "program")["三变改革"]
+    assert prog.mention.source == "rule:quoted_formula_suffix"
+    assert measure_rows(doc, [prog])[0]["raw"] == "三变”改革"
