@@ -48,7 +48,7 @@ def _cosine(docs: list[list[str]]) -> Any:
 
 
 def practice_vectors(
-    measure_rows: Sequence[dict[str, Any]], texts: dict[str, str]
+    measure_rows: Sequence[dict[str, Any]], texts: dict[str, str], seg: Any = None
 ) -> tuple[list[str], list[list[str]], list[list[str]], dict[str, set[str]]]:
     """Names, their name+component grams, their context words, and the documents each appears in."""
     ctx = practice_contexts(measure_rows, texts)
@@ -61,7 +61,7 @@ def practice_vectors(
             if r.get("components") and name not in comps:
                 comps[name] = str(r["components"])
     names = sorted(ctx)
-    seg = make_segmenter()
+    seg = seg if seg is not None else make_segmenter()
     name_docs = [_char_grams(n) + _char_grams(comps.get(n, "")) for n in names]
     ctx_docs: list[list[str]] = []
     for n in names:
@@ -78,16 +78,19 @@ def practice_similarity(
     texts: dict[str, str],
     threshold: float = 0.35,
     skip_kinds: Iterable[str] = SKIP_KINDS,
+    seg: Any = None,
 ) -> list[tuple[str, str, float]]:
     """``(a, b, score)`` for practice pairs with score >= ``threshold`` (a < b), best first.
 
     Practices that only ever appear in the same documents share their context by construction, so for
     them only the name+components view counts. Titled policy documents are left out by default: a
-    《…管理办法》 about a practice is not another name for it.
+    《…管理办法》 about a practice is not another name for it. ``seg``: a jieba tokenizer to reuse.
     """
     skip = set(skip_kinds)
     rows = [r for r in measure_rows if str(r.get("kind", "")) not in skip]
-    names, name_docs, ctx_docs, docs = practice_vectors(rows, texts)
+    if len({str(r.get("name", "")).strip() for r in rows} - {""}) < 2:
+        return []
+    names, name_docs, ctx_docs, docs = practice_vectors(rows, texts, seg)
     if len(names) < 2:
         return []
     sn = _cosine(name_docs)
