@@ -39,10 +39,17 @@ def _is_hidden(rel: Path) -> bool:
     return any(part.startswith((".", "~$")) or part == "__MACOSX" for part in rel.parts)
 
 
+def _is_readme(path: Path) -> bool:
+    """A folder's README (``README``, ``readme.md``...) describes the corpus; it is not a document."""
+    return path.name.split(".", 1)[0].lower() == "readme"
+
+
 def list_corpus(root: Path) -> list[Path]:
-    """Every regular file under ``root`` (recursive, sorted), skipping hidden files and folders."""
+    """Every regular file under ``root`` (recursive, sorted), skipping hidden files/folders and READMEs."""
     root = Path(root)
-    return sorted(p for p in root.rglob("*") if not _is_hidden(p.relative_to(root)) and p.is_file())
+    return sorted(
+        p for p in root.rglob("*") if not _is_hidden(p.relative_to(root)) and not _is_readme(p) and p.is_file()
+    )
 
 
 def _rel(path: Path, root: Path) -> Path:
