@@ -74,6 +74,7 @@ _HEADING_STYLES: list[tuple[str, int, re.Pattern[str]]] = [
     ("circled", 8, re.compile(r"^(?P<num>[①②③④⑤⑥⑦⑧⑨⑩])\s*")),
 ]
 _PLAIN_RANK = 9
+_TABLE_ROW_RE = re.compile(r"\s[-+]?\d[\d,]*(?:\.\d+)?%?\s*$")
 
 ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "做法": ("经验做法", "主要做法", "基本做法", "做法", "举措", "措施", "路径", "实践"),
@@ -131,6 +132,8 @@ def heading_style(line: str) -> tuple[str, int, str] | None:
             continue
         if n > 40 or "。" in text[:-1] or text[-1] in _SENT_END + "。":
             return None  # a numbered paragraph or list item, not a heading
+        if _TABLE_ROW_RE.search(text):
+            return None  # "60周岁及以上 745933 15.2": a table row
         return style, rank, m.group("num")
     return None
 
@@ -220,6 +223,7 @@ _BYLINE_RES = [
     re.compile(r"^(时间|日期|发布时间|发布日期)?\s*[:：]?\s*\d{4}\s*[-年/.]\s*\d{1,2}"),  # date line
     re.compile(rf"^[{HAN}]{{4,24}}(调研组|课题组|编辑部|研究室|研究中心|工作组)$"),
 ]
+_STRONG_BYLINES = _BYLINE_RES[:5]  # author marks, subtitle, 作者/记者 labels, name(unit)
 _END_RE = re.compile(r"[(（]\s*(作者|转自|来源|原载|责编|责任编辑|编辑|本文)[^)）]{0,120}[)）]\s*$")
 _KICKER_MAX = 30
 
@@ -228,12 +232,18 @@ def _is_byline(line: Line) -> bool:
     return line.n <= 60 and any(r.search(line.text) for r in _BYLINE_RES)
 
 
+def _is_strong_byline(line: Line) -> bool:
+    return line.n <= 60 and any(r.search(line.text) for r in _STRONG_BYLINES)
+
+
 def _title_like(line: Line) -> bool:
     t = line.text
     if not 5 <= line.n <= 50 or t[-1] in _SENT_END + "。，,、":
         return False
     if "。" in t or _END_RE.search(t) or _is_byline(line):
         return False
+    if len(re.findall(f"[{HAN}]", t)) < 0.7 * line.n:
+        return False  # codes, table headers, numbers: not a title
     return not re.match(r"^(摘要|关键词|导语|时间|日期|来源|作者)\s*[:：]", t)
 
 
@@ -288,7 +298,14 @@ def split_articles(text: str) -> list[Article]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _title_like(line) and i + 1 < len(lines) and _is_byline(lines[i + 1]):
+        after_end = i > 0 and bool(_END_RE.search(lines[i - 1].text))
+        if (
+            _title_like(line)
+            and i + 1 < len(lines)
+            and _is_byline(lines[i + 1])
+            # mid-file, only a strong cue (or a closing note just before) starts a new article
+            and (not starts or i <= 2 or after_end or _is_strong_byline(lines[i + 1]))
+        ):
             title_i, start_i = i, i
             # a kicker: a short title-like line right above, not itself a body line
             if i > 0 and _title_like(lines[i - 1]) and lines[i - 1].n <= _KICKER_MAX:
@@ -361,6 +378,8 @@ def structure(doc: Document) -> Document:
     if not title:
         main = max(articles, key=lambda a: (a.end - a.start) if a.title else -1)
         title = main.title
+    if not title:  # no title+byline pair: the first title-like line near the top
+        title = next((_clean_title(ln.text) for ln in _lines(text)[:8] if _title_like(ln)), "")
     log.debug("structure %s: %d articles, title %r", doc.doc_id, len(articles), title)
     return dataclasses.replace(doc, articles=articles, title=title)
 

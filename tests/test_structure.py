@@ -43,6 +43,7 @@ def test_heading_style(line: str, style: str) -> None:
         "(一)打通壁垒,合作社找到了支撑。社社联建建立了合作社与信社的稳定合作关系,畅通了融资渠道。",
         "一、加强组织领导,形成工作合力。一是高度重视。",
         "35.54%",
+        "60周岁及以上 745933 15.2",
         "普通的一句话。",
     ],
 )
@@ -159,6 +160,11 @@ def test_split_articles_several() -> None:
     assert arts[-1].end == len(text)  # the trailing fragment stays with the last article
     for a, b in itertools.pairwise(arts):
         assert a.end == b.start
+
+
+def test_table_headers_and_codes_are_not_titles() -> None:
+    text = "\n".join(["面向 项目 项目说明 (E) (J)", "(草案)", BODY, "资Tp-V-2资讯科技应用效能评估", "○ 张三", BODY])
+    assert [a.title for a in split_articles(text)] == [""]
 
 
 def test_structure_prefers_meta_title() -> None:
