@@ -226,6 +226,13 @@ _BYLINE_RES = [
 _STRONG_BYLINES = _BYLINE_RES[:5]  # author marks, subtitle, 作者/记者 labels, name(unit)
 _END_RE = re.compile(r"[(（]\s*(作者|转自|来源|原载|责编|责任编辑|编辑|本文)[^)）]{0,120}[)）]\s*$")
 _KICKER_MAX = 30
+# "key: value" metadata lines of portals and government sites
+_META_RE = re.compile(
+    r"^(摘要|关键词|导语|时间|日期|来源|作者|索引号|主题分类|分类|发布机构|发文机关|成文日期|发布日期|标题|名称|文号|"
+    r"发文字号|链接|部门|牵头单位|责任单位|有效性|浏览次数)\s*[:：]"
+    rf"|^[{HAN}]{{0,4}}(状态|类型|机关|机构|单位|日期|时间|分类|编号|文号|字号|链接|部门|期限|级别|领域|对象)\s*[:：]"
+)
+_TITLE_FIELD_RE = re.compile(r"^(?:标题|题目|文章标题|名称|文件名称)\s*[:：]\s*(\S.{3,120})$")
 
 
 def _is_byline(line: Line) -> bool:
@@ -238,13 +245,13 @@ def _is_strong_byline(line: Line) -> bool:
 
 def _title_like(line: Line) -> bool:
     t = line.text
-    if not 5 <= line.n <= 50 or t[-1] in _SENT_END + "。，,、":
+    if not 5 <= line.n <= 60 or t[-1] in _SENT_END + "。，,、":
         return False
     if "。" in t or _END_RE.search(t) or _is_byline(line):
         return False
     if len(re.findall(f"[{HAN}]", t)) < 0.7 * line.n:
         return False  # codes, table headers, numbers: not a title
-    return not re.match(r"^(摘要|关键词|导语|时间|日期|来源|作者)\s*[:：]", t)
+    return not _META_RE.match(t)
 
 
 def _authors(lines: list[Line]) -> list[str]:
@@ -304,7 +311,7 @@ def split_articles(text: str) -> list[Article]:
             and i + 1 < len(lines)
             and _is_byline(lines[i + 1])
             # mid-file, only a strong cue (or a closing note just before) starts a new article
-            and (not starts or i <= 2 or after_end or _is_strong_byline(lines[i + 1]))
+            and (i <= 2 or after_end or _is_strong_byline(lines[i + 1]))
         ):
             title_i, start_i = i, i
             # a kicker: a short title-like line right above, not itself a body line
@@ -378,6 +385,10 @@ def structure(doc: Document) -> Document:
     if not title:
         main = max(articles, key=lambda a: (a.end - a.start) if a.title else -1)
         title = main.title
+    if not title:  # a "标题: ..." metadata field
+        title = next((m.group(1).strip() for ln in _lines(text)[:15] if (m := _TITLE_FIELD_RE.match(ln.text))), "")
+        if title and not articles[0].title:
+            articles[0].title = title
     if not title:  # no title+byline pair: the first title-like line near the top
         title = next((_clean_title(ln.text) for ln in _lines(text)[:8] if _title_like(ln)), "")
     log.debug("structure %s: %d articles, title %r", doc.doc_id, len(articles), title)

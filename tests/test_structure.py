@@ -167,6 +167,14 @@ def test_table_headers_and_codes_are_not_titles() -> None:
     assert [a.title for a in split_articles(text)] == [""]
 
 
+def test_metadata_fields_are_not_titles_but_title_field_is_used() -> None:
+    head = ["索引号:0069/2025-001", "发布机关:某市某局", "文件状态:已发布", "标题:某市关于促进产业发展的若干措施"]
+    text = "\n".join([*head, "正文", BODY, "一、总体要求", BODY, "某市某局", "2025年6月30日"])
+    doc = structure(Document(doc_id="x", source="x", format="txt", text=text))
+    assert doc.title == "某市关于促进产业发展的若干措施"
+    assert len(doc.articles) == 1  # the signature block (org + date) does not start an article
+
+
 def test_structure_prefers_meta_title() -> None:
     text = "某县合作社联建模式的探索实践\n○ 张三\n" + BODY
     doc = Document(doc_id="x", source="x", format="html", text=text, meta={"title": "网页标题"})
