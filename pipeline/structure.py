@@ -232,7 +232,7 @@ _META_RE = re.compile(
     r"发文字号|链接|部门|牵头单位|责任单位|有效性|浏览次数)\s*[:：]"
     rf"|^[{HAN}]{{0,4}}(状态|类型|机关|机构|单位|日期|时间|分类|编号|文号|字号|链接|部门|期限|级别|领域|对象)\s*[:：]"
 )
-_TITLE_FIELD_RE = re.compile(r"^(?:标题|题目|文章标题|名称|文件名称)\s*[:：]\s*(\S.{3,120})$")
+_TITLE_FIELD_RE = re.compile(r"^(?:标题|题目|文章标题|名称|文件名称|政策名称?)\s*[:：]\s*(\S.{3,120})$")
 
 
 def _is_byline(line: Line) -> bool:
@@ -245,7 +245,7 @@ def _is_strong_byline(line: Line) -> bool:
 
 def _title_like(line: Line) -> bool:
     t = line.text
-    if not 5 <= line.n <= 60 or t[-1] in _SENT_END + "。，,、":
+    if not 5 <= line.n <= 60 or t[-1] in _SENT_END + "。，,、：:":
         return False
     if "。" in t or _END_RE.search(t) or _is_byline(line):
         return False
@@ -390,7 +390,7 @@ def structure(doc: Document) -> Document:
         if title and not articles[0].title:
             articles[0].title = title
     if not title:  # no title+byline pair: the first title-like line near the top
-        title = next((_clean_title(ln.text) for ln in _lines(text)[:8] if _title_like(ln)), "")
+        title = next((_clean_title(ln.text) for ln in _lines(text)[:15] if _title_like(ln)), "")
     log.debug("structure %s: %d articles, title %r", doc.doc_id, len(articles), title)
     return dataclasses.replace(doc, articles=articles, title=title)
 
