@@ -240,7 +240,7 @@ _CHROME_PATTERNS = [
     r"版主",
     r"^版块",
     r"^(当前位置|您的位置|首页)\s*[:：>＞]",
-    r"[^\s>]\s*(>>|»|＞＞|>|＞)\s*\S",  # breadcrumbs (qualified by the shortness test)
+    rf"\S\s*(>>|»|＞＞)\s*\S|[{HAN}]\s*[>＞]\s*[{HAN}]",  # breadcrumbs (qualified by the shortness test)
     r"责任编辑|责编|编辑\s*[:：]|内容审核|添加人\s*[:：]",
     r"打印本页|关闭本页|关闭窗口|【\s*字体|字号\s*[:：]\s*[大中小]",
     r"上一篇|下一篇",
@@ -365,8 +365,9 @@ def _heading_like(line: str) -> bool:
 
 
 def _letter_spaced(line: str) -> bool:
+    """``第 二 产 业``: justified CJK headings; Latin ``a b c`` is left alone."""
     toks = line.split()
-    return len(toks) >= 3 and all(len(t) == 1 for t in toks)
+    return len(toks) >= 3 and all(len(t) == 1 and _is_cjk(t) for t in toks)
 
 
 def _visual_width(line: str) -> float:

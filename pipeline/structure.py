@@ -247,7 +247,7 @@ def _title_like(line: Line) -> bool:
     t = line.text
     if not 5 <= line.n <= 60 or t[-1] in _SENT_END + "。，,、：:":
         return False
-    if "。" in t or _END_RE.search(t) or _is_byline(line):
+    if "。" in t or _END_RE.search(t) or _is_byline(line) or heading_style(t) is not None:
         return False
     if len(re.findall(f"[{HAN}]", t)) < 0.7 * line.n:
         return False  # codes, table headers, numbers: not a title
