@@ -185,8 +185,11 @@ def _drop_lead(word: str, flag: str) -> bool:
     return flag[:1] in {"p", "c", "u", "r", "d", "q", "x", "w", "y", "e", "o"}
 
 
+_NOUN_SUFFIX_CHARS = {"户", "村", "社", "员", "企", "组", "点"}
+
+
 def _drop_trail(word: str, flag: str) -> bool:
-    if word in _KEEP_ADVERBS:
+    if word in _KEEP_ADVERBS or word in _NOUN_SUFFIX_CHARS:
         return False
     if word in _TRAIL_WORDS:
         return True
@@ -289,11 +292,19 @@ def _dates_in(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
     return out
 
 
+_COMPARE_BEFORE = re.compile(r"(?:比|较|比上|较上|相比|与|同|由|从)$")
+_ATTACHED_DATE = re.compile(r"((?:19|20)\d{2})\s*年(?:底|末|初)?的?$")
+
+
 def _date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int) -> str:
-    """Latest date stated before ``pos`` in the sentence; ranges (2012年到2016年) count as their end."""
+    """The date a figure refers to: one attached to it (2012年的3262元), else the latest date stated before it
+    in the sentence that is not a comparison base (比2013年增长1.6倍 is dated by the sentence, not 2013)."""
+    attached = _ATTACHED_DATE.search(text[max(sent_start, pos - 8) : pos])
+    if attached:
+        return attached.group(1)
     best = ""
     for p, d in dates:
-        if p < pos:
+        if p < pos and not _COMPARE_BEFORE.search(text[max(sent_start, p - 2) : p]):
             best = d
     return best
 
@@ -325,6 +336,60 @@ def _candidates(doc: Document) -> list[_Cand]:
     return out
 
 
+_FROM_TO_FROM = re.compile(r"(由|从)(?:(?:19|20)\d{2}\s*年(?:底|末|初)?的?)?$")
+_FROM_TO_TO = re.compile(
+    r"(由|从)[^，,。；;]{1,40}?(?:到|至)(?:(?:19|20)\d{2}\s*年(?:底|末|初)?的?)?$"
+)
+_COUNTED_HEAD = re.compile(r"^[一二两三四五六七八九十]+(?:大|个|类|项)(?:产业|行业|板块)?")
+
+
+def _clause_start(text: str, sent_start: int, pos: int) -> int:
+    i = pos
+    while i > sent_start and text[i - 1] not in _HARD_BOUND:
+        i -= 1
+    return i
+
+
+def _from_to_indicator(text: str, c: _Cand) -> str:
+    """``收入由2012年的3262元提高到2020年的12016元``: both values measure the subject before 由/从."""
+    lo = _clause_start(text, c.sent_start, c.start)
+    clause = text[lo : c.start]
+    m = _FROM_TO_FROM.search(clause) or _FROM_TO_TO.search(clause)
+    if not m:
+        return ""
+    return _trim_np(clause[: m.start()])
+
+
+def _list_respectively(text: str, cands: list[_Cand], idx: int) -> bool:
+    """``猕猴桃、油茶、烟叶三大产业种植面积分别达到5.2万亩、8.6万亩和3.1万亩``: the k-th value measures the
+    k-th listed item with the shared head (种植面积)."""
+    c = cands[idx]
+    j = idx
+    while j > 0 and "分别" not in cands[j].left:
+        j -= 1
+    anchor = cands[j]
+    lo = _clause_start(text, anchor.sent_start, anchor.start)
+    head = text[lo : anchor.start].partition("分别")[0]
+    items = [x for x in re.split(r"、|和|及|与", head) if x]
+    n_vals = 1
+    while j + n_vals < len(cands) and cands[j + n_vals].q.unit == anchor.q.unit:
+        if cands[j + n_vals].left.strip() not in {"", "和", "、", "及", "与"}:
+            break
+        n_vals += 1
+    k = idx - j
+    if len(items) < 2 or len(items) != n_vals or k >= n_vals:
+        return False
+    toks = list(_tags(items[-1]))
+    if len(toks) < 2:
+        return False
+    shared = _COUNTED_HEAD.sub("", "".join(w for w, _ in toks[1:]))
+    items[-1] = toks[0][0]
+    name = _LEAD_STRIP.sub("", items[k].strip())
+    c.indicator = f"{name}{shared}"
+    c.resp = True
+    return bool(name)
+
+
 def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int]]) -> None:
     prev: _Cand | None = None
     for idx, c in enumerate(cands):
@@ -340,7 +405,14 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         right = _right_phrase(c.right, allow_verb=not joined_prev) if want_right else ""
         growth = _GROWTH_START.match(_LEAD_STRIP.sub("", left_raw))
         share = _SHARE_START.match(left_raw.strip())
-        if "分别" in left_raw or (joined_prev and prev is not None and prev.q.unit == c.q.unit and prev.resp):
+        from_to = _from_to_indicator(text, c)
+        if from_to:
+            c.indicator = from_to
+        elif ("分别" in left_raw or (joined_prev and prev is not None and prev.q.unit == c.q.unit and prev.resp)) and (
+            _list_respectively(text, cands, idx)
+        ):
+            pass
+        elif "分别" in left_raw or (joined_prev and prev is not None and prev.q.unit == c.q.unit and prev.resp):
             _pair_respectively(cands, idx)
         elif (growth or share) and prev is not None and c.q.unit in {"%", "倍", "个百分点", "‰"}:
             verb = _trim_np(left_raw) or left_raw.strip()

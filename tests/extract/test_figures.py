@@ -168,3 +168,29 @@ def test_seed_recall_floor() -> None:
 def test_numbers_inside_titles_are_not_figures() -> None:
     figs = extract_figures(doc_of("印发《2020年5个重点产业发展方案》,新增合作社12家。"))
     assert [(f.value, f.unit) for f in figs] == [(12, "家")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # from-to pairs: both values measure the subject, each dated by its own year
+        (
+            "全县茶园面积由2016年的3.5万亩扩大到2022年的6万亩。",
+            [(35000.0, "亩", "茶园面积", "2016"), (60000.0, "亩", "茶园面积", "2022")],
+        ),
+        # a comparison base year does not date the figure
+        (
+            "2022年全县旅游收入12亿元，比2015年增长3倍。",
+            [(1.2e9, "元", "旅游收入", "2022"), (3.0, "倍", "旅游收入增长", "2022")],
+        ),
+        # 分别 over a listed subject: each value gets its own item with the shared head
+        (
+            "核桃、花椒两大产业种植面积分别达到4万亩和2万亩。",
+            [(40000.0, "亩", "核桃种植面积", ""), (20000.0, "亩", "花椒种植面积", "")],
+        ),
+        ("年均降水量约500毫米。", [(500.0, "毫米", "年均降水量", "")]),
+    ],
+)
+def test_sentence_patterns(sentence: str, expected: list[tuple[float, str, str, str]]) -> None:
+    figs = extract_figures(doc_of(sentence))
+    assert [(f.value, f.unit, f.indicator, f.date) for f in figs] == expected
