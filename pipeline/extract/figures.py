@@ -17,7 +17,7 @@ from typing import Any
 
 import jieba.posseg
 
-from ..model import Document, Figure, Mention
+from ..model import Document, Figure, Mention, Table
 from ..nlp import make_segmenter
 from ..numbers import Quantity, format_value, iter_quantities, parse_number
 
@@ -542,14 +542,17 @@ def _unit_of(header: str) -> tuple[str, float]:
 
 
 def _table_figures(doc: Document) -> list[Figure]:
-    """Numeric cells of PDF tables: indicator = row header + column header, unit from a header/caption."""
+    """Numeric cells of tables: indicator = row header + column header, unit from a header/caption, date from a
+    year header (columns 2019年 2020年 …) or the caption (表1 …（2021年）)."""
     out: list[Figure] = []
-    for t in doc.tables:
+    for t in [*doc.tables, *_text_tables(doc)]:
         if not t.rows or len(t.rows) < 2 or t.raw_start < 0 or t.raw_end <= t.raw_start:
             continue
         raw = doc.raw_text
         cursor = t.raw_start
         cap_unit, cap_mult = _unit_of(t.caption)
+        cap_dates = {d for _, d in _dates_in(t.caption, 0, len(t.caption))}
+        cap_date = cap_dates.pop() if len(cap_dates) == 1 else ""
         header = t.rows[0]
         for r in t.rows[1:]:
             row_head = (r[0] or "").strip() if r else ""
@@ -577,7 +580,13 @@ def _table_figures(doc: Document) -> list[Figure]:
                     continue
                 ind_col = _HEADER_UNIT_RE.sub("", col_head).strip()
                 ind_row = _HEADER_UNIT_RE.sub("", row_head).strip()
+                date = _year_of(ind_col) or _year_of(ind_row)
+                if _year_of(ind_col):
+                    ind_col = ""
+                if _year_of(ind_row):
+                    ind_row = ""
                 indicator = "".join(x for x in (ind_row, ind_col) if x) or t.caption.strip()
+                date = date or cap_date
                 if not indicator:
                     continue
                 ns, ne = (
@@ -601,9 +610,62 @@ def _table_figures(doc: Document) -> list[Figure]:
                         value=round(v, 6),
                         unit=unit,
                         indicator=indicator[: _MAX_INDICATOR * 2],
+                        date=date,
                         sentence=" ".join(x for x in (t.caption, row_head, col_head) if x),
                     )
                 )
+    return out
+
+
+_YEAR_HEAD = re.compile(r"^\s*((?:19|20)\d{2})\s*年?(?:底|末|度)?\s*$")
+_MD_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _year_of(header: str) -> str:
+    m = _YEAR_HEAD.match(header)
+    return m.group(1) if m else ""
+
+
+def _split_row(line: str) -> list[str] | None:
+    if "\t" in line:
+        return [c.strip() for c in line.split("\t")]
+    if line.count("|") >= 2:
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+    return None
+
+
+def _text_tables(doc: Document) -> list[Table]:
+    """Tables that arrive as text (DOCX rows joined by tabs, Markdown pipe tables), outside any PDF table.
+
+    A table is two or more consecutive lines splitting into the same number (>= 2) of cells; the line
+    just above it, when short, is its caption.
+    """
+    raw = doc.raw_text
+    covered = [(t.raw_start, t.raw_end) for t in doc.tables]
+    out: list[Table] = []
+    rows: list[list[str]] = []
+    pos = 0
+    prev_line = ""
+    block_start = 0
+    caption = ""
+    for line in [*raw.split("\n"), ""]:
+        cells = _split_row(line)
+        if cells is not None and _MD_RULE.match(line):
+            pos += len(line) + 1
+            continue
+        if cells is not None and len(cells) >= 2 and (not rows or len(cells) == len(rows[0])):
+            if not rows:
+                block_start, caption = pos, prev_line.strip() if len(prev_line.strip()) <= 60 else ""
+            rows.append(cells)
+        else:
+            if len(rows) >= 2 and not any(a <= block_start < b for a, b in covered):
+                out.append(Table(page=doc.page_of_raw(block_start) or 0, rows=rows, raw_start=block_start,
+                                 raw_end=pos - 1, caption=caption))  # fmt: skip
+            rows = []
+            if cells is not None and len(cells) >= 2:
+                block_start, caption, rows = pos, prev_line.strip() if len(prev_line.strip()) <= 60 else "", [cells]
+        prev_line = line
+        pos += len(line) + 1
     return out
 
 
