@@ -309,10 +309,33 @@ def _date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int
     return best
 
 
+_FRAMING_DATE = re.compile(
+    r"\s*(?:截[至止]|到|至|在|于)?\s*((?:19|20)\d{2})\s*年(?:\s*(1[0-2]|0?[1-9])\s*月)?(?:底|末|初|以来|上半年|全年)?[，,]"
+)
+_TIME_RESET = re.compile(r"\s*(?:近年来|近年|目前|当前|如今|今年|去年|此前|过去|以前|当时|同期)")
+
+
+def _framing(text: str, ss: int, se: int, current: str) -> str:
+    """The date a sentence sets for the sentences after it in its paragraph (``2021年，…。猕猴桃…``)."""
+    m = _FRAMING_DATE.match(text, ss, se)
+    if m:
+        return f"{m.group(1)}-{int(m.group(2)):02d}" if m.group(2) else m.group(1)
+    if _TIME_RESET.match(text, ss, se):
+        return ""
+    return current
+
+
 def _candidates(doc: Document) -> list[_Cand]:
     text = doc.text
     out: list[_Cand] = []
+    framing = ""
+    prev_end = 0
     for ss, se in _sentences(text):
+        if "\n" in text[prev_end:ss]:
+            framing = ""  # a framing date holds within its paragraph only
+        prev_end = se
+        carried = framing
+        framing = _framing(text, ss, se, framing)
         sent = text[ss:se]
         if not any(ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成" for ch in sent):
             continue
@@ -331,7 +354,7 @@ def _candidates(doc: Document) -> list[_Cand]:
         all_spans = [(ss + q.start, ss + q.end) for q in qs]
         _assign_indicators(text, cands, all_spans)
         for c in cands:
-            c.date = _date_for(dates, text, c.start, ss)
+            c.date = _date_for(dates, text, c.start, ss) or (carried if not _TIME_RESET.match(text, ss, se) else "")
         out.extend(c for c in cands if c.indicator)
     return out
 
@@ -390,6 +413,10 @@ def _list_respectively(text: str, cands: list[_Cand], idx: int) -> bool:
     return bool(name)
 
 
+_ADV_LEAD = re.compile(r"^(?:全部|全都|均已|均|都|已经|已|基本|全)")
+_ADV_TRAIL = re.compile(r"(?:全部|全都|均已|均|都|已经|已|基本)$")
+
+
 def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int]]) -> None:
     prev: _Cand | None = None
     for idx, c in enumerate(cands):
@@ -403,6 +430,15 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         joined_prev = prev is not None and gap in {"、", "和", "及", "与", ""}
         want_right = c.q.unit in _CLASSIFIERS or not np_left
         right = _right_phrase(c.right, allow_verb=not joined_prev) if want_right else ""
+        adv = _ADV_TRAIL.search(right)
+        if adv and adv.start() > 0:
+            # 124个贫困村全部出列: the thing counted, then what happened to all of it
+            rest = c.right[c.right.find(right) + len(right) :] if right in c.right else ""
+            right = right[: adv.start()] + _right_verbs(rest)
+        after_adverb = _ADV_LEAD.sub("", c.right)
+        if np_left and after_adverb != c.right and _starts_with_verb(after_adverb):
+            right = ""  # 贫困人口6.48万人全部脱贫: the count is of the noun before; the verb says what happened
+            c.right = after_adverb
         growth = _GROWTH_START.match(_LEAD_STRIP.sub("", left_raw))
         share = _SHARE_START.match(left_raw.strip())
         from_to = _from_to_indicator(text, c)

@@ -194,3 +194,23 @@ def test_numbers_inside_titles_are_not_figures() -> None:
 def test_sentence_patterns(sentence: str, expected: list[tuple[float, str, str, str]]) -> None:
     figs = extract_figures(doc_of(sentence))
     assert [(f.value, f.unit, f.indicator, f.date) for f in figs] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a sentence-initial date frames the rest of its paragraph …
+        ("2022年，全县收入5亿元。核桃种植面积4万亩。", [("5亿元", "2022"), ("4万亩", "2022")]),
+        # … until a time word resets it, or the paragraph ends
+        ("2022年，全县收入5亿元。近年来，新建大棚300个。", [("5亿元", "2022"), ("300个", "")]),
+        ("2022年，全县收入5亿元。\n核桃种植面积4万亩。", [("5亿元", "2022"), ("4万亩", "")]),
+    ],
+)
+def test_framing_dates(text: str, expected: list[tuple[str, str]]) -> None:
+    figs = extract_figures(doc_of(text))
+    assert [(f.mention.raw.lstrip("达到"), f.date) for f in figs] == expected
+
+
+def test_counted_noun_then_adverb_and_verb() -> None:
+    figs = extract_figures(doc_of("截至2020年底，全县60个贫困村全部出列，贫困人口2万人全部脱贫。"))
+    assert [(f.value, f.indicator) for f in figs] == [(60.0, "贫困村出列"), (20000.0, "贫困人口")]
