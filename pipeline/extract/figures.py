@@ -329,11 +329,12 @@ def _candidates(doc: Document) -> list[_Cand]:
     text = doc.text
     out: list[_Cand] = []
     framing = ""
-    prev_end = 0
+    prev_start = 0
     for ss, se in _sentences(text):
-        if "\n" in text[prev_end:ss]:
+        prev = text[prev_start:ss]
+        if "\n" in prev[len(prev.rstrip("。！？!?；;\n ")) :]:
             framing = ""  # a framing date holds within its paragraph only
-        prev_end = se
+        prev_start = ss
         carried = framing
         framing = _framing(text, ss, se, framing)
         sent = text[ss:se]
