@@ -81,6 +81,12 @@ def _is_heading_line(line: str) -> bool:
     return len(t) <= 40 and not any(c in t for c in _SENT_END + _COMMA + "：:")
 
 
+def _is_title_line(line: str, titles: set[str]) -> bool:
+    """An article title or heading line, possibly with a kicker the structure stage trimmed (``[栏目]标题``)."""
+    t = line.strip()
+    return t in titles or (not any(c in t for c in _SENT_END) and any(h in t for h in titles if len(h) >= 6))
+
+
 def _content_len(s: str) -> int:
     return sum(1 for c in s if not c.isspace() and c not in '，,、：:“”"《》()（）')
 
@@ -138,7 +144,7 @@ def split_clauses(doc: Document) -> list[tuple[int, int]]:
     for line in text.split("\n"):
         ls, le = line_start, line_start + len(line)
         line_start = le + 1
-        if not line.strip() or _is_heading_line(line) or line.strip() in titles:
+        if not line.strip() or _is_heading_line(line) or _is_title_line(line, titles):
             continue
         for a, b in _sentences(text, ls, le):
             m = _ENUM_RE.match(text, a, b)
@@ -424,8 +430,24 @@ def _section_path(doc: Document, pos: int) -> tuple[int | str, str]:
     return "", ""
 
 
+POLICY_TOOLS_COLUMNS = [
+    "doc_id",
+    "article",
+    "section",
+    "text",
+    "field",
+    "tool",
+    "sub_tool",
+    "confidence",
+    "start",
+    "end",
+    "source",
+]
+
+
 def code_clauses(doc: Document, model: PolicyToolModel) -> list[dict[str, Any]]:
-    """Rows for policy_tools.csv: the clauses that state a policy action, coded, with raw offsets."""
+    """Rows for policy_tools.csv (columns ``POLICY_TOOLS_COLUMNS``): the clauses that state a policy action,
+    coded, with raw offsets (``raw_text[start:end]`` is the clause as extracted)."""
     text = doc.text or doc.raw_text
     spans = split_clauses(doc)
     if not spans:

@@ -15,6 +15,7 @@ from pipeline.policy import (
     NONE,
     POLICY_META_FILE,
     POLICY_MODEL_FILE,
+    POLICY_TOOLS_COLUMNS,
     POLICY_TRAINING_TSV,
     SUB_TOOLS,
     TOOLS,
@@ -164,7 +165,7 @@ def test_code_clauses_keeps_raw_offsets(model: PolicyToolModel) -> None:
     r = rows[0]
     assert raw[r["start"] : r["end"]] == r["text"]
     assert r["tool"] == "供给型" and r["sub_tool"] in SUB_TOOLS and 0 < r["confidence"] <= 1
-    assert {"doc_id", "article", "section", "field"} <= set(r)
+    assert list(r) == POLICY_TOOLS_COLUMNS
 
 
 def test_classify_practices_pools_context(model: PolicyToolModel) -> None:
