@@ -176,3 +176,22 @@ def test_classify_practices_pools_context(model: PolicyToolModel) -> None:
     got = classify_practices(rows, texts, model)
     assert set(got) == {"扶贫互助合作社"}
     assert got["扶贫互助合作社"]["tool"] in TOOLS  # forced: a practice always gets a tool
+
+
+def _han(s: str) -> str:
+    return "".join(c for c in s if "\u4e00" <= c <= "\u9fff")
+
+
+def test_seed_clauses_map_back_to_raw(model: PolicyToolModel, seeds: Path) -> None:
+    from pipeline.normalize import normalize, normalize_text
+    from pipeline.structure import structure
+
+    for path in sorted(seeds.glob("*.txt")):
+        raw = path.read_text(encoding="utf-8")
+        doc = structure(normalize(Document(path.stem, str(path), "txt", raw_text=raw)))
+        rows = code_clauses(doc, model)
+        assert len(rows) >= 10, path.name  # county reports are mostly about what was done
+        assert {r["tool"] for r in rows} <= set(TOOLS)
+        for r in rows:
+            assert 0 <= r["start"] < r["end"] <= len(raw)
+            assert _han(normalize_text(raw[r["start"] : r["end"]])[0]) == _han(r["text"])
