@@ -354,6 +354,7 @@ _HEADING_START_RE = re.compile(
     rf"|\d{{1,2}}(?:\.\d{{1,2}})*(?:[.、．]\s*|\s*)(?=[{HAN}])(?![年月日个万亿元户人家名项次倍号期届])"
     r"|[①②③④⑤⑥⑦⑧⑨⑩]|○|●|■|◆|——|来源|作者|记者|摘要|关键词)"
 )
+_BYLINE_START_RE = re.compile(r"^\s*(?:文|撰文|执笔|供稿|图文)\s*[/／:：]")
 _SPACE_RUN_RE = re.compile(f"[{_WS}]+")
 _TABLE_ROW_RE = re.compile(rf"[\d%％][{_WS}]+[-+]?\d|[{_WS}]\d+(?:\.\d+)?%?$")  # "乡村 3245038 66.2"
 
@@ -449,6 +450,8 @@ def _joins(lines: list[str]) -> list[int]:
             continue
         if _HEADING_START_RE.match(nxt):
             continue
+        if (_HEADING_START_RE.match(cur) or _BYLINE_START_RE.match(cur)) and _heading_like(cur):
+            continue  # a heading or byline that happens to fill a narrow column is still its own line
         if _heading_like(lines[k + 1]) and _visual_width(nxt) < 0.85 * width:
             continue
         out.append(k)
