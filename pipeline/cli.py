@@ -173,6 +173,10 @@ def models(
 
     meta = train_indicator_model(models_dir)
     console.print(f"indicator model → {models_dir} (held-out accuracy: {meta['held_out_accuracy']})")
+    from .policy import train_policy_models
+
+    cv = train_policy_models(models_dir)
+    console.print(f"policy-tool models → {models_dir} (cross-validated: {json.dumps(cv, ensure_ascii=False)[:400]})")
 
 
 @bench_app.command("ingest")

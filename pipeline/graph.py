@@ -43,14 +43,19 @@ def build_graph(
     figures: Iterable[Row],
     measures: Iterable[Row],
     links: Iterable[Row],
+    similar: Iterable[tuple[str, str, float]] = (),
+    families: Mapping[str, str] | None = None,
+    classes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> nx.MultiDiGraph:
-    """One graph over all documents; every edge has ``relation``, text-derived ones carry provenance."""
+    """One graph over all documents; every edge has ``relation``, text-derived ones carry provenance.
+
+    ``similar`` adds ``similar_to`` edges (weight = score) between practices; ``families`` and ``classes``
+    (field, policy tool) become attributes of practice nodes.
+    """
     g = nx.MultiDiGraph()
     focal_by_doc: dict[str, list[str]] = {}
     for d in documents:
-        _add_node(
-            g, f"Document:{d['doc_id']}", type="Document", label=d.get("title") or d["doc_id"], **_prov(d)
-        )
+        _add_node(g, f"Document:{d['doc_id']}", type="Document", label=d.get("title") or d["doc_id"], **_prov(d))
     for p in places:
         level = p.get("level", "")
         if level not in ("county", "prefecture", "province"):
@@ -103,9 +108,7 @@ def build_graph(
             if not g.has_edge(node, step):
                 g.add_edge(node, step, relation="has_step", **_prov(m))
     for doc_id, nodes in practice_by_doc.items():
-        instruments = [
-            n for n in g.successors(f"Document:{doc_id}") if g.nodes[n].get("type") in INSTRUMENT_TYPES
-        ]
+        instruments = [n for n in g.successors(f"Document:{doc_id}") if g.nodes[n].get("type") in INSTRUMENT_TYPES]
         for prac in nodes:
             if g.nodes[prac]["type"] == "LoanProduct":
                 continue
@@ -142,11 +145,32 @@ def build_graph(
                 rule=ln.get("rule", ""),
                 **_prov(ln, "evidence_start", "evidence_end"),
             )
+    by_label: dict[str, list[str]] = {}
+    for n, d in g.nodes(data=True):
+        if d.get("type") in PRACTICE_TYPES:
+            by_label.setdefault(d["label"], []).append(n)
+    for name, nodes in by_label.items():
+        for n in nodes:
+            if families and name in families:
+                g.nodes[n]["family"] = families[name]
+            cls = (classes or {}).get(name)
+            if cls:
+                g.nodes[n].update(
+                    {
+                        "field": cls.get("field", ""),
+                        "policy_tool": cls.get("tool", ""),
+                        "sub_tool": cls.get("sub_tool", ""),
+                    }
+                )
+    for a, b, score in similar:
+        for u in by_label.get(a, []):
+            for v in by_label.get(b, []):
+                g.add_edge(u, v, relation="similar_to", weight=round(float(score), 4), rule="tfidf:practice_similarity")
     return g
 
 
 def _scalar(key: str, v: Any) -> Any:
-    if key == "value":
+    if key in ("value", "weight"):
         try:
             return float(v)
         except (TypeError, ValueError):

@@ -28,6 +28,7 @@ class Resources:
     models_dir: Path
     gazetteer: Any = None
     program_filter: Any = None
+    policy_model: Any = None
 
     @classmethod
     def load(cls, models_dir: Path) -> Resources:
@@ -37,11 +38,21 @@ class Resources:
         try:
             program_filter = ProgramFilter.from_disk(models_dir)
         except FileNotFoundError:
-            log.warning(
-                "no program filter in %s (run `make models`); programs are found by rules only", models_dir
-            )
+            log.warning("no program filter in %s (run `make models`); programs are found by rules only", models_dir)
             program_filter = None
-        return cls(models_dir=models_dir, gazetteer=Gazetteer.load(models_dir), program_filter=program_filter)
+        from .policy import PolicyToolModel
+
+        try:
+            policy_model = PolicyToolModel.from_disk(models_dir)
+        except FileNotFoundError:
+            log.warning("no policy-tool model in %s (run `make models`); clauses are not coded", models_dir)
+            policy_model = None
+        return cls(
+            models_dir=models_dir,
+            gazetteer=Gazetteer.load(models_dir),
+            program_filter=program_filter,
+            policy_model=policy_model,
+        )
 
 
 @dataclass
@@ -54,6 +65,7 @@ class DocResult:
     measures: list[dict[str, Any]] = field(default_factory=list)
     sections: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
+    clauses: list[dict[str, Any]] = field(default_factory=list)
     county_code: str = ""
     county: str = ""
     seconds: float = 0.0
@@ -96,6 +108,7 @@ def extract(doc: Document, res: Resources) -> DocResult:
     from .extract.measures import extract_measures, measure_rows
     from .extract.places import extract_places, place_rows
     from .link import link_outcomes, link_rows
+    from .policy import code_clauses
 
     result = DocResult(doc=doc)
     if doc.status == STATUS_FAILED:
@@ -130,6 +143,14 @@ def extract(doc: Document, res: Resources) -> DocResult:
     except Exception as exc:
         log.exception("%s: measure extraction failed", doc.doc_id)
         problems.append(f"measure extraction failed: {exc}")
+    if res.policy_model is not None:
+        try:
+            result.clauses = code_clauses(doc, res.policy_model)
+            for row in result.clauses:
+                row["county_code"] = primary
+        except Exception as exc:
+            log.exception("%s: clause coding failed", doc.doc_id)
+            problems.append(f"clause coding failed: {exc}")
     try:
         result.links = link_rows(doc, link_outcomes(doc, measures, figures))
     except Exception as exc:
@@ -187,6 +208,9 @@ def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> 
     from .conflicts import CONFLICT_COLUMNS, find_conflicts
     from .graph import build_graph
     from .indicators import load_mapper
+    from .policy import POLICY_TOOLS_COLUMNS, classify_practices
+    from .practice_tables import compare_practices, cooccurrence, policy_tools_crosstab
+    from .similarity import practice_families, practice_similarity
     from .store import write_duckdb
     from .tables import compare_counties
 
@@ -209,8 +233,18 @@ def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> 
         "conflicts.csv": (find_conflicts(figures), CONFLICT_COLUMNS),
         "compare_counties.csv": compare_counties(documents, places, figures, load_mapper(models_dir)),
     }
+    texts = {r.doc.doc_id: r.doc.text for r in results if r.doc.text}
+    clauses = [row for r in results for row in r.clauses]
+    pairs = practice_similarity(measures, texts)
+    families = practice_families(pairs, {str(m["name"]) for m in measures})
+    policy_model = _worker_resources(str(models_dir)).policy_model
+    classes = classify_practices(measures, texts, policy_model) if policy_model is not None else {}
+    tables["compare_practices.csv"] = compare_practices(measures, links, documents, families, classes)
+    tables["policy_tools.csv"] = (clauses, POLICY_TOOLS_COLUMNS)
+    tables["policy_tools_crosstab.csv"] = policy_tools_crosstab(clauses, documents)
+    tables["cooccurrence.csv"] = cooccurrence(measures, texts)
     counts = {name: export.write_csv(out_dir / name, rows, cols) for name, (rows, cols) in tables.items()}
-    graph = build_graph(documents, places, figures, measures, links)
+    graph = build_graph(documents, places, figures, measures, links, similar=pairs, families=families, classes=classes)
     counts.update({f"graph {k}": v for k, v in export.write_graph(out_dir, graph).items()})
     write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in tables.items()}, graph)
     return counts
@@ -278,7 +312,7 @@ def run_corpus(
     if docs is None and (config.workers > 1 or scheduler):
         stream = _run_dask(corpus, config, scheduler)
     else:
-        res = Resources.load(Path(config.models_dir))
+        res = _worker_resources(config.models_dir)
         source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config)
         stream = (process_document(doc, res) for doc in source)
     for r in stream:
