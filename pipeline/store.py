@@ -19,6 +19,8 @@ from .export import cell
 
 log = logging.getLogger(__name__)
 
+STORAGE_VERSION = "v1.4.0"
+
 
 def _create(
     con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
@@ -43,7 +45,8 @@ def write_duckdb(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    # Written in a storage format the `duckdb` command-line client (PyPI duckdb-cli, 1.5) can open too.
+    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_VERSION})
     try:
         for name, (rows, cols) in tables.items():
             _create(con, name, rows, cols)

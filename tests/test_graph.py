@@ -79,3 +79,23 @@ def test_duckdb_store_is_queryable_and_rebuilt(tmp_path: Path) -> None:
     n_edges = con.execute("select count(*) from edges where relation = 'ran'").fetchone()
     assert n_edges is not None and n_edges[0] == 3  # county ran program, formula and loan product
     con.close()
+
+
+def test_store_opens_in_the_duckdb_shell(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    shell = shutil.which("duckdb") or str(Path(sys.executable).parent / "duckdb")
+    if not Path(shell).exists():
+        import pytest
+
+        pytest.skip("duckdb shell not installed")
+    g = build_graph(DOCS, PLACES, FIGURES, MEASURES, LINKS)
+    db = tmp_path / "kg.duckdb"
+    write_duckdb(db, {"figures": (FIGURES, export.FIGURE_COLUMNS)}, g)
+    out = subprocess.run(
+        [shell, "-readonly", "-csv", str(db), "select count(*) as n from nodes"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert out.stdout.splitlines()[-1] == str(g.number_of_nodes())
