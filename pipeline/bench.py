@@ -1,4 +1,4 @@
-"""Throughput of the ingest stage: PDF pages per second and text megabytes per second (no printing)."""
+"""Throughput: ingest (PDF pages/s, text MB/s) and extraction on normalized text (MB/s); no printing."""
 
 from __future__ import annotations
 
@@ -60,4 +60,52 @@ def bench_ingest(pdf_paths: list[Path], text_paths: list[Path], repeat: int = 1)
         "text_seconds": text_best,
         "text_mb_per_s": mb / text_best if text_best > 0 and mb else 0.0,
         "failed": float(failed) / repeat,
+    }
+
+
+def bench_extract(shared_dir: Path, models_dir: Path, mb: float = 1.0) -> dict[str, float]:
+    """Extraction MB/s on normalized text: places, figures and measures over the first ``mb`` MB of the
+    government-work-report corpus, cut into report-sized documents. Normalization is timed apart."""
+    from .extract.figures import extract_figures
+    from .extract.measures import extract_measures
+    from .extract.places import extract_places
+    from .model import Document
+    from .normalize import normalize
+    from .run import Resources
+    from .structure import structure
+
+    src = Path(shared_dir) / "external" / "corpus" / "gov_reports1954-2022.txt"
+    lines = src.read_text(encoding="utf-8").splitlines()
+    budget = int(mb * 1_000_000)
+    docs: list[Document] = []
+    used = 0
+    for i, line in enumerate(lines):
+        text = line.split("\t", 1)[-1].replace("\t", "\n")
+        for j in range(0, len(text), 8000):  # county reports are a few thousand characters
+            chunk = text[j : j + 8000]
+            docs.append(Document(f"bench/{i}_{j}", src.name, "txt", raw_text=chunk))
+            used += len(chunk.encode("utf-8"))
+            if used >= budget:
+                break
+        if used >= budget:
+            break
+    res = Resources.load(models_dir)
+    t0 = time.perf_counter()
+    prepared = [structure(normalize(d)) for d in docs]
+    t_norm = time.perf_counter() - t0
+    counts = {"places": 0, "figures": 0, "measures": 0}
+    t0 = time.perf_counter()
+    for d in prepared:
+        counts["places"] += len(extract_places(d, res.gazetteer))
+        counts["figures"] += len(extract_figures(d))
+        counts["measures"] += len(extract_measures(d, res.program_filter))
+    t_ext = time.perf_counter() - t0
+    mbytes = used / 1_000_000
+    return {
+        "text_mb": round(mbytes, 3),
+        "documents": float(len(docs)),
+        "normalize_mb_per_s": mbytes / t_norm if t_norm else 0.0,
+        "extract_mb_per_s": mbytes / t_ext if t_ext else 0.0,
+        "extract_seconds": t_ext,
+        **{k: float(v) for k, v in counts.items()},
     }
