@@ -120,7 +120,59 @@ def evaluate(out_dir: Path, gold_dir: Path) -> Report:
             ok = any(any(k in r.get("indicator", "") for k in g["indicator_any"]) for r in rows)
             rep.add("conflicts", ok, d, f"{g['indicator_any']} {g['values']}")
     _score_grounding(rep, out_dir, [figures, measures])
+    _score_tables_and_graph(rep, out_dir, gold_dir)
     return rep
+
+
+_FLOW_WORDS = ("带动", "脱贫", "受益", "涉及", "增收", "搬迁", "入股", "分红", "帮扶", "覆盖")
+
+
+def _score_tables_and_graph(rep: Report, out_dir: Path, gold_dir: Path) -> None:
+    """Each gold focal county has a compare_counties row (with its registered poor households when the gold
+    lists that level figure) and a County → practice → outcome path in the graph."""
+    compare = (
+        {r["adcode"]: r for r in read_csv(out_dir / "compare_counties.csv")}
+        if (out_dir / "compare_counties.csv").exists()
+        else {}
+    )
+    graph = None
+    if (out_dir / "graph.graphml").exists():
+        import networkx as nx
+
+        graph = nx.read_graphml(out_dir / "graph.graphml")
+    for gpath in sorted(gold_dir.rglob("*.json")):
+        gold = json.loads(gpath.read_text(encoding="utf-8"))
+        d = gold["doc_id"]
+        for fc in gold.get("focal_counties", []):
+            code = fc["adcode"]
+            rep.add("compare_rows", code in compare, d, f"no compare_counties row for {fc['name']}")
+            level = [
+                g for g in gold.get("figures", [])
+                if g["unit"] == "户" and any("贫困户" in k or "建档立卡" in k for k in g.get("indicator_any", []))
+                and not any(w in k for k in g.get("indicator_any", []) for w in _FLOW_WORDS)
+            ]  # fmt: skip
+            if level:
+                ok = bool(compare.get(code, {}).get("建档立卡贫困户(户)"))
+                rep.add("compare_poverty_households", ok, d, f"{fc['name']} 建档立卡贫困户 column empty")
+            if graph is not None:
+                rep.add(
+                    "graph_paths",
+                    _has_outcome_path(graph, f"County:{code}"),
+                    d,
+                    f"no path {fc['name']}→practice→outcome",
+                )
+
+
+def _has_outcome_path(graph: Any, county: str) -> bool:
+    if county not in graph:
+        return False
+    for prac in graph.successors(county):
+        for fig in graph.successors(prac):
+            data = graph.get_edge_data(prac, fig)
+            edges = data.values() if graph.is_multigraph() else [data]
+            if graph.nodes[fig].get("type") == "Figure" and any(e.get("relation") == "achieved" for e in edges):
+                return True
+    return False
 
 
 def _score_places(rep: Report, d: str, gold: dict[str, Any], rows: list[dict[str, str]]) -> None:
@@ -149,8 +201,7 @@ def _score_measures(rep: Report, d: str, gold: dict[str, Any], rows: list[dict[s
         rep.add("formulas", bool(cands), d, g["name"])
         if "components" in g:
             ok = any(
-                len([c for c in r.get("components", "").split(" | ") if c.strip()]) == g["components"]
-                for r in cands
+                len([c for c in r.get("components", "").split(" | ") if c.strip()]) == g["components"] for r in cands
             )
             rep.add("formula_components", ok, d, f"{g['name']} ({g['components']} components)")
     for cat, kind in (
@@ -159,9 +210,7 @@ def _score_measures(rep: Report, d: str, gold: dict[str, Any], rows: list[dict[s
         ("policy_documents", "policy_document"),
     ):
         for name in gold.get(cat, []):
-            ok = any(
-                names_match(name, r.get("name", "")) and (kind is None or r.get("kind") == kind) for r in rows
-            )
+            ok = any(names_match(name, r.get("name", "")) and (kind is None or r.get("kind") == kind) for r in rows)
             rep.add(cat, ok, d, name)
 
 
@@ -201,8 +250,4 @@ FLOORS_FILE = Path(__file__).resolve().parent.parent / "tests" / "eval_floors.js
 def check_floors(rep: Report, floors: dict[str, float]) -> list[str]:
     """Categories below their pinned floor, as messages."""
     got = rep.as_dict()
-    return [
-        f"{k}: {got.get(k, 0.0):.3f} < floor {v:.3f}"
-        for k, v in sorted(floors.items())
-        if got.get(k, 0.0) < v
-    ]
+    return [f"{k}: {got.get(k, 0.0):.3f} < floor {v:.3f}" for k, v in sorted(floors.items()) if got.get(k, 0.0) < v]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .evaluate import norm_name
+from .extract.headings import practice_in_heading
 from .model import Article, Document, Figure, Link, Measure
 
 PRACTICE_KINDS = ("program", "loan_product", "slogan")
@@ -86,9 +87,19 @@ def main_practice(doc: Document, art: Article, practices: Sequence[Measure]) -> 
     return best
 
 
+def _heading_practice_at(art: Article, pos: int, by_name: dict[str, Measure]) -> Measure | None:
+    """The practice named by the innermost heading around ``pos`` (``（三）建设食用菌产业园区``)."""
+    for sec in sorted((s for s in art.sections if s.start <= pos < s.end), key=lambda s: -s.level):
+        found = practice_in_heading(sec.heading)
+        if found is not None and found[0] in by_name:
+            return by_name[found[0]]
+    return None
+
+
 def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[Figure]) -> list[Link]:
     """One link per (practice, figure) found by the rules above; evidence spans are raw offsets."""
     practices = [m for m in measures if m.kind in PRACTICE_KINDS and len(norm_name(m.name)) >= 2]
+    by_name = {m.name: m for m in measures if m.kind in (*MAIN_KINDS, "slogan")}
     links: list[Link] = []
     for art in _articles(doc):
         main = main_practice(doc, art, measures)
@@ -104,6 +115,10 @@ def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[
             role = _role_at(art, pos)
             named = [m for m in practices if m.kind != "slogan" and m.name in sentence]
             chosen: list[tuple[Measure, str]] = [(m, "rule:same_sentence") for m in named]
+            heading = _heading_practice_at(art, pos, by_name) if role not in NON_OUTCOME_ROLES else None
+            if heading is not None and all(m.name != heading.name for m in named):
+                # 通过该模式累计发放贷款…，其中“富民贷”…: the section's practice too, not only the products named
+                chosen.append((heading, "rule:section_practice"))
             if not chosen and main is not None and role not in NON_OUTCOME_ROLES:
                 if role == "成效":
                     chosen = [(main, "rule:outcome_section")]

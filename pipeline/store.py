@@ -22,13 +22,24 @@ log = logging.getLogger(__name__)
 STORAGE_VERSION = "v1.4.0"
 
 
+def _ident(name: str, i: int, seen: set[str]) -> str:
+    """A quoted SQL identifier for any column name (empty, quoted, or equal to another but for case)."""
+    base = name.strip() or f"column_{i}"
+    ident, k = base, 1
+    while ident.lower() in seen:
+        k += 1
+        ident = f"{base}_{k}"
+    seen.add(ident.lower())
+    return '"' + ident.replace('"', '""') + '"'
+
+
 def _create(
     con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
 ) -> None:
     cols = list(columns)
     for r in rows:
         cols.extend(k for k in r if k not in cols)
-    ddl = ", ".join(f'"{c}" VARCHAR' for c in cols)
+    ddl = ", ".join(f"{_ident(c, i, seen)} VARCHAR" for seen in [set()] for i, c in enumerate(cols))
     con.execute(f'CREATE TABLE "{name}" ({ddl})')
     if rows:
         values = [[None if r.get(c) is None else cell(r.get(c)) for c in cols] for r in rows]

@@ -60,3 +60,33 @@ def test_links_follow_rules_and_skip_background_and_problems() -> None:
 def test_sentence_span() -> None:
     s, e = sentence_span(TEXT, TEXT.index("3000"))
     assert TEXT[s:e].endswith("3000万元。")
+
+
+HEADED = (
+    "一、主要做法\n"
+    "（一）建设蔬菜产业园区\n"
+    "全县建成蔬菜产业园区12个，带动农户3000户增收。\n"
+    "（二）推行“联保贷”\n"
+    "通过该产品累计发放贷款2亿元，其中“春耕贷”5000万元。\n"
+    "二、存在问题\n"
+    "部分园区负债800万元。\n"
+)
+
+
+def test_section_heading_names_the_practice() -> None:
+    from pipeline.extract.measures import extract_measures
+    from pipeline.normalize import normalize
+    from pipeline.structure import structure
+
+    doc = structure(normalize(Document("h", "h.txt", "txt", raw_text=HEADED)))
+    measures = extract_measures(doc)
+    assert "蔬菜产业园区" in {m.name for m in measures}
+    figs = [
+        _fig(doc, "3000户", 3000, "户", "带动农户"),
+        _fig(doc, "2亿元", 2e8, "元", "累计发放贷款"),
+        _fig(doc, "800万元", 8e6, "元", "负债"),
+    ]
+    got = {(ln.head, ln.attrs["figure"].value) for ln in link_outcomes(doc, measures, figs)}
+    assert ("蔬菜产业园区", 3000) in got
+    assert ("联保贷", 2e8) in got and ("春耕贷", 2e8) in got  # the section's product and the one named
+    assert not any(v == 8e6 for _, v in got)  # problems are not outcomes

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.classify import Candidate, ProgramFilter
+from pipeline.extract.headings import SOURCE as HEADING_SOURCE
+from pipeline.extract.headings import heading_practices
 from pipeline.model import Document, Measure
 
 log = logging.getLogger(__name__)
@@ -531,6 +533,11 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
             elif by_clf and by_clf[i] and (len(c.term) > 2 or _SUFFIX_RE.match(c.right)):  # 2-char quotes: words
                 found.append(_Found("program", c.term, s, e, program_filter.source))
     found += _organizations(text)
+    named = {f.name.strip('"“”‘’「」') for f in found}
+    for hp in heading_practices(doc):
+        if hp.name not in named:  # a practice only a heading names: 建设食用菌产业园区, 生态护林员增就业
+            named.add(hp.name)
+            found.append(_Found("program", hp.name, hp.start, hp.end, HEADING_SOURCE))
 
     by_key: dict[tuple[str, str], Measure] = {}
     for f in sorted(found, key=lambda f: (f.start, f.end)):

@@ -1,0 +1,99 @@
+"""Practices named by section headings: in county reports each subsection of 做法 describes one practice
+(``（二）推行“村社一体”联建``, ``（三）建设食用菌产业园区``, ``二、闽宁协作拓宽增收渠道``).
+
+A heading names a practice by a quoted coinage, by a name ending in a practice suffix (工程, 机制 …), or by
+the noun phrase it opens with once the leading verb (发展, 推行 …) is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba.posseg
+
+from ..model import Article, Document, Section
+from ..nlp import make_segmenter
+from ..structure import role_of
+
+SOURCE = "rule:section_heading"
+_NUMBERING = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]"
+    r"|\d{1,2}(?:\.\d{1,2})*[.、．]?)\s*"
+)
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,14})[”\"」』]")
+_LEAD_VERB = re.compile(
+    r"^(?:大力|积极|全面|深入|持续|着力|扎实|稳步|创新|探索|坚持|强化|完善|健全|建立|建设|实施|推行|推进|推广|推动|"
+    r"发展|打造|开展|落实|抓好|做好|加强|加快|构建|培育|优化|设立|组建|引入|用好|做强|做大|壮大|依托|聚焦)+"
+)
+_PRACTICE_SUFFIX = re.compile(r"(?:工程|机制|模式|制度|行动|计划|体系|平台|联建|改革|园区|基地|车间|协作|合作社)$")
+_NOUNISH = {"n", "nz", "nr", "ns", "nt", "vn", "j", "l", "nrt", "nrfg", "b", "an", "eng", "ng"}
+_GENERIC = {
+    "产业", "组织", "政策", "人才", "规划", "治理", "金融", "机制", "体系", "工作", "党建", "服务", "保障", "基础",
+    "发展", "管理", "措施", "做法", "经验", "成效", "问题", "建议", "领导", "责任", "资金", "项目", "队伍", "生态",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HeadingPractice:
+    name: str
+    start: int  # normalized offsets of the name inside the heading
+    end: int
+    section: Section
+
+
+@lru_cache(maxsize=1)
+def _pos() -> jieba.posseg.POSTokenizer:
+    return jieba.posseg.POSTokenizer(make_segmenter())
+
+
+def practice_in_heading(heading: str) -> tuple[str, int] | None:
+    """(name, offset in heading) of the practice a heading names, or None."""
+    m = _NUMBERING.match(heading)
+    body_off = m.end() if m else 0
+    body = heading[body_off:].rstrip("。；;，, ")
+    q = _QUOTED.search(body)
+    if q:
+        return q.group(1), body_off + q.start(1)
+    if "：" in body or ":" in body:  # 强链：金融产品精准滴灌 — the words after the colon are the practice
+        cut = max(body.rfind("："), body.rfind(":")) + 1
+        body_off, body = body_off + cut, body[cut:]
+    lead = _LEAD_VERB.match(body)
+    skip = lead.end() if lead else 0
+    core = re.split(r"[，,、；;\s]", body[skip:], maxsplit=1)[0]  # a second clause is the purpose, not the name
+    if not core or len(core) > 16:
+        return None
+    if _PRACTICE_SUFFIX.search(core):
+        name = core
+    else:
+        toks: list[tuple[str, str]] = []
+        for w in _pos().cut(core):
+            if w.flag not in _NOUNISH and w.flag != "nr":
+                break
+            toks.append((w.word, w.flag))
+        while toks and toks[-1][1] == "nr":  # a "person name" closing a heading is a mis-tagged verb (拓宽)
+            toks.pop()
+        name = "".join(w for w, _ in toks)
+    if len(name) < 3 or name in _GENERIC or len(name) > 14:
+        return None
+    return name, body_off + skip
+
+
+def heading_practices(doc: Document) -> list[HeadingPractice]:
+    """Practices named by the headings of practice sections (own role 做法 or none; not 成效/问题/…)."""
+    out = []
+    arts = doc.articles or [Article(index=0, start=0, end=len(doc.text))]
+    for art in arts:
+        for sec in art.sections:
+            if role_of(sec.heading) or sec.role in ("成效", "问题", "建议", "启示", "背景"):
+                continue
+            found = practice_in_heading(sec.heading)
+            if found is None:
+                continue
+            name, off = found
+            pos = doc.text.find(sec.heading, sec.start, sec.end)
+            if pos < 0:
+                continue
+            out.append(HeadingPractice(name, pos + off, pos + off + len(name), sec))
+    return out
