@@ -38,8 +38,12 @@ lint: $(STAMP)
 	$(PY) -m ruff check pipeline tests scripts
 	$(PY) -m ruff format --check pipeline tests scripts
 
+# The evaluation gate: the dev gold (../shared) and our own corpus gold, each against pinned floors,
+# then the cross-validated / held-out scores of the learned parts.
 eval: $(STAMP)
-	$(CLI) eval $(SEEDS) --gold $(GOLD) --out $(OUT)/eval
+	$(CLI) eval $(SEEDS) --gold $(GOLD) --out $(OUT)/eval-seeds --floors tests/eval_floors/seeds.json
+	$(CLI) eval corpus --gold tests/gold/corpus --out $(OUT)/eval-corpus --floors tests/eval_floors/corpus.json
+	$(CLI) scores
 
 bench-ingest: $(STAMP)
 	$(CLI) bench ingest

@@ -127,7 +127,7 @@ def eval_(
     Fails (exit 1) when a category falls below the floors pinned in tests/eval_floors.json.
     """
     _setup_logging(False)
-    from .evaluate import FLOORS_FILE, check_floors, evaluate
+    from .evaluate import FLOORS_FILE, check_floors, evaluate, load_floors
     from .run import run_corpus
 
     if not gold.is_dir():
@@ -145,13 +145,35 @@ def eval_(
     for d, cat, item in rep.missed[:show_missed]:
         typer.echo(f"missed  {cat:<20} {d}  {item}")
     floors_path = floors or FLOORS_FILE
-    pinned = json.loads(floors_path.read_text(encoding="utf-8")) if floors_path.exists() else {}
+    pinned = load_floors(floors_path) if floors_path.exists() else {}
     below = check_floors(rep, pinned)
     for msg in below:
         typer.echo(f"BELOW FLOOR {msg}")
     if below:
         raise typer.Exit(1)
     typer.echo(f"eval gate passed ({len(pinned)} floors from {floors_path.name})")
+
+
+@app.command()
+def scores(
+    models_dir: Annotated[Path, typer.Option(help="Folder of trained models and their meta files.")] = Path("models"),
+) -> None:
+    """Print the recorded scores of the learned parts: program filter, indicator mapping, policy-tool coding."""
+    for name in ("program_filter.meta.json", "indicator_model.meta.json", "policy_tools.meta.json"):
+        path = models_dir / name
+        if not path.exists():
+            typer.echo(f"{name}: missing (run `make models`)")
+            continue
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        keep = {k: v for k, v in meta.items() if any(w in k for w in ("cv", "score", "accuracy", "f1", "held", "n_"))}
+        typer.echo(f"{name}: {json.dumps(_headline(keep), ensure_ascii=False)}")
+
+
+def _headline(value: object) -> object:
+    """Scores without per-class and per-fold detail (those stay in the meta files)."""
+    if isinstance(value, dict):
+        return {k: _headline(v) for k, v in value.items() if "per_" not in k and k != "by_source"}
+    return value
 
 
 @app.command()
