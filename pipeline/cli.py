@@ -56,6 +56,9 @@ def extract(
     scheduler: Annotated[
         str | None, typer.Option(help="Address of a running Dask scheduler (tcp://host:8786) to scale out.")
     ] = None,
+    review: Annotated[
+        bool, typer.Option("--review", help="Also write review/{doc_id}.html: the findings highlighted in the text.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
@@ -76,6 +79,7 @@ def extract(
             max_file_mb=max_file_mb,
             models_dir=str(models_dir) if models_dir else None,
             workers=workers,
+            review=review or None,
         )
     except PipelineError as exc:
         console.print(f"[red]{exc}[/]")

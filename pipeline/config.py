@@ -16,6 +16,7 @@ class Config:
     min_chars_per_page: int = 5  # fewer extracted chars on every page => "no text layer: needs OCR"
     models_dir: str = "models"
     workers: int = 1
+    review: bool = False  # also write review/{doc_id}.html (displaCy view of places, figures, measures)
 
 
 def load_config(path: str | Path | None = None, **overrides: object) -> Config:

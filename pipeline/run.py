@@ -29,6 +29,7 @@ class Resources:
     gazetteer: Any = None
     program_filter: Any = None
     policy_model: Any = None
+    nlp: Any = None  # spaCy pipeline of the extractors (extract/annotate.py)
 
     @classmethod
     def load(cls, models_dir: Path) -> Resources:
@@ -47,7 +48,10 @@ class Resources:
         except FileNotFoundError:
             log.warning("no policy-tool model in %s (run `make models`); clauses are not coded", models_dir)
             policy_model = None
+        from .extract.annotate import build_annotator
+
         return cls(
+            nlp=build_annotator(models_dir),
             models_dir=models_dir,
             gazetteer=Gazetteer.load(models_dir),
             program_filter=program_filter,
@@ -66,6 +70,7 @@ class DocResult:
     sections: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     clauses: list[dict[str, Any]] = field(default_factory=list)
+    review_html: str = ""
     county_code: str = ""
     county: str = ""
     seconds: float = 0.0
@@ -102,11 +107,15 @@ def section_rows(doc: Document) -> list[dict[str, Any]]:
     return rows
 
 
-def extract(doc: Document, res: Resources) -> DocResult:
-    """Run the extractors on a prepared document; a failing extractor marks the document partial."""
-    from .extract.figures import extract_figures, figure_rows
-    from .extract.measures import extract_measures, measure_rows
-    from .extract.places import extract_places, place_rows
+def extract(doc: Document, res: Resources, review: bool = False) -> DocResult:
+    """Run the spaCy pipeline of extractors on a prepared document, then link and code its clauses.
+
+    A failing extractor marks the document partial and the others still run (see extract/annotate.py).
+    """
+    from .extract.annotate import ERRORS_KEY, annotate, records, review_html
+    from .extract.figures import figure_rows
+    from .extract.measures import measure_rows
+    from .extract.places import place_rows
     from .link import link_outcomes, link_rows
     from .policy import code_clauses
 
@@ -114,35 +123,20 @@ def extract(doc: Document, res: Resources) -> DocResult:
     if doc.status == STATUS_FAILED:
         return result
     result.sections = section_rows(doc)
-    problems: list[str] = []
-    places = []
-    try:
-        places = extract_places(doc, res.gazetteer)
-        result.places = place_rows(doc, places)
-    except Exception as exc:  # one bad document must not stop the run
-        log.exception("%s: place extraction failed", doc.doc_id)
-        problems.append(f"place extraction failed: {exc}")
+    sdoc = annotate(res.nlp, doc, res.gazetteer, res.program_filter)
+    problems: list[str] = list(sdoc.user_data.get(ERRORS_KEY, []))
+    places, figures, measures = records(sdoc, "places"), records(sdoc, "figures"), records(sdoc, "measures")
     focal = [p for p in places if p.focal]
     result.county_code = ";".join(p.adcode for p in focal)
     result.county = ";".join(p.canonical for p in focal)
     primary = focal[0].adcode if focal else ""
-    figures, measures = [], []
-    try:
-        figures = extract_figures(doc)
-        for f in figures:
-            f.county_code = f.county_code or primary
-        result.figures = figure_rows(doc, figures)
-    except Exception as exc:
-        log.exception("%s: figure extraction failed", doc.doc_id)
-        problems.append(f"figure extraction failed: {exc}")
-    try:
-        measures = extract_measures(doc, res.program_filter)
-        for m in measures:
-            m.county_code = m.county_code or primary
-        result.measures = measure_rows(doc, measures)
-    except Exception as exc:
-        log.exception("%s: measure extraction failed", doc.doc_id)
-        problems.append(f"measure extraction failed: {exc}")
+    for rec in (*figures, *measures):
+        rec.county_code = rec.county_code or primary
+    result.places = place_rows(doc, places)
+    result.figures = figure_rows(doc, figures)
+    result.measures = measure_rows(doc, measures)
+    if review:
+        result.review_html = review_html(sdoc)
     if res.policy_model is not None:
         try:
             result.clauses = code_clauses(doc, res.policy_model)
@@ -162,7 +156,7 @@ def extract(doc: Document, res: Resources) -> DocResult:
     return result
 
 
-def process_document(doc: Document, res: Resources) -> DocResult:
+def process_document(doc: Document, res: Resources, review: bool = False) -> DocResult:
     t0 = time.perf_counter()
     try:
         doc = prepare(doc)
@@ -170,7 +164,7 @@ def process_document(doc: Document, res: Resources) -> DocResult:
         log.exception("%s: normalization failed", doc.doc_id)
         doc.status = STATUS_FAILED
         doc.error = f"normalization failed: {exc} (please report this file)"
-    result = extract(doc, res)
+    result = extract(doc, res, review=review)
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -218,6 +212,8 @@ def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> 
     for r in results:
         if r.doc.raw_text:
             export.atomic_write_text(export.text_path(out_dir, r.doc.doc_id), r.doc.raw_text)
+        if r.review_html:
+            export.atomic_write_text(out_dir / "review" / f"{r.doc.doc_id}.html", r.review_html)
     documents = [document_row(r) for r in results]
     places = [row for r in results for row in r.places]
     figures = [row for r in results for row in r.figures]
@@ -264,7 +260,8 @@ def process_path(path: Path, root: Path, doc_id: str, config: Config) -> DocResu
     """Ingest and process one file: the unit of work shipped to a Dask worker."""
     from .ingest import load_document
 
-    return process_document(load_document(path, root, config, doc_id=doc_id), _worker_resources(config.models_dir))
+    doc = load_document(path, root, config, doc_id=doc_id)
+    return process_document(doc, _worker_resources(config.models_dir), review=config.review)
 
 
 def _run_dask(corpus: Path, config: Config, scheduler: str | None) -> Iterator[DocResult]:
@@ -314,7 +311,7 @@ def run_corpus(
     else:
         res = _worker_resources(config.models_dir)
         source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config)
-        stream = (process_document(doc, res) for doc in source)
+        stream = (process_document(doc, res, review=config.review) for doc in source)
     for r in stream:
         results.append(r)
         if on_document is not None:

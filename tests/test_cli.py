@@ -110,3 +110,12 @@ def test_graph_has_county_practice_outcome_path(run_dir: Path) -> None:
     county = next(n for n, d in g.nodes(data=True) if d.get("type") == "County" and d.get("label") == "黎平县")
     figs = [n for n in g.successors("Practice:合作联营") if g.nodes[n].get("type") == "Figure"]
     assert figs and g.has_edge(county, "Practice:合作联营")
+
+
+def test_review_pages(run_dir: Path) -> None:
+    out = run_dir / "review_out"
+    corpus = run_dir / "corpus"
+    result = runner.invoke(app, ["extract", str(corpus), "--out", str(out), "--review"])
+    assert result.exit_code == 0, result.output
+    page = (out / "review" / "sub" / "liping.html").read_text(encoding="utf-8")
+    assert "合作联营" in page and "COUNTY" in page

@@ -1,0 +1,44 @@
+"""The extractors as spaCy components: spans carry the records, a failing component does not stop the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from pipeline.extract.annotate import ERRORS_KEY, annotate, build_annotator, records
+from pipeline.model import Document
+from pipeline.normalize import normalize
+from pipeline.run import Resources
+from pipeline.structure import structure
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+TEXT = "该县位于贵州省。2020年全县有贫困户1200户，推行“联社共建”模式，发放“惠农贷”3000万元。"
+
+
+@pytest.fixture(scope="module")
+def res() -> Resources:
+    return Resources.load(MODELS)
+
+
+def _doc() -> Document:
+    return structure(normalize(Document("a", "a.txt", "txt", raw_text="三穗县“联社共建”调研\n" + TEXT)))
+
+
+def test_span_groups_hold_records(res: Resources) -> None:
+    sdoc = annotate(res.nlp, _doc(), res.gazetteer, res.program_filter)
+    assert [t.text for t in sdoc][:3] != list(sdoc.text[:3])  # jieba words, not characters
+    assert {s.text for s in sdoc.spans["county_refs"]} >= {"该县", "全县"}
+    assert any(p.canonical == "三穗县" and p.focal for p in records(sdoc, "places"))
+    assert {m.name for m in records(sdoc, "measures")} >= {"联社共建", "惠农贷"}
+    for span in sdoc.spans["figures"]:
+        rec = span._.record
+        assert span.start_char <= rec.mention.start and rec.mention.end <= span.end_char
+
+
+def test_a_failing_component_is_recorded_not_fatal(res: Resources) -> None:
+    nlp: Language = build_annotator(MODELS)
+    sdoc = annotate(nlp, _doc(), None, res.program_filter)  # no gazetteer: places fail
+    assert any("places" in e for e in sdoc.user_data[ERRORS_KEY])
+    assert records(sdoc, "figures")
