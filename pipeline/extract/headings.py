@@ -18,6 +18,7 @@ from ..nlp import make_segmenter
 from ..structure import role_of
 
 SOURCE = "rule:section_heading"
+TITLE_SOURCE = "rule:title_practice"
 _NUMBERING = re.compile(
     r"^\s*(?:第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]"
     r"|\d{1,2}(?:\.\d{1,2})*[.、．]?)\s*"
@@ -96,4 +97,44 @@ def heading_practices(doc: Document) -> list[HeadingPractice]:
             if pos < 0:
                 continue
             out.append(HeadingPractice(name, pos + off, pos + off + len(name), sec))
+    return out
+
+
+_LEAD_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,8}?(?:自治区|省|市|州|县|区|旗)")
+_TITLE_TAIL = re.compile(r"的?(?:调研报告|调查报告|调研|调查|实践|探索|做法|经验|启示|思考|报告|研究|路径|纪实|成效)+$")
+
+
+def practice_in_title(line: str) -> tuple[str, int] | None:
+    """(name, offset) of a practice a title line names: ``沂水县推进村党支部领办合作社`` → 村党支部领办合作社.
+
+    Only names ending in a practice suffix count; a title's other nouns are topics, not practices."""
+    best = None
+    for seg in re.finditer(r"[^：:—\-－]+", line):
+        text, off = seg.group(), seg.start()
+        lead = len(text) - len(text.lstrip(" 　"))
+        text, off = text.strip(" 　"), off + lead
+        place = _LEAD_PLACE.match(text)
+        if place:
+            text, off = text[place.end() :], off + place.end()
+        verb = _LEAD_VERB.match(text)
+        if verb:
+            text, off = text[verb.end() :], off + verb.end()
+        text = _TITLE_TAIL.sub("", text)
+        if 4 <= len(text) <= 14 and _PRACTICE_SUFFIX.search(text) and not re.search(r"[，,、“”\"\s]", text):
+            best = (text, off)
+    return best
+
+
+def title_practices(doc: Document) -> list[tuple[str, int, int]]:
+    """(name, start, end) of practices named in each article's title lines (title and subtitle)."""
+    out = []
+    arts = doc.articles or [Article(index=0, start=0, end=len(doc.text), title=doc.title)]
+    for art in arts:
+        pos = art.start
+        for line in doc.text[art.start : art.end].split("\n")[:4]:
+            if line.strip() and len(line) <= 60:
+                found = practice_in_title(line)
+                if found is not None:
+                    out.append((found[0], pos + found[1], pos + found[1] + len(found[0])))
+            pos += len(line) + 1
     return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from pipeline.classify import Candidate, ProgramFilter
 from pipeline.extract.headings import SOURCE as HEADING_SOURCE
-from pipeline.extract.headings import heading_practices
+from pipeline.extract.headings import TITLE_SOURCE, heading_practices, title_practices
 from pipeline.model import Document, Measure
 
 log = logging.getLogger(__name__)
@@ -538,6 +538,10 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
         if hp.name not in named:  # a practice only a heading names: 建设食用菌产业园区, 生态护林员增就业
             named.add(hp.name)
             found.append(_Found("program", hp.name, hp.start, hp.end, HEADING_SOURCE))
+    for name, start, end in title_practices(doc):
+        if name not in named and not any(name in n or n in name for n in named if len(n) >= 4):
+            named.add(name)  # 沂水县推进村党支部领办合作社: the practice the whole report is about
+            found.append(_Found("program", name, start, end, TITLE_SOURCE))
 
     by_key: dict[tuple[str, str], Measure] = {}
     for f in sorted(found, key=lambda f: (f.start, f.end)):

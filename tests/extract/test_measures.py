@@ -236,3 +236,18 @@ def test_formula_followed_by_reform_is_also_a_program() -> None:
     prog = by_name(ms, "program")["三变改革"]
     assert prog.mention.source == "rule:quoted_formula_suffix"
     assert measure_rows(doc, [prog])[0]["raw"] == "三变”改革"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("湖南:一子落而满盘活--桑植县推进村级集体经济合作社", "村级集体经济合作社"),
+        ("——甘肃渭源县创新村级扶贫互助资金协会的调研", "村级扶贫互助资金协会"),
+        ("某县乡村振兴的路径思考", None),  # a topic, not a practice
+    ],
+)
+def test_practice_in_title(title: str, expected: str | None) -> None:
+    from pipeline.extract.headings import practice_in_title
+
+    got = practice_in_title(title)
+    assert (got[0] if got else None) == expected
