@@ -70,7 +70,7 @@ _DIGIT_FORMULA_RE = re.compile(r"(?<![\d.+])(\d)((?:\+(?:\d|[A-Za-z]))+)(?![\d.%
 _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 
 # Program candidates by suffix; left context trimmed at function words and verbs.
-_PROGRAM_SUFFIX = "模式|机制|制度|工程|行动|联建|改革|计划|工作法|体系|制"
+_PROGRAM_SUFFIX = "模式|机制|制度|工程|行动|联建|改革|计划|工作法|体系|联合体|工作站|专馆|试验区|制"
 _NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自")
 _SUFFIX_RE = re.compile(rf"({_PROGRAM_SUFFIX})")
 _LEFT_STOP_WORDS = """
@@ -407,6 +407,23 @@ def _ctx(s: str) -> str:
     return re.sub(r"\s+", " ", s)
 
 
+# Verbs that adopt a practice: 实行“整村授信”, 探索“托管代种”的办法, 组建马铃薯产业联合体.
+_ADOPT_LEFT = re.compile(
+    r"(?:实行|推行|探索|推广|创新|设立|建立|开展|实施|推出|打造|组建|采取|采用|形成|构建|建成|开设|试行|首创)[\"“]?$"
+)
+_STRONG_SUFFIX = re.compile(r"(?:模式|机制|工程|行动|制度|联合体|工作站|专馆|试验区|联建)$")
+
+
+def _program_by_rule(c: Candidate) -> bool:
+    """Programs by the text's own words: a quoted coinage before 模式/机制…, or a coinage (quoted, or named
+    with a strong practice suffix) that is the object of an adoption verb."""
+    if c.source == "quoted" and _QUOTED_PROGRAM_RIGHT.match(c.right):
+        return True
+    if not _ADOPT_LEFT.search(c.left) or len(c.term) < 3 or re.search(r"\d|[一二两三四五六七八九十]", c.term[:1]):
+        return False
+    return c.source == "quoted" or (c.source == "suffix" and bool(_STRONG_SUFFIX.search(c.term)))
+
+
 def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -> list[tuple[Candidate, int, int]]:
     """Program candidates with their normalized spans: quoted coinages, suffix phrases, ``X+Y+``."""
     if quoted is None:
@@ -525,7 +542,7 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
     if cands:
         # A quoted coinage right before 模式/机制/制度… is a program by the text's own words; the learned
         # filter judges the rest (and is skipped, leaving only this rule, when no model is loaded).
-        by_rule = [c.source == "quoted" and bool(_QUOTED_PROGRAM_RIGHT.match(c.right)) for c, _, _ in cands]
+        by_rule = [_program_by_rule(c) for c, _, _ in cands]
         by_clf = program_filter.predict([c for c, _, _ in cands]) if program_filter is not None else []
         for i, (c, s, e) in enumerate(cands):
             if by_rule[i]:

@@ -251,3 +251,18 @@ def test_practice_in_title(title: str, expected: str | None) -> None:
 
     got = practice_in_title(title)
     assert (got[0] if got else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("信用社对贷款实行“整村评级”，先评级后授信。", "整村评级"),
+        ("县里探索“托养代管”的办法，由合作社统一管护。", "托养代管"),
+        ("全县组建核桃产业联合体，统一收购加工。", "核桃产业联合体"),
+    ],
+)
+def test_adopted_coinages_are_programs(text: str, name: str) -> None:
+    from pipeline.normalize import normalize
+
+    doc = normalize(Document("a", "a.txt", "txt", raw_text=text))
+    assert name in {m.name for m in extract_measures(doc) if m.kind == "program"}
