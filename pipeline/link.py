@@ -87,6 +87,34 @@ def main_practice(doc: Document, art: Article, practices: Sequence[Measure]) -> 
     return best
 
 
+# A practice referred to by its head noun: 该模式, 这一机制, or a distinctive head alone (联合体, 协会).
+_DEMONSTRATIVE = "(?:该|这一|这个|这种|此|上述)"
+_GENERIC_HEADS = ("模式", "机制", "工程", "行动", "制度", "平台", "基地", "合作社", "办法")
+_DISTINCT_HEADS = ("联合体", "协会", "工作站", "车间", "专馆", "超市")
+_ANAPHOR = re.compile(
+    rf"{_DEMONSTRATIVE}({'|'.join(_GENERIC_HEADS + _DISTINCT_HEADS)})|({'|'.join(_DISTINCT_HEADS)})"
+)
+ANAPHOR_WINDOW = 800
+
+
+def _anaphor(text: str, s0: int, s1: int, pos: int, art_start: int, by_name: dict[str, Measure]) -> Measure | None:
+    """The practice a sentence points back to (通过该模式…, 联合体带动农户…): the nearest earlier mention,
+    within ``ANAPHOR_WINDOW`` characters, of a practice whose name ends with the same head."""
+    for m in _ANAPHOR.finditer(text, s0, pos):
+        head = m.group(1) or m.group(2)
+        best, best_pos = None, -1
+        lo = max(art_start, s0 - ANAPHOR_WINDOW)
+        for name, meas in by_name.items():
+            if not name.endswith(head) or len(name) <= len(head):
+                continue
+            at = text.rfind(name, lo, m.start())
+            if at > best_pos:
+                best, best_pos = meas, at
+        if best is not None:
+            return best
+    return None
+
+
 def _heading_practice_at(art: Article, pos: int, by_name: dict[str, Measure]) -> Measure | None:
     """The practice named by the innermost heading around ``pos`` (``（三）建设食用菌产业园区``)."""
     for sec in sorted((s for s in art.sections if s.start <= pos < s.end), key=lambda s: -s.level):
@@ -115,6 +143,10 @@ def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[
             role = _role_at(art, pos)
             named = [m for m in practices if m.kind != "slogan" and m.name in sentence]
             chosen: list[tuple[Measure, str]] = [(m, "rule:same_sentence") for m in named]
+            if not chosen and role not in NON_OUTCOME_ROLES:
+                ref = _anaphor(doc.text, s0, s1, pos, art.start, by_name)
+                if ref is not None:
+                    chosen = [(ref, "rule:anaphora")]
             heading = _heading_practice_at(art, pos, by_name) if role not in NON_OUTCOME_ROLES else None
             if heading is not None and all(m.name != heading.name for m in named):
                 # 通过该模式累计发放贷款…，其中“富民贷”…: the section's practice too, not only the products named

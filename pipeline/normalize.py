@@ -514,6 +514,23 @@ def normalize_text(text: str, omap: OffsetMap | None = None) -> tuple[str, Offse
     return text, omap
 
 
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.M)
+_MD_EMPHASIS = re.compile(r"\*\*|__")
+_MD_QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?", re.M)
+
+
+def strip_markdown(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
+    """Markdown markup that is not text: heading hashes, bold markers, quote markers (tables stay: they are
+    data the table reader uses)."""
+    edits = [Edit(m.start(), m.end()) for rx in (_MD_HEADING, _MD_EMPHASIS, _MD_QUOTE) for m in rx.finditer(text)]
+    edits = sorted(set(edits), key=lambda e: (e.start, e.end))
+    kept: list[Edit] = []
+    for e in edits:  # a heading's hashes and a quote marker never overlap, but be safe
+        if not kept or e.start >= kept[-1].end:
+            kept.append(e)
+    return apply_edits(text, omap, kept) if kept else (text, omap)
+
+
 def normalize(doc: Document) -> Document:
     """A copy of ``doc`` with normalized ``text``, its ``offsets`` into ``raw_text``, and ``script``."""
     raw = doc.raw_text
@@ -521,6 +538,8 @@ def normalize(doc: Document) -> Document:
     omap = OffsetMap.identity(len(raw))
     cr = [Edit(i, i + 1, "" if raw[i + 1 : i + 2] == "\n" else "\n") for i, c in enumerate(raw) if c == "\r"]
     text, omap = apply_edits(raw, omap, cr)
+    if doc.format == "md":
+        text, omap = strip_markdown(text, omap)
     script = detect_script(raw)
     text, omap = normalize_text(text, omap)
     if raw and not text:
@@ -535,6 +554,7 @@ __all__ = [
     "normalize_text",
     "remove_boilerplate",
     "repair_pdf_breaks",
+    "strip_markdown",
     "strip_pronunciation",
     "tidy_whitespace",
     "to_simplified",

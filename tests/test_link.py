@@ -90,3 +90,25 @@ def test_section_heading_names_the_practice() -> None:
     assert ("蔬菜产业园区", 3000) in got
     assert ("联保贷", 2e8) in got and ("春耕贷", 2e8) in got  # the section's product and the one named
     assert not any(v == 8e6 for _, v in got)  # problems are not outcomes
+
+
+def test_anaphora_points_back_to_the_practice() -> None:
+    from pipeline.extract.measures import extract_measures
+    from pipeline.normalize import normalize
+    from pipeline.structure import structure
+
+    text = "某县组建核桃产业联合体，统一收购加工。联合体带动农户5000户增收。通过该模式，户均增收3000元。"
+    doc = structure(normalize(Document("a", "a.txt", "txt", raw_text=text)))
+    measures = extract_measures(doc)
+    figs = [_fig(doc, "5000户", 5000, "户", "带动农户")]
+    got = {(ln.head, ln.source) for ln in link_outcomes(doc, measures, figs)}
+    assert ("核桃产业联合体", "rule:anaphora") in got
+
+
+def test_markdown_headings_are_sections() -> None:
+    from pipeline.normalize import normalize
+    from pipeline.structure import structure
+
+    doc = structure(normalize(Document("m", "m.md", "md", raw_text="# 某县调研\n\n## 一、主要做法\n\n内容。\n")))
+    assert doc.title == "某县调研"
+    assert [s.heading for a in doc.articles for s in a.sections] == ["一、主要做法"]

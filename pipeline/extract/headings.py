@@ -51,17 +51,25 @@ def _pos() -> jieba.posseg.POSTokenizer:
     return jieba.posseg.POSTokenizer(make_segmenter())
 
 
+_METAPHOR_BEFORE = re.compile(r"(?:变|变成|成为|成|当|做|是|端上|捧上|端起|的)[\"“]?$")
+
+
 def practice_in_heading(heading: str) -> tuple[str, int] | None:
     """(name, offset in heading) of the practice a heading names, or None."""
     m = _NUMBERING.match(heading)
     body_off = m.end() if m else 0
     body = heading[body_off:].rstrip("。；;，, ")
+    if "：" in body or ":" in body:
+        cut = max(body.rfind("："), body.rfind(":"))
+        left, right = body[:cut].strip(), body[cut + 1 :]
+        q = _QUOTED.search(right)
+        metaphor = q is not None and bool(_METAPHOR_BEFORE.search(right[: q.start()]))
+        if len(left) >= 4 and not _LEAD_VERB.match(left) and left not in _GENERIC and (q is None or metaphor):
+            return left, body_off  # 土族盘绣：指尖技艺变“金饭碗” — the words before the colon name it
+        body_off, body = body_off + cut + 1, right  # 强链：金融产品精准滴灌, 强教育：推进“一村一幼” — after it
     q = _QUOTED.search(body)
     if q:
         return q.group(1), body_off + q.start(1)
-    if "：" in body or ":" in body:  # 强链：金融产品精准滴灌 — the words after the colon are the practice
-        cut = max(body.rfind("："), body.rfind(":")) + 1
-        body_off, body = body_off + cut, body[cut:]
     lead = _LEAD_VERB.match(body)
     skip = lead.end() if lead else 0
     core = re.split(r"[，,、；;\s]", body[skip:], maxsplit=1)[0]  # a second clause is the purpose, not the name
