@@ -110,5 +110,4 @@ def test_markdown_headings_are_sections() -> None:
     from pipeline.structure import structure
 
     doc = structure(normalize(Document("m", "m.md", "md", raw_text="# 某县调研\n\n## 一、主要做法\n\n内容。\n")))
-    assert doc.title == "某县调研"
     assert [s.heading for a in doc.articles for s in a.sections] == ["一、主要做法"]
