@@ -102,7 +102,12 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_DURATION_LEFT = re.compile(r"(?:年限|期限|年龄|工龄|周期|服务期|过渡期|时长)[^，。；]{0,4}$")
+
+
 def _is_year_or_date(text: str, q: Quantity, s: int, e: int) -> bool:
+    if q.unit == "年" and _DURATION_LEFT.search(text[max(0, s - 10) : s]):
+        return False  # 受教育年限不足3年: a duration that is measured, not a date
     if q.unit in _SKIP_UNITS:
         return True
     # 5月22日 / 2017年05月 leftovers
@@ -459,6 +464,8 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             c.indicator = lv + right
             if np_left and not lv and _starts_with_verb(c.right):
                 c.indicator = np_left  # 农户600户发展养殖: the count is of the noun before it
+            elif np_left and not lv and np_left.endswith(c.q.unit) and c.q.unit in {"户", "人"}:
+                c.indicator = np_left + right  # 吸纳脱贫户126户入社: the noun before names what is counted
             if np_left and not lv and c.q.unit not in _CLASSIFIERS:
                 c.indicator = right
         elif np_left:
