@@ -49,4 +49,5 @@ def make_nlp(models_dir: Path | None = None, user_words: Iterable[str] = ()) -> 
     nlp = spacy.blank("zh")
     user_dict = models_dir / "jieba_userdict.txt" if models_dir is not None else None
     nlp.tokenizer = JiebaTokenizer(nlp.vocab, make_segmenter(user_words, user_dict))
+    nlp.max_length = 50_000_000  # no parser or NER model here, so long reports need no memory guard
     return nlp

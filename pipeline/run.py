@@ -164,7 +164,13 @@ def process_document(doc: Document, res: Resources, review: bool = False) -> Doc
         log.exception("%s: normalization failed", doc.doc_id)
         doc.status = STATUS_FAILED
         doc.error = f"normalization failed: {exc} (please report this file)"
-    result = extract(doc, res, review=review)
+    try:
+        result = extract(doc, res, review=review)
+    except Exception as exc:  # the last guard: a bug in a stage costs this document, never the run
+        log.exception("%s: extraction failed", doc.doc_id)
+        doc.status = STATUS_FAILED if doc.status == STATUS_FAILED else STATUS_PARTIAL
+        doc.error = "; ".join(filter(None, [doc.error, f"extraction failed: {exc} (please report this file)"]))
+        result = DocResult(doc=doc)
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -119,3 +119,20 @@ def test_review_pages(run_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     page = (out / "review" / "sub" / "liping.html").read_text(encoding="utf-8")
     assert "合作联营" in page and "COUNTY" in page
+
+
+def test_a_stage_bug_costs_the_document_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.link
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(pipeline.link, "link_outcomes", boom)
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(REPORT, encoding="utf-8")
+    result = runner.invoke(app, ["extract", str(corpus), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    row = _rows(tmp_path / "o" / "documents.csv")[0]
+    assert row["status"] == "partial" and "simulated bug" in row["error"]
+    assert _rows(tmp_path / "o" / "figures.csv")  # the other findings are kept

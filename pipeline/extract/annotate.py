@@ -1,10 +1,10 @@
 """The extractors as spaCy components over ``spacy.blank("zh")`` + a private jieba tokenizer.
 
 Each component reads the pipeline's ``Document`` from ``doc.user_data`` and writes its findings as span
-groups (``doc.spans["places"|"figures"|"measures"|"county_refs"]``) whose ``Span._.record`` holds the full
-record (Place, Figure, Measure) with exact character and raw offsets. A ``span_ruler`` marks references
-to the focal county (该县, 全县, 县委 …). The spaCy Doc is then the one object a researcher can inspect,
-serialize (``DocBin``) or render for review with displaCy.
+groups (``doc.spans["places"|"figures"|"measures"|"county_refs"]``); ``records(doc, key)`` gives the
+full records (Place, Figure, Measure) behind a group, with exact character and raw offsets. A
+``span_ruler`` marks references to the focal county (该县, 全县, 县委 …). The spaCy Doc is then the one
+object a researcher can inspect, serialize (``DocBin``) or render for review with displaCy.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from ..model import Document
 from ..nlp import make_nlp
@@ -26,14 +26,12 @@ USER_KEY = "ruralmine_document"
 GAZETTEER_KEY = "ruralmine_gazetteer"
 FILTER_KEY = "ruralmine_program_filter"
 ERRORS_KEY = "ruralmine_errors"
+RECORDS_KEY = "ruralmine_records:"
 COUNTY_REF_PATTERNS = [
     {"label": "COUNTY_REF", "pattern": p} for p in ("该县", "全县", "我县", "本县", "县委", "县政府")
 ]
 
 log = logging.getLogger(__name__)
-
-if not Span.has_extension("record"):
-    Span.set_extension("record", default=None)
 
 
 def _document(doc: Doc) -> Document:
@@ -54,27 +52,34 @@ def _guarded(key: str, run: Any) -> Any:
             log.exception("%s extraction failed", key)
             doc.user_data.setdefault(ERRORS_KEY, []).append(f"{key} extraction failed: {exc}")
             doc.spans[key] = []
+            doc.user_data[RECORDS_KEY + key] = []
         return doc
 
     return component
 
 
-def _spans(doc: Doc, records: list[Any], label_of: Any) -> list[Span]:
-    out = []
+def _spans(doc: Doc, key: str, records: list[Any], label_of: Any) -> None:
+    """Write a span group and, beside it, the records it came from.
+
+    The records live in ``doc.user_data`` rather than in a ``Span._`` extension: spaCy keys span extension
+    values by offsets and label, so two findings over the same characters would share one record.
+    """
+    spans, kept = [], []
     for rec in records:
         m = rec.mention
         span = doc.char_span(m.start, m.end, label=label_of(rec), alignment_mode="expand")
         if span is not None:
-            span._.record = rec
-            out.append(span)
-    return out
+            spans.append(span)
+            kept.append(rec)
+    doc.spans[key] = spans
+    doc.user_data[RECORDS_KEY + key] = kept
 
 
 @Language.factory("ruralmine_places", default_config={})
 def make_places(nlp: Language, name: str) -> Any:
     def run(doc: Doc) -> None:
         places = extract_places(_document(doc), doc.user_data[GAZETTEER_KEY])
-        doc.spans["places"] = _spans(doc, places, lambda p: p.level.upper())
+        _spans(doc, "places", places, lambda p: p.level.upper())
 
     return _guarded("places", run)
 
@@ -82,7 +87,7 @@ def make_places(nlp: Language, name: str) -> Any:
 @Language.factory("ruralmine_figures", default_config={})
 def make_figures(nlp: Language, name: str) -> Any:
     def run(doc: Doc) -> None:
-        doc.spans["figures"] = _spans(doc, extract_figures(_document(doc)), lambda f: f.unit)
+        _spans(doc, "figures", extract_figures(_document(doc)), lambda f: f.unit)
 
     return _guarded("figures", run)
 
@@ -91,7 +96,7 @@ def make_figures(nlp: Language, name: str) -> Any:
 def make_measures(nlp: Language, name: str) -> Any:
     def run(doc: Doc) -> None:
         found = extract_measures(_document(doc), doc.user_data.get(FILTER_KEY))
-        doc.spans["measures"] = _spans(doc, found, lambda m: m.kind.upper())
+        _spans(doc, "measures", found, lambda m: m.kind.upper())
 
     return _guarded("measures", run)
 
@@ -118,7 +123,8 @@ def annotate(nlp: Language, document: Document, gazetteer: Any, program_filter: 
 
 
 def records(doc: Doc, key: str) -> list[Any]:
-    return [s._.record for s in doc.spans.get(key, []) if s._.record is not None]
+    """The records (Place, Figure, Measure) behind span group ``key``, in span order."""
+    return list(doc.user_data.get(RECORDS_KEY + key, []))
 
 
 def review_html(doc: Doc) -> str:
@@ -126,15 +132,15 @@ def review_html(doc: Doc) -> str:
     (token-based rendering would put spaces between Chinese words). Overlaps keep the longer span."""
     from spacy import displacy
 
-    spans = sorted(
-        (s for key in ("places", "measures", "figures") for s in doc.spans.get(key, []) if s._.record is not None),
-        key=lambda s: (s._.record.mention.start, -(s._.record.mention.end - s._.record.mention.start)),
-    )
+    found = [
+        (rec.mention.start, rec.mention.end, span.label_)
+        for key in ("places", "measures", "figures")
+        for span, rec in zip(doc.spans.get(key, []), records(doc, key), strict=True)
+    ]
     ents, last_end = [], -1
-    for s in spans:
-        m = s._.record.mention
-        if m.start >= last_end:
-            ents.append({"start": m.start, "end": m.end, "label": s.label_})
-            last_end = m.end
+    for start, end, label in sorted(found, key=lambda t: (t[0], t[0] - t[1])):
+        if start >= last_end:
+            ents.append({"start": start, "end": end, "label": label})
+            last_end = end
     title = doc.user_data.get(USER_KEY).doc_id if doc.user_data.get(USER_KEY) else ""
     return displacy.render({"text": doc.text, "ents": ents, "title": title}, style="ent", manual=True, page=True)

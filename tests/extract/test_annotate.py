@@ -32,9 +32,16 @@ def test_span_groups_hold_records(res: Resources) -> None:
     assert {s.text for s in sdoc.spans["county_refs"]} >= {"该县", "全县"}
     assert any(p.canonical == "三穗县" and p.focal for p in records(sdoc, "places"))
     assert {m.name for m in records(sdoc, "measures")} >= {"联社共建", "惠农贷"}
-    for span in sdoc.spans["figures"]:
-        rec = span._.record
+    for span, rec in zip(sdoc.spans["figures"], records(sdoc, "figures"), strict=True):
         assert span.start_char <= rec.mention.start and rec.mention.end <= span.end_char
+
+
+def test_records_of_groups_do_not_mix_when_spans_coincide(res: Resources) -> None:
+    """A place and a measure over the same characters keep their own records."""
+    doc = structure(normalize(Document("b", "b.txt", "txt", raw_text="“榕江县”模式。榕江县推行“榕江县”模式。")))
+    sdoc = annotate(res.nlp, doc, res.gazetteer, res.program_filter)
+    assert all(type(r).__name__ == "Place" for r in records(sdoc, "places"))
+    assert all(type(r).__name__ == "Measure" for r in records(sdoc, "measures"))
 
 
 def test_a_failing_component_is_recorded_not_fatal(res: Resources) -> None:
