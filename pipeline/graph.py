@@ -7,6 +7,7 @@ in several documents is one node.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -94,6 +95,7 @@ def build_graph(
                     if not g.has_edge(pref, prov):
                         g.add_edge(pref, prov, relation="part_of")
     practice_by_doc: dict[str, list[str]] = {}
+    measures = list(measures)
     for m in measures:
         ntype = KIND_TYPES.get(m.get("kind", ""), "Measure")
         node = _add_node(g, f"{ntype}:{m['name']}", type=ntype, label=m["name"], kind=m.get("kind", ""))
@@ -107,14 +109,7 @@ def build_graph(
             step = _add_node(g, f"Step:{m['name']}#{i}", type="Step", label=comp, order=i)
             if not g.has_edge(node, step):
                 g.add_edge(node, step, relation="has_step", **_prov(m))
-    for doc_id, nodes in practice_by_doc.items():
-        instruments = [n for n in g.successors(f"Document:{doc_id}") if g.nodes[n].get("type") in INSTRUMENT_TYPES]
-        for prac in nodes:
-            if g.nodes[prac]["type"] == "LoanProduct":
-                continue
-            for inst in instruments:
-                if inst != prac and not g.has_edge(prac, inst):
-                    g.add_edge(prac, inst, relation="uses", doc_id=doc_id)
+    _add_uses_edges(g, measures)
     fig_node: dict[tuple[str, str], str] = {}
     for f in figures:
         node = _add_node(
@@ -167,6 +162,33 @@ def build_graph(
             for v in by_label.get(b, []):
                 g.add_edge(u, v, relation="similar_to", weight=round(float(score), 4), rule="tfidf:practice_similarity")
     return g
+
+
+USES_WINDOW = 300  # characters: a practice uses the instruments named near it, not every one in the report
+
+
+def _add_uses_edges(g: nx.MultiDiGraph, measures: list[Row]) -> None:
+    """practice → instrument (loan product, policy document, organization) when named within ``USES_WINDOW``
+    characters of each other in one document: linear in the mentions, so a 1-MB report stays cheap."""
+    by_doc: dict[str, list[tuple[int, str, str]]] = {}
+    for m in measures:
+        ntype = KIND_TYPES.get(m.get("kind", ""), "Measure")
+        try:
+            pos = int(m.get("start", ""))
+        except (TypeError, ValueError):
+            continue
+        by_doc.setdefault(str(m["doc_id"]), []).append((pos, f"{ntype}:{m['name']}", ntype))
+    for doc_id, items in by_doc.items():
+        items.sort()
+        positions = [p for p, _, _ in items]
+        for pos, node, ntype in items:
+            if ntype not in PRACTICE_TYPES or ntype == "LoanProduct":
+                continue
+            lo = bisect.bisect_left(positions, pos - USES_WINDOW)
+            hi = bisect.bisect_right(positions, pos + USES_WINDOW)
+            for _, inst, itype in items[lo:hi]:
+                if itype in INSTRUMENT_TYPES and inst != node and not g.has_edge(node, inst):
+                    g.add_edge(node, inst, relation="uses", doc_id=doc_id)
 
 
 def _scalar(key: str, v: Any) -> Any:

@@ -5,9 +5,11 @@ Rebuilt idempotently: written to a temporary file beside the target, then moved 
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from .export import cell
 log = logging.getLogger(__name__)
 
 STORAGE_VERSION = "v1.4.0"
+NULL = "\u2400NULL\u2400"  # marks a missing value in the bulk-load CSV; never produced by the pipeline
 
 
 def _ident(name: str, i: int, seen: set[str]) -> str:
@@ -36,15 +39,31 @@ def _ident(name: str, i: int, seen: set[str]) -> str:
 def _create(
     con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
 ) -> None:
+    """One VARCHAR table; bulk-loaded through a CSV file, which is far faster than row inserts."""
     cols = list(columns)
     for r in rows:
         cols.extend(k for k in r if k not in cols)
-    ddl = ", ".join(f"{_ident(c, i, seen)} VARCHAR" for seen in [set()] for i, c in enumerate(cols))
-    con.execute(f'CREATE TABLE "{name}" ({ddl})')
-    if rows:
-        values = [[None if r.get(c) is None else cell(r.get(c)) for c in cols] for r in rows]
-        marks = ", ".join("?" for _ in cols)
-        con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', values)
+    seen: set[str] = set()
+    idents = [_ident(c, i, seen) for i, c in enumerate(cols)]
+    con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} VARCHAR" for c in idents)})')
+    if not rows:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "rows.csv"
+        with src.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            for r in rows:
+                w.writerow([NULL if r.get(c) is None else cell(r.get(c)) for c in cols])
+        con.execute(
+            f'INSERT INTO "{name}" SELECT * FROM read_csv(?, header = false, all_varchar = true, '
+            f"delim = ',', quote = '\"', escape = '\"', nullstr = '{NULL}', auto_detect = false, "
+            f"columns = {{{_columns(len(cols))}}})",
+            [str(src)],
+        )
+
+
+def _columns(n: int) -> str:
+    return ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n))
 
 
 def write_duckdb(

@@ -99,3 +99,11 @@ def test_store_opens_in_the_duckdb_shell(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert out.stdout.splitlines()[-1] == str(g.number_of_nodes())
+
+
+def test_store_keeps_awkward_values(tmp_path: Path) -> None:
+    rows = [{"a": 'x,"y"\nz', "b": None}, {"a": "\\N", "b": True}]
+    write_duckdb(tmp_path / "s.duckdb", {"t": (rows, ["a", "b"])}, build_graph([], [], [], [], []))
+    con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    assert con.execute("select a, b from t").fetchall() == [('x,"y"\nz', None), ("\\N", "true")]
+    con.close()
