@@ -225,7 +225,7 @@ def _trim_np(left: str) -> str:
 
 
 def _right_phrase(right: str, allow_verb: bool) -> str:
-    """Thing counted right after the number: 19个乡镇街道 → 乡镇街道; 16个没有办公场所 → 没有办公场所."""
+    """Thing counted right after the number: 19个乡镇街道 → 乡镇街道; 12个没有卫生室 → 没有卫生室."""
     s = right[: _MAX_INDICATOR * 2].lstrip(" 的")
     if not s or s[0] in _CLAUSE_BOUND:
         return ""
@@ -247,7 +247,7 @@ def _right_phrase(right: str, allow_verb: bool) -> str:
             out.append(w)
             seen_noun = seen_noun or f != "vn"  # 发展养殖 (all vn) is an activity, not a thing
         elif f == "v" and seen_noun and len(w) >= 2 and nxt == "f":
-            out.append(w)  # 村级组织中: a verb-tagged word used as a noun
+            out.append(w)  # 合作社组织中: a verb-tagged word used as a noun
         elif (w in {"和", "及", "与", "或"} and seen_noun and nxt in _NOUNISH) or (
             f.startswith("v") and not seen_noun and allow_verb
         ):

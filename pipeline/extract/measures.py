@@ -7,7 +7,7 @@ Measure carries a Mention whose ``source`` names the rule or model, and raw offs
 ``declared_count`` is the number of items the formula announces, i.e. the count the text's item list
 should match: one numeral (五无, 三支队伍, 六大产业) gives that number; repeated equal numerals of a
 paired formula (五先五后, 四围绕四增强: five "先…后…" items) give the number once; N位一体 / N合一 give
-N; different numerals (两不愁三保障, 四室一堂) give their sum (2+3 = 5, 4+1 = 5); digit formulas
+N; different numerals (两不愁三保障, 三保一治) give their sum (2+3 = 5, 3+1 = 4); digit formulas
 ``2+5`` give the sum, ``1+X`` none.
 """
 
@@ -51,7 +51,7 @@ _PLAIN_QTY = re.compile(rf"^[{CN_NUM}十百千万]+[{_MEASURE_WORDS}]*$|^[{CN_NU
 _ITEM_WORDS = re.compile(rf"^[{CN_NUM}][是要则来方面]")
 _IDIOMS = re.compile(r"^一[对站把线体]|^[一二两三四五六七八九十]对|一对一|面对面|一系列|一部分|一大批|一揽子")
 
-# Numeral + classifier + head: 六大产业, 三大行动, 三支队伍, 三道资金安全监管网, 四个一批.
+# Numeral + classifier + head: 六大产业, 三支队伍, 三道防线, 四个一批.
 _HEADS_STRONG = (
     "产业|行动|工程|战略|工作法|防线|网|队伍|攻坚战|体系|机制|保障|板块|基地|平台|主体|模式|服务|功能|责任|"
     "制度|举措|措施|任务|目标|原则|片区|园区|品牌|优势|特色|中心|要素|关口|屏障|台账|清单|短板|难题|问题|环节|领域"
