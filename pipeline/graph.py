@@ -34,6 +34,14 @@ def _add_node(g: nx.MultiDiGraph, node: str, **attrs: Any) -> str:
     return node
 
 
+def _part_of(g: nx.MultiDiGraph, child: str, ntype: str, code: str, label: str) -> str:
+    """The parent unit's node, joined to ``child`` by one ``part_of`` edge."""
+    parent = _add_node(g, f"{ntype}:{code}", type=ntype, label=label, adcode=code)
+    if not g.has_edge(child, parent):
+        g.add_edge(child, parent, relation="part_of")
+    return parent
+
+
 def _prov(row: Row, start: str = "start", end: str = "end") -> dict[str, Any]:
     return {"doc_id": row.get("doc_id", ""), "start": row.get(start, ""), "end": row.get(end, "")}
 
@@ -75,25 +83,9 @@ def build_graph(
                 focal_by_doc.setdefault(p["doc_id"], []).append(node)
             code = str(p["adcode"])
             if p.get("prefecture"):
-                pref = _add_node(
-                    g,
-                    f"Prefecture:{code[:4]}00",
-                    type="Prefecture",
-                    label=p["prefecture"],
-                    adcode=f"{code[:4]}00",
-                )
-                if not g.has_edge(node, pref):
-                    g.add_edge(node, pref, relation="part_of")
+                pref = _part_of(g, node, "Prefecture", f"{code[:4]}00", p["prefecture"])
                 if p.get("province"):
-                    prov = _add_node(
-                        g,
-                        f"Province:{code[:2]}0000",
-                        type="Province",
-                        label=p["province"],
-                        adcode=f"{code[:2]}0000",
-                    )
-                    if not g.has_edge(pref, prov):
-                        g.add_edge(pref, prov, relation="part_of")
+                    _part_of(g, pref, "Province", f"{code[:2]}0000", p["province"])
     practice_by_doc: dict[str, list[str]] = {}
     measures = list(measures)
     for m in measures:
