@@ -115,6 +115,22 @@ def _anaphor(text: str, s0: int, s1: int, pos: int, art_start: int, by_name: dic
     return None
 
 
+_ITEM_BOUND = "，,；;、。！？!?\n"
+
+
+def _list_item(text: str, s0: int, s1: int, start: int, end: int) -> str:
+    """The item of a 、-list a figure sits in (茶园60万亩、“优质稻+”14万亩、蔬菜20万亩), or "" when the figure is
+    not a list item; a practice named in another item is not what this figure measures."""
+    a = start
+    while a > s0 and text[a - 1] not in _ITEM_BOUND:
+        a -= 1
+    b = end
+    while b < s1 and text[b] not in _ITEM_BOUND:
+        b += 1
+    in_list = (a > s0 and text[a - 1] == "、") or (b < s1 and text[b] == "、")
+    return text[a:b] if in_list else ""
+
+
 def _heading_practice_at(art: Article, pos: int, by_name: dict[str, Measure]) -> Measure | None:
     """The practice named by the innermost heading around ``pos`` (``（三）建设食用菌产业园区``)."""
     for sec in sorted((s for s in art.sections if s.start <= pos < s.end), key=lambda s: -s.level):
@@ -141,7 +157,8 @@ def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[
             s0, s1 = sentence_span(doc.text, pos)
             sentence = doc.text[s0:s1]
             role = _role_at(art, pos)
-            named = [m for m in practices if m.kind != "slogan" and m.name in sentence]
+            scope = _list_item(doc.text, s0, s1, fig.mention.start, fig.mention.end) or sentence
+            named = [m for m in practices if m.kind != "slogan" and m.name in scope]
             chosen: list[tuple[Measure, str]] = [(m, "rule:same_sentence") for m in named]
             if not chosen and role not in NON_OUTCOME_ROLES:
                 ref = _anaphor(doc.text, s0, s1, pos, art.start, by_name)

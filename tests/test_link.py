@@ -111,3 +111,17 @@ def test_markdown_headings_are_sections() -> None:
 
     doc = structure(normalize(Document("m", "m.md", "md", raw_text="# 某县调研\n\n## 一、主要做法\n\n内容。\n")))
     assert [s.heading for a in doc.articles for s in a.sections] == ["一、主要做法"]
+
+
+def test_a_practice_in_one_list_item_does_not_claim_the_others() -> None:
+    text = "某县推行“联社共建”模式。目前已建成茶园6万亩、“稻鱼共生”2万亩、蔬菜3万亩。"
+    n = len(text)
+    doc = Document("l", "l.txt", "txt", raw_text=text, text=text, offsets=OffsetMap.identity(n))
+    prac = [
+        Measure(doc.mention(text.index("联社共建"), text.index("联社共建") + 4, "MEASURE", "t"), "联社共建", "program"),
+        Measure(doc.mention(text.index("稻鱼共生"), text.index("稻鱼共生") + 4, "MEASURE", "t"), "稻鱼共生", "program"),
+    ]
+    figs = [_fig(doc, "6万亩", 6e4, "亩", "茶园"), _fig(doc, "2万亩", 2e4, "亩", "稻鱼共生"), _fig(doc, "3万亩", 3e4, "亩", "蔬菜")]
+    got = {(ln.head, ln.attrs["figure"].value) for ln in link_outcomes(doc, prac, figs)}
+    assert ("稻鱼共生", 2e4) in got
+    assert ("稻鱼共生", 6e4) not in got and ("稻鱼共生", 3e4) not in got
