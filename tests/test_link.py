@@ -27,9 +27,7 @@ def _doc() -> Document:
             Section(0, "3", "三、存在问题", 1, "问题", i3, n),
         ],
     )
-    return Document(
-        "d", "d.txt", "txt", raw_text=TEXT, text=TEXT, offsets=OffsetMap.identity(n), articles=[art]
-    )
+    return Document("d", "d.txt", "txt", raw_text=TEXT, text=TEXT, offsets=OffsetMap.identity(n), articles=[art])
 
 
 def _fig(doc: Document, raw: str, value: float, unit: str, indicator: str) -> Figure:
@@ -121,7 +119,11 @@ def test_a_practice_in_one_list_item_does_not_claim_the_others() -> None:
         Measure(doc.mention(text.index("联社共建"), text.index("联社共建") + 4, "MEASURE", "t"), "联社共建", "program"),
         Measure(doc.mention(text.index("稻鱼共生"), text.index("稻鱼共生") + 4, "MEASURE", "t"), "稻鱼共生", "program"),
     ]
-    figs = [_fig(doc, "6万亩", 6e4, "亩", "茶园"), _fig(doc, "2万亩", 2e4, "亩", "稻鱼共生"), _fig(doc, "3万亩", 3e4, "亩", "蔬菜")]
+    figs = [
+        _fig(doc, "6万亩", 6e4, "亩", "茶园"),
+        _fig(doc, "2万亩", 2e4, "亩", "稻鱼共生"),
+        _fig(doc, "3万亩", 3e4, "亩", "蔬菜"),
+    ]
     got = {(ln.head, ln.attrs["figure"].value) for ln in link_outcomes(doc, prac, figs)}
     assert ("稻鱼共生", 2e4) in got
     assert ("稻鱼共生", 6e4) not in got and ("稻鱼共生", 3e4) not in got
