@@ -107,6 +107,20 @@ def section_rows(doc: Document) -> list[dict[str, Any]]:
     return rows
 
 
+def _article_county(doc: Document, focal: list[Any], pos: int) -> str:
+    """The focal county of the article holding ``pos``: the one its text names most (a magazine page with
+    three county reports gives each report's figures its own county)."""
+    if len(focal) < 2:
+        return ""
+    art = next((a for a in doc.articles if a.start <= pos < a.end), None)
+    if art is None:
+        return ""
+    body = doc.text[art.start : art.end]
+    counts = {p.adcode: body.count(p.name) + (body.count(p.canonical) if p.canonical != p.name else 0) for p in focal}
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] else ""
+
+
 def extract(doc: Document, res: Resources, review: bool = False) -> DocResult:
     """Run the spaCy pipeline of extractors on a prepared document, then link and code its clauses.
 
@@ -131,7 +145,7 @@ def extract(doc: Document, res: Resources, review: bool = False) -> DocResult:
     result.county = ";".join(p.canonical for p in focal)
     primary = focal[0].adcode if focal else ""
     for rec in (*figures, *measures):
-        rec.county_code = rec.county_code or primary
+        rec.county_code = rec.county_code or _article_county(doc, focal, rec.mention.start) or primary
     result.places = place_rows(doc, places)
     result.figures = figure_rows(doc, figures)
     result.measures = measure_rows(doc, measures)
