@@ -397,10 +397,17 @@ def _left_name(text: str, pos: int, max_len: int = 12) -> str:
     m = list(re.finditer(rf"[^{CJK}]", seg))
     if m:
         seg = seg[m[-1].end() :]
-    stops = list(_LEFT_STOP.finditer(seg))
+    stops = [m for m in _LEFT_STOP.finditer(seg) if m.end() <= len(seg)]
+    # 荔枝产业带动模式: a stop word right before the suffix is part of the name; cut at the one before it
+    while stops and len(seg) - stops[-1].end() < 2 and stops[-1].group() in _NAME_VERBS:
+        stops.pop()
     if stops:
         seg = seg[stops[-1].end() :]
     return seg if len(seg) <= max_len else ""  # no clear left edge: a cut name is worse than none
+
+
+# Verbs that also end practice names (产业带动模式, 联农带农机制, 协调推进机制) when right before the suffix.
+_NAME_VERBS = frozenset("带动 促进 推动 支持 发挥 提升 引导 参与 组织 推进 整合".split())
 
 
 def _ctx(s: str) -> str:

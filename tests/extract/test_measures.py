@@ -266,3 +266,10 @@ def test_adopted_coinages_are_programs(text: str, name: str) -> None:
 
     doc = normalize(Document("a", "a.txt", "txt", raw_text=text))
     assert name in {m.name for m in extract_measures(doc) if m.kind == "program"}
+
+
+def test_a_verb_right_before_the_suffix_stays_in_the_name() -> None:
+    from pipeline.normalize import normalize
+
+    doc = normalize(Document("a", "a.txt", "txt", raw_text="各村按照统一方式形成核桃产业带动模式，全县受益。"))
+    assert "核桃产业带动模式" in {m.name for m in extract_measures(doc) if m.kind == "program"}
