@@ -401,6 +401,11 @@ def _left_name(text: str, pos: int, max_len: int = 12) -> str:
     # 荔枝产业带动模式: a stop word right before the suffix is part of the name; cut at the one before it
     while stops and len(seg) - stops[-1].end() < 2 and stops[-1].group() in _NAME_VERBS:
         stops.pop()
+    # 动态监测和帮扶机制: a conjunction between two short noun groups joins them into one name
+    if stops and stops[-1].group() in {"和", "与", "及"} and 2 <= len(seg) - stops[-1].end() <= 4:
+        before = stops[-2].end() if len(stops) > 1 else 0
+        if 2 <= stops[-1].start() - before <= 8:
+            stops.pop()
     if stops:
         seg = seg[stops[-1].end() :]
     return seg if len(seg) <= max_len else ""  # no clear left edge: a cut name is worse than none

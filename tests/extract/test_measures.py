@@ -273,3 +273,10 @@ def test_a_verb_right_before_the_suffix_stays_in_the_name() -> None:
 
     doc = normalize(Document("a", "a.txt", "txt", raw_text="各村按照统一方式形成核桃产业带动模式，全县受益。"))
     assert "核桃产业带动模式" in {m.name for m in extract_measures(doc) if m.kind == "program"}
+
+
+def test_a_conjunction_joins_two_short_noun_groups_in_a_name() -> None:
+    from pipeline.normalize import normalize
+
+    doc = normalize(Document("a", "a.txt", "txt", raw_text="县里建立防返贫动态监测和帮扶机制，及时发现风险。"))
+    assert "防返贫动态监测和帮扶机制" in {m.name for m in extract_measures(doc) if m.kind == "program"}
