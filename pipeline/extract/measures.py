@@ -70,7 +70,7 @@ _DIGIT_FORMULA_RE = re.compile(r"(?<![\d.+])(\d)((?:\+(?:\d|[A-Za-z]))+)(?![\d.%
 _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 
 # Program candidates by suffix; left context trimmed at function words and verbs.
-_PROGRAM_SUFFIX = "模式|机制|制度|工程|行动|联建|改革|计划|工作法|体系|联合体|工作站|专馆|试验区|制"
+_PROGRAM_SUFFIX = "模式|机制|制度|工程|行动|联建|改革|计划|工作法|体系|联合体|工作站|专馆|试验区|车间|制"
 _NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自")
 _SUFFIX_RE = re.compile(rf"({_PROGRAM_SUFFIX})")
 _LEFT_STOP_WORDS = """
@@ -421,9 +421,9 @@ def _ctx(s: str) -> str:
 
 # Verbs that adopt a practice: 实行“整村授信”, 探索“托管代种”的办法, 组建马铃薯产业联合体.
 _ADOPT_LEFT = re.compile(
-    r"(?:实行|推行|探索|推广|创新|设立|建立|开展|实施|推出|打造|组建|采取|采用|形成|构建|建成|开设|试行|首创)[\"“]?$"
+    r"(?:实行|推行|探索|推广|创新|设立|建立|开展|实施|推出|打造|组建|采取|采用|形成|构建|建成|开设|开办|试行|首创)[\"“]?$"
 )
-_STRONG_SUFFIX = re.compile(r"(?:模式|机制|工程|行动|制度|联合体|工作站|专馆|试验区|联建)$")
+_STRONG_SUFFIX = re.compile(r"(?:模式|机制|工程|行动|制度|联合体|工作站|专馆|试验区|车间|联建)$")
 
 
 def _program_by_rule(c: Candidate) -> bool:
