@@ -80,7 +80,7 @@ _LEFT_STOP_WORDS = """
     进一步 加强 强化 全县 全市 全省 全镇 全村 我县 本县 其 即 获得 取得 抓住 抓好 抓
     大胆 租用 提供 支持 鼓励 引导 组织 参与 利用 借助 围绕 继续 不断 持续 着力 试行 用好
     搞好 做好 加大 提高 提升 促进 推动 带动 发挥 纳入 列入 进行 确定 制定 出台 印发 召开
-    成立 新建 组建 创建 整合 开设 设立 注册 部分 之前 其他 批复 批准 同意 发布 提出 要求 部署 审议 安排
+    成立 新建 组建 创建 整合 开设 开办 设立 注册 部分 之前 其他 批复 批准 同意 发布 提出 要求 部署 审议 安排
 """.split()
 # Longest first, so 新建 wins over 新 at the same position.
 _LEFT_STOP = re.compile("|".join(sorted(map(re.escape, _LEFT_STOP_WORDS), key=len, reverse=True)))
@@ -415,6 +415,12 @@ def _left_name(text: str, pos: int, max_len: int = 12) -> str:
 _NAME_VERBS = frozenset("带动 促进 推动 支持 发挥 提升 引导 参与 组织 推进 整合".split())
 
 
+def _inside_title(text: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside a 《…》 title (looking back at most 60 characters)."""
+    before = text[max(0, pos - 60) : pos]
+    return before.rfind("《") > before.rfind("》")
+
+
 def _ctx(s: str) -> str:
     return re.sub(r"\s+", " ", s)
 
@@ -456,8 +462,8 @@ def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -
         ):
             continue  # 控制, 限制, 编制, 体制…: ordinary words, not X制 institutions
         name = _left_name(text, m.start())
-        if len(name) < 2:
-            continue
+        if len(name) < 2 or _inside_title(text, m.start()):
+            continue  # 《…扶贫车间建设管理实施方案》: part of a document title, not a practice of its own
         s = m.start() - len(name)
         term = name + m.group(1)
         out.append(
