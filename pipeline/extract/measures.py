@@ -432,11 +432,19 @@ _ADOPT_LEFT = re.compile(
 _STRONG_SUFFIX = re.compile(r"(?:模式|机制|工程|行动|制度|联合体|工作站|专馆|试验区|车间|联建)$")
 
 
-def _program_by_rule(c: Candidate) -> bool:
+# 形成“龙头企业+合作社+贫困户”的兴国灰鹅产业扶贫模式: the adoption verb, then a quoted formula and 的.
+_ADOPT_THROUGH_QUOTE = re.compile(
+    r"(?:实行|推行|探索|推广|创新|建立|实施|打造|采取|采用|形成|构建)[“\"][^”\"]{1,24}[”\"]的$"
+)
+
+
+def _program_by_rule(c: Candidate, left_wide: str = "") -> bool:
     """Programs by the text's own words: a quoted coinage before 模式/机制…, or a coinage (quoted, or named
     with a strong practice suffix) that is the object of an adoption verb."""
     if c.source == "quoted" and _QUOTED_PROGRAM_RIGHT.match(c.right):
         return True
+    if c.source == "suffix" and _STRONG_SUFFIX.search(c.term) and _ADOPT_THROUGH_QUOTE.search(left_wide):
+        return len(c.term) >= 4
     if not _ADOPT_LEFT.search(c.left) or len(c.term) < 3 or re.search(r"\d|[一二两三四五六七八九十]", c.term[:1]):
         return False
     return c.source == "quoted" or (c.source == "suffix" and bool(_STRONG_SUFFIX.search(c.term)))
@@ -560,7 +568,7 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
     if cands:
         # A quoted coinage right before 模式/机制/制度… is a program by the text's own words; the learned
         # filter judges the rest (and is skipped, leaving only this rule, when no model is loaded).
-        by_rule = [_program_by_rule(c) for c, _, _ in cands]
+        by_rule = [_program_by_rule(c, text[max(0, s - 32) : s]) for c, s, _ in cands]
         by_clf = program_filter.predict([c for c, _, _ in cands]) if program_filter is not None else []
         for i, (c, s, e) in enumerate(cands):
             if by_rule[i]:

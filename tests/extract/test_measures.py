@@ -280,3 +280,11 @@ def test_a_conjunction_joins_two_short_noun_groups_in_a_name() -> None:
 
     doc = normalize(Document("a", "a.txt", "txt", raw_text="县里建立防返贫动态监测和帮扶机制，及时发现风险。"))
     assert "防返贫动态监测和帮扶机制" in {m.name for m in extract_measures(doc) if m.kind == "program"}
+
+
+def test_adoption_through_a_quoted_formula() -> None:
+    from pipeline.normalize import normalize
+
+    text = "县里形成“企业+合作社+农户”的核桃产业扶贫模式，带动农户增收。"
+    doc = normalize(Document("a", "a.txt", "txt", raw_text=text))
+    assert "核桃产业扶贫模式" in {m.name for m in extract_measures(doc) if m.kind == "program"}
