@@ -26,3 +26,22 @@ def test_figures_take_their_articles_county() -> None:
     by_value = {row["raw"]: row["county_code"] for row in result.figures}
     assert by_value["500万羽"] == "522624"
     assert by_value["8万亩"] == "522627"
+
+
+def test_dask_workers_give_the_same_tables(tmp_path: Path) -> None:
+    """Scale-out on a local Dask cluster writes exactly what the sequential run writes."""
+    from pipeline.config import load_config
+    from pipeline.export import read_csv
+    from pipeline.run import run_corpus
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(PAGE, encoding="utf-8")
+    (corpus / "b.txt").write_text(PAGE.replace("三穗", "锦屏"), encoding="utf-8")
+    outs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        run_corpus(corpus, out, load_config(models_dir=str(MODELS), workers=workers))
+        outs[workers] = {name: read_csv(out / name) for name in ("documents.csv", "figures.csv", "measures.csv")}
+    assert outs[1] == outs[2]
+    assert len(outs[2]["documents.csv"]) == 2
