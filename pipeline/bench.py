@@ -23,6 +23,17 @@ def default_bench_inputs(shared_dir: Path) -> tuple[list[Path], list[Path]]:
     return pdfs, texts
 
 
+def _timed_load(paths: list[Path], config: Config, size_key: str) -> tuple[float, int, int]:
+    """(seconds, summed ``meta[size_key]``, failures) of loading every path once."""
+    t0 = time.perf_counter()
+    size = failed = 0
+    for p in paths:
+        doc = load_document(Path(p), Path(p).parent, config)
+        size += int(doc.meta.get(size_key, 0))
+        failed += doc.status == "failed"
+    return time.perf_counter() - t0, size, failed
+
+
 def bench_ingest(pdf_paths: list[Path], text_paths: list[Path], repeat: int = 1) -> dict[str, float]:
     """Time ``load_document`` over the inputs ``repeat`` times; best of the repeats per group.
 
@@ -31,24 +42,12 @@ def bench_ingest(pdf_paths: list[Path], text_paths: list[Path], repeat: int = 1)
     config = Config(max_file_mb=1e6)
     repeat = max(1, repeat)
     pdf_best = text_best = float("inf")
-    pages = 0
-    text_bytes = 0
-    failed = 0
+    pages = text_bytes = failed = 0
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        pages = 0
-        for p in pdf_paths:
-            doc = load_document(Path(p), Path(p).parent, config)
-            pages += int(doc.meta.get("pages", 0))
-            failed += doc.status == "failed"
-        pdf_best = min(pdf_best, time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        text_bytes = 0
-        for p in text_paths:
-            doc = load_document(Path(p), Path(p).parent, config)
-            text_bytes += int(doc.meta.get("bytes", 0))
-            failed += doc.status == "failed"
-        text_best = min(text_best, time.perf_counter() - t0)
+        seconds, pages, bad = _timed_load(pdf_paths, config, "pages")
+        pdf_best, failed = min(pdf_best, seconds), failed + bad
+        seconds, text_bytes, bad = _timed_load(text_paths, config, "bytes")
+        text_best, failed = min(text_best, seconds), failed + bad
     mb = text_bytes / 1_048_576
     return {
         "pdf_files": float(len(pdf_paths)),
