@@ -78,6 +78,8 @@ def _gbk_posing_as_utf8(text: str, data: bytes) -> bool:
         gb = data.decode("gb18030")
     except UnicodeDecodeError:
         return False
+    if _CJK.findall(text) and _common_share(text, "gb18030") >= _common_share(gb, "gb18030"):
+        return False  # the UTF-8 reading already holds common Chinese characters: it is the text (乡á…)
     return len(_CJK.findall(gb)) >= 2 and _common_share(gb, "gb18030") > 0.9
 
 
