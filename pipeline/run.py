@@ -107,6 +107,20 @@ def section_rows(doc: Document) -> list[dict[str, Any]]:
     return rows
 
 
+_CLAUSE_BOUND = "，,。；;！？!?\n"
+
+
+def _clause_county(doc: Document, counties: list[Any], pos: int) -> str:
+    """A county named in the figure's own clause before it (邻县三穗县新建大棚300个): the figure is that
+    county's, not the focal one's. Empty when the clause names none."""
+    a = pos
+    while a > 0 and doc.text[a - 1] not in _CLAUSE_BOUND:
+        a -= 1
+    clause = doc.text[a:pos]
+    named = [(clause.rfind(p.name), p.adcode) for p in counties if p.name and p.name in clause]
+    return max(named)[1] if named else ""
+
+
 def _article_county(doc: Document, focal: list[Any], pos: int) -> str:
     """The focal county of the article holding ``pos``: the one its text names most (a magazine page with
     three county reports gives each report's figures its own county)."""
@@ -144,6 +158,9 @@ def extract(doc: Document, res: Resources, review: bool = False) -> DocResult:
     result.county_code = ";".join(p.adcode for p in focal)
     result.county = ";".join(p.canonical for p in focal)
     primary = focal[0].adcode if focal else ""
+    counties = [p for p in places if p.level == "county"]
+    for rec in figures:
+        rec.county_code = rec.county_code or _clause_county(doc, counties, rec.mention.start)
     for rec in (*figures, *measures):
         rec.county_code = rec.county_code or _article_county(doc, focal, rec.mention.start) or primary
     result.places = place_rows(doc, places)

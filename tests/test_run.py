@@ -45,3 +45,12 @@ def test_dask_workers_give_the_same_tables(tmp_path: Path) -> None:
         outs[workers] = {name: read_csv(out / name) for name in ("documents.csv", "figures.csv", "measures.csv")}
     assert outs[1] == outs[2]
     assert len(outs[2]["documents.csv"]) == 2
+
+
+def test_a_county_named_in_the_clause_owns_the_figure() -> None:
+    text = "榕江县调研\n榕江县有贫困户3万户。邻近的从江县新建大棚300个，榕江县新建大棚500个。" * 2
+    res = Resources.load(MODELS)
+    rows = process_document(Document("c", "c.txt", "txt", raw_text=text), res).figures
+    by_raw = {r["raw"]: r["county_code"] for r in rows}
+    assert by_raw["300个"] == "522633"  # 从江县
+    assert by_raw["500个"] == "522632"  # 榕江县
