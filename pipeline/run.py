@@ -34,29 +34,31 @@ class Resources:
     @classmethod
     def load(cls, models_dir: Path) -> Resources:
         from .classify import ProgramFilter
-        from .gazetteer import Gazetteer
-
-        try:
-            program_filter = ProgramFilter.from_disk(models_dir)
-        except FileNotFoundError:
-            log.warning("no program filter in %s (run `make models`); programs are found by rules only", models_dir)
-            program_filter = None
-        from .policy import PolicyToolModel
-
-        try:
-            policy_model = PolicyToolModel.from_disk(models_dir)
-        except FileNotFoundError:
-            log.warning("no policy-tool model in %s (run `make models`); clauses are not coded", models_dir)
-            policy_model = None
         from .extract.annotate import build_annotator
+        from .gazetteer import Gazetteer
 
         return cls(
             nlp=build_annotator(models_dir),
             models_dir=models_dir,
             gazetteer=Gazetteer.load(models_dir),
-            program_filter=program_filter,
-            policy_model=policy_model,
+            program_filter=_optional(ProgramFilter.from_disk, models_dir, "programs are found by rules only"),
+            policy_model=load_policy_model(models_dir),
         )
+
+
+def _optional(loader: Callable[[Path], Any], models_dir: Path, without: str) -> Any:
+    """A model that the pipeline can run without: None, with a warning saying what is lost, when not built."""
+    try:
+        return loader(models_dir)
+    except FileNotFoundError:
+        log.warning("%s not in %s (run `make models`); %s", loader.__qualname__, models_dir, without)
+        return None
+
+
+def load_policy_model(models_dir: Path) -> Any:
+    from .policy import PolicyToolModel
+
+    return _optional(PolicyToolModel.from_disk, models_dir, "clauses are not coded")
 
 
 @dataclass
@@ -270,7 +272,8 @@ def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> 
     clauses = [row for r in results for row in r.clauses]
     pairs = practice_similarity(measures, texts)
     families = practice_families(pairs, {str(m["name"]) for m in measures})
-    policy_model = _worker_resources(str(models_dir)).policy_model
+    cached = _WORKER_RESOURCES.get(str(models_dir))  # the sequential run loaded it; a Dask run loads only this
+    policy_model = cached.policy_model if cached is not None else load_policy_model(models_dir)
     classes = classify_practices(measures, texts, policy_model) if policy_model is not None else {}
     tables["compare_practices.csv"] = compare_practices(measures, links, documents, families, classes)
     tables["policy_tools.csv"] = (clauses, POLICY_TOOLS_COLUMNS)
