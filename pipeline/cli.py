@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .config import load_config
-from .errors import PipelineError
+from pipeline.config import load_config
+from pipeline.errors import PipelineError
 
 app = typer.Typer(
     help="Mine Chinese rural-policy reports (PDF, HTML, DOCX, text) into grounded tables and a graph.",
@@ -67,7 +67,7 @@ def extract(
     places.csv, figures.csv, measures.csv. A bad file becomes a documents.csv row with its reason.
     """
     _setup_logging(verbose)
-    from .run import run_corpus
+    from pipeline.run import run_corpus
 
     if not corpus.is_dir():
         console.print(f"[red]corpus folder not found:[/] {corpus} (give a folder of reports: make extract CORPUS=DIR)")
@@ -131,8 +131,8 @@ def eval_(
     Fails (exit 1) when a category falls below the floors pinned in tests/eval_floors.json.
     """
     _setup_logging(False)
-    from .evaluate import FLOORS_FILE, check_floors, evaluate, load_floors
-    from .run import run_corpus
+    from pipeline.run import run_corpus
+    from pipeline.tools.evaluate import FLOORS_FILE, check_floors, evaluate, load_floors
 
     if not gold.is_dir():
         console.print(f"[red]gold folder not found:[/] {gold}")
@@ -187,19 +187,19 @@ def models(
 ) -> None:
     """Build the gazetteer and train the learned filters into MODELS_DIR (sources and dates recorded)."""
     _setup_logging(False)
-    from .classify import train_program_filter
-    from .gazetteer import build_gazetteer
+    from pipeline.gazetteer import build_gazetteer
+    from pipeline.learn.program_filter import train_program_filter
 
     ext = shared / "external"
     path = build_gazetteer(models_dir, ext if ext.is_dir() else None)
     console.print(f"gazetteer → {path}")
     scores = train_program_filter(models_dir)
     console.print(f"program filter → {models_dir} (cross-validated: {scores})")
-    from .indicators import train_indicator_model
+    from pipeline.learn.indicators import train_indicator_model
 
     meta = train_indicator_model(models_dir)
     console.print(f"indicator model → {models_dir} (held-out accuracy: {meta['held_out_accuracy']})")
-    from .policy import train_policy_models
+    from pipeline.learn.policy_tools import train_policy_models
 
     cv = train_policy_models(models_dir)
     console.print(f"policy-tool models → {models_dir} (cross-validated: {json.dumps(cv, ensure_ascii=False)[:400]})")
@@ -211,7 +211,7 @@ def bench_ingest_cmd(
     repeat: Annotated[int, typer.Option(help="Passes over the inputs.")] = 1,
 ) -> None:
     """Ingest throughput: pages/s for PDF, MB/s for text."""
-    from .bench import bench_ingest, default_bench_inputs
+    from pipeline.tools.bench import bench_ingest, default_bench_inputs
 
     pdfs, texts = default_bench_inputs(shared)
     stats = bench_ingest(pdfs, texts, repeat=repeat)
@@ -226,7 +226,7 @@ def bench_extract_cmd(
     models_dir: Annotated[Path, typer.Option()] = Path("models"),
 ) -> None:
     """Extraction throughput in MB/s on normalized text (places, figures, measures)."""
-    from .bench import bench_extract
+    from pipeline.tools.bench import bench_extract
 
     stats = bench_extract(shared, models_dir, mb=mb)
     for k, v in stats.items():
@@ -263,7 +263,7 @@ def _emit(sections: dict[str, list[dict[str, object]]], fmt: str) -> None:
 
 
 def _run_query(fn: object, fmt: str, db: Path, *args: str) -> None:
-    from .query import connect
+    from pipeline.io.query import connect
 
     if fmt not in ("table", "csv", "json"):
         console.print(f"[red]unknown format {fmt!r}[/] (use table, csv or json)")
@@ -287,7 +287,7 @@ def query_county(
     fmt: FormatOpt = "table",
 ) -> None:
     """A county's practices, formulas with steps, and outcomes with evidence quotes and pages."""
-    from .query import county
+    from pipeline.io.query import county
 
     _run_query(county, fmt, db, name)
 
@@ -299,7 +299,7 @@ def query_practice(
     fmt: FormatOpt = "table",
 ) -> None:
     """Counties that ran a practice, its outcomes, and similar practices."""
-    from .query import practice
+    from pipeline.io.query import practice
 
     _run_query(practice, fmt, db, name)
 
@@ -311,7 +311,7 @@ def query_indicator(
     fmt: FormatOpt = "table",
 ) -> None:
     """An indicator compared across counties."""
-    from .query import indicator
+    from pipeline.io.query import indicator
 
     _run_query(indicator, fmt, db, name)
 
@@ -324,7 +324,7 @@ def query_path(
     fmt: FormatOpt = "table",
 ) -> None:
     """The shortest chain of relations between two nodes."""
-    from .query import path
+    from pipeline.io.query import path
 
     _run_query(path, fmt, db, a, b)
 
@@ -338,7 +338,7 @@ def query_sql(
     fmt: FormatOpt = "table",
 ) -> None:
     """Read-only SQL over the store."""
-    from .query import sql
+    from pipeline.io.query import sql
 
     _run_query(sql, fmt, db, statement)
 

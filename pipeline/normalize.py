@@ -25,7 +25,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from .model import (
+from pipeline.model import (
     SCRIPT_MIXED,
     SCRIPT_SIMPLIFIED,
     SCRIPT_TRADITIONAL,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import export
-from .config import Config
-from .model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, Document
+from pipeline.config import Config
+from pipeline.io import writers as export
+from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, Document
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,9 @@ class Resources:
 
     @classmethod
     def load(cls, models_dir: Path) -> Resources:
-        from .classify import ProgramFilter
-        from .extract.annotate import build_annotator
-        from .gazetteer import Gazetteer
+        from pipeline.extract.annotate import build_annotator
+        from pipeline.gazetteer import Gazetteer
+        from pipeline.learn.program_filter import ProgramFilter
 
         return cls(
             nlp=build_annotator(models_dir),
@@ -56,7 +56,7 @@ def _optional(loader: Callable[[Path], Any], models_dir: Path, without: str) -> 
 
 
 def load_policy_model(models_dir: Path) -> Any:
-    from .policy import PolicyToolModel
+    from pipeline.learn.policy_tools import PolicyToolModel
 
     return _optional(PolicyToolModel.from_disk, models_dir, "clauses are not coded")
 
@@ -80,8 +80,8 @@ class DocResult:
 
 def prepare(doc: Document) -> Document:
     """Normalize and structure an ingested document (no-op for failed ones)."""
-    from .normalize import normalize
-    from .structure import structure
+    from pipeline.normalize import normalize
+    from pipeline.structure import structure
 
     if doc.status == STATUS_FAILED:
         return doc
@@ -142,12 +142,12 @@ def extract(doc: Document, res: Resources, review: bool = False) -> DocResult:
 
     A failing extractor marks the document partial and the others still run (see extract/annotate.py).
     """
-    from .extract.annotate import ERRORS_KEY, annotate, records, review_html
-    from .extract.figures import figure_rows
-    from .extract.measures import measure_rows
-    from .extract.places import place_rows
-    from .link import link_outcomes, link_rows
-    from .policy import code_clauses
+    from pipeline.extract.annotate import ERRORS_KEY, annotate, records, review_html
+    from pipeline.extract.clauses import code_clauses
+    from pipeline.extract.figures import figure_rows
+    from pipeline.extract.links import link_outcomes, link_rows
+    from pipeline.extract.measures import measure_rows
+    from pipeline.extract.places import place_rows
 
     result = DocResult(doc=doc)
     if doc.status == STATUS_FAILED:
@@ -238,14 +238,15 @@ class RunSummary:
 
 def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> dict[str, int]:
     """Write texts, tables, graph exports and the store; each file atomically. Returns rows per output."""
-    from .conflicts import CONFLICT_COLUMNS, find_conflicts
-    from .graph import build_graph
-    from .indicators import load_mapper
-    from .policy import POLICY_TOOLS_COLUMNS, classify_practices
-    from .practice_tables import compare_practices, cooccurrence, policy_tools_crosstab
-    from .similarity import practice_families, practice_similarity
-    from .store import write_duckdb
-    from .tables import compare_counties
+    from pipeline.corpus.compare import compare_counties
+    from pipeline.corpus.conflicts import CONFLICT_COLUMNS, find_conflicts
+    from pipeline.corpus.graph import build_graph
+    from pipeline.corpus.practice_tables import compare_practices, cooccurrence, policy_tools_crosstab
+    from pipeline.corpus.practices import classify_practices
+    from pipeline.corpus.similarity import practice_families, practice_similarity
+    from pipeline.extract.clauses import POLICY_TOOLS_COLUMNS
+    from pipeline.io.store import write_duckdb
+    from pipeline.learn.indicators import load_mapper
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for r in results:
@@ -298,7 +299,7 @@ def _worker_resources(models_dir: str) -> Resources:
 
 def process_path(path: Path, root: Path, doc_id: str, config: Config) -> DocResult:
     """Ingest and process one file: the unit of work shipped to a Dask worker."""
-    from .ingest import load_document
+    from pipeline.ingest import load_document
 
     doc = load_document(path, root, config, doc_id=doc_id)
     return process_document(doc, _worker_resources(config.models_dir), review=config.review)
@@ -308,7 +309,7 @@ def _run_dask(corpus: Path, config: Config, scheduler: str | None) -> Iterator[D
     """Scale out: one task per file on a local process cluster or a running Dask scheduler."""
     from distributed import Client, LocalCluster, as_completed
 
-    from .ingest import assign_doc_ids, list_corpus
+    from pipeline.ingest import assign_doc_ids, list_corpus
 
     paths = list_corpus(corpus)
     ids = assign_doc_ids(paths, corpus)
@@ -341,7 +342,7 @@ def run_corpus(
     ``config.workers > 1`` or a ``scheduler`` address runs the files on Dask; results are written in
     doc_id order either way, so outputs do not depend on scheduling.
     """
-    from .ingest import iter_corpus
+    from pipeline.ingest import iter_corpus
 
     t0 = time.perf_counter()
     results: list[DocResult] = []

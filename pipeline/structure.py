@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from .model import ROLES, Article, Document, Section
+from pipeline.model import ROLES, Article, Document, Section
 
 log = logging.getLogger(__name__)
 

@@ -122,12 +122,12 @@ def test_review_pages(run_dir: Path) -> None:
 
 
 def test_a_stage_bug_costs_the_document_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.link
+    import pipeline.extract.links
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(pipeline.link, "link_outcomes", boom)
+    monkeypatch.setattr(pipeline.extract.links, "link_outcomes", boom)
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "a.txt").write_text(REPORT, encoding="utf-8")

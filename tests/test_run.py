@@ -31,7 +31,7 @@ def test_figures_take_their_articles_county() -> None:
 def test_dask_workers_give_the_same_tables(tmp_path: Path) -> None:
     """Scale-out on a local Dask cluster writes exactly what the sequential run writes."""
     from pipeline.config import load_config
-    from pipeline.export import read_csv
+    from pipeline.io.writers import read_csv
     from pipeline.run import run_corpus
 
     corpus = tmp_path / "c"

@@ -16,11 +16,11 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..model import Document
-from ..nlp import make_nlp
-from .figures import extract_figures
-from .measures import extract_measures
-from .places import extract_places
+from pipeline.extract.figures import extract_figures
+from pipeline.extract.measures import extract_measures
+from pipeline.extract.places import extract_places
+from pipeline.model import Document
+from pipeline.text.tokenizer import make_nlp
 
 USER_KEY = "ruralmine_document"
 GAZETTEER_KEY = "ruralmine_gazetteer"

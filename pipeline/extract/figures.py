@@ -1,6 +1,6 @@
 """Figures: every quantity a report states, with what it measures (indicator), when, and how hedged.
 
-Candidates come from a regex scan (``pipeline.numbers.iter_quantities``), so whole documents are cheap;
+Candidates come from a regex scan (``pipeline.text.numerals.iter_quantities``), so whole documents are cheap;
 jieba part-of-speech tags are used only on the short clause left of each candidate to trim the noun
 phrase the number measures. Sentence-level rules then resolve what a bare number refers to: a list
 sharing one subject (``贫困户32712户、118900人``), ``分别`` pairing, growth rates and shares (``同比增长``,
@@ -17,9 +17,9 @@ from typing import Any
 
 import jieba.posseg
 
-from ..model import Document, Figure, Mention, Table
-from ..nlp import make_segmenter
-from ..numbers import Quantity, format_value, iter_quantities, parse_number
+from pipeline.model import Document, Figure, Mention, Table
+from pipeline.text.numerals import Quantity, format_value, iter_quantities, parse_number
+from pipeline.text.tokenizer import make_segmenter
 
 log = logging.getLogger(__name__)
 
@@ -366,9 +366,7 @@ def _candidates(doc: Document) -> list[_Cand]:
 
 
 _FROM_TO_FROM = re.compile(r"(由|从)(?:(?:19|20)\d{2}\s*年(?:底|末|初)?的?)?$")
-_FROM_TO_TO = re.compile(
-    r"(由|从)[^，,。；;]{1,40}?(?:到|至)(?:(?:19|20)\d{2}\s*年(?:底|末|初)?的?)?$"
-)
+_FROM_TO_TO = re.compile(r"(由|从)[^，,。；;]{1,40}?(?:到|至)(?:(?:19|20)\d{2}\s*年(?:底|末|初)?的?)?$")
 _COUNTED_HEAD = re.compile(r"^[一二两三四五六七八九十]+(?:大|个|类|项)(?:产业|行业|板块)?")
 
 
@@ -577,7 +575,7 @@ def _unit_of(header: str) -> tuple[str, float]:
     if not m:
         return "", 1.0
     u = (m.group(1) or m.group(2) or "").strip()
-    from ..numbers import parse_quantity
+    from pipeline.text.numerals import parse_quantity
 
     q = parse_quantity("1" + u)
     if q is None:

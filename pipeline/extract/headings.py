@@ -13,9 +13,9 @@ from functools import lru_cache
 
 import jieba.posseg
 
-from ..model import Article, Document, Section
-from ..nlp import make_segmenter
-from ..structure import role_of
+from pipeline.model import Article, Document, Section
+from pipeline.structure import role_of
+from pipeline.text.tokenizer import make_segmenter
 
 SOURCE = "rule:section_heading"
 TITLE_SOURCE = "rule:title_practice"

@@ -1,7 +1,7 @@
 """Measures: numbered formulas (slogans), named programs, loan products and titled policy documents.
 
 Rules over the normalized (simplified) text propose spans; a learned filter
-(:class:`pipeline.classify.ProgramFilter`) decides which program candidates are real programs. Every
+(:class:`pipeline.learn.program_filter.ProgramFilter`) decides which program candidates are real programs. Every
 Measure carries a Mention whose ``source`` names the rule or model, and raw offsets for provenance.
 
 ``declared_count`` is the number of items the formula announces, i.e. the count the text's item list
@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pipeline.classify import Candidate, ProgramFilter
 from pipeline.extract.headings import SOURCE as HEADING_SOURCE
 from pipeline.extract.headings import TITLE_SOURCE, heading_practices, title_practices
+from pipeline.learn.program_filter import Candidate, ProgramFilter
 from pipeline.model import Document, Measure
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from ..gazetteer import Entry, Gazetteer, GazMatch, strip_suffix
-from ..model import Document, Place
+from pipeline.gazetteer import Entry, Gazetteer, GazMatch, strip_suffix
+from pipeline.model import Document, Place
 
 log = logging.getLogger(__name__)
 

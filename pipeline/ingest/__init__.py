@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..config import Config
-from ..errors import InputError
-from ..model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, Document
-from .text import NotTextError, decode_bytes, plausibility
+from pipeline.config import Config
+from pipeline.errors import InputError
+from pipeline.ingest.text import NotTextError, decode_bytes, plausibility
+from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, Document
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def _load_text(doc: Document, data: bytes) -> Document:
 
 
 def _load_html(doc: Document, data: bytes) -> Document:
-    from .html import declared_charset, extract_html
+    from pipeline.ingest.html import declared_charset, extract_html
 
     enc = declared_charset(data)
     markup = None
@@ -204,7 +204,7 @@ def _load_html(doc: Document, data: bytes) -> Document:
 def _load_docx(doc: Document, data: bytes) -> Document:
     import zipfile
 
-    from .docx import extract_docx
+    from pipeline.ingest.docx import extract_docx
 
     if not zipfile.is_zipfile(__import__("io").BytesIO(data)):
         hint = "old .doc files must be saved as .docx first" if data[:4] == b"\xd0\xcf\x11\xe0" else ""
@@ -232,7 +232,7 @@ def _page_list(pages: list[int]) -> str:
 
 
 def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
-    from .pdf import PdfOpenError, extract_pdf
+    from pipeline.ingest.pdf import PdfOpenError, extract_pdf
 
     if not data.lstrip()[:1024].count(b"%PDF"):
         return _fail(doc, "not a PDF file (no %PDF header)", "check the file type; it may be mis-named")

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Table
+from pipeline.model import Table
 
 logger = logging.getLogger(__name__)
 

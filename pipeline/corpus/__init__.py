@@ -1,0 +1,1 @@
+"""corpus: see README "How it works"."""

@@ -1,0 +1,57 @@
+"""Practices coded as a whole: each practice's bundle of text (name, components, the sentences that mention it)
+gets one field and policy tool."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pipeline.learn.policy_tools import PolicyToolModel
+
+_SENT_END = "。！？；!?;"
+
+
+def _mention_sentences(name: str, text: str, limit: int = 6) -> list[str]:
+    """Up to ``limit`` sentences of ``text`` that mention ``name``."""
+    out: list[str] = []
+    pos = text.find(name)
+    while pos >= 0 and len(out) < limit:
+        a = max(text.rfind(c, 0, pos) for c in _SENT_END + "\n") + 1
+        ends = [e for c in _SENT_END + "\n" if (e := text.find(c, pos + len(name))) >= 0]
+        b = min(ends) + 1 if ends else len(text)
+        sent = text[a:b].strip()
+        if sent and sent not in out:
+            out.append(sent)
+        pos = text.find(name, b)
+    return out
+
+
+def practice_contexts(measure_rows: Sequence[dict[str, Any]], texts: dict[str, str]) -> dict[str, list[str]]:
+    """Practice name -> its name, components and the sentences that mention it in its documents."""
+    ctx: dict[str, list[str]] = {}
+    for r in measure_rows:
+        name = str(r.get("name", "")).strip()
+        if not name:
+            continue
+        bucket = ctx.setdefault(name, [name])
+        comps = str(r.get("components", "") or "")
+        if comps and comps.replace(" | ", "，") not in bucket:
+            bucket.append(comps.replace(" | ", "，"))
+        for s in _mention_sentences(name, texts.get(str(r.get("doc_id", "")), "")):
+            if s not in bucket:
+                bucket.append(s)
+    return ctx
+
+
+def classify_practices(
+    measure_rows: Sequence[dict[str, Any]], texts: dict[str, str], model: PolicyToolModel
+) -> dict[str, dict[str, Any]]:
+    """Practice name -> {field, tool, sub_tool, confidence}, pooled over its name, components and sentences.
+
+    Policy documents are coded too (their titles say what they regulate); every practice gets a tool.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name, bundle in practice_contexts(measure_rows, texts).items():
+        p = model.predict_pooled(bundle, force=True)
+        out[name] = {k: p[k] for k in ("field", "tool", "sub_tool", "confidence")}
+    return out

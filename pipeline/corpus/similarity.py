@@ -1,0 +1,127 @@
+"""Practice similarity across documents, and practice families.
+
+The same practice travels between counties under different names (a cooperative linked with a credit
+union is 社社联建 here, 社社联动 there). Each practice becomes a bundle of text — its name, its components and
+the sentences that mention it — and two views are compared with TF-IDF cosine: name+components as char
+n-grams (names are short coinages jieba cuts badly) and the context sentences as jieba words. Pairs above a
+threshold become ``similar_to`` edges; connected components of those edges are families.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pipeline.corpus.practices import practice_contexts
+from pipeline.text.tokenizer import make_segmenter
+
+log = logging.getLogger(__name__)
+
+SKIP_KINDS = ("policy_document",)
+NAME_WEIGHT = 0.5  # share of the score from name+components; the rest from context words
+_STOP = set(
+    "的 了 和 与 及 等 在 为 是 将 把 对 由 以 并 也 都 而 中 上 下 个 年 月 日 我们 一个 进行 通过 实现".split()
+)
+
+
+def _identity(x: list[str]) -> list[str]:
+    return x
+
+
+def _char_grams(s: str) -> list[str]:
+    s = "".join(c for c in s if not c.isspace() and c not in '“”"《》|，,、')
+    return [s[i : i + n] for n in (1, 2, 3) for i in range(len(s) - n + 1)]
+
+
+def _cosine(docs: list[list[str]]) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    if not any(docs):
+        import numpy as np
+
+        return np.zeros((len(docs), len(docs)))
+    vec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
+    return cosine_similarity(vec.fit_transform(docs))
+
+
+def practice_vectors(
+    measure_rows: Sequence[dict[str, Any]], texts: dict[str, str], seg: Any = None
+) -> tuple[list[str], list[list[str]], list[list[str]], dict[str, set[str]]]:
+    """Names, their name+component grams, their context words, and the documents each appears in."""
+    ctx = practice_contexts(measure_rows, texts)
+    docs: dict[str, set[str]] = defaultdict(set)
+    comps: dict[str, str] = {}
+    for r in measure_rows:
+        name = str(r.get("name", "")).strip()
+        if name:
+            docs[name].add(str(r.get("doc_id", "")))
+            if r.get("components") and name not in comps:
+                comps[name] = str(r["components"])
+    names = sorted(ctx)
+    seg = seg if seg is not None else make_segmenter()
+    name_docs = [_char_grams(n) + _char_grams(comps.get(n, "")) for n in names]
+    ctx_docs: list[list[str]] = []
+    for n in names:
+        words: list[str] = []
+        for sent in ctx[n][1:]:
+            sent = sent.replace(n, " ")  # the name itself is compared in the other view
+            words += [w for w in seg.cut(sent) if len(w.strip()) > 1 and w not in _STOP and not w.isdigit()]
+        ctx_docs.append(words)
+    return names, name_docs, ctx_docs, docs
+
+
+def practice_similarity(
+    measure_rows: Sequence[dict[str, Any]],
+    texts: dict[str, str],
+    threshold: float = 0.35,
+    skip_kinds: Iterable[str] = SKIP_KINDS,
+    seg: Any = None,
+) -> list[tuple[str, str, float]]:
+    """``(a, b, score)`` for practice pairs with score >= ``threshold`` (a < b), best first.
+
+    Practices that only ever appear in the same documents share their context by construction, so for
+    them only the name+components view counts. Titled policy documents are left out by default: a
+    《…管理办法》 about a practice is not another name for it. ``seg``: a jieba tokenizer to reuse.
+    """
+    skip = set(skip_kinds)
+    rows = [r for r in measure_rows if str(r.get("kind", "")) not in skip]
+    if len({str(r.get("name", "")).strip() for r in rows} - {""}) < 2:
+        return []
+    names, name_docs, ctx_docs, docs = practice_vectors(rows, texts, seg)
+    if len(names) < 2:
+        return []
+    sn = _cosine(name_docs)
+    sc = _cosine(ctx_docs)
+    pairs: list[tuple[str, str, float]] = []
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            if docs[names[i]] == docs[names[j]]:
+                score = float(sn[i, j])
+            else:
+                score = NAME_WEIGHT * float(sn[i, j]) + (1 - NAME_WEIGHT) * float(sc[i, j])
+            if score >= threshold:
+                pairs.append((names[i], names[j], round(score, 4)))
+    pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
+    log.debug("practice_similarity: %d names, %d pairs >= %.2f", len(names), len(pairs), threshold)
+    return pairs
+
+
+def practice_families(pairs: Iterable[tuple[str, str, float]], names: Iterable[str]) -> dict[str, str]:
+    """Name -> family label: connected components of the similarity pairs, labeled by their most central
+    member (highest weighted degree; ties to the shorter, then alphabetically first name). Singletons are
+    their own family."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(n for n in names if n)
+    for a, b, w in pairs:
+        g.add_edge(a, b, weight=w)
+    out: dict[str, str] = {}
+    for comp in nx.connected_components(g):
+        label = min(comp, key=lambda n: (-g.degree(n, weight="weight"), len(n), n))
+        for n in comp:
+            out[n] = label
+    return out

@@ -1,0 +1,140 @@
+"""Writers for the output folder: CSV in UTF-8 with BOM (Excel), texts, all written atomically.
+
+Atomic = write to a temporary file in the same folder, then ``os.replace``: a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Column order fixed by the output contract (../shared/CONTRACT.md); extra columns may follow.
+DOCUMENT_COLUMNS = (
+    "doc_id", "source", "format", "script", "title", "county_code", "county",
+    "n_chars", "n_pages", "status", "error",
+)  # fmt: skip
+PLACE_COLUMNS = (
+    "doc_id", "name", "canonical", "adcode", "level", "province", "prefecture", "focal", "mentions",
+    "start", "end",
+)  # fmt: skip
+FIGURE_COLUMNS = (
+    "doc_id", "county_code", "indicator", "value", "unit", "raw", "date", "qualifier", "page", "start", "end",
+    "sentence",
+)  # fmt: skip
+MEASURE_COLUMNS = (
+    "doc_id", "county_code", "name", "kind", "declared_count", "components", "raw", "start", "end",
+)  # fmt: skip
+LINK_COLUMNS = (
+    "doc_id", "county_code", "practice", "relation", "indicator", "value", "unit",
+    "evidence_start", "evidence_end", "date", "rule", "figure_start", "figure_end", "evidence",
+)  # fmt: skip
+SECTION_COLUMNS = ("doc_id", "article", "path", "heading", "role", "level", "start", "end", "article_title")
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def cell(value: Any) -> str:
+    """The text of a value as every table writes it (booleans as true/false, numbers without float noise)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return format_number(value)
+    return str(value)
+
+
+def format_number(value: float) -> str:
+    """Numbers without float noise: 48243100.0 -> '48243100', 35.540000001 -> '35.54'."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def csv_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
+    """CSV in UTF-8 with BOM; contract columns first, then any extra keys in first-seen order."""
+    rows = list(rows)
+    cols = list(columns)
+    for row in rows:
+        for key in row:
+            if key not in cols:
+                cols.append(key)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(cols)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in cols])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> int:
+    data = list(rows)
+    atomic_write_bytes(path, csv_bytes(data, columns))
+    log.debug("wrote %d rows to %s", len(data), path)
+    return len(data)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Read a CSV written by ``write_csv`` (BOM-aware)."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def text_path(out_dir: Path, doc_id: str) -> Path:
+    return out_dir / "text" / f"{doc_id}.txt"
+
+
+def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
+    """graph.graphml (contract), graph.gexf (Gephi) and Neo4j bulk-import CSVs, each atomically."""
+    import networkx as nx
+
+    from pipeline.corpus.graph import clean_for_export
+
+    g = clean_for_export(graph)
+    for name, writer in (("graph.graphml", nx.write_graphml), ("graph.gexf", nx.write_gexf)):
+        buf = io.BytesIO()
+        writer(g, buf)
+        atomic_write_bytes(out_dir / name, buf.getvalue())
+    node_keys = sorted({k for _, d in g.nodes(data=True) for k in d if k not in ("type",)})
+    nodes = [
+        {"id:ID": n, ":LABEL": d.get("type", "Node"), **{k: d.get(k, "") for k in node_keys}}
+        for n, d in g.nodes(data=True)
+    ]
+    edge_keys = sorted({k for _, _, d in g.edges(data=True) for k in d if k != "relation"})
+    edges = [
+        {
+            ":START_ID": u,
+            ":END_ID": v,
+            ":TYPE": d.get("relation", "related").upper(),
+            **{k: d.get(k, "") for k in edge_keys},
+        }
+        for u, v, d in g.edges(data=True)
+    ]
+    write_csv(out_dir / "neo4j" / "nodes.csv", nodes, ["id:ID", ":LABEL", *node_keys])
+    write_csv(out_dir / "neo4j" / "relationships.csv", edges, [":START_ID", ":END_ID", ":TYPE", *edge_keys])
+    return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}

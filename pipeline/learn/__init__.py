@@ -1,0 +1,1 @@
+"""learn: see README "How it works"."""

@@ -1,0 +1,114 @@
+"""Throughput: ingest (PDF pages/s, text MB/s) and extraction on normalized text (MB/s); no printing."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.ingest import load_document
+
+_TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+
+
+def default_bench_inputs(shared_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The shared real PDFs and plain texts (``external/pdfs`` and ``external/corpus``), sorted."""
+    ext = Path(shared_dir) / "external"
+    pdfs = sorted((ext / "pdfs").rglob("*.pdf")) if (ext / "pdfs").is_dir() else []
+    texts = (
+        sorted(p for p in (ext / "corpus").rglob("*") if p.is_file() and p.suffix.lower() in _TEXT_SUFFIXES)
+        if (ext / "corpus").is_dir()
+        else []
+    )
+    return pdfs, texts
+
+
+def _timed_load(paths: list[Path], config: Config, size_key: str) -> tuple[float, int, int]:
+    """(seconds, summed ``meta[size_key]``, failures) of loading every path once."""
+    t0 = time.perf_counter()
+    size = failed = 0
+    for p in paths:
+        doc = load_document(Path(p), Path(p).parent, config)
+        size += int(doc.meta.get(size_key, 0))
+        failed += doc.status == "failed"
+    return time.perf_counter() - t0, size, failed
+
+
+def bench_ingest(pdf_paths: list[Path], text_paths: list[Path], repeat: int = 1) -> dict[str, float]:
+    """Time ``load_document`` over the inputs ``repeat`` times; best of the repeats per group.
+
+    Returns rates (``pdf_pages_per_s``, ``text_mb_per_s``), the counts behind them and failures.
+    """
+    config = Config(max_file_mb=1e6)
+    repeat = max(1, repeat)
+    pdf_best = text_best = float("inf")
+    pages = text_bytes = failed = 0
+    for _ in range(repeat):
+        seconds, pages, bad = _timed_load(pdf_paths, config, "pages")
+        pdf_best, failed = min(pdf_best, seconds), failed + bad
+        seconds, text_bytes, bad = _timed_load(text_paths, config, "bytes")
+        text_best, failed = min(text_best, seconds), failed + bad
+    mb = text_bytes / 1_048_576
+    return {
+        "pdf_files": float(len(pdf_paths)),
+        "pdf_pages": float(pages),
+        "pdf_seconds": pdf_best,
+        "pdf_pages_per_s": pages / pdf_best if pdf_best > 0 and pages else 0.0,
+        "text_files": float(len(text_paths)),
+        "text_mb": mb,
+        "text_seconds": text_best,
+        "text_mb_per_s": mb / text_best if text_best > 0 and mb else 0.0,
+        "failed": float(failed) / repeat,
+    }
+
+
+def bench_extract(shared_dir: Path, models_dir: Path, mb: float = 1.0) -> dict[str, float]:
+    """Extraction MB/s on normalized text: places, figures and measures over the first ``mb`` MB of the
+    government-work-report corpus, cut into report-sized documents. Normalization is timed apart."""
+    from pipeline.extract.figures import extract_figures
+    from pipeline.extract.measures import extract_measures
+    from pipeline.extract.places import extract_places
+    from pipeline.model import Document
+    from pipeline.normalize import normalize
+    from pipeline.run import Resources
+    from pipeline.structure import structure
+
+    src = Path(shared_dir) / "external" / "corpus" / "gov_reports1954-2022.txt"
+    lines = src.read_text(encoding="utf-8").splitlines()
+    budget = int(mb * 1_000_000)
+    docs: list[Document] = []
+    used = 0
+    for i, line in enumerate(lines):
+        text = line.split("\t", 1)[-1].replace("\t", "\n")
+        for j in range(0, len(text), 8000):  # county reports are a few thousand characters
+            chunk = text[j : j + 8000]
+            docs.append(Document(f"bench/{i}_{j}", src.name, "txt", raw_text=chunk))
+            used += len(chunk.encode("utf-8"))
+            if used >= budget:
+                break
+        if used >= budget:
+            break
+    res = Resources.load(models_dir)
+    t0 = time.perf_counter()
+    prepared = [structure(normalize(d)) for d in docs]
+    t_norm = time.perf_counter() - t0
+    counts = {"places": 0, "figures": 0, "measures": 0}
+    warm = prepared[0]  # first use loads jieba's dictionaries: a one-off cost per process, not throughput
+    extract_places(warm, res.gazetteer)
+    extract_figures(warm)
+    extract_measures(warm, res.program_filter)
+    t0 = time.perf_counter()
+    for d in prepared:
+        counts["places"] += len(extract_places(d, res.gazetteer))
+        counts["figures"] += len(extract_figures(d))
+        counts["measures"] += len(extract_measures(d, res.program_filter))
+    t_ext = time.perf_counter() - t0
+    mbytes = used / 1_000_000
+    return {
+        "text_mb": round(mbytes, 3),
+        "documents": float(len(docs)),
+        "normalize_mb_per_s": mbytes / t_norm if t_norm else 0.0,
+        "extract_mb_per_s": mbytes / t_ext if t_ext else 0.0,
+        "extract_seconds": t_ext,
+        **{k: float(v) for k, v in counts.items()},
+    }

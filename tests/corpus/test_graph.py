@@ -1,0 +1,109 @@
+"""Graph from contract rows, its exports and the DuckDB store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import networkx as nx
+
+from pipeline.corpus.graph import build_graph
+from pipeline.io import writers as export
+from pipeline.io.store import write_duckdb
+
+DOCS = [{"doc_id": "d1", "title": "某县调研"}]
+PLACES = [
+    {"doc_id": "d1", "name": "榕江县", "canonical": "榕江县", "adcode": "522632", "level": "county",
+     "province": "贵州省", "prefecture": "黔东南苗族侗族自治州", "focal": True, "start": 0, "end": 3},
+]  # fmt: skip
+MEASURES = [
+    {"doc_id": "d1", "name": "联社共建", "kind": "program", "components": "", "start": 5, "end": 9},
+    {
+        "doc_id": "d1",
+        "name": "两先两后",
+        "kind": "slogan",
+        "components": "先甲后乙 | 先丙后丁",
+        "start": 20,
+        "end": 24,
+    },
+    {"doc_id": "d1", "name": "惠农贷", "kind": "loan_product", "components": "", "start": 30, "end": 33},
+]
+FIGURES = [
+    {
+        "doc_id": "d1",
+        "indicator": "发放贷款",
+        "value": 3.0e7,
+        "unit": "元",
+        "date": "2020",
+        "start": 40,
+        "end": 46,
+    }
+]
+LINKS = [
+    {"doc_id": "d1", "practice": "联社共建", "relation": "achieved", "value": 3.0e7, "unit": "元",
+     "evidence_start": 35, "evidence_end": 50, "figure_start": 40, "rule": "rule:same_sentence"},
+]  # fmt: skip
+
+
+def test_county_practice_outcome_path() -> None:
+    g = build_graph(DOCS, PLACES, FIGURES, MEASURES, LINKS)
+    assert nx.has_path(g, "County:522632", "Figure:d1@40")
+    path = nx.shortest_path(g, "County:522632", "Figure:d1@40")
+    assert [g.nodes[n]["type"] for n in path] == ["County", "Practice", "Figure"]
+    assert g.has_edge("County:522632", "Prefecture:522600")
+    assert g.has_edge("Prefecture:522600", "Province:520000")
+    steps = [v for _, v, d in g.out_edges("Measure:两先两后", data=True) if d["relation"] == "has_step"]
+    assert len(steps) == 2
+    assert all("relation" in d for _, _, d in g.edges(data=True))
+    assert all("type" in d and "label" in d for _, d in g.nodes(data=True))
+
+
+def test_exports_round_trip(tmp_path: Path) -> None:
+    g = build_graph(DOCS, PLACES, FIGURES, MEASURES, LINKS)
+    counts = export.write_graph(tmp_path, g)
+    back = nx.read_graphml(tmp_path / "graph.graphml")
+    assert back.number_of_nodes() == counts["nodes"] == g.number_of_nodes()
+    nx.read_gexf(tmp_path / "graph.gexf")
+    header = (tmp_path / "neo4j" / "relationships.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith(":START_ID,:END_ID,:TYPE")
+
+
+def test_duckdb_store_is_queryable_and_rebuilt(tmp_path: Path) -> None:
+    g = build_graph(DOCS, PLACES, FIGURES, MEASURES, LINKS)
+    db = tmp_path / "kg.duckdb"
+    tables = {"figures": (FIGURES, export.FIGURE_COLUMNS), "documents": (DOCS, export.DOCUMENT_COLUMNS)}
+    for _ in range(2):  # idempotent rebuild
+        write_duckdb(db, tables, g)
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select value from figures_typed").fetchone() == (3.0e7,)
+    n_edges = con.execute("select count(*) from edges where relation = 'ran'").fetchone()
+    assert n_edges is not None and n_edges[0] == 3  # county ran program, formula and loan product
+    con.close()
+
+
+def test_store_opens_in_the_duckdb_shell(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    shell = shutil.which("duckdb") or str(Path(sys.executable).parent / "duckdb")
+    if not Path(shell).exists():
+        import pytest
+
+        pytest.skip("duckdb shell not installed")
+    g = build_graph(DOCS, PLACES, FIGURES, MEASURES, LINKS)
+    db = tmp_path / "kg.duckdb"
+    write_duckdb(db, {"figures": (FIGURES, export.FIGURE_COLUMNS)}, g)
+    out = subprocess.run(
+        [shell, "-readonly", "-csv", str(db), "select count(*) as n from nodes"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert out.stdout.splitlines()[-1] == str(g.number_of_nodes())
+
+
+def test_store_keeps_awkward_values(tmp_path: Path) -> None:
+    rows = [{"a": 'x,"y"\nz', "b": None}, {"a": "\\N", "b": True}]
+    write_duckdb(tmp_path / "s.duckdb", {"t": (rows, ["a", "b"])}, build_graph([], [], [], [], []))
+    con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    assert con.execute("select a, b from t").fetchall() == [('x,"y"\nz', None), ("\\N", "true")]
+    con.close()

@@ -1,0 +1,100 @@
+"""Program filter: fit/predict, persistence with a version check, training from the labeled TSV."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from pipeline.learn.program_filter import (
+    PROGRAM_FILTER_FILE,
+    PROGRAM_FILTER_META,
+    Candidate,
+    ProgramFilter,
+    load_program_examples,
+    program_features,
+    train_program_filter,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+POS = ["河湖长制", "村社共建", "互联网+农业", "院落议事制度", "扶贫车间建设工程", "产销对接机制", "农超对接", "坝长制"]
+NEG = ["很满意", "定心丸", "长效机制", "工作机制", "今年改革", "硬骨头", "主力军", "发展模式"]
+
+
+def cands(terms: list[str], source: str = "quoted") -> list[Candidate]:
+    return [Candidate(t, left="推行", right="模式" if source == "quoted" else "", source=source) for t in terms]
+
+
+def test_features_cover_term_ends_context_and_rule() -> None:
+    f = program_features(Candidate("坝长制", left="全面推行", right="，每", source="suffix"))
+    assert {"src:suffix", "end1:制", "end2:长制", "l2:推行", "estab:suffix", "g3:^坝长"} <= set(f)
+
+
+def test_candidate_context_roundtrip() -> None:
+    c = Candidate("村社共建", left="探索", right="模式", source="quoted")
+    assert Candidate.from_context(c.term, c.context(), c.source) == c
+
+
+def test_fit_predict_and_disk_roundtrip(tmp_path: Path) -> None:
+    pf = ProgramFilter().fit(cands(POS) + cands(NEG), [1] * len(POS) + [0] * len(NEG))
+    probs = pf.predict_proba(cands(POS + NEG))
+    assert all(0.0 <= p <= 1.0 for p in probs)
+    assert sum(probs[: len(POS)]) > sum(probs[len(POS) :])  # learned something from the labels
+    pf.to_disk(tmp_path, {"note": "test"})
+    again = ProgramFilter.from_disk(tmp_path)
+    assert again.predict_proba(cands(POS + NEG)) == pytest.approx(probs)
+    assert again.meta["note"] == "test" and again.source == "clf:program_filter@v1"
+    assert pf.predict([]) == []
+
+
+def test_unfitted_filter_refuses() -> None:
+    with pytest.raises(RuntimeError):
+        ProgramFilter().predict(cands(["村社共建"]))
+
+
+def test_from_disk_missing_and_version_mismatch(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        ProgramFilter.from_disk(tmp_path)
+    (tmp_path / PROGRAM_FILTER_FILE).write_bytes(pickle.dumps({"sklearn_version": "0.0", "model": None}))
+    with pytest.raises(RuntimeError, match="scikit-learn"):
+        ProgramFilter.from_disk(tmp_path)
+
+
+def write_tsv(path: Path, rows: list[tuple[str, int]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# guideline line", "term\tcontext\tlabel\tsource"]
+    lines += [f"{t}\t推行⟦{t}⟧模式\t{y}\tquoted" for t, y in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_train_program_filter_writes_model_and_cv_meta(tmp_path: Path) -> None:
+    write_tsv(tmp_path / "training" / "program_terms.tsv", [(t, 1) for t in POS] + [(t, 0) for t in NEG])
+    meta = train_program_filter(tmp_path)
+    assert meta["n_examples"] == 16 and meta["n_positive"] == 8
+    for k in ("precision", "recall", "f1"):
+        assert 0.0 <= meta["cv"][k] <= 1.0 and len(meta["cv"][f"{k}_per_fold"]) == 5
+    on_disk = json.loads((tmp_path / PROGRAM_FILTER_META).read_text(encoding="utf-8"))
+    assert on_disk["cv"] == meta["cv"] and on_disk["trained"]
+    assert ProgramFilter.from_disk(tmp_path).predict(cands(["村社共建"])) in ([True], [False])
+
+
+def test_train_needs_both_labels(tmp_path: Path) -> None:
+    write_tsv(tmp_path / "training" / "program_terms.tsv", [(t, 1) for t in POS])
+    with pytest.raises(ValueError):
+        train_program_filter(tmp_path)
+
+
+def test_repository_training_data_and_model_meta() -> None:
+    tsv = REPO / "models" / "training" / "program_terms.tsv"
+    if not tsv.exists():
+        pytest.skip("no training data in models/")
+    cands_, labels = load_program_examples(tsv)
+    assert len(cands_) == len(labels) >= 500 and 0 < sum(labels) < len(labels)
+    assert {c.source for c in cands_} <= {"quoted", "suffix", "plus"}
+    meta_path = REPO / "models" / PROGRAM_FILTER_META
+    if meta_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        assert meta["n_examples"] == len(labels) and meta["cv"]["folds"] == 5
