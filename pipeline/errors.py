@@ -22,3 +22,21 @@ class InputError(PipelineError):
 
 class ConfigError(PipelineError):
     """A configuration file with an unknown key or a bad value."""
+
+
+# Codes of stage failures (a bug in one stage costs the document that stage's findings, never the run).
+STAGE_CODES = {
+    "normalization": "E100",
+    "places": "E101",
+    "figures": "E101",
+    "measures": "E101",
+    "attribution": "E101",
+    "links": "E102",
+    "clauses": "E103",
+    "extraction": "E101",
+}
+
+
+def stage_error(stage: str, exc: BaseException) -> tuple[str, str]:
+    """(code, message) for a stage that failed on a document."""
+    return STAGE_CODES.get(stage, "E101"), f"{stage} failed: {exc}"

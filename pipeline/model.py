@@ -171,6 +171,7 @@ class Document:
     script: str = SCRIPT_SIMPLIFIED
     status: str = STATUS_OK
     error: str = ""
+    error_code: str = ""  # E… code of the failure (pipeline.errors), "" when ok
     title: str = ""
     articles: list[Article] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -251,6 +252,9 @@ class Place:
 
 @dataclass
 class Figure:
+    """A reported quantity: value in its base unit, what it measures, when; ``county_code``/``county`` and
+    ``article`` say whose figure it is (set by the attribution component)."""
+
     mention: Mention
     value: float
     unit: str
@@ -259,25 +263,76 @@ class Figure:
     qualifier: str = ""
     sentence: str = ""
     county_code: str = ""
+    county: str = ""
+    article: int | None = None
 
 
 @dataclass
 class Measure:
+    """A formula (slogan), program, loan product, policy document or organization named in the text."""
+
     mention: Mention
     name: str
     kind: str  # slogan | program | loan_product | policy_document | organization
     declared_count: int | None = None
     components: list[str] = field(default_factory=list)
     county_code: str = ""
+    county: str = ""
+    article: int | None = None
 
 
 @dataclass
 class Link:
-    head: str
-    relation: str
-    tail: str
-    doc_id: str
-    evidence_start: int  # raw offsets
-    evidence_end: int
-    source: str
-    attrs: dict[str, Any] = field(default_factory=dict)
+    """Practice → outcome: ``practice`` achieved ``figure``; ``evidence`` is the supporting sentence."""
+
+    practice: Measure
+    figure: Figure
+    relation: str  # achieved
+    rule: str  # the rule that made the link (rule:same_sentence …)
+    evidence: Mention
+    role: str = ""  # the role of the section holding the figure (成效 …), "" when none
+
+
+@dataclass
+class Clause:
+    """A clause that states a policy action, coded with field and policy tool (policy_tools.csv)."""
+
+    mention: Mention
+    field: str
+    tool: str
+    sub_tool: str
+    confidence: float
+    article: int | None = None
+    section: str = ""  # heading path: 一、主要做法 > （一）…
+    county_code: str = ""
+
+
+@dataclass
+class DocResult:
+    """Everything extracted from one document, as typed records (rows are made only by ``pipeline.io``)."""
+
+    doc: Document
+    places: list[Place] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
+    review_html: str = ""
+    seconds: float = 0.0
+
+    @property
+    def focal(self) -> list[Place]:
+        """The county (or counties) the document is about."""
+        return [p for p in self.places if p.focal]
+
+    @property
+    def county_code(self) -> str:
+        return ";".join(p.adcode for p in self.focal)
+
+    @property
+    def county(self) -> str:
+        return ";".join(p.canonical for p in self.focal)
+
+    @property
+    def sections(self) -> list[tuple[Article, Section]]:
+        return [(art, sec) for art in self.doc.articles for sec in art.sections]

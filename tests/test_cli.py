@@ -122,17 +122,17 @@ def test_review_pages(run_dir: Path) -> None:
 
 
 def test_a_stage_bug_costs_the_document_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.extract.links
+    import pipeline.extract.annotate
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(pipeline.extract.links, "link_outcomes", boom)
+    monkeypatch.setattr(pipeline.extract.annotate, "link_outcomes", boom)
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "a.txt").write_text(REPORT, encoding="utf-8")
     result = runner.invoke(app, ["extract", str(corpus), "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     row = _rows(tmp_path / "o" / "documents.csv")[0]
-    assert row["status"] == "partial" and "simulated bug" in row["error"]
+    assert row["status"] == "partial" and "simulated bug" in row["error"] and row["error_code"] == "E102"
     assert _rows(tmp_path / "o" / "figures.csv")  # the other findings are kept

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.config import Config
 from pipeline.ingest import assign_doc_ids, list_corpus, load_document
+from pipeline.io import rows
 from pipeline.run import Resources, process_document
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,10 +44,10 @@ def _snapshot(path: Path, res: Resources) -> dict[str, object]:
         "sections": [[s.path, s.heading, s.role] for a in doc.articles for s in a.sections],
         "raw_text": doc.raw_text,
         "text": doc.text,
-        "places": [[r["name"], r["adcode"], r["focal"]] for r in result.places],
-        "figures": [[r["raw"], r["value"], r["unit"], r["indicator"], r["date"]] for r in result.figures],
-        "measures": [[r["kind"], r["name"], r["components"]] for r in result.measures],
-        "links": [[r["practice"], r["indicator"], r["value"], r["unit"]] for r in result.links],
+        "places": [[r["name"], r["adcode"], r["focal"]] for r in rows.place_rows(result)],
+        "figures": [[r["raw"], r["value"], r["unit"], r["indicator"], r["date"]] for r in rows.figure_rows(result)],
+        "measures": [[r["kind"], r["name"], r["components"]] for r in rows.measure_rows(result)],
+        "links": [[r["practice"], r["indicator"], r["value"], r["unit"]] for r in rows.link_rows(result)],
     }
 
 

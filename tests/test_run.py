@@ -23,7 +23,7 @@ def test_figures_take_their_articles_county() -> None:
     result = process_document(Document("m", "m.txt", "txt", raw_text=PAGE), res)
     focal = set(result.county_code.split(";"))
     assert {"522624", "522627"} <= focal  # 三穗县, 天柱县
-    by_value = {row["raw"]: row["county_code"] for row in result.figures}
+    by_value = {f.mention.raw: f.county_code for f in result.figures}
     assert by_value["500万羽"] == "522624"
     assert by_value["8万亩"] == "522627"
 
@@ -50,7 +50,7 @@ def test_dask_workers_give_the_same_tables(tmp_path: Path) -> None:
 def test_a_county_named_in_the_clause_owns_the_figure() -> None:
     text = "榕江县调研\n榕江县有贫困户3万户。邻近的从江县新建大棚300个，榕江县新建大棚500个。" * 2
     res = Resources.load(MODELS)
-    rows = process_document(Document("c", "c.txt", "txt", raw_text=text), res).figures
-    by_raw = {r["raw"]: r["county_code"] for r in rows}
+    figures = process_document(Document("c", "c.txt", "txt", raw_text=text), res).figures
+    by_raw = {f.mention.raw: f.county_code for f in figures}
     assert by_raw["300个"] == "522633"  # 从江县
     assert by_raw["500个"] == "522632"  # 榕江县

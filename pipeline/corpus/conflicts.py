@@ -9,56 +9,60 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
 
-Row = Mapping[str, Any]
+from pipeline.model import DocResult, Figure
+from pipeline.text.numerals import format_value
+
 _SCOPE = re.compile(r"^(?:实现|全县|全市|全州|全镇|全乡|共有|共|现有|有|辖|累计|其中|目前|已|达到|达)+")
-CONFLICT_COLUMNS = (
-    "county_code", "indicator", "unit", "date", "value_a", "value_b", "doc_a", "start_a", "end_a", "raw_a",
-    "doc_b", "start_b", "end_b", "raw_b", "sentence_a", "sentence_b",
-)  # fmt: skip
+
+
+@dataclass
+class Conflict:
+    """Two figures of one county, indicator core, unit and date whose values differ a little."""
+
+    county_code: str
+    indicator: str  # the indicator's core
+    unit: str
+    date: str
+    a: Figure
+    b: Figure
+
+    @property
+    def value_a(self) -> float:
+        return _value(self.a)
+
+    @property
+    def value_b(self) -> float:
+        return _value(self.b)
+
+
+def _value(f: Figure) -> float:
+    """The value as the tables print it (no float noise)."""
+    return float(format_value(f.value))
 
 
 def core_indicator(indicator: str) -> str:
     return _SCOPE.sub("", indicator.strip())
 
 
-def find_conflicts(figures: Iterable[Row], max_rel_diff: float = 0.2) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, str, str, str], list[Row]] = defaultdict(list)
-    for f in figures:
-        core = core_indicator(str(f.get("indicator", "")))
-        if len(core) < 2 or str(f.get("unit")) in ("%", "个百分点", "倍"):
-            continue
-        groups[(str(f.get("county_code", "")), core, str(f.get("unit", "")), str(f.get("date", "")))].append(f)
-    rows = []
+def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> list[Conflict]:
+    groups: dict[tuple[str, str, str, str], list[Figure]] = defaultdict(list)
+    for r in results:
+        for f in r.figures:
+            core = core_indicator(f.indicator)
+            if len(core) < 2 or f.unit in ("%", "个百分点", "倍"):
+                continue
+            groups[(f.county_code, core, f.unit, f.date)].append(f)
+    out = []
     for (county, core, unit, date), figs in groups.items():
         for a, b in combinations(figs, 2):
-            va, vb = float(a["value"]), float(b["value"])
+            va, vb = _value(a), _value(b)
             if va == vb or max(abs(va), abs(vb)) == 0:
                 continue
             if abs(va - vb) / max(abs(va), abs(vb)) > max_rel_diff:
                 continue
-            rows.append(
-                {
-                    "county_code": county,
-                    "indicator": core,
-                    "unit": unit,
-                    "date": date,
-                    "value_a": va,
-                    "value_b": vb,
-                    "doc_a": a["doc_id"],
-                    "start_a": a["start"],
-                    "end_a": a["end"],
-                    "raw_a": a.get("raw", ""),
-                    "doc_b": b["doc_id"],
-                    "start_b": b["start"],
-                    "end_b": b["end"],
-                    "raw_b": b.get("raw", ""),
-                    "sentence_a": a.get("sentence", ""),
-                    "sentence_b": b.get("sentence", ""),
-                    "doc_id": a["doc_id"],
-                }
-            )
-    return rows
+            out.append(Conflict(county, core, unit, date, a, b))
+    return out

@@ -1,19 +1,20 @@
 """The knowledge graph: documents, places, practices, figures and the links between them (networkx).
 
-Built from the contract rows (the same rows the CSV files hold), so the graph and the tables never
-disagree. Node ids are stable strings (``County:522632``, ``Practice:社社联建``) so the same practice named
-in several documents is one node.
+Built from the typed records of every document (the same records the tables are written from), so the
+graph and the tables never disagree. Node ids are stable strings (``County:522632``, ``Practice:社社联建``)
+so the same practice named in several documents is one node.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
 
-Row = Mapping[str, Any]
+from pipeline.model import DocResult
+from pipeline.text.numerals import format_value
 
 KIND_TYPES = {
     "program": "Practice",
@@ -42,16 +43,12 @@ def _part_of(g: nx.MultiDiGraph, child: str, ntype: str, code: str, label: str) 
     return parent
 
 
-def _prov(row: Row, start: str = "start", end: str = "end") -> dict[str, Any]:
-    return {"doc_id": row.get("doc_id", ""), "start": row.get(start, ""), "end": row.get(end, "")}
+def _prov(doc_id: str, start: int | str = "", end: int | str = "") -> dict[str, Any]:
+    return {"doc_id": doc_id, "start": start, "end": end}
 
 
 def build_graph(
-    documents: Iterable[Row],
-    places: Iterable[Row],
-    figures: Iterable[Row],
-    measures: Iterable[Row],
-    links: Iterable[Row],
+    results: Sequence[DocResult],
     similar: Iterable[tuple[str, str, float]] = (),
     families: Mapping[str, str] | None = None,
     classes: Mapping[str, Mapping[str, Any]] | None = None,
@@ -63,75 +60,79 @@ def build_graph(
     """
     g = nx.MultiDiGraph()
     focal_by_doc: dict[str, list[str]] = {}
-    for d in documents:
-        _add_node(g, f"Document:{d['doc_id']}", type="Document", label=d.get("title") or d["doc_id"], **_prov(d))
-    for p in places:
-        level = p.get("level", "")
-        if level not in ("county", "prefecture", "province"):
-            continue
-        node = _add_node(
-            g,
-            f"{level.capitalize()}:{p['adcode']}",
-            type=level.capitalize(),
-            label=p.get("canonical") or p.get("name"),
-            adcode=p["adcode"],
-        )
-        focal = str(p.get("focal", "")).lower() == "true"
-        g.add_edge(f"Document:{p['doc_id']}", node, relation="about" if focal else "mentions", **_prov(p))
-        if level == "county":
-            if focal:
-                focal_by_doc.setdefault(p["doc_id"], []).append(node)
-            code = str(p["adcode"])
-            if p.get("prefecture"):
-                pref = _part_of(g, node, "Prefecture", f"{code[:4]}00", p["prefecture"])
-                if p.get("province"):
-                    _part_of(g, pref, "Province", f"{code[:2]}0000", p["province"])
-    practice_by_doc: dict[str, list[str]] = {}
-    measures = list(measures)
-    for m in measures:
-        ntype = KIND_TYPES.get(m.get("kind", ""), "Measure")
-        node = _add_node(g, f"{ntype}:{m['name']}", type=ntype, label=m["name"], kind=m.get("kind", ""))
-        g.add_edge(f"Document:{m['doc_id']}", node, relation="describes", **_prov(m))
-        if ntype in PRACTICE_TYPES:
-            practice_by_doc.setdefault(m["doc_id"], []).append(node)
-            for county in focal_by_doc.get(m["doc_id"], []):
-                g.add_edge(county, node, relation="ran", **_prov(m))
-        comps = [c for c in str(m.get("components", "")).split(" | ") if c.strip()]
-        for i, comp in enumerate(comps, 1):
-            step = _add_node(g, f"Step:{m['name']}#{i}", type="Step", label=comp, order=i)
-            if not g.has_edge(node, step):
-                g.add_edge(node, step, relation="has_step", **_prov(m))
-    _add_uses_edges(g, measures)
-    fig_node: dict[tuple[str, str], str] = {}
-    for f in figures:
-        node = _add_node(
-            g,
-            f"Figure:{f['doc_id']}@{f['start']}",
-            type="Figure",
-            label=f"{f.get('indicator', '')} {f.get('value', '')}{f.get('unit', '')}",
-            value=f.get("value", ""),
-            unit=f.get("unit", ""),
-            date=f.get("date", ""),
-            indicator=f.get("indicator", ""),
-        )
-        fig_node[(str(f["doc_id"]), str(f["start"]))] = node
-        g.add_edge(f"Document:{f['doc_id']}", node, relation="reports", **_prov(f))
-        if f.get("indicator"):
-            ind = _add_node(g, f"Indicator:{f['indicator']}", type="Indicator", label=f["indicator"])
-            g.add_edge(node, ind, relation="measures")
-    for ln in links:
-        node = fig_node.get((str(ln["doc_id"]), str(ln.get("figure_start", ""))))
-        if node is None:
-            continue
-        heads = [n for n in practice_by_doc.get(ln["doc_id"], []) if g.nodes[n]["label"] == ln["practice"]]
-        for head in heads[:1]:
-            g.add_edge(
-                head,
-                node,
-                relation=ln.get("relation", "achieved"),
-                rule=ln.get("rule", ""),
-                **_prov(ln, "evidence_start", "evidence_end"),
+    for r in results:
+        d = r.doc
+        _add_node(g, f"Document:{d.doc_id}", type="Document", label=d.title or d.doc_id, **_prov(d.doc_id))
+    for r in results:
+        doc_id = r.doc.doc_id
+        for p in r.places:
+            if p.level not in ("county", "prefecture", "province"):
+                continue
+            node = _add_node(
+                g,
+                f"{p.level.capitalize()}:{p.adcode}",
+                type=p.level.capitalize(),
+                label=p.canonical or p.name,
+                adcode=p.adcode,
             )
+            prov = _prov(doc_id, p.mention.raw_start, p.mention.raw_end)
+            g.add_edge(f"Document:{doc_id}", node, relation="about" if p.focal else "mentions", **prov)
+            if p.level == "county":
+                if p.focal:
+                    focal_by_doc.setdefault(doc_id, []).append(node)
+                code = p.adcode
+                if p.prefecture:
+                    pref = _part_of(g, node, "Prefecture", f"{code[:4]}00", p.prefecture)
+                    if p.province:
+                        _part_of(g, pref, "Province", f"{code[:2]}0000", p.province)
+    practice_by_doc: dict[str, list[str]] = {}
+    for r in results:
+        doc_id = r.doc.doc_id
+        for m in r.measures:
+            ntype = KIND_TYPES.get(m.kind, "Measure")
+            node = _add_node(g, f"{ntype}:{m.name}", type=ntype, label=m.name, kind=m.kind)
+            prov = _prov(doc_id, m.mention.raw_start, m.mention.raw_end)
+            g.add_edge(f"Document:{doc_id}", node, relation="describes", **prov)
+            if ntype in PRACTICE_TYPES:
+                practice_by_doc.setdefault(doc_id, []).append(node)
+                for county in focal_by_doc.get(doc_id, []):
+                    g.add_edge(county, node, relation="ran", **prov)
+            for i, comp in enumerate((c for c in m.components if c.strip()), 1):
+                step = _add_node(g, f"Step:{m.name}#{i}", type="Step", label=comp, order=i)
+                if not g.has_edge(node, step):
+                    g.add_edge(node, step, relation="has_step", **prov)
+    _add_uses_edges(g, results)
+    fig_node: dict[tuple[str, int], str] = {}
+    for r in results:
+        doc_id = r.doc.doc_id
+        for f in r.figures:
+            value = format_value(f.value)
+            start = f.mention.raw_start
+            node = _add_node(
+                g,
+                f"Figure:{doc_id}@{start}",
+                type="Figure",
+                label=f"{f.indicator} {value}{f.unit}",
+                value=value,
+                unit=f.unit,
+                date=f.date,
+                indicator=f.indicator,
+            )
+            fig_node[(doc_id, start)] = node
+            g.add_edge(f"Document:{doc_id}", node, relation="reports", **_prov(doc_id, start, f.mention.raw_end))
+            if f.indicator:
+                ind = _add_node(g, f"Indicator:{f.indicator}", type="Indicator", label=f.indicator)
+                g.add_edge(node, ind, relation="measures")
+    for r in results:
+        doc_id = r.doc.doc_id
+        for ln in r.links:
+            fnode = fig_node.get((doc_id, ln.figure.mention.raw_start))
+            if fnode is None:
+                continue
+            heads = [n for n in practice_by_doc.get(doc_id, []) if g.nodes[n]["label"] == ln.practice.name]
+            for head in heads[:1]:
+                ev = ln.evidence
+                g.add_edge(head, fnode, relation=ln.relation, rule=ln.rule, **_prov(doc_id, ev.raw_start, ev.raw_end))
     by_label: dict[str, list[str]] = {}
     for n, d in g.nodes(data=True):
         if d.get("type") in PRACTICE_TYPES:
@@ -159,19 +160,15 @@ def build_graph(
 USES_WINDOW = 300  # characters: a practice uses the instruments named near it, not every one in the report
 
 
-def _add_uses_edges(g: nx.MultiDiGraph, measures: list[Row]) -> None:
+def _add_uses_edges(g: nx.MultiDiGraph, results: Sequence[DocResult]) -> None:
     """practice → instrument (loan product, policy document, organization) when named within ``USES_WINDOW``
     characters of each other in one document: linear in the mentions, so a 1-MB report stays cheap."""
-    by_doc: dict[str, list[tuple[int, str, str]]] = {}
-    for m in measures:
-        ntype = KIND_TYPES.get(m.get("kind", ""), "Measure")
-        try:
-            pos = int(m.get("start", ""))
-        except (TypeError, ValueError):
-            continue
-        by_doc.setdefault(str(m["doc_id"]), []).append((pos, f"{ntype}:{m['name']}", ntype))
-    for doc_id, items in by_doc.items():
-        items.sort()
+    for r in results:
+        doc_id = r.doc.doc_id
+        items = sorted(
+            (m.mention.raw_start, f"{KIND_TYPES.get(m.kind, 'Measure')}:{m.name}", KIND_TYPES.get(m.kind, "Measure"))
+            for m in r.measures
+        )
         positions = [p for p, _, _ in items]
         for pos, node, ntype in items:
             if ntype not in PRACTICE_TYPES or ntype == "LoanProduct":

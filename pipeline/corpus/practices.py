@@ -3,10 +3,11 @@ gets one field and policy tool."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pipeline.learn.policy_tools import PolicyToolModel
+from pipeline.model import DocResult
 
 _SENT_END = "。！？；!?;"
 
@@ -26,32 +27,32 @@ def _mention_sentences(name: str, text: str, limit: int = 6) -> list[str]:
     return out
 
 
-def practice_contexts(measure_rows: Sequence[dict[str, Any]], texts: dict[str, str]) -> dict[str, list[str]]:
+def practice_contexts(results: Sequence[DocResult], skip_kinds: Iterable[str] = ()) -> dict[str, list[str]]:
     """Practice name -> its name, components and the sentences that mention it in its documents."""
+    skip = set(skip_kinds)
     ctx: dict[str, list[str]] = {}
-    for r in measure_rows:
-        name = str(r.get("name", "")).strip()
-        if not name:
-            continue
-        bucket = ctx.setdefault(name, [name])
-        comps = str(r.get("components", "") or "")
-        if comps and comps.replace(" | ", "，") not in bucket:
-            bucket.append(comps.replace(" | ", "，"))
-        for s in _mention_sentences(name, texts.get(str(r.get("doc_id", "")), "")):
-            if s not in bucket:
-                bucket.append(s)
+    for r in results:
+        for m in r.measures:
+            name = m.name.strip()
+            if not name or m.kind in skip:
+                continue
+            bucket = ctx.setdefault(name, [name])
+            comps = "，".join(m.components)
+            if comps and comps not in bucket:
+                bucket.append(comps)
+            for s in _mention_sentences(name, r.doc.text):
+                if s not in bucket:
+                    bucket.append(s)
     return ctx
 
 
-def classify_practices(
-    measure_rows: Sequence[dict[str, Any]], texts: dict[str, str], model: PolicyToolModel
-) -> dict[str, dict[str, Any]]:
+def classify_practices(results: Sequence[DocResult], model: PolicyToolModel) -> dict[str, dict[str, Any]]:
     """Practice name -> {field, tool, sub_tool, confidence}, pooled over its name, components and sentences.
 
     Policy documents are coded too (their titles say what they regulate); every practice gets a tool.
     """
     out: dict[str, dict[str, Any]] = {}
-    for name, bundle in practice_contexts(measure_rows, texts).items():
+    for name, bundle in practice_contexts(results).items():
         p = model.predict_pooled(bundle, force=True)
         out[name] = {k: p[k] for k in ("field", "tool", "sub_tool", "confidence")}
     return out

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pipeline.corpus.practices import practice_contexts
+from pipeline.model import DocResult
 from pipeline.text.tokenizer import make_segmenter
 
 log = logging.getLogger(__name__)
@@ -48,18 +49,20 @@ def _cosine(docs: list[list[str]]) -> Any:
 
 
 def practice_vectors(
-    measure_rows: Sequence[dict[str, Any]], texts: dict[str, str], seg: Any = None
+    results: Sequence[DocResult], skip_kinds: Iterable[str] = (), seg: Any = None
 ) -> tuple[list[str], list[list[str]], list[list[str]], dict[str, set[str]]]:
     """Names, their name+component grams, their context words, and the documents each appears in."""
-    ctx = practice_contexts(measure_rows, texts)
+    skip = set(skip_kinds)
+    ctx = practice_contexts(results, skip)
     docs: dict[str, set[str]] = defaultdict(set)
     comps: dict[str, str] = {}
-    for r in measure_rows:
-        name = str(r.get("name", "")).strip()
-        if name:
-            docs[name].add(str(r.get("doc_id", "")))
-            if r.get("components") and name not in comps:
-                comps[name] = str(r["components"])
+    for r in results:
+        for m in r.measures:
+            name = m.name.strip()
+            if name and m.kind not in skip:
+                docs[name].add(r.doc.doc_id)
+                if m.components and name not in comps:
+                    comps[name] = " | ".join(m.components)
     names = sorted(ctx)
     seg = seg if seg is not None else make_segmenter()
     name_docs = [_char_grams(n) + _char_grams(comps.get(n, "")) for n in names]
@@ -74,8 +77,7 @@ def practice_vectors(
 
 
 def practice_similarity(
-    measure_rows: Sequence[dict[str, Any]],
-    texts: dict[str, str],
+    results: Sequence[DocResult],
     threshold: float = 0.35,
     skip_kinds: Iterable[str] = SKIP_KINDS,
     seg: Any = None,
@@ -87,10 +89,9 @@ def practice_similarity(
     《…管理办法》 about a practice is not another name for it. ``seg``: a jieba tokenizer to reuse.
     """
     skip = set(skip_kinds)
-    rows = [r for r in measure_rows if str(r.get("kind", "")) not in skip]
-    if len({str(r.get("name", "")).strip() for r in rows} - {""}) < 2:
+    if len({m.name.strip() for r in results for m in r.measures if m.kind not in skip} - {""}) < 2:
         return []
-    names, name_docs, ctx_docs, docs = practice_vectors(rows, texts, seg)
+    names, name_docs, ctx_docs, docs = practice_vectors(results, skip, seg)
     if len(names) < 2:
         return []
     sn = _cosine(name_docs)

@@ -1,35 +1,39 @@
-"""The extractors as spaCy components over ``spacy.blank("zh")`` + a private jieba tokenizer.
+"""The extractors as one spaCy pipeline over ``spacy.blank("zh")`` + a private jieba tokenizer.
 
-Each component reads the pipeline's ``Document`` from ``doc.user_data`` and writes its findings as span
-groups (``doc.spans["places"|"figures"|"measures"|"county_refs"]``); ``records(doc, key)`` gives the
-full records (Place, Figure, Measure) behind a group, with exact character and raw offsets. A
-``span_ruler`` marks references to the focal county (该县, 全县, 县委 …). The spaCy Doc is then the one
-object a researcher can inspect, serialize (``DocBin``) or render for review with displaCy.
+Each component's logic lives in its own module (places, figures, measures, attribution, links, clauses) as a
+pure function over the pipeline's ``Document``; this module registers them as spaCy factories and assembles
+them, in that order. A component reads the ``Document`` and the earlier components' records from
+``doc.user_data``, writes its own records there and, for spans of text, a span group
+(``doc.spans["places"|"figures"|"measures"|"clauses"]``). ``extract(nlp, document)`` returns the
+``DocResult`` of typed records; the spaCy Doc stays available for inspection and review pages.
+
+A component that fails records the failure (with its error code) instead of stopping the pipeline: one
+extractor's bug must not cost the document its other findings.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.errors import stage_error
+from pipeline.extract.attribution import attribute
+from pipeline.extract.clauses import code_clauses
 from pipeline.extract.figures import extract_figures
+from pipeline.extract.links import link_outcomes
 from pipeline.extract.measures import extract_measures
 from pipeline.extract.places import extract_places
-from pipeline.model import Document
+from pipeline.model import DocResult, Document
 from pipeline.text.tokenizer import make_nlp
 
 USER_KEY = "ruralmine_document"
-GAZETTEER_KEY = "ruralmine_gazetteer"
-FILTER_KEY = "ruralmine_program_filter"
 ERRORS_KEY = "ruralmine_errors"
 RECORDS_KEY = "ruralmine_records:"
-COUNTY_REF_PATTERNS = [
-    {"label": "COUNTY_REF", "pattern": p} for p in ("该县", "全县", "我县", "本县", "县委", "县政府")
-]
+COMPONENTS = ("places", "figures", "measures", "attribution", "links", "clauses")
 
 log = logging.getLogger(__name__)
 
@@ -41,90 +45,152 @@ def _document(doc: Doc) -> Document:
     return d
 
 
-def _guarded(key: str, run: Any) -> Any:
-    """A component that records its failure in ``doc.user_data["ruralmine_errors"]`` instead of stopping the
-    pipeline: one extractor's bug must not cost the document its other findings."""
-
-    def component(doc: Doc) -> Doc:
-        try:
-            run(doc)
-        except Exception as exc:
-            log.exception("%s extraction failed", key)
-            doc.user_data.setdefault(ERRORS_KEY, []).append(f"{key} extraction failed: {exc}")
-            doc.spans[key] = []
-            doc.user_data[RECORDS_KEY + key] = []
-        return doc
-
-    return component
+def records(doc: Doc, key: str) -> list[Any]:
+    """The records behind component ``key`` (Place, Figure, Measure, Link, Clause), in order."""
+    return list(doc.user_data.get(RECORDS_KEY + key, []))
 
 
-def _spans(doc: Doc, key: str, records: list[Any], label_of: Any) -> None:
-    """Write a span group and, beside it, the records it came from.
+def _store(doc: Doc, key: str, found: list[Any], label_of: Callable[[Any], str] | None) -> None:
+    """Keep the records and, for span-like ones, a span group beside them.
 
     The records live in ``doc.user_data`` rather than in a ``Span._`` extension: spaCy keys span extension
     values by offsets and label, so two findings over the same characters would share one record.
     """
-    spans, kept = [], []
-    for rec in records:
-        m = rec.mention
-        span = doc.char_span(m.start, m.end, label=label_of(rec), alignment_mode="expand")
-        if span is not None:
-            spans.append(span)
-            kept.append(rec)
-    doc.spans[key] = spans
-    doc.user_data[RECORDS_KEY + key] = kept
+    if label_of is not None:
+        spans, kept = [], []
+        for rec in found:
+            m = rec.mention
+            span = doc.char_span(m.start, m.end, label=label_of(rec), alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+                kept.append(rec)
+        doc.spans[key] = spans
+        found = kept
+    doc.user_data[RECORDS_KEY + key] = found
+
+
+class Component:
+    """A guarded pipeline component: ``run(document, doc, resources)`` returns the records of ``key``."""
+
+    def __init__(self, key: str, run: Callable[..., list[Any] | None], label_of: Callable[[Any], str] | None) -> None:
+        self.key = key
+        self.run = run
+        self.label_of = label_of
+        self.resources: dict[str, Any] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        try:
+            found = self.run(_document(doc), doc, self.resources)
+            if found is not None:
+                _store(doc, self.key, found, self.label_of)
+        except Exception as exc:
+            log.exception("%s failed", self.key)
+            doc.user_data.setdefault(ERRORS_KEY, []).append(stage_error(self.key, exc))
+            if self.label_of is not None:
+                doc.spans[self.key] = []
+            doc.user_data.setdefault(RECORDS_KEY + self.key, [])
+        return doc
+
+
+def _places(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
+    return extract_places(document, res["gazetteer"])
+
+
+def _figures(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
+    return extract_figures(document)
+
+
+def _measures(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
+    return extract_measures(document, res.get("program_filter"))
+
+
+def _attribution(document: Document, doc: Doc, res: dict[str, Any]) -> None:
+    attribute(document, records(doc, "places"), records(doc, "figures"), records(doc, "measures"))
+
+
+def _links(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
+    return link_outcomes(document, records(doc, "measures"), records(doc, "figures"))
+
+
+def _clauses(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any] | None:
+    model = res.get("policy_model")
+    if model is None:
+        return None
+    found = code_clauses(document, model)
+    focal = [p for p in records(doc, "places") if p.focal]
+    for c in found:
+        c.county_code = focal[0].adcode if focal else ""
+    return found
 
 
 @Language.factory("ruralmine_places", default_config={})
-def make_places(nlp: Language, name: str) -> Any:
-    def run(doc: Doc) -> None:
-        places = extract_places(_document(doc), doc.user_data[GAZETTEER_KEY])
-        _spans(doc, "places", places, lambda p: p.level.upper())
-
-    return _guarded("places", run)
+def make_places(nlp: Language, name: str) -> Component:
+    return Component("places", _places, lambda p: p.level.upper())
 
 
 @Language.factory("ruralmine_figures", default_config={})
-def make_figures(nlp: Language, name: str) -> Any:
-    def run(doc: Doc) -> None:
-        _spans(doc, "figures", extract_figures(_document(doc)), lambda f: f.unit)
-
-    return _guarded("figures", run)
+def make_figures(nlp: Language, name: str) -> Component:
+    return Component("figures", _figures, lambda f: f.unit)
 
 
 @Language.factory("ruralmine_measures", default_config={})
-def make_measures(nlp: Language, name: str) -> Any:
-    def run(doc: Doc) -> None:
-        found = extract_measures(_document(doc), doc.user_data.get(FILTER_KEY))
-        _spans(doc, "measures", found, lambda m: m.kind.upper())
-
-    return _guarded("measures", run)
+def make_measures(nlp: Language, name: str) -> Component:
+    return Component("measures", _measures, lambda m: m.kind.upper())
 
 
-def build_annotator(models_dir: Path | None = None) -> Language:
-    """The shared spaCy pipeline: jieba tokens, county-reference ruler, then the three extractors."""
-    nlp = make_nlp(models_dir)
-    ruler = nlp.add_pipe("span_ruler", config={"spans_key": "county_refs"})
-    ruler.add_patterns(COUNTY_REF_PATTERNS)
-    for name in ("ruralmine_places", "ruralmine_figures", "ruralmine_measures"):
-        nlp.add_pipe(name)
+@Language.factory("ruralmine_attribution", default_config={})
+def make_attribution(nlp: Language, name: str) -> Component:
+    return Component("attribution", _attribution, None)
+
+
+@Language.factory("ruralmine_links", default_config={})
+def make_links(nlp: Language, name: str) -> Component:
+    return Component("links", _links, None)
+
+
+@Language.factory("ruralmine_clauses", default_config={})
+def make_clauses(nlp: Language, name: str) -> Component:
+    return Component("clauses", _clauses, lambda c: "CLAUSE")
+
+
+def build_annotator(gazetteer: Any = None, program_filter: Any = None, policy_model: Any = None) -> Language:
+    """The shared spaCy pipeline: jieba tokens, then the components of ``COMPONENTS`` in order.
+
+    The loaded resources (gazetteer, program filter, policy-tool model) are handed to the components here,
+    once, not per document.
+    """
+    nlp = make_nlp()
+    resources = {"gazetteer": gazetteer, "program_filter": program_filter, "policy_model": policy_model}
+    for key in COMPONENTS:
+        comp = nlp.add_pipe(f"ruralmine_{key}")
+        comp.resources = resources
     return nlp
 
 
-def annotate(nlp: Language, document: Document, gazetteer: Any, program_filter: Any = None) -> Doc:
-    """Run the pipeline on a normalized, structured Document; the records ride on the spans."""
+def annotate(nlp: Language, document: Document) -> Doc:
+    """Run the pipeline on a normalized, structured Document; the records ride beside the spans."""
     doc = nlp.make_doc(document.text)
     doc.user_data[USER_KEY] = document
-    doc.user_data[GAZETTEER_KEY] = gazetteer
-    doc.user_data[FILTER_KEY] = program_filter
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     return doc
 
 
-def records(doc: Doc, key: str) -> list[Any]:
-    """The records (Place, Figure, Measure) behind span group ``key``, in span order."""
-    return list(doc.user_data.get(RECORDS_KEY + key, []))
+def to_result(doc: Doc) -> DocResult:
+    """The typed records of an annotated Doc."""
+    return DocResult(
+        doc=_document(doc),
+        places=records(doc, "places"),
+        figures=records(doc, "figures"),
+        measures=records(doc, "measures"),
+        links=records(doc, "links"),
+        clauses=records(doc, "clauses"),
+    )
+
+
+def problems(doc: Doc) -> list[tuple[str, str]]:
+    """(error code, message) of every component that failed on this Doc."""
+    return list(doc.user_data.get(ERRORS_KEY, []))
 
 
 def review_html(doc: Doc) -> str:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Any
 
 from pipeline.learn.policy_tools import NONE, PolicyToolModel
-from pipeline.model import Document
+from pipeline.model import Clause, Document
 
 _SENT_END = "。！？；!?;"
 _COMMA = "，,"
@@ -114,57 +113,36 @@ def split_clauses(doc: Document) -> list[tuple[int, int]]:
     return out
 
 
-def _section_path(doc: Document, pos: int) -> tuple[int | str, str]:
+def _section_path(doc: Document, pos: int) -> tuple[int | None, str]:
     """(article index, heading path ``一、主要做法 > （一）…``) of normalized position ``pos``."""
     for art in doc.articles:
         if art.start <= pos < art.end:
             heads = sorted((s for s in art.sections if s.start <= pos < s.end), key=lambda s: (s.level, s.start))
             return art.index, " > ".join(s.heading.strip() for s in heads if s.heading.strip())
-    return "", ""
+    return None, ""
 
 
-POLICY_TOOLS_COLUMNS = [
-    "doc_id",
-    "article",
-    "section",
-    "text",
-    "field",
-    "tool",
-    "sub_tool",
-    "confidence",
-    "start",
-    "end",
-    "source",
-]
-
-
-def code_clauses(doc: Document, model: PolicyToolModel) -> list[dict[str, Any]]:
-    """Rows for policy_tools.csv (columns ``POLICY_TOOLS_COLUMNS``): the clauses that state a policy action,
-    coded, with raw offsets (``raw_text[start:end]`` is the clause as extracted)."""
+def code_clauses(doc: Document, model: PolicyToolModel) -> list[Clause]:
+    """The clauses that state a policy action, coded (a clause the model codes ``none`` is left out)."""
     text = doc.text or doc.raw_text
     spans = split_clauses(doc)
     if not spans:
         return []
     preds = model.predict([text[a:b] for a, b in spans])
-    rows: list[dict[str, Any]] = []
+    out: list[Clause] = []
     for (a, b), p in zip(spans, preds, strict=True):
         if p["tool"] == NONE:
             continue
         art, section = _section_path(doc, a)
-        rs, re_ = doc.to_raw(a, b)
-        rows.append(
-            {
-                "doc_id": doc.doc_id,
-                "article": art,
-                "section": section,
-                "text": text[a:b],
-                "field": p["field"],
-                "tool": p["tool"],
-                "sub_tool": p["sub_tool"],
-                "confidence": p["confidence"],
-                "start": rs,
-                "end": re_,
-                "source": model.source,
-            }
+        out.append(
+            Clause(
+                mention=doc.mention(a, b, "CLAUSE", model.source, text=text[a:b]),
+                field=p["field"],
+                tool=p["tool"],
+                sub_tool=p["sub_tool"],
+                confidence=p["confidence"],
+                article=art,
+                section=section,
+            )
         )
-    return rows
+    return out

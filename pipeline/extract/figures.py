@@ -13,12 +13,11 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import jieba.posseg
 
 from pipeline.model import Document, Figure, Mention, Table
-from pipeline.text.numerals import Quantity, format_value, iter_quantities, parse_number
+from pipeline.text.numerals import Quantity, iter_quantities, parse_number
 from pipeline.text.tokenizer import make_segmenter
 
 log = logging.getLogger(__name__)
@@ -709,28 +708,3 @@ def _text_tables(doc: Document) -> list[Table]:
         prev_line = line
         pos += len(line) + 1
     return out
-
-
-def figure_rows(doc: Document, figures: list[Figure]) -> list[dict[str, Any]]:
-    """Contract rows for figures.csv; start/end are raw offsets and ``raw`` is exactly that raw slice."""
-    rows = []
-    for f in figures:
-        m = f.mention
-        raw = doc.raw_text[m.raw_start : m.raw_end]
-        rows.append(
-            {
-                "doc_id": doc.doc_id,
-                "county_code": f.county_code,
-                "indicator": f.indicator,
-                "value": format_value(f.value),
-                "unit": f.unit,
-                "raw": raw,
-                "date": f.date,
-                "qualifier": f.qualifier,
-                "page": "" if m.page is None else m.page,
-                "start": m.raw_start,
-                "end": m.raw_end,
-                "sentence": f.sentence,
-            }
-        )
-    return rows

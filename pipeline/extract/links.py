@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from pipeline.extract.headings import practice_in_heading
 from pipeline.model import Article, Document, Figure, Link, Measure
-from pipeline.tools.evaluate import norm_name
+from pipeline.text.names import norm_name
 
 PRACTICE_KINDS = ("program", "loan_product", "slogan")
 OUTCOME_CUES = re.compile(
@@ -170,43 +169,6 @@ def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[
                 elif first_main is not None and pos > first_main and OUTCOME_CUES.search(sentence):
                     chosen = [(main, "rule:cue_after_practice")]
             for m, rule in chosen:
-                ev0, ev1 = doc.to_raw(s0, s1)
-                links.append(
-                    Link(
-                        head=m.name,
-                        relation="achieved",
-                        tail=f"{fig.indicator}={fig.value}{fig.unit}",
-                        doc_id=doc.doc_id,
-                        evidence_start=ev0,
-                        evidence_end=ev1,
-                        source=rule,
-                        attrs={"figure": fig, "practice_kind": m.kind, "role": role},
-                    )
-                )
+                evidence = doc.mention(s0, s1, "EVIDENCE", rule)
+                links.append(Link(practice=m, figure=fig, relation="achieved", rule=rule, evidence=evidence, role=role))
     return links
-
-
-def link_rows(doc: Document, links: Sequence[Link]) -> list[dict[str, Any]]:
-    """Contract rows for links.csv."""
-    rows = []
-    for ln in links:
-        fig: Figure = ln.attrs["figure"]
-        rows.append(
-            {
-                "doc_id": doc.doc_id,
-                "county_code": fig.county_code,
-                "practice": ln.head,
-                "relation": ln.relation,
-                "indicator": fig.indicator,
-                "value": fig.value,
-                "unit": fig.unit,
-                "evidence_start": ln.evidence_start,
-                "evidence_end": ln.evidence_end,
-                "date": fig.date,
-                "rule": ln.source,
-                "figure_start": fig.mention.raw_start,
-                "figure_end": fig.mention.raw_end,
-                "evidence": doc.raw_text[ln.evidence_start : ln.evidence_end],
-            }
-        )
-    return rows

@@ -614,25 +614,3 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
             if matched:
                 m.declared_count = matched
     return list(by_key.values())
-
-
-def measure_rows(doc: Document, measures: list[Measure]) -> list[dict]:
-    """Rows for measures.csv; ``start``/``end`` are raw offsets and ``raw == doc.raw_text[start:end]``."""
-    county = str(doc.meta.get("county_code", ""))
-    rows = []
-    for m in measures:
-        rs, re_ = m.mention.raw_start, m.mention.raw_end
-        rows.append(
-            {
-                "doc_id": doc.doc_id,
-                "county_code": m.county_code or county,
-                "name": m.name,
-                "kind": m.kind,
-                "declared_count": "" if m.declared_count is None else m.declared_count,
-                "components": " | ".join(m.components),
-                "raw": doc.raw_text[rs:re_],
-                "start": rs,
-                "end": re_,
-            }
-        )
-    return rows

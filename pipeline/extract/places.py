@@ -313,23 +313,3 @@ def extract_places(doc: Document, gaz: Gazetteer) -> list[Place]:
         )
     places.sort(key=lambda p: p.mention.start)
     return places
-
-
-def place_rows(doc: Document, places: list[Place]) -> list[dict]:
-    """places.csv rows (contract columns); ``start``/``end`` are raw offsets of the first mention."""
-    return [
-        {
-            "doc_id": doc.doc_id,
-            "name": p.name,
-            "canonical": p.canonical,
-            "adcode": p.adcode,
-            "level": p.level,
-            "province": p.province,
-            "prefecture": p.prefecture,
-            "focal": p.focal,
-            "mentions": p.mentions,
-            "start": p.mention.raw_start,
-            "end": p.mention.raw_end,
-        }
-        for p in places
-    ]

@@ -16,28 +16,6 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# Column order fixed by the output contract (../shared/CONTRACT.md); extra columns may follow.
-DOCUMENT_COLUMNS = (
-    "doc_id", "source", "format", "script", "title", "county_code", "county",
-    "n_chars", "n_pages", "status", "error",
-)  # fmt: skip
-PLACE_COLUMNS = (
-    "doc_id", "name", "canonical", "adcode", "level", "province", "prefecture", "focal", "mentions",
-    "start", "end",
-)  # fmt: skip
-FIGURE_COLUMNS = (
-    "doc_id", "county_code", "indicator", "value", "unit", "raw", "date", "qualifier", "page", "start", "end",
-    "sentence",
-)  # fmt: skip
-MEASURE_COLUMNS = (
-    "doc_id", "county_code", "name", "kind", "declared_count", "components", "raw", "start", "end",
-)  # fmt: skip
-LINK_COLUMNS = (
-    "doc_id", "county_code", "practice", "relation", "indicator", "value", "unit",
-    "evidence_start", "evidence_end", "date", "rule", "figure_start", "figure_end", "evidence",
-)  # fmt: skip
-SECTION_COLUMNS = ("doc_id", "article", "path", "heading", "role", "level", "start", "end", "article_title")
-
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)

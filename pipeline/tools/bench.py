@@ -70,7 +70,7 @@ def bench_extract(shared_dir: Path, models_dir: Path, mb: float = 1.0) -> dict[s
     from pipeline.extract.places import extract_places
     from pipeline.model import Document
     from pipeline.normalize import normalize
-    from pipeline.run import Resources
+    from pipeline.resources import Resources
     from pipeline.structure import structure
 
     src = Path(shared_dir) / "external" / "corpus" / "gov_reports1954-2022.txt"

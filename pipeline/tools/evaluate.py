@@ -7,20 +7,13 @@ recall over gold items, except county precision and grounding; ``missed`` lists 
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.io.writers import read_csv, text_path
-
-_STRIP = re.compile(r"[\s\"'“”‘’「」『』《》〈〉()（）\[\]【】]")
-
-
-def norm_name(s: str) -> str:
-    """Names compare ignoring quotes, brackets and spaces."""
-    return _STRIP.sub("", s)
+from pipeline.text.names import norm_name
 
 
 def names_match(a: str, b: str) -> bool:

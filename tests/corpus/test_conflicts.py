@@ -3,11 +3,12 @@ from __future__ import annotations
 import pytest
 
 from pipeline.corpus.conflicts import core_indicator, find_conflicts
+from pipeline.model import Figure
+from tests.records import figure, result
 
 
-def _f(indicator: str, value: float, start: int, unit: str = "个", date: str = "") -> dict[str, object]:
-    return {"doc_id": "d", "county_code": "1", "indicator": indicator, "value": value, "unit": unit,
-            "date": date, "start": start, "end": start + 3, "raw": f"{value}{unit}"}  # fmt: skip
+def _f(indicator: str, value: float, start: int, unit: str = "个", date: str = "") -> Figure:
+    return figure("d", indicator, value, unit, start=start, end=start + 3, date=date, county_code="1")
 
 
 @pytest.mark.parametrize(
@@ -27,5 +28,11 @@ def test_core_indicator(text: str, core: str) -> None:
         ([_f("增长", 44.6, 0, "%"), _f("增长", 45.0, 50, "%")], 0),  # rates are not levels
     ],
 )
-def test_find_conflicts(figs: list[dict[str, object]], n: int) -> None:
-    assert len(find_conflicts(figs)) == n
+def test_find_conflicts(figs: list[Figure], n: int) -> None:
+    assert len(find_conflicts([result("d", figures=figs)])) == n
+
+
+def test_conflict_keeps_both_figures() -> None:
+    a, b = _f("行政村", 263, 0), _f("实现全县行政村", 261, 50)
+    (c,) = find_conflicts([result("d", figures=[a]), result("e", figures=[b])])
+    assert (c.a, c.b, c.value_a, c.value_b, c.indicator) == (a, b, 263.0, 261.0, "行政村")

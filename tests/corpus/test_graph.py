@@ -1,4 +1,4 @@
-"""Graph from contract rows, its exports and the DuckDB store."""
+"""Graph from typed records, its exports and the DuckDB store."""
 
 from __future__ import annotations
 
@@ -8,45 +8,34 @@ import duckdb
 import networkx as nx
 
 from pipeline.corpus.graph import build_graph
+from pipeline.io import rows, schema
 from pipeline.io import writers as export
 from pipeline.io.store import write_duckdb
+from pipeline.model import DocResult
+from tests.records import figure, link, measure, place, result
 
-DOCS = [{"doc_id": "d1", "title": "某县调研"}]
-PLACES = [
-    {"doc_id": "d1", "name": "榕江县", "canonical": "榕江县", "adcode": "522632", "level": "county",
-     "province": "贵州省", "prefecture": "黔东南苗族侗族自治州", "focal": True, "start": 0, "end": 3},
-]  # fmt: skip
-MEASURES = [
-    {"doc_id": "d1", "name": "联社共建", "kind": "program", "components": "", "start": 5, "end": 9},
-    {
-        "doc_id": "d1",
-        "name": "两先两后",
-        "kind": "slogan",
-        "components": "先甲后乙 | 先丙后丁",
-        "start": 20,
-        "end": 24,
-    },
-    {"doc_id": "d1", "name": "惠农贷", "kind": "loan_product", "components": "", "start": 30, "end": 33},
-]
-FIGURES = [
-    {
-        "doc_id": "d1",
-        "indicator": "发放贷款",
-        "value": 3.0e7,
-        "unit": "元",
-        "date": "2020",
-        "start": 40,
-        "end": 46,
-    }
-]
-LINKS = [
-    {"doc_id": "d1", "practice": "联社共建", "relation": "achieved", "value": 3.0e7, "unit": "元",
-     "evidence_start": 35, "evidence_end": 50, "figure_start": 40, "rule": "rule:same_sentence"},
-]  # fmt: skip
+
+def _results() -> list[DocResult]:
+    prog = measure("d1", "联社共建", start=5)
+    fig = figure("d1", "发放贷款", 3.0e7, "元", start=40, end=46, date="2020")
+    return [
+        result(
+            "d1",
+            title="某县调研",
+            places=[place("d1", "522632", "榕江县", province="贵州省", prefecture="黔东南苗族侗族自治州")],
+            measures=[
+                prog,
+                measure("d1", "两先两后", "slogan", start=20, components=["先甲后乙", "先丙后丁"]),
+                measure("d1", "惠农贷", "loan_product", start=30),
+            ],
+            figures=[fig],
+            links=[link(prog, fig, start=35, end=50)],
+        )
+    ]
 
 
 def test_county_practice_outcome_path() -> None:
-    g = build_graph(DOCS, PLACES, FIGURES, MEASURES, LINKS)
+    g = build_graph(_results())
     assert nx.has_path(g, "County:522632", "Figure:d1@40")
     path = nx.shortest_path(g, "County:522632", "Figure:d1@40")
     assert [g.nodes[n]["type"] for n in path] == ["County", "Practice", "Figure"]
@@ -59,7 +48,7 @@ def test_county_practice_outcome_path() -> None:
 
 
 def test_exports_round_trip(tmp_path: Path) -> None:
-    g = build_graph(DOCS, PLACES, FIGURES, MEASURES, LINKS)
+    g = build_graph(_results())
     counts = export.write_graph(tmp_path, g)
     back = nx.read_graphml(tmp_path / "graph.graphml")
     assert back.number_of_nodes() == counts["nodes"] == g.number_of_nodes()
@@ -69,9 +58,13 @@ def test_exports_round_trip(tmp_path: Path) -> None:
 
 
 def test_duckdb_store_is_queryable_and_rebuilt(tmp_path: Path) -> None:
-    g = build_graph(DOCS, PLACES, FIGURES, MEASURES, LINKS)
+    g = build_graph(_results())
     db = tmp_path / "kg.duckdb"
-    tables = {"figures": (FIGURES, export.FIGURE_COLUMNS), "documents": (DOCS, export.DOCUMENT_COLUMNS)}
+    res = _results()
+    tables = {
+        "figures": (rows.figure_rows(res[0]), schema.FIGURE_COLUMNS),
+        "documents": ([rows.document_row(res[0])], schema.DOCUMENT_COLUMNS),
+    }
     for _ in range(2):  # idempotent rebuild
         write_duckdb(db, tables, g)
     con = duckdb.connect(str(db), read_only=True)
@@ -91,9 +84,9 @@ def test_store_opens_in_the_duckdb_shell(tmp_path: Path) -> None:
         import pytest
 
         pytest.skip("duckdb shell not installed")
-    g = build_graph(DOCS, PLACES, FIGURES, MEASURES, LINKS)
+    g = build_graph(_results())
     db = tmp_path / "kg.duckdb"
-    write_duckdb(db, {"figures": (FIGURES, export.FIGURE_COLUMNS)}, g)
+    write_duckdb(db, {"figures": (rows.figure_rows(_results()[0]), schema.FIGURE_COLUMNS)}, g)
     out = subprocess.run(
         [shell, "-readonly", "-csv", str(db), "select count(*) as n from nodes"],
         capture_output=True, text=True, check=True,
@@ -103,7 +96,7 @@ def test_store_opens_in_the_duckdb_shell(tmp_path: Path) -> None:
 
 def test_store_keeps_awkward_values(tmp_path: Path) -> None:
     rows = [{"a": 'x,"y"\nz', "b": None}, {"a": "\\N", "b": True}]
-    write_duckdb(tmp_path / "s.duckdb", {"t": (rows, ["a", "b"])}, build_graph([], [], [], [], []))
+    write_duckdb(tmp_path / "s.duckdb", {"t": (rows, ["a", "b"])}, build_graph([]))
     con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
     assert con.execute("select a, b from t").fetchall() == [('x,"y"\nz', None), ("\\N", "true")]
     con.close()

@@ -1,61 +1,54 @@
-"""Comparison tables: compare_practices, tool × county crosstab, co-occurrence matrix."""
+"""Comparison tables: compare_practices, tool × county crosstab, co-occurrence matrix (and their rows)."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipeline.corpus.practice_tables import (
-    COMPARE_COLUMNS,
-    UNKNOWN_COUNTY,
-    compare_practices,
-    cooccurrence,
-    policy_tools_crosstab,
-)
+from pipeline.corpus.build import CorpusResult
+from pipeline.corpus.practice_tables import UNKNOWN_COUNTY, compare_practices, cooccurrence, policy_tools_crosstab
+from pipeline.io import rows as io_rows
+from pipeline.io.schema import PRACTICE_COLUMNS, TOOLS_CROSSTAB_COLUMNS
 from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS
+from pipeline.model import DocResult
+from tests.records import clause, figure, link, measure, place, result
 
-DOCS = [
-    {"doc_id": "d1", "county_code": "520328", "county": "湄潭县"},
-    {"doc_id": "d2", "county_code": "371323", "county": "沂水县"},
-    {"doc_id": "d3", "county_code": "", "county": ""},
-]
-MEASURES = [
-    {"doc_id": "d1", "county_code": "520328", "name": "社社联建", "kind": "program", "components": ""},
-    {"doc_id": "d1", "county_code": "520328", "name": "社社联建", "kind": "program", "components": ""},
-    {"doc_id": "d2", "county_code": "", "name": "社社联建", "kind": "slogan", "components": ""},
-    {"doc_id": "d2", "county_code": "371323", "name": "三位一体", "kind": "slogan", "components": "县 | 镇 | 村"},
-]
-LINKS = [
-    {
-        "doc_id": "d1",
-        "practice": "社社联建",
-        "relation": "has_outcome",
-        "indicator": "累计发放产业贷款",
-        "value": 48243100.0,
-        "unit": "元",
-    },
-    {
-        "doc_id": "d1",
-        "practice": "社社联建",
-        "relation": "has_outcome",
-        "indicator": "覆盖率",
-        "value": 35.5,
-        "unit": "%",
-    },
-    {
-        "doc_id": "d1",
-        "practice": "社社联建",
-        "relation": "has_outcome",
-        "indicator": "覆盖率",
-        "value": 35.5,
-        "unit": "%",
-    },
-]
+TEXTS = {
+    "d1": "推行社社联建和三位一体。\n社社联建发放贷款。",
+    "d2": "三位一体责任机制。\n社社联建、三位一体同步推进。",
+}
+
+
+def _results(clauses: dict[str, list] | None = None) -> list[DocResult]:
+    clauses = clauses or {}
+    ssl = measure("d1", "社社联建", county_code="520328")
+    loans = figure("d1", "累计发放产业贷款", 48243100.0, "元")
+    cover = figure("d1", "覆盖率", 35.5, "%")
+    d1 = result(
+        "d1",
+        TEXTS["d1"],
+        places=[place("d1", "520328", "湄潭县")],
+        measures=[ssl, measure("d1", "社社联建", county_code="520328")],
+        links=[link(ssl, loans), link(ssl, cover), link(ssl, cover)],
+        clauses=clauses.get("d1", []),
+    )
+    d2 = result(
+        "d2",
+        TEXTS["d2"],
+        places=[place("d2", "371323", "沂水县")],
+        measures=[
+            measure("d2", "社社联建", "slogan"),
+            measure("d2", "三位一体", "slogan", county_code="371323", components=["县", "镇", "村"]),
+        ],
+        clauses=clauses.get("d2", []),
+    )
+    d3 = result("d3", clauses=clauses.get("d3", []))
+    return [d1, d2, d3]
 
 
 def test_compare_practices_rows() -> None:
     classes = {"社社联建": {"field": "金融", "tool": "环境型", "sub_tool": "金融支持"}}
-    rows, cols = compare_practices(MEASURES, LINKS, DOCS, {"社社联建": "社社联建", "三位一体": "三位一体"}, classes)
-    assert cols == COMPARE_COLUMNS
+    summaries = compare_practices(_results(), {"社社联建": "社社联建", "三位一体": "三位一体"}, classes)
+    rows = io_rows.practice_rows(CorpusResult(practices=summaries))
     by = {r["practice"]: r for r in rows}
     r = by["社社联建"]
     assert r["counties"] == "湄潭县; 沂水县" and r["n_counties"] == 2 and r["n_docs"] == 2
@@ -64,19 +57,21 @@ def test_compare_practices_rows() -> None:
     t = by["三位一体"]
     assert t["policy_tool"] == "" and t["outcomes"] == "" and t["n_outcomes"] == 0 and t["counties"] == "沂水县"
     assert rows[0]["practice"] == "社社联建"  # most documents first
-    assert all(set(r) == set(cols) for r in rows)
+    assert all(set(r) == set(PRACTICE_COLUMNS) for r in rows)
 
 
 def test_crosstab_counts_and_shares() -> None:
-    clauses = [
-        {"doc_id": "d1", "tool": "供给型", "sub_tool": "资金投入"},
-        {"doc_id": "d1", "tool": "环境型", "sub_tool": "金融支持"},
-        {"doc_id": "d1", "tool": "环境型", "sub_tool": "组织建设"},
-        {"doc_id": "d2", "tool": "需求型", "sub_tool": "示范推广"},
-        {"doc_id": "d3", "tool": "需求型", "sub_tool": "市场塑造"},
-        {"doc_id": "d3", "tool": "none", "sub_tool": "none"},
-    ]
-    rows, cols = policy_tools_crosstab(clauses, DOCS)
+    clauses = {
+        "d1": [
+            clause("d1", "供给型", "资金投入"),
+            clause("d1", "环境型", "金融支持"),
+            clause("d1", "环境型", "组织建设"),
+        ],
+        "d2": [clause("d2", "需求型", "示范推广")],
+        "d3": [clause("d3", "需求型", "市场塑造"), clause("d3", "none", "none")],
+    }
+    rows = io_rows.crosstab_rows(CorpusResult(tools=policy_tools_crosstab(_results(clauses))))
+    cols = list(TOOLS_CROSSTAB_COLUMNS)
     assert cols[:4] == ["county_code", "county", "n_docs", "n_clauses"] and set(SUB_TOOLS) <= set(cols)
     by = {r["county"]: r for r in rows}
     assert set(by) == {"湄潭县", "沂水县", UNKNOWN_COUNTY, "合计"}
@@ -91,18 +86,12 @@ def test_crosstab_counts_and_shares() -> None:
 
 
 def test_crosstab_empty() -> None:
-    assert policy_tools_crosstab([], DOCS)[0] == []
-
-
-TEXTS = {
-    "d1": "推行社社联建和三位一体。\n社社联建发放贷款。",
-    "d2": "三位一体责任机制。\n社社联建、三位一体同步推进。",
-}
+    assert policy_tools_crosstab(_results()) == []
 
 
 @pytest.mark.parametrize(("unit", "both", "solo"), [("paragraph", 2, 4), ("document", 2, 2)])
 def test_cooccurrence_matrix(unit: str, both: int, solo: int) -> None:
-    rows, cols = cooccurrence(MEASURES, TEXTS, unit=unit)
+    rows, cols = io_rows.cooccurrence_table(CorpusResult(cooccurrence=cooccurrence(_results(), unit=unit)))
     assert cols[0] == "practice" and set(cols[1:]) == {"社社联建", "三位一体"}
     m = {r["practice"]: r for r in rows}
     assert m["社社联建"]["三位一体"] == m["三位一体"]["社社联建"] == both
@@ -114,4 +103,4 @@ def test_cooccurrence_matrix(unit: str, both: int, solo: int) -> None:
 
 def test_cooccurrence_rejects_unknown_unit() -> None:
     with pytest.raises(ValueError, match="unit"):
-        cooccurrence(MEASURES, TEXTS, unit="sentence")
+        cooccurrence(_results(), unit="sentence")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from pipeline.extract.annotate import ERRORS_KEY, annotate, build_annotator, records
-from pipeline.model import Document
+from pipeline.extract.annotate import annotate, build_annotator, problems, records, to_result
+from pipeline.model import Document, Figure, Measure
 from pipeline.normalize import normalize
 from pipeline.run import Resources
 from pipeline.structure import structure
@@ -27,9 +27,8 @@ def _doc() -> Document:
 
 
 def test_span_groups_hold_records(res: Resources) -> None:
-    sdoc = annotate(res.nlp, _doc(), res.gazetteer, res.program_filter)
+    sdoc = annotate(res.nlp, _doc())
     assert [t.text for t in sdoc][:3] != list(sdoc.text[:3])  # jieba words, not characters
-    assert {s.text for s in sdoc.spans["county_refs"]} >= {"该县", "全县"}
     assert any(p.canonical == "三穗县" and p.focal for p in records(sdoc, "places"))
     assert {m.name for m in records(sdoc, "measures")} >= {"联社共建", "惠农贷"}
     for span, rec in zip(sdoc.spans["figures"], records(sdoc, "figures"), strict=True):
@@ -39,13 +38,23 @@ def test_span_groups_hold_records(res: Resources) -> None:
 def test_records_of_groups_do_not_mix_when_spans_coincide(res: Resources) -> None:
     """A place and a measure over the same characters keep their own records."""
     doc = structure(normalize(Document("b", "b.txt", "txt", raw_text="“榕江县”模式。榕江县推行“榕江县”模式。")))
-    sdoc = annotate(res.nlp, doc, res.gazetteer, res.program_filter)
+    sdoc = annotate(res.nlp, doc)
     assert all(type(r).__name__ == "Place" for r in records(sdoc, "places"))
     assert all(type(r).__name__ == "Measure" for r in records(sdoc, "measures"))
 
 
 def test_a_failing_component_is_recorded_not_fatal(res: Resources) -> None:
-    nlp: Language = build_annotator(MODELS)
-    sdoc = annotate(nlp, _doc(), None, res.program_filter)  # no gazetteer: places fail
-    assert any("places" in e for e in sdoc.user_data[ERRORS_KEY])
-    assert records(sdoc, "figures")
+    nlp: Language = build_annotator(None, res.program_filter)  # no gazetteer: places fail
+    sdoc = annotate(nlp, _doc())
+    assert [code for code, msg in problems(sdoc) if "places" in msg] == ["E101"]
+    assert records(sdoc, "figures") and records(sdoc, "places") == []
+
+
+def test_result_holds_typed_records(res: Resources) -> None:
+    """to_result: places, figures, measures with county and article, links to Measure and Figure records."""
+    r = to_result(annotate(res.nlp, _doc()))
+    assert r.county == "三穗县" and r.places and r.figures and r.measures
+    assert all(f.county == "三穗县" and f.article == 0 for f in r.figures)
+    assert all(isinstance(ln.practice, Measure) and isinstance(ln.figure, Figure) for ln in r.links)
+    assert any(ln.practice.name == "联社共建" and ln.figure.value == 3.0e7 for ln in r.links)
+    assert all(r.doc.raw_text[ln.evidence.raw_start : ln.evidence.raw_end] == ln.evidence.raw for ln in r.links)

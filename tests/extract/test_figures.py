@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract.figures import extract_figures, figure_rows
-from pipeline.model import Document, Edit, OffsetMap, Table, apply_edits
+from pipeline.extract.figures import extract_figures
+from pipeline.io.rows import figure_rows
+from pipeline.model import DocResult, Document, Edit, OffsetMap, Table, apply_edits
 
 
 def doc_of(text: str, doc_id: str = "t") -> Document:
@@ -95,7 +96,7 @@ def test_rows_are_grounded_in_raw_text() -> None:
     )
     doc = Document(doc_id="g", source="g.txt", format="txt", raw_text=raw, text=text, offsets=omap)
     figs = extract_figures(doc)
-    rows = figure_rows(doc, figs)
+    rows = figure_rows(DocResult(doc=doc, figures=figs))
     assert {(r["value"], r["unit"]) for r in rows} >= {("1200", "户"), ("48243100", "元")}
     for r in rows:
         assert raw[r["start"] : r["end"]] == r["raw"]
@@ -146,7 +147,7 @@ def test_seed_recall_floor() -> None:
         with src.open(encoding="utf-8", newline="") as fh:
             raw = fh.read()
         doc = normalize(Document(doc_id=gold["doc_id"], source=str(src), format="txt", raw_text=raw))
-        rows = figure_rows(doc, extract_figures(doc))
+        rows = figure_rows(DocResult(doc=doc, figures=extract_figures(doc)))
         for r in rows:
             assert raw[r["start"] : r["end"]] == r["raw"]
         for gf in gold.get("figures", []):

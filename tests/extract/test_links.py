@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.extract.links import link_outcomes, link_rows, sentence_span
-from pipeline.model import Article, Document, Figure, Measure, OffsetMap, Section
+from pipeline.extract.links import link_outcomes, sentence_span
+from pipeline.io.rows import link_rows
+from pipeline.model import Article, DocResult, Document, Figure, Measure, OffsetMap, Section
 
 TEXT = (
     "某县辖12个乡镇。该县创新“联社共建”模式。\n"
@@ -47,9 +48,9 @@ def test_links_follow_rules_and_skip_background_and_problems() -> None:
         _fig(doc, "200万元", 2.0e6, "元", "负债"),
     ]
     links = link_outcomes(doc, [prac], figs)
-    got = {(ln.attrs["figure"].value, ln.source) for ln in links}
+    got = {(ln.figure.value, ln.rule) for ln in links}
     assert got == {(3.0e7, "rule:same_sentence"), (1.0e8, "rule:outcome_section")}
-    rows = link_rows(doc, links)
+    rows = link_rows(DocResult(doc=doc, links=links))
     for r in rows:
         assert r["practice"] == "联社共建"
         assert TEXT[r["evidence_start"] : r["evidence_end"]].startswith(("“联社共建”", "全县"))
@@ -84,7 +85,7 @@ def test_section_heading_names_the_practice() -> None:
         _fig(doc, "2亿元", 2e8, "元", "累计发放贷款"),
         _fig(doc, "800万元", 8e6, "元", "负债"),
     ]
-    got = {(ln.head, ln.attrs["figure"].value) for ln in link_outcomes(doc, measures, figs)}
+    got = {(ln.practice.name, ln.figure.value) for ln in link_outcomes(doc, measures, figs)}
     assert ("蔬菜产业园区", 3000) in got
     assert ("联保贷", 2e8) in got and ("春耕贷", 2e8) in got  # the section's product and the one named
     assert not any(v == 8e6 for _, v in got)  # problems are not outcomes
@@ -99,7 +100,7 @@ def test_anaphora_points_back_to_the_practice() -> None:
     doc = structure(normalize(Document("a", "a.txt", "txt", raw_text=text)))
     measures = extract_measures(doc)
     figs = [_fig(doc, "5000户", 5000, "户", "带动农户")]
-    got = {(ln.head, ln.source) for ln in link_outcomes(doc, measures, figs)}
+    got = {(ln.practice.name, ln.rule) for ln in link_outcomes(doc, measures, figs)}
     assert ("核桃产业联合体", "rule:anaphora") in got
 
 
@@ -124,6 +125,6 @@ def test_a_practice_in_one_list_item_does_not_claim_the_others() -> None:
         _fig(doc, "2万亩", 2e4, "亩", "稻鱼共生"),
         _fig(doc, "3万亩", 3e4, "亩", "蔬菜"),
     ]
-    got = {(ln.head, ln.attrs["figure"].value) for ln in link_outcomes(doc, prac, figs)}
+    got = {(ln.practice.name, ln.figure.value) for ln in link_outcomes(doc, prac, figs)}
     assert ("稻鱼共生", 2e4) in got
     assert ("稻鱼共生", 6e4) not in got and ("稻鱼共生", 3e4) not in got

@@ -14,9 +14,9 @@ from pipeline.extract.measures import (
     extract_measures,
     is_formula_term,
     iter_quoted,
-    measure_rows,
 )
-from pipeline.model import Document, Edit, OffsetMap, apply_edits
+from pipeline.io.rows import measure_rows
+from pipeline.model import DocResult, Document, Edit, OffsetMap, apply_edits
 
 
 def make_doc(text: str, raw: str | None = None, offsets: OffsetMap | None = None) -> Document:
@@ -180,7 +180,7 @@ def test_rows_map_back_to_raw_text() -> None:
     edits = [Edit(m.start(), m.end(), "") for m in re.finditer(r"[ \n]", raw)]
     text, omap = apply_edits(raw, OffsetMap.identity(len(raw)), edits)
     doc = make_doc(text, raw=raw, offsets=omap)
-    rows = measure_rows(doc, extract_measures(doc))
+    rows = measure_rows(DocResult(doc=doc, measures=extract_measures(doc)))
     assert {r["kind"] for r in rows} >= {"program", "slogan", "loan_product"}
     for r in rows:
         assert r["raw"] == raw[r["start"] : r["end"]]
@@ -209,7 +209,7 @@ def test_rows_raw_is_always_a_raw_slice(parts: list[str]) -> None:
     edits = [Edit(m.start(), m.end(), "") for m in re.finditer(r" ", raw)]
     text, omap = apply_edits(raw, OffsetMap.identity(len(raw)), edits)
     doc = make_doc(text, raw=raw, offsets=omap)
-    for r in measure_rows(doc, extract_measures(doc)):
+    for r in measure_rows(DocResult(doc=doc, measures=extract_measures(doc))):
         assert r["raw"] == raw[r["start"] : r["end"]]
         assert 0 <= r["start"] <= r["end"] <= len(raw)
 
@@ -235,7 +235,7 @@ def test_formula_followed_by_reform_is_also_a_program() -> None:
     assert by_name(ms, "slogan")["三变"].declared_count == 3
     prog = by_name(ms, "program")["三变改革"]
     assert prog.mention.source == "rule:quoted_formula_suffix"
-    assert measure_rows(doc, [prog])[0]["raw"] == "三变”改革"
+    assert measure_rows(DocResult(doc=doc, measures=[prog]))[0]["raw"] == "三变”改革"
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract.places import extract_places, place_rows
+from pipeline.extract.places import extract_places
 from pipeline.gazetteer import Gazetteer
-from pipeline.model import Document
+from pipeline.io.rows import place_rows
+from pipeline.model import DocResult, Document
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT / "../shared"
@@ -75,7 +76,7 @@ def test_focal_by_anaphora_and_title(gaz: Gazetteer) -> None:
 
 def test_rows_use_raw_offsets(gaz: Gazetteer) -> None:
     doc = _doc("  贵州省榕江县")
-    rows = place_rows(doc, extract_places(doc, gaz))
+    rows = place_rows(DocResult(doc=doc, places=extract_places(doc, gaz)))
     county = next(r for r in rows if r["adcode"] == "522632")
     assert doc.raw_text[county["start"] : county["end"]] == "榕江县"
     assert county["canonical"] == "榕江县" and county["level"] == "county"

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.corpus.practices import classify_practices, practice_contexts
-from pipeline.extract.clauses import POLICY_TOOLS_COLUMNS, code_clauses, split_clauses
+from pipeline.extract.clauses import code_clauses, split_clauses
+from pipeline.io.rows import clause_rows
+from pipeline.io.schema import CLAUSE_COLUMNS
 from pipeline.learn.policy_tools import (
     FIELDS,
     NONE,
@@ -22,7 +24,8 @@ from pipeline.learn.policy_tools import (
     PolicyToolModel,
     read_training,
 )
-from pipeline.model import Document, OffsetMap
+from pipeline.model import DocResult, Document, OffsetMap
+from tests.records import measure, result
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "models"
@@ -157,20 +160,20 @@ def test_code_clauses_keeps_raw_offsets(model: PolicyToolModel) -> None:
     starts = list(range(cut - 2)) + list(range(cut, len(raw)))
     omap = OffsetMap(starts, [s + 1 for s in starts], len(raw))
     doc = Document("d", "d", "txt", raw_text=raw, text=text, offsets=omap)
-    rows = code_clauses(doc, model)
+    rows = clause_rows(DocResult(doc=doc, clauses=code_clauses(doc, model)))
     assert [r["text"] for r in rows] == ["县财政安排专项资金500万元，对新建大棚每亩补贴1000元。"]
     r = rows[0]
     assert raw[r["start"] : r["end"]] == r["text"]
     assert r["tool"] == "供给型" and r["sub_tool"] in SUB_TOOLS and 0 < r["confidence"] <= 1
-    assert list(r) == POLICY_TOOLS_COLUMNS
+    assert list(r) == list(CLAUSE_COLUMNS)
 
 
 def test_classify_practices_pools_context(model: PolicyToolModel) -> None:
-    texts = {"a": "各村成立扶贫互助合作社。扶贫互助合作社向社员发放借款，由信用社提供贷款支持。"}
-    rows = [{"doc_id": "a", "name": "扶贫互助合作社", "components": "", "kind": "program"}]
-    ctx = practice_contexts(rows, texts)
+    text = "各村成立扶贫互助合作社。扶贫互助合作社向社员发放借款，由信用社提供贷款支持。"
+    rows = [result("a", text, measures=[measure("a", "扶贫互助合作社")])]
+    ctx = practice_contexts(rows)
     assert ctx["扶贫互助合作社"][0] == "扶贫互助合作社" and len(ctx["扶贫互助合作社"]) == 3
-    got = classify_practices(rows, texts, model)
+    got = classify_practices(rows, model)
     assert set(got) == {"扶贫互助合作社"}
     assert got["扶贫互助合作社"]["tool"] in TOOLS  # forced: a practice always gets a tool
 
@@ -186,7 +189,7 @@ def test_seed_clauses_map_back_to_raw(model: PolicyToolModel, seeds: Path) -> No
     for path in sorted(seeds.glob("*.txt")):
         raw = path.read_text(encoding="utf-8")
         doc = structure(normalize(Document(path.stem, str(path), "txt", raw_text=raw)))
-        rows = code_clauses(doc, model)
+        rows = clause_rows(DocResult(doc=doc, clauses=code_clauses(doc, model)))
         assert len(rows) >= 10, path.name  # county reports are mostly about what was done
         assert {r["tool"] for r in rows} <= set(TOOLS)
         for r in rows:

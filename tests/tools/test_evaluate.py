@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.io import schema
 from pipeline.io import writers as export
 from pipeline.tools.evaluate import check_floors, evaluate, names_match, value_match
 
@@ -49,7 +50,7 @@ def _write_outputs(out: Path) -> None:
             | {"start": 6, "end": 10},
             {"doc_id": "d1", "indicator": "x", "value": 1, "unit": "户", "raw": "wrong"} | {"start": 0, "end": 2},
         ],
-        export.FIGURE_COLUMNS,
+        schema.FIGURE_COLUMNS,
     )
     export.write_csv(
         out / "places.csv",
@@ -57,9 +58,9 @@ def _write_outputs(out: Path) -> None:
             {"doc_id": "d1", "name": "某县", "adcode": "111111", "level": "county", "focal": True},
             {"doc_id": "d1", "name": "别县", "adcode": "222222", "level": "county", "focal": False},
         ],
-        export.PLACE_COLUMNS,
+        schema.PLACE_COLUMNS,
     )
-    export.write_csv(out / "measures.csv", [], export.MEASURE_COLUMNS)
+    export.write_csv(out / "measures.csv", [], schema.MEASURE_COLUMNS)
 
 
 def test_evaluate_scores_each_category(tmp_path: Path) -> None:

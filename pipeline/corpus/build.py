@@ -1,0 +1,62 @@
+"""The corpus stages over every document's records: conflicts, comparison tables, similarity and families,
+practice coding, co-occurrence and the knowledge graph. Pure: nothing here reads or writes files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from pipeline.corpus.compare import CountyComparison, compare_counties
+from pipeline.corpus.conflicts import Conflict, find_conflicts
+from pipeline.corpus.graph import build_graph
+from pipeline.corpus.practice_tables import (
+    Cooccurrence,
+    PracticeSummary,
+    ToolCounts,
+    compare_practices,
+    cooccurrence,
+    policy_tools_crosstab,
+)
+from pipeline.corpus.practices import classify_practices
+from pipeline.corpus.similarity import practice_families, practice_similarity
+from pipeline.model import DocResult
+
+
+@dataclass
+class CorpusResult:
+    """What the corpus stages find across documents (typed; ``pipeline.io`` writes it)."""
+
+    conflicts: list[Conflict] = field(default_factory=list)
+    counties: list[CountyComparison] = field(default_factory=list)
+    county_columns: list[str] = field(default_factory=list)
+    similar: list[tuple[str, str, float]] = field(default_factory=list)
+    families: dict[str, str] = field(default_factory=dict)
+    classes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    practices: list[PracticeSummary] = field(default_factory=list)
+    tools: list[ToolCounts] = field(default_factory=list)
+    cooccurrence: Cooccurrence | None = None
+    graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+
+
+def build_corpus(results: Sequence[DocResult], mapper: Any, policy_model: Any = None) -> CorpusResult:
+    """Run every corpus stage; ``mapper`` maps indicators to the canonical vocabulary, ``policy_model`` (optional)
+    codes each practice with a field and policy tool."""
+    counties, columns = compare_counties(results, mapper)
+    similar = practice_similarity(results)
+    families = practice_families(similar, {m.name for r in results for m in r.measures})
+    classes = classify_practices(results, policy_model) if policy_model is not None else {}
+    return CorpusResult(
+        conflicts=find_conflicts(results),
+        counties=counties,
+        county_columns=columns,
+        similar=similar,
+        families=families,
+        classes=classes,
+        practices=compare_practices(results, families, classes),
+        tools=policy_tools_crosstab(results),
+        cooccurrence=cooccurrence(results),
+        graph=build_graph(results, similar=similar, families=families, classes=classes),
+    )

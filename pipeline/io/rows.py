@@ -1,0 +1,281 @@
+"""Records become rows here and nowhere else: one function per table, columns from ``pipeline.io.schema``.
+
+Offsets in rows are raw offsets (into ``outputs/text/{doc_id}.txt``); ``page`` is 1-based or empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pipeline.corpus.build import CorpusResult
+from pipeline.io import schema
+from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS
+from pipeline.model import STATUS_FAILED, DocResult, Mention
+from pipeline.text.numerals import format_value
+
+Row = dict[str, Any]
+Table = tuple[list[Row], Sequence[str]]
+
+
+def _page(m: Mention) -> int | str:
+    return "" if m.page is None else m.page
+
+
+def document_row(r: DocResult) -> Row:
+    d = r.doc
+    return {
+        "doc_id": d.doc_id,
+        "source": d.source,
+        "format": d.format,
+        "script": d.script if d.status != STATUS_FAILED else "",
+        "title": d.title,
+        "county_code": r.county_code,
+        "county": r.county,
+        "n_chars": len(d.raw_text),
+        "n_pages": d.n_pages or "",
+        "status": d.status,
+        "error": d.error,
+        "error_code": d.error_code,
+        "encoding": d.meta.get("encoding", ""),
+        "n_articles": len(d.articles),
+    }
+
+
+def place_rows(r: DocResult) -> list[Row]:
+    return [
+        {
+            "doc_id": r.doc.doc_id,
+            "name": p.name,
+            "canonical": p.canonical,
+            "adcode": p.adcode,
+            "level": p.level,
+            "province": p.province,
+            "prefecture": p.prefecture,
+            "focal": p.focal,
+            "mentions": p.mentions,
+            "start": p.mention.raw_start,
+            "end": p.mention.raw_end,
+            "page": _page(p.mention),
+        }
+        for p in r.places
+    ]
+
+
+def figure_rows(r: DocResult) -> list[Row]:
+    return [
+        {
+            "doc_id": r.doc.doc_id,
+            "county_code": f.county_code,
+            "indicator": f.indicator,
+            "value": format_value(f.value),
+            "unit": f.unit,
+            "raw": f.mention.raw,
+            "date": f.date,
+            "qualifier": f.qualifier,
+            "page": _page(f.mention),
+            "start": f.mention.raw_start,
+            "end": f.mention.raw_end,
+            "sentence": f.sentence,
+            "county": f.county,
+            "article": f.article,
+        }
+        for f in r.figures
+    ]
+
+
+def measure_rows(r: DocResult) -> list[Row]:
+    return [
+        {
+            "doc_id": r.doc.doc_id,
+            "county_code": m.county_code,
+            "name": m.name,
+            "kind": m.kind,
+            "declared_count": "" if m.declared_count is None else m.declared_count,
+            "components": " | ".join(m.components),
+            "raw": m.mention.raw,
+            "start": m.mention.raw_start,
+            "end": m.mention.raw_end,
+            "page": _page(m.mention),
+            "county": m.county,
+            "article": m.article,
+        }
+        for m in r.measures
+    ]
+
+
+def section_rows(r: DocResult) -> list[Row]:
+    d = r.doc
+    rows = []
+    for art, sec in r.sections:
+        rs, re_ = d.to_raw(sec.start, sec.end)
+        page = d.page_of_raw(rs)
+        rows.append(
+            {
+                "doc_id": d.doc_id,
+                "article": art.index,
+                "path": sec.path,
+                "heading": sec.heading,
+                "role": sec.role,
+                "level": sec.level,
+                "start": rs,
+                "end": re_,
+                "article_title": art.title,
+                "page": "" if page is None else page,
+            }
+        )
+    return rows
+
+
+def link_rows(r: DocResult) -> list[Row]:
+    rows = []
+    for ln in r.links:
+        fig, ev = ln.figure, ln.evidence
+        rows.append(
+            {
+                "doc_id": r.doc.doc_id,
+                "county_code": fig.county_code,
+                "practice": ln.practice.name,
+                "relation": ln.relation,
+                "indicator": fig.indicator,
+                "value": fig.value,
+                "unit": fig.unit,
+                "evidence_start": ev.raw_start,
+                "evidence_end": ev.raw_end,
+                "date": fig.date,
+                "rule": ln.rule,
+                "figure_start": fig.mention.raw_start,
+                "figure_end": fig.mention.raw_end,
+                "evidence": ev.raw,
+                "page": _page(ev),
+            }
+        )
+    return rows
+
+
+def clause_rows(r: DocResult) -> list[Row]:
+    return [
+        {
+            "doc_id": r.doc.doc_id,
+            "article": c.article,
+            "section": c.section,
+            "text": c.mention.text,
+            "field": c.field,
+            "tool": c.tool,
+            "sub_tool": c.sub_tool,
+            "confidence": c.confidence,
+            "start": c.mention.raw_start,
+            "end": c.mention.raw_end,
+            "source": c.mention.source,
+            "county_code": c.county_code,
+            "page": _page(c.mention),
+        }
+        for c in r.clauses
+    ]
+
+
+def conflict_rows(corpus: CorpusResult) -> list[Row]:
+    return [
+        {
+            "county_code": c.county_code,
+            "indicator": c.indicator,
+            "unit": c.unit,
+            "date": c.date,
+            "value_a": c.value_a,
+            "value_b": c.value_b,
+            "doc_a": c.a.mention.doc_id,
+            "start_a": c.a.mention.raw_start,
+            "end_a": c.a.mention.raw_end,
+            "raw_a": c.a.mention.raw,
+            "doc_b": c.b.mention.doc_id,
+            "start_b": c.b.mention.raw_start,
+            "end_b": c.b.mention.raw_end,
+            "raw_b": c.b.mention.raw,
+            "sentence_a": c.a.sentence,
+            "sentence_b": c.b.sentence,
+            "doc_id": c.a.mention.doc_id,
+        }
+        for c in corpus.conflicts
+    ]
+
+
+def compare_county_rows(corpus: CorpusResult) -> list[Row]:
+    rows = []
+    for c in corpus.counties:
+        row: Row = {
+            "adcode": c.adcode,
+            "county": c.county,
+            "province": c.province,
+            "prefecture": c.prefecture,
+            "n_docs": c.n_docs,
+        }
+        for col, f in c.cells.items():
+            m = f.mention
+            row[col] = format_value(f.value)
+            row[f"{col} date"] = f.date
+            row[f"{col} source"] = f"{m.doc_id}:{m.raw_start}-{m.raw_end}"
+        rows.append(row)
+    return rows
+
+
+def practice_rows(corpus: CorpusResult) -> list[Row]:
+    return [
+        {
+            "practice": p.practice,
+            "kind": p.kind,
+            "family": p.family,
+            "field": p.policy_field,
+            "policy_tool": p.policy_tool,
+            "sub_tool": p.sub_tool,
+            "counties": "; ".join(p.counties),
+            "n_counties": len(p.counties),
+            "n_docs": p.n_docs,
+            "outcomes": "; ".join(p.outcomes),
+            "n_outcomes": len(p.outcomes),
+        }
+        for p in corpus.practices
+    ]
+
+
+def crosstab_rows(corpus: CorpusResult) -> list[Row]:
+    rows = []
+    for t in corpus.tools:
+        n = t.n_clauses
+        row: Row = {"county_code": t.county_code, "county": t.county, "n_docs": t.n_docs, "n_clauses": n}
+        for tool in TOOLS:
+            row[tool] = t.counts[tool]
+            row[f"{tool}_share"] = round(100.0 * t.counts[tool] / n, 2) if n else 0.0
+        for s in SUB_TOOLS:
+            row[s] = t.counts[s]
+        rows.append(row)
+    return rows
+
+
+def cooccurrence_table(corpus: CorpusResult) -> Table:
+    co = corpus.cooccurrence
+    if co is None:
+        return [], ["practice"]
+    rows: list[Row] = [{"practice": a, **{b: co.counts[(a, b)] for b in co.terms}} for a in co.terms]
+    return rows, ["practice", *co.terms]
+
+
+def tables(results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, Table]:
+    """Every CSV table of the output folder: file name -> (rows, columns), in writing order."""
+
+    def each(fn: Any) -> list[Row]:
+        return [row for r in results for row in fn(r)]
+
+    return {
+        "documents.csv": ([document_row(r) for r in results], schema.DOCUMENT_COLUMNS),
+        "places.csv": (each(place_rows), schema.PLACE_COLUMNS),
+        "figures.csv": (each(figure_rows), schema.FIGURE_COLUMNS),
+        "measures.csv": (each(measure_rows), schema.MEASURE_COLUMNS),
+        "sections.csv": (each(section_rows), schema.SECTION_COLUMNS),
+        "links.csv": (each(link_rows), schema.LINK_COLUMNS),
+        "conflicts.csv": (conflict_rows(corpus), schema.CONFLICT_COLUMNS),
+        "compare_counties.csv": (compare_county_rows(corpus), schema.compare_columns(corpus.county_columns)),
+        "compare_practices.csv": (practice_rows(corpus), schema.PRACTICE_COLUMNS),
+        "policy_tools.csv": (each(clause_rows), schema.CLAUSE_COLUMNS),
+        "policy_tools_crosstab.csv": (crosstab_rows(corpus), schema.TOOLS_CROSSTAB_COLUMNS),
+        "cooccurrence.csv": cooccurrence_table(corpus),
+    }

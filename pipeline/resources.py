@@ -1,0 +1,78 @@
+"""Models and lexicons a run needs, loaded explicitly (never at import) and once per process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import PipelineError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Resources:
+    """Gazetteer, learned models and the spaCy pipeline of extractors that uses them."""
+
+    models_dir: Path
+    gazetteer: Any = None
+    program_filter: Any = None
+    policy_model: Any = None
+    nlp: Any = None  # spaCy pipeline of the extractors (extract/annotate.py)
+
+    @classmethod
+    def load(cls, models_dir: Path) -> Resources:
+        from pipeline.extract.annotate import build_annotator
+        from pipeline.gazetteer import Gazetteer
+        from pipeline.learn.program_filter import ProgramFilter
+
+        gazetteer = Gazetteer.load(models_dir)
+        program_filter = optional_model(ProgramFilter.from_disk, models_dir, "programs are found by rules only")
+        policy_model = load_policy_model(models_dir)
+        return cls(
+            models_dir=models_dir,
+            gazetteer=gazetteer,
+            program_filter=program_filter,
+            policy_model=policy_model,
+            nlp=build_annotator(gazetteer, program_filter, policy_model),
+        )
+
+
+def optional_model(loader: Callable[[Path], Any], models_dir: Path, without: str) -> Any:
+    """A model the pipeline can run without: None, with a warning saying what is lost, when it is not built
+    (or was built by another scikit-learn)."""
+    try:
+        return loader(models_dir)
+    except (FileNotFoundError, PipelineError) as exc:
+        log.warning("%s: %s (run `make models`); %s", loader.__qualname__, exc, without)
+        return None
+
+
+def load_policy_model(models_dir: Path) -> Any:
+    from pipeline.learn.policy_tools import PolicyToolModel
+
+    return optional_model(PolicyToolModel.from_disk, models_dir, "clauses are not coded")
+
+
+def load_mapper(models_dir: Path) -> Any:
+    from pipeline.learn.indicators import load_mapper as _load
+
+    return _load(models_dir)
+
+
+_CACHE: dict[str, Resources] = {}
+
+
+def worker_resources(models_dir: str) -> Resources:
+    """Resources cached per process, so a Dask worker loads the models once, not once per file."""
+    if models_dir not in _CACHE:
+        _CACHE[models_dir] = Resources.load(Path(models_dir))
+    return _CACHE[models_dir]
+
+
+def cached(models_dir: str) -> Resources | None:
+    """The resources this process already loaded, if any."""
+    return _CACHE.get(models_dir)

@@ -1,0 +1,43 @@
+"""Scale out: one task per file on a local Dask process cluster or a running Dask scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.model import DocResult
+from pipeline.resources import worker_resources
+
+
+def process_path(path: Path, root: Path, doc_id: str, config: Config) -> DocResult:
+    """Ingest and process one file: the unit of work shipped to a Dask worker."""
+    from pipeline.ingest import load_document
+    from pipeline.run import process_document
+
+    doc = load_document(path, root, config, doc_id=doc_id)
+    return process_document(doc, worker_resources(config.models_dir), review=config.review)
+
+
+def run_dask(corpus: Path, config: Config, scheduler: str | None) -> Iterator[DocResult]:
+    """Results as they complete (the caller sorts them)."""
+    from distributed import Client, LocalCluster, as_completed
+
+    from pipeline.ingest import assign_doc_ids, list_corpus
+
+    paths = list_corpus(corpus)
+    ids = assign_doc_ids(paths, corpus)
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = [client.submit(process_path, p, corpus, ids[p], config, pure=False) for p in paths]
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
