@@ -31,6 +31,7 @@ STAGE_CODES = {
     "figures": "E101",
     "measures": "E101",
     "attribution": "E101",
+    "headings": "E101",
     "links": "E102",
     "clauses": "E103",
     "extraction": "E101",

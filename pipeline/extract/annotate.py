@@ -1,8 +1,8 @@
 """The extractors as one spaCy pipeline over ``spacy.blank("zh")`` + a private jieba tokenizer.
 
-Each component's logic lives in its own module (places, figures, measures, attribution, links, clauses) as a
+Each component's logic lives in its own module (places, figures, headings, measures, attribution, links, clauses) as a
 pure function over the pipeline's ``Document``; this module registers them as spaCy factories and assembles
-them, in that order. A component reads the ``Document`` and the earlier components' records from
+them, in the order of ``COMPONENTS``. A component reads the ``Document`` and the earlier components' records from
 ``doc.user_data``, writes its own records there and, for spans of text, a span group
 (``doc.spans["places"|"figures"|"measures"|"clauses"]``). ``extract(nlp, document)`` returns the
 ``DocResult`` of typed records; the spaCy Doc stays available for inspection and review pages.
@@ -24,6 +24,7 @@ from pipeline.errors import stage_error
 from pipeline.extract.attribution import attribute
 from pipeline.extract.clauses import code_clauses
 from pipeline.extract.figures import extract_figures
+from pipeline.extract.headings import section_names
 from pipeline.extract.links import link_outcomes
 from pipeline.extract.measures import extract_measures
 from pipeline.extract.places import extract_places
@@ -33,7 +34,7 @@ from pipeline.text.tokenizer import make_nlp
 USER_KEY = "ruralmine_document"
 ERRORS_KEY = "ruralmine_errors"
 RECORDS_KEY = "ruralmine_records:"
-COMPONENTS = ("places", "figures", "measures", "attribution", "links", "clauses")
+COMPONENTS = ("places", "figures", "headings", "measures", "attribution", "links", "clauses")
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +101,12 @@ def _figures(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
     return extract_figures(document)
 
 
+def _headings(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
+    return section_names(document)
+
+
 def _measures(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
-    return extract_measures(document, res.get("program_filter"))
+    return extract_measures(document, res.get("program_filter"), records(doc, "headings"))
 
 
 def _attribution(document: Document, doc: Doc, res: dict[str, Any]) -> None:
@@ -109,7 +114,7 @@ def _attribution(document: Document, doc: Doc, res: dict[str, Any]) -> None:
 
 
 def _links(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
-    return link_outcomes(document, records(doc, "measures"), records(doc, "figures"))
+    return link_outcomes(document, records(doc, "measures"), records(doc, "figures"), records(doc, "headings"))
 
 
 def _clauses(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any] | None:
@@ -131,6 +136,11 @@ def make_places(nlp: Language, name: str) -> Component:
 @Language.factory("ruralmine_figures", default_config={})
 def make_figures(nlp: Language, name: str) -> Component:
     return Component("figures", _figures, lambda f: f.unit)
+
+
+@Language.factory("ruralmine_headings", default_config={})
+def make_headings(nlp: Language, name: str) -> Component:
+    return Component("headings", _headings, None)
 
 
 @Language.factory("ruralmine_measures", default_config={})

@@ -91,22 +91,38 @@ def practice_in_heading(heading: str) -> tuple[str, int] | None:
     return name, body_off + skip
 
 
-def heading_practices(doc: Document) -> list[HeadingPractice]:
+@dataclass(frozen=True)
+class SectionName:
+    """What a section heading names (any section, whatever its role): the result of parsing it once."""
+
+    article: int
+    section: Section
+    name: str
+    offset: int  # offset of the name inside the heading
+
+
+def section_names(doc: Document) -> list[SectionName]:
+    """Parse every section heading once (the headings component); measures and links read the result."""
+    out = []
+    for art in doc.articles or [Article(index=0, start=0, end=len(doc.text))]:
+        for sec in art.sections:
+            found = practice_in_heading(sec.heading)
+            if found is not None:
+                out.append(SectionName(art.index, sec, found[0], found[1]))
+    return out
+
+
+def heading_practices(doc: Document, names: list[SectionName] | None = None) -> list[HeadingPractice]:
     """Practices named by the headings of practice sections (own role 做法 or none; not 成效/问题/…)."""
     out = []
-    arts = doc.articles or [Article(index=0, start=0, end=len(doc.text))]
-    for art in arts:
-        for sec in art.sections:
-            if role_of(sec.heading) or sec.role in ("成效", "问题", "建议", "启示", "背景"):
-                continue
-            found = practice_in_heading(sec.heading)
-            if found is None:
-                continue
-            name, off = found
-            pos = doc.text.find(sec.heading, sec.start, sec.end)
-            if pos < 0:
-                continue
-            out.append(HeadingPractice(name, pos + off, pos + off + len(name), sec))
+    for sn in section_names(doc) if names is None else names:
+        sec = sn.section
+        if role_of(sec.heading) or sec.role in ("成效", "问题", "建议", "启示", "背景"):
+            continue
+        pos = doc.text.find(sec.heading, sec.start, sec.end)
+        if pos < 0:
+            continue
+        out.append(HeadingPractice(sn.name, pos + sn.offset, pos + sn.offset + len(sn.name), sec))
     return out
 
 

@@ -1,6 +1,6 @@
 """Practice → outcome links: which figures each program or formula achieved, with evidence spans.
 
-Rules (each named in ``Link.source``), in order of strength:
+Rules (each named in ``Link.rule``), in order of strength:
 - ``rule:same_sentence``: the figure's sentence names the practice;
 - ``rule:outcome_section``: the figure sits in a section whose heading marks outcomes (成效) → the article's
   main practice;
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.extract.headings import practice_in_heading
+from pipeline.extract.headings import SectionName, section_names
 from pipeline.model import Article, Document, Figure, Link, Measure
 from pipeline.text.names import norm_name
 
@@ -128,17 +128,24 @@ def _list_item(text: str, s0: int, s1: int, start: int, end: int) -> str:
     return text[a:b] if in_list else ""
 
 
-def _heading_practice_at(art: Article, pos: int, by_name: dict[str, Measure]) -> Measure | None:
+def _heading_practice_at(art: Article, pos: int, by_name: dict[str, Measure], named: dict[int, str]) -> Measure | None:
     """The practice named by the innermost heading around ``pos`` (``（三）建设食用菌产业园区``)."""
     for sec in sorted((s for s in art.sections if s.start <= pos < s.end), key=lambda s: -s.level):
-        found = practice_in_heading(sec.heading)
-        if found is not None and found[0] in by_name:
-            return by_name[found[0]]
+        name = named.get(id(sec))
+        if name is not None and name in by_name:
+            return by_name[name]
     return None
 
 
-def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[Figure]) -> list[Link]:
-    """One link per (practice, figure) found by the rules above; evidence spans are raw offsets."""
+def link_outcomes(
+    doc: Document,
+    measures: Sequence[Measure],
+    figures: Sequence[Figure],
+    headings: Sequence[SectionName] | None = None,
+) -> list[Link]:
+    """One link per (practice, figure) found by the rules above; ``headings``: what each section heading names
+    (the headings component; parsed here when not given)."""
+    heading_names = {id(sn.section): sn.name for sn in (section_names(doc) if headings is None else headings)}
     practices = [m for m in measures if m.kind in PRACTICE_KINDS and len(norm_name(m.name)) >= 2]
     by_name = {m.name: m for m in measures if m.kind in (*MAIN_KINDS, "slogan")}
     links: list[Link] = []
@@ -159,7 +166,7 @@ def link_outcomes(doc: Document, measures: Sequence[Measure], figures: Sequence[
                 ref = _anaphor(doc.text, s0, s1, pos, art.start, by_name)
                 if ref is not None:
                     chosen = [(ref, "rule:anaphora")]
-            heading = _heading_practice_at(art, pos, by_name) if role not in NON_OUTCOME_ROLES else None
+            heading = _heading_practice_at(art, pos, by_name, heading_names) if role not in NON_OUTCOME_ROLES else None
             if heading is not None and all(m.name != heading.name for m in named):
                 # 通过该模式累计发放贷款…，其中“富民贷”…: the section's practice too, not only the products named
                 chosen.append((heading, "rule:section_practice"))

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline.extract.headings import SOURCE as HEADING_SOURCE
-from pipeline.extract.headings import TITLE_SOURCE, heading_practices, title_practices
+from pipeline.extract.headings import TITLE_SOURCE, SectionName, heading_practices, title_practices
 from pipeline.learn.program_filter import Candidate, ProgramFilter
 from pipeline.model import Document, Measure
 
@@ -547,7 +547,9 @@ def _organizations(text: str) -> list[_Found]:
     return out
 
 
-def extract_measures(doc: Document, program_filter: ProgramFilter | None = None) -> list[Measure]:
+def extract_measures(
+    doc: Document, program_filter: ProgramFilter | None = None, headings: list[SectionName] | None = None
+) -> list[Measure]:
     """All measures of a document, one per (kind, name), first mention kept, components merged.
 
     Without a ``program_filter`` only quoted candidates followed by 模式/机制/制度… and suffix names with
@@ -577,7 +579,7 @@ def extract_measures(doc: Document, program_filter: ProgramFilter | None = None)
                 found.append(_Found("program", c.term, s, e, program_filter.source))
     found += _organizations(text)
     named = {f.name.strip('"“”‘’「」') for f in found}
-    for hp in heading_practices(doc):
+    for hp in heading_practices(doc, headings):
         if hp.name not in named:  # a practice only a heading names: 建设食用菌产业园区, 生态护林员增就业
             named.add(hp.name)
             found.append(_Found("program", hp.name, hp.start, hp.end, HEADING_SOURCE))

@@ -237,9 +237,6 @@ def _score_grounding(rep: Report, out_dir: Path, tables: list[dict[str, list[dic
                 rep.add("grounding", ok, d, f"{r.get('raw', '')!r} at {s}:{e}")
 
 
-FLOORS_FILE = Path(__file__).resolve().parent.parent / "tests" / "eval_floors" / "seeds.json"
-
-
 def load_floors(path: Path) -> dict[str, float]:
     """Pinned floors: category -> minimum score (keys starting with ``_`` are notes)."""
     data = json.loads(path.read_text(encoding="utf-8"))
