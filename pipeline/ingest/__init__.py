@@ -199,13 +199,14 @@ def _load_docx(doc: Document, data: bytes) -> Document:
     if not zipfile.is_zipfile(__import__("io").BytesIO(data)):
         return _fail(doc, Errors.E021 if data[:4] == b"\xd0\xcf\x11\xe0" else Errors.E020)
     try:
-        text, title, n_tables = extract_docx(data)
+        text, title, tables = extract_docx(data)
     except Exception as exc:  # python-docx raises many kinds on damaged packages
         logger.debug("docx parse failed", exc_info=True)
         return _fail(doc, Errors.E022, detail=f"{type(exc).__name__}: {exc}")
     if title:
         doc.meta["title"] = title
-    doc.meta["docx_tables"] = n_tables
+    doc.meta["docx_tables"] = len(tables)
+    doc.tables = [t for t in tables if t.rows]
     return _finish_text(doc, text)
 
 

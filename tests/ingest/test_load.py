@@ -164,6 +164,47 @@ def test_docx_order_tables_title(tmp_path: Path) -> None:
         "二、主要做法",
     ]
     assert doc.meta["title"] == "某县乡村振兴典型案例"
+    # The table is also a record: its cells, and the raw span its lines take (the text keeps them).
+    [table] = doc.tables
+    assert table.rows == [["指标", "数值"], ["脱贫户", "1200户"]]
+    assert doc.raw_text[table.raw_start : table.raw_end] == "指标\t数值\n脱贫户\t1200户"
+    assert table.caption == "一、基本情况" and table.page == 0
+
+
+def test_docx_table_figures_come_from_the_table_record(tmp_path: Path) -> None:
+    """A DOCX table's cells are read from ``doc.tables`` once, not re-detected from its tab lines; a merged
+    cell keeps the table whole and the cells after it under their own column headers."""
+    import docx
+
+    from pipeline.extract.figures import extract_figures
+    from pipeline.normalize import normalize
+
+    d = docx.Document()
+    d.add_paragraph("表1 脱贫情况")
+    t = d.add_table(rows=3, cols=4)
+    for c, text in enumerate(["指标", "", "2019年", "2020年"]):
+        t.cell(0, c).text = text
+    t.cell(0, 0).merge(t.cell(0, 1))
+    for c, text in enumerate(["脱贫户（户）", "全县", "1200", "1500"]):
+        t.cell(1, c).text = text
+    t.cell(2, 0).merge(t.cell(2, 1)).text = "贫困村（个）"
+    t.cell(2, 2).text = "30"
+    t.cell(2, 3).text = "12"
+    p = tmp_path / "t.docx"
+    d.save(str(p))
+    doc = normalize(load_document(p, tmp_path, Config()))
+    assert doc.raw_text.split("\n")[1:] == [
+        "指标\t2019年\t2020年",
+        "脱贫户（户）\t全县\t1200\t1500",
+        "贫困村（个）\t30\t12",
+    ]
+    assert doc.tables[0].rows[2] == ["贫困村（个）", "", "30", "12"]
+    table_figs = [f for f in extract_figures(doc) if f.mention.source == "figures.table"]
+    got = [(f.indicator, f.value, f.date, f.mention.raw) for f in table_figs]
+    assert got == [("脱贫户", 1200, "2019", "1200"), ("脱贫户", 1500, "2020", "1500"),
+                   ("贫困村", 30, "2019", "30"), ("贫困村", 12, "2020", "12")]  # fmt: skip
+    for f in table_figs:
+        assert doc.raw_text[f.mention.raw_start : f.mention.raw_end] == f.mention.raw
 
 
 def test_docx_content_control(tmp_path: Path) -> None:

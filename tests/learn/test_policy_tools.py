@@ -131,6 +131,7 @@ def test_training_file_follows_scheme() -> None:
     assert {r["tool"] for r in rows} == {*TOOLS, NONE}
 
 
+@pytest.mark.slow  # trains the model on its whole training file
 def test_fit_predict_roundtrip_on_disk(tmp_path: Path) -> None:
     rows = read_training(MODELS / POLICY_TRAINING_TSV)
     written = [r for r in rows if r["source"] == "written"]
