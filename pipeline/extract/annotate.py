@@ -103,7 +103,7 @@ def make_measures(nlp: Language, name: str) -> Any:
 
 def build_annotator(models_dir: Path | None = None) -> Language:
     """The shared spaCy pipeline: jieba tokens, county-reference ruler, then the three extractors."""
-    nlp = make_nlp(models_dir)
+    nlp = make_nlp()
     ruler = nlp.add_pipe("span_ruler", config={"spans_key": "county_refs"})
     ruler.add_patterns(COUNTY_REF_PATTERNS)
     for name in ("ruralmine_places", "ruralmine_figures", "ruralmine_measures"):
