@@ -9,7 +9,7 @@ SEEDS  ?= ../shared/corpus/seeds
 GOLD   ?= ../shared/gold
 CLI    := $(PY) -m pipeline.cli
 
-.PHONY: all venv models extract test lint eval bench-ingest bench-extract corpus clean
+.PHONY: all venv models extract test quick lint eval bench-ingest bench-extract corpus clean
 
 all: extract
 
@@ -30,13 +30,19 @@ models: $(STAMP)
 extract: $(STAMP)
 	$(CLI) extract $(CORPUS) --out $(OUT)
 
-test: $(STAMP)
-	$(PY) -m ruff check pipeline tests scripts
-	$(PY) -m pytest
-
+# Static checks: lint rules, formatting and types (mypy, settings in pyproject.toml).
 lint: $(STAMP)
 	$(PY) -m ruff check pipeline tests scripts
 	$(PY) -m ruff format --check pipeline tests scripts
+	$(PY) -m mypy pipeline
+
+# Everything CI runs: the static checks, then every test (slow ones included).
+test: lint
+	$(PY) -m pytest
+
+# The same without the slow tests (those marked @pytest.mark.slow: whole-pipeline and Dask runs).
+quick: lint
+	$(PY) -m pytest -m "not slow"
 
 # The evaluation gate: the dev gold (../shared) and our own corpus gold, each against pinned floors,
 # then the cross-validated / held-out scores of the learned parts.

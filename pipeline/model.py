@@ -171,7 +171,7 @@ class Document:
     script: str = SCRIPT_SIMPLIFIED
     status: str = STATUS_OK
     error: str = ""
-    error_code: str = ""  # E… code of the failure (pipeline.errors), "" when ok
+    error_code: str = ""  # the pipeline.errors.Errors code of ``error`` (E001…), "" when none
     title: str = ""
     articles: list[Article] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)

@@ -332,10 +332,10 @@ def split_articles(text: str) -> list[Article]:
         starts.insert(0, (0, 0 if _title_like(lines[0]) and len(lines) > 1 else None))
     # dedupe and merge starts whose article would be a tiny leftover
     bounds: list[tuple[int, int | None]] = []
-    for s in starts:
-        if bounds and s[0] <= bounds[-1][0]:
+    for bound in starts:
+        if bounds and bound[0] <= bounds[-1][0]:
             continue
-        bounds.append(s)
+        bounds.append(bound)
     merged: list[tuple[int, int | None]] = []
     for k, (s, t) in enumerate(bounds):
         end_char = lines[bounds[k + 1][0]].start if k + 1 < len(bounds) else len(text)

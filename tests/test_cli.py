@@ -25,6 +25,9 @@ REPORT = (
 
 runner = CliRunner()
 
+# Every test here runs `extract` over a small corpus through the CLI (the whole pipeline).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -23,11 +23,6 @@ FILES = list_corpus(CORPUS) if CORPUS.is_dir() else []
 IDS = assign_doc_ids(FILES, CORPUS)
 
 
-@pytest.fixture(scope="module")
-def resources() -> Resources:
-    return Resources.load(REPO / "models")
-
-
 def _snapshot(path: Path, res: Resources) -> dict[str, object]:
     result = process_document(load_document(path, CORPUS, Config(), doc_id=IDS[path]), res)
     doc = result.doc
@@ -51,6 +46,7 @@ def _snapshot(path: Path, res: Resources) -> dict[str, object]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", FILES, ids=[IDS[p] for p in FILES])
 def test_golden(path: Path, update_golden: bool, resources: Resources) -> None:
     got = json.loads(json.dumps(_snapshot(path, resources), ensure_ascii=False))  # as stored: lists, not tuples

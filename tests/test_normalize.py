@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,6 @@ from hypothesis import strategies as st
 from pipeline.model import Document, OffsetMap
 from pipeline.normalize import (
     detect_script,
-    normalize,
     normalize_text,
     remove_boilerplate,
     repair_pdf_breaks,
@@ -284,11 +284,10 @@ CHROME = ["微信“扫一扫”", "马上注册入会", "收起左侧", "返回
 
 
 @pytest.fixture(scope="module")
-def normalized(seeds: Path) -> dict[str, Document]:
+def normalized(seeds: Path, make_doc: Callable[..., Document]) -> dict[str, Document]:
     out = {}
     for f in sorted(seeds.glob("*.txt")):
-        doc = Document(doc_id=f.stem, source=str(f), format="txt", raw_text=f.read_text(encoding="utf-8"))
-        out[f.stem[:3]] = normalize(doc)
+        out[f.stem[:3]] = make_doc(f.read_text(encoding="utf-8"), f.stem, source=str(f), structured=False)
     return out
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipeline.model import Document
 from pipeline.run import Resources, process_document
 
@@ -18,9 +20,8 @@ PAGE = (
 )
 
 
-def test_figures_take_their_articles_county() -> None:
-    res = Resources.load(MODELS)
-    result = process_document(Document("m", "m.txt", "txt", raw_text=PAGE), res)
+def test_figures_take_their_articles_county(resources: Resources) -> None:
+    result = process_document(Document("m", "m.txt", "txt", raw_text=PAGE), resources)
     focal = set(result.county_code.split(";"))
     assert {"522624", "522627"} <= focal  # 三穗县, 天柱县
     by_value = {f.mention.raw: f.county_code for f in result.figures}
@@ -28,6 +29,7 @@ def test_figures_take_their_articles_county() -> None:
     assert by_value["8万亩"] == "522627"
 
 
+@pytest.mark.slow
 def test_dask_workers_give_the_same_tables(tmp_path: Path) -> None:
     """Scale-out on a local Dask cluster writes exactly what the sequential run writes."""
     from pipeline.config import load_config
@@ -47,10 +49,9 @@ def test_dask_workers_give_the_same_tables(tmp_path: Path) -> None:
     assert len(outs[2]["documents.csv"]) == 2
 
 
-def test_a_county_named_in_the_clause_owns_the_figure() -> None:
+def test_a_county_named_in_the_clause_owns_the_figure(resources: Resources) -> None:
     text = "榕江县调研\n榕江县有贫困户3万户。邻近的从江县新建大棚300个，榕江县新建大棚500个。" * 2
-    res = Resources.load(MODELS)
-    figures = process_document(Document("c", "c.txt", "txt", raw_text=text), res).figures
+    figures = process_document(Document("c", "c.txt", "txt", raw_text=text), resources).figures
     by_raw = {f.mention.raw: f.county_code for f in figures}
     assert by_raw["300个"] == "522633"  # 从江县
     assert by_raw["500个"] == "522632"  # 榕江县

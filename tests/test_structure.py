@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pipeline.model import Article, Document
-from pipeline.normalize import normalize
 from pipeline.structure import heading_style, parse_sections, role_of, split_articles, structure
 
 BODY = "该县坚持以群众需求为发展契机,围绕产业发展、基础设施、公共服务等方面持续发力,取得了明显成效。" * 3
@@ -187,11 +187,10 @@ def test_structure_prefers_meta_title() -> None:
 
 
 @pytest.fixture(scope="module")
-def docs(seeds: Path) -> dict[str, Document]:
+def docs(seeds: Path, make_doc: Callable[..., Document]) -> dict[str, Document]:
     out = {}
     for f in sorted(seeds.glob("*.txt")):
-        doc = Document(doc_id=f.stem, source=str(f), format="txt", raw_text=f.read_text(encoding="utf-8"))
-        out[f.stem[:3]] = structure(normalize(doc))
+        out[f.stem[:3]] = make_doc(f.read_text(encoding="utf-8"), f.stem, source=str(f))
     return out
 
 

@@ -142,8 +142,8 @@ def policy_tools_crosstab(results: Sequence[DocResult]) -> list[ToolCounts]:
     ]
     if rows:
         total: Counter[str] = Counter()
-        for c in counts.values():
-            total.update(c)
+        for per_county in counts.values():
+            total.update(per_county)
         rows.append(ToolCounts("", "合计", len(set().union(*ndocs.values())), total, total=True))
     return rows
 

@@ -173,6 +173,7 @@ def build_annotator(gazetteer: Any = None, program_filter: Any = None, policy_mo
     resources = {"gazetteer": gazetteer, "program_filter": program_filter, "policy_model": policy_model}
     for key in COMPONENTS:
         comp = nlp.add_pipe(f"ruralmine_{key}")
+        assert isinstance(comp, Component)
         comp.resources = resources
     return nlp
 
@@ -218,5 +219,6 @@ def review_html(doc: Doc) -> str:
         if start >= last_end:
             ents.append({"start": start, "end": end, "label": label})
             last_end = end
-    title = doc.user_data.get(USER_KEY).doc_id if doc.user_data.get(USER_KEY) else ""
+    document = doc.user_data.get(USER_KEY)
+    title = document.doc_id if document is not None else ""
     return displacy.render({"text": doc.text, "ents": ents, "title": title}, style="ent", manual=True, page=True)

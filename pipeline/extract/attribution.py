@@ -55,7 +55,8 @@ def attribute(doc: Document, places: Sequence[Place], figures: Sequence[Figure],
     names = {p.adcode: p.canonical for p in counties}
     for fig in figures:
         fig.county_code = fig.county_code or clause_county(doc, counties, fig.mention.start)
-    for rec in (*figures, *measures):
+    found: list[Figure | Measure] = [*figures, *measures]
+    for rec in found:
         rec.county_code = rec.county_code or article_county(doc, focal, rec.mention.start) or primary
         rec.county = names.get(rec.county_code, "")
         rec.article = article_of(doc, rec.mention.start)

@@ -336,7 +336,8 @@ def _components(text: str, start: int, end: int, wants: list[int]) -> tuple[list
     after = _definition_after(text, end)
     if after:
         cands.append(after)
-    for w in wants or [None]:
+    counts: list[int | None] = [*wants] or [None]  # None: no declared count
+    for w in counts:
         before = _enum_before(text, start, w)
         if before:
             cands.append(before)
@@ -575,8 +576,8 @@ def extract_measures(
         for i, (c, s, e) in enumerate(cands):
             if by_rule[i]:
                 found.append(_Found("program", c.term, s, e, "rule:quoted_before_suffix"))
-            elif by_clf and by_clf[i] and (len(c.term) > 2 or _SUFFIX_RE.match(c.right)):  # 2-char quotes: words
-                found.append(_Found("program", c.term, s, e, program_filter.source))
+            elif program_filter is not None and by_clf[i] and (len(c.term) > 2 or _SUFFIX_RE.match(c.right)):
+                found.append(_Found("program", c.term, s, e, program_filter.source))  # 2-char quotes: words
     found += _organizations(text)
     named = {f.name.strip('"“”‘’「」') for f in found}
     for hp in heading_practices(doc, headings):
@@ -600,8 +601,8 @@ def extract_measures(
             if matched:
                 f.declared = matched
         key = (f.kind, name)
-        m = by_key.get(key)
-        if m is None:
+        rec = by_key.get(key)
+        if rec is None:
             by_key[key] = Measure(
                 mention=doc.mention(f.start, f.end, "MEASURE", f.source),
                 name=name,
@@ -610,9 +611,9 @@ def extract_measures(
                 components=comps,
             )
         elif comps and (
-            not m.components or (matched and len(m.components) not in count_options(name, declared_count(name)))
+            not rec.components or (matched and len(rec.components) not in count_options(name, declared_count(name)))
         ):
-            m.components = comps
+            rec.components = comps
             if matched:
-                m.declared_count = matched
+                rec.declared_count = matched
     return list(by_key.values())

@@ -87,8 +87,8 @@ class _Context:
     """Document-wide votes for province and prefecture, from unambiguous suffixed names."""
 
     def __init__(self, gaz: Gazetteer, matches: list[GazMatch]) -> None:
-        self.province: Counter[str] = Counter()
-        self.prefecture: Counter[str] = Counter()
+        self.province: defaultdict[str, float] = defaultdict(float)
+        self.prefecture: defaultdict[str, float] = defaultdict(float)
         for m in matches:
             strong = [
                 e
@@ -106,7 +106,7 @@ class _Context:
                     self.prefecture[e.adcode] += w
 
     @staticmethod
-    def _top(c: Counter[str]) -> set[str]:
+    def _top(c: dict[str, float]) -> set[str]:
         """Units holding a fair share of all votes: none in a national overview, one in a county report."""
         total = sum(c.values())
         return {k for k, v in c.items() if v >= max(1.0, 0.2 * total)}
@@ -237,7 +237,7 @@ def _focal_in(doc: Document, hits: list[_Hit], a_start: int, a_end: int, title: 
         a_start, a_end = 0, len(doc.text)
     if not county_hits:
         return set()
-    score: Counter[str] = Counter()
+    score: defaultdict[str, float] = defaultdict(float)
     for h in county_hits:
         score[h.entry.adcode] += 1.0
     first = min(county_hits, key=lambda h: h.start)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pipeline.config import Config
-from pipeline.errors import InputError
+from pipeline.errors import ErrorCode, Errors
 from pipeline.ingest.text import NotTextError, decode_bytes, plausibility
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, Document
 
@@ -90,9 +90,12 @@ def _read_bytes(path: Path) -> bytes:
     return Path(path).read_bytes()
 
 
-def _fail(doc: Document, reason: str, hint: str = "", page: int | None = None) -> Document:
+def _fail(doc: Document, code: ErrorCode, page: int | None = None, **fields: object) -> Document:
+    """Mark ``doc`` failed with the coded error ``code`` (its template filled from ``fields``)."""
+    err = code.error(doc.source, page=page, **fields)
     doc.status = STATUS_FAILED
-    doc.error = str(InputError(doc.source, reason, page=page, hint=hint))
+    doc.error = str(err)
+    doc.error_code = err.code
     doc.raw_text = ""
     doc.page_starts = []
     doc.tables = []
@@ -113,40 +116,27 @@ def load_document(path: Path, root: Path, config: Config, doc_id: str | None = N
         return _load(path, doc, suffix, config)
     except Exception as exc:  # the boundary: whatever a parser throws becomes a failed row
         logger.exception("unexpected error ingesting %s", path)
-        return _fail(
-            doc,
-            f"could not be read ({type(exc).__name__}: {exc})",
-            "check the file opens in its usual program; report this if it does",
-        )
+        return _fail(doc, Errors.E009, detail=f"{type(exc).__name__}: {exc}")
 
 
 def _load(path: Path, doc: Document, suffix: str, config: Config) -> Document:
     if suffix not in FORMATS:
-        supported = ", ".join(sorted(FORMATS))
-        return _fail(
-            doc,
-            f"unsupported file type '{suffix or '(no extension)'}'",
-            f"convert it to one of {supported}, or remove it from the corpus",
-        )
+        return _fail(doc, Errors.E003, suffix=suffix or "(no extension)", supported=", ".join(sorted(FORMATS)))
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return _fail(doc, f"cannot access the file ({exc.strerror or exc})", "check that it exists")
+        return _fail(doc, Errors.E007, detail=exc.strerror or exc)
     limit = config.max_file_mb * 1024 * 1024
     if size > limit:
-        return _fail(
-            doc,
-            f"file is {size / 1048576:.1f} MB, over the size limit of {config.max_file_mb:g} MB",
-            "raise max_file_mb in the config or split the file",
-        )
+        return _fail(doc, Errors.E004, size_mb=size / 1048576, limit_mb=config.max_file_mb)
     if size == 0:
-        return _fail(doc, "file is empty (0 bytes)", "re-export or re-download it")
+        return _fail(doc, Errors.E001)
     try:
         data = _read_bytes(path)
     except PermissionError:
-        return _fail(doc, "cannot read the file: permission denied", "check the file's read permissions")
+        return _fail(doc, Errors.E006)
     except OSError as exc:
-        return _fail(doc, f"cannot read the file ({exc.strerror or exc})", "check the disk and the path")
+        return _fail(doc, Errors.E005, detail=exc.strerror or exc)
     doc.meta["bytes"] = len(data)
     fmt = FORMATS[suffix]
     if fmt in ("txt", "md"):
@@ -160,7 +150,7 @@ def _load(path: Path, doc: Document, suffix: str, config: Config) -> Document:
 
 def _finish_text(doc: Document, text: str) -> Document:
     if not text.strip():
-        return _fail(doc, "no text in the file (only whitespace or markup)", "check that it is the right file")
+        return _fail(doc, Errors.E008)
     doc.raw_text = text
     doc.status = STATUS_OK
     return doc
@@ -170,7 +160,7 @@ def _load_text(doc: Document, data: bytes) -> Document:
     try:
         text, enc = decode_bytes(data)
     except NotTextError as exc:
-        return _fail(doc, f"not a text file: {exc}", "check the file type; rename it if the extension is wrong")
+        return _fail(doc, Errors.E002, detail=exc)
     doc.meta["encoding"] = enc
     return _finish_text(doc, text)
 
@@ -190,9 +180,9 @@ def _load_html(doc: Document, data: bytes) -> Document:
         try:
             markup, enc = decode_bytes(data)
         except NotTextError as exc:
-            return _fail(doc, f"not an HTML file: {exc}", "check the file type")
+            return _fail(doc, Errors.E030, detail=exc)
     if plausibility(markup[:100_000]) < 0.95:
-        return _fail(doc, "not an HTML file: binary content", "check the file type")
+        return _fail(doc, Errors.E030, detail="binary content")
     doc.meta["encoding"] = enc
     text, title, method = extract_html(markup.replace("\r\n", "\n").replace("\r", "\n"))
     doc.meta["html_extractor"] = method
@@ -207,16 +197,16 @@ def _load_docx(doc: Document, data: bytes) -> Document:
     from pipeline.ingest.docx import extract_docx
 
     if not zipfile.is_zipfile(__import__("io").BytesIO(data)):
-        hint = "old .doc files must be saved as .docx first" if data[:4] == b"\xd0\xcf\x11\xe0" else ""
-        return _fail(doc, "not a valid .docx file (not a ZIP package; damaged or another format)", hint)
+        return _fail(doc, Errors.E021 if data[:4] == b"\xd0\xcf\x11\xe0" else Errors.E020)
     try:
-        text, title, n_tables = extract_docx(data)
+        text, title, tables = extract_docx(data)
     except Exception as exc:  # python-docx raises many kinds on damaged packages
         logger.debug("docx parse failed", exc_info=True)
-        return _fail(doc, f"damaged .docx file ({type(exc).__name__}: {exc})", "open and re-save it in Word")
+        return _fail(doc, Errors.E022, detail=f"{type(exc).__name__}: {exc}")
     if title:
         doc.meta["title"] = title
-    doc.meta["docx_tables"] = n_tables
+    doc.meta["docx_tables"] = len(tables)
+    doc.tables = [t for t in tables if t.rows]
     return _finish_text(doc, text)
 
 
@@ -231,21 +221,25 @@ def _page_list(pages: list[int]) -> str:
     return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in runs)
 
 
+def _partial(doc: Document, code: ErrorCode, page: int, **fields: object) -> None:
+    """Mark ``doc`` partly read (its text kept) with the coded error ``code``."""
+    err = code.error(doc.source, page=page, **fields)
+    doc.status = STATUS_PARTIAL
+    doc.error = str(err)
+    doc.error_code = err.code
+
+
 def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
     from pipeline.ingest.pdf import PdfOpenError, extract_pdf
 
     if not data.lstrip()[:1024].count(b"%PDF"):
-        return _fail(doc, "not a PDF file (no %PDF header)", "check the file type; it may be mis-named")
+        return _fail(doc, Errors.E013)
     try:
         res = extract_pdf(data, min_chars=config.min_chars_per_page)
     except PdfOpenError as exc:
         if exc.kind == "encrypted":
-            return _fail(doc, "PDF is password-protected (encrypted)", "supply an unlocked copy of the file")
-        return _fail(
-            doc,
-            f"cannot parse the PDF; it is damaged or truncated ({exc.detail[:200]})",
-            "re-download or re-export the file",
-        )
+            return _fail(doc, Errors.E011)
+        return _fail(doc, Errors.E010, detail=exc.detail[:200])
     doc.meta["pages"] = res.n_pages
     doc.meta["pdf_chars"] = res.n_chars
     doc.meta["dropped_chrome_lines"] = res.dropped_lines
@@ -255,46 +249,26 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
         doc.meta["empty_pages"] = res.empty_pages
     ok_pages = res.n_pages - len(res.page_errors)
     if res.n_pages == 0:
-        return _fail(doc, "PDF has no pages", "re-export the file")
+        return _fail(doc, Errors.E014)
     if ok_pages == 0:
         first = min(res.page_errors)
-        return _fail(doc, f"no page could be read ({res.page_errors[first]})", "re-export the PDF", page=first)
+        return _fail(doc, Errors.E015, page=first, detail=res.page_errors[first])
     text_pages = [n for n in range(1, res.n_pages + 1) if n not in res.page_errors and n not in res.empty_pages]
     if not text_pages or not res.raw_text.strip():
-        return _fail(
-            doc,
-            f"no text layer: needs OCR ({res.n_pages} page(s) with no extractable text, a scan or images)",
-            "run OCR (e.g. ocrmypdf) and ingest the OCR'd PDF",
-        )
+        return _fail(doc, Errors.E012, n_pages=res.n_pages)
     doc.raw_text = res.raw_text
     doc.page_starts = res.page_starts
     doc.tables = res.tables
     blank = [n for n in res.empty_pages if n not in res.page_errors]
     if not res.page_errors and len(blank) >= max(2, 0.25 * res.n_pages):
         # Many pages without text beside pages with text: scanned pages mixed in, their text is missing.
-        doc.status = STATUS_PARTIAL
-        doc.error = str(
-            InputError(
-                doc.source,
-                f"{len(blank)} of {res.n_pages} page(s) have no text layer (pages {_page_list(blank)}): needs OCR",
-                page=blank[0],
-                hint="run OCR (e.g. ocrmypdf) on the file to recover those pages",
-            )
-        )
+        _partial(doc, Errors.E016, blank[0], n_blank=len(blank), n_pages=res.n_pages, pages=_page_list(blank))
         logger.warning("ingest partial: %s", doc.error)
     elif res.page_errors:
         pages = ", ".join(str(p) for p in sorted(res.page_errors))
         first = min(res.page_errors)
-        doc.status = STATUS_PARTIAL
-        doc.error = str(
-            InputError(
-                doc.source,
-                f"{len(res.page_errors)} of {res.n_pages} page(s) could not be read (pages {pages}; "
-                f"first error: {res.page_errors[first]})",
-                page=first,
-                hint="the text of those pages is missing; re-export the PDF",
-            )
-        )
+        detail = res.page_errors[first]
+        _partial(doc, Errors.E017, first, n_bad=len(res.page_errors), n_pages=res.n_pages, pages=pages, detail=detail)
         logger.warning("ingest partial: %s", doc.error)
     else:
         doc.status = STATUS_OK

@@ -7,9 +7,12 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from pipeline.model import Table
+
 logger = logging.getLogger(__name__)
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MAX_CAPTION = 60  # a paragraph right above a table, this short or shorter, is its caption
 
 
 def _block_items(parent: Any) -> Iterator[Any]:
@@ -23,17 +26,25 @@ def _block_items(parent: Any) -> Iterator[Any]:
                 yield from _block_items(content)
 
 
-def extract_docx(data: bytes) -> tuple[str, str, int]:
-    """(text, title, n_tables): one line per paragraph, one tab-separated line per table row."""
+def extract_docx(data: bytes) -> tuple[str, str, list[Table]]:
+    """(text, title, tables): one line per paragraph, one tab-separated line per table row.
+
+    Each table is also returned as a ``Table`` record (its rows of cells aligned on the table's grid, so a
+    cell stays under its column header; the raw span its lines take in the text; the short paragraph just
+    above it as caption), so extraction reads its cells as a table
+    instead of re-detecting the lines; the cell text stays in the text for provenance. DOCX has no pages:
+    ``page`` is 0.
+    """
     import docx
-    from docx.table import Table
+    from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
     document = docx.Document(io.BytesIO(data))
     lines: list[str] = []
+    tables: list[Table] = []
+    pos = 0  # raw offset of the next line
     title = (document.core_properties.title or "").strip()
     heading = ""
-    n_tables = 0
     for child in _block_items(document.element.body):
         if child.tag == _W + "p":
             para = Paragraph(child, document)
@@ -44,17 +55,27 @@ def extract_docx(data: bytes) -> tuple[str, str, int]:
             if not heading and (style.startswith("Heading") or style == "Title"):
                 heading = text
             lines.append(text)
+            pos += len(text) + 1
         elif child.tag == _W + "tbl":
-            n_tables += 1
-            table = Table(child, document)
+            table = DocxTable(child, document)
+            caption = lines[-1] if lines and len(lines[-1]) <= _MAX_CAPTION else ""
+            rows: list[list[str]] = []
+            start = pos
             for row in table.rows:
-                cells: list[str] = []
+                cells: list[str] = []  # the row's text: a merged cell once
+                grid: list[str] = []  # the record's row: one cell per grid column, "" where a merge repeats
                 prev = None
                 for cell in row.cells:
                     if cell._tc is prev:  # a merged cell repeats; keep it once
+                        grid.append("")
                         continue
                     prev = cell._tc
                     cells.append(" ".join(cell.text.split()))
+                    grid.append(cells[-1])
                 if any(cells):
-                    lines.append("\t".join(cells))
-    return "\n".join(lines), title or heading, n_tables
+                    line = "\t".join(cells)
+                    lines.append(line)
+                    rows.append(grid)
+                    pos += len(line) + 1
+            tables.append(Table(page=0, rows=rows, raw_start=start, raw_end=max(start, pos - 1), caption=caption))
+    return "\n".join(lines), title or heading, tables

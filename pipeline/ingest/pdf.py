@@ -468,31 +468,31 @@ def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1) -> Pd
         empty_pages = []
         for no, page in enumerate(pdf.pages, start=1):
             words: list[dict[str, Any]] = []
-            tables: list[_TableBlock] = []
+            found: list[_TableBlock] = []
             try:
                 chars = sum(1 for c in page.chars if c["text"].strip())
                 n_chars += chars
                 if chars < min_chars:
                     empty_pages.append(no)
                 if chars:
-                    words, tables = _page_words(page, with_tables)
+                    words, found = _page_words(page, with_tables)
             except Exception as exc:  # a broken page costs that page only
                 logger.warning("PDF page %d failed: %s", no, exc, exc_info=True)
                 page_errors[no] = f"{type(exc).__name__}: {exc}"
             finally:
                 page.flush_cache()
             raw_pages.append((words, float(page.height) or 1.0))
-            page_tables.append(tables)
+            page_tables.append(found)
         n_pages = len(pdf.pages)
     finally:
         pdf.close()
     dropped = drop_margin_chrome(raw_pages)
     pages: list[list[_Line | _TableBlock]] = []
     columns_pages = []
-    for no, ((words, height), tables) in enumerate(zip(raw_pages, page_tables, strict=True), start=1):
+    for no, ((words, height), found) in enumerate(zip(raw_pages, page_tables, strict=True), start=1):
         blocks: list[_Line | _TableBlock] = []
         try:
-            blocks, cols = order_blocks(words, tables)
+            blocks, cols = order_blocks(words, found)
             if cols:
                 columns_pages.append(no)
             dropped += drop_page_numbers(blocks, height)

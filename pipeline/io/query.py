@@ -38,9 +38,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[0]
-    )
+    row = con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()
+    return bool(row and row[0])
 
 
 def _resolve(name: str, candidates: list[str], what: str) -> list[str]:

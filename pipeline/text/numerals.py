@@ -423,9 +423,9 @@ def _mk_fraction(m: re.Match[str], value: float, unit: str) -> Quantity:
 def iter_quantities(text: str) -> Iterator[Quantity]:
     """Every number-with-unit in ``text``, left to right, non-overlapping (offsets into ``text``)."""
     found: list[Quantity] = []
-    for m in _FRACTION_RE.finditer(text):
-        if m.group("den") or m.group("cheng"):
-            q = _fraction_from_match(m)
+    for fm in _FRACTION_RE.finditer(text):
+        if fm.group("den") or fm.group("cheng"):
+            q = _fraction_from_match(fm)
             if q is not None:
                 found.append(q)
     taken = [(q.start, q.end) for q in found]

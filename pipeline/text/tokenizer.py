@@ -1,14 +1,14 @@
 """The spaCy framework every extractor shares: ``spacy.blank("zh")`` segmented by a private jieba instance.
 
 spaCy's own jieba option uses jieba's module-level tokenizer (global state shared with anything else in the
-process); here each pipeline owns a ``jieba.Tokenizer`` with our user dictionary, so loading is explicit.
+process); here each pipeline owns a ``jieba.Tokenizer`` (jieba's own dictionary plus any words given), so
+loading is explicit.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from pathlib import Path
 
 import jieba
 import spacy
@@ -34,20 +34,17 @@ class JiebaTokenizer:
         return Doc(self.vocab, words=words, spaces=spaces)
 
 
-def make_segmenter(user_words: Iterable[str] = (), user_dict: Path | None = None) -> jieba.Tokenizer:
-    """A private jieba tokenizer, optionally with a user dictionary file and extra words."""
+def make_segmenter(user_words: Iterable[str] = ()) -> jieba.Tokenizer:
+    """A private jieba tokenizer, optionally with extra words."""
     seg = jieba.Tokenizer()
-    if user_dict is not None and user_dict.exists():
-        seg.load_userdict(str(user_dict))
     for w in user_words:
         seg.add_word(w)
     return seg
 
 
-def make_nlp(models_dir: Path | None = None, user_words: Iterable[str] = ()) -> Language:
-    """``spacy.blank("zh")`` whose tokenizer is a private jieba instance (user dict from models/)."""
+def make_nlp(user_words: Iterable[str] = ()) -> Language:
+    """``spacy.blank("zh")`` whose tokenizer is a private jieba instance."""
     nlp = spacy.blank("zh")
-    user_dict = models_dir / "jieba_userdict.txt" if models_dir is not None else None
-    nlp.tokenizer = JiebaTokenizer(nlp.vocab, make_segmenter(user_words, user_dict))
+    nlp.tokenizer = JiebaTokenizer(nlp.vocab, make_segmenter(user_words))
     nlp.max_length = 50_000_000  # no parser or NER model here, so long reports need no memory guard
     return nlp

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pipeline.extract.links import link_outcomes, sentence_span
 from pipeline.io.rows import link_rows
 from pipeline.model import Article, DocResult, Document, Figure, Measure, OffsetMap, Section
@@ -72,12 +74,10 @@ HEADED = (
 )
 
 
-def test_section_heading_names_the_practice() -> None:
+def test_section_heading_names_the_practice(make_doc: Callable[..., Document]) -> None:
     from pipeline.extract.measures import extract_measures
-    from pipeline.normalize import normalize
-    from pipeline.structure import structure
 
-    doc = structure(normalize(Document("h", "h.txt", "txt", raw_text=HEADED)))
+    doc = make_doc(HEADED, "h")
     measures = extract_measures(doc)
     assert "蔬菜产业园区" in {m.name for m in measures}
     figs = [
@@ -91,13 +91,11 @@ def test_section_heading_names_the_practice() -> None:
     assert not any(v == 8e6 for _, v in got)  # problems are not outcomes
 
 
-def test_anaphora_points_back_to_the_practice() -> None:
+def test_anaphora_points_back_to_the_practice(make_doc: Callable[..., Document]) -> None:
     from pipeline.extract.measures import extract_measures
-    from pipeline.normalize import normalize
-    from pipeline.structure import structure
 
     text = "某县组建核桃产业联合体，统一收购加工。联合体带动农户5000户增收。通过该模式，户均增收3000元。"
-    doc = structure(normalize(Document("a", "a.txt", "txt", raw_text=text)))
+    doc = make_doc(text, "a")
     measures = extract_measures(doc)
     figs = [_fig(doc, "5000户", 5000, "户", "带动农户")]
     got = {(ln.practice.name, ln.rule) for ln in link_outcomes(doc, measures, figs)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -261,30 +262,22 @@ def test_practice_in_title(title: str, expected: str | None) -> None:
         ("全县组建核桃产业联合体，统一收购加工。", "核桃产业联合体"),
     ],
 )
-def test_adopted_coinages_are_programs(text: str, name: str) -> None:
-    from pipeline.normalize import normalize
-
-    doc = normalize(Document("a", "a.txt", "txt", raw_text=text))
+def test_adopted_coinages_are_programs(text: str, name: str, make_doc: Callable[..., Document]) -> None:
+    doc = make_doc(text, "a", structured=False)
     assert name in {m.name for m in extract_measures(doc) if m.kind == "program"}
 
 
-def test_a_verb_right_before_the_suffix_stays_in_the_name() -> None:
-    from pipeline.normalize import normalize
-
-    doc = normalize(Document("a", "a.txt", "txt", raw_text="各村按照统一方式形成核桃产业带动模式，全县受益。"))
+def test_a_verb_right_before_the_suffix_stays_in_the_name(make_doc: Callable[..., Document]) -> None:
+    doc = make_doc("各村按照统一方式形成核桃产业带动模式，全县受益。", "a", structured=False)
     assert "核桃产业带动模式" in {m.name for m in extract_measures(doc) if m.kind == "program"}
 
 
-def test_a_conjunction_joins_two_short_noun_groups_in_a_name() -> None:
-    from pipeline.normalize import normalize
-
-    doc = normalize(Document("a", "a.txt", "txt", raw_text="县里建立防返贫动态监测和帮扶机制，及时发现风险。"))
+def test_a_conjunction_joins_two_short_noun_groups_in_a_name(make_doc: Callable[..., Document]) -> None:
+    doc = make_doc("县里建立防返贫动态监测和帮扶机制，及时发现风险。", "a", structured=False)
     assert "防返贫动态监测和帮扶机制" in {m.name for m in extract_measures(doc) if m.kind == "program"}
 
 
-def test_adoption_through_a_quoted_formula() -> None:
-    from pipeline.normalize import normalize
-
+def test_adoption_through_a_quoted_formula(make_doc: Callable[..., Document]) -> None:
     text = "县里形成“企业+合作社+农户”的核桃产业扶贫模式，带动农户增收。"
-    doc = normalize(Document("a", "a.txt", "txt", raw_text=text))
+    doc = make_doc(text, "a", structured=False)
     assert "核桃产业扶贫模式" in {m.name for m in extract_measures(doc) if m.kind == "program"}

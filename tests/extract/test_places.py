@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,25 +84,23 @@ def test_rows_use_raw_offsets(gaz: Gazetteer) -> None:
     assert county["prefecture"] == "黔东南苗族侗族自治州"
 
 
-def _seed_docs() -> list[tuple[Document, dict]]:
+def _seed_docs(make_doc: Callable[..., Document]) -> list[tuple[Document, dict]]:
     gold_dir = SHARED / "gold"
     if not gold_dir.is_dir():
         pytest.skip("../shared not available")
-    from pipeline.normalize import normalize
-
     out = []
     for g in sorted(gold_dir.glob("*.json")):
         seed = SHARED / "corpus/seeds" / f"{g.stem}.txt"
         if seed.exists():
             raw = seed.read_text(encoding="utf-8")
-            doc = normalize(Document(doc_id=g.stem, source=str(seed), format="txt", raw_text=raw))
+            doc = make_doc(raw, g.stem, source=str(seed), structured=False)
             out.append((doc, json.loads(g.read_text(encoding="utf-8"))))
     return out
 
 
-def test_seed_gold(gaz: Gazetteer) -> None:
+def test_seed_gold(gaz: Gazetteer, make_doc: Callable[..., Document]) -> None:
     """Focal recall 1.0, county precision 1.0, no not_places on the development seeds."""
-    for doc, gold in _seed_docs():
+    for doc, gold in _seed_docs(make_doc):
         places = extract_places(doc, gaz)
         focal = {p.adcode for p in places if p.focal}
         gold_focal = {g["adcode"] for g in gold.get("focal_counties", [])}

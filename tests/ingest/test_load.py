@@ -35,33 +35,36 @@ def _docx_bytes() -> bytes:
     return buf.getvalue()
 
 
-# (file name, bytes maker, words the error must contain)
-BAD: list[tuple[str, Callable[[], bytes], list[str]]] = [
-    ("empty.txt", lambda: b"", ["empty"]),
-    ("empty.pdf", lambda: b"", ["empty"]),
-    ("garbage.txt", lambda: bytes(range(256)) * 40, ["not a text file"]),
-    ("garbage.md", lambda: os.urandom(4096), ["not a text file"]),
-    ("blank.txt", lambda: b"  \n\r\n \t ", ["no text"]),
-    ("truncated.pdf", lambda: GOOD_PDF[: len(GOOD_PDF) // 2], ["damaged or truncated"]),
-    ("fake.pdf", lambda: b"%PDF-1.4\n" + os.urandom(2000), ["damaged or truncated"]),
-    ("nopdf.pdf", lambda: "这不是PDF".encode() * 50, ["not a PDF"]),
-    ("locked.pdf", lambda: pages_pdf([["机密内容"]], encrypt="secret"), ["password"]),
-    ("scan.pdf", scanned_pdf, ["no text layer: needs OCR"]),
-    ("scan_image.pdf", lambda: scanned_pdf(3, image=True), ["no text layer: needs OCR"]),
-    ("notes.xyz", lambda: b"hello", ["unsupported file type '.xyz'"]),
-    ("LICENSE", lambda: b"hello", ["unsupported file type"]),
-    ("broken.docx", lambda: b"PK\x03\x04" + os.urandom(500), ["docx"]),
-    ("old.docx", lambda: b"\xd0\xcf\x11\xe0" + os.urandom(500), [".doc"]),
-    ("half.docx", lambda: _docx_bytes()[:2000], ["docx"]),
+# (file name, error code, bytes maker, words the error must contain)
+BAD: list[tuple[str, str, Callable[[], bytes], list[str]]] = [
+    ("empty.txt", "E001", lambda: b"", ["empty"]),
+    ("empty.pdf", "E001", lambda: b"", ["empty"]),
+    ("garbage.txt", "E002", lambda: bytes(range(256)) * 40, ["not a text file"]),
+    ("garbage.md", "E002", lambda: os.urandom(4096), ["not a text file"]),
+    ("blank.txt", "E008", lambda: b"  \n\r\n \t ", ["no text"]),
+    ("truncated.pdf", "E010", lambda: GOOD_PDF[: len(GOOD_PDF) // 2], ["damaged or truncated"]),
+    ("fake.pdf", "E010", lambda: b"%PDF-1.4\n" + os.urandom(2000), ["damaged or truncated"]),
+    ("nopdf.pdf", "E013", lambda: "这不是PDF".encode() * 50, ["not a PDF"]),
+    ("locked.pdf", "E011", lambda: pages_pdf([["机密内容"]], encrypt="secret"), ["password"]),
+    ("scan.pdf", "E012", scanned_pdf, ["no text layer: needs OCR"]),
+    ("scan_image.pdf", "E012", lambda: scanned_pdf(3, image=True), ["no text layer: needs OCR"]),
+    ("notes.xyz", "E003", lambda: b"hello", ["unsupported file type '.xyz'"]),
+    ("LICENSE", "E003", lambda: b"hello", ["unsupported file type"]),
+    ("broken.docx", "E020", lambda: b"PK\x03\x04" + os.urandom(500), ["docx"]),
+    ("old.docx", "E021", lambda: b"\xd0\xcf\x11\xe0" + os.urandom(500), [".doc"]),
+    ("half.docx", "E020", lambda: _docx_bytes()[:2000], ["docx"]),
 ]
 
 
-@pytest.mark.parametrize(("name", "make", "words"), BAD, ids=[b[0] for b in BAD])
-def test_bad_input_is_failed_row(tmp_path: Path, name: str, make: Callable[[], bytes], words: list[str]) -> None:
+@pytest.mark.parametrize(("name", "code", "make", "words"), BAD, ids=[b[0] for b in BAD])
+def test_bad_input_is_failed_row(
+    tmp_path: Path, name: str, code: str, make: Callable[[], bytes], words: list[str]
+) -> None:
     p = tmp_path / name
     p.write_bytes(make())
     doc = load_document(p, tmp_path, Config())
     assert doc.status == "failed"
+    assert doc.error_code == code  # which kind, as a code (README "Errors")
     assert doc.error.startswith(name + ":")  # where
     for w in words:  # what
         assert w in doc.error
@@ -75,6 +78,7 @@ def test_over_size_limit(tmp_path: Path) -> None:
     doc = load_document(p, tmp_path, Config(max_file_mb=1))
     assert doc.status == "failed"
     assert "over the size limit of 1 MB" in doc.error and "max_file_mb" in doc.error
+    assert doc.error_code == "E004"
     assert load_document(p, tmp_path, Config(max_file_mb=5)).status == "ok"
 
 
@@ -98,6 +102,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         p.chmod(0o644)
     assert doc.status == "failed"
     assert "permission denied" in doc.error
+    assert doc.error_code == "E006"
 
 
 def test_unexpected_exception_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,6 +116,7 @@ def test_unexpected_exception_is_caught(tmp_path: Path, monkeypatch: pytest.Monk
     p.write_text("<html><body><p>正文</p></body></html>", encoding="utf-8")
     doc = load_document(p, tmp_path, Config())
     assert doc.status == "failed" and "parser exploded" in doc.error
+    assert doc.error_code == "E009"
 
 
 # --------------------------------------------------------------------------- formats
@@ -158,6 +164,47 @@ def test_docx_order_tables_title(tmp_path: Path) -> None:
         "二、主要做法",
     ]
     assert doc.meta["title"] == "某县乡村振兴典型案例"
+    # The table is also a record: its cells, and the raw span its lines take (the text keeps them).
+    [table] = doc.tables
+    assert table.rows == [["指标", "数值"], ["脱贫户", "1200户"]]
+    assert doc.raw_text[table.raw_start : table.raw_end] == "指标\t数值\n脱贫户\t1200户"
+    assert table.caption == "一、基本情况" and table.page == 0
+
+
+def test_docx_table_figures_come_from_the_table_record(tmp_path: Path) -> None:
+    """A DOCX table's cells are read from ``doc.tables`` once, not re-detected from its tab lines; a merged
+    cell keeps the table whole and the cells after it under their own column headers."""
+    import docx
+
+    from pipeline.extract.figures import extract_figures
+    from pipeline.normalize import normalize
+
+    d = docx.Document()
+    d.add_paragraph("表1 脱贫情况")
+    t = d.add_table(rows=3, cols=4)
+    for c, text in enumerate(["指标", "", "2019年", "2020年"]):
+        t.cell(0, c).text = text
+    t.cell(0, 0).merge(t.cell(0, 1))
+    for c, text in enumerate(["脱贫户（户）", "全县", "1200", "1500"]):
+        t.cell(1, c).text = text
+    t.cell(2, 0).merge(t.cell(2, 1)).text = "贫困村（个）"
+    t.cell(2, 2).text = "30"
+    t.cell(2, 3).text = "12"
+    p = tmp_path / "t.docx"
+    d.save(str(p))
+    doc = normalize(load_document(p, tmp_path, Config()))
+    assert doc.raw_text.split("\n")[1:] == [
+        "指标\t2019年\t2020年",
+        "脱贫户（户）\t全县\t1200\t1500",
+        "贫困村（个）\t30\t12",
+    ]
+    assert doc.tables[0].rows[2] == ["贫困村（个）", "", "30", "12"]
+    table_figs = [f for f in extract_figures(doc) if f.mention.source == "figures.table"]
+    got = [(f.indicator, f.value, f.date, f.mention.raw) for f in table_figs]
+    assert got == [("脱贫户", 1200, "2019", "1200"), ("脱贫户", 1500, "2020", "1500"),
+                   ("贫困村", 30, "2019", "30"), ("贫困村", 12, "2020", "12")]  # fmt: skip
+    for f in table_figs:
+        assert doc.raw_text[f.mention.raw_start : f.mention.raw_end] == f.mention.raw
 
 
 def test_docx_content_control(tmp_path: Path) -> None:
@@ -239,3 +286,14 @@ def test_iter_corpus(tmp_path: Path) -> None:
     assert [d.doc_id for d in docs] == ["a", "b/2", "c/bad", "c/doc.pdf", "c/doc.txt"]
     assert [d.status for d in docs] == ["ok", "ok", "failed", "ok", "ok"]
     assert docs[3].n_pages == 1 and "8.5%" in docs[3].raw_text
+
+
+def test_error_codes_table() -> None:
+    from pipeline.errors import Errors
+
+    codes = [e.code for e in Errors.all()]
+    assert len(codes) == len(set(codes))
+    assert all(getattr(Errors, c).code == c for c in codes)  # each entry is filed under its own code
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for c in codes:  # every code is documented in the README's "Errors" table
+        assert f"| {c} |" in readme, c

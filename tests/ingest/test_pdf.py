@@ -127,6 +127,7 @@ def test_page_error_gives_partial(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     doc = _load(tmp_path, pages_pdf([["第一页内容文字"], ["第二页内容文字"], ["第三页内容文字"]]))
     assert doc.status == "partial"
     assert "page 2" in doc.error and "bad content stream" in doc.error
+    assert doc.error_code == "E017"
     assert "第一页" in doc.raw_text and "第三页" in doc.raw_text and "第二页" not in doc.raw_text
     assert doc.n_pages == 3
 
@@ -205,6 +206,7 @@ def test_watermark_removed(tmp_path: Path, angle: float) -> None:
 def test_scanned_pages_mixed_in(tmp_path: Path, text_pages: int, scan_pages: int, status: str) -> None:
     doc = _load(tmp_path, mixed_scan_pdf(text_pages, scan_pages))
     assert doc.status == status
+    assert doc.error_code == {"ok": "", "partial": "E016", "failed": "E012"}[status]
     if status != "ok":
         assert "needs OCR" in doc.error
     if status == "partial":

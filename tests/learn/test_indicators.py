@@ -34,6 +34,7 @@ def test_mapping(mapper: IndicatorMapper, phrase: str, unit: str, expected: str 
     assert (got.name if got else None) == expected
 
 
+@pytest.mark.slow  # trains the model on its whole training file
 def test_model_round_trips_and_learns(tmp_path: Path) -> None:
     rows = read_labeled(MODELS / "training" / "indicator_phrases.tsv")
     assert len(rows) >= 150

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,7 @@ def test_training_file_follows_scheme() -> None:
     assert {r["tool"] for r in rows} == {*TOOLS, NONE}
 
 
+@pytest.mark.slow  # trains the model on its whole training file
 def test_fit_predict_roundtrip_on_disk(tmp_path: Path) -> None:
     rows = read_training(MODELS / POLICY_TRAINING_TSV)
     written = [r for r in rows if r["source"] == "written"]
@@ -182,13 +184,12 @@ def _han(s: str) -> str:
     return "".join(c for c in s if "\u4e00" <= c <= "\u9fff")
 
 
-def test_seed_clauses_map_back_to_raw(model: PolicyToolModel, seeds: Path) -> None:
-    from pipeline.normalize import normalize, normalize_text
-    from pipeline.structure import structure
+def test_seed_clauses_map_back_to_raw(model: PolicyToolModel, seeds: Path, make_doc: Callable[..., Document]) -> None:
+    from pipeline.normalize import normalize_text
 
     for path in sorted(seeds.glob("*.txt")):
         raw = path.read_text(encoding="utf-8")
-        doc = structure(normalize(Document(path.stem, str(path), "txt", raw_text=raw)))
+        doc = make_doc(raw, path.stem, source=str(path))
         rows = clause_rows(DocResult(doc=doc, clauses=code_clauses(doc, model)))
         assert len(rows) >= 10, path.name  # county reports are mostly about what was done
         assert {r["tool"] for r in rows} <= set(TOOLS)

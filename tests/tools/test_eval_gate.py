@@ -18,6 +18,7 @@ SETS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SETS))
 def test_eval_gate(name: str, tmp_path: Path) -> None:
     corpus, gold = SETS[name]

@@ -1,0 +1,166 @@
+r"""Table figures: numeric cells of a document's tables, each with its indicator, unit and date from the headers.
+
+Tables come from ``doc.tables``, which the readers fill with the cells of real tables (PDF tables found by
+pdfplumber, DOCX tables) and their raw span; their text also stays in ``raw_text`` (``\t`` between cells), so
+a cell's raw offsets point into it. Tables that arrive only as text (Markdown pipe tables, tab-separated
+lines in a plain text file) are detected here from the lines outside those spans (``_text_tables``).
+
+>>> from pipeline.model import Document, Table
+>>> raw = "指标\t2020年\n脱贫户（户）\t1200"
+>>> table = Table(page=0, rows=[["指标", "2020年"], ["脱贫户（户）", "1200"]], raw_start=0, raw_end=len(raw))
+>>> doc = Document("d", "d.docx", "docx", raw_text=raw, text=raw, tables=[table])
+>>> [(f.indicator, f.value, f.unit, f.date, f.mention.raw) for f in table_figures(doc)]
+[('脱贫户', 1200.0, '户', '2020', '1200')]
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.extract.figures import _MAX_INDICATOR, SOURCE_TABLE, _dates_in
+from pipeline.model import Document, Figure, Mention, Table
+from pipeline.text.numerals import parse_number, parse_quantity
+
+__all__ = ["table_figures"]
+
+_HEADER_UNIT_RE = re.compile(r"[（(]\s*([^（）()]{1,6})\s*[)）]|单位[:：]\s*(\S{1,6})")
+_CELL_NUM_RE = re.compile(r"^[-+]?[0-9][0-9,，]*(?:\.[0-9]+)?%?$")
+
+
+def _unit_of(header: str) -> tuple[str, float]:
+    m = _HEADER_UNIT_RE.search(header or "")
+    if not m:
+        return "", 1.0
+    u = (m.group(1) or m.group(2) or "").strip()
+    q = parse_quantity("1" + u)
+    if q is None:
+        return "", 1.0
+    return q.unit, q.value
+
+
+def table_figures(doc: Document) -> list[Figure]:
+    """Numeric cells of tables: indicator = row header + column header, unit from a header/caption, date from a
+    year header (columns 2019年 2020年 …) or the caption (表1 …（2021年）)."""
+    out: list[Figure] = []
+    for t in [*doc.tables, *_text_tables(doc)]:
+        if not t.rows or len(t.rows) < 2 or t.raw_start < 0 or t.raw_end <= t.raw_start:
+            continue
+        raw = doc.raw_text
+        cursor = t.raw_start
+        cap_unit, cap_mult = _unit_of(t.caption)
+        cap_dates = {d for _, d in _dates_in(t.caption, 0, len(t.caption))}
+        cap_date = cap_dates.pop() if len(cap_dates) == 1 else ""
+        header = t.rows[0]
+        for r in t.rows[1:]:
+            row_head = (r[0] or "").strip() if r else ""
+            for ci, cell in enumerate(r):
+                cell_s = (cell or "").strip()
+                if ci == 0 or not cell_s or not _CELL_NUM_RE.match(cell_s.replace(" ", "")):
+                    continue
+                pos = raw.find(cell_s, cursor, t.raw_end)
+                if pos < 0:
+                    continue
+                cursor = pos + len(cell_s)
+                col_head = (header[ci] if ci < len(header) else "") or ""
+                unit, mult = _unit_of(col_head)
+                if not unit:
+                    unit, mult = _unit_of(row_head)
+                if not unit:
+                    unit, mult = cap_unit, cap_mult
+                if cell_s.endswith("%"):
+                    unit, mult = "%", 1.0
+                if not unit:
+                    continue
+                try:
+                    v = parse_number(cell_s.rstrip("%")) * mult
+                except ValueError:
+                    continue
+                ind_col = _HEADER_UNIT_RE.sub("", col_head).strip()
+                ind_row = _HEADER_UNIT_RE.sub("", row_head).strip()
+                date = _year_of(ind_col) or _year_of(ind_row)
+                if _year_of(ind_col):
+                    ind_col = ""
+                if _year_of(ind_row):
+                    ind_row = ""
+                indicator = "".join(x for x in (ind_row, ind_col) if x) or t.caption.strip()
+                date = date or cap_date
+                if not indicator:
+                    continue
+                ns, ne = (
+                    (pos, pos + len(cell_s)) if doc.offsets is None else doc.offsets.from_raw(pos, pos + len(cell_s))
+                )
+                m = Mention(
+                    doc_id=doc.doc_id,
+                    start=ns,
+                    end=ne,
+                    raw_start=pos,
+                    raw_end=pos + len(cell_s),
+                    page=doc.page_of_raw(pos),
+                    label="FIGURE",
+                    text=doc.text[ns:ne] if ne <= len(doc.text) else cell_s,
+                    raw=cell_s,
+                    source=SOURCE_TABLE,
+                )
+                out.append(
+                    Figure(
+                        mention=m,
+                        value=round(v, 6),
+                        unit=unit,
+                        indicator=indicator[: _MAX_INDICATOR * 2],
+                        date=date,
+                        sentence=" ".join(x for x in (t.caption, row_head, col_head) if x),
+                    )
+                )
+    return out
+
+
+_YEAR_HEAD = re.compile(r"^\s*((?:19|20)\d{2})\s*年?(?:底|末|度)?\s*$")
+_MD_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _year_of(header: str) -> str:
+    m = _YEAR_HEAD.match(header)
+    return m.group(1) if m else ""
+
+
+def _split_row(line: str) -> list[str] | None:
+    if "\t" in line:
+        return [c.strip() for c in line.split("\t")]
+    if line.count("|") >= 2:
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+    return None
+
+
+def _text_tables(doc: Document) -> list[Table]:
+    """Tables that arrive as text (DOCX rows joined by tabs, Markdown pipe tables), outside any PDF table.
+
+    A table is two or more consecutive lines splitting into the same number (>= 2) of cells; the line
+    just above it, when short, is its caption.
+    """
+    raw = doc.raw_text
+    covered = [(t.raw_start, t.raw_end) for t in doc.tables]
+    out: list[Table] = []
+    rows: list[list[str]] = []
+    pos = 0
+    prev_line = ""
+    block_start = 0
+    caption = ""
+    for line in [*raw.split("\n"), ""]:
+        cells = _split_row(line)
+        if cells is not None and _MD_RULE.match(line):
+            pos += len(line) + 1
+            continue
+        if cells is not None and len(cells) >= 2 and (not rows or len(cells) == len(rows[0])):
+            if not rows:
+                block_start, caption = pos, prev_line.strip() if len(prev_line.strip()) <= 60 else ""
+            rows.append(cells)
+        else:
+            if len(rows) >= 2 and not any(a <= block_start < b for a, b in covered):
+                out.append(Table(page=doc.page_of_raw(block_start) or 0, rows=rows, raw_start=block_start,
+                                 raw_end=pos - 1, caption=caption))  # fmt: skip
+            rows = []
+            if cells is not None and len(cells) >= 2:
+                block_start, caption, rows = pos, prev_line.strip() if len(prev_line.strip()) <= 60 else "", [cells]
+        prev_line = line
+        pos += len(line) + 1
+    return out
