@@ -22,3 +22,14 @@ class InputError(PipelineError):
 
 class ConfigError(PipelineError):
     """A configuration file with an unknown key or a bad value."""
+
+
+class ModelVersionError(PipelineError):
+    """A saved model built by another version of our code or of scikit-learn; rebuild it with `make models`."""
+
+    def __init__(self, path: str, built: dict[str, object], running: dict[str, object]) -> None:
+        self.path = path
+        self.built = built
+        self.running = running
+        diff = ", ".join(f"{k} {built.get(k)} (running {v})" for k, v in running.items() if built.get(k) != v)
+        super().__init__(f"{path} was built with {diff}: run `make models` to rebuild it")

@@ -11,21 +11,13 @@ from hypothesis import strategies as st
 
 from pipeline.corpus.practices import classify_practices, practice_contexts
 from pipeline.extract.clauses import POLICY_TOOLS_COLUMNS, code_clauses, split_clauses
-from pipeline.learn.policy_tools import (
-    FIELDS,
-    NONE,
-    POLICY_META_FILE,
-    POLICY_MODEL_FILE,
-    POLICY_TRAINING_TSV,
-    SUB_TOOLS,
-    TOOLS,
-    PolicyToolModel,
-    read_training,
-)
+from pipeline.learn.policy_tools import FIELDS, NONE, SUB_TOOLS, TOOLS, PolicyToolModel
+from pipeline.learn.train import POLICY_TRAINING_TSV, read_training
 from pipeline.model import Document, OffsetMap
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "models"
+POLICY_MODEL_FILE, POLICY_META_FILE = (p.name for p in PolicyToolModel.paths(MODELS))
 
 
 def _doc(text: str) -> Document:
