@@ -98,10 +98,8 @@ class SavedModel(ABC):
         return f"{type(self).__name__}({args})"
 
     def __getstate__(self) -> dict[str, Any]:
+        """Settings and fitted attributes; caches (``_``-prefixed) stay out of the pickle."""
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     # ------------------------------------------------------------------------------------------------ disk
 

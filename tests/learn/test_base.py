@@ -21,7 +21,7 @@ from pipeline.errors import ModelVersionError, PipelineError
 from pipeline.learn import policy_tools
 from pipeline.learn.base import FORMAT_VERSION, SavedModel, sklearn_version
 from pipeline.learn.indicators import IndicatorModel
-from pipeline.learn.policy_tools import NONE, PolicyToolModel
+from pipeline.learn.policy_tools import PolicyToolModel
 from pipeline.learn.program_filter import Candidate, ProgramFilter
 from pipeline.learn.train import POLICY_TRAINING_TSV, read_labeled, read_training
 
@@ -228,11 +228,3 @@ def test_repository_models_load_with_the_running_versions(cls: type[SavedModel])
         pytest.skip("models not trained (make models)")
     m = cls.from_disk(MODELS)
     assert m.is_fitted and {k: m.meta[k] for k in cls.version_keys()} == cls.version_keys()
-
-
-def test_policy_predictions_keep_their_shape(fitted: SavedModel, case: Case) -> None:
-    if case.cls is not PolicyToolModel:
-        pytest.skip("policy model only")
-    for p in fitted.predict(case.probe):
-        assert set(p) == {"field", "tool", "sub_tool", "confidence"}
-        assert (p["tool"] == NONE) == (p["sub_tool"] == NONE)

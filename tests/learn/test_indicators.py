@@ -59,6 +59,7 @@ def test_mapper_without_a_usable_model_maps_by_rules(tmp_path: Path) -> None:
     assert mapper.model is None and mapper.map("全县贫困发生率", "%").name == "贫困发生率"
 
 
+@pytest.mark.filterwarnings("ignore:The least populated class")  # 5-fold CV over a few rare indicators
 def test_train_indicator_model_writes_scores(tmp_path: Path) -> None:
     shutil.copy(MODELS / "indicators.json", tmp_path / "indicators.json")
     (tmp_path / "training").mkdir()
