@@ -165,21 +165,12 @@ def scores(
     models_dir: Annotated[Path, typer.Option(help="Folder of trained models and their meta files.")] = Path("models"),
 ) -> None:
     """Print the recorded scores of the learned parts: program filter, indicator mapping, policy-tool coding."""
-    for name in ("program_filter.meta.json", "indicator_model.meta.json", "policy_tools.meta.json"):
-        path = models_dir / name
-        if not path.exists():
-            typer.echo(f"{name}: missing (run `make models`)")
-            continue
-        meta = json.loads(path.read_text(encoding="utf-8"))
-        keep = {k: v for k, v in meta.items() if any(w in k for w in ("cv", "score", "accuracy", "f1", "held", "n_"))}
-        typer.echo(f"{name}: {json.dumps(_headline(keep), ensure_ascii=False)}")
+    from pipeline.learn.train import recorded_scores
 
-
-def _headline(value: object) -> object:
-    """Scores without per-class and per-fold detail (those stay in the meta files)."""
-    if isinstance(value, dict):
-        return {k: _headline(v) for k, v in value.items() if "per_" not in k and k != "by_source"}
-    return value
+    for name, got in recorded_scores(models_dir).items():
+        typer.echo(
+            f"{name}: " + ("missing (run `make models`)" if got is None else json.dumps(got, ensure_ascii=False))
+        )
 
 
 @app.command()
@@ -189,22 +180,13 @@ def models(
 ) -> None:
     """Build the gazetteer and train the learned filters into MODELS_DIR (sources and dates recorded)."""
     _setup_logging(False)
-    from pipeline.gazetteer import build_gazetteer
-    from pipeline.learn.program_filter import train_program_filter
+    from pipeline.learn.train import headline_scores, train_all
 
     ext = shared / "external"
-    path = build_gazetteer(models_dir, ext if ext.is_dir() else None)
-    console.print(f"gazetteer → {path}")
-    scores = train_program_filter(models_dir)
-    console.print(f"program filter → {models_dir} (cross-validated: {scores})")
-    from pipeline.learn.indicators import train_indicator_model
-
-    meta = train_indicator_model(models_dir)
-    console.print(f"indicator model → {models_dir} (held-out accuracy: {meta['held_out_accuracy']})")
-    from pipeline.learn.policy_tools import train_policy_models
-
-    cv = train_policy_models(models_dir)
-    console.print(f"policy-tool models → {models_dir} (cross-validated: {json.dumps(cv, ensure_ascii=False)[:400]})")
+    built = train_all(models_dir, ext if ext.is_dir() else None)
+    console.print(f"gazetteer → {built.pop('gazetteer')['path']}")
+    for name, meta in built.items():
+        console.print(f"{name} → {models_dir} ({json.dumps(headline_scores(meta), ensure_ascii=False)})")
 
 
 @bench_app.command("ingest")

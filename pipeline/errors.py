@@ -151,3 +151,14 @@ STAGE_CODES: dict[str, ErrorCode] = {
 def stage_error(stage: str, exc: BaseException) -> tuple[str, str]:
     """(code, message) for a stage that failed on a document: ``places failed: …``."""
     return STAGE_CODES.get(stage, Errors.E101).code, f"{stage} failed: {exc}"
+
+
+class ModelVersionError(PipelineError):
+    """A saved model built by another version of our code or of scikit-learn; rebuild it with `make models`."""
+
+    def __init__(self, path: str, built: dict[str, object], running: dict[str, object]) -> None:
+        self.path = path
+        self.built = built
+        self.running = running
+        diff = ", ".join(f"{k} {built.get(k)} (running {v})" for k, v in running.items() if built.get(k) != v)
+        super().__init__(f"{path} was built with {diff}: run `make models` to rebuild it")

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from pipeline.errors import ModelVersionError
+from pipeline.learn.base import SavedModel
 
 log = logging.getLogger(__name__)
 
@@ -70,72 +73,54 @@ class IndicatorVocabulary:
 # --- learned part -------------------------------------------------------------------------------------------------
 
 NONE_LABEL = "NONE"
-MODEL_FILE = "indicator_model.pkl"
-META_FILE = "indicator_model.meta.json"
 
 
-def read_labeled(path: Path) -> list[tuple[str, str, str]]:
-    """(phrase, unit, label) rows of a TSV whose ``#`` lines are the labeling guideline."""
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#") or line.startswith("phrase\t"):
-            continue
-        phrase, unit, label = line.split("\t")
-        rows.append((phrase, unit, label))
-    return rows
+class Prediction(NamedTuple):
+    """The model's canonical indicator (or ``NONE``) for a phrase, and its probability."""
+
+    label: str
+    confidence: float
 
 
-def _features(phrase: str, unit: str) -> str:
+def indicator_features(phrase: str, unit: str) -> str:
     return f"{phrase}|{unit}"
 
 
-class IndicatorModel:
-    """Char n-gram TF-IDF + logistic regression over ``phrase|unit``; a second opinion beside the rules."""
+class IndicatorModel(SavedModel):
+    """Char n-gram TF-IDF + logistic regression over ``phrase|unit``; a second opinion beside the rules.
 
-    def __init__(self, pipeline: Any = None) -> None:
-        self.pipeline = pipeline
+    ``predict([(phrase, unit), ...])`` gives one :class:`Prediction` per pair.
+    """
 
-    @staticmethod
-    def _new() -> Any:
+    name = "indicator_model"
+    version = "v1"
+
+    def __init__(self, C: float = 20.0) -> None:
+        self.C = C
+
+    def make_estimator(self) -> Any:
+        """The unfitted scikit-learn pipeline over :func:`indicator_features` strings."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
         return make_pipeline(
             TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
-            LogisticRegression(C=20.0, max_iter=3000, class_weight="balanced"),
+            LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced"),
         )
 
-    def fit(self, rows: list[tuple[str, str, str]]) -> IndicatorModel:
-        self.pipeline = self._new().fit([_features(p, u) for p, u, _ in rows], [lab for _, _, lab in rows])
+    def fit(self, items: Sequence[tuple[str, str]], labels: Sequence[str]) -> IndicatorModel:
+        """Learn from ``(phrase, unit)`` pairs and their canonical indicator names (or ``NONE``)."""
+        self.pipeline_ = self.make_estimator().fit([indicator_features(p, u) for p, u in items], list(labels))
         return self
 
-    def predict(self, phrase: str, unit: str) -> tuple[str, float]:
-        proba = self.pipeline.predict_proba([_features(phrase, unit)])[0]
-        i = int(proba.argmax())
-        return str(self.pipeline.classes_[i]), float(proba[i])
-
-    def to_disk(self, models_dir: Path, meta: dict[str, Any]) -> None:
-        import sklearn
-
-        from pipeline.io.writers import atomic_write_bytes, atomic_write_text
-
-        atomic_write_bytes(
-            models_dir / MODEL_FILE, pickle.dumps({"sklearn": sklearn.__version__, "pipeline": self.pipeline})
-        )
-        atomic_write_text(models_dir / META_FILE, json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
-
-    @classmethod
-    def from_disk(cls, models_dir: Path) -> IndicatorModel:
-        import sklearn
-
-        data = pickle.loads((models_dir / MODEL_FILE).read_bytes())  # our own file, built by `make models`
-        if data["sklearn"] != sklearn.__version__:
-            raise RuntimeError(
-                f"{models_dir / MODEL_FILE} was built with scikit-learn {data['sklearn']}, "
-                f"this is {sklearn.__version__}: run `make models`"
-            )
-        return cls(data["pipeline"])
+    def predict(self, items: Sequence[tuple[str, str]]) -> list[Prediction]:
+        self.check_fitted()
+        if not items:
+            return []
+        probs = self.pipeline_.predict_proba([indicator_features(p, u) for p, u in items])
+        classes = self.pipeline_.classes_
+        return [Prediction(str(classes[int(row.argmax())]), float(row.max())) for row in probs]
 
 
 class IndicatorMapper:
@@ -156,7 +141,7 @@ class IndicatorMapper:
         rule = self.vocab.map(indicator, unit)
         if self.model is None:
             return rule
-        label, p = self.model.predict(indicator, unit)
+        ((label, p),) = self.model.predict([(indicator, unit)])
         learned = self.by_name.get(label)
         if learned is not None and unit not in learned.units:
             learned, label = None, NONE_LABEL
@@ -167,53 +152,12 @@ class IndicatorMapper:
         return rule
 
 
-def train_indicator_model(models_dir: Path, seed: int = 13) -> dict[str, Any]:
-    """Fit on the labeled phrases, report held-out and cross-validated accuracy, write model + meta."""
-    from datetime import date
-
-    from sklearn.model_selection import cross_val_score, train_test_split
-
-    data_path = models_dir / "training" / "indicator_phrases.tsv"
-    rows = read_labeled(data_path)
-    train, test = train_test_split(rows, test_size=0.25, random_state=seed, stratify=None)
-    vocab = IndicatorVocabulary.load(models_dir)
-    model = IndicatorModel().fit(train)
-
-    def acc(pred: Any) -> float:
-        return round(sum(pred(p, u) == lab for p, u, lab in test) / len(test), 4)
-
-    def name(ind: Indicator | None) -> str:
-        return ind.name if ind is not None else NONE_LABEL
-
-    held_out = {
-        "rules": acc(lambda p, u: name(vocab.map(p, u))),
-        "model": acc(lambda p, u: model.predict(p, u)[0]),
-        "rules+model": acc(lambda p, u: name(IndicatorMapper(vocab, model).map(p, u))),
-    }
-    cv = cross_val_score(
-        IndicatorModel._new(), [_features(p, u) for p, u, _ in rows], [lab for _, _, lab in rows], cv=5
-    )
-    final = IndicatorModel().fit(rows)
-    meta = {
-        "what": "indicator phrase -> canonical indicator (or NONE); char 1-3-gram TF-IDF + logistic regression",
-        "data": str(data_path.relative_to(models_dir)),
-        "n_examples": len(rows),
-        "held_out_accuracy": held_out,
-        "held_out_size": len(test),
-        "cv5_accuracy_model": round(float(cv.mean()), 4),
-        "built": date.today().isoformat(),
-    }
-    final.to_disk(models_dir, meta)
-    log.info("indicator model: %s", meta)
-    return meta
-
-
 def load_mapper(models_dir: Path) -> IndicatorMapper:
     """Rules plus the trained model when it has been built (``make models``); rules alone otherwise."""
     vocab = IndicatorVocabulary.load(models_dir)
     try:
         model: IndicatorModel | None = IndicatorModel.from_disk(models_dir)
-    except FileNotFoundError:
-        log.warning("no indicator model in %s (run `make models`); mapping indicators by rules only", models_dir)
+    except (FileNotFoundError, ModelVersionError) as exc:
+        log.warning("%s; mapping indicators by rules only", exc)
         model = None
     return IndicatorMapper(vocab, model)

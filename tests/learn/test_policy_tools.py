@@ -14,22 +14,14 @@ from pipeline.corpus.practices import classify_practices, practice_contexts
 from pipeline.extract.clauses import code_clauses, split_clauses
 from pipeline.io.rows import clause_rows
 from pipeline.io.schema import CLAUSE_COLUMNS
-from pipeline.learn.policy_tools import (
-    FIELDS,
-    NONE,
-    POLICY_META_FILE,
-    POLICY_MODEL_FILE,
-    POLICY_TRAINING_TSV,
-    SUB_TOOLS,
-    TOOLS,
-    PolicyToolModel,
-    read_training,
-)
+from pipeline.learn.policy_tools import FIELDS, NONE, SUB_TOOLS, TOOLS, PolicyToolModel
+from pipeline.learn.train import POLICY_TRAINING_TSV, read_training
 from pipeline.model import DocResult, Document, OffsetMap
 from tests.records import measure, result
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "models"
+POLICY_MODEL_FILE, POLICY_META_FILE = (p.name for p in PolicyToolModel.paths(MODELS))
 
 
 def _doc(text: str) -> Document:

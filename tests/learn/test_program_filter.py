@@ -1,22 +1,16 @@
-"""Program filter: fit/predict, persistence with a version check, training from the labeled TSV."""
+"""Program filter: features, fit/predict, training from the labeled TSV (the saved-model contract: test_base)."""
 
 from __future__ import annotations
 
 import json
-import pickle
 from pathlib import Path
 
 import pytest
 
-from pipeline.learn.program_filter import (
-    PROGRAM_FILTER_FILE,
-    PROGRAM_FILTER_META,
-    Candidate,
-    ProgramFilter,
-    load_program_examples,
-    program_features,
-    train_program_filter,
-)
+from pipeline.learn.program_filter import Candidate, ProgramFilter, program_features
+from pipeline.learn.train import load_program_examples, train_program_filter
+
+PROGRAM_FILTER_META = ProgramFilter.name + ".meta.json"
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,20 +41,8 @@ def test_fit_predict_and_disk_roundtrip(tmp_path: Path) -> None:
     again = ProgramFilter.from_disk(tmp_path)
     assert again.predict_proba(cands(POS + NEG)) == pytest.approx(probs)
     assert again.meta["note"] == "test" and again.source == "clf:program_filter@v1"
-    assert pf.predict([]) == []
-
-
-def test_unfitted_filter_refuses() -> None:
-    with pytest.raises(RuntimeError):
-        ProgramFilter().predict(cands(["村社共建"]))
-
-
-def test_from_disk_missing_and_version_mismatch(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        ProgramFilter.from_disk(tmp_path)
-    (tmp_path / PROGRAM_FILTER_FILE).write_bytes(pickle.dumps({"sklearn_version": "0.0", "model": None}))
-    with pytest.raises(RuntimeError, match="scikit-learn"):
-        ProgramFilter.from_disk(tmp_path)
+    assert again.threshold == pf.threshold == 0.45
+    assert again.predict(cands(POS + NEG)) == [p >= 0.45 for p in probs]
 
 
 def write_tsv(path: Path, rows: list[tuple[str, int]]) -> None:
@@ -77,7 +59,7 @@ def test_train_program_filter_writes_model_and_cv_meta(tmp_path: Path) -> None:
     for k in ("precision", "recall", "f1"):
         assert 0.0 <= meta["cv"][k] <= 1.0 and len(meta["cv"][f"{k}_per_fold"]) == 5
     on_disk = json.loads((tmp_path / PROGRAM_FILTER_META).read_text(encoding="utf-8"))
-    assert on_disk["cv"] == meta["cv"] and on_disk["trained"]
+    assert on_disk == meta and on_disk["trained"] and on_disk["threshold"] == 0.45
     assert ProgramFilter.from_disk(tmp_path).predict(cands(["村社共建"])) in ([True], [False])
 
 
