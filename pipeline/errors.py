@@ -140,6 +140,7 @@ STAGE_CODES: dict[str, ErrorCode] = {
     "places": Errors.E101,
     "figures": Errors.E101,
     "headings": Errors.E101,
+    "tables": Errors.E101,
     "measures": Errors.E101,
     "attribution": Errors.E101,
     "extraction": Errors.E101,

@@ -1,8 +1,8 @@
 """The extractors as one spaCy pipeline over ``spacy.blank("zh")`` + a private jieba tokenizer.
 
-Each component's logic lives in its own module (places, figures, headings, measures, attribution, links, clauses) as a
-pure function over the pipeline's ``Document``; this module registers them as spaCy factories and assembles
-them, in the order of ``COMPONENTS``. A component reads the ``Document`` and the earlier components' records from
+Each component's logic lives in its own module (places, figures, tables, headings, measures, attribution,
+links, clauses) as a pure function over the pipeline's ``Document``; this module registers them as spaCy
+factories and assembles them, in the order of ``COMPONENTS``. A component reads the ``Document`` and the earlier components' records from
 ``doc.user_data``, writes its own records there and, for spans of text, a span group
 (``doc.spans["places"|"figures"|"measures"|"clauses"]``). ``extract(nlp, document)`` returns the
 ``DocResult`` of typed records; the spaCy Doc stays available for inspection and review pages.
@@ -28,13 +28,14 @@ from pipeline.extract.headings import section_names
 from pipeline.extract.links import link_outcomes
 from pipeline.extract.measures import extract_measures
 from pipeline.extract.places import extract_places
+from pipeline.extract.tables import table_figures
 from pipeline.model import DocResult, Document
 from pipeline.text.tokenizer import make_nlp
 
 USER_KEY = "ruralmine_document"
 ERRORS_KEY = "ruralmine_errors"
 RECORDS_KEY = "ruralmine_records:"
-COMPONENTS = ("places", "figures", "headings", "measures", "attribution", "links", "clauses")
+COMPONENTS = ("places", "figures", "tables", "headings", "measures", "attribution", "links", "clauses")
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,15 @@ def _places(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
 
 
 def _figures(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
-    return extract_figures(document)
+    return extract_figures(document, with_tables=False)
+
+
+def _tables(document: Document, doc: Doc, res: dict[str, Any]) -> None:
+    """Numeric table cells join the figures (one span group, in text order)."""
+    found = table_figures(document)
+    if found:
+        merged = sorted([*records(doc, "figures"), *found], key=lambda f: (f.mention.start, f.mention.end))
+        _store(doc, "figures", merged, lambda f: f.unit)
 
 
 def _headings(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
@@ -136,6 +145,11 @@ def make_places(nlp: Language, name: str) -> Component:
 @Language.factory("ruralmine_figures", default_config={})
 def make_figures(nlp: Language, name: str) -> Component:
     return Component("figures", _figures, lambda f: f.unit)
+
+
+@Language.factory("ruralmine_tables", default_config={})
+def make_tables(nlp: Language, name: str) -> Component:
+    return Component("tables", _tables, None)
 
 
 @Language.factory("ruralmine_headings", default_config={})

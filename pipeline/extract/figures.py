@@ -508,8 +508,9 @@ def _infer_unit(c: _Cand) -> None:
     """人口4.7万: a bare 万/亿 count takes its unit from the indicator."""
 
 
-def extract_figures(doc: Document) -> list[Figure]:
-    """Every quantity the normalized text reports (plus numeric table cells), in text order."""
+def extract_figures(doc: Document, with_tables: bool = True) -> list[Figure]:
+    """Every quantity the normalized text reports (plus numeric table cells unless ``with_tables`` is off: the
+    pipeline runs the tables component apart), in text order."""
     text = doc.text
     figs: list[Figure] = []
     for c in _candidates(doc):
@@ -526,9 +527,10 @@ def extract_figures(doc: Document) -> list[Figure]:
             )
         )
     figs.extend(_bare_count_figures(doc))
-    from pipeline.extract.tables import table_figures  # here: tables.py uses this module's date rules
+    if with_tables:
+        from pipeline.extract.tables import table_figures  # here: tables.py uses this module's date rules
 
-    figs.extend(table_figures(doc))
+        figs.extend(table_figures(doc))
     figs.sort(key=lambda f: (f.mention.start, f.mention.end))
     return figs
 
