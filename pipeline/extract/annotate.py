@@ -2,10 +2,10 @@
 
 Each component's logic lives in its own module (places, figures, tables, headings, measures, attribution,
 links, clauses) as a pure function over the pipeline's ``Document``; this module registers them as spaCy
-factories and assembles them, in the order of ``COMPONENTS``. A component reads the ``Document`` and the earlier components' records from
-``doc.user_data``, writes its own records there and, for spans of text, a span group
-(``doc.spans["places"|"figures"|"measures"|"clauses"]``). ``extract(nlp, document)`` returns the
-``DocResult`` of typed records; the spaCy Doc stays available for inspection and review pages.
+factories and assembles them, in the order of ``COMPONENTS``. A component reads the ``Document`` and the
+earlier components' records from ``doc.user_data``, writes its own records there and, for spans of text, a
+span group (``doc.spans["places"|"figures"|"measures"|"clauses"]``). ``to_result(annotate(nlp, document))``
+returns the ``DocResult`` of typed records; the spaCy Doc stays available for inspection and review pages.
 
 A component that fails records the failure (with its error code) instead of stopping the pipeline: one
 extractor's bug must not cost the document its other findings.
