@@ -125,6 +125,9 @@ def eval_(
     floors: Annotated[Path | None, typer.Option(help="JSON of category -> minimum score.")] = None,
     no_run: Annotated[bool, typer.Option("--no-run", help="Score an existing output folder.")] = False,
     show_missed: Annotated[int, typer.Option(help="How many missed items to list.")] = 60,
+    select: Annotated[
+        str | None, typer.Option(help="Score only the gold files whose doc_id matches this regex (a held-out part).")
+    ] = None,
 ) -> None:
     """Run extraction on CORPUS and score it against GOLD: recall per category, county precision, grounding.
 
@@ -139,7 +142,7 @@ def eval_(
         raise typer.Exit(2)
     if not no_run:
         run_corpus(corpus, out, load_config())
-    rep = evaluate(out, gold)
+    rep = evaluate(out, gold, select)
     table = Table(title=f"evaluation of {out} against {gold}")
     for col in ("category", "found", "total", "score"):
         table.add_column(col, justify="right" if col != "category" else "left")

@@ -84,15 +84,24 @@ def _load(out_dir: Path, name: str) -> dict[str, list[dict[str, str]]]:
     return _by_doc(read_csv(path)) if path.exists() else {}
 
 
-def evaluate(out_dir: Path, gold_dir: Path) -> Report:
-    """Compare ``out_dir``'s tables with every ``*.json`` gold file under ``gold_dir``."""
+def gold_files(gold_dir: Path, select: str | None = None) -> list[Path]:
+    """The gold files under ``gold_dir`` whose doc_id (file stem) matches the regex ``select`` (all if None)."""
+    import re
+
+    files = sorted(gold_dir.rglob("*.json"))
+    return [p for p in files if select is None or re.search(select, p.stem)]
+
+
+def evaluate(out_dir: Path, gold_dir: Path, select: str | None = None) -> Report:
+    """Compare ``out_dir``'s tables with the ``*.json`` gold files under ``gold_dir`` (those ``select`` keeps)."""
     places = _load(out_dir, "places.csv")
     figures = _load(out_dir, "figures.csv")
     measures = _load(out_dir, "measures.csv")
     links = _load(out_dir, "links.csv")
     conflicts = _load(out_dir, "conflicts.csv")
     rep = Report()
-    for gpath in sorted(gold_dir.rglob("*.json")):
+    golds = gold_files(gold_dir, select)
+    for gpath in golds:
         gold = json.loads(gpath.read_text(encoding="utf-8"))
         d = gold["doc_id"]
         _score_places(rep, d, gold, places.get(d, []))
@@ -112,15 +121,16 @@ def evaluate(out_dir: Path, gold_dir: Path) -> Report:
             rows = conflicts.get(d, [])
             ok = any(any(k in r.get("indicator", "") for k in g["indicator_any"]) for r in rows)
             rep.add("conflicts", ok, d, f"{g['indicator_any']} {g['values']}")
-    _score_grounding(rep, out_dir, [figures, measures])
-    _score_tables_and_graph(rep, out_dir, gold_dir)
+    scored = {json.loads(p.read_text(encoding="utf-8"))["doc_id"] for p in golds} if select else None
+    _score_grounding(rep, out_dir, [figures, measures], scored)
+    _score_tables_and_graph(rep, golds, out_dir)
     return rep
 
 
 _FLOW_WORDS = ("带动", "脱贫", "受益", "涉及", "增收", "搬迁", "入股", "分红", "帮扶", "覆盖")
 
 
-def _score_tables_and_graph(rep: Report, out_dir: Path, gold_dir: Path) -> None:
+def _score_tables_and_graph(rep: Report, golds: list[Path], out_dir: Path) -> None:
     """Each gold focal county has a compare_counties row (with its registered poor households when the gold
     lists that level figure) and a County → practice → outcome path in the graph."""
     compare = (
@@ -133,7 +143,7 @@ def _score_tables_and_graph(rep: Report, out_dir: Path, gold_dir: Path) -> None:
         import networkx as nx
 
         graph = nx.read_graphml(out_dir / "graph.graphml")
-    for gpath in sorted(gold_dir.rglob("*.json")):
+    for gpath in golds:
         gold = json.loads(gpath.read_text(encoding="utf-8"))
         d = gold["doc_id"]
         for fc in gold.get("focal_counties", []):
@@ -192,7 +202,7 @@ def _score_measures(rep: Report, d: str, gold: dict[str, Any], rows: list[dict[s
     for g in gold.get("measures", []):
         cands = [r for r in rows if names_match(g["name"], r.get("name", ""))]
         rep.add("formulas", bool(cands), d, g["name"])
-        if "components" in g:
+        if "components" in g and cands:  # of the formulas found: the right number of steps
             ok = any(
                 len([c for c in r.get("components", "").split(" | ") if c.strip()]) == g["components"] for r in cands
             )
@@ -207,26 +217,52 @@ def _score_measures(rep: Report, d: str, gold: dict[str, Any], rows: list[dict[s
             rep.add(cat, ok, d, name)
 
 
+def _figure_hits(g: dict[str, Any], rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Rows that report gold figure ``g``: same unit, value (or an alternative) and an indicator word."""
+    out = []
+    for r in rows:
+        v = _float(r.get("value", ""))
+        if v is None or r.get("unit") != g["unit"] or not value_match(g, v):
+            continue
+        if not any(k in r.get("indicator", "") for k in g.get("indicator_any", [""])):
+            continue
+        out.append(r)
+    return out
+
+
 def _score_figures(rep: Report, d: str, gold: dict[str, Any], rows: list[dict[str, str]]) -> None:
+    """figures: found (value, unit, indicator); dates and per_status, of the gold figures found: the gold date, the
+    gold per and status (absent status = actual); figure_precision: rows of an exhaustive document that report a gold
+    figure (by value and unit)."""
     for g in gold.get("figures", []):
-        ok = False
+        hits = _figure_hits(g, rows)
+        item = f"{g['value']} {g['unit']} {g.get('indicator_any')} {g.get('date', '')}"
+        rep.add("figures", bool(hits), d, item)
+        if g.get("date") and hits:  # of the gold figures found: the right date
+            ok = any(r.get("date", "").startswith(str(g["date"])) for r in hits)
+            rep.add("dates", ok, d, f"{item} (date)")
+        if (g.get("per") or g.get("status")) and hits:  # of the gold figures found: the right per and status
+            ok = any(
+                r.get("per", "") == g.get("per", "") and (r.get("status", "") or "actual") == g.get("status", "actual")
+                for r in hits
+            )
+            rep.add("per_status", ok, d, f"{item} per={g.get('per', '')} status={g.get('status', 'actual')}")
+    if gold.get("figures_exhaustive"):
+        golds = gold.get("figures", [])
         for r in rows:
             v = _float(r.get("value", ""))
-            if v is None or r.get("unit") != g["unit"] or not value_match(g, v):
-                continue
-            if not any(k in r.get("indicator", "") for k in g.get("indicator_any", [""])):
-                continue
-            if g.get("date") and not r.get("date", "").startswith(str(g["date"])):
-                continue
-            ok = True
-            break
-        rep.add("figures", ok, d, f"{g['value']} {g['unit']} {g.get('indicator_any')} {g.get('date', '')}")
+            ok = v is not None and any(r.get("unit") == g["unit"] and value_match(g, v) for g in golds)
+            rep.add("figure_precision", ok, d, f"extra figure {r.get('raw', '')!r} {r.get('indicator', '')}")
 
 
-def _score_grounding(rep: Report, out_dir: Path, tables: list[dict[str, list[dict[str, str]]]]) -> None:
+def _score_grounding(
+    rep: Report, out_dir: Path, tables: list[dict[str, list[dict[str, str]]]], docs: set[str] | None = None
+) -> None:
     texts: dict[str, str | None] = {}
     for table in tables:
         for d, rows in table.items():
+            if docs is not None and d not in docs:
+                continue
             if d not in texts:
                 p = text_path(out_dir, d)
                 texts[d] = read_raw_text(p) if p.exists() else None
