@@ -7,14 +7,15 @@ gap almost always means two different scopes (all cooperatives vs. pilot coopera
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import combinations
 from typing import Any
 
+from pipeline.lexicon import lazy_pattern
+
 Row = Mapping[str, Any]
-_SCOPE = re.compile(r"^(?:实现|全县|全市|全州|全镇|全乡|共有|共|现有|有|辖|累计|其中|目前|已|达到|达)+")
+_SCOPE = lazy_pattern("^(?:{words})+", "scope_words")
 CONFLICT_COLUMNS = (
     "county_code", "indicator", "unit", "date", "value_a", "value_b", "doc_a", "start_a", "end_a", "raw_a",
     "doc_b", "start_b", "end_b", "raw_b", "sentence_a", "sentence_b",

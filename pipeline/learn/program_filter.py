@@ -13,12 +13,13 @@ import datetime as _dt
 import json
 import logging
 import pickle
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import sklearn
+
+from pipeline.lexicon import lazy_pattern
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,7 @@ PROGRAM_FILTER_FILE = "program_filter.pkl"
 PROGRAM_FILTER_META = "program_filter.meta.json"
 PROGRAM_TRAINING_TSV = Path("training") / "program_terms.tsv"
 
-_ESTABLISH = re.compile(
-    r"(?:推行|建立|实行|实施|推广|探索|创新|开展|构建|形成|完善|健全|落实|启动|打造|创建|推出|试行|采取|运用|实施了|建立了|推行了|开展了)[“\"]?$"
-)
+_ESTABLISH = lazy_pattern(r"(?:{words})[“\"]?$", "adoption_verbs", "establish")
 
 # Context strings in the training TSV look like ``left⟦term⟧right``.
 CTX_OPEN, CTX_CLOSE = "⟦", "⟧"
