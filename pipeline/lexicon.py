@@ -107,10 +107,12 @@ class LazyPattern:
     def __getattr__(self, attr: str):  # type: ignore[no-untyped-def]
         if attr.startswith("_"):
             raise AttributeError(attr)
-        rx = self._build()
-        for m in _PATTERN_METHODS:
-            setattr(self, m, getattr(rx, m))
-        self.compiled = rx
+        rx = self.__dict__.get("compiled")
+        if rx is None:
+            rx = self._build()
+            for m in _PATTERN_METHODS:
+                setattr(self, m, getattr(rx, m))
+            self.compiled = rx
         return getattr(rx, attr)
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from pipeline.lexicon import load
+from pipeline.lexicon import lazy_pattern, load
 from pipeline.model import (
     SCRIPT_MIXED,
     SCRIPT_SIMPLIFIED,
@@ -302,7 +302,7 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
 
 # -------------------------------------------------------------------------------------- repair_pdf_breaks
 
-_BYLINE_START_RE = re.compile(r"^\s*(?:文|撰文|执笔|供稿|图文)\s*[/／:：]")
+_BYLINE_START_RE = lazy_pattern(r"^\s*(?:{words})\s*[/／:：]", "byline_words", "byline_start")
 _SPACE_RUN_RE = re.compile(f"[{WS}]+")
 _TABLE_ROW_RE = re.compile(rf"[\d%％][{WS}]+[-+]?\d|[{WS}]\d+(?:\.\d+)?%?$")  # "乡村 3245038 66.2"
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.lexicon import load
+from pipeline.lexicon import LazyPattern, lazy_pattern, load
 from pipeline.model import ROLES, Article, Document, Section
 from pipeline.text.chars import HAN_WIDE, SENT_END
 from pipeline.text.numbering import PLAIN_RANK as _PLAIN_RANK
@@ -161,34 +161,49 @@ def parse_sections(text: str, article: Article) -> list[Section]:
 
 # --------------------------------------------------------------------------------------------- articles
 
-_BYLINE_RES = [
-    re.compile(r"^[○●◎◇□■]\s*\S"),  # ○ 张三 李四
-    re.compile(r"^(——|--|—)\s*\S"),  # subtitle
-    re.compile(r"^(来源|作者|记者|文|撰稿|供稿|通讯员|来源/作者)\s*[:：/]"),
-    re.compile(r"^(本报|本刊)?(记者|通讯员)\s*\S"),
-    re.compile(rf"^[{HAN_WIDE}]{{2,4}}\s*[(（][^)）]{{2,30}}[)）]$"),  # 张三(某县委办公室)
-    re.compile(r"^[(（][^)）]{2,30}[)）]$"),  # (某县委办公室)
-    re.compile(r"^(时间|日期|发布时间|发布日期)?\s*[:：]?\s*\d{4}\s*[-年/.]\s*\d{1,2}"),  # date line
-    re.compile(rf"^[{HAN_WIDE}]{{4,24}}(调研组|课题组|编辑部|研究室|研究中心|工作组)$"),
-]
-_STRONG_BYLINES = _BYLINE_RES[:5]  # author marks, subtitle, 作者/记者 labels, name(unit)
-_END_RE = re.compile(r"[(（]\s*(作者|转自|来源|原载|责编|责任编辑|编辑|本文)[^)）]{0,120}[)）]\s*$")
-_KICKER_MAX = 30
+
+@lru_cache(maxsize=1)
+def _byline_res() -> tuple[re.Pattern[str], ...]:
+    """Byline patterns; the first five are strong cues (author marks, subtitle, labels, name(unit))."""
+    words = load("byline_words")
+    return (
+        re.compile(r"^[○●◎◇□■]\s*\S"),  # ○ 张三 李四
+        re.compile(r"^(——|--|—)\s*\S"),  # subtitle
+        re.compile(rf"^({words.alternation('byline_label')})\s*[:：/]"),
+        re.compile(r"^(本报|本刊)?(记者|通讯员)\s*\S"),
+        re.compile(rf"^[{HAN_WIDE}]{{2,4}}\s*[(（][^)）]{{2,30}}[)）]$"),  # 张三(某县委办公室)
+        re.compile(r"^[(（][^)）]{2,30}[)）]$"),  # (某县委办公室)
+        re.compile(r"^(时间|日期|发布时间|发布日期)?\s*[:：]?\s*\d{4}\s*[-年/.]\s*\d{1,2}"),  # date line
+        _institution(),
+    )
+
+
+@lru_cache(maxsize=1)
+def _institution() -> re.Pattern[str]:
+    """An institutional author: 某县委政研室调研组."""
+    return re.compile(rf"^[{HAN_WIDE}]{{4,24}}({load('byline_words').alternation('institution')})$")
+
+
+_END_RE = lazy_pattern(r"[(（]\s*({words})[^)）]{0,120}[)）]\s*$", "byline_words", "end_note")
 # "key: value" metadata lines of portals and government sites
-_META_RE = re.compile(
-    r"^(摘要|关键词|导语|时间|日期|来源|作者|索引号|主题分类|分类|发布机构|发文机关|成文日期|发布日期|标题|名称|文号|"
-    r"发文字号|链接|部门|牵头单位|责任单位|有效性|浏览次数)\s*[:：]"
-    rf"|^[{HAN_WIDE}]{{0,4}}(状态|类型|机关|机构|单位|日期|时间|分类|编号|文号|字号|链接|部门|期限|级别|领域|对象)\s*[:：]"
+_META_RE = LazyPattern(
+    lambda: re.compile(
+        rf"^({load('byline_words').alternation('meta_field')})\s*[:：]"
+        rf"|^[{HAN_WIDE}]{{0,4}}({load('byline_words').alternation('meta_suffix')})\s*[:：]"
+    )
 )
-_TITLE_FIELD_RE = re.compile(r"^(?:标题|题目|文章标题|名称|文件名称|政策名称?)\s*[:：]\s*(\S.{3,120})$")
+_TITLE_FIELD_RE = lazy_pattern(r"^(?:{words})\s*[:：]\s*(\S.{3,120})$", "byline_words", "title_field")
+_AUTHOR_FIELD_END = lazy_pattern("{words}|[(（]", "byline_words", "author_field_end")
+_ORG_THEN_NAME = lazy_pattern(rf"(?:{{words}})([{HAN_WIDE}]{{2,4}})\s*$", "byline_words", "org_suffix")
+_KICKER_MAX = 30
 
 
 def _is_byline(line: Line) -> bool:
-    return line.n <= 60 and any(r.search(line.text) for r in _BYLINE_RES)
+    return line.n <= 60 and any(r.search(line.text) for r in _byline_res())
 
 
 def _is_strong_byline(line: Line) -> bool:
-    return line.n <= 60 and any(r.search(line.text) for r in _STRONG_BYLINES)
+    return line.n <= 60 and any(r.search(line.text) for r in _byline_res()[:5])
 
 
 def _title_like(line: Line) -> bool:
@@ -218,9 +233,9 @@ def _authors(lines: list[Line]) -> list[str]:
             continue
         m = re.search(r"作者\s*[:：]\s*(.+)$", t)
         if m:
-            rest = re.split(r"单位|日期|时间|来源|[(（]", m.group(1))[0]
+            rest = _AUTHOR_FIELD_END.split(m.group(1))[0]
             # "某某局张三": the name follows an organization suffix
-            org = re.search(rf"(?:局|委|部|办|院|中心|站|所|社|会|组|室|厅|处|校)({name})\s*$", rest)
+            org = _ORG_THEN_NAME.search(rest)
             if org:
                 names.append(org.group(1))
                 continue
@@ -229,7 +244,7 @@ def _authors(lines: list[Line]) -> list[str]:
                 if re.fullmatch(name, cand):
                     names.append(cand)
             continue
-        if re.fullmatch(rf"[{HAN_WIDE}]{{4,24}}(调研组|课题组|编辑部|研究室|研究中心|工作组)", t):
+        if _institution().match(t):
             names.append(t)  # an institutional author
             continue
         m = re.search(r"^(?:本报|本刊)?(?:记者|通讯员)\s*(.+)$", t)

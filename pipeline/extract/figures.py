@@ -19,7 +19,7 @@ import jieba.posseg
 
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Document, Figure, Mention, Table
-from pipeline.text.chars import FIGURE_CLAUSE_BOUND, HARD_BOUND
+from pipeline.text.chars import FIGURE_CLAUSE_BOUND, HARD_BOUND, SENT_END
 from pipeline.text.numerals import Quantity, format_value, iter_quantities, parse_number
 from pipeline.text.segment import clause_start, is_blank_sentence, sentences
 from pipeline.text.tokenizer import make_segmenter
@@ -93,7 +93,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return [sp for sp in sentences(text) if not is_blank_sentence(text, sp)]
 
 
-_DURATION_LEFT = re.compile(r"(?:年限|期限|年龄|工龄|周期|服务期|过渡期|时长)[^，。；]{0,4}$")
+_DURATION_LEFT = lazy_pattern("(?:{words})[^，。；]{0,4}$", "figure_words", "duration_noun")
 
 
 def _is_year_or_date(text: str, q: Quantity, s: int, e: int) -> bool:
@@ -325,7 +325,7 @@ def _candidates(doc: Document) -> list[_Cand]:
     prev_start = 0
     for ss, se in _sentences(text):
         prev = text[prev_start:ss]
-        if "\n" in prev[len(prev.rstrip("。！？!?；;\n ")) :]:
+        if "\n" in prev[len(prev.rstrip(SENT_END + "\n ")) :]:
             framing = ""  # a framing date holds within its paragraph only
         prev_start = ss
         carried = framing
@@ -402,8 +402,8 @@ def _list_respectively(text: str, cands: list[_Cand], idx: int) -> bool:
     return bool(name)
 
 
-_ADV_LEAD = re.compile(r"^(?:全部|全都|均已|均|都|已经|已|基本|全)")
-_ADV_TRAIL = re.compile(r"(?:全部|全都|均已|均|都|已经|已|基本)$")
+_ADV_LEAD = lazy_pattern("^(?:{words}|全)", "figure_words", "all_adverb")
+_ADV_TRAIL = lazy_pattern("(?:{words})$", "figure_words", "all_adverb")
 
 
 def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int]]) -> None:
@@ -517,9 +517,11 @@ def extract_figures(doc: Document) -> list[Figure]:
     return figs
 
 
-_BARE_COUNT_RE = re.compile(
-    r"(?P<ind>人口|总人口|户籍人口|常住人口|户数|总户数)(?:为|达|约|近|有|共)?"
-    r"(?P<num>[0-9]+(?:\.[0-9]+)?[万亿])(?P<post>余|多)?(?![0-9人户元])"
+_BARE_COUNT_RE = lazy_pattern(
+    r"(?P<ind>{words})(?:为|达|约|近|有|共)?"
+    r"(?P<num>[0-9]+(?:\.[0-9]+)?[万亿])(?P<post>余|多)?(?![0-9人户元])",
+    "figure_words",
+    "bare_count_noun",
 )
 
 

@@ -23,7 +23,7 @@ from pipeline.extract.headings import TITLE_SOURCE, heading_practices, title_pra
 from pipeline.learn.program_filter import Candidate, ProgramFilter
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Document, Measure
-from pipeline.text.chars import HAN_BASIC, QUOTE_PAIRS, SENT_END_RE
+from pipeline.text.chars import COLON, HAN_BASIC, QUOTE_PAIRS, SENT_END, SENT_END_RE
 from pipeline.text.numbering import CN_FORMULA_NUM, CN_ITEM_RE, NUMBERED_ITEM_RE, PAREN_ITEM_RE, cn_int
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ _NUM_VALUE = {c: 2 if c == "双" else cn_int(c) for c in CN_NUM if c != "十"}
 
 # Quote pairs; ASCII quotes are paired in order within a paragraph.
 _QUOTE_RE = re.compile("|".join(f"{o}([^{o}{c}\n]{{1,40}}){c}" for o, c in QUOTE_PAIRS))
-_BAD_IN_TERM = re.compile(r"[。；;！？!?：:\n]")
+_BAD_IN_TERM = re.compile(f"[{SENT_END}{COLON}\n]")
 
 # Plain quantities and ordinals are not formulas.
 _MEASURE_WORDS = "个年月天日周次名人户家元角万亿千百批层级成倍点份届期轮位起只条张"
@@ -59,7 +59,9 @@ _DIGIT_FORMULA_RE = re.compile(r"(?<![\d.+])(\d)((?:\+(?:\d|[A-Za-z]))+)(?![\d.%
 _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 
 # Program candidates by suffix; left context trimmed at function words and verbs.
+# 制 is an ordinary word's second char after these (控制, 限制, 编制) and its first before those (制度, 制定).
 _NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自")
+_NOT_AFTER_ZHI = "度定订作造品约衡宜"
 _SUFFIX_RE = lazy_pattern("({words})", "practice_suffixes", "program")
 
 
@@ -72,7 +74,7 @@ def _left_stop() -> re.Pattern[str]:
 
 _LEFT_STOP = LazyPattern(_left_stop)
 _FORMULA_PROGRAM_RIGHT = lazy_pattern(
-    r"[\"”’」]\s?({words}|制(?![度定订作造品约衡宜]))", "practice_suffixes", "formula_program"
+    rf"[\"”’」]\s?({{words}}|制(?![{_NOT_AFTER_ZHI}]))", "practice_suffixes", "formula_program"
 )
 _QUOTED_PROGRAM_RIGHT = lazy_pattern(r"^[\"”]?(?:{words})", "practice_suffixes", "program")
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
@@ -431,7 +433,7 @@ def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -
         )
     for m in _SUFFIX_RE.finditer(text):
         if m.group(1) == "制" and (
-            text[m.end() : m.end() + 1] in "度定订作造品约衡宜" or text[m.start() - 1 : m.start()] in _NOT_BEFORE_ZHI
+            text[m.end() : m.end() + 1] in _NOT_AFTER_ZHI or text[m.start() - 1 : m.start()] in _NOT_BEFORE_ZHI
         ):
             continue  # 控制, 限制, 编制, 体制…: ordinary words, not X制 institutions
         name = _left_name(text, m.start())

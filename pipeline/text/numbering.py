@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.lexicon import lazy_pattern
 from pipeline.text.chars import HAN, HAN_WIDE, SENT_END
 from pipeline.text.numerals import parse_number
 
@@ -39,10 +40,12 @@ _TABLE_ROW_RE = re.compile(r"\s[-+]?\d[\d,]*(?:\.\d+)?%?\s*$")
 
 # normalize: a line opening with numbering or a byline/bullet mark starts a block (never joined to the line
 # above when repairing hard wraps).
-LINE_START_RE = re.compile(
+LINE_START_RE = lazy_pattern(
     rf"^\s*(?:第[{CN_LINE_NUM}\d]+[章节部分篇条]|[{CN_ORDINAL}]+、|[(（][{CN_ORDINAL}\d]+[)）]"
     rf"|\d{{1,2}}(?:\.\d{{1,2}})*(?:[.、．]\s*|\s*)(?=[{HAN}])(?![{NOT_AFTER_NUMBER}])"
-    rf"|[{CIRCLED}]|○|●|■|◆|——|来源|作者|记者|摘要|关键词)"
+    rf"|[{CIRCLED}]|○|●|■|◆|——|{{words}})",
+    "byline_words",
+    "line_start",
 )
 # extract/headings: the numbering in front of a heading's words.
 HEADING_NUMBERING_RE = re.compile(
