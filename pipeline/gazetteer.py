@@ -17,9 +17,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
+
+from pipeline.lexicon import lazy_words, load
 
 log = logging.getLogger(__name__)
 
@@ -28,49 +31,26 @@ META_FILE = "gazetteer.meta.json"
 
 LEVELS = ("province", "prefecture", "county")
 
-# The 55 minority nationalities (names without 族); ethnic parts of autonomous-unit names are dropped.
-MINORITIES = (
-    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 "
-    "水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 "
-    "俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-).split()
 
-# Longest first so 自治县 wins over 县.
-SUFFIXES = (
-    "特别行政区",
-    "维吾尔自治区",
-    "壮族自治区",
-    "回族自治区",
-    "自治区",
-    "自治州",
-    "自治县",
-    "自治旗",
-    "地区",
-    "林区",
-    "特区",
-    "新区",
-    "省",
-    "市",
-    "县",
-    "区",
-    "州",
-    "盟",
-    "旗",
-)
+@lru_cache(maxsize=1)
+def _suffixes() -> tuple[str, ...]:
+    """Unit suffixes, longest first so 自治县 wins over 县 (``models/lexicon/admin_suffixes.tsv``)."""
+    return tuple(sorted(load("admin_suffixes").words(), key=len, reverse=True))
+
 
 # Bare forms that are generic locational words in every city (城关镇, 东区, 新区...), unsafe without suffix.
-GENERIC_BARE = frozenset(
-    "城关 城中 城东 城西 城南 城北 城区 东区 西区 南区 北区 中区 新区 郊区 矿区 市中 市南 市北 "
-    "开发 高新 经开 河东 河西 河南 河北 江东 江南 江北 山东 山西 东城 西城 南城 北城 新城 老城 "
-    "东山 西山 南山 北山 中山 青山 白山 长安 平安 城阳 市辖 全州".split()
-)
+GENERIC_BARE = lazy_words("generic_bare")
 
-_ETHNIC_RE = re.compile(
-    "(?:" + "|".join(sorted((re.escape(m) + "族" for m in MINORITIES), key=len, reverse=True)) + ")$"
-)
-_ETHNIC_MULTI_RE = re.compile(
-    "(?:" + "|".join(sorted((re.escape(m) for m in MINORITIES if len(m) > 1), key=len, reverse=True)) + ")$"
-)
+
+@lru_cache(maxsize=1)
+def _ethnic_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(any minority name + 族 at the end, a multi-character minority name at the end)."""
+    names = load("minorities").words()
+    return (
+        re.compile("(?:" + "|".join(sorted((re.escape(m) + "族" for m in names), key=len, reverse=True)) + ")$"),
+        re.compile("(?:" + "|".join(sorted((re.escape(m) for m in names if len(m) > 1), key=len, reverse=True)) + ")$"),
+    )
+
 
 _NBS_EDITIONS = (
     ("areas_2017-10-31.csv", "2017-10-31"),
@@ -122,7 +102,7 @@ class GazMatch:
 
 def strip_suffix(name: str) -> tuple[str, str]:
     """(stem, suffix) of an official name: 玉屏侗族自治县 → (玉屏侗族, 自治县)."""
-    for suf in SUFFIXES:
+    for suf in _suffixes():
         if name.endswith(suf) and len(name) > len(suf):
             return name[: -len(suf)], suf
     return name, ""
@@ -131,8 +111,9 @@ def strip_suffix(name: str) -> tuple[str, str]:
 def strip_ethnic(stem: str) -> str:
     """Drop trailing ethnic names (``黔东南苗族侗族`` → ``黔东南``) unless that leaves < 2 chars."""
     cur = stem
+    ethnic, ethnic_multi = _ethnic_res()
     while True:
-        m = _ETHNIC_RE.search(cur) or _ETHNIC_MULTI_RE.search(cur)
+        m = ethnic.search(cur) or ethnic_multi.search(cur)
         if not m or m.start() < 2:
             break
         cur = cur[: m.start()]

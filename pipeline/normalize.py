@@ -25,6 +25,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from pipeline.lexicon import lazy_pattern, load
 from pipeline.model import (
     SCRIPT_MIXED,
     SCRIPT_SIMPLIFIED,
@@ -34,19 +35,14 @@ from pipeline.model import (
     OffsetMap,
     apply_edits,
 )
+from pipeline.text.chars import CJK_SIDE, HAN, HAN_RE, SENT_END_ELLIPSIS, SENT_PUNCT, WS
+from pipeline.text.numbering import LINE_START_RE as _HEADING_START_RE
 
 log = logging.getLogger(__name__)
 
 Step = Callable[[str, OffsetMap], tuple[str, OffsetMap]]
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-HAN_RE = re.compile(f"[{HAN}]")
-# CJK-side characters: Han, CJK symbols/punctuation, full-width forms, curly quotes, dashes, ellipsis.
-CJK_SIDE = f"{HAN}\u3001-\u303f\uff00-\uffef\u2014\u2018-\u201f\u2026\u00b7\u25cb\u25cf"
 _CJK_SIDE_RE = re.compile(f"[{CJK_SIDE}]")
-SENT_PUNCT = "。，,；;！!？?：:、"
-SENT_END = "。！!？?；;…"
-_WS = " \t\u3000\u00a0\u2002\u2003\u2009\u200b\ufeff"
 
 # ---------------------------------------------------------------------------------------------- helpers
 
@@ -70,7 +66,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 def _content_len(line: str) -> int:
     """Line length without whitespace: invariant under space repair, so classifiers stay stable."""
-    return sum(1 for c in line if c not in _WS)
+    return sum(1 for c in line if c not in WS)
 
 
 def _is_cjk(ch: str) -> bool:
@@ -206,57 +202,14 @@ def detect_script(text: str) -> str:
 
 # ------------------------------------------------------------------------------------ remove_boilerplate
 
-# Site chrome vocabulary (portal, forum, CMS and print-page furniture), not phrases of any document.
-_CHROME_PATTERNS = [
-    r"返回列表",
-    r"收起左侧",
-    r"展开左侧",
-    r"马上注册",
-    r"立即注册",
-    r"注册入会",
-    r"登录",
-    r"没有帐号",
-    r"查看\s*[:：]\s*\d+\s*[|｜]\s*回复",
-    r"\[复制链接\]",
-    r"复制链接",
-    r"Rank\s*[:：]\s*\d+",
-    r"^积分$",
-    r"^(主题|帖子|积分|精华|听众|好友|金钱|威望)\s*[:：]?\s*\d*万?$",
-    r"^\d+(\.\d+)?万?$",
-    r"发表于\s*\d{4}",
-    r"显示全部楼层",
-    r"阅读模式",
-    r"只看该作者",
-    r"使用道具",
-    r"^举报$",
-    r"^回复$",
-    r"回帖",
-    r"收藏\s*[:：]\s*\d+",
-    r"扫一扫",
-    r"二维码",
-    r"分享到",
-    r"微信公众",
-    r"^(QQ|x|X)$",
-    r"版主",
-    r"^版块",
-    r"^(当前位置|您的位置|首页)\s*[:：>＞]",
-    rf"\S\s*(>>|»|＞＞)\s*\S|[{HAN}]\s*[>＞]\s*[{HAN}]",  # breadcrumbs (qualified by the shortness test)
-    r"责任编辑|责编|编辑\s*[:：]|内容审核|添加人\s*[:：]",
-    r"打印本页|关闭本页|关闭窗口|【\s*字体|字号\s*[:：]\s*[大中小]",
-    r"上一篇|下一篇",
-    r"转载请",
-    r"欢迎分享",
-    r"版权所有|版权声明|ICP\s*备",
-    r"来源于网友上传",
-    r"不代表本站观点",
-    r"原创文章",
-    r"咨询客服",
-    r"邮箱\s*[:：]|E-?mail\s*[:：]|@\S*$",
-    r"浏览次数|阅读次数|点击数\s*[:：]",
-    rf"^[^\w{HAN}]+$",  # rules and page furniture ("— —", "* * *")
-    r"^[-—–_\s]*(第\s*)?\d{1,4}\s*(页)?[-—–_\s]*$|^[-—–]\s*\d{1,4}\s*[-—–]?$",  # page numbers
-]
-_CHROME_RE = [re.compile(p, re.IGNORECASE) for p in _CHROME_PATTERNS]
+
+@lru_cache(maxsize=1)
+def _chrome_res() -> tuple[re.Pattern[str], ...]:
+    """Site chrome vocabulary (portal, forum, CMS and print-page furniture), not phrases of any document:
+    ``models/lexicon/chrome_patterns.tsv`` (``{HAN}`` stands for the Han ranges)."""
+    return tuple(re.compile(p.replace("{HAN}", HAN), re.IGNORECASE) for p in load("chrome_patterns").words())
+
+
 # A chrome tail inside an otherwise useful line: "来源:... 日期:...【字体: 打印本页 关闭本页".
 _TAIL_RE = re.compile(
     r"\s*【\s*字体\s*[:：].*$|\s*(?:打印本页|关闭本页|关闭窗口)(?:\s*(?:打印本页|关闭本页|关闭窗口))*\s*$"
@@ -265,12 +218,12 @@ _SHORT = 10  # content chars: a sidebar fragment, a forum stat, a vertical title
 _CHROME_SHORT = 40
 _RUN_MIN = 4  # fragment run holding a chrome line
 _RUN_MIN_PLAIN = 6  # fragment run without one (cover pages with 4-5 short lines survive)
-_VALUE_END_RE = re.compile(rf"[{HAN}）)%][{_WS}]*[-+]?\d+(?:\.\d+)?%?$")
+_VALUE_END_RE = re.compile(rf"[{HAN}）)%][{WS}]*[-+]?\d+(?:\.\d+)?%?$")
 
 
 def _chrome_hits(line: str) -> int:
-    s = line.strip(_WS)
-    return sum(1 for r in _CHROME_RE if r.search(s))
+    s = line.strip(WS)
+    return sum(1 for r in _chrome_res() if r.search(s))
 
 
 def _is_chrome_line(line: str) -> bool:
@@ -299,7 +252,7 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
         if tail and tail.start() > 0 and _content_len(line[: tail.start()]) > 0:
             edits.append(Edit(s + tail.start(), e))
             line = line[: tail.start()]
-        if not line.strip(_WS):
+        if not line.strip(WS):
             kind = "blank"
         elif _is_chrome_line(line) or (tail is not None and tail.start() == 0):
             kind = "chrome"
@@ -349,14 +302,9 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
 
 # -------------------------------------------------------------------------------------- repair_pdf_breaks
 
-_HEADING_START_RE = re.compile(
-    r"^\s*(?:第[一二三四五六七八九十百零\d]+[章节部分篇条]|[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]"
-    rf"|\d{{1,2}}(?:\.\d{{1,2}})*(?:[.、．]\s*|\s*)(?=[{HAN}])(?![年月日个万亿元户人家名项次倍号期届])"
-    r"|[①②③④⑤⑥⑦⑧⑨⑩]|○|●|■|◆|——|来源|作者|记者|摘要|关键词)"
-)
-_BYLINE_START_RE = re.compile(r"^\s*(?:文|撰文|执笔|供稿|图文)\s*[/／:：]")
-_SPACE_RUN_RE = re.compile(f"[{_WS}]+")
-_TABLE_ROW_RE = re.compile(rf"[\d%％][{_WS}]+[-+]?\d|[{_WS}]\d+(?:\.\d+)?%?$")  # "乡村 3245038 66.2"
+_BYLINE_START_RE = lazy_pattern(r"^\s*(?:{words})\s*[/／:：]", "byline_words", "byline_start")
+_SPACE_RUN_RE = re.compile(f"[{WS}]+")
+_TABLE_ROW_RE = re.compile(rf"[\d%％][{WS}]+[-+]?\d|[{WS}]\d+(?:\.\d+)?%?$")  # "乡村 3245038 66.2"
 
 
 def _heading_like(line: str) -> bool:
@@ -373,7 +321,7 @@ def _letter_spaced(line: str) -> bool:
 
 def _visual_width(line: str) -> float:
     """Width in Han-character units: ASCII digits and letters are about half as wide in PDF layouts."""
-    return sum(1.0 if ord(c) > 0x2000 else 0.55 for c in line if c not in _WS)
+    return sum(1.0 if ord(c) > 0x2000 else 0.55 for c in line if c not in WS)
 
 
 def _wrap_width(lines: list[str]) -> float | None:
@@ -401,15 +349,15 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     joined = {k for k in joins} | {k + 1 for k in joins}
     edits: list[Edit] = []
     for idx, ((s, _e), line) in enumerate(zip(spans, lines, strict=True)):
-        if not line.strip(_WS):
+        if not line.strip(WS):
             continue
         # a line that joins its neighbours is running text, whatever its length
         keep_spaces = idx not in joined and _heading_like(line) and not _letter_spaced(line)
         table_row = bool(_TABLE_ROW_RE.search(line))
-        lead = len(line) - len(line.lstrip(_WS))
+        lead = len(line) - len(line.lstrip(WS))
         for m in _SPACE_RUN_RE.finditer(line):
             a, b = m.start(), m.end()
-            if a < lead or b > len(line.rstrip(_WS)):
+            if a < lead or b > len(line.rstrip(WS)):
                 continue  # leading/trailing whitespace: tidy_whitespace trims it
             left, right = line[a - 1], line[b]
             digit_han = (left.isdigit() and _is_cjk(right)) or (_is_cjk(left) and right.isdigit())
@@ -422,10 +370,10 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
             if _letter_spaced(line) or _is_cjk(left) or _is_cjk(right):
                 edits.append(Edit(s + a, s + b))
     for k in joins:
-        cur, nxt = lines[k].rstrip(_WS), lines[k + 1].strip(_WS)
+        cur, nxt = lines[k].rstrip(WS), lines[k + 1].strip(WS)
         # swallow trailing spaces of cur and leading spaces of nxt together with the newline
         a = spans[k][0] + len(cur)
-        b = spans[k + 1][0] + (len(lines[k + 1]) - len(lines[k + 1].lstrip(_WS)))
+        b = spans[k + 1][0] + (len(lines[k + 1]) - len(lines[k + 1].lstrip(WS)))
         rep = "" if (_is_cjk(cur[-1]) or _is_cjk(nxt[0])) else " "
         edits.append(Edit(a, b, rep))
     return apply_edits(text, omap, edits) if edits else (text, omap)
@@ -438,14 +386,14 @@ def _joins(lines: list[str]) -> list[int]:
         return []
     out = []
     for k in range(len(lines) - 1):
-        cur, nxt = lines[k].strip(_WS), lines[k + 1].strip(_WS)
+        cur, nxt = lines[k].strip(WS), lines[k + 1].strip(WS)
         if not cur or not nxt:
             continue
         w = _visual_width(cur)
         if w > 1.1 * width or _TABLE_ROW_RE.search(cur) or _TABLE_ROW_RE.search(nxt):
             continue
         # a full line always continues; a shorter one only when it stops mid-sentence
-        mid_sentence = cur[-1] not in SENT_END + '。：:”"）)】》'
+        mid_sentence = cur[-1] not in SENT_END_ELLIPSIS + '：:”"）)】》'
         if w < 0.85 * width and not (mid_sentence and w >= 0.6 * width):
             continue
         if _HEADING_START_RE.match(nxt):
@@ -468,8 +416,8 @@ def tidy_whitespace(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     edits: list[Edit] = []
     for s, e in _lines(text):
         line = text[s:e]
-        lead = len(line) - len(line.lstrip(_WS))
-        trail = len(line) - len(line.rstrip(_WS))
+        lead = len(line) - len(line.lstrip(WS))
+        trail = len(line) - len(line.rstrip(WS))
         if lead == len(line):
             if line:
                 edits.append(Edit(s, e))

@@ -11,14 +11,17 @@ import dataclasses
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from pipeline.lexicon import LazyPattern, lazy_pattern, load
 from pipeline.model import ROLES, Article, Document, Section
+from pipeline.text.chars import HAN_WIDE, SENT_END
+from pipeline.text.numbering import PLAIN_RANK as _PLAIN_RANK
+from pipeline.text.numbering import cn_int as _cn_to_int
+from pipeline.text.numbering import heading_style
 
 log = logging.getLogger(__name__)
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_SENT_END = "。！!？?；;"
-_CN_NUM = "一二三四五六七八九十百零〇两"
 _MIN_ARTICLE_CHARS = 200  # a shorter piece after an article end is a layout leftover, not an article
 
 # ------------------------------------------------------------------------------------------------ lines
@@ -57,59 +60,23 @@ def _is_body(line: Line) -> bool:
 
 # --------------------------------------------------------------------------------------------- headings
 
-# (style, rank, pattern); lower rank = higher in the hierarchy. Group "num" holds the numeral.
-_HEADING_STYLES: list[tuple[str, int, re.Pattern[str]]] = [
-    ("chapter", 0, re.compile(rf"^第(?P<num>[{_CN_NUM}\d]+)[章篇部分]+\s*")),
-    ("section", 1, re.compile(rf"^第(?P<num>[{_CN_NUM}\d]+)节\s*")),
-    ("cn", 2, re.compile(rf"^(?P<num>[{_CN_NUM}]+)\s*[、.．]\s*")),
-    ("paren_cn", 3, re.compile(rf"^[(（]\s*(?P<num>[{_CN_NUM}]+)\s*[)）]\s*[、.]?\s*")),
-    ("arabic3", 6, re.compile(r"^(?P<num>\d{1,2}\.\d{1,2}\.\d{1,2})(?![\d.])\s*[、.]?\s*")),
-    ("arabic2", 5, re.compile(r"^(?P<num>\d{1,2}\.\d{1,2})(?![\d.%％])\s*[、]?\s*")),
-    (
-        "arabic",
-        4,
-        re.compile(rf"^(?P<num>\d{{1,2}})(?:\s*[.．、]\s*|\s*(?=[{HAN}])(?![年月日个万亿元户人家名项次倍号期届]))"),
-    ),
-    ("paren_arabic", 7, re.compile(r"^[(（]\s*(?P<num>\d{1,2})\s*[)）]\s*")),
-    ("circled", 8, re.compile(r"^(?P<num>[①②③④⑤⑥⑦⑧⑨⑩])\s*")),
-]
-_PLAIN_RANK = 9
-_TABLE_ROW_RE = re.compile(r"\s[-+]?\d[\d,]*(?:\.\d+)?%?\s*$")
 
-ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "做法": ("经验做法", "主要做法", "基本做法", "做法", "举措", "措施", "路径", "实践"),
-    "成效": ("成效", "成果", "效果", "成绩", "成就"),
-    "问题": ("问题", "困难", "挑战", "不足", "短板"),
-    "建议": ("建议", "对策", "思考", "展望", "路径选择"),
-    "启示": ("启示", "经验", "体会", "借鉴"),
-    "背景": ("背景", "基本情况", "概况", "现状", "县情"),
-}
-assert set(ROLE_KEYWORDS) == set(ROLES)
-
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
-
-
-def _cn_to_int(s: str) -> int | None:
-    """Small Chinese numerals (一 .. 九十九) and ASCII digits."""
-    if s.isdigit():
-        return int(s)
-    if s in _CIRCLED:
-        return _CIRCLED.index(s) + 1
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        t = _CN_DIGITS.get(tens, 0) if tens else 1
-        o = _CN_DIGITS.get(ones, 0) if ones else 0
-        return t * 10 + o
-    if len(s) == 1 and s in _CN_DIGITS:
-        return _CN_DIGITS[s]
-    return None
+@lru_cache(maxsize=1)
+def role_keywords() -> dict[str, tuple[str, ...]]:
+    """Role -> the heading keywords that give a section that role (``models/lexicon/section_roles.tsv``)."""
+    lex = load("section_roles")
+    out: dict[str, tuple[str, ...]] = {role: () for role in ROLES}
+    for word, role in zip(lex.words(), lex.column("role"), strict=True):
+        if role not in out:
+            raise ValueError(f"section_roles.tsv: {word!r} has unknown role {role!r} (roles: {ROLES})")
+        out[role] += (word,)
+    return out
 
 
 def role_of(heading: str) -> str:
     """The role a heading names: longest matching keyword wins, ties go to the earliest occurrence."""
     best: tuple[int, int, str] | None = None
-    for role, words in ROLE_KEYWORDS.items():
+    for role, words in role_keywords().items():
         for w in words:
             pos = heading.find(w)
             if pos >= 0:
@@ -117,25 +84,6 @@ def role_of(heading: str) -> str:
                 if best is None or key < best:
                     best = key
     return best[2] if best else ""
-
-
-def heading_style(line: str) -> tuple[str, int, str] | None:
-    """(style, rank, numeral) if ``line`` is a numbered heading: numbered, and short or unpunctuated."""
-    text = line.strip()
-    n = len(re.sub(r"\s", "", text))
-    for style, rank, pat in _HEADING_STYLES:
-        m = pat.match(text)
-        if not m or m.end() >= len(text):
-            continue
-        rest = text[m.end() :]
-        if not re.match(rf"[{HAN}“\"《A-Za-z]", rest):
-            continue
-        if n > 40 or "。" in text[:-1] or text[-1] in _SENT_END + "。":
-            return None  # a numbered paragraph or list item, not a heading
-        if _TABLE_ROW_RE.search(text):
-            return None  # "60周岁及以上 745933 15.2": a table row
-        return style, rank, m.group("num")
-    return None
 
 
 def _plain_heading(lines: list[Line], i: int) -> bool:
@@ -213,43 +161,58 @@ def parse_sections(text: str, article: Article) -> list[Section]:
 
 # --------------------------------------------------------------------------------------------- articles
 
-_BYLINE_RES = [
-    re.compile(r"^[○●◎◇□■]\s*\S"),  # ○ 张三 李四
-    re.compile(r"^(——|--|—)\s*\S"),  # subtitle
-    re.compile(r"^(来源|作者|记者|文|撰稿|供稿|通讯员|来源/作者)\s*[:：/]"),
-    re.compile(r"^(本报|本刊)?(记者|通讯员)\s*\S"),
-    re.compile(rf"^[{HAN}]{{2,4}}\s*[(（][^)）]{{2,30}}[)）]$"),  # 张三(某县委办公室)
-    re.compile(r"^[(（][^)）]{2,30}[)）]$"),  # (某县委办公室)
-    re.compile(r"^(时间|日期|发布时间|发布日期)?\s*[:：]?\s*\d{4}\s*[-年/.]\s*\d{1,2}"),  # date line
-    re.compile(rf"^[{HAN}]{{4,24}}(调研组|课题组|编辑部|研究室|研究中心|工作组)$"),
-]
-_STRONG_BYLINES = _BYLINE_RES[:5]  # author marks, subtitle, 作者/记者 labels, name(unit)
-_END_RE = re.compile(r"[(（]\s*(作者|转自|来源|原载|责编|责任编辑|编辑|本文)[^)）]{0,120}[)）]\s*$")
-_KICKER_MAX = 30
+
+@lru_cache(maxsize=1)
+def _byline_res() -> tuple[re.Pattern[str], ...]:
+    """Byline patterns; the first five are strong cues (author marks, subtitle, labels, name(unit))."""
+    words = load("byline_words")
+    return (
+        re.compile(r"^[○●◎◇□■]\s*\S"),  # ○ 张三 李四
+        re.compile(r"^(——|--|—)\s*\S"),  # subtitle
+        re.compile(rf"^({words.alternation('byline_label')})\s*[:：/]"),
+        re.compile(r"^(本报|本刊)?(记者|通讯员)\s*\S"),
+        re.compile(rf"^[{HAN_WIDE}]{{2,4}}\s*[(（][^)）]{{2,30}}[)）]$"),  # 张三(某县委办公室)
+        re.compile(r"^[(（][^)）]{2,30}[)）]$"),  # (某县委办公室)
+        re.compile(r"^(时间|日期|发布时间|发布日期)?\s*[:：]?\s*\d{4}\s*[-年/.]\s*\d{1,2}"),  # date line
+        _institution(),
+    )
+
+
+@lru_cache(maxsize=1)
+def _institution() -> re.Pattern[str]:
+    """An institutional author: 某县委政研室调研组."""
+    return re.compile(rf"^[{HAN_WIDE}]{{4,24}}({load('byline_words').alternation('institution')})$")
+
+
+_END_RE = lazy_pattern(r"[(（]\s*({words})[^)）]{0,120}[)）]\s*$", "byline_words", "end_note")
 # "key: value" metadata lines of portals and government sites
-_META_RE = re.compile(
-    r"^(摘要|关键词|导语|时间|日期|来源|作者|索引号|主题分类|分类|发布机构|发文机关|成文日期|发布日期|标题|名称|文号|"
-    r"发文字号|链接|部门|牵头单位|责任单位|有效性|浏览次数)\s*[:：]"
-    rf"|^[{HAN}]{{0,4}}(状态|类型|机关|机构|单位|日期|时间|分类|编号|文号|字号|链接|部门|期限|级别|领域|对象)\s*[:：]"
+_META_RE = LazyPattern(
+    lambda: re.compile(
+        rf"^({load('byline_words').alternation('meta_field')})\s*[:：]"
+        rf"|^[{HAN_WIDE}]{{0,4}}({load('byline_words').alternation('meta_suffix')})\s*[:：]"
+    )
 )
-_TITLE_FIELD_RE = re.compile(r"^(?:标题|题目|文章标题|名称|文件名称|政策名称?)\s*[:：]\s*(\S.{3,120})$")
+_TITLE_FIELD_RE = lazy_pattern(r"^(?:{words})\s*[:：]\s*(\S.{3,120})$", "byline_words", "title_field")
+_AUTHOR_FIELD_END = lazy_pattern("{words}|[(（]", "byline_words", "author_field_end")
+_ORG_THEN_NAME = lazy_pattern(rf"(?:{{words}})([{HAN_WIDE}]{{2,4}})\s*$", "byline_words", "org_suffix")
+_KICKER_MAX = 30
 
 
 def _is_byline(line: Line) -> bool:
-    return line.n <= 60 and any(r.search(line.text) for r in _BYLINE_RES)
+    return line.n <= 60 and any(r.search(line.text) for r in _byline_res())
 
 
 def _is_strong_byline(line: Line) -> bool:
-    return line.n <= 60 and any(r.search(line.text) for r in _STRONG_BYLINES)
+    return line.n <= 60 and any(r.search(line.text) for r in _byline_res()[:5])
 
 
 def _title_like(line: Line) -> bool:
     t = line.text
-    if not 5 <= line.n <= 60 or t[-1] in _SENT_END + "。，,、：:":
+    if not 5 <= line.n <= 60 or t[-1] in SENT_END + "，,、：:":
         return False
     if "。" in t or _END_RE.search(t) or _is_byline(line) or heading_style(t) is not None:
         return False
-    if len(re.findall(f"[{HAN}]", t)) < 0.7 * line.n:
+    if len(re.findall(f"[{HAN_WIDE}]", t)) < 0.7 * line.n:
         return False  # codes, table headers, numbers: not a title
     return not _META_RE.match(t)
 
@@ -257,7 +220,7 @@ def _title_like(line: Line) -> bool:
 def _authors(lines: list[Line]) -> list[str]:
     """Names from byline lines: ``○ 甲 乙``, ``甲(单位)``, ``作者:甲 单位:...``, ``某局甲日期:``."""
     names: list[str] = []
-    name = rf"[{HAN}]{{2,4}}"
+    name = rf"[{HAN_WIDE}]{{2,4}}"
     for line in lines:
         t = line.text
         m = re.match(r"^[○●◎◇□■]\s*(.+)$", t)
@@ -270,9 +233,9 @@ def _authors(lines: list[Line]) -> list[str]:
             continue
         m = re.search(r"作者\s*[:：]\s*(.+)$", t)
         if m:
-            rest = re.split(r"单位|日期|时间|来源|[(（]", m.group(1))[0]
+            rest = _AUTHOR_FIELD_END.split(m.group(1))[0]
             # "某某局张三": the name follows an organization suffix
-            org = re.search(rf"(?:局|委|部|办|院|中心|站|所|社|会|组|室|厅|处|校)({name})\s*$", rest)
+            org = _ORG_THEN_NAME.search(rest)
             if org:
                 names.append(org.group(1))
                 continue
@@ -281,7 +244,7 @@ def _authors(lines: list[Line]) -> list[str]:
                 if re.fullmatch(name, cand):
                     names.append(cand)
             continue
-        if re.fullmatch(rf"[{HAN}]{{4,24}}(调研组|课题组|编辑部|研究室|研究中心|工作组)", t):
+        if _institution().match(t):
             names.append(t)  # an institutional author
             continue
         m = re.search(r"^(?:本报|本刊)?(?:记者|通讯员)\s*(.+)$", t)
@@ -395,4 +358,4 @@ def structure(doc: Document) -> Document:
     return dataclasses.replace(doc, articles=articles, title=title)
 
 
-__all__ = ["ROLE_KEYWORDS", "heading_style", "parse_sections", "role_of", "split_articles", "structure"]
+__all__ = ["heading_style", "parse_sections", "role_keywords", "role_of", "split_articles", "structure"]

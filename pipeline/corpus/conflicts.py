@@ -7,16 +7,16 @@ gap almost always means two different scopes (all cooperatives vs. pilot coopera
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
+from pipeline.lexicon import lazy_pattern
 from pipeline.model import DocResult, Figure
 from pipeline.text.numerals import format_value
 
-_SCOPE = re.compile(r"^(?:实现|全县|全市|全州|全镇|全乡|共有|共|现有|有|辖|累计|其中|目前|已|达到|达)+")
+_SCOPE = lazy_pattern("^(?:{words})+", "scope_words")
 
 
 @dataclass

@@ -8,8 +8,9 @@ from typing import Any
 
 from pipeline.learn.policy_tools import PolicyToolModel
 from pipeline.model import DocResult
+from pipeline.text.chars import SENT_END
 
-_SENT_END = "。！？；!?;"
+_SENT_END = SENT_END
 
 
 def _mention_sentences(name: str, text: str, limit: int = 6) -> list[str]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pipeline.corpus.practices import practice_contexts
+from pipeline.lexicon import lazy_words
 from pipeline.model import DocResult
 from pipeline.text.tokenizer import make_segmenter
 
@@ -22,9 +23,7 @@ log = logging.getLogger(__name__)
 
 SKIP_KINDS = ("policy_document",)
 NAME_WEIGHT = 0.5  # share of the score from name+components; the rest from context words
-_STOP = set(
-    "的 了 和 与 及 等 在 为 是 将 把 对 由 以 并 也 都 而 中 上 下 个 年 月 日 我们 一个 进行 通过 实现".split()
-)
+_STOP = lazy_words("similarity_stop")
 
 
 def _identity(x: list[str]) -> list[str]:

@@ -6,25 +6,18 @@ Clause splitting: sentences, long ones cut at a comma before a new predicate; he
 from __future__ import annotations
 
 import itertools
-import re
+from functools import lru_cache
 
 from pipeline.learn.policy_tools import NONE, PolicyToolModel
+from pipeline.lexicon import load
 from pipeline.model import Clause, Document
+from pipeline.text.chars import COMMA, SENT_END
+from pipeline.text.numbering import ENUM_RE
+from pipeline.text.segment import trimmed_sentences
 
-_SENT_END = "。！？；!?;"
-_COMMA = "，,"
-# A clause after a comma that opens with one of these starts a new predicate (a new policy action).
-_PREDICATES = tuple(
-    (
-        "建立 建设 实施 推进 推动 开展 设立 成立 组建 加强 加大 完善 落实 支持 鼓励 引导 组织 提供 给予 安排 实行 "
-        "推行 探索 创新 健全 构建 打造 培育 发展 扶持 发放 设置 制定 出台 印发 坚持 强化 整合 统筹 优化 提升 "
-        "扩大 落地 对接 采取 采用 通过 依托 利用 吸纳 带动 聘请 选派 派驻 培训 实现 促进 深化 规范 严格 明确 "
-        "全面 积极 大力 着力 重点 持续 切实 进一步 对 由 按照 将 把 每年 每户 每人 同时"
-    ).split()
-)
-_ENUM_RE = re.compile(
-    r"^\s*(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）、.．]|[①-⑳]|第[一二三四五六七八九十]+[，,、是])\s*"
-)
+_SENT_END = SENT_END
+_COMMA = COMMA
+_ENUM_RE = ENUM_RE
 _MIN_CLAUSE = 6
 _LONG = 60
 
@@ -45,6 +38,12 @@ def _content_len(s: str) -> int:
     return sum(1 for c in s if not c.isspace() and c not in '，,、：:“”"《》()（）')
 
 
+@lru_cache(maxsize=1)
+def _predicates() -> tuple[str, ...]:
+    """A clause after a comma that opens with one of these starts a new predicate (a new policy action)."""
+    return load("clause_predicates").words()
+
+
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split a long sentence at commas where the next piece opens with a predicate."""
     cuts = [start]
@@ -52,36 +51,10 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if text[i] not in _COMMA:
             continue
         nxt = text[i + 1 : i + 6].lstrip()
-        if i - cuts[-1] >= 15 and end - i >= 15 and nxt.startswith(_PREDICATES):
+        if i - cuts[-1] >= 15 and end - i >= 15 and nxt.startswith(_predicates()):
             cuts.append(i + 1)
     cuts.append(end)
     return [(a, b) for a, b in itertools.pairwise(cuts)]
-
-
-def _sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans (trimmed) of ``text[start:end]``: split at 。！？； and line breaks."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    s = start
-    for i in range(start, end + 1):
-        if i == end or text[i] == "\n" or text[i] in _SENT_END or (text[i] == "." and _is_period(text, i)):
-            e = i + 1 if i < end and text[i] != "\n" else i
-            a, b = s, e
-            while a < b and text[a].isspace():
-                a += 1
-            while b > a and text[b - 1].isspace():
-                b -= 1
-            if a < b:
-                spans.append((a, b))
-            s = i + 1
-    return spans
-
-
-def _is_period(text: str, i: int) -> bool:
-    """An ASCII full stop that ends a sentence (not a decimal point or an enumerator like ``1.``)."""
-    prev = text[i - 1] if i > 0 else ""
-    nxt = text[i + 1] if i + 1 < len(text) else ""
-    return not (prev.isdigit() or nxt.isdigit() or (nxt and nxt.isascii() and nxt.isalpha()))
 
 
 def split_clauses(doc: Document) -> list[tuple[int, int]]:
@@ -100,7 +73,7 @@ def split_clauses(doc: Document) -> list[tuple[int, int]]:
         line_start = le + 1
         if not line.strip() or _is_heading_line(line) or _is_title_line(line, titles):
             continue
-        for a, b in _sentences(text, ls, le):
+        for a, b in trimmed_sentences(text, ls, le):
             m = _ENUM_RE.match(text, a, b)
             if m and m.end() < b:
                 a = m.end()

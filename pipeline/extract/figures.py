@@ -16,8 +16,11 @@ from functools import lru_cache
 
 import jieba.posseg
 
+from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Document, Figure
+from pipeline.text.chars import FIGURE_CLAUSE_BOUND, HARD_BOUND, SENT_END
 from pipeline.text.numerals import Quantity, iter_quantities, parse_number
+from pipeline.text.segment import clause_start, is_blank_sentence, sentences
 from pipeline.text.tokenizer import make_segmenter
 
 log = logging.getLogger(__name__)
@@ -25,14 +28,11 @@ log = logging.getLogger(__name__)
 SOURCE = "figures.rules"
 SOURCE_TABLE = "figures.table"
 
-_SENT_END = re.compile(r"[。！？!?；;\n]+")
-_CLAUSE_BOUND = set("，,。；;：:！？!?、（）()【】[]\n")
-_HARD_BOUND = set("，,。；;：:！？!?（）()\n")
+_CLAUSE_BOUND = frozenset(FIGURE_CLAUSE_BOUND)
+_HARD_BOUND = frozenset(HARD_BOUND)
 
 # Units that count things named right after them (19个乡镇, 带动1000户贫困户).
-_CLASSIFIERS = set(
-    "个 家 名 户 人 项 次 座 所 条 村 套 间 头 只 台 辆 株 棵 处 场 批 件 份 位 支 栋 幢 张 组 队".split()
-)
+_CLASSIFIERS = lazy_words("units", "classifier")
 # Units never reported as figures on their own (durations written as dates, calendar months).
 _SKIP_UNITS = {"年", "月"}
 _CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")
@@ -43,20 +43,19 @@ _DATE_RE = re.compile(
 )
 _DATE_RANGE_TO = re.compile(r"^\s*(?:年)?\s*(?:至|到|—|-|~)\s*$")
 
-_GROWTH_START = re.compile(
-    r"^(?:同比|环比|比上年|较上年|比去年|较去年|比上年同期|较上年同期|比\S{0,8}?|较\S{0,8}?)?"
-    r"(?:分别)?(?:增长|增加|下降|减少|提高|提升|降低|上升|增幅|降幅|增速|翻)"
-)
+
+def _growth_start() -> re.Pattern[str]:
+    """A growth rate or change (同比增长, 比上年提高): it belongs to the figure before it."""
+    words = load("figure_words")
+    return re.compile(
+        rf"^(?:{words.alternation('growth_base')}|比\S{{0,8}}?|较\S{{0,8}}?)?(?:分别)?(?:{words.alternation('growth_verb')})"
+    )
+
+
+_GROWTH_START = LazyPattern(_growth_start)
 _SHARE_START = re.compile(r"^(?:仅)?(?:占|占比|占到|占全\S{0,6}?的?|为其|相当于|是)")
-_LEAD_STRIP = re.compile(
-    r"^(?:截[至止]?目前|截[至止]|目前|当前|现在|如今|近年来|近年|今年|去年|同年|当年|其中[,，]?|此外|另外|同时|并且|并|"
-    r"而且|还|已经|已|共有|共计|共|总共|一共|累计共|全县|全市|全省|全州|全区|全镇|全乡|全村|该县|该市|该镇|"
-    r"本县|我县|本市|我市|年底|年末|底|末|上半年|下半年|以来|期间|通过|实现|有|达到|为|是)+"
-)
-_TRAIL_STRIP = re.compile(
-    r"(?:共计|共有|合计|总计|累计达|达到|高达|多达|分别为|分别是|分别|仅有|只有|仅为|仅|只|约有|约为|约|"
-    r"超过|不低于|不少于|不超过|不足|不到|将近|接近|近|逾|超|达|为|是|有|共|计|的|了|至|到|由|从|在|以|、|\s)+$"
-)
+_LEAD_STRIP = lazy_pattern("^(?:{words})+", "figure_words", "lead_strip")
+_TRAIL_STRIP = lazy_pattern(r"(?:{words}|、|\s)+$", "figure_words", "trail_strip")
 _DROP_POS = {"t", "p", "c", "u", "uj", "ul", "uz", "ug", "uv", "ud", "r", "m", "q", "x", "w", "f", "y", "e", "o"}
 _DROP_LEAD_POS = _DROP_POS | {"d", "ns"}
 _FORMULA_NEAR = re.compile(r"^.{0,3}?[一二两三四五六七八九十百千万]")
@@ -90,18 +89,10 @@ class _Cand:
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
-    out = []
-    pos = 0
-    for m in _SENT_END.finditer(text):
-        if m.start() > pos:
-            out.append((pos, m.end()))
-        pos = m.end()
-    if pos < len(text):
-        out.append((pos, len(text)))
-    return out
+    return [sp for sp in sentences(text) if not is_blank_sentence(text, sp)]
 
 
-_DURATION_LEFT = re.compile(r"(?:年限|期限|年龄|工龄|周期|服务期|过渡期|时长)[^，。；]{0,4}$")
+_DURATION_LEFT = lazy_pattern("(?:{words})[^，。；]{0,4}$", "figure_words", "duration_noun")
 
 
 def _is_year_or_date(text: str, q: Quantity, s: int, e: int) -> bool:
@@ -167,14 +158,11 @@ def _clause_right(text: str, end: int, sent_end: int, next_start: int) -> str:
     return text[end:j]
 
 
-_TIME_WORD = re.compile(
-    r"^(?:目前|当前|现在|如今|近年来?|今年|去年|同年|当年|年底|年末|底|末|上半年|下半年|以来|期间|此前|之前|"
-    r"中旬|上旬|下旬|月底|年初)$"
-)
+_TIME_WORD = lazy_pattern("^(?:{words})$", "figure_words", "time_word")
 _ADMIN_SUFFIX = re.compile(r"(?:省|市|县|区|州|盟|旗|镇|乡|街道)$")
-_KEEP_ADVERBS = {"累计", "新增", "共同", "年均", "户均", "人均", "村均"}
+_KEEP_ADVERBS = lazy_words("figure_words", "keep_adverb")
 _NOUNISH = {"n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "j", "l", "b", "an", "s", "eng", "k", "zg"}
-_TRAIL_WORDS = {"有", "达", "为", "是", "共", "计", "约", "占", "到", "至", "在", "由", "从", "以"}
+_TRAIL_WORDS = lazy_words("figure_words", "trail_word")
 
 
 def _drop_lead(word: str, flag: str) -> bool:
@@ -316,7 +304,7 @@ def _date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int
 _FRAMING_DATE = re.compile(
     r"\s*(?:截[至止]|到|至|在|于)?\s*((?:19|20)\d{2})\s*年(?:\s*(1[0-2]|0?[1-9])\s*月)?(?:底|末|初|以来|上半年|全年)?[，,]"
 )
-_TIME_RESET = re.compile(r"\s*(?:近年来|近年|目前|当前|如今|今年|去年|此前|过去|以前|当时|同期)")
+_TIME_RESET = lazy_pattern(r"\s*(?:{words})", "figure_words", "time_reset")
 
 
 def _framing(text: str, ss: int, se: int, current: str) -> str:
@@ -336,7 +324,7 @@ def _candidates(doc: Document) -> list[_Cand]:
     prev_start = 0
     for ss, se in _sentences(text):
         prev = text[prev_start:ss]
-        if "\n" in prev[len(prev.rstrip("。！？!?；;\n ")) :]:
+        if "\n" in prev[len(prev.rstrip(SENT_END + "\n ")) :]:
             framing = ""  # a framing date holds within its paragraph only
         prev_start = ss
         carried = framing
@@ -370,10 +358,7 @@ _COUNTED_HEAD = re.compile(r"^[一二两三四五六七八九十]+(?:大|个|类
 
 
 def _clause_start(text: str, sent_start: int, pos: int) -> int:
-    i = pos
-    while i > sent_start and text[i - 1] not in _HARD_BOUND:
-        i -= 1
-    return i
+    return clause_start(text, pos, sent_start, _HARD_BOUND)
 
 
 def _from_to_indicator(text: str, c: _Cand) -> str:
@@ -416,8 +401,8 @@ def _list_respectively(text: str, cands: list[_Cand], idx: int) -> bool:
     return bool(name)
 
 
-_ADV_LEAD = re.compile(r"^(?:全部|全都|均已|均|都|已经|已|基本|全)")
-_ADV_TRAIL = re.compile(r"(?:全部|全都|均已|均|都|已经|已|基本)$")
+_ADV_LEAD = lazy_pattern("^(?:{words}|全)", "figure_words", "all_adverb")
+_ADV_TRAIL = lazy_pattern("(?:{words})$", "figure_words", "all_adverb")
 
 
 def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int]]) -> None:
@@ -535,9 +520,11 @@ def extract_figures(doc: Document, with_tables: bool = True) -> list[Figure]:
     return figs
 
 
-_BARE_COUNT_RE = re.compile(
-    r"(?P<ind>人口|总人口|户籍人口|常住人口|户数|总户数)(?:为|达|约|近|有|共)?"
-    r"(?P<num>[0-9]+(?:\.[0-9]+)?[万亿])(?P<post>余|多)?(?![0-9人户元])"
+_BARE_COUNT_RE = lazy_pattern(
+    r"(?P<ind>{words})(?:为|达|约|近|有|共)?"
+    r"(?P<num>[0-9]+(?:\.[0-9]+)?[万亿])(?P<post>余|多)?(?![0-9人户元])",
+    "figure_words",
+    "bare_count_noun",
 )
 
 

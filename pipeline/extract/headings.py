@@ -13,29 +13,23 @@ from functools import lru_cache
 
 import jieba.posseg
 
-from pipeline.model import Article, Document, Section
+from pipeline.lexicon import lazy_pattern, lazy_words
+from pipeline.model import ROLES, Article, Document, Section
 from pipeline.structure import role_of
+from pipeline.text.chars import CLOSE_QUOTES, HAN_BASIC, OPEN_QUOTES
+from pipeline.text.numbering import HEADING_NUMBERING_RE
 from pipeline.text.tokenizer import make_segmenter
 
 SOURCE = "rule:section_heading"
 TITLE_SOURCE = "rule:title_practice"
-_NUMBERING = re.compile(
-    r"^\s*(?:第[一二三四五六七八九十\d]+[章节部分]|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]"
-    r"|\d{1,2}(?:\.\d{1,2})*[.、．]?)\s*"
-)
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,14})[”\"」』]")
-_LEAD_VERB = re.compile(
-    r"^(?:大力|积极|全面|深入|持续|着力|扎实|稳步|创新|探索|坚持|强化|完善|健全|建立|建设|实施|推行|推进|推广|推动|"
-    r"发展|打造|开展|落实|抓好|做好|加强|加快|构建|培育|优化|设立|组建|引入|用好|做强|做大|壮大|依托|聚焦)+"
-)
-_PRACTICE_SUFFIX = re.compile(
-    r"(?:工程|机制|模式|制度|行动|计划|体系|平台|联建|改革|园区|基地|车间|协作|合作社|协会|联合体|工作站|超市)$"
-)
+_NUMBERING = HEADING_NUMBERING_RE
+_QUOTED = re.compile(f"[{OPEN_QUOTES}]([^{CLOSE_QUOTES}]{{2,14}})[{CLOSE_QUOTES}]")
+_LEAD_VERB = lazy_pattern("^(?:{words})+", "adoption_verbs", "heading_lead")
+_PRACTICE_SUFFIX = lazy_pattern("(?:{words})$", "practice_suffixes", "heading")
 _NOUNISH = {"n", "nz", "nr", "ns", "nt", "vn", "j", "l", "nrt", "nrfg", "b", "an", "eng", "ng"}
-_GENERIC = {
-    "产业", "组织", "政策", "人才", "规划", "治理", "金融", "机制", "体系", "工作", "党建", "服务", "保障", "基础",
-    "发展", "管理", "措施", "做法", "经验", "成效", "问题", "建议", "领导", "责任", "资金", "项目", "队伍", "生态",
-}  # fmt: skip
+_GENERIC = lazy_words("generic_nouns")
+# Roles of sections that describe no practice (every role but 做法).
+_NOT_PRACTICE_ROLES = tuple(r for r in ROLES if r != "做法")
 
 
 @dataclass(frozen=True)
@@ -117,7 +111,7 @@ def heading_practices(doc: Document, names: list[SectionName] | None = None) -> 
     out = []
     for sn in section_names(doc) if names is None else names:
         sec = sn.section
-        if role_of(sec.heading) or sec.role in ("成效", "问题", "建议", "启示", "背景"):
+        if role_of(sec.heading) or sec.role in _NOT_PRACTICE_ROLES:
             continue
         pos = doc.text.find(sec.heading, sec.start, sec.end)
         if pos < 0:
@@ -126,8 +120,8 @@ def heading_practices(doc: Document, names: list[SectionName] | None = None) -> 
     return out
 
 
-_LEAD_PLACE = re.compile(r"^[\u4e00-\u9fff]{1,8}?(?:自治区|省|市|州|县|区|旗)")
-_TITLE_TAIL = re.compile(r"的?(?:调研报告|调查报告|调研|调查|实践|探索|做法|经验|启示|思考|报告|研究|路径|纪实|成效)+$")
+_LEAD_PLACE = re.compile(rf"^[{HAN_BASIC}]{{1,8}}?(?:自治区|省|市|州|县|区|旗)")
+_TITLE_TAIL = lazy_pattern("的?(?:{words})+$", "title_tails")
 
 
 def practice_in_title(line: str) -> tuple[str, int] | None:

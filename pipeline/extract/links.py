@@ -15,24 +15,15 @@ import re
 from collections.abc import Sequence
 
 from pipeline.extract.headings import SectionName, section_names
+from pipeline.lexicon import LazyPattern, lazy_pattern, load
 from pipeline.model import Article, Document, Figure, Link, Measure
+from pipeline.text.chars import CLOSE_QUOTES, OPEN_QUOTES
 from pipeline.text.names import norm_name
+from pipeline.text.segment import list_item, sentence_span
 
 PRACTICE_KINDS = ("program", "loan_product", "slogan")
-OUTCOME_CUES = re.compile(
-    r"累计|实现|带动|取得|兑现|发放|增收|新增|增加|完成|惠及|覆盖|达|提高|提升|增长|分红|受益|建成"
-)
-_SENT_END = re.compile(r"[。！？!?；;\n]")
+OUTCOME_CUES = lazy_pattern("{words}", "outcome_cues")
 NON_OUTCOME_ROLES = {"背景", "问题", "建议"}
-
-
-def sentence_span(text: str, pos: int) -> tuple[int, int]:
-    """The sentence (between 。！？； or line breaks) around a normalized offset."""
-    start = pos
-    while start > 0 and not _SENT_END.match(text[start - 1]):
-        start -= 1
-    m = _SENT_END.search(text, pos)
-    return start, (m.end() if m else len(text))
 
 
 def _occurrences(text: str, name: str, start: int, end: int) -> list[int]:
@@ -53,7 +44,7 @@ def _role_at(art: Article, pos: int) -> str:
     return max(roles, key=lambda s: s.level).role if roles else ""
 
 
-_QUOTED = re.compile(r"[“\"「『]([^”\"」』\n]{2,16})[”\"」』]")
+_QUOTED = re.compile(f"[{OPEN_QUOTES}]([^{CLOSE_QUOTES}\n]{{2,16}})[{CLOSE_QUOTES}]")
 MAIN_KINDS = ("program", "loan_product", "organization")
 
 
@@ -88,9 +79,13 @@ def main_practice(doc: Document, art: Article, practices: Sequence[Measure]) -> 
 
 # A practice referred to by its head noun: 该模式, 这一机制, or a distinctive head alone (联合体, 协会).
 _DEMONSTRATIVE = "(?:该|这一|这个|这种|此|上述)"
-_GENERIC_HEADS = ("模式", "机制", "工程", "行动", "制度", "平台", "基地", "合作社", "办法")
-_DISTINCT_HEADS = ("联合体", "协会", "工作站", "车间", "专馆", "超市")
-_ANAPHOR = re.compile(rf"{_DEMONSTRATIVE}({'|'.join(_GENERIC_HEADS + _DISTINCT_HEADS)})|({'|'.join(_DISTINCT_HEADS)})")
+# generic heads (该模式) need a demonstrative; distinct ones (联合体, 协会) refer back alone
+_ANAPHOR = LazyPattern(
+    lambda: re.compile(
+        f"{_DEMONSTRATIVE}({load('practice_suffixes').alternation('anaphor')})"
+        f"|({load('practice_suffixes').alternation('anaphor', 'distinct')})"
+    )
+)
 ANAPHOR_WINDOW = 800
 
 
@@ -112,20 +107,10 @@ def _anaphor(text: str, s0: int, s1: int, pos: int, art_start: int, by_name: dic
     return None
 
 
-_ITEM_BOUND = "，,；;、。！？!?\n"
-
-
 def _list_item(text: str, s0: int, s1: int, start: int, end: int) -> str:
     """The item of a 、-list a figure sits in (茶园60万亩、“优质稻+”14万亩、蔬菜20万亩), or "" when the figure is
     not a list item; a practice named in another item is not what this figure measures."""
-    a = start
-    while a > s0 and text[a - 1] not in _ITEM_BOUND:
-        a -= 1
-    b = end
-    while b < s1 and text[b] not in _ITEM_BOUND:
-        b += 1
-    in_list = (a > s0 and text[a - 1] == "、") or (b < s1 and text[b] == "、")
-    return text[a:b] if in_list else ""
+    return list_item(text, start, end, s0, s1)
 
 
 def _heading_practice_at(art: Article, pos: int, by_name: dict[str, Measure], named: dict[int, str]) -> Measure | None:

@@ -21,29 +21,21 @@ from dataclasses import dataclass
 from pipeline.extract.headings import SOURCE as HEADING_SOURCE
 from pipeline.extract.headings import TITLE_SOURCE, SectionName, heading_practices, title_practices
 from pipeline.learn.program_filter import Candidate, ProgramFilter
+from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Document, Measure
+from pipeline.text.chars import COLON, HAN_BASIC, QUOTE_PAIRS, SENT_END, SENT_END_RE
+from pipeline.text.numbering import CN_FORMULA_NUM, CN_ITEM_RE, NUMBERED_ITEM_RE, PAREN_ITEM_RE, cn_int
 
 log = logging.getLogger(__name__)
 
-CJK = "\u4e00-\u9fff"
-CN_NUM = "一二三四五六七八九十两双"
-_NUM_VALUE = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "双": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+CJK = HAN_BASIC
+CN_NUM = CN_FORMULA_NUM
+# Value of each formula numeral (十 counts 10 where it is read): 双 counts 2 as in 双培双带.
+_NUM_VALUE: dict[str, int] = {c: 2 if c == "双" else (cn_int(c) or 0) for c in CN_NUM if c != "十"}
 
 # Quote pairs; ASCII quotes are paired in order within a paragraph.
-_QUOTE_RE = re.compile(r"“([^“”\n]{1,40})”|「([^「」\n]{1,40})」|『([^『』\n]{1,40})』|‘([^‘’\n]{1,40})’")
-_BAD_IN_TERM = re.compile(r"[。；;！？!?：:\n]")
+_QUOTE_RE = re.compile("|".join(f"{o}([^{o}{c}\n]{{1,40}}){c}" for o, c in QUOTE_PAIRS))
+_BAD_IN_TERM = re.compile(f"[{SENT_END}{COLON}\n]")
 
 # Plain quantities and ordinals are not formulas.
 _MEASURE_WORDS = "个年月天日周次名人户家元角万亿千百批层级成倍点份届期轮位起只条张"
@@ -52,13 +44,10 @@ _ITEM_WORDS = re.compile(rf"^[{CN_NUM}][是要则来方面]")
 _IDIOMS = re.compile(r"^一[对站把线体]|^[一二两三四五六七八九十]对|一对一|面对面|一系列|一部分|一大批|一揽子")
 
 # Numeral + classifier + head: 六大产业, 三支队伍, 三道防线, 四个一批.
-_HEADS_STRONG = (
-    "产业|行动|工程|战略|工作法|防线|网|队伍|攻坚战|体系|机制|保障|板块|基地|平台|主体|模式|服务|功能|责任|"
-    "制度|举措|措施|任务|目标|原则|片区|园区|品牌|优势|特色|中心|要素|关口|屏障|台账|清单|短板|难题|问题|环节|领域"
-)
-_CLASSIFIED_RE = re.compile(
-    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个)([^\W\d_为的是和与在了及并将把对等月年天日周次时完成一二两三四五六七八九十]{{0,8}}?)({_HEADS_STRONG})"
-    rf"|(?<![{CN_NUM}第])([二两三四五六七八九十])个一([批体库品策])"
+_CLASSIFIED_RE = lazy_pattern(
+    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个)([^\W\d_为的是和与在了及并将把对等月年天日周次时完成一二两三四五六七八九十]{{0,8}}?)({{words}})"
+    rf"|(?<![{CN_NUM}第])([二两三四五六七八九十])个一([批体库品策])",
+    "formula_heads",
 )
 # Paired formula written unquoted: 五先五后, 一户一策, 三位一体, 两不愁三保障.
 _PAIRED_RE = re.compile(
@@ -70,53 +59,45 @@ _DIGIT_FORMULA_RE = re.compile(r"(?<![\d.+])(\d)((?:\+(?:\d|[A-Za-z]))+)(?![\d.%
 _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 
 # Program candidates by suffix; left context trimmed at function words and verbs.
-_PROGRAM_SUFFIX = "模式|机制|制度|工程|行动|联建|改革|计划|工作法|体系|联合体|工作站|专馆|试验区|车间|制"
+# 制 is an ordinary word's second char after these (控制, 限制, 编制) and its first before those (制度, 制定).
 _NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自")
-_SUFFIX_RE = re.compile(rf"({_PROGRAM_SUFFIX})")
-_LEFT_STOP_WORDS = """
-    的 了 和 与 及 在 是 将 把 按照 实行 实施 建立 推行 推进 推广 开展 探索 创新
-    完善 健全 落实 执行 形成 构建 通过 采取 依托 运用 坚持 深化 全面 积极 大力 加快 等 为
-    以 并 由 从 这 该 一种 一项 新型 新 各项 相关 有关 启动 打造 实现 作为 根据
-    进一步 加强 强化 全县 全市 全省 全镇 全村 我县 本县 其 即 获得 取得 抓住 抓好 抓
-    大胆 租用 提供 支持 鼓励 引导 组织 参与 利用 借助 围绕 继续 不断 持续 着力 试行 用好
-    搞好 做好 加大 提高 提升 促进 推动 带动 发挥 纳入 列入 进行 确定 制定 出台 印发 召开
-    成立 新建 组建 创建 整合 开设 开办 设立 注册 部分 之前 其他 批复 批准 同意 发布 提出 要求 部署 审议 安排
-""".split()
-# Longest first, so 新建 wins over 新 at the same position.
-_LEFT_STOP = re.compile("|".join(sorted(map(re.escape, _LEFT_STOP_WORDS), key=len, reverse=True)))
-_FORMULA_PROGRAM_RIGHT = re.compile(r"[\"”’」]\s?(改革|工程|行动|计划|制(?![度定订作造品约衡宜]))")
-_QUOTED_PROGRAM_RIGHT = re.compile(rf"^[\"”]?(?:{_PROGRAM_SUFFIX})")
+_NOT_AFTER_ZHI = "度定订作造品约衡宜"
+_SUFFIX_RE = lazy_pattern("({words})", "practice_suffixes", "program")
+
+
+def _left_stop() -> re.Pattern[str]:
+    """Words at which a name's left edge is cut: the left-stop adoption verbs and the left-stop words."""
+    words = load("adoption_verbs").words("left_stop") + load("left_stop_words").words()
+    # Longest first, so 新建 wins over 新 at the same position.
+    return re.compile("|".join(sorted(map(re.escape, dict.fromkeys(words)), key=len, reverse=True)))
+
+
+_LEFT_STOP = LazyPattern(_left_stop)
+_FORMULA_PROGRAM_RIGHT = lazy_pattern(
+    rf"[\"”’」]\s?({{words}}|制(?![{_NOT_AFTER_ZHI}]))", "practice_suffixes", "formula_program"
+)
+_QUOTED_PROGRAM_RIGHT = lazy_pattern(r"^[\"”]?(?:{words})", "practice_suffixes", "program")
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
 
 _LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
-_LOAN_NOT = re.compile(r"^(信|放|借|惜|续|转|还|助|网|房|车|小|发|申|获|用|拒|断|抽|压|催|收|投|存|融|首|无|有|可)")
-_LOAN_WORD_NOT = {"贷款", "信贷", "放贷", "借贷", "惜贷", "续贷", "转贷", "还贷", "助学贷", "小额贷", "网贷"}
+_LOAN_NOT = lazy_pattern("^({words})", "loan_exclusions", "use", "not_before")
+_LOAN_WORD_NOT = lazy_words("loan_exclusions", "use", "not_word")
 
-_POLICY_SUFFIX = re.compile(
-    r"(方案|办法|意见|通知|规定|条例|规划|计划|决定|细则|纲要|措施|法|标准|制度|指南|目录|清单|公告|批复|决议|"
-    r"要点|规程|流程|章程|守则|准则|导则|指引|规则|纪要|工作报告|白皮书|实施意见|若干意见|政策)$"
-)
+_POLICY_SUFFIX = lazy_pattern("({words})$", "policy_suffixes")
 _POLICY_TRAIL = re.compile(r"[（(][^（）()]{1,12}[）)]$")
 
 _GENERIC_ORG = re.compile(
     r"(?:农村)?信用合作社$|(?:农民)?(?:专业|股份)?(?:经济)?合作社$|(?:农村)?(?:信用|商业)?(?:合作)?(?:联社|银行)$|(?:有限)?公司$|协会$|"
     r"^(?:县|市|州|乡|镇|村|省)"
 )
-_ORG_VERBS = re.compile(
-    r"提升|促使|指导|消除|优化|引导|满足|使|推动|支持|确保|保障|夯实|加入|带动|成立|设立|发展|整合|获得|表彰|"
-    r"领办|深挖|规定|不得|都|有|同|到|让|被|加大|持续|不断|压实|掌握|关于|主动|明确|对|向|给|中"
-)
+_ORG_VERBS = lazy_pattern("{words}", "org_verbs")
 _ORG_RE = re.compile(rf"[{CJK}]{{2,14}}?(合作社|联社|银行|公司|协会|领导小组|办公室)")
 
 # Item lists.
-_NUMBERED_ITEM = re.compile(r"(?:(?<=\n)|(?<=^)|(?<=[。；;：:]))\s*(\d{1,2})[.．、]\s*(?!\d)")
-_PAREN_ITEM = re.compile(rf"[（(]([{CN_NUM}十]{{1,2}})[）)]")
-_CN_ITEM = re.compile(rf"(?:(?<=[\n。；;：:，,])|^)\s*([{CN_NUM}十]{{1,2}})(是|要|则|、)")
 _AND_RE = re.compile(r"以及|和|与|(?<!以)及(?!时)")
 _ENUM_SPLIT = re.compile(r"[、，,]|以及|和|与|(?<!以)及(?!时)")
-_SENT_END = re.compile(r"[。；;！？!?\n]")
-
-_CN_ORDER = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+_SENT_END = SENT_END_RE
+_ITEM_LEAD = lazy_pattern("^(?:{words})", "adoption_verbs", "item_lead")
 
 
 @dataclass
@@ -128,16 +109,6 @@ class _Found:
     source: str
     declared: int | None = None
     components: list[str] | None = None
-
-
-def _cn_int(s: str) -> int | None:
-    if s.isdigit():
-        return int(s)
-    if s in _CN_ORDER:
-        return _CN_ORDER[s]
-    if s.startswith("十") and len(s) == 2 and s[1] in _CN_ORDER:
-        return 10 + _CN_ORDER[s[1]]
-    return None
 
 
 def iter_quoted(text: str) -> Iterator[tuple[int, int]]:
@@ -205,7 +176,7 @@ def _clause_left(text: str, pos: int, limit: int = 120) -> tuple[int, str]:
 
 def _strip_item(s: str) -> str:
     s = s.strip().strip('"“”‘’「」 ')
-    s = re.sub(r"^(?:实施|实现|当好|做到|做好|加强|开展|推进|包括|构筑了|构筑|形成了|形成|获得|可获得|即)", "", s)
+    s = _ITEM_LEAD.sub("", s)
     s = re.sub(r"(?:的|等)$", "", s)
     return s.strip('"“”‘’「」 ')
 
@@ -300,10 +271,10 @@ def _list_after(text: str, end: int, window: int = 6000, near: int = 400) -> lis
     """Numbered lists starting soon after a formula: ``1. …``, ``（一）…``, ``一是…二是…``."""
     seg_end = min(len(text), end + window)
     found: list[list[str]] = []
-    for rx in (_NUMBERED_ITEM, _PAREN_ITEM, _CN_ITEM):
+    for rx in (NUMBERED_ITEM_RE, PAREN_ITEM_RE, CN_ITEM_RE):
         marks: list[re.Match[str]] = []
         for m in rx.finditer(text, end, seg_end):
-            n = _cn_int(m.group(1))
+            n = cn_int(m.group(1))
             if n == len(marks) + 1:
                 if not marks and m.start() - end > near:
                     break
@@ -413,7 +384,7 @@ def _left_name(text: str, pos: int, max_len: int = 12) -> str:
 
 
 # Verbs that also end practice names (产业带动模式, 联农带农机制, 协调推进机制) when right before the suffix.
-_NAME_VERBS = frozenset("带动 促进 推动 支持 发挥 提升 引导 参与 组织 推进 整合".split())
+_NAME_VERBS = lazy_words("adoption_verbs", "name_verb")
 
 
 def _inside_title(text: str, pos: int) -> bool:
@@ -427,16 +398,12 @@ def _ctx(s: str) -> str:
 
 
 # Verbs that adopt a practice: 实行“整村授信”, 探索“托管代种”的办法, 组建马铃薯产业联合体.
-_ADOPT_LEFT = re.compile(
-    r"(?:实行|推行|探索|推广|创新|设立|建立|开展|实施|推出|打造|组建|采取|采用|形成|构建|建成|开设|开办|试行|首创)[\"“]?$"
-)
-_STRONG_SUFFIX = re.compile(r"(?:模式|机制|工程|行动|制度|联合体|工作站|专馆|试验区|车间|联建)$")
+_ADOPT_LEFT = lazy_pattern(r"(?:{words})[\"“]?$", "adoption_verbs", "adopt")
+_STRONG_SUFFIX = lazy_pattern("(?:{words})$", "practice_suffixes", "strong")
 
 
 # 形成“龙头企业+合作社+贫困户”的兴国灰鹅产业扶贫模式: the adoption verb, then a quoted formula and 的.
-_ADOPT_THROUGH_QUOTE = re.compile(
-    r"(?:实行|推行|探索|推广|创新|建立|实施|打造|采取|采用|形成|构建)[“\"][^”\"]{1,24}[”\"]的$"
-)
+_ADOPT_THROUGH_QUOTE = lazy_pattern(r"(?:{words})[“\"][^”\"]{1,24}[”\"]的$", "adoption_verbs", "adopt_quote")
 
 
 def _program_by_rule(c: Candidate, left_wide: str = "") -> bool:
@@ -467,7 +434,7 @@ def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -
         )
     for m in _SUFFIX_RE.finditer(text):
         if m.group(1) == "制" and (
-            text[m.end() : m.end() + 1] in "度定订作造品约衡宜" or text[m.start() - 1 : m.start()] in _NOT_BEFORE_ZHI
+            text[m.end() : m.end() + 1] in _NOT_AFTER_ZHI or text[m.start() - 1 : m.start()] in _NOT_BEFORE_ZHI
         ):
             continue  # 控制, 限制, 编制, 体制…: ordinary words, not X制 institutions
         name = _left_name(text, m.start())

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from pipeline.gazetteer import Entry, Gazetteer, GazMatch, strip_suffix
+from pipeline.lexicon import lazy_words
 from pipeline.model import Document, Place
 
 log = logging.getLogger(__name__)
@@ -24,24 +25,12 @@ log = logging.getLogger(__name__)
 SOURCE = "gazetteer"
 
 # Words that, written right after a name, make it part of another entity's name (not a place mention).
-NOT_PLACE_AFTER = tuple(
-    sorted(
-        (
-            "山 河 江 湖 海 岭 峰 溪 洞 峡 坝 大坝 水库 电站 水电站 瀑布 草原 湿地 森林 "
-            "开发区 新区 工业园 园区 产业园 经开区 高新区 学院 大学 中学 小学 职业 技术学院 职业技术学院 "
-            "师范 一中 二中 银行 农商 信用社 公司 集团 医院 宾馆 酒店 饭店 路 街 大道 大街 广场 公园 机场 "
-            "车站 站 港 码头 桥 大桥 隧道 高速 铁路 景区 古城 古镇 镇 乡 村 街道 社区 寨 屯 日报 电视台 "
-            "晚报 商会 协会 号 牌 品牌 籍"
-        ).split(),
-        key=len,
-        reverse=True,
-    )
-)
+NOT_PLACE_AFTER = lazy_words("place_context", "use", "not_place_after")
 # A suffix char that, with the next char, forms an ordinary word: the suffix is not the unit's (合作市场).
-SUFFIX_BREAKERS = frozenset("市场 市值 市价 市面 市井 区别 区分 区块 区间 县令".split())
+SUFFIX_BREAKERS = lazy_words("place_context", "use", "suffix_breaker")
 # After a one-character stem's suffix these continue a 县/市 word (县委和县政府 → 和|县政府).
-GENERIC_STEM = frozenset("城郊矿新东西南北中")
-GOV_AFTER = frozenset("委政城级域里内长直乡区人属".replace("", " ").split())
+GENERIC_STEM = lazy_words("place_chars", "generic_stem")
+GOV_AFTER = lazy_words("place_chars", "gov_after")
 
 # References to "the county" that point back to the most recently named county.
 ANAPHORA_RE = re.compile(r"(?:该|全|我|本|此)(县|市|区|旗)|(县|市|区|旗)(?:委|政府|人民政府|人大|政协|长|域|城)")

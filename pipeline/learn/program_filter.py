@@ -9,18 +9,16 @@ trained by :func:`pipeline.learn.train.train_program_filter`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pipeline.learn.base import SavedModel, identity
+from pipeline.lexicon import lazy_pattern
 
 DEFAULT_THRESHOLD = 0.45  # a little under 0.5: the labeled data under-represents county-level programs
 
-_ESTABLISH = re.compile(
-    r"(?:推行|建立|实行|实施|推广|探索|创新|开展|构建|形成|完善|健全|落实|启动|打造|创建|推出|试行|采取|运用|实施了|建立了|推行了|开展了)[“\"]?$"
-)
+_ESTABLISH = lazy_pattern(r"(?:{words})[“\"]?$", "adoption_verbs", "establish")
 
 # Context strings in the training TSV look like ``left⟦term⟧right``.
 CTX_OPEN, CTX_CLOSE = "⟦", "⟧"

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.lexicon import LazyPattern, load
 
 __all__ = [
     "QUANTITY_RE",
@@ -238,37 +241,27 @@ def parse_number(s: str, strict: bool = False) -> float:
 # Quantities
 # ---------------------------------------------------------------------------------------------
 
-# Units, longest first; value is the base unit a span maps to.
-_UNITS: dict[str, str] = {
-    u: u
-    for u in (
-        "个百分点 百分点 平方公里 平方千米 平方米 立方米 千瓦时 人民币 人次 户次 公里 千米 公顷 千瓦 兆瓦 "
-        "公斤 千克 小时 美元 港元 港币 日元 日币 欧元 英镑 新台币 台币 泰铢 卢布 韩元 澳元 "
-        "元 户 人 个 家 名 项 次 亩 吨 斤 头 只 套 间 座 所 "
-        "条 村 年 岁 倍 台 辆 株 棵 处 场 期 批 件 份 位 支 栋 幢 张 箱 袋 羽 尾 匹 册 篇 米 天 月 元钱 块钱 "
-        "千米 万千瓦 毫米 厘米 立方 克 组 队 栏 口 床 班 届 轮 元/人 元/亩 元/斤 元/公斤 元/吨 元/户 元/年 元/月 元/天"
-    ).split()
-}
-_UNITS.update({"块钱": "元", "元钱": "元", "圆": "元", "块": "元", "平方千米": "平方公里", "千米": "公里"})
-_UNITS.update({"%": "%", "‰": "‰", "千克": "公斤", "人民币": "元"})
-_UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 
-# Qualifiers that come before a number, longest first, and after it.
-_PRE_QUAL = (
-    "不低于 不少于 不超过 不高于 不到 不足 超过 高达 多达 将近 接近 大约 约合 近 约 逾 超 达 仅 共 计 "
-    "合计 累计 达到 至少 最高 最多"
-).split()
-_PRE_QUAL_KEEP = {
-    "不低于", "不少于", "不超过", "不高于", "不到", "不足", "超过", "近", "将近", "接近", "约", "大约",
-    "逾", "超", "至少", "最高", "最多", "高达", "多达", "达", "达到", "约合",
-}  # fmt: skip
-_PRE_QUAL_CANON = {
-    "将近": "近", "接近": "近", "大约": "约", "约合": "约", "超": "超过", "逾": "超过",
-    "达到": "达", "高达": "达", "多达": "达", "不少于": "不低于", "至少": "不低于", "不高于": "不超过",
-    "最高": "不超过", "最多": "不超过", "不足": "不到",
-}  # fmt: skip
-_POST_QUAL = "以上 以下 以内 左右 上下 有余 多 余 许 之多 不等".split()
-_POST_QUAL_CANON = {"有余": "余", "多": "余", "许": "约", "左右": "约", "上下": "约", "之多": "余"}
+@lru_cache(maxsize=1)
+def _units() -> dict[str, str]:
+    """Unit as written -> base unit (``models/lexicon/units.tsv``)."""
+    lex = load("units")
+    return dict(zip(lex.words(), lex.column("base"), strict=True))
+
+
+@lru_cache(maxsize=1)
+def _qualifiers() -> tuple[list[str], set[str], dict[str, str], list[str], dict[str, str]]:
+    """Hedge words (``models/lexicon/qualifiers.tsv``): words before a number, those kept in the qualifier,
+    canonical forms of pre words, words after a number, canonical forms of post words."""
+    lex = load("qualifiers")
+    rows = list(zip(lex.words(), lex.column("position"), lex.column("keep"), lex.column("canonical"), strict=True))
+    pre = [w for w, pos, _, _ in rows if pos == "pre"]
+    keep = {w for w, pos, k, _ in rows if pos == "pre" and k}
+    pre_canon = {w: c for w, pos, _, c in rows if pos == "pre" and c}
+    post = [w for w, pos, _, _ in rows if pos == "post"]
+    post_canon = {w: c for w, pos, _, c in rows if pos == "post" and c}
+    return pre, keep, pre_canon, post, post_canon
+
 
 _AR = r"[0-9０-９]+(?:[,，][0-9０-９]{3})*(?:\s[0-9０-９]{3}(?![0-9０-９]))*(?:[.．][0-9０-９]+)?"
 _CN = f"[{_CN_CHARS}]+(?:[点點][{_CN_DIGIT_CHARS}]+)?"
@@ -276,20 +269,32 @@ _NUM = f"(?:{_AR}(?:[十百千万亿萬億]+(?:[零〇]?{_AR})?)?|{_CN})"
 _RANGE_SEP = r"(?:\s?[-－—–~～至到]{1,2}\s?)"
 _BIG_SUFFIX = "(?:百万|千万|万亿|亿|万|億|萬|千|百)"
 
-QUANTITY_RE = re.compile(
-    rf"(?P<pre>{'|'.join(sorted(_PRE_QUAL, key=len, reverse=True))})?"
-    rf"(?P<num>{_NUM})(?P<post0>余|多)?(?P<mult>{_BIG_SUFFIX})?"
-    rf"(?:(?P<mid>%|％|{_UNIT_ALT})?{_RANGE_SEP}(?P<num2>{_NUM})(?P<mult2>{_BIG_SUFFIX})?)?"
-    r"(?P<post1>余|多|来)?"
-    rf"(?P<unit>%|％|‰|{_UNIT_ALT})"
-    rf"(?P<post>{'|'.join(_POST_QUAL)})?"
-)
-_FRACTION_RE = re.compile(
-    rf"(?P<pre>{'|'.join(sorted(_PRE_QUAL, key=len, reverse=True))})?"
-    rf"(?:(?P<den>[{_CN_CHARS}0-9]+)分之(?P<numer>[{_CN_CHARS}0-9.点]+)"
-    rf"|(?P<cheng>[一二两三四五六七八九十]|[1-9])成(?P<half>半)?)"
-    rf"(?P<post>{'|'.join(_POST_QUAL)})?"
-)
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(quantity, fraction) regexes, built on first use from the unit and qualifier lexicons."""
+    pre, _, _, post, _ = _qualifiers()
+    unit_alt = "|".join(re.escape(u) for u in sorted(_units(), key=len, reverse=True))
+    pre_alt = "|".join(sorted(pre, key=len, reverse=True))
+    post_alt = "|".join(sorted(post, key=len, reverse=True))
+    quantity = re.compile(
+        rf"(?P<pre>{pre_alt})?"
+        rf"(?P<num>{_NUM})(?P<post0>余|多)?(?P<mult>{_BIG_SUFFIX})?"
+        rf"(?:(?P<mid>%|％|{unit_alt})?{_RANGE_SEP}(?P<num2>{_NUM})(?P<mult2>{_BIG_SUFFIX})?)?"
+        r"(?P<post1>余|多|来)?"
+        rf"(?P<unit>%|％|‰|{unit_alt})"
+        rf"(?P<post>{post_alt})?"
+    )
+    fraction = re.compile(
+        rf"(?P<pre>{pre_alt})?"
+        rf"(?:(?P<den>[{_CN_CHARS}0-9]+)分之(?P<numer>[{_CN_CHARS}0-9.点]+)"
+        rf"|(?P<cheng>[一二两三四五六七八九十]|[1-9])成(?P<half>半)?)"
+        rf"(?P<post>{post_alt})?"
+    )
+    return quantity, fraction
+
+
+QUANTITY_RE = LazyPattern(lambda: _patterns()[0])
 
 
 @dataclass
@@ -342,7 +347,7 @@ def _split_multiplier(num: str) -> tuple[str, float]:
 def _quantity_from_match(m: re.Match[str], offset: int = 0) -> Quantity | None:
     unit_raw = m.group("unit")
     unit_raw = {"％": "%"}.get(unit_raw, unit_raw)
-    unit = _UNITS.get(unit_raw, unit_raw)
+    unit = _units().get(unit_raw, unit_raw)
     mult_extra = _mult_value(m.group("mult"))
     try:
         base, mult = _split_multiplier(m.group("num"))
@@ -359,18 +364,19 @@ def _quantity_from_match(m: re.Match[str], offset: int = 0) -> Quantity | None:
         return None
     if unit_raw == "百分点":
         unit = "个百分点"
+    _, keep, pre_canon, _, post_canon = _qualifiers()
     quals = []
     pre = m.group("pre")
-    if pre in _PRE_QUAL_KEEP:
-        quals.append(_PRE_QUAL_CANON.get(pre, pre))
+    if pre in keep:
+        quals.append(pre_canon.get(pre, pre))
     for post in (m.group("post0"), m.group("post1"), m.group("post")):
         if post and post != "来":
-            quals.append(_POST_QUAL_CANON.get(post, post))
+            quals.append(post_canon.get(post, post))
         elif post == "来":
             quals.append("约")
     if len(quals) > 1 and "达" in quals:
         quals.remove("达")
-    start = m.start("pre") if pre in _PRE_QUAL_KEEP else m.start("num")
+    start = m.start("pre") if pre in keep else m.start("num")
     return Quantity(
         value=_clean_float(value),
         unit=unit,
@@ -402,13 +408,14 @@ def _fraction_from_match(m: re.Match[str]) -> Quantity | None:
 
 
 def _mk_fraction(m: re.Match[str], value: float, unit: str) -> Quantity:
+    _, keep, pre_canon, _, post_canon = _qualifiers()
     quals = []
     pre = m.group("pre")
-    if pre in _PRE_QUAL_KEEP:
-        quals.append(_PRE_QUAL_CANON.get(pre, pre))
+    if pre in keep:
+        quals.append(pre_canon.get(pre, pre))
     if m.group("post"):
-        quals.append(_POST_QUAL_CANON.get(m.group("post"), m.group("post")))
-    start = m.start("pre") if pre in _PRE_QUAL_KEEP else (m.start("den") if m.group("den") else m.start("cheng"))
+        quals.append(post_canon.get(m.group("post"), m.group("post")))
+    start = m.start("pre") if pre in keep else (m.start("den") if m.group("den") else m.start("cheng"))
     return Quantity(
         value=round(value, 2),
         unit=unit,
@@ -423,7 +430,8 @@ def _mk_fraction(m: re.Match[str], value: float, unit: str) -> Quantity:
 def iter_quantities(text: str) -> Iterator[Quantity]:
     """Every number-with-unit in ``text``, left to right, non-overlapping (offsets into ``text``)."""
     found: list[Quantity] = []
-    for fm in _FRACTION_RE.finditer(text):
+    quantity_re, fraction_re = _patterns()
+    for fm in fraction_re.finditer(text):
         if fm.group("den") or fm.group("cheng"):
             q = _fraction_from_match(fm)
             if q is not None:
@@ -431,7 +439,7 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     taken = [(q.start, q.end) for q in found]
     pos = 0
     while True:
-        m = QUANTITY_RE.search(text, pos)
+        m = quantity_re.search(text, pos)
         if m is None:
             break
         q = _quantity_from_match(m)
