@@ -11,20 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline.model import Document, Figure, Measure, Place
-
-_CLAUSE_BOUND = "，,。；;！？!?\n"
-
-
-def _clause_start(text: str, pos: int) -> int:
-    a = pos
-    while a > 0 and text[a - 1] not in _CLAUSE_BOUND:
-        a -= 1
-    return a
-
+from pipeline.text.segment import clause_start
 
 def clause_county(doc: Document, counties: Sequence[Place], pos: int) -> str:
     """The county named last in the clause before ``pos``; "" when the clause names none."""
-    clause = doc.text[_clause_start(doc.text, pos) : pos]
+    clause = doc.text[clause_start(doc.text, pos) : pos]
     named = [(clause.rfind(p.name), p.adcode) for p in counties if p.name and p.name in clause]
     return max(named)[1] if named else ""
 
