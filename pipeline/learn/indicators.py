@@ -16,11 +16,12 @@ from typing import Any, NamedTuple
 
 from pipeline.errors import ModelVersionError
 from pipeline.learn.base import SavedModel
+from pipeline.lexicon import lazy_pattern
 
 log = logging.getLogger(__name__)
 
 # Growth rates and shares describe change, not level: never a comparable level column.
-_CHANGE = re.compile(r"增长|增加|下降|提高|提升|减少|同比|环比|占比|^占")
+_CHANGE = lazy_pattern("{words}|^占", "change_words")  # ^占: a share (占全县…)
 
 
 @dataclass(frozen=True)
