@@ -41,7 +41,7 @@ _BAD_IN_TERM = re.compile(f"[{SENT_END}{COLON}\n]")
 _MEASURE_WORDS = "个年月天日周次名人户家元角万亿千百批层级成倍点份届期轮位起只条张"
 _PLAIN_QTY = re.compile(rf"^[{CN_NUM}十百千万]+[{_MEASURE_WORDS}]*$|^[{CN_NUM}十][大项类种支道]$|^双[赢向重]")
 _ITEM_WORDS = re.compile(rf"^[{CN_NUM}][是要则来方面]")
-_IDIOMS = re.compile(r"^一[对站把线体]|^[一二两三四五六七八九十]对|一对一|面对面|一系列|一部分|一大批|一揽子")
+_IDIOMS = lazy_pattern(r"^一[对站把线体]|^[一二两三四五六七八九十]对|{words}", "numeral_idioms")
 
 # Numeral + classifier + head: 六大产业, 三支队伍, 三道防线, 四个一批.
 _CLASSIFIED_RE = lazy_pattern(

@@ -9,8 +9,9 @@ same bytes into rare characters. charset-normalizer is consulted only when none 
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
+
+from pipeline.text.chars import HAN_RE
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ _BOMS = (
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 )
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK = HAN_RE  # every Han code point the pipeline knows
 _SAMPLE = 200_000  # bytes scored per candidate; enough to decide, cheap on big files
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.learn.base import SavedModel, identity
+from pipeline.text.chars import is_han_basic
 from pipeline.text.tokenizer import make_segmenter
 
 NONE = "none"
@@ -144,4 +145,4 @@ class PolicyToolModel(SavedModel):
 
 
 def _is_punct(w: str) -> bool:
-    return all(not (c.isalnum() or "\u4e00" <= c <= "\u9fff") for c in w)
+    return all(not (c.isalnum() or is_han_basic(c)) for c in w)

@@ -5,6 +5,7 @@ of the ordinals they carry (``cn_int``: 三 → 3, 十二 → 12, 二十三 → 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.lexicon import lazy_pattern
 from pipeline.text.chars import HAN, HAN_WIDE, SENT_END
@@ -60,6 +61,7 @@ PAREN_ITEM_RE = re.compile(rf"[（(]([{CN_FORMULA_NUM}十]{{1,2}})[）)]")
 CN_ITEM_RE = re.compile(rf"(?:(?<=[\n。；;：:，,])|^)\s*([{CN_FORMULA_NUM}十]{{1,2}})(是|要|则|、)")
 
 
+@lru_cache(maxsize=4096)
 def cn_int(s: str) -> int | None:
     """The ordinal a numbering numeral gives: ASCII digits, ①…⑩, or a Chinese numeral read strictly
     (一百二 and 一二 are not ordinals); None when ``s`` is none of these.
