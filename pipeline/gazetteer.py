@@ -410,6 +410,7 @@ class Gazetteer:
     index: dict[str, list[tuple[Entry, str]]] = field(default_factory=dict)
     _automaton: ahocorasick.Automaton | None = None
     _words: dict[str, tuple[int, str]] | None = None
+    _by_len: dict[int, dict[str, tuple[int, str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, models_dir: Path) -> Gazetteer:
@@ -464,6 +465,19 @@ class Gazetteer:
         if self._words is None:
             self._words = load_word_freq(length=2)
         return self._words
+
+    def dict_word(self, w: str) -> tuple[int, str]:
+        """(frequency, POS tag) of ``w`` in jieba's dictionary, (0, "") if absent; loaded per length on use."""
+        n = len(w)
+        if n == 2:
+            return self.word_freq.get(w, (0, ""))
+        if n not in self._by_len:
+            self._by_len[n] = load_word_freq(length=n)
+        return self._by_len[n].get(w, (0, ""))
+
+    def char_tag(self, ch: str) -> str:
+        """jieba's part-of-speech tag of a single character (``c`` for 和, ``p`` for 与); "" if unknown."""
+        return self.dict_word(ch)[1]
 
     def lookup(self, name: str) -> list[Entry]:
         """Entries named ``name`` (official, alias, bare or former), current units first."""

@@ -41,12 +41,16 @@ LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
 
 @dataclass
 class _Hit:
-    """A context-checked match resolved to one entry."""
+    """A context-checked match resolved to one entry; ``weak`` says why it still needs confirmation
+    ("" when it needs none): "bare" (a bare county form with no parent or child beside it), "single"
+    (a one-character stem, 威县, with no parent or prefecture around), "ordinary" (a suffixed name whose
+    stem is an ordinary word, 平和县, 互助县, with no context)."""
 
     start: int
     end: int
     entry: Entry
     kind: str
+    weak: str = ""
 
 
 def _unit_char(entry: Entry) -> str:
@@ -113,7 +117,7 @@ def _resolve(
     """Pick the entry this match names, or None when context does not support any."""
     provs, prefs = ctx.provinces(), ctx.prefectures()
     adjacent_prev = prev if prev is not None and 0 <= m.start - prev.end <= 1 else None
-    scored: list[tuple[tuple, Entry, str]] = []
+    scored: list[tuple[tuple, Entry, str, str]] = []
     for e, kind in zip(m.entries, m.kinds, strict=True):
         parent_before = adjacent_prev is not None and adjacent_prev.entry.adcode in _ancestor_codes(gaz, e)
         child_after = False
@@ -121,20 +125,27 @@ def _resolve(
             child_after = any(e.adcode in _ancestor_codes(gaz, c) for c in nxt.entries)
         in_prov = e.province_code in provs
         in_pref = (e.prefecture_code or e.adcode) in prefs
+        weak = ""
         if kind == "short" and e.level != "province":
             if e.level == "county" and not (parent_before or child_after or in_prov):
                 continue
             if _not_place_after(text, m.end):
                 continue
+            if e.level == "county" and not (parent_before or child_after):
+                weak = "bare"
         if e.ordinary_stem and kind != "short" and not (parent_before or in_pref or child_after):
-            continue
-        if _stem_len(e) < 2 and kind == "full" and e.level == "county":
-            if not parent_before and text[m.end : m.end + 1] in GOV_AFTER:
+            if text[m.end : m.end + 1] in GOV_AFTER or _determiner_stem(e) or _is_word_form(gaz, m.text):
+                continue  # 比如县里, 老解放区 are prose
+            weak = "ordinary"
+        elif _determiner_stem(e) and not (parent_before or in_pref or child_after):
+            continue  # 全州县市 is "every county and city of the prefecture", not 全州县
+        if _stem_len(e) < 2 and kind == "full" and e.level == "county" and not parent_before:
+            if text[m.end : m.end + 1] in GOV_AFTER:
                 continue
-            if not parent_before and (
-                not in_pref or e.name[0] in GENERIC_STEM or text[m.start - 1 : m.start] in "县市区"
-            ):
+            if e.name[0] in GENERIC_STEM or text[m.start - 1 : m.start] in "县市区" or _function_char(gaz, e.name[0]):
                 continue
+            if not in_pref:
+                weak = "single"
         kind_penalty = 1 if e.valid_to and not parent_before else 0
         score = (
             0 if parent_before else 1,
@@ -144,7 +155,7 @@ def _resolve(
             KIND_RANK[kind],
             LEVEL_RANK.get(e.level, 3),
         )
-        scored.append((score, e, kind))
+        scored.append((score, e, kind, weak))
     if not scored:
         return None
     scored.sort(key=lambda t: t[0])
@@ -152,7 +163,28 @@ def _resolve(
     if len(scored) > 1 and scored[1][0] == best[0] and scored[1][1].adcode != best[1].adcode:
         log.debug("ambiguous place %r: %s", m.text, [s[1].adcode for s in scored[:3]])
         return None
-    return _Hit(m.start, m.end, best[1], best[2])
+    return _Hit(m.start, m.end, best[1], best[2], best[3])
+
+
+# A stem made of a determiner and a unit character (全州, 各县) reads as "the whole prefecture" in prose.
+_DETERMINERS = "全各该本每此我"
+_UNIT_CHARS = "州市县区旗省盟"
+
+
+def _determiner_stem(e: Entry) -> bool:
+    stem, _ = strip_suffix(e.name)
+    return len(stem) == 2 and stem[0] in _DETERMINERS and stem[1] in _UNIT_CHARS
+
+
+def _is_word_form(gaz: Gazetteer, form: str) -> bool:
+    """The suffixed form is itself an ordinary word of the dictionary (解放区), not tagged a place."""
+    f, tag = gaz.dict_word(form)
+    return f > 0 and tag != "ns"
+
+
+def _function_char(gaz: Gazetteer, ch: str) -> bool:
+    """A conjunction or preposition (和, 与): 市和县两级 is prose, never the county 和县 without its parent."""
+    return gaz.char_tag(ch) in ("c", "p")
 
 
 def _is_word(gaz: Gazetteer, w: str) -> bool:
@@ -176,28 +208,52 @@ def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
 
 
 BARE_WORD_FREQ = 200  # a bare form this frequent in jieba's dictionary is also an ordinary word (新建, 兴国)
+HEAD_CHARS = 200  # the head of a page (title, byline) lies within its first characters
 MIN_ARTICLE_CHARS = 200  # shorter "articles" (sidebars, notes) do not get a focal county of their own
 
 
-def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit]) -> list[_Hit]:
-    """Drop bare forms that are also common words unless the document names the unit in full somewhere:
-    对新建标准化鹅舍 is not 新建区, but 兴国 after 兴国县 is the county."""
-    named = {h.entry.adcode for h in hits if h.kind != "short"}
+def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> list[_Hit]:
+    """Keep weak hits only when the document confirms them.
+
+    A bare county form (科尔沁 the cattle breed, 龙江 for the province, a dance called 芒康…) is kept when the
+    document names the unit with its suffix somewhere, or when the prefecture around is the document's and
+    the form comes twice or in the head line; a bare form that is also a common word (对新建标准化鹅舍 is
+    not 新建区) only when the unit is named. A one-character county (威县) or an ordinary-word stem (平和县)
+    with no parent beside it is kept when written twice, in the head line, or when named strongly elsewhere.
+    """
+    strong = {h.entry.adcode for h in hits if not h.weak}
+    named = {h.entry.adcode for h in hits if h.kind != "short" and not h.weak}
+    weak_count = Counter(h.entry.adcode for h in hits if h.weak)
+    in_head = {h.entry.adcode for h in hits if h.weak and h.start < head_end}
     kept: list[_Hit] = []
-    for i, h in enumerate(hits):
-        prev = hits[i - 1] if i else None
-        after_parent = (
-            prev is not None and 0 <= h.start - prev.end <= 1 and prev.entry.adcode in _ancestor_codes(gaz, h.entry)
-        )
-        if (
-            h.kind != "short"
-            or h.entry.level != "county"  # 重庆, 宁夏, 湘潭 written bare are the places
-            or after_parent
-            or h.entry.adcode in named
-            or gaz.word_freq.get(text[h.start : h.end], (0, ""))[0] < BARE_WORD_FREQ
-        ):
+    for h in hits:
+        code = h.entry.adcode
+        if not h.weak:
+            kept.append(h)
+            continue
+        if h.weak == "bare":
+            if code in named or (
+                (weak_count[code] >= 2 or code in in_head)
+                and h.entry.prefecture_code in {s[:4] + "00" for s in strong}
+                and gaz.word_freq.get(text[h.start : h.end], (0, ""))[0] < BARE_WORD_FREQ
+            ):
+                kept.append(h)
+        elif code in strong or weak_count[code] >= 2 or code in in_head:
             kept.append(h)
     return kept
+
+
+def _head_end(doc: Document) -> int:
+    """End of the document's head: its first three non-empty lines (chrome, title, date line), at most
+    HEAD_CHARS characters."""
+    pos, lines = 0, 0
+    while pos < min(len(doc.text), HEAD_CHARS) and lines < 3:
+        nl = doc.text.find("\n", pos)
+        nl = len(doc.text) if nl < 0 else nl
+        if doc.text[pos:nl].strip():
+            lines += 1
+        pos = nl + 1
+    return min(pos, len(doc.text), HEAD_CHARS)
 
 
 def _articles(doc: Document) -> list[tuple[int, int, str]]:
@@ -278,7 +334,7 @@ def extract_places(doc: Document, gaz: Gazetteer) -> list[Place]:
         if hit is not None:
             hits.append(hit)
             prev = hit
-    hits = _anchored(gaz, text, hits)
+    hits = _anchored(gaz, text, hits, _head_end(doc))
     by_code: dict[str, list[_Hit]] = defaultdict(list)
     for h in hits:
         by_code[h.entry.adcode].append(h)
