@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pipeline.gazetteer import Entry, Gazetteer, GazMatch, strip_suffix
 from pipeline.lexicon import lazy_words
 from pipeline.model import Document, Place
+from pipeline.text.chars import is_han_basic
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ SUFFIX_BREAKERS = lazy_words("place_context", "use", "suffix_breaker")
 # After a one-character stem's suffix these continue a 县/市 word (县委和县政府 → 和|县政府).
 GENERIC_STEM = lazy_words("place_chars", "generic_stem")
 GOV_AFTER = lazy_words("place_chars", "gov_after")
+# Heads of organisation and outlet names written after a place (邢台分行, 中国江西网; 金控集团 after a trade name).
+ORG_HEAD = lazy_words("place_context", "use", "org_head")
+ORG_HEAD_FAR = lazy_words("place_context", "use", "org_head_far")
 
 # References to "the county" that point back to the most recently named county.
 ANAPHORA_RE = re.compile(r"(?:该|全|我|本|此)(县|市|区|旗)|(县|市|区|旗)(?:委|政府|人民政府|人大|政协|长|域|城)")
@@ -70,6 +74,27 @@ _ADDRESS_AFTER = re.compile(r"\d+[路街巷号弄]")
 def _not_place_after(text: str, end: int) -> bool:
     tail = text[end : end + 6]
     return any(tail.startswith(w) for w in NOT_PLACE_AFTER) or bool(_ADDRESS_AFTER.match(tail))
+
+
+_NOT_NAME_TAGS = ("v", "d", "p", "c", "u", "a", "r", "m", "q", "f")  # a verb or function word is no trade name
+
+
+def _in_org_name(gaz: Gazetteer, text: str, end: int) -> bool:
+    """The name ending at ``end`` opens an organisation's or outlet's name: 邢台分行, 丹东市公安局, 山东手机报,
+    or a one/two-character trade name and its head (吉林省金控集团, 沈阳农业大学), but not 江苏省成立公司."""
+    tail = text[end : end + 8]
+    if any(tail.startswith(w) for w in ORG_HEAD):
+        return True
+    for gap in (1, 2):
+        word = tail[:gap]
+        if len(word) < gap or not all(is_han_basic(c) for c in word):
+            return False
+        tag = gaz.dict_word(word)[1]
+        if tag.startswith(_NOT_NAME_TAGS):
+            continue
+        if any(tail[gap:].startswith(w) for w in ORG_HEAD_FAR):
+            return True
+    return False
 
 
 def _ancestor_codes(gaz: Gazetteer, entry: Entry) -> set[str]:
@@ -179,7 +204,7 @@ def _determiner_stem(e: Entry) -> bool:
 def _is_word_form(gaz: Gazetteer, form: str) -> bool:
     """The suffixed form is itself an ordinary word of the dictionary (解放区), not tagged a place."""
     f, tag = gaz.dict_word(form)
-    return f > 0 and tag != "ns"
+    return f >= WORD_FORM_FREQ and tag != "ns"
 
 
 def _function_char(gaz: Gazetteer, ch: str) -> bool:
@@ -208,6 +233,7 @@ def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
 
 
 BARE_WORD_FREQ = 200  # a bare form this frequent in jieba's dictionary is also an ordinary word (新建, 兴国)
+WORD_FORM_FREQ = 1000  # a suffixed form this frequent in jieba and not tagged ns is a word (解放区)
 HEAD_CHARS = 200  # the head of a page (title, byline) lies within its first characters
 MIN_ARTICLE_CHARS = 200  # shorter "articles" (sidebars, notes) do not get a focal county of their own
 
@@ -341,6 +367,8 @@ def extract_places(doc: Document, gaz: Gazetteer) -> list[Place]:
     focal = _focal(doc, hits)
     places: list[Place] = []
     for code, hs in by_code.items():
+        if code not in focal and all(_in_org_name(gaz, text, h.end) for h in hs):
+            continue  # named only inside organisations' names (邢台分行, 中国江西网): not a place of the document
         first = min(hs, key=lambda h: h.start)
         e = first.entry
         places.append(
