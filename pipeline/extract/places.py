@@ -159,11 +159,13 @@ def _resolve(
             if e.level == "county" and not (parent_before or child_after):
                 weak = "bare"
         if e.ordinary_stem and kind != "short" and not (parent_before or in_pref or child_after):
-            if text[m.end : m.end + 1] in GOV_AFTER or _determiner_stem(e) or _is_word_form(gaz, m.text):
+            if text[m.end : m.end + 1] in GOV_AFTER or _is_word_form(gaz, m.text):
                 continue  # 比如县里, 老解放区 are prose
             weak = "ordinary"
-        elif _determiner_stem(e) and not (parent_before or in_pref or child_after):
-            continue  # 全州县市 is "every county and city of the prefecture", not 全州县
+        elif _determiner_stem(e) and not (parent_before or child_after):
+            if text[m.end : m.end + 1] in GOV_AFTER or text[m.end : m.end + 1] in _UNIT_CHARS:
+                continue  # 全州县市 is "every county and city of the prefecture", not 全州县
+            weak = "ordinary"
         if _stem_len(e) < 2 and kind == "full" and e.level == "county" and not parent_before:
             if text[m.end : m.end + 1] in GOV_AFTER:
                 continue
@@ -243,14 +245,18 @@ def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> lis
 
     A bare county form (科尔沁 the cattle breed, 龙江 for the province, a dance called 芒康…) is kept when the
     document names the unit with its suffix somewhere, or when the prefecture around is the document's and
-    the form comes twice or in the head line; a bare form that is also a common word (对新建标准化鹅舍 is
-    not 新建区) only when the unit is named. A one-character county (威县) or an ordinary-word stem (平和县)
+    the form comes twice, unless it is also a common word (对新建标准化鹅舍 is not 新建区) or part of a longer
+    name found here or of its province's name. A one-character county (威县) or an ordinary-word stem (平和县)
     with no parent beside it is kept when written twice, in the head line, or when named strongly elsewhere.
     """
     strong = {h.entry.adcode for h in hits if not h.weak}
     named = {h.entry.adcode for h in hits if h.kind != "short" and not h.weak}
     weak_count = Counter(h.entry.adcode for h in hits if h.weak)
     in_head = {h.entry.adcode for h in hits if h.weak and h.start < head_end}
+    # Names a bare form is part of: another unit named here (科尔沁 in 科尔沁左翼后旗), or its own province
+    # (龙江 in 黑龙江, the province's nickname).
+    provinces = (gaz.entries.get(h.entry.province_code) for h in hits if h.weak == "bare")
+    longer = {text[h.start : h.end] for h in hits if not h.weak} | {strip_suffix(p.name)[0] for p in provinces if p}
     kept: list[_Hit] = []
     for h in hits:
         code = h.entry.adcode
@@ -258,10 +264,12 @@ def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> lis
             kept.append(h)
             continue
         if h.weak == "bare":
+            form = text[h.start : h.end]
             if code in named or (
-                (weak_count[code] >= 2 or code in in_head)
+                weak_count[code] >= 2
                 and h.entry.prefecture_code in {s[:4] + "00" for s in strong}
-                and gaz.word_freq.get(text[h.start : h.end], (0, ""))[0] < BARE_WORD_FREQ
+                and gaz.word_freq.get(form, (0, ""))[0] < BARE_WORD_FREQ
+                and not any(form in n and form != n for n in longer)
             ):
                 kept.append(h)
         elif code in strong or weak_count[code] >= 2 or code in in_head:
