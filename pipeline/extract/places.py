@@ -33,8 +33,8 @@ SUFFIX_BREAKERS = lazy_words("place_context", "use", "suffix_breaker")
 GENERIC_STEM = lazy_words("place_chars", "generic_stem")
 GOV_AFTER = lazy_words("place_chars", "gov_after")
 # Heads of organisation and outlet names written after a place (邢台分行, 中国江西网; 金控集团 after a trade name).
-ORG_HEAD = lazy_words("place_context", "use", "org_head")
-ORG_HEAD_FAR = lazy_words("place_context", "use", "org_head_far")
+ORG_HEAD = lazy_words("org_heads")
+ORG_HEAD_FAR = lazy_words("org_heads", "far")
 
 # References to "the county" that point back to the most recently named county.
 ANAPHORA_RE = re.compile(r"(?:该|全|我|本|此)(县|市|区|旗)|(县|市|区|旗)(?:委|政府|人民政府|人大|政协|长|域|城)")
