@@ -136,6 +136,10 @@ class _Context:
         return self._top(self.prefecture)
 
 
+# A dateline opens a news item with its place: 嘉鱼：帮助受灾贫困户… , 【岳西讯】, 榕江讯.
+_DATELINE_RE = re.compile(r"[：:]|讯|消息")
+
+
 def _resolve(
     gaz: Gazetteer, m: GazMatch, prev: _Hit | None, nxt: GazMatch | None, ctx: _Context, text: str
 ) -> _Hit | None:
@@ -143,6 +147,7 @@ def _resolve(
     provs, prefs = ctx.provinces(), ctx.prefectures()
     adjacent_prev = prev if prev is not None and 0 <= m.start - prev.end <= 1 else None
     scored: list[tuple[tuple, Entry, str, str]] = []
+    dateline = bool(_DATELINE_RE.match(text, m.end)) and (m.start == 0 or text[m.start - 1] in "\n【[ 　")
     for e, kind in zip(m.entries, m.kinds, strict=True):
         parent_before = adjacent_prev is not None and adjacent_prev.entry.adcode in _ancestor_codes(gaz, e)
         child_after = False
@@ -151,7 +156,7 @@ def _resolve(
         in_prov = e.province_code in provs
         in_pref = (e.prefecture_code or e.adcode) in prefs
         weak = ""
-        if kind == "short" and e.level != "province":
+        if kind == "short" and e.level != "province" and not (dateline and len(m.entries) == 1):
             if e.level == "county" and not (parent_before or child_after or in_prov):
                 continue
             if _not_place_after(text, m.end):
@@ -349,6 +354,8 @@ def _focal_in(doc: Document, hits: list[_Hit], a_start: int, a_end: int, title: 
     top = max(score, key=lambda c: score[c])
     # A roll-call of many counties (a prefecture bulletin) has no focal county unless a title names one.
     counts = Counter(h.entry.adcode for h in county_hits)
+    if len(counts) == 1:  # the only county the article names, if only in its byline (作者单位：岑巩县人大常委会)
+        return set(counts)
     if len(counts) >= 4 and counts[top] < 0.3 * sum(counts.values()) and top not in titled:
         return set()
     return {code for code, s in score.items() if s >= 0.7 * best and s >= 3.0}
