@@ -46,7 +46,8 @@ LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
 @dataclass
 class _Hit:
     """A context-checked match resolved to one entry; ``weak`` says why it still needs confirmation
-    ("" when it needs none): "bare" (a bare county form with no parent or child beside it), "single"
+    ("" when it needs none): "bare" (a bare county form with no parent or child beside it), "far" (a bare
+    prefecture of a province the document is not in), "single"
     (a one-character stem, 威县, with no parent or prefecture around), "ordinary" (a suffixed name whose
     stem is an ordinary word, 平和县, 互助县, with no context)."""
 
@@ -163,6 +164,8 @@ def _resolve(
                 continue
             if e.level == "county" and not (parent_before or child_after):
                 weak = "bare"
+            elif e.level == "prefecture" and not (parent_before or child_after or in_prov):
+                weak = "far"  # 阿里研究院 in a Hubei report: kept only when 阿里地区 is named
         if e.ordinary_stem and kind != "short" and not (parent_before or in_pref or child_after):
             if text[m.end : m.end + 1] in GOV_AFTER or _is_word_form(gaz, m.text):
                 continue  # 比如县里, 老解放区 are prose
@@ -225,6 +228,18 @@ def _is_word(gaz: Gazetteer, w: str) -> bool:
     return f >= 100 and (tag != "ns" or f >= 5000)
 
 
+LONGER_WORD_FREQ = 20  # a dictionary word this frequent that a bare name opens is that word (阿里巴巴, 新华社)
+
+
+def _opens_word(gaz: Gazetteer, text: str, m: GazMatch) -> bool:
+    """The bare name is the start of a longer dictionary word that is not a place: 阿里巴巴, 新华社, 中山大学."""
+    for k in range(1, 4):
+        f, tag = gaz.dict_word(text[m.start : m.end + k])
+        if f >= LONGER_WORD_FREQ and tag != "ns":
+            return True
+    return False
+
+
 def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
     """Reject hits that are part of another word (合作市场, 沿海城市, 新民主) or entity (凯里学院)."""
     if text[m.end - 1 : m.end + 1] in SUFFIX_BREAKERS:
@@ -234,6 +249,8 @@ def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
     if m.start > 0 and prev_end != m.start and _is_word(gaz, text[m.start - 1 : m.start + 1]):
         return False
     if bare and _is_word(gaz, text[m.end - 1 : m.end + 1]):
+        return False
+    if bare and _opens_word(gaz, text, m):
         return False
     # A suffixed name stays a mention of the unit in 榕江县山区 or 榕江县人民医院; a bare one does not.
     return not (bare and _not_place_after(text, m.end))
@@ -276,6 +293,9 @@ def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> lis
                 and gaz.word_freq.get(form, (0, ""))[0] < BARE_WORD_FREQ
                 and not any(form in n and form != n for n in longer)
             ):
+                kept.append(h)
+        elif h.weak == "far":
+            if code in named:
                 kept.append(h)
         elif code in strong or weak_count[code] >= 2 or code in in_head:
             kept.append(h)

@@ -190,6 +190,8 @@ def test_focal_on_short_pages(gaz: Gazetteer, text: str, code: str) -> None:
         ("黑龙江省兰西县组织企业参加龙江年货大集，上线“小康龙江”平台。", "230221"),  # the province's nickname
         ("西藏自治区安多县的群众表演了《芒康弦子》等舞蹈。", "540328"),  # a dance's name
         ("陕西省榆林市佳县，村民李兰西说收入翻了一番。", "231222"),  # a person's name ending in 兰西
+        ("湖北省蕲春县入选阿里研究院名单，依托阿里平台销售艾草。", "542500"),  # a company, not 阿里地区
+        ("湖北省蕲春县与阿里巴巴合作，艾草线上销售额1.2亿元。", "542500"),  # a dictionary word it opens
     ],
 )
 def test_substring_traps(gaz: Gazetteer, text: str, code: str) -> None:
