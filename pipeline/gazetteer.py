@@ -122,6 +122,22 @@ def strip_ethnic(stem: str) -> str:
     return cur
 
 
+_BANNER_WING = re.compile(r"^(.{2,}?)([左右])翼([前中后])旗$")
+_BANNER_SIDE = re.compile(r"^(.{2,}?)([左右前中后])旗$")
+
+
+def banner_abbreviations(name: str) -> list[str]:
+    """The short written forms of a banner named by its wing or side: 科尔沁右翼中旗 → 科右中旗,
+    土默特左旗 → 土左旗 (first character of the tribe's name, the side, 旗)."""
+    m = _BANNER_WING.match(name)
+    if m:
+        return [m.group(1)[0] + m.group(2) + m.group(3) + "旗"]
+    m = _BANNER_SIDE.match(name)
+    if m and not m.group(1).endswith("翼"):
+        return [m.group(1)[0] + m.group(2) + "旗"]
+    return []
+
+
 def generate_forms(name: str, level: str) -> tuple[list[str], list[str]]:
     """(suffixed aliases, bare short forms) for an official name; bare forms are unfiltered here."""
     stem, suf = strip_suffix(name)
@@ -137,6 +153,7 @@ def generate_forms(name: str, level: str) -> tuple[list[str], list[str]]:
         pass  # provinces are written bare: 广西, 宁夏, 香港
     elif stem != base:
         aliases.append(base + suf)
+    aliases += banner_abbreviations(name)
     if level == "province" or len(base) >= 2:
         short.append(base)
     aliases = [a for a in dict.fromkeys(aliases) if a != name and len(a) >= 2]
@@ -338,6 +355,13 @@ def build_gazetteer(out_dir: Path, external_dir: Path | None = None) -> Path:
     # An abolished unit whose name is now a former name of its successor is represented by the successor.
     formers = {(u["prefecture"], f) for u in units.values() if not u["valid_to"] for f in u["former"]}
     units = {c: u for c, u in units.items() if not (u["valid_to"] and (u["prefecture"], u["name"]) in formers)}
+    # A generated abbreviation two units would share names neither.
+    abbrev_count: defaultdict[str, int] = defaultdict(int)
+    for u in units.values():
+        if not u["valid_to"]:
+            for abbrev in banner_abbreviations(u["name"]):
+                abbrev_count[abbrev] += 1
+    shared_abbrev = {a for a, n in abbrev_count.items() if n > 1}
     path = out_dir / GAZETTEER_FILE
     n_unsafe = 0
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -361,6 +385,7 @@ def build_gazetteer(out_dir: Path, external_dir: Path | None = None) -> Path:
         for code in sorted(units):
             u = units[code]
             aliases, short = generate_forms(u["name"], u["level"])
+            aliases = [a for a in aliases if a not in shared_abbrev]
             former: list[str] = []
             for old in u["former"]:
                 old_stem = strip_suffix(old)[0]
@@ -410,6 +435,7 @@ class Gazetteer:
     index: dict[str, list[tuple[Entry, str]]] = field(default_factory=dict)
     _automaton: ahocorasick.Automaton | None = None
     _words: dict[str, tuple[int, str]] | None = None
+    _by_len: dict[int, dict[str, tuple[int, str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, models_dir: Path) -> Gazetteer:
@@ -464,6 +490,19 @@ class Gazetteer:
         if self._words is None:
             self._words = load_word_freq(length=2)
         return self._words
+
+    def dict_word(self, w: str) -> tuple[int, str]:
+        """(frequency, POS tag) of ``w`` in jieba's dictionary, (0, "") if absent; loaded per length on use."""
+        n = len(w)
+        if n == 2:
+            return self.word_freq.get(w, (0, ""))
+        if n not in self._by_len:
+            self._by_len[n] = load_word_freq(length=n)
+        return self._by_len[n].get(w, (0, ""))
+
+    def char_tag(self, ch: str) -> str:
+        """jieba's part-of-speech tag of a single character (``c`` for 和, ``p`` for 与); "" if unknown."""
+        return self.dict_word(ch)[1]
 
     def lookup(self, name: str) -> list[Entry]:
         """Entries named ``name`` (official, alias, bare or former), current units first."""

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.gazetteer import Gazetteer, generate_forms, strip_ethnic, strip_suffix
+from pipeline.gazetteer import Gazetteer, banner_abbreviations, generate_forms, strip_ethnic, strip_suffix
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -30,6 +30,10 @@ def gaz() -> Gazetteer:
         ("克孜勒苏柯尔克孜自治州", "prefecture", "克孜勒苏州", "克孜勒苏"),
         ("双江拉祜族佤族布朗族傣族自治县", "county", "双江县", "双江"),
         ("莫力达瓦达斡尔族自治旗", "county", "莫力达瓦旗", "莫力达瓦"),
+        ("科尔沁右翼中旗", "county", "科右中旗", "科尔沁右翼中"),  # a banner by its wing and side
+        ("科尔沁左翼后旗", "county", "科左后旗", "科尔沁左翼后"),
+        ("土默特左旗", "county", "土左旗", "土默特左"),
+        ("乌拉特前旗", "county", "乌前旗", "乌拉特前"),
     ],
 )
 def test_generated_forms(name: str, level: str, alias: str, short: str) -> None:
@@ -45,6 +49,11 @@ def test_generated_forms(name: str, level: str, alias: str, short: str) -> None:
 def test_bare_forms(name: str, short: str) -> None:
     level = "province" if name.endswith(("省", "自治区")) else "county"
     assert short in generate_forms(name, level)[1]
+
+
+@pytest.mark.parametrize("name", ["科尔沁旗", "阿巴嘎旗", "榕江县", "左权县", "右玉县"])
+def test_no_banner_abbreviation_without_a_side(name: str) -> None:
+    assert banner_abbreviations(name) == []
 
 
 def test_strip_helpers() -> None:

@@ -2,7 +2,8 @@
 
 - A figure whose own clause names a county (邻县三穗县新建大棚300个) is that county's.
 - Otherwise a finding takes its article's focal county: in a magazine page with three county reports, the
-  focal county the article's text names most; in a one-county document, the document's focal county.
+  focal county the article's text names most; in a one-county document, the document's focal county, except
+  in another substantial article that names none (a national reprint after a county report): no county.
 - ``article`` is the index of the article holding the finding (multi-article files).
 """
 
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 
 from pipeline.model import Document, Figure, Measure, Place
 from pipeline.text.segment import clause_start
+
+MIN_OTHER_ARTICLE_CHARS = 200  # as places.MIN_ARTICLE_CHARS: a shorter piece is the main article's
 
 
 def clause_county(doc: Document, counties: Sequence[Place], pos: int) -> str:
@@ -39,16 +42,32 @@ def article_of(doc: Document, pos: int) -> int | None:
     return next((a.index for a in doc.articles if a.start <= pos < a.end), None)
 
 
+def _fallback(doc: Document, art: int | None, focal: Sequence[Place]) -> str:
+    """The document's focal county for a finding whose article names none: kept in one-article documents, in
+    the articles that name it and in short pieces (a lead line, a sidebar), but a substantial other article of
+    a multi-article file (a national reprint after a county report) is nobody's."""
+    if not focal:
+        return ""
+    primary = focal[0]
+    if art is None or len(doc.articles) < 2:
+        return primary.adcode
+    a = next(a for a in doc.articles if a.index == art)
+    body = doc.text[a.start : a.end]
+    if a.end - a.start < MIN_OTHER_ARTICLE_CHARS or primary.name in body or primary.canonical in body:
+        return primary.adcode
+    return ""
+
+
 def attribute(doc: Document, places: Sequence[Place], figures: Sequence[Figure], measures: Sequence[Measure]) -> None:
     """Set ``county_code``, ``county`` and ``article`` on each figure and measure (in place)."""
     focal = [p for p in places if p.focal]
-    primary = focal[0].adcode if focal else ""
     counties = [p for p in places if p.level == "county"]
     names = {p.adcode: p.canonical for p in counties}
     for fig in figures:
         fig.county_code = fig.county_code or clause_county(doc, counties, fig.mention.start)
     found: list[Figure | Measure] = [*figures, *measures]
     for rec in found:
-        rec.county_code = rec.county_code or article_county(doc, focal, rec.mention.start) or primary
+        art = article_of(doc, rec.mention.start)
+        rec.county_code = rec.county_code or article_county(doc, focal, rec.mention.start) or _fallback(doc, art, focal)
         rec.county = names.get(rec.county_code, "")
-        rec.article = article_of(doc, rec.mention.start)
+        rec.article = art

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pipeline.gazetteer import Entry, Gazetteer, GazMatch, strip_suffix
 from pipeline.lexicon import lazy_words
 from pipeline.model import Document, Place
+from pipeline.text.chars import is_han_basic
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ SUFFIX_BREAKERS = lazy_words("place_context", "use", "suffix_breaker")
 # After a one-character stem's suffix these continue a 县/市 word (县委和县政府 → 和|县政府).
 GENERIC_STEM = lazy_words("place_chars", "generic_stem")
 GOV_AFTER = lazy_words("place_chars", "gov_after")
+# Heads of organisation and outlet names written after a place (邢台分行, 中国江西网; 金控集团 after a trade name).
+ORG_HEAD = lazy_words("org_heads")
+ORG_HEAD_FAR = lazy_words("org_heads", "far")
 
 # References to "the county" that point back to the most recently named county.
 ANAPHORA_RE = re.compile(r"(?:该|全|我|本|此)(县|市|区|旗)|(县|市|区|旗)(?:委|政府|人民政府|人大|政协|长|域|城)")
@@ -41,12 +45,17 @@ LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
 
 @dataclass
 class _Hit:
-    """A context-checked match resolved to one entry."""
+    """A context-checked match resolved to one entry; ``weak`` says why it still needs confirmation
+    ("" when it needs none): "bare" (a bare county form with no parent or child beside it), "far" (a bare
+    prefecture of a province the document is not in), "single"
+    (a one-character stem, 威县, with no parent or prefecture around), "ordinary" (a suffixed name whose
+    stem is an ordinary word, 平和县, 互助县, with no context)."""
 
     start: int
     end: int
     entry: Entry
     kind: str
+    weak: str = ""
 
 
 def _unit_char(entry: Entry) -> str:
@@ -66,6 +75,27 @@ _ADDRESS_AFTER = re.compile(r"\d+[路街巷号弄]")
 def _not_place_after(text: str, end: int) -> bool:
     tail = text[end : end + 6]
     return any(tail.startswith(w) for w in NOT_PLACE_AFTER) or bool(_ADDRESS_AFTER.match(tail))
+
+
+_NOT_NAME_TAGS = ("v", "d", "p", "c", "u", "a", "r", "m", "q", "f")  # a verb or function word is no trade name
+
+
+def _in_org_name(gaz: Gazetteer, text: str, end: int) -> bool:
+    """The name ending at ``end`` opens an organisation's or outlet's name: 邢台分行, 丹东市公安局, 山东手机报,
+    or a one/two-character trade name and its head (吉林省金控集团, 沈阳农业大学), but not 江苏省成立公司."""
+    tail = text[end : end + 8]
+    if any(tail.startswith(w) for w in ORG_HEAD):
+        return True
+    for gap in (1, 2):
+        word = tail[:gap]
+        if len(word) < gap or not all(is_han_basic(c) for c in word):
+            return False
+        tag = gaz.dict_word(word)[1]
+        if tag.startswith(_NOT_NAME_TAGS):
+            continue
+        if any(tail[gap:].startswith(w) for w in ORG_HEAD_FAR):
+            return True
+    return False
 
 
 def _ancestor_codes(gaz: Gazetteer, entry: Entry) -> set[str]:
@@ -107,13 +137,18 @@ class _Context:
         return self._top(self.prefecture)
 
 
+# A dateline opens a news item with its place: 嘉鱼：帮助受灾贫困户… , 【岳西讯】, 榕江讯.
+_DATELINE_RE = re.compile(r"[：:]|讯|消息")
+
+
 def _resolve(
     gaz: Gazetteer, m: GazMatch, prev: _Hit | None, nxt: GazMatch | None, ctx: _Context, text: str
 ) -> _Hit | None:
     """Pick the entry this match names, or None when context does not support any."""
     provs, prefs = ctx.provinces(), ctx.prefectures()
     adjacent_prev = prev if prev is not None and 0 <= m.start - prev.end <= 1 else None
-    scored: list[tuple[tuple, Entry, str]] = []
+    scored: list[tuple[tuple, Entry, str, str]] = []
+    dateline = bool(_DATELINE_RE.match(text, m.end)) and (m.start == 0 or text[m.start - 1] in "\n【[ 　")
     for e, kind in zip(m.entries, m.kinds, strict=True):
         parent_before = adjacent_prev is not None and adjacent_prev.entry.adcode in _ancestor_codes(gaz, e)
         child_after = False
@@ -121,20 +156,31 @@ def _resolve(
             child_after = any(e.adcode in _ancestor_codes(gaz, c) for c in nxt.entries)
         in_prov = e.province_code in provs
         in_pref = (e.prefecture_code or e.adcode) in prefs
-        if kind == "short" and e.level != "province":
+        weak = ""
+        if kind == "short" and e.level != "province" and not (dateline and len(m.entries) == 1):
             if e.level == "county" and not (parent_before or child_after or in_prov):
                 continue
             if _not_place_after(text, m.end):
                 continue
+            if e.level == "county" and not (parent_before or child_after):
+                weak = "bare"
+            elif e.level == "prefecture" and not (parent_before or child_after or in_prov):
+                weak = "far"  # 阿里研究院 in a Hubei report: kept only when 阿里地区 is named
         if e.ordinary_stem and kind != "short" and not (parent_before or in_pref or child_after):
-            continue
-        if _stem_len(e) < 2 and kind == "full" and e.level == "county":
-            if not parent_before and text[m.end : m.end + 1] in GOV_AFTER:
+            if text[m.end : m.end + 1] in GOV_AFTER or _is_word_form(gaz, m.text):
+                continue  # 比如县里, 老解放区 are prose
+            weak = "ordinary"
+        elif _determiner_stem(e) and not (parent_before or child_after):
+            if text[m.end : m.end + 1] in GOV_AFTER or text[m.end : m.end + 1] in _UNIT_CHARS:
+                continue  # 全州县市 is "every county and city of the prefecture", not 全州县
+            weak = "ordinary"
+        if _stem_len(e) < 2 and kind == "full" and e.level == "county" and not parent_before:
+            if text[m.end : m.end + 1] in GOV_AFTER:
                 continue
-            if not parent_before and (
-                not in_pref or e.name[0] in GENERIC_STEM or text[m.start - 1 : m.start] in "县市区"
-            ):
+            if e.name[0] in GENERIC_STEM or text[m.start - 1 : m.start] in "县市区" or _function_char(gaz, e.name[0]):
                 continue
+            if not in_pref:
+                weak = "single"
         kind_penalty = 1 if e.valid_to and not parent_before else 0
         score = (
             0 if parent_before else 1,
@@ -144,7 +190,7 @@ def _resolve(
             KIND_RANK[kind],
             LEVEL_RANK.get(e.level, 3),
         )
-        scored.append((score, e, kind))
+        scored.append((score, e, kind, weak))
     if not scored:
         return None
     scored.sort(key=lambda t: t[0])
@@ -152,13 +198,46 @@ def _resolve(
     if len(scored) > 1 and scored[1][0] == best[0] and scored[1][1].adcode != best[1].adcode:
         log.debug("ambiguous place %r: %s", m.text, [s[1].adcode for s in scored[:3]])
         return None
-    return _Hit(m.start, m.end, best[1], best[2])
+    return _Hit(m.start, m.end, best[1], best[2], best[3])
+
+
+# A stem made of a determiner and a unit character (全州, 各县) reads as "the whole prefecture" in prose.
+_DETERMINERS = "全各该本每此我"
+_UNIT_CHARS = "州市县区旗省盟"
+
+
+def _determiner_stem(e: Entry) -> bool:
+    stem, _ = strip_suffix(e.name)
+    return len(stem) == 2 and stem[0] in _DETERMINERS and stem[1] in _UNIT_CHARS
+
+
+def _is_word_form(gaz: Gazetteer, form: str) -> bool:
+    """The suffixed form is itself an ordinary word of the dictionary (解放区), not tagged a place."""
+    f, tag = gaz.dict_word(form)
+    return f >= WORD_FORM_FREQ and tag != "ns"
+
+
+def _function_char(gaz: Gazetteer, ch: str) -> bool:
+    """A conjunction or preposition (和, 与): 市和县两级 is prose, never the county 和县 without its parent."""
+    return gaz.char_tag(ch) in ("c", "p")
 
 
 def _is_word(gaz: Gazetteer, w: str) -> bool:
     """A frequent ordinary two-char word (not a place name) in jieba's dictionary."""
     f, tag = gaz.word_freq.get(w, (0, ""))
     return f >= 100 and (tag != "ns" or f >= 5000)
+
+
+LONGER_WORD_FREQ = 20  # a dictionary word this frequent that a bare name opens is that word (阿里巴巴, 新华社)
+
+
+def _opens_word(gaz: Gazetteer, text: str, m: GazMatch) -> bool:
+    """The bare name is the start of a longer dictionary word that is not a place: 阿里巴巴, 新华社, 中山大学."""
+    for k in range(1, 4):
+        f, tag = gaz.dict_word(text[m.start : m.end + k])
+        if f >= LONGER_WORD_FREQ and tag != "ns":
+            return True
+    return False
 
 
 def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
@@ -171,33 +250,69 @@ def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
         return False
     if bare and _is_word(gaz, text[m.end - 1 : m.end + 1]):
         return False
+    if bare and _opens_word(gaz, text, m):
+        return False
     # A suffixed name stays a mention of the unit in 榕江县山区 or 榕江县人民医院; a bare one does not.
     return not (bare and _not_place_after(text, m.end))
 
 
 BARE_WORD_FREQ = 200  # a bare form this frequent in jieba's dictionary is also an ordinary word (新建, 兴国)
+WORD_FORM_FREQ = 1000  # a suffixed form this frequent in jieba and not tagged ns is a word (解放区)
+HEAD_CHARS = 200  # the head of a page (title, byline) lies within its first characters
 MIN_ARTICLE_CHARS = 200  # shorter "articles" (sidebars, notes) do not get a focal county of their own
 
 
-def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit]) -> list[_Hit]:
-    """Drop bare forms that are also common words unless the document names the unit in full somewhere:
-    对新建标准化鹅舍 is not 新建区, but 兴国 after 兴国县 is the county."""
-    named = {h.entry.adcode for h in hits if h.kind != "short"}
+def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> list[_Hit]:
+    """Keep weak hits only when the document confirms them.
+
+    A bare county form (科尔沁 the cattle breed, 龙江 for the province, a dance called 芒康…) is kept when the
+    document names the unit with its suffix somewhere, or when the prefecture around is the document's and
+    the form comes twice, unless it is also a common word (对新建标准化鹅舍 is not 新建区) or part of a longer
+    name found here or of its province's name. A one-character county (威县) or an ordinary-word stem (平和县)
+    with no parent beside it is kept when written twice, in the head line, or when named strongly elsewhere.
+    """
+    strong = {h.entry.adcode for h in hits if not h.weak}
+    named = {h.entry.adcode for h in hits if h.kind != "short" and not h.weak}
+    weak_count = Counter(h.entry.adcode for h in hits if h.weak)
+    in_head = {h.entry.adcode for h in hits if h.weak and h.start < head_end}
+    # Names a bare form is part of: another unit named here (科尔沁 in 科尔沁左翼后旗), or its own province
+    # (龙江 in 黑龙江, the province's nickname).
+    provinces = (gaz.entries.get(h.entry.province_code) for h in hits if h.weak == "bare")
+    longer = {text[h.start : h.end] for h in hits if not h.weak} | {strip_suffix(p.name)[0] for p in provinces if p}
     kept: list[_Hit] = []
-    for i, h in enumerate(hits):
-        prev = hits[i - 1] if i else None
-        after_parent = (
-            prev is not None and 0 <= h.start - prev.end <= 1 and prev.entry.adcode in _ancestor_codes(gaz, h.entry)
-        )
-        if (
-            h.kind != "short"
-            or h.entry.level != "county"  # 重庆, 宁夏, 湘潭 written bare are the places
-            or after_parent
-            or h.entry.adcode in named
-            or gaz.word_freq.get(text[h.start : h.end], (0, ""))[0] < BARE_WORD_FREQ
-        ):
+    for h in hits:
+        code = h.entry.adcode
+        if not h.weak:
+            kept.append(h)
+            continue
+        if h.weak == "bare":
+            form = text[h.start : h.end]
+            if code in named or (
+                weak_count[code] >= 2
+                and h.entry.prefecture_code in {s[:4] + "00" for s in strong}
+                and gaz.word_freq.get(form, (0, ""))[0] < BARE_WORD_FREQ
+                and not any(form in n and form != n for n in longer)
+            ):
+                kept.append(h)
+        elif h.weak == "far":
+            if code in named:
+                kept.append(h)
+        elif code in strong or weak_count[code] >= 2 or code in in_head:
             kept.append(h)
     return kept
+
+
+def _head_end(doc: Document) -> int:
+    """End of the document's head: its first three non-empty lines (chrome, title, date line), at most
+    HEAD_CHARS characters."""
+    pos, lines = 0, 0
+    while pos < min(len(doc.text), HEAD_CHARS) and lines < 3:
+        nl = doc.text.find("\n", pos)
+        nl = len(doc.text) if nl < 0 else nl
+        if doc.text[pos:nl].strip():
+            lines += 1
+        pos = nl + 1
+    return min(pos, len(doc.text), HEAD_CHARS)
 
 
 def _articles(doc: Document) -> list[tuple[int, int, str]]:
@@ -259,6 +374,8 @@ def _focal_in(doc: Document, hits: list[_Hit], a_start: int, a_end: int, title: 
     top = max(score, key=lambda c: score[c])
     # A roll-call of many counties (a prefecture bulletin) has no focal county unless a title names one.
     counts = Counter(h.entry.adcode for h in county_hits)
+    if len(counts) == 1:  # the only county the article names, if only in its byline (作者单位：岑巩县人大常委会)
+        return set(counts)
     if len(counts) >= 4 and counts[top] < 0.3 * sum(counts.values()) and top not in titled:
         return set()
     return {code for code, s in score.items() if s >= 0.7 * best and s >= 3.0}
@@ -278,13 +395,15 @@ def extract_places(doc: Document, gaz: Gazetteer) -> list[Place]:
         if hit is not None:
             hits.append(hit)
             prev = hit
-    hits = _anchored(gaz, text, hits)
+    hits = _anchored(gaz, text, hits, _head_end(doc))
     by_code: dict[str, list[_Hit]] = defaultdict(list)
     for h in hits:
         by_code[h.entry.adcode].append(h)
     focal = _focal(doc, hits)
     places: list[Place] = []
     for code, hs in by_code.items():
+        if code not in focal and all(_in_org_name(gaz, text, h.end) for h in hs):
+            continue  # named only inside organisations' names (邢台分行, 中国江西网): not a place of the document
         first = min(hs, key=lambda h: h.start)
         e = first.entry
         places.append(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from pipeline.extract.attribution import article_of, attribute, clause_county
-from pipeline.model import Document, Figure, Measure, Place
+from pipeline.model import Article, Document, Figure, Measure, Place
 from tests.records import mention
 
 
@@ -41,3 +43,40 @@ def test_without_a_focal_county_a_finding_has_none(make_doc: Callable[..., Docum
 def test_article_of_a_position_outside_every_article() -> None:
     doc = Document("c", "c", "txt", raw_text="x", text="x")
     assert article_of(doc, 0) is None
+
+
+def _three_articles() -> Document:
+    """A county report, a national commentary and a second county's piece (each long enough to be an article)."""
+    report = "台江县发展刺绣产业\n" + "台江县组建刺绣合作社，带动绣娘增收。" * 12 + "全县新建车间30个。"
+    national = "乡村振兴的时代课题\n" + "各地要巩固拓展脱贫攻坚成果，推进乡村振兴。" * 10 + "全国建成农田10亿亩。"
+    second = "发展林下经济\n" + "林下种植天麻，群众收入稳定增长。" * 12 + "建成基地12个。（作者单位：剑河县农业农村局）"
+    text = report + national + second
+    a, b = len(report), len(report) + len(national)
+    doc = Document("m", "m", "txt", raw_text=text, text=text)
+    doc.articles = [Article(0, 0, a, "台江县发展刺绣产业"), Article(1, a, b, "乡村振兴"), Article(2, b, len(text))]
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("raw", "county", "article"),
+    [
+        ("30个", "522630", 0),  # the report's own figure
+        ("10亿亩", "", 1),  # the national piece names no county: nobody's, not the report's
+        ("12个", "522629", 2),  # the second piece's county, named only in its byline
+    ],
+)
+def test_each_finding_belongs_to_its_article(raw: str, county: str, article: int) -> None:
+    doc = _three_articles()
+    places = [_place(doc, "台江县", "522630", True), _place(doc, "剑河县", "522629", True)]
+    fig = _figure(doc, raw, 1)
+    attribute(doc, places, [fig], [])
+    assert (fig.county_code, fig.article) == (county, article)
+
+
+def test_a_short_piece_keeps_the_documents_county() -> None:
+    text = "导读\n台江县发展刺绣产业，" + "台江县组建刺绣合作社，带动绣娘增收。" * 12 + "全县新建车间30个。"
+    doc = Document("s", "s", "txt", raw_text=text, text=text)
+    doc.articles = [Article(0, 0, 3), Article(1, 3, len(text), "台江县发展刺绣产业")]
+    fig = _figure(doc, "导读", 1)
+    attribute(doc, [_place(doc, "台江县", "522630", True)], [fig], [])
+    assert fig.county_code == "522630"

@@ -149,3 +149,73 @@ def test_roll_call_has_no_focal(gaz: Gazetteer) -> None:
     places = extract_places(_doc(text), gaz)
     assert len([p for p in places if p.level == "county"]) == 6
     assert not [p for p in places if p.focal]
+
+
+def _focal(gaz: Gazetteer, text: str, title: str = "") -> set[str]:
+    return {p.adcode for p in extract_places(_doc(text, title=title), gaz) if p.focal}
+
+
+# Short pages naming their county once or twice: in the title, in a byline, by a one-character stem, by the
+# short form of an autonomous county, by an ordinary-word stem. Sentences written for these tests.
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("农商行威县支行发放贷款\n\n今年以来，威县支行累计发放扶贫贷款2.3亿元，支持威县养殖项目。", "130533"),
+        ("平和县推进蜜柚产业\n今年来，平和县推行“公司+基地+贫困户”模式，带动1200户增收。", "350628"),
+        ("互助县建成电商服务站\n\n互助县已建成村级服务点180个，带动贫困户增收。", "630223"),
+        ("道县推进光伏扶贫\n道县建成村级光伏电站60座，每村年增收3万元。", "431124"),
+        ("山西兴县推广造林合作社\n\n兴县组建造林合作社80个，吸纳贫困劳力2000人。", "141123"),
+        ("内蒙古科尔沁左翼后旗发展肉牛产业，牧民人均增收3000元。", "150522"),
+        ("那曲市安多县易地搬迁\n\n安多县建成安置小区3个，搬迁群众1500人。", "540624"),
+        ("内蒙古科右中旗发展肉牛产业\n科右中旗组建养殖合作社200家，带动1万余户增收。", "152222"),  # abbreviated banner
+        ("嘉鱼：农商行助力养殖户渡难关\n农商行向32户养殖户发放贷款57万元。", "421221"),  # a dateline, bare
+        ("推进林下经济发展\n林下种植天麻，群众收入稳定增长。（作者单位：剑河县农业农村局）", "522629"),  # byline only
+    ],
+)
+def test_focal_on_short_pages(gaz: Gazetteer, text: str, code: str) -> None:
+    assert code in _focal(gaz, text)
+
+
+# Substring traps: a county's name inside prose, another name, a breed, a title, or the province's nickname.
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("市和县两级财政安排资金500万元，乡镇和县直部门分工负责。", "340523"),  # 和县: a conjunction
+        ("全州县市都要建立产业基金，州委州政府统筹推进。", "450324"),  # 全州县: every county of the prefecture
+        ("发展当代县域经济，打造十佳县和示范县。", "140923"),  # 代县 in 当代县域
+        ("发展当代县域经济，打造十佳县和示范县。", "610828"),  # 佳县 in 十佳县
+        ("发展当代县域经济，打造十佳县和示范县。", "410926"),  # 范县 in 示范县
+        ("海南省白沙黎族自治县，白沙县委书记到村调研。", "350405"),  # 沙县 inside 白沙县
+        ("内蒙古科尔沁左翼后旗的牧民养殖“科尔沁”黄牛3万头。", "150502"),  # the breed, not 科尔沁区
+        ("黑龙江省兰西县组织企业参加龙江年货大集，上线“小康龙江”平台。", "230221"),  # the province's nickname
+        ("西藏自治区安多县的群众表演了《芒康弦子》等舞蹈。", "540328"),  # a dance's name
+        ("陕西省榆林市佳县，村民李兰西说收入翻了一番。", "231222"),  # a person's name ending in 兰西
+        ("湖北省蕲春县入选阿里研究院名单，依托阿里平台销售艾草。", "542500"),  # a company, not 阿里地区
+        ("湖北省蕲春县与阿里巴巴合作，艾草线上销售额1.2亿元。", "542500"),  # a dictionary word it opens
+    ],
+)
+def test_substring_traps(gaz: Gazetteer, text: str, code: str) -> None:
+    assert code not in _codes(gaz, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("农发行邢台分行与威县人民政府签约，威县支行发放贷款6亿元，支持威县项目。", "130500"),
+        ("来源：中国江西网\n芦溪县推进产业扶贫，芦溪县建成基地20个。", "360000"),
+        ("辽宁省法库县与沈阳农业大学合作，法库县建成示范基地。", "210100"),
+        ("吉林省金控集团支持伊通满族自治县发展产业。", "220000"),
+    ],
+)
+def test_places_only_in_organisation_names_are_not_listed(gaz: Gazetteer, text: str, code: str) -> None:
+    assert code not in _codes(gaz, text)
+
+
+def test_organisation_names_still_count_for_the_focal_county(gaz: Gazetteer) -> None:
+    text = "农行威县支行创新扶贫模式\n\n威县支行累计发放贷款6亿元，威县支行带动贫困户2100户。"
+    assert "130533" in _focal(gaz, text)
+
+
+def test_longest_match_wins(gaz: Gazetteer) -> None:
+    places = {p.adcode: p for p in extract_places(_doc("海南省白沙黎族自治县，白沙县委部署产业扶贫。"), gaz)}
+    assert "469025" in places and "350405" not in places
