@@ -12,7 +12,7 @@ four fields of each ``Figure`` (and splits a slash unit such as ``元/亩`` into
   (``models/lexicon/figure_status.tsv``): the nearest cue left of the number wins, where a clause cue counts in
   the figure's own clause only and a sentence cue (力争, 计划, 预计, 如按…计算) frames every figure after it in
   its sentence; an actual cue (截至, 已, 累计) resets the frame for its clause. ``…的目标`` right of the number
-  in its clause makes it a target.
+  in its clause makes it a target; a section headed as a plan (发展目标, 下步打算) makes its uncued figures targets.
 - ``value_high``: the upper end of a range the number is written as (20—40%, 3万至5万元, 3000-5000平方米),
   from the quantity parser's reading of the figure's own text.
 - ``indicator_std``: the canonical indicator the mapper (``pipeline.learn.indicators.IndicatorMapper``) gives
@@ -42,7 +42,7 @@ STATUSES = (ACTUAL, TARGET, PROJECTED, HYPOTHETICAL)
 _CLAUSE_BOUNDS = frozenset(CLAUSE_BOUND + COLON)
 # Units that have no denominator: shares, ratios and changes.
 _NO_PER_UNITS = frozenset({"%", "‰", "倍", "个百分点", "成"})
-# Counts of households or people: 人均/户均 in their indicator qualifies a condition, not the count.
+# Counts of households or people: 人均/户均 before them qualifies a condition, not the count.
 _HEAD_COUNTS = frozenset({"户", "人", "人次", "名"})
 _MAX_CARRY_GAP = 16  # characters between a per-unit figure and the one that shares its denominator
 _MAX_CARRY_RATIO = 10.0  # ... and at most this many times larger or smaller
@@ -92,14 +92,16 @@ def _per_rules() -> _PerRules:
     counters = _alt(lex.words("kind", "counter"))
     times = _alt(lex.words("kind", "time"))
     ones = _alt(lex.words("one"))
+    heads = _alt(lex.words("head"))
     each = re.compile(
-        rf"每(?!{times})一?(?:个|(?P<counter>{counters}))?(?:[^\d，,。；;、每均]{{0,5}}?(?P<noun>{nouns})(?!均)|)"
+        rf"每(?!{times})一?(?:个|(?P<counter>{counters}))?"
+        rf"(?:(?P<noun>{nouns})|[^\d，,。；;、每均]{{1,5}}?(?P<head>{heads})|)"
     )
     one = re.compile(rf"(?<![\d第一二三四五六七八九十百千万.])(?:一|1)(?P<noun>{ones})")
     slash = {n: per_of[n] for n in lex.words("kind", "noun")}
     total = re.compile(_alt(lex.words("kind", "total")))
     slash_after = re.compile(rf"^(?:\s?/\s?(?:{times}))*\s?/\s?(?P<noun>{nouns})")
-    of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?P<noun>{nouns})(?!均)")
+    of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?P<noun>{heads})(?!均)")
     avg = re.compile(_alt(lex.words("kind", "avg")))
     return _PerRules(avg, each, one, per_of, slash, total, slash_after, of_noun)
 
@@ -107,17 +109,19 @@ def _per_rules() -> _PerRules:
 # ------------------------------------------------------------------------------------------------------- per
 
 
-def _per_in(s: str, unit: str) -> tuple[int, str]:
-    """The last per-unit cue in ``s`` (position, denominator); (-1, "") when none."""
+def _per_in(s: str, unit: str) -> str:
+    """The denominator of the last per-unit cue in ``s``; "" when none. An X均 word (人均耕地不足1亩的贫困户300户)
+    does not make a count of households or people per unit."""
     rules = _per_rules()
     best = (-1, "")
-    for m in rules.avg.finditer(s):
-        best = max(best, (m.start(), rules.per_of[m.group()]))
+    if unit not in _HEAD_COUNTS:
+        for m in rules.avg.finditer(s):
+            best = max(best, (m.start(), rules.per_of[m.group()]))
     for m in rules.each.finditer(s):
-        word = m.group("noun") or m.group("counter")
+        word = m.group("noun") or m.group("head") or m.group("counter")
         if word:
             best = max(best, (m.start(), rules.per_of[word]))
-    return best
+    return best[1]
 
 
 def _per_one(s: str, unit: str) -> str:
@@ -153,20 +157,21 @@ def _per_after(right: str, unit: str) -> str:
 
 
 def _allowed(per: str, unit: str) -> bool:
-    return bool(per) and unit not in _NO_PER_UNITS and per != unit and not (unit in _HEAD_COUNTS and per in "户人")
+    return bool(per) and unit not in _NO_PER_UNITS and per != unit
 
 
 # ---------------------------------------------------------------------------------------------------- status
 
 
-def _status(text: str, ss: int, cs: int, start: int, end: int, se: int) -> str:
-    """The status of the figure at ``[start, end)`` of the sentence ``[ss, se)`` whose clause starts at ``cs``."""
+def _status(text: str, ss: int, cs: int, start: int, end: int, se: int, default: str = ACTUAL) -> str:
+    """The status of the figure at ``[start, end)`` of the sentence ``[ss, se)`` whose clause starts at ``cs``;
+    ``default`` when no cue speaks (the status its section's heading gives: 发展目标 → target)."""
     left = text[ss:start]
     clause_off = cs - ss
     best_pos, best = -1, ACTUAL
     weak_pos, weak = -1, ACTUAL
     for cue in _status_cues():
-        if cue.scope == "after":
+        if cue.scope in ("after", "section"):
             continue
         for m in cue.rx.finditer(left):
             if cue.scope == "clause" and m.start() < clause_off:
@@ -175,6 +180,7 @@ def _status(text: str, ss: int, cs: int, start: int, end: int, se: int) -> str:
                 weak_pos, weak = m.end(), cue.status
             elif not cue.weak and m.end() > best_pos:
                 best_pos, best = m.end(), cue.status
+    # a weak cue (将) speaks only where no target, projection or supposition frames the figure (计划将有 is a target)
     if weak_pos > best_pos and best == ACTUAL:
         best_pos, best = weak_pos, weak
     if best == ACTUAL:
@@ -186,8 +192,26 @@ def _status(text: str, ss: int, cs: int, start: int, end: int, se: int) -> str:
             if cue.scope == "after" and cue.rx.match(right.lstrip("的以上左右余多")):
                 return cue.status
         if best_pos < 0:
-            return ACTUAL
+            return default
     return best
+
+
+def _section_status(doc: Document) -> list[tuple[int, int, int, str]]:
+    """(start, end, level, status) of the sections whose heading frames their figures (二、下步打算 → target)."""
+    cues = [c for c in _status_cues() if c.scope == "section"]
+    out = []
+    for art in doc.articles:
+        for sec in art.sections:
+            for cue in cues:
+                if cue.rx.search(sec.heading):
+                    out.append((sec.start, sec.end, sec.level, cue.status))
+                    break
+    return out
+
+
+def _default_status(sections: list[tuple[int, int, int, str]], pos: int) -> str:
+    inner = [(level, status) for s, e, level, status in sections if s <= pos < e]
+    return max(inner)[1] if inner else ACTUAL
 
 
 # ----------------------------------------------------------------------------------------------------- range
@@ -211,6 +235,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
     ordered = sorted(figures, key=lambda f: (f.mention.start, f.mention.end))
     prev: Figure | None = None
     prev_sent = (-1, -1)
+    framed = _section_status(doc)
     for f in ordered:
         start, end = f.mention.start, f.mention.end
         ss, se = sentence_span(text, start, end) if text else (start, end)
@@ -220,17 +245,18 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
         # per: the words right before the number (after any earlier figure of the clause), then the indicator
         slash = _split_slash_unit(f, text[end : end + 12])
         lo = max(cs, prev.mention.end if prev is not None and prev.mention.end <= start else cs)
-        _, per = _per_in(text[lo:start], f.unit)
+        per = _per_in(text[lo:start], f.unit)
         if not per:
             per = _per_one(text[cs:start], f.unit)
         if not per:
             per = _per_after(text[end : end + 12], f.unit)
         if not per:
-            _, per = _per_in(f.indicator, f.unit)
+            per = _per_in(f.indicator, f.unit)
         if not per and prev is not None and prev.per:
             per = _carried_per(text, prev, f, cs)
         f.per = slash or (per if _allowed(per, f.unit) else "")
-        f.status = _status(text, ss, cs, start, end, se) if text else ACTUAL
+        default = _default_status(framed, start) if framed else ACTUAL
+        f.status = _status(text, ss, cs, start, end, se, default) if text else default
         f.value_high = _value_high(f)
         if mapper is not None:
             ind = mapper.map(f.indicator, f.unit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from pipeline.extract.annotate import COMPONENTS, annotate, records
 from pipeline.extract.figures import extract_figures
 from pipeline.extract.qualify import qualify_figures
 from pipeline.learn.indicators import load_mapper
-from pipeline.model import Figure
+from pipeline.model import Document, Figure
 from pipeline.run import Resources
 from pipeline.text.numerals import approximate_range, parse_quantity
 from tests.records import document
@@ -94,6 +95,12 @@ STATUS_CASES = [
     ("合作社去年分红已达到30万元。", "30万元", "actual"),
     ("据测算，每头牛养殖纯收益达8000元。", "8000元", "actual"),
     ("全县共争取上级资金3000万元。", "3000万元", "actual"),
+    ("通过雨露计划培训贫困劳动力1200人。", "1200人", "actual"),
+    ("实施“雨露计划”，培训贫困劳动力1200人。", "1200人", "actual"),
+    ("目前已规划建设美丽乡村示范点216个。", "216个", "actual"),
+    ("力争年底前完成搬迁300户，建成安置房300套。", "300套", "target"),
+    ("将有限的2000万元资金集中投入主导产业。", "2000万元", "actual"),
+    ("下一步，我县将新建冷库10座。", "10座", "target"),
 ]
 
 
@@ -174,3 +181,20 @@ def test_qualify_runs_after_tables_in_the_pipeline(resources: Resources) -> None
     assert _find(figs, "1200元").per == "户"
     assert _find(figs, "50万元").status == "target"
     assert _find(figs, "3万至5万元").value_high == 50000
+
+
+PLAN_REPORT = (
+    "某县发展蔬菜产业的调查\n"
+    "一、主要成效\n"
+    "2020年全县蔬菜种植面积达到5万亩，带动贫困户3000户。\n"
+    "二、下步打算\n"
+    "蔬菜种植面积扩大到8万亩，带动农户5000户。目前已建成冷库12座。\n"
+)
+
+
+@pytest.mark.parametrize(("raw", "status"), [("5万亩", "actual"), ("3000户", "actual"), ("8万亩", "target"),
+                                             ("5000户", "target"), ("12座", "actual")])  # fmt: skip
+def test_a_plan_section_makes_its_figures_targets(make_doc: Callable[..., Document], raw: str, status: str) -> None:
+    doc = make_doc(PLAN_REPORT, "plan")
+    assert any("打算" in s.heading for a in doc.articles for s in a.sections), "the factory should find headings"
+    assert _find(qualify_figures(doc, extract_figures(doc)), raw).status == status
