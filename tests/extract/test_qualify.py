@@ -6,10 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.extract.annotate import COMPONENTS, annotate, records
 from pipeline.extract.figures import extract_figures
-from pipeline.extract.qualify import qualify_figures
+from pipeline.extract.qualify import STATUSES, qualify_figures
 from pipeline.learn.indicators import load_mapper
 from pipeline.model import Document, Figure
 from pipeline.run import Resources
@@ -198,3 +200,34 @@ def test_a_plan_section_makes_its_figures_targets(make_doc: Callable[..., Docume
     doc = make_doc(PLAN_REPORT, "plan")
     assert any("打算" in s.heading for a in doc.articles for s in a.sections), "the factory should find headings"
     assert _find(qualify_figures(doc, extract_figures(doc)), raw).status == status
+
+
+_PIECES = st.sampled_from(
+    ["全县", "户均", "人均", "每个村", "力争", "预计", "截至2020年底，", "累计", "如按每户计算，", "贫困户", "发放贷款",
+     "增收", "，", "、", "3.5万元", "20—40%", "1200户", "450元/亩", "七八千元", "3万至5万元", "500人", "将达"]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, min_size=1, max_size=12))
+@settings(max_examples=60, deadline=None)
+def test_qualified_figures_are_well_formed(pieces: list[str]) -> None:
+    """Whatever the sentence, every figure gets a known status, a per only where an amount can have one, and a
+    range's upper end above its value."""
+    for f in _qualified("".join(pieces) + "。"):
+        assert f.status in STATUSES
+        assert not (f.per and f.unit in ("%", "倍", "个百分点")) and f.per != f.unit
+        assert "/" not in f.unit
+        assert f.value_high is None or f.value_high > f.value
+
+
+@pytest.mark.parametrize(
+    ("heading", "framed"),
+    [("二、下步打算", True), ("四、发展目标", True), ("（三）目标任务", True), ("五、下一步工作计划", True),
+     ("2.今后工作思路", True), ("三、锚定目标精准发力", False), ("（二）实施雨露计划", False),
+     ("四、存在问题和下一步打算", False), ("一、基本情况", False), ("三、主要成效和发展目标", False)],
+)  # fmt: skip
+def test_plan_headings(heading: str, framed: bool) -> None:
+    from pipeline.extract.qualify import _status_cues
+
+    (cue,) = [c for c in _status_cues() if c.scope == "section"]
+    assert bool(cue.rx.search(heading)) == framed
