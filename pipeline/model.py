@@ -265,6 +265,12 @@ class Figure:
     county_code: str = ""
     county: str = ""
     article: int | None = None
+    # Set by the qualify component (extract/qualify.py): canonical indicator, per-unit denominator (户均 → 户),
+    # actual | target | projected | hypothetical, and the upper end of a range (20—40% → 40).
+    indicator_std: str = ""
+    per: str = ""
+    status: str = "actual"
+    value_high: float | None = None
 
 
 @dataclass

@@ -21,6 +21,7 @@ class Resources:
     gazetteer: Any = None
     program_filter: Any = None
     policy_model: Any = None
+    indicator_mapper: Any = None  # learn/indicators.IndicatorMapper: figures' indicator_std
     nlp: Any = None  # spaCy pipeline of the extractors (extract/annotate.py)
 
     @classmethod
@@ -32,12 +33,14 @@ class Resources:
         gazetteer = Gazetteer.load(models_dir)
         program_filter = optional_model(ProgramFilter.from_disk, models_dir, "programs are found by rules only")
         policy_model = load_policy_model(models_dir)
+        mapper = load_mapper(models_dir)
         return cls(
             models_dir=models_dir,
             gazetteer=gazetteer,
             program_filter=program_filter,
             policy_model=policy_model,
-            nlp=build_annotator(gazetteer, program_filter, policy_model),
+            indicator_mapper=mapper,
+            nlp=build_annotator(gazetteer, program_filter, policy_model, mapper),
         )
 
 

@@ -21,6 +21,8 @@ REPORT = (
     "黎平县创新“合作联营”模式，推行“三统一”：统一种苗、统一技术、统一销售。县里推出“茶农贷”产品。\n"
     "三、取得成效\n"
     "截至2020年底，“合作联营”累计带动贫困户6800户增收，发放“茶农贷”1.2亿元，同比增长15.3%。\n"
+    "四、下步打算\n"
+    "力争到2025年，全县建档立卡贫困户控制在500户以内，户均分红达到3000元。\n"
 )
 
 runner = CliRunner()
@@ -90,6 +92,26 @@ def test_queries(run_dir: Path, args: list[str], needle: str) -> None:
     assert result.exit_code == 0, result.output
     json.loads(result.output)
     assert needle in result.output
+
+
+def test_indicator_query_and_compare_tables_keep_targets_out(run_dir: Path) -> None:
+    db = run_dir / "out" / "kg.duckdb"
+    result = runner.invoke(app, ["query", "indicator", "建档立卡贫困户", "--db", str(db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)["result"]
+    assert {r["value"] for r in found} == {21000}
+    assert all(r["status"] == "actual" and r["indicator_std"] == "建档立卡贫困户" for r in found)
+    figures = _rows(run_dir / "out" / "figures.csv")
+    target = next(r for r in figures if r["value"] == "500" and r["unit"] == "户")
+    assert (target["status"], target["indicator_std"]) == ("target", "建档立卡贫困户")
+    assert any(r["per"] == "户" and r["value"] == "3000" for r in figures)
+    wide = _rows(run_dir / "out" / "compare_counties.csv")
+    assert [r["建档立卡贫困户(户)"] for r in wide] == ["21000"]
+    long = _rows(run_dir / "out" / "compare_counties_long.csv")
+    assert ("建档立卡贫困户", "21000", "户", "") in {
+        (r["indicator_std"], r["value"], r["unit"], r["per"]) for r in long
+    }
+    assert all(r["value"] != "500" for r in long)
 
 
 def test_unknown_name_gets_suggestions(run_dir: Path) -> None:

@@ -1,4 +1,8 @@
-"""Comparison tables across counties: one row per focal county, one cell per canonical indicator."""
+"""Comparison tables across counties: one row per focal county, one cell per canonical indicator.
+
+Only reported figures fill a cell (``status == actual``: never a target, projection or supposition), and a
+per-unit amount has its own column (``农民人均可支配收入(元/人)``, ``分红(元/户)``) apart from the total
+(``分红(元)``), so a per-household amount never lands in a total's cell."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.learn.indicators import IndicatorMapper
+from pipeline.learn.indicators import Indicator, IndicatorMapper
 from pipeline.model import DocResult, Figure
 
 
@@ -22,11 +26,28 @@ class CountyComparison:
     cells: dict[str, Figure] = field(default_factory=dict)
 
 
+def column_of(ind: Indicator, per: str) -> str:
+    """The column a figure of canonical indicator ``ind`` fills: ``名称(单位)``, or ``名称(单位/per)`` per unit."""
+    return f"{ind.name}({ind.unit}/{per})" if per else ind.column
+
+
+def comparable(f: Figure, mapper: IndicatorMapper) -> Indicator | None:
+    """The canonical indicator of a figure that may fill a comparison cell: a reported (actual) figure whose
+    ``indicator_std`` names an indicator of the vocabulary with the figure's unit; None otherwise."""
+    if f.status != "actual" or not f.indicator_std:
+        return None
+    ind = mapper.by_name.get(f.indicator_std)
+    if ind is None or f.unit not in ind.units:
+        return None
+    return ind
+
+
 def compare_counties(results: Sequence[DocResult], mapper: IndicatorMapper) -> tuple[list[CountyComparison], list[str]]:
     """Rows per focal county (adcode order) and the indicator columns used, in vocabulary order.
 
     Each cell holds the newest dated figure of that county and indicator (the first one read on ties), so
-    a researcher can check it against its document and offsets.
+    a researcher can check it against its document and offsets. Cells take only actual figures, keyed by their
+    ``indicator_std`` and, for per-unit amounts, their ``per`` (a column of its own after the total's).
     """
     counties: dict[str, CountyComparison] = {}
     for r in results:
@@ -44,14 +65,15 @@ def compare_counties(results: Sequence[DocResult], mapper: IndicatorMapper) -> t
             code = f.county_code.split(";")[0]
             if code not in counties:
                 continue
-            ind = mapper.map(f.indicator, f.unit)
+            ind = comparable(f, mapper)
             if ind is None:
                 continue
-            key = (code, ind.column)
+            key = (code, column_of(ind, f.per))
             if key not in best or f.date > best[key].date:
                 best[key] = f
     used = {col for _, col in best}
-    ordered = [i.column for i in mapper.vocab.indicators if i.column in used]
+    pers = sorted({f.per for f in best.values() if f.per})
+    ordered = [c for i in mapper.vocab.indicators for c in (column_of(i, p) for p in ("", *pers)) if c in used]
     rows = []
     for code, row in sorted(counties.items()):
         row.n_docs = n_docs.get(code, 0)

@@ -53,9 +53,9 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
     for r in results:
         for f in r.figures:
             core = core_indicator(f.indicator)
-            if len(core) < 2 or f.unit in ("%", "个百分点", "倍"):
-                continue
-            groups[(f.county_code, core, f.unit, f.date)].append(f)
+            if len(core) < 2 or f.unit in ("%", "个百分点", "倍") or f.status != "actual":
+                continue  # a target or projection never conflicts with what was reported
+            groups[(f.county_code, core, f.unit + (f"/{f.per}" if f.per else ""), f.date)].append(f)
     out = []
     for (county, core, unit, date), figs in groups.items():
         for a, b in combinations(figs, 2):

@@ -1,7 +1,7 @@
 """The extractors as one spaCy pipeline over ``spacy.blank("zh")`` + a private jieba tokenizer.
 
-Each component's logic lives in its own module (places, figures, tables, headings, measures, attribution,
-links, clauses) as a pure function over the pipeline's ``Document``; this module registers them as spaCy
+Each component's logic lives in its own module (places, figures, tables, qualify, headings, measures,
+attribution, links, clauses) as a pure function over the pipeline's ``Document``; this module registers them as spaCy
 factories and assembles them, in the order of ``COMPONENTS``. A component reads the ``Document`` and the
 earlier components' records from ``doc.user_data``, writes its own records there and, for spans of text, a
 span group (``doc.spans["places"|"figures"|"measures"|"clauses"]``). ``to_result(annotate(nlp, document))``
@@ -28,6 +28,7 @@ from pipeline.extract.headings import section_names
 from pipeline.extract.links import link_outcomes
 from pipeline.extract.measures import extract_measures
 from pipeline.extract.places import extract_places
+from pipeline.extract.qualify import qualify_figures
 from pipeline.extract.tables import table_figures
 from pipeline.model import DocResult, Document
 from pipeline.text.tokenizer import make_nlp
@@ -35,7 +36,7 @@ from pipeline.text.tokenizer import make_nlp
 USER_KEY = "ruralmine_document"
 ERRORS_KEY = "ruralmine_errors"
 RECORDS_KEY = "ruralmine_records:"
-COMPONENTS = ("places", "figures", "tables", "headings", "measures", "attribution", "links", "clauses")
+COMPONENTS = ("places", "figures", "tables", "qualify", "headings", "measures", "attribution", "links", "clauses")
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,11 @@ def _tables(document: Document, doc: Doc, res: dict[str, Any]) -> None:
         _store(doc, "figures", merged, lambda f: f.unit)
 
 
+def _qualify(document: Document, doc: Doc, res: dict[str, Any]) -> None:
+    """per, status, value_high and indicator_std of every figure (text and table), set in place."""
+    qualify_figures(document, records(doc, "figures"), res.get("indicator_mapper"))
+
+
 def _headings(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
     return section_names(document)
 
@@ -152,6 +158,11 @@ def make_tables(nlp: Language, name: str) -> Component:
     return Component("tables", _tables, None)
 
 
+@Language.factory("ruralmine_qualify", default_config={})
+def make_qualify(nlp: Language, name: str) -> Component:
+    return Component("qualify", _qualify, None)
+
+
 @Language.factory("ruralmine_headings", default_config={})
 def make_headings(nlp: Language, name: str) -> Component:
     return Component("headings", _headings, None)
@@ -177,14 +188,21 @@ def make_clauses(nlp: Language, name: str) -> Component:
     return Component("clauses", _clauses, lambda c: "CLAUSE")
 
 
-def build_annotator(gazetteer: Any = None, program_filter: Any = None, policy_model: Any = None) -> Language:
+def build_annotator(
+    gazetteer: Any = None, program_filter: Any = None, policy_model: Any = None, indicator_mapper: Any = None
+) -> Language:
     """The shared spaCy pipeline: jieba tokens, then the components of ``COMPONENTS`` in order.
 
-    The loaded resources (gazetteer, program filter, policy-tool model) are handed to the components here,
-    once, not per document.
+    The loaded resources (gazetteer, program filter, policy-tool model, indicator mapper) are handed to the
+    components here, once, not per document.
     """
     nlp = make_nlp()
-    resources = {"gazetteer": gazetteer, "program_filter": program_filter, "policy_model": policy_model}
+    resources = {
+        "gazetteer": gazetteer,
+        "program_filter": program_filter,
+        "policy_model": policy_model,
+        "indicator_mapper": indicator_mapper,
+    }
     for key in COMPONENTS:
         comp = nlp.add_pipe(f"ruralmine_{key}")
         assert isinstance(comp, Component)

@@ -109,15 +109,25 @@ def practice(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Rows]:
 
 
 def indicator(con: duckdb.DuckDBPyConnection, name: str) -> Rows:
-    """One indicator compared across counties: every figure whose indicator names it, newest first."""
-    inds = [r["indicator"] for r in _rows(con, "select distinct indicator from figures")]
-    hits = _resolve(name, inds, "indicator")
+    """One indicator compared across counties: the reported (``status = actual``) figures of a canonical
+    indicator (``indicator_std``, e.g. 建档立卡贫困户) or, when no canonical one matches, of the free indicators
+    naming it; per-unit amounts apart from totals (ordered by county, then ``per``), newest first."""
+    sql_std = "select distinct indicator_std from figures where indicator_std <> ''"
+    stds = [r["indicator_std"] for r in _rows(con, sql_std)]
+    by = "indicator_std"
+    try:
+        hits = _resolve(name, stds, "indicator")
+    except NotFound:
+        inds = [r["indicator"] for r in _rows(con, "select distinct indicator from figures")]
+        hits, by = _resolve(name, inds, "indicator"), "indicator"
     marks = ", ".join("?" for _ in hits)
     return _rows(
         con,
-        f"""select d.county, f.county_code, f.indicator, f.value, f.unit, f.date, f.doc_id, f.page, f.raw, f.sentence
+        f"""select coalesce(nullif(f.county, ''), d.county) as county, f.county_code, f.indicator_std, f.indicator,
+                   f.value, f.value_high, f.unit, f.per, f.date, f.status, f.doc_id, f.page, f.raw, f.sentence
             from figures_typed f left join documents d using (doc_id)
-            where f.indicator in ({marks}) order by d.county, f.date desc""",
+            where f.{by} in ({marks}) and coalesce(f.status, 'actual') in ('actual', '')
+            order by county, f.per, f.date desc""",
         hits,
     )
 

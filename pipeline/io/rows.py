@@ -79,6 +79,10 @@ def figure_rows(r: DocResult) -> list[Row]:
             "sentence": f.sentence,
             "county": f.county,
             "article": f.article,
+            "indicator_std": f.indicator_std,
+            "per": f.per,
+            "status": f.status,
+            "value_high": "" if f.value_high is None else format_value(f.value_high),
         }
         for f in r.figures
     ]
@@ -218,6 +222,25 @@ def compare_county_rows(corpus: CorpusResult) -> list[Row]:
     return rows
 
 
+def compare_long_rows(corpus: CorpusResult) -> list[Row]:
+    """compare_counties_long.csv: the cells of compare_counties.csv, one (county, indicator, per) a row."""
+    return [
+        {
+            "county": c.county,
+            "adcode": c.adcode,
+            "indicator_std": f.indicator_std,
+            "value": format_value(f.value),
+            "unit": f.unit,
+            "per": f.per,
+            "date": f.date,
+            "source": f"{f.mention.doc_id}:{f.mention.raw_start}-{f.mention.raw_end}",
+            "column": col,
+        }
+        for c in corpus.counties
+        for col, f in c.cells.items()
+    ]
+
+
 def practice_rows(corpus: CorpusResult) -> list[Row]:
     return [
         {
@@ -274,6 +297,7 @@ def tables(results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, Tabl
         "links.csv": (each(link_rows), schema.LINK_COLUMNS),
         "conflicts.csv": (conflict_rows(corpus), schema.CONFLICT_COLUMNS),
         "compare_counties.csv": (compare_county_rows(corpus), schema.compare_columns(corpus.county_columns)),
+        "compare_counties_long.csv": (compare_long_rows(corpus), schema.COMPARE_LONG_COLUMNS),
         "compare_practices.csv": (practice_rows(corpus), schema.PRACTICE_COLUMNS),
         "policy_tools.csv": (each(clause_rows), schema.CLAUSE_COLUMNS),
         "policy_tools_crosstab.csv": (crosstab_rows(corpus), schema.TOOLS_CROSSTAB_COLUMNS),

@@ -18,7 +18,7 @@ PLACE_COLUMNS = (
 )  # fmt: skip
 FIGURE_COLUMNS = (
     "doc_id", "county_code", "indicator", "value", "unit", "raw", "date", "qualifier", "page", "start", "end",
-    "sentence", "county", "article",
+    "sentence", "county", "article", "indicator_std", "per", "status", "value_high",
 )  # fmt: skip
 MEASURE_COLUMNS = (
     "doc_id", "county_code", "name", "kind", "declared_count", "components", "raw", "start", "end",
@@ -40,6 +40,7 @@ CONFLICT_COLUMNS = (
     "doc_b", "start_b", "end_b", "raw_b", "sentence_a", "sentence_b", "doc_id",
 )  # fmt: skip
 COMPARE_BASE_COLUMNS = ("adcode", "county", "province", "prefecture", "n_docs")
+COMPARE_LONG_COLUMNS = ("county", "adcode", "indicator_std", "value", "unit", "per", "date", "source", "column")
 PRACTICE_COLUMNS = (
     "practice", "kind", "family", "field", "policy_tool", "sub_tool", "counties", "n_counties", "n_docs",
     "outcomes", "n_outcomes",

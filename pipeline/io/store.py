@@ -106,7 +106,8 @@ def write_duckdb(
         if "figures" in tables:
             con.execute(
                 "CREATE VIEW figures_typed AS SELECT * REPLACE (TRY_CAST(value AS DOUBLE) AS value, "
-                'TRY_CAST(start AS BIGINT) AS start, TRY_CAST("end" AS BIGINT) AS "end") FROM figures'
+                + ("TRY_CAST(value_high AS DOUBLE) AS value_high, " if "value_high" in tables["figures"][1] else "")
+                + 'TRY_CAST(start AS BIGINT) AS start, TRY_CAST("end" AS BIGINT) AS "end") FROM figures'
             )
         con.close()
         os.replace(tmp, path)

@@ -344,15 +344,34 @@ def _split_multiplier(num: str) -> tuple[str, float]:
     return num, 1.0
 
 
+_APPROX_RE = re.compile(r"(?P<ten>十)?(?P<a>[一二两三四五六七八九])(?P<b>[二三四五六七八九])(?P<big>[十百千万亿]*)")
+
+
+def approximate_range(num: str) -> tuple[float, float, float] | None:
+    """Two neighbouring digits read as an approximate range (概数): ``七八千`` → (7000, 8000, 1000),
+    ``两三万`` → (20000, 30000, 10000), ``十七八`` → (17, 18, 1); None for any other numeral."""
+    m = _APPROX_RE.fullmatch(num)
+    if m is None or _DIGITS[m.group("b")] != _DIGITS[m.group("a")] + 1:
+        return None
+    if m.group("ten") and m.group("big"):
+        return None
+    base = 10.0 if m.group("ten") else 0.0
+    mult = _mult_value(m.group("big")) if m.group("big") else 1.0
+    return (base + _DIGITS[m.group("a")]) * mult, (base + _DIGITS[m.group("b")]) * mult, mult
+
+
 def _quantity_from_match(m: re.Match[str], offset: int = 0) -> Quantity | None:
     unit_raw = m.group("unit")
     unit_raw = {"％": "%"}.get(unit_raw, unit_raw)
     unit = _units().get(unit_raw, unit_raw)
     mult_extra = _mult_value(m.group("mult"))
+    approx = None if m.group("num2") else approximate_range(m.group("num"))
     try:
         base, mult = _split_multiplier(m.group("num"))
-        value = parse_number(base) * mult * mult_extra
-        high = None
+        value = parse_number(base) * mult * mult_extra if approx is None else approx[0] * mult_extra
+        high = None if approx is None else approx[1] * mult_extra
+        if approx is not None:
+            mult = approx[2]
         if m.group("num2"):
             base2, mult2 = _split_multiplier(m.group("num2"))
             m2 = mult2 * _mult_value(m.group("mult2"))

@@ -1,0 +1,276 @@
+"""Qualify figures so they can be trusted in tables: per-unit denominator, status, range and canonical indicator.
+
+A pure function over the ``Document`` and the figures found by the figure and table components; it sets
+four fields of each ``Figure`` (and splits a slash unit such as ``元/亩`` into unit ``元`` and per ``亩``):
+
+- ``per``: the denominator of a per-unit amount. Read from the words right before the number in its own
+  clause (户均, 人均, 每户, 每个贫困村, 一头牛…, 1斤…), then from the indicator; a figure that follows a per-unit
+  figure closely, in the same unit and of the same order of magnitude, with no total word (总, 累计) in its
+  clause, shares its denominator (每斤3元跌到1元; 一头牛补助500元，本县补助1500元). Percentages and ratios
+  have none, nor does a count of the very unit (户均 on a count of 户).
+- ``status``: actual (default) | target | projected | hypothetical, from cue words
+  (``models/lexicon/figure_status.tsv``): the nearest cue left of the number wins, where a clause cue counts in
+  the figure's own clause only and a sentence cue (力争, 计划, 预计, 如按…计算) frames every figure after it in
+  its sentence; an actual cue (截至, 已, 累计) resets the frame for its clause. ``…的目标`` right of the number
+  in its clause makes it a target; a section headed as a plan (发展目标, 下步打算) makes its uncued figures targets.
+- ``value_high``: the upper end of a range the number is written as (20—40%, 3万至5万元, 3000-5000平方米),
+  from the quantity parser's reading of the figure's own text.
+- ``indicator_std``: the canonical indicator the mapper (``pipeline.learn.indicators.IndicatorMapper``) gives
+  the indicator and unit; empty when unmapped, never forced.
+
+Rules, not a learned model: the cues are closed-class words of planning and reporting language whose scope
+(clause or sentence) is what matters, and a rule says why a figure is a target, which a reader can check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from pipeline.lexicon import load
+from pipeline.model import Document, Figure
+from pipeline.text.chars import CLAUSE_BOUND, COLON
+from pipeline.text.numerals import parse_quantity
+from pipeline.text.segment import clause_start, sentence_span
+
+ACTUAL, TARGET, PROJECTED, HYPOTHETICAL = "actual", "target", "projected", "hypothetical"
+STATUSES = (ACTUAL, TARGET, PROJECTED, HYPOTHETICAL)
+
+_CLAUSE_BOUNDS = frozenset(CLAUSE_BOUND + COLON)
+# Units that have no denominator: shares, ratios and changes.
+_NO_PER_UNITS = frozenset({"%", "‰", "倍", "个百分点", "成"})
+# Counts of households or people: 人均/户均 before them qualifies a condition, not the count.
+_HEAD_COUNTS = frozenset({"户", "人", "人次", "名"})
+_MAX_CARRY_GAP = 16  # characters between a per-unit figure and the one that shares its denominator
+_MAX_CARRY_RATIO = 10.0  # ... and at most this many times larger or smaller
+
+
+@dataclass(frozen=True)
+class _Cue:
+    rx: re.Pattern[str]
+    status: str
+    scope: str  # clause | sentence | after
+    weak: bool  # yields to a target, projection or supposition cue framing the same figure
+
+
+@lru_cache(maxsize=1)
+def _status_cues() -> tuple[_Cue, ...]:
+    lex = load("figure_status")
+    out = []
+    for word, is_re, status, scope, weak in lex.rows:
+        if status not in STATUSES:
+            raise ValueError(f"figure_status.tsv: unknown status {status!r} for {word!r}")
+        rx = re.compile(word if is_re.strip() else re.escape(word))
+        out.append(_Cue(rx, status, scope, bool(weak.strip())))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _PerRules:
+    avg: re.Pattern[str]  # 户均 …
+    each: re.Pattern[str]  # 每(个)…户
+    one: re.Pattern[str]  # 一头牛 / 1斤
+    per_of: dict[str, str]
+    slash: dict[str, str]
+    total: re.Pattern[str]  # 总, 累计, 全县 …: a total, never a carried per-unit amount
+    slash_after: re.Pattern[str]  # /年/人 written after the unit
+    of_noun: re.Pattern[str]  # 3000元以下的贫困户: the amount of each
+
+
+def _alt(words: Sequence[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _per_rules() -> _PerRules:
+    lex = load("per_unit")
+    per_of = {r[0]: r[1] for r in lex.rows if r[2] in ("avg", "noun", "counter")}
+    nouns = _alt(lex.words("kind", "noun"))
+    counters = _alt(lex.words("kind", "counter"))
+    times = _alt(lex.words("kind", "time"))
+    ones = _alt(lex.words("one"))
+    heads = _alt(lex.words("head"))
+    each = re.compile(
+        rf"每(?!{times})一?(?:个|(?P<counter>{counters}))?"
+        rf"(?:(?P<noun>{nouns})|[^\d，,。；;、每均]{{1,5}}?(?P<head>{heads})|)"
+    )
+    one = re.compile(rf"(?<![\d第一二三四五六七八九十百千万.])(?:一|1)(?P<noun>{ones})")
+    slash = {n: per_of[n] for n in lex.words("kind", "noun")}
+    total = re.compile(_alt(lex.words("kind", "total")))
+    slash_after = re.compile(rf"^(?:\s?/\s?(?:{times}))*\s?/\s?(?P<noun>{nouns})")
+    of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?P<noun>{heads})(?!均)")
+    avg = re.compile(_alt(lex.words("kind", "avg")))
+    return _PerRules(avg, each, one, per_of, slash, total, slash_after, of_noun)
+
+
+# ------------------------------------------------------------------------------------------------------- per
+
+
+def _per_in(s: str, unit: str) -> str:
+    """The denominator of the last per-unit cue in ``s``; "" when none. An X均 word (人均耕地不足1亩的贫困户300户)
+    does not make a count of households or people per unit."""
+    rules = _per_rules()
+    best = (-1, "")
+    if unit not in _HEAD_COUNTS:
+        for m in rules.avg.finditer(s):
+            best = max(best, (m.start(), rules.per_of[m.group()]))
+    for m in rules.each.finditer(s):
+        word = m.group("noun") or m.group("head") or m.group("counter")
+        if word:
+            best = max(best, (m.start(), rules.per_of[word]))
+    return best[1]
+
+
+def _per_one(s: str, unit: str) -> str:
+    """A price or yield of one unit written before it (一头牛补助500元, 1斤2元): the last such unit in ``s``."""
+    if unit != "元":
+        return ""
+    rules = _per_rules()
+    found = [rules.per_of[m.group("noun")] for m in rules.one.finditer(s)]
+    return found[-1] if found else ""
+
+
+def _split_slash_unit(f: Figure, right: str) -> str:
+    """``元/亩`` → unit 元, returns the denominator 亩 (a period such as ``元/年`` only loses its slash); a
+    denominator written after the unit (``80元/年/人``, ``5元/斤`` read as 元) counts too."""
+    den = ""
+    if "/" in f.unit:
+        base, _, after = f.unit.partition("/")
+        if base:
+            f.unit = base
+            den = _per_rules().slash.get(after, "")
+    m = _per_rules().slash_after.match(right)
+    if m:
+        den = den or _per_rules().slash[m.group("noun")]
+    return den
+
+
+def _per_after(right: str, unit: str) -> str:
+    """An amount of each of the things named right after it: ``收入3000元以下的贫困户`` → 户."""
+    if unit != "元":
+        return ""
+    m = _per_rules().of_noun.match(right)
+    return _per_rules().per_of[m.group("noun")] if m else ""
+
+
+def _allowed(per: str, unit: str) -> bool:
+    return bool(per) and unit not in _NO_PER_UNITS and per != unit
+
+
+# ---------------------------------------------------------------------------------------------------- status
+
+
+def _status(text: str, ss: int, cs: int, start: int, end: int, se: int, default: str = ACTUAL) -> str:
+    """The status of the figure at ``[start, end)`` of the sentence ``[ss, se)`` whose clause starts at ``cs``;
+    ``default`` when no cue speaks (the status its section's heading gives: 发展目标 → target)."""
+    left = text[ss:start]
+    clause_off = cs - ss
+    best_pos, best = -1, ACTUAL
+    weak_pos, weak = -1, ACTUAL
+    for cue in _status_cues():
+        if cue.scope in ("after", "section"):
+            continue
+        for m in cue.rx.finditer(left):
+            if cue.scope == "clause" and m.start() < clause_off:
+                continue
+            if cue.weak and m.end() > weak_pos:
+                weak_pos, weak = m.end(), cue.status
+            elif not cue.weak and m.end() > best_pos:
+                best_pos, best = m.end(), cue.status
+    # a weak cue (将) speaks only where no target, projection or supposition frames the figure (计划将有 is a target)
+    if weak_pos > best_pos and best == ACTUAL:
+        best_pos, best = weak_pos, weak
+    if best == ACTUAL:
+        ce = end
+        while ce < se and text[ce] not in _CLAUSE_BOUNDS:
+            ce += 1
+        right = text[end:ce]
+        for cue in _status_cues():
+            if cue.scope == "after" and cue.rx.match(right.lstrip("的以上左右余多")):
+                return cue.status
+        if best_pos < 0:
+            return default
+    return best
+
+
+def _section_status(doc: Document) -> list[tuple[int, int, int, str]]:
+    """(start, end, level, status) of the sections whose heading frames their figures (二、下步打算 → target)."""
+    cues = [c for c in _status_cues() if c.scope == "section"]
+    out = []
+    for art in doc.articles:
+        for sec in art.sections:
+            for cue in cues:
+                if cue.rx.search(sec.heading):
+                    out.append((sec.start, sec.end, sec.level, cue.status))
+                    break
+    return out
+
+
+def _default_status(sections: list[tuple[int, int, int, str]], pos: int) -> str:
+    inner = [(level, status) for s, e, level, status in sections if s <= pos < e]
+    return max(inner)[1] if inner else ACTUAL
+
+
+# ----------------------------------------------------------------------------------------------------- range
+
+
+def _value_high(f: Figure) -> float | None:
+    q = parse_quantity(f.mention.text)
+    if q is None or q.value_high is None or q.value_high <= q.value:
+        return None
+    if abs(q.value - f.value) > 1e-6 * max(1.0, abs(f.value)):
+        return None
+    return q.value_high
+
+
+# ------------------------------------------------------------------------------------------------------ main
+
+
+def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None) -> list[Figure]:
+    """Set ``per``, ``status``, ``value_high`` and ``indicator_std`` on each figure (in place); returns them."""
+    text = doc.text
+    ordered = sorted(figures, key=lambda f: (f.mention.start, f.mention.end))
+    prev: Figure | None = None
+    prev_sent = (-1, -1)
+    framed = _section_status(doc)
+    for f in ordered:
+        start, end = f.mention.start, f.mention.end
+        ss, se = sentence_span(text, start, end) if text else (start, end)
+        cs = clause_start(text, start, ss) if text else start
+        if prev is not None and prev_sent != (ss, se):
+            prev = None
+        # per: the words right before the number (after any earlier figure of the clause), then the indicator
+        slash = _split_slash_unit(f, text[end : end + 12])
+        lo = max(cs, prev.mention.end if prev is not None and prev.mention.end <= start else cs)
+        per = _per_in(text[lo:start], f.unit)
+        if not per:
+            per = _per_one(text[cs:start], f.unit)
+        if not per:
+            per = _per_after(text[end : end + 12], f.unit)
+        if not per:
+            per = _per_in(f.indicator, f.unit)
+        if not per and prev is not None and prev.per:
+            per = _carried_per(text, prev, f, cs)
+        f.per = slash or (per if _allowed(per, f.unit) else "")
+        default = _default_status(framed, start) if framed else ACTUAL
+        f.status = _status(text, ss, cs, start, end, se, default) if text else default
+        f.value_high = _value_high(f)
+        if mapper is not None:
+            ind = mapper.map(f.indicator, f.unit)
+            f.indicator_std = ind.name if ind is not None else ""
+        prev, prev_sent = f, (ss, se)
+    return list(figures)
+
+
+def _carried_per(text: str, prev: Figure, f: Figure, cs: int) -> str:
+    """The denominator ``f`` shares with the per-unit figure ``prev`` before it (a list or a parallel clause)."""
+    gap = text[prev.mention.end : f.mention.start]
+    if prev.unit != f.unit or len(gap) > _MAX_CARRY_GAP or prev.value <= 0 or f.value <= 0:
+        return ""
+    ratio = max(prev.value, f.value) / min(prev.value, f.value)
+    if ratio > _MAX_CARRY_RATIO or _per_rules().total.search(text[max(cs, prev.mention.end) : f.mention.start]):
+        return ""
+    return prev.per
