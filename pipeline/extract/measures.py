@@ -45,7 +45,7 @@ _IDIOMS = re.compile(r"^一[对站把线体]|^[一二两三四五六七八九十
 
 # Numeral + classifier + head: 六大产业, 三支队伍, 三道防线, 四个一批.
 _CLASSIFIED_RE = lazy_pattern(
-    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个)([^\W\d_为的是和与在了及并将把对等月年天日周次时完成一二两三四五六七八九十]{{0,8}}?)({{words}})"
+    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个|级)([^\W\d_为的是和与在了及并将把对等月年天日周次时完成一二两三四五六七八九十]{{0,8}}?)({{words}})"
     rf"|(?<![{CN_NUM}第])([二两三四五六七八九十])个一([批体库品策])",
     "formula_heads",
 )
@@ -55,6 +55,7 @@ _PAIRED_RE = re.compile(
     rf"|(?<![{CN_NUM}第])([{CN_NUM}])(位一体|合一|而一)"
     rf"|(?<![{CN_NUM}第])([两二三四五六七八九])不([{CJK}]{{1,2}})([两二三四五六七八九])保障"
 )
+_HALF = "rule:formula_half"
 _DIGIT_FORMULA_RE = re.compile(r"(?<![\d.+])(\d)((?:\+(?:\d|[A-Za-z]))+)(?![\d.%+])")
 _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 
@@ -80,6 +81,8 @@ _QUOTED_PROGRAM_RIGHT = lazy_pattern(r"^[\"”]?(?:{words})", "practice_suffixes
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
 
 _LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
+_LOAN_SEP = re.compile(r"[·.•・]")  # 担保金·扶贫贷: a fund or brand, then the product
+_LOAN_AFTER_QUOTE = re.compile(r"[\"”’」](?:贷款|信贷产品|贷款产品)")  # “惠陇通”贷款: a product named before 贷款
 _LOAN_NOT = lazy_pattern("^({words})", "loan_exclusions", "use", "not_before")
 _LOAN_WORD_NOT = lazy_words("loan_exclusions", "use", "not_word")
 
@@ -109,6 +112,7 @@ class _Found:
     source: str
     declared: int | None = None
     components: list[str] | None = None
+    aliases: list[str] | None = None  # spellings this mention stands for besides ``name`` (易地搬迁 for 易地扶贫搬迁)
 
 
 def iter_quoted(text: str) -> Iterator[tuple[int, int]]:
@@ -339,9 +343,20 @@ def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
         term = text[s:e].strip()
         if is_formula_term(term):
             out.append(_Found("slogan", term, s, e, "rule:quoted_formula", declared_count(term)))
+        elif "、" in term:  # “一超、两不愁、三保障、四个好”: a quoted list of formulas
+            pos = s
+            for part in term.split("、"):
+                if is_formula_term(part):
+                    out.append(_Found("slogan", part, pos, pos + len(part), "rule:quoted_formula", declared_count(part)))
+                pos += len(part) + 1
     for m in _PAIRED_RE.finditer(text):
         name = m.group(0)
         out.append(_Found("slogan", name, m.start(), m.end(), "rule:numeral_formula", declared_count(name)))
+        half = m.group(8)  # 两不愁三保障: 两不愁 and 三保障 are formulas of their own as well
+        if half:
+            cut = m.start(8)
+            for a, b in ((m.start(), cut), (cut, m.end())):
+                out.append(_Found("slogan", text[a:b], a, b, _HALF, declared_count(text[a:b])))
     for m in _CLASSIFIED_RE.finditer(text):
         name = m.group(0)
         out.append(_Found("slogan", name, m.start(), m.end(), "rule:numeral_head", declared_count(name)))
@@ -418,6 +433,126 @@ def _program_by_rule(c: Candidate, left_wide: str = "") -> bool:
     return c.source == "quoted" or (c.source == "suffix" and bool(_STRONG_SUFFIX.search(c.term)))
 
 
+# ------------------------------------------------------------------ programs named by class, not by a filter
+# National programme types named without quotes (易地扶贫搬迁, 扶贫车间) and sector programmes (电商扶贫, 消费帮扶).
+_NATIONAL_RE = lazy_pattern("{words}", "national_programmes")
+_SECTOR_RE = lazy_pattern(r"(?:{words})(?:扶贫|帮扶)(?![办局])", "sector_prefixes")
+
+
+def _national_entries() -> dict[str, list[tuple[str, str]]]:
+    """Entry -> [(kind, canonical name)] from national_programmes.tsv (an entry may be a program and a loan)."""
+    lex = load("national_programmes")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for word, kind, canonical in zip(lex.words(), lex.column("kind"), lex.column("canonical"), strict=True):
+        out.setdefault(word, []).append((kind, canonical or word))
+    return out
+
+
+def _national(text: str) -> list[_Found]:
+    """Mentions of national programme types: the canonical name, the written variant as its alias."""
+    entries = _national_entries()
+    out: list[_Found] = []
+    for m in _NATIONAL_RE.finditer(text):
+        if _inside_title(text, m.start()):
+            continue
+        for kind, canonical in entries[m.group()]:
+            alias = [m.group()] if canonical != m.group() else []
+            out.append(_Found(kind, canonical, m.start(), m.end(), "rule:national_programme", aliases=alias))
+    for m in _SECTOR_RE.finditer(text):
+        if not _inside_title(text, m.start()):
+            out.append(_Found("program", m.group(), m.start(), m.end(), "rule:sector_programme"))
+    return out
+
+
+_AFTER_QUOTE = lazy_pattern(rf"[\"”’」]\s?[{CJK}]{{0,4}}?(?:{{words}})", "practice_suffixes", "after_quote")
+# “A”“B”等60个电商平台: quoted names listed before 等 and a practice head.
+_QUOTED_LIST_HEAD = lazy_pattern(
+    rf"[\"”’」](?:[、，,]?[\"“][^\"“”\n]{{1,12}}[\"”])*[、，,]?等(?:[\d一二三四五六七八九十百余多]+[个家项种款类])?"
+    rf"[{CJK}]{{0,6}}?(?:{{words}})",
+    "practice_suffixes",
+    "after_quote",
+)
+_ORDINAL_BEFORE = re.compile(r"(?:第[一二三四五六七八九十]|[一二三四五六七八九十]是|[一二三四五六七八九十]、)[，,、\s]*[\"“]?$")
+# 借蛋孵鸡分三种模式: a four-character coinage that the text divides into kinds of practice.
+_KINDS_OF = re.compile(rf"(?<![{CJK}])([{CJK}]{{4}})(?:分为?|包括|有)[两二三四五六七八九]种(?:模式|方式|做法|形式|类型)")
+
+
+def _quoted_programs(text: str, quoted: list[tuple[int, int]], slogans: set[tuple[int, int]]) -> list[_Found]:
+    """Quoted coinages the text itself marks as practices: followed (within four characters) by a practice head
+    (“巧手手”帮扶车间, “见犊补母”政策), ending in a strong suffix (“卢氏模式”), listed before 等…平台, a pair of
+    four-character slogans named as a model or as one of several (“企业带动、滚动脱贫”模式, 第一，“定向投资、固定收益”),
+    or a short quoted word that keeps coming back with the same continuation (“飞地”抱团 … 飞地抱团)."""
+    out: list[_Found] = []
+    for s, e in quoted:
+        if (s, e) in slogans:
+            continue
+        term = text[s:e].strip()
+        if not 2 <= len(term) <= 16 or _BAD_IN_TERM.search(term) or term.endswith("贷") or "，" in term:
+            continue
+        if not re.search(rf"[{CJK}]", term) or term[0] in CN_NUM or _PLAIN_QTY.match(term):
+            continue
+        if "、" in term:
+            parts = term.split("、")
+            pair = 2 <= len(parts) <= 3 and all(len(p) == 4 and re.fullmatch(rf"[{CJK}]+", p) for p in parts)
+            if pair and (_QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]) or _ORDINAL_BEFORE.search(text[max(0, s - 8) : s])):
+                out.append(_Found("program", term, s, e, "rule:quoted_program"))
+            continue
+        if (len(term) >= 3 or _QUOTED_PROGRAM_RIGHT.match(text[e : e + 6])) and (
+            _AFTER_QUOTE.match(text, e) or _QUOTED_LIST_HEAD.match(text, e)
+        ):
+            out.append(_Found("program", term, s, e, "rule:quoted_program"))
+        elif len(term) >= 4 and _STRONG_SUFFIX.search(term):
+            out.append(_Found("program", term, s, e, "rule:quoted_program"))
+        elif len(term) <= 3:
+            tail = text[e + 1 : e + 3]
+            if (
+                re.fullmatch(rf"[{CJK}]{{2}}", tail)
+                and not _LEFT_STOP.match(tail)
+                and len(re.findall(re.escape(term) + r"[\"”’」]?" + re.escape(tail), text)) >= 3
+            ):
+                out.append(_Found("program", term + tail, s, e + 3, "rule:quoted_recurring"))
+    for m in _KINDS_OF.finditer(text):
+        if not _LEFT_STOP.match(m.group(1)):
+            out.append(_Found("program", m.group(1), m.start(1), m.end(1), "rule:kinds_of_practice"))
+    return out
+
+
+_ADMIN_LEVEL = re.compile(r"^(?:[村县乡镇]级?)(?=[\u4e00-\u9fff]{4})")
+
+
+def canonical_key(name: str) -> str:
+    """Key under which spellings of one practice meet: digits dropped (产金互促541 / 5411), a leading admin level
+    dropped (村党支部领办合作社 / 党支部领办合作社), 专业 before 合作社 and the list comma ignored."""
+    k = re.sub(r"[\d\s\"“”‘’「」、·.]", "", name)
+    k = _ADMIN_LEVEL.sub("", k)
+    return k.replace("专业合作社", "合作社")
+
+
+def merge_variants(measures: list[Measure], counts: dict[str, int]) -> list[Measure]:
+    """Programs whose names share a :func:`canonical_key` become one Measure: the most mentioned spelling
+    (first on ties) is its name, the others its aliases."""
+    groups: dict[str, list[Measure]] = {}
+    out: list[Measure] = []
+    for m in measures:
+        if m.kind != "program":
+            out.append(m)
+            continue
+        key = canonical_key(m.name) or m.name
+        if key not in groups:
+            groups[key] = []
+            out.append(m)
+        groups[key].append(m)
+    for group in groups.values():
+        head = group[0]
+        best = max(group, key=lambda m: counts.get(m.name, 0))  # max keeps the first of equal counts
+        names = [m.name for m in group] + [a for m in group for a in m.aliases]
+        head.name = best.name
+        head.aliases = [n for n in dict.fromkeys(names) if n != best.name]
+        if best is not head:
+            head.mention = best.mention
+    return out
+
+
 def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -> list[tuple[Candidate, int, int]]:
     """Program candidates with their normalized spans: quoted coinages, suffix phrases, ``X+Y+``."""
     if quoted is None:
@@ -466,10 +601,10 @@ def _loans(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
             p = part.strip()
             if (
                 p.endswith("贷")
-                and 2 <= len(p) <= 7
+                and 2 <= len(p) <= 7 + 6 * bool(_LOAN_SEP.search(p))
                 and p not in _LOAN_WORD_NOT
-                and re.fullmatch(rf"[{CJK}A-Za-z\d]+", p)
-            ):
+                and re.fullmatch(rf"[{CJK}A-Za-z\d]+(?:{_LOAN_SEP.pattern}[{CJK}A-Za-z\d]+)?", p)
+            ) or (part is content and _LOAN_AFTER_QUOTE.match(text, e) and re.fullmatch(rf"[{CJK}A-Za-z\d]{{2,6}}", p)):
                 ps = pos + part.index(p)
                 out.append(_Found("loan_product", p, ps, ps + len(p), "rule:quoted_loan"))
             pos += len(part)
@@ -526,7 +661,8 @@ def extract_measures(
     text = doc.text or ""
     quoted = sorted(set(iter_quoted(text)))
     found: list[_Found] = []
-    found += _drop_overlapped(_formulas(text, quoted))
+    formulas = _formulas(text, quoted)
+    found += _drop_overlapped([f for f in formulas if f.source != _HALF]) + [f for f in formulas if f.source == _HALF]
     found += _loans(text, quoted)
     found += _policies(text)
     slogan_spans = {(f.start, f.end) for f in found if f.kind == "slogan"}
@@ -545,6 +681,8 @@ def extract_measures(
                 found.append(_Found("program", c.term, s, e, "rule:quoted_before_suffix"))
             elif program_filter is not None and by_clf[i] and (len(c.term) > 2 or _SUFFIX_RE.match(c.right)):
                 found.append(_Found("program", c.term, s, e, program_filter.source))  # 2-char quotes: words
+    found += _quoted_programs(text, quoted, slogan_spans)
+    found += _national(text)
     found += _organizations(text)
     named = {f.name.strip('"“”‘’「」') for f in found}
     for hp in heading_practices(doc, headings):
@@ -557,10 +695,12 @@ def extract_measures(
             found.append(_Found("program", name, start, end, TITLE_SOURCE))
 
     by_key: dict[tuple[str, str], Measure] = {}
+    counts: dict[str, int] = {}
     for f in sorted(found, key=lambda f: (f.start, f.end)):
         name = f.name.strip() if f.kind == "policy_document" else f.name.strip().strip('"“”‘’「」')
         if not name:
             continue
+        counts[name] = counts.get(name, 0) + 1
         comps: list[str] = []
         matched = None
         if f.kind == "slogan":
@@ -576,11 +716,14 @@ def extract_measures(
                 kind=f.kind,
                 declared_count=f.declared,
                 components=comps,
+                aliases=list(f.aliases or []),
             )
+        elif f.aliases:
+            rec.aliases = list(dict.fromkeys(rec.aliases + f.aliases))
         elif comps and (
             not rec.components or (matched and len(rec.components) not in count_options(name, declared_count(name)))
         ):
             rec.components = comps
             if matched:
                 rec.declared_count = matched
-    return list(by_key.values())
+    return merge_variants(list(by_key.values()), counts)
