@@ -49,6 +49,7 @@ _CLASSIFIED_RE = lazy_pattern(
     rf"|(?<![{CN_NUM}第])([二两三四五六七八九十])个一([批体库品策])",
     "formula_heads",
 )
+_FORMULA_HEAD_AT = lazy_pattern("(?:{words})", "formula_heads", "closing")
 # Paired formula written unquoted: 五先五后, 一户一策, 三位一体, 两不愁三保障.
 _PAIRED_RE = re.compile(
     rf"(?<![{CN_NUM}第])([{CN_NUM}])(?![{CN_NUM}对])([{CJK}])\1([{CJK}])(?![{CN_NUM}])"
@@ -192,6 +193,8 @@ def _trim_first(first: str, others: list[str]) -> str:
     cuts = [m.end() for m in _LEFT_STOP.finditer(first) if m.end() < len(first) - 1]
     if cuts:
         first = first[cuts[-1] :]
+    if others and all(len(o) == 1 for o in others):
+        return first[-1:]  # 县、乡、村三级: single-character items
     heads = {o[0] for o in others if o}
     if len(heads) == 1:  # parallel items (无产业、无技术…): start the first one at the shared head
         h = heads.pop()
@@ -268,14 +271,37 @@ def _item_text(text: str, s: int, limit: int = 60, stop: int | None = None) -> s
     hi = min(s + limit, stop if stop is not None else len(text))
     m = _SENT_END.search(text, s, hi)
     chunk = text[s : m.start() if m else hi]
-    return chunk.strip().rstrip("，,")
+    return chunk.strip().strip("，,、").strip()
+
+
+# 第一，… 第二，… 第三，…: items numbered by ordinals at clause starts.
+_ORDINAL_ITEM_RE = re.compile(rf"(?:(?<=[\n。；;：:，,])|^)\s*第([{CN_FORMULA_NUM}十]{{1,2}})(?=[，,、：:\s])")
+
+
+def _head_items_after(text: str, start: int, end: int, want: int) -> list[str]:
+    """四项扶贫基金 … 设立教育扶贫救助基金…；卫生扶贫救助基金…: the formula's head word names each item that follows."""
+    m = _CLASSIFIED_RE.fullmatch(text, start, end)
+    head = m.group(4) if m and m.group(4) else ""
+    if len(head) < 2:
+        return []
+    items: list[str] = []
+    for h in re.finditer(re.escape(head), text[end : end + 400]):
+        pos = end + h.start()
+        name = _left_name(text, pos, 12)
+        if len(name) < 3 or _CLASSIFIED_RE.search(name + head):
+            continue  # 物资配送: a verb's object, not an item; 自身三级风险防控机制: the formula again
+        if name + head not in items:
+            items.append(name + head)
+        if len(items) == want:
+            return items
+    return []
 
 
 def _list_after(text: str, end: int, window: int = 6000, near: int = 400) -> list[list[str]]:
     """Numbered lists starting soon after a formula: ``1. …``, ``（一）…``, ``一是…二是…``."""
     seg_end = min(len(text), end + window)
     found: list[list[str]] = []
-    for rx in (NUMBERED_ITEM_RE, PAREN_ITEM_RE, CN_ITEM_RE):
+    for rx in (NUMBERED_ITEM_RE, PAREN_ITEM_RE, CN_ITEM_RE, _ORDINAL_ITEM_RE):
         marks: list[re.Match[str]] = []
         for m in rx.finditer(text, end, seg_end):
             n = cn_int(m.group(1))
@@ -318,6 +344,9 @@ def _components(text: str, start: int, end: int, wants: list[int]) -> tuple[list
             cands.append(before)
     if wants:  # a list further on only counts when the formula announces how many items to expect
         cands.extend(_list_after(text, end))
+        head_items = _head_items_after(text, start, end, wants[0])
+        if head_items:
+            cands.append(head_items)
         after_enum = _enum_after(text, end)
         if len(after_enum) in wants:
             cands.append(after_enum)
@@ -358,8 +387,14 @@ def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
             for a, b in ((m.start(), cut), (cut, m.end())):
                 out.append(_Found("slogan", text[a:b], a, b, _HALF, declared_count(text[a:b])))
     for m in _CLASSIFIED_RE.finditer(text):
-        name = m.group(0)
-        out.append(_Found("slogan", name, m.start(), m.end(), "rule:numeral_head", declared_count(name)))
+        end = m.end()
+        for _ in range(2):  # 三级金融服务网络: the shortest head (服务) is followed by the real one (网络)
+            more = _FORMULA_HEAD_AT.match(text, end)
+            if not more:
+                break
+            end = more.end()
+        name = text[m.start() : end]
+        out.append(_Found("slogan", name, m.start(), end, "rule:numeral_head", declared_count(name)))
     for m in _DIGIT_FORMULA_RE.finditer(text):
         if m.end() < len(text) and re.match(rf"[{CJK}\"”]", text[m.end()]):
             out.append(
