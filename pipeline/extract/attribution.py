@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pipeline.model import Document, Figure, Measure, Place
 from pipeline.text.segment import clause_start
 
+
 def clause_county(doc: Document, counties: Sequence[Place], pos: int) -> str:
     """The county named last in the clause before ``pos``; "" when the clause names none."""
     clause = doc.text[clause_start(doc.text, pos) : pos]

@@ -62,7 +62,7 @@ _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 
 # Program candidates by suffix; left context trimmed at function words and verbs.
 # 制 is an ordinary word's second char after these (控制, 限制, 编制) and its first before those (制度, 制定).
-_NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自")
+_NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自赶监研")
 _NOT_AFTER_ZHI = "度定订作造品约衡宜"
 _SUFFIX_RE = lazy_pattern("({words})", "practice_suffixes", "program")
 
@@ -376,7 +376,9 @@ def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
             pos = s
             for part in term.split("、"):
                 if is_formula_term(part):
-                    out.append(_Found("slogan", part, pos, pos + len(part), "rule:quoted_formula", declared_count(part)))
+                    out.append(
+                        _Found("slogan", part, pos, pos + len(part), "rule:quoted_formula", declared_count(part))
+                    )
                 pos += len(part) + 1
     for m in _PAIRED_RE.finditer(text):
         name = m.group(0)
@@ -419,6 +421,8 @@ def _left_name(text: str, pos: int, max_len: int = 12) -> str:
     m = list(re.finditer(rf"[^{CJK}]", seg))
     if m:
         seg = seg[m[-1].end() :]
+        if m[-1].group().isdigit():
+            seg = seg.lstrip(_MEASURE_WORDS)  # 10个监理公司…: the count's measure word is no part of a name
     stops = [m for m in _LEFT_STOP.finditer(seg) if m.end() <= len(seg)]
     # 荔枝产业带动模式: a stop word right before the suffix is part of the name; cut at the one before it
     while stops and len(seg) - stops[-1].end() < 2 and stops[-1].group() in _NAME_VERBS:
@@ -453,7 +457,7 @@ _STRONG_SUFFIX = lazy_pattern("(?:{words})$", "practice_suffixes", "strong")
 
 
 # 形成“龙头企业+合作社+贫困户”的兴国灰鹅产业扶贫模式: the adoption verb, then a quoted formula and 的.
-_ADOPT_THROUGH_QUOTE = lazy_pattern(r"(?:{words})[“\"][^”\"]{1,24}[”\"]的$", "adoption_verbs", "adopt_quote")
+_ADOPT_THROUGH_QUOTE = lazy_pattern(r"(?:{words})了?[“\"][^”\"]{1,24}[”\"]的$", "adoption_verbs", "adopt_quote")
 
 
 def _program_by_rule(c: Candidate, left_wide: str = "") -> bool:
@@ -507,9 +511,13 @@ _QUOTED_LIST_HEAD = lazy_pattern(
     "practice_suffixes",
     "after_quote",
 )
-_ORDINAL_BEFORE = re.compile(r"(?:第[一二三四五六七八九十]|[一二三四五六七八九十]是|[一二三四五六七八九十]、)[，,、\s]*[\"“]?$")
+_ORDINAL_BEFORE = re.compile(
+    r"(?:第[一二三四五六七八九十]|[一二三四五六七八九十]是|[一二三四五六七八九十]、)[，,、\s]*[\"“]?$"
+)
 # 借蛋孵鸡分三种模式: a four-character coinage that the text divides into kinds of practice.
-_KINDS_OF = re.compile(rf"(?<![{CJK}])([{CJK}]{{4}})(?:分为?|包括|有)[两二三四五六七八九]种(?:模式|方式|做法|形式|类型)")
+_KINDS_OF = re.compile(
+    rf"(?<![{CJK}])([{CJK}]{{4}})(?:分为?|包括|有)[两二三四五六七八九]种(?:模式|方式|做法|形式|类型)"
+)
 
 
 def _quoted_programs(text: str, quoted: list[tuple[int, int]], slogans: set[tuple[int, int]]) -> list[_Found]:
@@ -526,17 +534,20 @@ def _quoted_programs(text: str, quoted: list[tuple[int, int]], slogans: set[tupl
             continue
         if not re.search(rf"[{CJK}]", term) or term[0] in CN_NUM or _PLAIN_QTY.match(term):
             continue
+        if _QUOTED_NOT_NAME.search(term):
+            continue
         if "、" in term:
             parts = term.split("、")
             pair = 2 <= len(parts) <= 3 and all(len(p) == 4 and re.fullmatch(rf"[{CJK}]+", p) for p in parts)
-            if pair and (_QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]) or _ORDINAL_BEFORE.search(text[max(0, s - 8) : s])):
+            if pair and (
+                _QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]) or _ORDINAL_BEFORE.search(text[max(0, s - 8) : s])
+            ):
                 out.append(_Found("program", term, s, e, "rule:quoted_program"))
             continue
-        if (len(term) >= 3 or _QUOTED_PROGRAM_RIGHT.match(text[e : e + 6])) and (
-            _AFTER_QUOTE.match(text, e) or _QUOTED_LIST_HEAD.match(text, e)
+        headed = _AFTER_QUOTE.match(text, e) or _QUOTED_LIST_HEAD.match(text, e)
+        if (headed and (len(term) >= 3 or _QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]))) or (
+            len(term) >= 4 and _STRONG_SUFFIX.search(term)
         ):
-            out.append(_Found("program", term, s, e, "rule:quoted_program"))
-        elif len(term) >= 4 and _STRONG_SUFFIX.search(term):
             out.append(_Found("program", term, s, e, "rule:quoted_program"))
         elif len(term) <= 3:
             tail = text[e + 1 : e + 3]
@@ -586,6 +597,39 @@ def merge_variants(measures: list[Measure], counts: dict[str, int]) -> list[Meas
         if best is not head:
             head.mention = best.mention
     return out
+
+
+# An adoption verb (实行, 创新, 建成 …) before a term is evidence, not proof: 创新扶贫模式 and 建成“大产业” are not
+# names. With a filter loaded, such a term also needs this much of the filter's probability.
+ADOPTED_MIN_PROB = 0.3
+# A short quoted word (“放大招”, “保生态”) is most often a figure of speech: the filter must be surer.
+SHORT_QUOTED_MIN_PROB = 0.7
+
+
+_SUFFIX_END = lazy_pattern("(?:{words})$", "practice_suffixes", "program")
+
+
+def _generic_core(c: Candidate) -> bool:
+    """A suffix-named candidate whose words before a two-character suffix are only two characters (扶贫模式)."""
+    m = _SUFFIX_END.search(c.term) if c.source == "suffix" else None
+    return m is not None and len(m.group()) >= 2 and m.start() <= 2
+
+
+# Quoted terms that are not practice names: a dated title or ranking (“2016年…十佳县”), a manner (“居家式”).
+_QUOTED_NOT_NAME = re.compile(r"^\d{2,4}年|[县市镇乡]$|(?<![模方形])式$")
+
+
+def _clf_min(c: Candidate, threshold: float) -> float:
+    """Probability a candidate needs from the filter alone: more for short quoted words; 2-character quotes only
+    with a practice suffix right after them; none for dated titles, manners and long quoted designations that
+    end in no practice head (“某县疫情防控生活保障供给车”)."""
+    if c.source == "quoted" and (
+        _QUOTED_NOT_NAME.search(c.term) or (len(c.term) >= 10 and not _SUFFIX_END.search(c.term))
+    ):
+        return 2.0
+    if c.source == "quoted" and len(c.term) <= 3:
+        return SHORT_QUOTED_MIN_PROB if len(c.term) == 3 or _SUFFIX_RE.match(c.right) else 2.0
+    return threshold
 
 
 def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -> list[tuple[Candidate, int, int]]:
@@ -710,12 +754,16 @@ def extract_measures(
         # A quoted coinage right before 模式/机制/制度… is a program by the text's own words; the learned
         # filter judges the rest (and is skipped, leaving only this rule, when no model is loaded).
         by_rule = [_program_by_rule(c, text[max(0, s - 32) : s]) for c, s, _ in cands]
-        by_clf = program_filter.predict([c for c, _, _ in cands]) if program_filter is not None else []
+        probs = program_filter.predict_proba([c for c, _, _ in cands]) if program_filter is not None else []
         for i, (c, s, e) in enumerate(cands):
-            if by_rule[i]:
+            p = probs[i] if probs else None
+            marked = c.source == "quoted" and bool(_QUOTED_PROGRAM_RIGHT.match(c.right))  # “X”模式: the text says so
+            if _generic_core(c) and not marked:
+                continue  # 扶贫模式, 产业体系: a two-character topic before a suffix names no one practice
+            if by_rule[i] and (marked or p is None or p >= max(ADOPTED_MIN_PROB, _clf_min(c, 0.0))):
                 found.append(_Found("program", c.term, s, e, "rule:quoted_before_suffix"))
-            elif program_filter is not None and by_clf[i] and (len(c.term) > 2 or _SUFFIX_RE.match(c.right)):
-                found.append(_Found("program", c.term, s, e, program_filter.source))  # 2-char quotes: words
+            elif p is not None and program_filter is not None and p >= _clf_min(c, program_filter.threshold):
+                found.append(_Found("program", c.term, s, e, program_filter.source))
     found += _quoted_programs(text, quoted, slogan_spans)
     found += _national(text)
     found += _organizations(text)
@@ -761,4 +809,6 @@ def extract_measures(
             rec.components = comps
             if matched:
                 rec.declared_count = matched
-    return merge_variants(list(by_key.values()), counts)
+    loans = {n for k, n in by_key if k == "loan_product"}
+    kept = [m for (k, n), m in by_key.items() if not (k == "program" and n in loans)]  # “惠陇通”贷款: a product
+    return merge_variants(kept, counts)
