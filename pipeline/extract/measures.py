@@ -475,6 +475,7 @@ def _program_by_rule(c: Candidate, left_wide: str = "") -> bool:
 # ------------------------------------------------------------------ programs named by class, not by a filter
 # National programme types named without quotes (易地扶贫搬迁, 扶贫车间) and sector programmes (电商扶贫, 消费帮扶).
 _NATIONAL_RE = lazy_pattern("{words}", "national_programmes")
+_NATIONAL_SOURCE = "rule:national_programme"
 _SECTOR_RE = lazy_pattern(r"(?:{words})(?:扶贫|帮扶)(?![办局])", "sector_prefixes")
 
 
@@ -482,8 +483,8 @@ def _national_entries() -> dict[str, list[tuple[str, str]]]:
     """Entry -> [(kind, canonical name)] from national_programmes.tsv (an entry may be a program and a loan)."""
     lex = load("national_programmes")
     out: dict[str, list[tuple[str, str]]] = {}
-    for word, kind, canonical in zip(lex.words(), lex.column("kind"), lex.column("canonical"), strict=True):
-        out.setdefault(word, []).append((kind, canonical or word))
+    for word, kinds, canonical in zip(lex.words(), lex.column("kind"), lex.column("canonical"), strict=True):
+        out[word] = [(kind, canonical or word) for kind in kinds.split("|")]
     return out
 
 
@@ -495,8 +496,8 @@ def _national(text: str) -> list[_Found]:
         if _inside_title(text, m.start()):
             continue
         for kind, canonical in entries[m.group()]:
-            alias = [m.group()] if canonical != m.group() else []
-            out.append(_Found(kind, canonical, m.start(), m.end(), "rule:national_programme", aliases=alias))
+            alias = [canonical] if canonical != m.group() else []  # the text's spelling is the name
+            out.append(_Found(kind, m.group(), m.start(), m.end(), _NATIONAL_SOURCE, aliases=alias))
     for m in _SECTOR_RE.finditer(text):
         if not _inside_title(text, m.start()):
             out.append(_Found("program", m.group(), m.start(), m.end(), "rule:sector_programme"))
@@ -574,21 +575,32 @@ def canonical_key(name: str) -> str:
     return k.replace("专业合作社", "合作社")
 
 
+# 产金互促541 / 产经互促5411: a coined name with a number code; spellings that share the two characters before
+# the code and its first three digits are one practice (a homophone or a digit more is a variant, not another).
+_CODE_TAIL = re.compile(rf"([{CJK}]{{2}})(\d{{3,}})")
+
+
 def merge_variants(measures: list[Measure], counts: dict[str, int]) -> list[Measure]:
-    """Programs whose names share a :func:`canonical_key` become one Measure: the most mentioned spelling
-    (first on ties) is its name, the others its aliases."""
-    groups: dict[str, list[Measure]] = {}
+    """Programs that share a :func:`canonical_key` (of their name or of an alias they carry) become one Measure:
+    the most mentioned spelling (first on ties) is its name, the others its aliases."""
+    group_of: dict[str, int] = {}  # key -> group index
+    groups: list[list[Measure]] = []
     out: list[Measure] = []
     for m in measures:
         if m.kind != "program":
             out.append(m)
             continue
-        key = canonical_key(m.name) or m.name
-        if key not in groups:
-            groups[key] = []
+        keys = [canonical_key(n) or n for n in [m.name, *m.aliases]]
+        keys += [f"code:{c.group(1)}{c.group(2)[:3]}" for n in [m.name, *m.aliases] if (c := _CODE_TAIL.search(n))]
+        gi = next((group_of[k] for k in keys if k in group_of), None)
+        if gi is None:
+            gi = len(groups)
+            groups.append([])
             out.append(m)
-        groups[key].append(m)
-    for group in groups.values():
+        groups[gi].append(m)
+        for k in keys:
+            group_of.setdefault(k, gi)
+    for group in groups:
         head = group[0]
         best = max(group, key=lambda m: counts.get(m.name, 0))  # max keeps the first of equal counts
         names = [m.name for m in group] + [a for m in group for a in m.aliases]
@@ -745,6 +757,8 @@ def extract_measures(
     found += _loans(text, quoted)
     found += _policies(text)
     slogan_spans = {(f.start, f.end) for f in found if f.kind == "slogan"}
+    for f in [f for f in found if f.source == "rule:quoted_formula" and _DIGIT_CODE_RE.search(f.name)]:
+        found.append(_Found("program", f.name, f.start, f.end, "rule:coded_practice"))  # “产销互促541”: a practice
     for f in [f for f in found if f.source == "rule:quoted_formula"]:
         m = _FORMULA_PROGRAM_RIGHT.match(text, f.end)
         if m:  # “三变”改革, “五统一”工程: the formula names a program with the word after it
@@ -810,5 +824,9 @@ def extract_measures(
             if matched:
                 rec.declared_count = matched
     loans = {n for k, n in by_key if k == "loan_product"}
-    kept = [m for (k, n), m in by_key.items() if not (k == "program" and n in loans)]  # “惠陇通”贷款: a product
+    kept = [  # “惠陇通”贷款: a product, not a program too (national types such as 扶贫小额信贷 are both)
+        m
+        for (k, n), m in by_key.items()
+        if not (k == "program" and n in loans and m.mention.source != _NATIONAL_SOURCE)
+    ]
     return merge_variants(kept, counts)
