@@ -434,6 +434,7 @@ def _left_name(text: str, pos: int, max_len: int = 12) -> str:
             stops.pop()
     if stops:
         seg = seg[stops[-1].end() :]
+    seg = re.sub(rf"^[{CN_NUM}十百千万]+[{_MEASURE_WORDS}]", "", seg)  # 设立一个金融扶贫工作站: the count goes
     return seg if len(seg) <= max_len else ""  # no clear left edge: a cut name is worse than none
 
 
@@ -628,7 +629,7 @@ def _generic_core(c: Candidate) -> bool:
 
 
 # Quoted terms that are not practice names: a dated title or ranking (“2016年…十佳县”), a manner (“居家式”).
-_QUOTED_NOT_NAME = re.compile(r"^\d{2,4}年|[县市镇乡]$|(?<![模方形])式$")
+_QUOTED_NOT_NAME = re.compile(r"^\d{2,4}年|[县镇]$|(?<![模方形])式$")
 
 
 def _clf_min(c: Candidate, threshold: float) -> float:
