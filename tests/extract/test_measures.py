@@ -408,6 +408,10 @@ def test_variants_merge_into_one_practice_with_aliases() -> None:
     assert "aliases" in row
 
 
-@pytest.mark.parametrize("text", ["在各村设立“爱心超市”，群众参加公益劳动换积分。", "全面推广“积分超市”，激发内生动力。"])
+@pytest.mark.parametrize(
+    "text", ["在各村设立“爱心超市”，群众参加公益劳动换积分。", "全面推广“积分超市”，激发内生动力。"]
+)
 def test_a_quoted_shop_is_no_place(text: str, resources) -> None:
-    assert {"爱心超市", "积分超市"} & set(by_name(extract_measures(make_doc(text), resources.program_filter), "program"))
+    assert {"爱心超市", "积分超市"} & set(
+        by_name(extract_measures(make_doc(text), resources.program_filter), "program")
+    )
