@@ -570,10 +570,11 @@ _ADMIN_LEVEL = re.compile(r"^(?:[村县乡镇]级?)(?=[\u4e00-\u9fff]{4})")
 
 def canonical_key(name: str) -> str:
     """Key under which spellings of one practice meet: digits dropped (产金互促541 / 5411), a leading admin level
-    dropped (村党支部领办合作社 / 党支部领办合作社), 专业 before 合作社 and the list comma ignored."""
+    dropped (村党支部领办合作社 / 党支部领办合作社), (专业)合作社 read as 社 (扶贫互助合作社 / 扶贫互助社), the list
+    comma ignored."""
     k = re.sub(r"[\d\s\"“”‘’「」、·.]", "", name)
     k = _ADMIN_LEVEL.sub("", k)
-    return k.replace("专业合作社", "合作社")
+    return re.sub(r"(?:专业)?合作社$", "社", k)  # 扶贫互助合作社 / 扶贫互助社
 
 
 # 产金互促541 / 产经互促5411: a coined name with a number code; spellings that share the two characters before

@@ -390,6 +390,7 @@ def test_agreements_and_reports_are_policy_documents(name: str) -> None:
         ("产销互促541", "产销互促5411", True),  # a digit suffix
         ("村党支部领办合作社", "党支部领办合作社", True),  # an admin level before the name
         ("党支部领办专业合作社", "党支部领办合作社", True),
+        ("村级扶贫互助合作社", "扶贫互助社", True),  # a level and the short form of 合作社
         ("企业带动、滚动脱贫", "企业带动滚动脱贫", True),
         ("电商扶贫", "旅游扶贫", False),
     ],
