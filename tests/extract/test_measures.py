@@ -317,6 +317,7 @@ def test_national_programme_types_by_lexicon(text: str, name: str, kind: str, al
         ("形成了金融扶贫“山城模式”。", {"山城模式"}),  # ending in a strong suffix
         ("乡里发展“云端”牧场。“云端”牧场由合作社经营，云端牧场已有牛300头。", {"云端牧场"}),  # recurring
         ("据悉，托羊还羊分两种模式。", {"托羊还羊"}),  # X分N种模式
+        ("各村学习“订单收购”的做法，农户不愁销路。", {"订单收购"}),  # “X”的做法/办法/路子
     ],
 )
 def test_quoted_coinages_the_text_marks_as_practices(text: str, names: set[str]) -> None:
