@@ -285,6 +285,7 @@ class Measure:
     county_code: str = ""
     county: str = ""
     article: int | None = None
+    aliases: list[str] = field(default_factory=list)  # other spellings of the same practice (name is canonical)
 
 
 @dataclass

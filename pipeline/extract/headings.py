@@ -58,7 +58,14 @@ def practice_in_heading(heading: str) -> tuple[str, int] | None:
         left, right = body[:cut].strip(), body[cut + 1 :]
         q = _QUOTED.search(right)
         metaphor = q is not None and bool(_METAPHOR_BEFORE.search(right[: q.start()]))
-        if len(left) >= 4 and not _LEAD_VERB.match(left) and left not in _GENERIC and (q is None or metaphor):
+        half_quoted = bool(re.search(f"[{OPEN_QUOTES}{CLOSE_QUOTES}]", left))
+        if (
+            len(left) >= 4
+            and not _LEAD_VERB.match(left)
+            and left not in _GENERIC
+            and (q is None or metaphor)
+            and not half_quoted
+        ):
             return left, body_off  # 土族盘绣：指尖技艺变“金饭碗” — the words before the colon name it
         body_off, body = body_off + cut + 1, right  # 强链：金融产品精准滴灌, 强教育：推进“一村一幼” — after it
     q = _QUOTED.search(body)
@@ -80,8 +87,8 @@ def practice_in_heading(heading: str) -> tuple[str, int] | None:
         while toks and toks[-1][1] == "nr":  # a "person name" closing a heading is a mis-tagged verb (拓宽)
             toks.pop()
         name = "".join(w for w, _ in toks)
-    if len(name) < 3 or name in _GENERIC or len(name) > 14:
-        return None
+    if len(name) < 3 or name in _GENERIC or len(name) > 14 or re.search(f"[{OPEN_QUOTES}{CLOSE_QUOTES}]", name):
+        return None  # 本网站内凡注明“来源…: a half-quoted line is page chrome, not a name
     return name, body_off + skip
 
 
@@ -140,7 +147,9 @@ def practice_in_title(line: str) -> tuple[str, int] | None:
         if verb:
             text, off = text[verb.end() :], off + verb.end()
         text = _TITLE_TAIL.sub("", text)
-        if 4 <= len(text) <= 14 and _PRACTICE_SUFFIX.search(text) and not re.search(r"[，,、“”\"\s]", text):
+        suffix = _PRACTICE_SUFFIX.search(text)
+        generic = suffix is not None and len(suffix.group()) >= 2 and suffix.start() <= 2  # 扶贫模式: a topic
+        if 4 <= len(text) <= 14 and suffix and not generic and not re.search(r"[，,、“”\"\s]", text):
             best = (text, off)
     return best
 

@@ -45,22 +45,24 @@ _IDIOMS = lazy_pattern(r"^一[对站把线体]|^[一二两三四五六七八九�
 
 # Numeral + classifier + head: 六大产业, 三支队伍, 三道防线, 四个一批.
 _CLASSIFIED_RE = lazy_pattern(
-    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个)([^\W\d_为的是和与在了及并将把对等月年天日周次时完成一二两三四五六七八九十]{{0,8}}?)({{words}})"
+    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个|级)([^\W\d_为的是和与在了及并将把对等月年天日周次时完成一二两三四五六七八九十]{{0,8}}?)({{words}})"
     rf"|(?<![{CN_NUM}第])([二两三四五六七八九十])个一([批体库品策])",
     "formula_heads",
 )
+_FORMULA_HEAD_AT = lazy_pattern("(?:{words})", "formula_heads", "closing")
 # Paired formula written unquoted: 五先五后, 一户一策, 三位一体, 两不愁三保障.
 _PAIRED_RE = re.compile(
     rf"(?<![{CN_NUM}第])([{CN_NUM}])(?![{CN_NUM}对])([{CJK}])\1([{CJK}])(?![{CN_NUM}])"
     rf"|(?<![{CN_NUM}第])([{CN_NUM}])(位一体|合一|而一)"
     rf"|(?<![{CN_NUM}第])([两二三四五六七八九])不([{CJK}]{{1,2}})([两二三四五六七八九])保障"
 )
+_HALF = "rule:formula_half"
 _DIGIT_FORMULA_RE = re.compile(r"(?<![\d.+])(\d)((?:\+(?:\d|[A-Za-z]))+)(?![\d.%+])")
 _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 
 # Program candidates by suffix; left context trimmed at function words and verbs.
 # 制 is an ordinary word's second char after these (控制, 限制, 编制) and its first before those (制度, 制定).
-_NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自")
+_NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自赶监研")
 _NOT_AFTER_ZHI = "度定订作造品约衡宜"
 _SUFFIX_RE = lazy_pattern("({words})", "practice_suffixes", "program")
 
@@ -80,6 +82,8 @@ _QUOTED_PROGRAM_RIGHT = lazy_pattern(r"^[\"”]?(?:{words})", "practice_suffixes
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
 
 _LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
+_LOAN_SEP = re.compile(r"[·.•・]")  # 担保金·扶贫贷: a fund or brand, then the product
+_LOAN_AFTER_QUOTE = re.compile(r"[\"”’」](?:贷款|信贷产品|贷款产品)")  # “惠陇通”贷款: a product named before 贷款
 _LOAN_NOT = lazy_pattern("^({words})", "loan_exclusions", "use", "not_before")
 _LOAN_WORD_NOT = lazy_words("loan_exclusions", "use", "not_word")
 
@@ -109,6 +113,7 @@ class _Found:
     source: str
     declared: int | None = None
     components: list[str] | None = None
+    aliases: list[str] | None = None  # spellings this mention stands for besides ``name`` (易地搬迁 for 易地扶贫搬迁)
 
 
 def iter_quoted(text: str) -> Iterator[tuple[int, int]]:
@@ -188,6 +193,8 @@ def _trim_first(first: str, others: list[str]) -> str:
     cuts = [m.end() for m in _LEFT_STOP.finditer(first) if m.end() < len(first) - 1]
     if cuts:
         first = first[cuts[-1] :]
+    if others and all(len(o) == 1 for o in others):
+        return first[-1:]  # 县、乡、村三级: single-character items
     heads = {o[0] for o in others if o}
     if len(heads) == 1:  # parallel items (无产业、无技术…): start the first one at the shared head
         h = heads.pop()
@@ -264,14 +271,37 @@ def _item_text(text: str, s: int, limit: int = 60, stop: int | None = None) -> s
     hi = min(s + limit, stop if stop is not None else len(text))
     m = _SENT_END.search(text, s, hi)
     chunk = text[s : m.start() if m else hi]
-    return chunk.strip().rstrip("，,")
+    return chunk.strip().strip("，,、").strip()
+
+
+# 第一，… 第二，… 第三，…: items numbered by ordinals at clause starts.
+_ORDINAL_ITEM_RE = re.compile(rf"(?:(?<=[\n。；;：:，,])|^)\s*第([{CN_FORMULA_NUM}十]{{1,2}})(?=[，,、：:\s])")
+
+
+def _head_items_after(text: str, start: int, end: int, want: int) -> list[str]:
+    """四项扶贫基金 … 设立教育扶贫救助基金…；卫生扶贫救助基金…: the formula's head word names each item that follows."""
+    m = _CLASSIFIED_RE.fullmatch(text, start, end)
+    head = m.group(4) if m and m.group(4) else ""
+    if len(head) < 2:
+        return []
+    items: list[str] = []
+    for h in re.finditer(re.escape(head), text[end : end + 400]):
+        pos = end + h.start()
+        name = _left_name(text, pos, 12)
+        if len(name) < 3 or _CLASSIFIED_RE.search(name + head):
+            continue  # 物资配送: a verb's object, not an item; 自身三级风险防控机制: the formula again
+        if name + head not in items:
+            items.append(name + head)
+        if len(items) == want:
+            return items
+    return []
 
 
 def _list_after(text: str, end: int, window: int = 6000, near: int = 400) -> list[list[str]]:
     """Numbered lists starting soon after a formula: ``1. …``, ``（一）…``, ``一是…二是…``."""
     seg_end = min(len(text), end + window)
     found: list[list[str]] = []
-    for rx in (NUMBERED_ITEM_RE, PAREN_ITEM_RE, CN_ITEM_RE):
+    for rx in (NUMBERED_ITEM_RE, PAREN_ITEM_RE, CN_ITEM_RE, _ORDINAL_ITEM_RE):
         marks: list[re.Match[str]] = []
         for m in rx.finditer(text, end, seg_end):
             n = cn_int(m.group(1))
@@ -314,6 +344,9 @@ def _components(text: str, start: int, end: int, wants: list[int]) -> tuple[list
             cands.append(before)
     if wants:  # a list further on only counts when the formula announces how many items to expect
         cands.extend(_list_after(text, end))
+        head_items = _head_items_after(text, start, end, wants[0])
+        if head_items:
+            cands.append(head_items)
         after_enum = _enum_after(text, end)
         if len(after_enum) in wants:
             cands.append(after_enum)
@@ -339,12 +372,31 @@ def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
         term = text[s:e].strip()
         if is_formula_term(term):
             out.append(_Found("slogan", term, s, e, "rule:quoted_formula", declared_count(term)))
+        elif "、" in term:  # “一超、两不愁、三保障、四个好”: a quoted list of formulas
+            pos = s
+            for part in term.split("、"):
+                if is_formula_term(part):
+                    out.append(
+                        _Found("slogan", part, pos, pos + len(part), "rule:quoted_formula", declared_count(part))
+                    )
+                pos += len(part) + 1
     for m in _PAIRED_RE.finditer(text):
         name = m.group(0)
         out.append(_Found("slogan", name, m.start(), m.end(), "rule:numeral_formula", declared_count(name)))
+        half = m.group(8)  # 两不愁三保障: 两不愁 and 三保障 are formulas of their own as well
+        if half:
+            cut = m.start(8)
+            for a, b in ((m.start(), cut), (cut, m.end())):
+                out.append(_Found("slogan", text[a:b], a, b, _HALF, declared_count(text[a:b])))
     for m in _CLASSIFIED_RE.finditer(text):
-        name = m.group(0)
-        out.append(_Found("slogan", name, m.start(), m.end(), "rule:numeral_head", declared_count(name)))
+        end = m.end()
+        for _ in range(2):  # 三级金融服务网络: the shortest head (服务) is followed by the real one (网络)
+            more = _FORMULA_HEAD_AT.match(text, end)
+            if not more:
+                break
+            end = more.end()
+        name = text[m.start() : end]
+        out.append(_Found("slogan", name, m.start(), end, "rule:numeral_head", declared_count(name)))
     for m in _DIGIT_FORMULA_RE.finditer(text):
         if m.end() < len(text) and re.match(rf"[{CJK}\"”]", text[m.end()]):
             out.append(
@@ -369,6 +421,8 @@ def _left_name(text: str, pos: int, max_len: int = 12) -> str:
     m = list(re.finditer(rf"[^{CJK}]", seg))
     if m:
         seg = seg[m[-1].end() :]
+        if m[-1].group().isdigit():
+            seg = seg.lstrip(_MEASURE_WORDS)  # 10个监理公司…: the count's measure word is no part of a name
     stops = [m for m in _LEFT_STOP.finditer(seg) if m.end() <= len(seg)]
     # 荔枝产业带动模式: a stop word right before the suffix is part of the name; cut at the one before it
     while stops and len(seg) - stops[-1].end() < 2 and stops[-1].group() in _NAME_VERBS:
@@ -380,6 +434,7 @@ def _left_name(text: str, pos: int, max_len: int = 12) -> str:
             stops.pop()
     if stops:
         seg = seg[stops[-1].end() :]
+    seg = re.sub(rf"^[{CN_NUM}十百千万]+[{_MEASURE_WORDS}]", "", seg)  # 设立一个金融扶贫工作站: the count goes
     return seg if len(seg) <= max_len else ""  # no clear left edge: a cut name is worse than none
 
 
@@ -403,7 +458,7 @@ _STRONG_SUFFIX = lazy_pattern("(?:{words})$", "practice_suffixes", "strong")
 
 
 # 形成“龙头企业+合作社+贫困户”的兴国灰鹅产业扶贫模式: the adoption verb, then a quoted formula and 的.
-_ADOPT_THROUGH_QUOTE = lazy_pattern(r"(?:{words})[“\"][^”\"]{1,24}[”\"]的$", "adoption_verbs", "adopt_quote")
+_ADOPT_THROUGH_QUOTE = lazy_pattern(r"(?:{words})了?[“\"][^”\"]{1,24}[”\"]的$", "adoption_verbs", "adopt_quote")
 
 
 def _program_by_rule(c: Candidate, left_wide: str = "") -> bool:
@@ -416,6 +471,179 @@ def _program_by_rule(c: Candidate, left_wide: str = "") -> bool:
     if not _ADOPT_LEFT.search(c.left) or len(c.term) < 3 or re.search(r"\d|[一二两三四五六七八九十]", c.term[:1]):
         return False
     return c.source == "quoted" or (c.source == "suffix" and bool(_STRONG_SUFFIX.search(c.term)))
+
+
+# ------------------------------------------------------------------ programs named by class, not by a filter
+# National programme types named without quotes (易地扶贫搬迁, 扶贫车间) and sector programmes (电商扶贫, 消费帮扶).
+_NATIONAL_RE = lazy_pattern("{words}", "national_programmes")
+_NATIONAL_SOURCE = "rule:national_programme"
+_SECTOR_RE = lazy_pattern(r"(?:{words})(?:扶贫|帮扶)(?![办局])", "sector_prefixes")
+
+
+def _national_entries() -> dict[str, list[tuple[str, str]]]:
+    """Entry -> [(kind, canonical name)] from national_programmes.tsv (an entry may be a program and a loan)."""
+    lex = load("national_programmes")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for word, kinds, canonical in zip(lex.words(), lex.column("kind"), lex.column("canonical"), strict=True):
+        out[word] = [(kind, canonical or word) for kind in kinds.split("|")]
+    return out
+
+
+def _national(text: str) -> list[_Found]:
+    """Mentions of national programme types: the canonical name, the written variant as its alias."""
+    entries = _national_entries()
+    out: list[_Found] = []
+    for m in _NATIONAL_RE.finditer(text):
+        if _inside_title(text, m.start()):
+            continue
+        for kind, canonical in entries[m.group()]:
+            alias = [canonical] if canonical != m.group() else []  # the text's spelling is the name
+            out.append(_Found(kind, m.group(), m.start(), m.end(), _NATIONAL_SOURCE, aliases=alias))
+    for m in _SECTOR_RE.finditer(text):
+        if not _inside_title(text, m.start()):
+            out.append(_Found("program", m.group(), m.start(), m.end(), "rule:sector_programme"))
+    return out
+
+
+_AFTER_QUOTE = lazy_pattern(rf"[\"”’」]\s?[{CJK}]{{0,4}}?(?:{{words}})", "practice_suffixes", "after_quote")
+# “A”“B”等60个电商平台: quoted names listed before 等 and a practice head.
+_QUOTED_LIST_HEAD = lazy_pattern(
+    rf"[\"”’」](?:[、，,]?[\"“][^\"“”\n]{{1,12}}[\"”])*[、，,]?等(?:[\d一二三四五六七八九十百余多]+[个家项种款类])?"
+    rf"[{CJK}]{{0,6}}?(?:{{words}})",
+    "practice_suffixes",
+    "after_quote",
+)
+_ORDINAL_BEFORE = re.compile(
+    r"(?:第[一二三四五六七八九十]|[一二三四五六七八九十]是|[一二三四五六七八九十]、)[，,、\s]*[\"“]?$"
+)
+# 借蛋孵鸡分三种模式: a four-character coinage that the text divides into kinds of practice.
+_KINDS_OF = re.compile(
+    rf"(?<![{CJK}])([{CJK}]{{4}})(?:分为?|包括|有)[两二三四五六七八九]种(?:模式|方式|做法|形式|类型)"
+)
+
+
+def _quoted_programs(text: str, quoted: list[tuple[int, int]], slogans: set[tuple[int, int]]) -> list[_Found]:
+    """Quoted coinages the text itself marks as practices: followed (within four characters) by a practice head
+    (“巧手手”帮扶车间, “见犊补母”政策), ending in a strong suffix (“卢氏模式”), listed before 等…平台, a pair of
+    four-character slogans named as a model or as one of several (“企业带动、滚动脱贫”模式, 第一，“定向投资、固定收益”),
+    or a short quoted word that keeps coming back with the same continuation (“飞地”抱团 … 飞地抱团)."""
+    out: list[_Found] = []
+    for s, e in quoted:
+        if (s, e) in slogans:
+            continue
+        term = text[s:e].strip()
+        if not 2 <= len(term) <= 16 or _BAD_IN_TERM.search(term) or term.endswith("贷") or "，" in term:
+            continue
+        if not re.search(rf"[{CJK}]", term) or term[0] in CN_NUM or _PLAIN_QTY.match(term):
+            continue
+        if _QUOTED_NOT_NAME.search(term):
+            continue
+        if "、" in term:
+            parts = term.split("、")
+            pair = 2 <= len(parts) <= 3 and all(len(p) == 4 and re.fullmatch(rf"[{CJK}]+", p) for p in parts)
+            if pair and (
+                _QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]) or _ORDINAL_BEFORE.search(text[max(0, s - 8) : s])
+            ):
+                out.append(_Found("program", term, s, e, "rule:quoted_program"))
+            continue
+        headed = _AFTER_QUOTE.match(text, e) or _QUOTED_LIST_HEAD.match(text, e)
+        if (headed and (len(term) >= 3 or _QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]))) or (
+            len(term) >= 4 and _STRONG_SUFFIX.search(term)
+        ):
+            out.append(_Found("program", term, s, e, "rule:quoted_program"))
+        elif len(term) <= 3:
+            tail = text[e + 1 : e + 3]
+            if (
+                re.fullmatch(rf"[{CJK}]{{2}}", tail)
+                and not _LEFT_STOP.match(tail)
+                and len(re.findall(re.escape(term) + r"[\"”’」]?" + re.escape(tail), text)) >= 3
+            ):
+                out.append(_Found("program", term + tail, s, e + 3, "rule:quoted_recurring"))
+    for m in _KINDS_OF.finditer(text):
+        if not _LEFT_STOP.match(m.group(1)):
+            out.append(_Found("program", m.group(1), m.start(1), m.end(1), "rule:kinds_of_practice"))
+    return out
+
+
+_ADMIN_LEVEL = re.compile(r"^(?:[村县乡镇]级?)(?=[\u4e00-\u9fff]{4})")
+
+
+def canonical_key(name: str) -> str:
+    """Key under which spellings of one practice meet: digits dropped (产金互促541 / 5411), a leading admin level
+    dropped (村党支部领办合作社 / 党支部领办合作社), (专业)合作社 read as 社 (扶贫互助合作社 / 扶贫互助社), the list
+    comma ignored."""
+    k = re.sub(r"[\d\s\"“”‘’「」、·.]", "", name)
+    k = _ADMIN_LEVEL.sub("", k)
+    return re.sub(r"(?:专业)?合作社$", "社", k)  # 扶贫互助合作社 / 扶贫互助社
+
+
+# 产金互促541 / 产经互促5411: a coined name with a number code; spellings that share the two characters before
+# the code and its first three digits are one practice (a homophone or a digit more is a variant, not another).
+_CODE_TAIL = re.compile(rf"([{CJK}]{{2}})(\d{{3,}})")
+
+
+def merge_variants(measures: list[Measure], counts: dict[str, int]) -> list[Measure]:
+    """Programs that share a :func:`canonical_key` (of their name or of an alias they carry) become one Measure:
+    the most mentioned spelling (first on ties) is its name, the others its aliases."""
+    group_of: dict[str, int] = {}  # key -> group index
+    groups: list[list[Measure]] = []
+    out: list[Measure] = []
+    for m in measures:
+        if m.kind != "program":
+            out.append(m)
+            continue
+        keys = [canonical_key(n) or n for n in [m.name, *m.aliases]]
+        keys += [f"code:{c.group(1)}{c.group(2)[:3]}" for n in [m.name, *m.aliases] if (c := _CODE_TAIL.search(n))]
+        gi = next((group_of[k] for k in keys if k in group_of), None)
+        if gi is None:
+            gi = len(groups)
+            groups.append([])
+            out.append(m)
+        groups[gi].append(m)
+        for k in keys:
+            group_of.setdefault(k, gi)
+    for group in groups:
+        head = group[0]
+        best = max(group, key=lambda m: counts.get(m.name, 0))  # max keeps the first of equal counts
+        names = [m.name for m in group] + [a for m in group for a in m.aliases]
+        head.name = best.name
+        head.aliases = [n for n in dict.fromkeys(names) if n != best.name]
+        if best is not head:
+            head.mention = best.mention
+    return out
+
+
+# An adoption verb (实行, 创新, 建成 …) before a term is evidence, not proof: 创新扶贫模式 and 建成“大产业” are not
+# names. With a filter loaded, such a term also needs this much of the filter's probability.
+ADOPTED_MIN_PROB = 0.3
+# A short quoted word (“放大招”, “保生态”) is most often a figure of speech: the filter must be surer.
+SHORT_QUOTED_MIN_PROB = 0.7
+
+
+_SUFFIX_END = lazy_pattern("(?:{words})$", "practice_suffixes", "program")
+
+
+def _generic_core(c: Candidate) -> bool:
+    """A suffix-named candidate whose words before a two-character suffix are only two characters (扶贫模式)."""
+    m = _SUFFIX_END.search(c.term) if c.source == "suffix" else None
+    return m is not None and len(m.group()) >= 2 and m.start() <= 2
+
+
+# Quoted terms that are not practice names: a dated title or ranking (“2016年…十佳县”), a manner (“居家式”).
+_QUOTED_NOT_NAME = re.compile(r"^\d{2,4}年|[县镇]$|(?<![模方形])式$")
+
+
+def _clf_min(c: Candidate, threshold: float) -> float:
+    """Probability a candidate needs from the filter alone: more for short quoted words; 2-character quotes only
+    with a practice suffix right after them; none for dated titles, manners and long quoted designations that
+    end in no practice head (“某县疫情防控生活保障供给车”)."""
+    if c.source == "quoted" and (
+        _QUOTED_NOT_NAME.search(c.term) or (len(c.term) >= 10 and not _SUFFIX_END.search(c.term))
+    ):
+        return 2.0
+    if c.source == "quoted" and len(c.term) <= 3:
+        return SHORT_QUOTED_MIN_PROB if len(c.term) == 3 or _SUFFIX_RE.match(c.right) else 2.0
+    return threshold
 
 
 def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -> list[tuple[Candidate, int, int]]:
@@ -466,10 +694,10 @@ def _loans(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
             p = part.strip()
             if (
                 p.endswith("贷")
-                and 2 <= len(p) <= 7
+                and 2 <= len(p) <= 7 + 6 * bool(_LOAN_SEP.search(p))
                 and p not in _LOAN_WORD_NOT
-                and re.fullmatch(rf"[{CJK}A-Za-z\d]+", p)
-            ):
+                and re.fullmatch(rf"[{CJK}A-Za-z\d]+(?:{_LOAN_SEP.pattern}[{CJK}A-Za-z\d]+)?", p)
+            ) or (part is content and _LOAN_AFTER_QUOTE.match(text, e) and re.fullmatch(rf"[{CJK}A-Za-z\d]{{2,6}}", p)):
                 ps = pos + part.index(p)
                 out.append(_Found("loan_product", p, ps, ps + len(p), "rule:quoted_loan"))
             pos += len(part)
@@ -526,10 +754,13 @@ def extract_measures(
     text = doc.text or ""
     quoted = sorted(set(iter_quoted(text)))
     found: list[_Found] = []
-    found += _drop_overlapped(_formulas(text, quoted))
+    formulas = _formulas(text, quoted)
+    found += _drop_overlapped([f for f in formulas if f.source != _HALF]) + [f for f in formulas if f.source == _HALF]
     found += _loans(text, quoted)
     found += _policies(text)
     slogan_spans = {(f.start, f.end) for f in found if f.kind == "slogan"}
+    for f in [f for f in found if f.source == "rule:quoted_formula" and _DIGIT_CODE_RE.search(f.name)]:
+        found.append(_Found("program", f.name, f.start, f.end, "rule:coded_practice"))  # “产销互促541”: a practice
     for f in [f for f in found if f.source == "rule:quoted_formula"]:
         m = _FORMULA_PROGRAM_RIGHT.match(text, f.end)
         if m:  # “三变”改革, “五统一”工程: the formula names a program with the word after it
@@ -539,12 +770,18 @@ def extract_measures(
         # A quoted coinage right before 模式/机制/制度… is a program by the text's own words; the learned
         # filter judges the rest (and is skipped, leaving only this rule, when no model is loaded).
         by_rule = [_program_by_rule(c, text[max(0, s - 32) : s]) for c, s, _ in cands]
-        by_clf = program_filter.predict([c for c, _, _ in cands]) if program_filter is not None else []
+        probs = program_filter.predict_proba([c for c, _, _ in cands]) if program_filter is not None else []
         for i, (c, s, e) in enumerate(cands):
-            if by_rule[i]:
+            p = probs[i] if probs else None
+            marked = c.source == "quoted" and bool(_QUOTED_PROGRAM_RIGHT.match(c.right))  # “X”模式: the text says so
+            if _generic_core(c) and not marked:
+                continue  # 扶贫模式, 产业体系: a two-character topic before a suffix names no one practice
+            if by_rule[i] and (marked or p is None or p >= max(ADOPTED_MIN_PROB, _clf_min(c, 0.0))):
                 found.append(_Found("program", c.term, s, e, "rule:quoted_before_suffix"))
-            elif program_filter is not None and by_clf[i] and (len(c.term) > 2 or _SUFFIX_RE.match(c.right)):
-                found.append(_Found("program", c.term, s, e, program_filter.source))  # 2-char quotes: words
+            elif p is not None and program_filter is not None and p >= _clf_min(c, program_filter.threshold):
+                found.append(_Found("program", c.term, s, e, program_filter.source))
+    found += _quoted_programs(text, quoted, slogan_spans)
+    found += _national(text)
     found += _organizations(text)
     named = {f.name.strip('"“”‘’「」') for f in found}
     for hp in heading_practices(doc, headings):
@@ -557,10 +794,12 @@ def extract_measures(
             found.append(_Found("program", name, start, end, TITLE_SOURCE))
 
     by_key: dict[tuple[str, str], Measure] = {}
+    counts: dict[str, int] = {}
     for f in sorted(found, key=lambda f: (f.start, f.end)):
         name = f.name.strip() if f.kind == "policy_document" else f.name.strip().strip('"“”‘’「」')
         if not name:
             continue
+        counts[name] = counts.get(name, 0) + 1
         comps: list[str] = []
         matched = None
         if f.kind == "slogan":
@@ -576,11 +815,20 @@ def extract_measures(
                 kind=f.kind,
                 declared_count=f.declared,
                 components=comps,
+                aliases=list(f.aliases or []),
             )
+        elif f.aliases:
+            rec.aliases = list(dict.fromkeys(rec.aliases + f.aliases))
         elif comps and (
             not rec.components or (matched and len(rec.components) not in count_options(name, declared_count(name)))
         ):
             rec.components = comps
             if matched:
                 rec.declared_count = matched
-    return list(by_key.values())
+    loans = {n for k, n in by_key if k == "loan_product"}
+    kept = [  # “惠陇通”贷款: a product, not a program too (national types such as 扶贫小额信贷 are both)
+        m
+        for (k, n), m in by_key.items()
+        if not (k == "program" and n in loans and m.mention.source != _NATIONAL_SOURCE)
+    ]
+    return merge_variants(kept, counts)

@@ -103,6 +103,7 @@ def measure_rows(r: DocResult) -> list[Row]:
             "page": _page(m.mention),
             "county": m.county,
             "article": m.article,
+            "aliases": " | ".join(m.aliases),
         }
         for m in r.measures
     ]

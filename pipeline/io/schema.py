@@ -22,7 +22,7 @@ FIGURE_COLUMNS = (
 )  # fmt: skip
 MEASURE_COLUMNS = (
     "doc_id", "county_code", "name", "kind", "declared_count", "components", "raw", "start", "end",
-    "page", "county", "article",
+    "page", "county", "article", "aliases",
 )  # fmt: skip
 LINK_COLUMNS = (
     "doc_id", "county_code", "practice", "relation", "indicator", "value", "unit",

@@ -12,6 +12,7 @@ import csv
 import datetime as _dt
 import json
 import logging
+import re
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from pipeline.learn.program_filter import Candidate, ProgramFilter, program_feat
 log = logging.getLogger(__name__)
 
 PROGRAM_TRAINING_TSV = Path("training") / "program_terms.tsv"
+PROGRAM_SENTENCES_TSV = Path("training") / "program_sentences.tsv"
 INDICATOR_TRAINING_TSV = Path("training") / "indicator_phrases.tsv"
 POLICY_TRAINING_TSV = Path("training") / "policy_clauses.tsv"
 
@@ -101,6 +103,64 @@ def load_program_examples(tsv: Path) -> tuple[list[Candidate], list[int]]:
     return cands, labels
 
 
+_MARK = re.compile("⟦([^⟦⟧]+)⟧")
+
+
+def load_program_sentences(tsv: Path) -> tuple[list[Candidate], list[int], list[str], list[str]]:
+    """Candidates over the written sentences of ``program_sentences.tsv`` (``doc, sentence`` with ⟦name⟧ marks):
+    a candidate whose term is a marked name is 1, every other one 0. Returns candidates, labels, their docs and
+    the marked names no candidate rule proposes (the recall the filter cannot reach)."""
+    from pipeline.extract.measures import program_candidates
+
+    cands: list[Candidate] = []
+    labels: list[int] = []
+    groups: list[str] = []
+    unproposed: list[str] = []
+    with Path(tsv).open(encoding="utf-8", newline="") as fh:
+        rows = csv.reader((ln for ln in fh if ln.strip() and not ln.startswith("#")), delimiter="\t")
+        next(rows)
+        for doc, sentence in rows:
+            names = _MARK.findall(sentence)
+            plain = _MARK.sub(lambda m: m.group(1), sentence)
+            found = program_candidates(plain)
+            for c, _, _ in found:
+                cands.append(c)
+                labels.append(int(c.term.strip('"“”') in names))
+                groups.append(doc)
+            terms = {c.term.strip('"“”') for c, _, _ in found}
+            unproposed += [n for n in names if n not in terms]
+    return cands, labels, groups, unproposed
+
+
+def cross_validate_by_document(
+    terms: tuple[Sequence[Candidate], Sequence[int]],
+    sentences: tuple[Sequence[Candidate], Sequence[int], Sequence[str]],
+    folds: int = 5,
+) -> dict:
+    """GroupKFold by document over the sentence candidates (the term examples always train): precision, recall
+    and F1 of the positive class on the held-out documents, at the filter's threshold."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+    from sklearn.model_selection import GroupKFold
+
+    s_cands, s_labels, s_groups = sentences
+    t_cands, t_labels = terms
+    out: dict = {"folds": folds, "by": "document", "n_documents": len(set(s_groups))}
+    per: dict[str, list[float]] = {"precision": [], "recall": [], "f1": []}
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(s_cands, s_labels, s_groups):
+        pf = ProgramFilter().fit(
+            [*t_cands, *(s_cands[i] for i in train_idx)], [*t_labels, *(s_labels[i] for i in train_idx)]
+        )
+        pred = [int(p) for p in pf.predict([s_cands[i] for i in test_idx])]
+        gold = [s_labels[i] for i in test_idx]
+        per["precision"].append(precision_score(gold, pred, zero_division=0))
+        per["recall"].append(recall_score(gold, pred, zero_division=0))
+        per["f1"].append(f1_score(gold, pred, zero_division=0))
+    for k, vals in per.items():
+        out[k] = round(sum(vals) / len(vals), 4)
+        out[f"{k}_per_fold"] = [round(float(v), 4) for v in vals]
+    return out
+
+
 def cross_validate_program_filter(cands: Sequence[Candidate], labels: Sequence[int], folds: int = 5) -> dict:
     """Stratified k-fold precision/recall/F1 of the positive class (mean and per fold), at probability 0.5."""
     from sklearn.metrics import f1_score, make_scorer, precision_score, recall_score
@@ -130,14 +190,27 @@ def train_program_filter(models_dir: Path) -> dict[str, Any]:
     if len(set(labels)) < 2:
         raise ValueError(f"{tsv}: need both positive and negative examples")
     scores = cross_validate_program_filter(cands, labels)
-    pf = ProgramFilter().fit(cands, labels)
+    s_cands: list[Candidate] = []
+    s_labels: list[int] = []
+    s_groups: list[str] = []
+    unproposed: list[str] = []
+    sentences_tsv = models_dir / PROGRAM_SENTENCES_TSV
+    if sentences_tsv.exists():
+        s_cands, s_labels, s_groups, unproposed = load_program_sentences(sentences_tsv)
+    by_doc = (
+        cross_validate_by_document((cands, labels), (s_cands, s_labels, s_groups)) if len(set(s_groups)) >= 5 else {}
+    )
+    pf = ProgramFilter().fit([*cands, *s_cands], [*labels, *s_labels])
     meta = {
         "trained": _today(),
-        "data": str(PROGRAM_TRAINING_TSV),
-        "n_examples": len(labels),
-        "n_positive": int(sum(labels)),
+        "data": [str(PROGRAM_TRAINING_TSV), str(PROGRAM_SENTENCES_TSV)],
+        "n_examples": len(labels) + len(s_labels),
+        "n_positive": int(sum(labels) + sum(s_labels)),
+        "n_sentence_candidates": len(s_labels),
         "model": "TF-IDF over term char 1-3-grams, ends, context chars + LogisticRegression(balanced)",
         "cv": scores,
+        "cv_by_document": by_doc,
+        "sentence_names_not_proposed": unproposed,
         "threshold": pf.threshold,
     }
     pf.to_disk(models_dir, meta)

@@ -200,7 +200,7 @@ def _score_places(rep: Report, d: str, gold: dict[str, Any], rows: list[dict[str
 
 def _score_measures(rep: Report, d: str, gold: dict[str, Any], rows: list[dict[str, str]]) -> None:
     for g in gold.get("measures", []):
-        cands = [r for r in rows if names_match(g["name"], r.get("name", ""))]
+        cands = [r for r in rows if any(names_match(alt, r.get("name", "")) for alt in g["name"].split("|"))]
         rep.add("formulas", bool(cands), d, g["name"])
         if "components" in g and cands:  # of the formulas found: the right number of steps
             ok = any(
@@ -213,7 +213,11 @@ def _score_measures(rep: Report, d: str, gold: dict[str, Any], rows: list[dict[s
         ("policy_documents", "policy_document"),
     ):
         for name in gold.get(cat, []):
-            ok = any(names_match(name, r.get("name", "")) and (kind is None or r.get("kind") == kind) for r in rows)
+            ok = any(
+                any(names_match(alt, r.get("name", "")) for alt in name.split("|"))  # a|b: either
+                and (kind is None or r.get("kind") == kind)
+                for r in rows
+            )
             rep.add(cat, ok, d, name)
 
 

@@ -281,3 +281,139 @@ def test_adoption_through_a_quoted_formula(make_doc: Callable[..., Document]) ->
     text = "县里形成“企业+合作社+农户”的核桃产业扶贫模式，带动农户增收。"
     doc = make_doc(text, "a", structured=False)
     assert "核桃产业扶贫模式" in {m.name for m in extract_measures(doc) if m.kind == "program"}
+
+
+# ------------------------------------------------------------------ issue 8: programs, formulas, instruments by class
+from pipeline.extract.measures import canonical_key  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind", "alias"),
+    [
+        ("县里全力推进易地搬迁，建成安置点12个。", "易地搬迁", "program", "易地扶贫搬迁"),  # the text's spelling
+        ("全县落实东西部扶贫协作资金3000万元。", "东西部扶贫协作", "program", ""),
+        ("乡里建成扶贫车间8个，吸纳300人就业。", "扶贫车间", "program", ""),
+        ("该县大力发展电商扶贫，带动500户增收。", "电商扶贫", "program", ""),  # sector + 扶贫
+        ("镇里组织开展消费帮扶，销售农产品200万元。", "消费帮扶", "program", ""),
+        ("全县累计发放扶贫小额信贷2.1亿元。", "扶贫小额信贷", "loan_product", ""),
+        ("全县累计发放扶贫小额信贷2.1亿元。", "扶贫小额信贷", "program", ""),
+        ("为学生办理生源地助学贷款300万元。", "生源地助学贷款", "loan_product", "生源地信用助学贷款"),
+    ],
+)
+def test_national_programme_types_by_lexicon(text: str, name: str, kind: str, alias: str) -> None:
+    ms = by_name(extract_measures(make_doc(text)), kind)
+    assert name in ms
+    assert not alias or alias in ms[name].aliases
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("安置区内建设“红石榴”帮扶车间，吸纳妇女务工。", {"红石榴"}),  # a practice head after the quote
+        ("按照上级的“借羊还羊”政策，合作社先借出种羊。", {"借羊还羊"}),
+        ("先后建立了“雪域好物”“高原之恋”等12个电商平台。", {"雪域好物", "高原之恋"}),  # a list before 等…平台
+        ("该县推行“村企联动、共同致富”模式，带动农户增收。", {"村企联动、共同致富"}),  # a pair of slogans + 模式
+        ("据悉，共有两种。第一，“保底收益、按股分红”，贫困户以资金入股。", {"保底收益、按股分红"}),  # an ordinal
+        ("形成了金融扶贫“山城模式”。", {"山城模式"}),  # ending in a strong suffix
+        ("乡里发展“云端”牧场。“云端”牧场由合作社经营，云端牧场已有牛300头。", {"云端牧场"}),  # recurring
+        ("据悉，托羊还羊分两种模式。", {"托羊还羊"}),  # X分N种模式
+        ("各村学习“订单收购”的做法，农户不愁销路。", {"订单收购"}),  # “X”的做法/办法/路子
+    ],
+)
+def test_quoted_coinages_the_text_marks_as_practices(text: str, names: set[str]) -> None:
+    got = set(by_name(extract_measures(make_doc(text)), "program"))
+    assert names <= got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "生态扶贫让这里“保青山”又“鼓腰包”。",  # figures of speech
+        "该县入选“2019年乡村振兴十佳县”榜单。",  # a dated ranking
+        "建设“车间式”“家庭式”等扶贫工坊。",  # manners
+        "平和县创新扶贫模式，群众增收。",  # a two-character topic before 模式
+    ],
+)
+def test_quotes_and_topics_that_are_not_practices(text: str, resources) -> None:
+    ms = extract_measures(make_doc(text), resources.program_filter)
+    bad = {"保青山", "鼓腰包", "2019年乡村振兴十佳县", "车间式", "家庭式", "扶贫模式"}
+    assert not bad & set(by_name(ms, "program"))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "items"),
+    [
+        ("聚焦“一超、两不愁、三保障”目标。", "两不愁", []),  # a quoted list of formulas
+        ("聚焦“一超、两不愁、三保障”目标。", "三保障", []),
+        ("全县实现两不愁三保障。", "三保障", []),  # the halves of 两不愁三保障
+        ("全县建成县、乡、村三级服务网络。", "三级服务网络", ["县", "乡", "村"]),
+        (
+            "设立三项扶贫基金。其中教育扶贫救助基金100万元；医疗扶贫救助基金200万元；产业发展扶持基金300万元。",
+            "三项扶贫基金",
+            ["教育扶贫救助基金", "医疗扶贫救助基金", "产业发展扶持基金"],
+        ),
+        (
+            "帮扶分三种模式。第一，入股分红。第二，就业务工。第三，技能培训。",
+            "三种模式",
+            ["入股分红", "就业务工", "技能培训"],
+        ),
+    ],
+)
+def test_formulas_in_lists_halves_levels_and_head_items(text: str, name: str, items: list[str]) -> None:
+    ms = by_name(extract_measures(make_doc(text)), "slogan")
+    assert name in ms
+    assert ms[name].components == items
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("开发了“担保金·养殖贷”“惠农宝·安居贷”等产品。", "担保金·养殖贷"),  # a fund, a separator, the product
+        ("开发了“担保金.助学扶贫贷”等产品。", "担保金.助学扶贫贷"),
+        ("甘肃银行“富农通”贷款已发放300万元。", "富农通"),  # a name quoted before 贷款
+    ],
+)
+def test_loan_products_with_separators_and_before_daikuan(text: str, name: str) -> None:
+    ms = extract_measures(make_doc(text))
+    assert name in by_name(ms, "loan_product")
+    assert name not in by_name(ms, "program")
+
+
+@pytest.mark.parametrize("name", ["推动乡村振兴战略合作框架协议", "农村电商发展研究报告(2019)", "产业帮扶合作备忘录"])
+def test_agreements_and_reports_are_policy_documents(name: str) -> None:
+    ms = extract_measures(make_doc(f"双方签订了《{name}》。"))
+    assert name in by_name(ms, "policy_document")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("产销互促541", "产销互促5411", True),  # a digit suffix
+        ("村党支部领办合作社", "党支部领办合作社", True),  # an admin level before the name
+        ("党支部领办专业合作社", "党支部领办合作社", True),
+        ("村级扶贫互助合作社", "扶贫互助社", True),  # a level and the short form of 合作社
+        ("企业带动、滚动脱贫", "企业带动滚动脱贫", True),
+        ("电商扶贫", "旅游扶贫", False),
+    ],
+)
+def test_canonical_key(a: str, b: str, same: bool) -> None:
+    assert (canonical_key(a) == canonical_key(b)) is same
+
+
+def test_variants_merge_into_one_practice_with_aliases() -> None:
+    text = "推行“产销互促541”模式。“产销互促5411”模式让农户增收。“产消互促5411”模式已推广。“产销互促5411”见效。"
+    progs = by_name(extract_measures(make_doc(text)), "program")
+    names = [n for n in progs if n.startswith("产")]
+    assert names == ["产销互促5411"]  # the spelling mentioned most; a digit more or a homophone is a variant
+    assert progs["产销互促5411"].aliases == ["产销互促541", "产消互促5411"]
+    row = measure_rows(DocResult(doc=make_doc(text), measures=list(progs.values())))[0]
+    assert "aliases" in row
+
+
+@pytest.mark.parametrize(
+    "text", ["在各村设立“爱心超市”，群众参加公益劳动换积分。", "全面推广“积分超市”，激发内生动力。"]
+)
+def test_a_quoted_shop_is_no_place(text: str, resources) -> None:
+    assert {"爱心超市", "积分超市"} & set(
+        by_name(extract_measures(make_doc(text), resources.program_filter), "program")
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.learn.program_filter import Candidate, ProgramFilter, program_features
-from pipeline.learn.train import load_program_examples, train_program_filter
+from pipeline.learn.train import load_program_examples, load_program_sentences, train_program_filter
 
 PROGRAM_FILTER_META = ProgramFilter.name + ".meta.json"
 
@@ -79,4 +79,25 @@ def test_repository_training_data_and_model_meta() -> None:
     meta_path = REPO / "models" / PROGRAM_FILTER_META
     if meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        assert meta["n_examples"] == len(labels) and meta["cv"]["folds"] == 5
+        assert meta["n_examples"] == len(labels) + meta["n_sentence_candidates"] and meta["cv"]["folds"] == 5
+        assert meta["cv_by_document"]["by"] == "document" and meta["cv_by_document"]["n_documents"] >= 30
+
+
+def test_written_sentences_label_candidates_by_their_marks(tmp_path: Path) -> None:
+    tsv = tmp_path / "s.tsv"
+    tsv.write_text(
+        "# made-up passages\ndoc\tsentence\n"
+        "a\t县里推行“⟦托管代种⟧”模式，群众的“钱袋子”鼓了起来。\n"
+        "b\t全县建立了⟦扶贫资产管护机制⟧，并完善工作机制。\n",
+        encoding="utf-8",
+    )
+    cands_, labels, groups, unproposed = load_program_sentences(tsv)
+    got = {(c.term, label, g) for c, label, g in zip(cands_, labels, groups, strict=True)}
+    assert {("托管代种", 1, "a"), ("钱袋子", 0, "a"), ("扶贫资产管护机制", 1, "b")} <= got
+    assert not unproposed
+
+
+def test_repository_sentences_parse() -> None:
+    tsv = REPO / "models" / "training" / "program_sentences.tsv"
+    _, labels, groups, _ = load_program_sentences(tsv)
+    assert len(set(groups)) >= 30 and 0 < sum(labels) < len(labels)
