@@ -117,6 +117,9 @@ def build_graph(
                 unit=f.unit,
                 date=f.date,
                 indicator=f.indicator,
+                indicator_std=f.indicator_std,
+                per=f.per,
+                status=f.status,
             )
             fig_node[(doc_id, start)] = node
             g.add_edge(f"Document:{doc_id}", node, relation="reports", **_prov(doc_id, start, f.mention.raw_end))

@@ -78,6 +78,7 @@ class _PerRules:
     total: re.Pattern[str]  # 总, 累计, 全县 …: a total, never a carried per-unit amount
     slash_after: re.Pattern[str]  # /年/人 written after the unit
     of_noun: re.Pattern[str]  # 3000元以下的贫困户: the amount of each
+    price_of: re.Pattern[str]  # 3元一斤
 
 
 def _alt(words: Sequence[str]) -> str:
@@ -103,7 +104,8 @@ def _per_rules() -> _PerRules:
     slash_after = re.compile(rf"^(?:\s?/\s?(?:{times}))*\s?/\s?(?P<noun>{nouns})")
     of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?P<noun>{heads})(?!均)")
     avg = re.compile(_alt(lex.words("kind", "avg")))
-    return _PerRules(avg, each, one, per_of, slash, total, slash_after, of_noun)
+    price_of = re.compile(rf"^(?:钱)?(?:一|1|每)(?P<noun>{ones})")
+    return _PerRules(avg, each, one, per_of, slash, total, slash_after, of_noun, price_of)
 
 
 # ------------------------------------------------------------------------------------------------------- per
@@ -125,8 +127,9 @@ def _per_in(s: str, unit: str) -> str:
 
 
 def _per_one(s: str, unit: str) -> str:
-    """A price or yield of one unit written before it (一头牛补助500元, 1斤2元): the last such unit in ``s``."""
-    if unit != "元":
+    """A price or yield of one unit written before it (一头牛补助500元, 1斤2元, 一亩地产3000斤): the last such
+    unit in ``s``."""
+    if unit in _HEAD_COUNTS:
         return ""
     rules = _per_rules()
     found = [rules.per_of[m.group("noun")] for m in rules.one.finditer(s)]
@@ -149,11 +152,13 @@ def _split_slash_unit(f: Figure, right: str) -> str:
 
 
 def _per_after(right: str, unit: str) -> str:
-    """An amount of each of the things named right after it: ``收入3000元以下的贫困户`` → 户."""
+    """An amount of each of the things named right after it (``收入3000元以下的贫困户`` → 户), or a price with its
+    unit after it (``3元一斤``, ``3元每斤``) → 斤."""
     if unit != "元":
         return ""
-    m = _per_rules().of_noun.match(right)
-    return _per_rules().per_of[m.group("noun")] if m else ""
+    rules = _per_rules()
+    m = rules.of_noun.match(right) or rules.price_of.match(right)
+    return rules.per_of[m.group("noun")] if m else ""
 
 
 def _allowed(per: str, unit: str) -> bool:
@@ -163,9 +168,23 @@ def _allowed(per: str, unit: str) -> bool:
 # ---------------------------------------------------------------------------------------------------- status
 
 
-def _status(text: str, ss: int, cs: int, start: int, end: int, se: int, default: str = ACTUAL) -> str:
+_YEAR_RE = re.compile(r"((?:19|20)\d\d)(?=\s*年|[-/.](?:1[0-2]|0?[1-9])\b)")
+
+
+def reference_year(text: str) -> int:
+    """The latest year the text states other than as a future date (到2025年): a stand-in for when it was written;
+    0 when it states none."""
+    future = [m.span() for c in _status_cues() if c.scope == "future" for m in c.rx.finditer(text)]
+    years = [int(m.group(1)) for m in _YEAR_RE.finditer(text) if not any(a <= m.start() < b for a, b in future)]
+    return max(years, default=0)
+
+
+def _status(
+    text: str, ss: int, cs: int, start: int, end: int, se: int, default: str = ACTUAL, ref_year: int = 0
+) -> str:
     """The status of the figure at ``[start, end)`` of the sentence ``[ss, se)`` whose clause starts at ``cs``;
-    ``default`` when no cue speaks (the status its section's heading gives: 发展目标 → target)."""
+    ``default`` when no cue speaks (the status its section's heading gives: 发展目标 → target). A future date
+    cue counts when its year is after ``ref_year`` (the document's latest other year; never when that is 0)."""
     left = text[ss:start]
     clause_off = cs - ss
     best_pos, best = -1, ACTUAL
@@ -175,6 +194,8 @@ def _status(text: str, ss: int, cs: int, start: int, end: int, se: int, default:
             continue
         for m in cue.rx.finditer(left):
             if cue.scope == "clause" and m.start() < clause_off:
+                continue
+            if cue.scope == "future" and not (ref_year and int(m.group("y")) > ref_year):
                 continue
             if cue.weak and m.end() > weak_pos:
                 weak_pos, weak = m.end(), cue.status
@@ -236,6 +257,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
     prev: Figure | None = None
     prev_sent = (-1, -1)
     framed = _section_status(doc)
+    ref_year = reference_year(text) if text else 0
     for f in ordered:
         start, end = f.mention.start, f.mention.end
         ss, se = sentence_span(text, start, end) if text else (start, end)
@@ -256,7 +278,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
             per = _carried_per(text, prev, f, cs)
         f.per = slash or (per if _allowed(per, f.unit) else "")
         default = _default_status(framed, start) if framed else ACTUAL
-        f.status = _status(text, ss, cs, start, end, se, default) if text else default
+        f.status = _status(text, ss, cs, start, end, se, default, ref_year) if text else default
         f.value_high = _value_high(f)
         if mapper is not None:
             ind = mapper.map(f.indicator, f.unit)

@@ -110,3 +110,15 @@ def test_conflicts_ignore_targets_and_per_unit_amounts() -> None:
         _fig("建档立卡贫困户", 20000, "户", "建档立卡贫困户", status="target", date="2015", start=10),
     )
     assert find_conflicts(res) == []
+
+
+def test_graph_figures_carry_status_and_per() -> None:
+    from pipeline.corpus.graph import build_graph
+
+    res = _results(
+        _fig("户均分红", 3000, "元", "分红", per="户"), _fig("分红", 9e5, "元", "分红", status="target", start=9)
+    )
+    g = build_graph(res)
+    figs = {d["value"]: d for _, d in g.nodes(data=True) if d.get("type") == "Figure"}
+    assert (figs["3000"]["per"], figs["3000"]["status"], figs["3000"]["indicator_std"]) == ("户", "actual", "分红")
+    assert figs["900000"]["status"] == "target"
