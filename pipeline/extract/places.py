@@ -262,6 +262,26 @@ HEAD_CHARS = 200  # the head of a page (title, byline) lies within its first cha
 MIN_ARTICLE_CHARS = 200  # shorter "articles" (sidebars, notes) do not get a focal county of their own
 
 
+WELL_KNOWN_FREQ = 1000  # a bare name jieba tags as a place this often is a city people name anywhere (广州)
+_LIST_SEP = "、和与及"
+
+
+def _well_known(gaz: Gazetteer, form: str) -> bool:
+    f, tag = gaz.dict_word(form)
+    return tag == "ns" and f >= WELL_KNOWN_FREQ
+
+
+def _listed_with_place(text: str, hits: list[_Hit], i: int) -> bool:
+    """The hit is an item of a list of places (与长沙、广州等地): a confirmed place right before or after it."""
+    h = hits[i]
+    before = hits[i - 1] if i else None
+    after = hits[i + 1] if i + 1 < len(hits) else None
+    return any(
+        o is not None and not o.weak and len(text[a:b]) == 1 and text[a:b] in _LIST_SEP
+        for o, a, b in ((before, before.end if before else 0, h.start), (after, h.end, after.start if after else 0))
+    )
+
+
 def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> list[_Hit]:
     """Keep weak hits only when the document confirms them.
 
@@ -280,7 +300,7 @@ def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> lis
     provinces = (gaz.entries.get(h.entry.province_code) for h in hits if h.weak == "bare")
     longer = {text[h.start : h.end] for h in hits if not h.weak} | {strip_suffix(p.name)[0] for p in provinces if p}
     kept: list[_Hit] = []
-    for h in hits:
+    for i, h in enumerate(hits):
         code = h.entry.adcode
         if not h.weak:
             kept.append(h)
@@ -295,7 +315,7 @@ def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> lis
             ):
                 kept.append(h)
         elif h.weak == "far":
-            if code in named:
+            if code in named or _well_known(gaz, text[h.start : h.end]) or _listed_with_place(text, hits, i):
                 kept.append(h)
         elif code in strong or weak_count[code] >= 2 or code in in_head:
             kept.append(h)
@@ -374,7 +394,10 @@ def _focal_in(doc: Document, hits: list[_Hit], a_start: int, a_end: int, title: 
     top = max(score, key=lambda c: score[c])
     # A roll-call of many counties (a prefecture bulletin) has no focal county unless a title names one.
     counts = Counter(h.entry.adcode for h in county_hits)
-    if len(counts) == 1:  # the only county the article names, if only in its byline (作者单位：岑巩县人大常委会)
+    # The only county the article names is its county, if only in its byline (作者单位：岑巩县人大常委会), unless
+    # the article is about its prefecture (宿迁市 named more often than the one county it cites).
+    pref_counts = Counter(h.entry.adcode for h in hits if h.entry.level == "prefecture" and a_start <= h.start < a_end)
+    if len(counts) == 1 and max(pref_counts.values(), default=0) <= counts[top]:
         return set(counts)
     if len(counts) >= 4 and counts[top] < 0.3 * sum(counts.values()) and top not in titled:
         return set()
