@@ -228,6 +228,23 @@ def _is_word(gaz: Gazetteer, w: str) -> bool:
     return f >= 100 and (tag != "ns" or f >= 5000)
 
 
+def _in_file_name(text: str, start: int, end: int) -> bool:
+    """The name is part of an image or file name left in the page (南京国博_fororder_banner4.jpg): the
+    whitespace-delimited token around it joins words with underscores."""
+    return "_" in _token_at(text, start, end)
+
+
+def _token_at(text: str, start: int, end: int, reach: int = 60) -> str:
+    """The whitespace-delimited token holding text[start:end], at most ``reach`` characters either side."""
+    lo = start
+    while lo > max(0, start - reach) and not text[lo - 1].isspace():
+        lo -= 1
+    hi = end
+    while hi < min(len(text), end + reach) and not text[hi].isspace():
+        hi += 1
+    return text[lo:hi]
+
+
 LONGER_WORD_FREQ = 20  # a dictionary word this frequent that a bare name opens is that word (阿里巴巴, 新华社)
 
 
@@ -243,6 +260,8 @@ def _opens_word(gaz: Gazetteer, text: str, m: GazMatch) -> bool:
 def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
     """Reject hits that are part of another word (合作市场, 沿海城市, 新民主) or entity (凯里学院)."""
     if text[m.end - 1 : m.end + 1] in SUFFIX_BREAKERS:
+        return False
+    if _in_file_name(text, m.start, m.end):
         return False
     bare = all(k == "short" for k in m.kinds)
     # The char before joins the first char into a word (公民权, 沿海城市), unless a place ends there.

@@ -206,6 +206,7 @@ def test_substring_traps(gaz: Gazetteer, text: str, code: str) -> None:
         ("来源：中国江西网\n芦溪县推进产业扶贫，芦溪县建成基地20个。", "360000"),
         ("辽宁省法库县与沈阳农业大学合作，法库县建成示范基地。", "210100"),
         ("吉林省金控集团支持伊通满族自治县发展产业。", "220000"),
+        ("杭州西湖_fororder_banner2.jpg\n江西省芦溪县推进产业扶贫，芦溪县建成基地20个。", "330100"),  # an image name
     ],
 )
 def test_places_only_in_organisation_names_are_not_listed(gaz: Gazetteer, text: str, code: str) -> None:
