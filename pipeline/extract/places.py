@@ -228,6 +228,23 @@ def _is_word(gaz: Gazetteer, w: str) -> bool:
     return f >= 100 and (tag != "ns" or f >= 5000)
 
 
+def _in_file_name(text: str, start: int, end: int) -> bool:
+    """The name is part of an image or file name left in the page (南京国博_fororder_banner4.jpg): the
+    whitespace-delimited token around it joins words with underscores."""
+    return "_" in _token_at(text, start, end)
+
+
+def _token_at(text: str, start: int, end: int, reach: int = 60) -> str:
+    """The whitespace-delimited token holding text[start:end], at most ``reach`` characters either side."""
+    lo = start
+    while lo > max(0, start - reach) and not text[lo - 1].isspace():
+        lo -= 1
+    hi = end
+    while hi < min(len(text), end + reach) and not text[hi].isspace():
+        hi += 1
+    return text[lo:hi]
+
+
 LONGER_WORD_FREQ = 20  # a dictionary word this frequent that a bare name opens is that word (阿里巴巴, 新华社)
 
 
@@ -243,6 +260,8 @@ def _opens_word(gaz: Gazetteer, text: str, m: GazMatch) -> bool:
 def _context_ok(gaz: Gazetteer, text: str, m: GazMatch, prev_end: int) -> bool:
     """Reject hits that are part of another word (合作市场, 沿海城市, 新民主) or entity (凯里学院)."""
     if text[m.end - 1 : m.end + 1] in SUFFIX_BREAKERS:
+        return False
+    if _in_file_name(text, m.start, m.end):
         return False
     bare = all(k == "short" for k in m.kinds)
     # The char before joins the first char into a word (公民权, 沿海城市), unless a place ends there.
@@ -260,6 +279,26 @@ BARE_WORD_FREQ = 200  # a bare form this frequent in jieba's dictionary is also 
 WORD_FORM_FREQ = 1000  # a suffixed form this frequent in jieba and not tagged ns is a word (解放区)
 HEAD_CHARS = 200  # the head of a page (title, byline) lies within its first characters
 MIN_ARTICLE_CHARS = 200  # shorter "articles" (sidebars, notes) do not get a focal county of their own
+
+
+WELL_KNOWN_FREQ = 1000  # a bare name jieba tags as a place this often is a city people name anywhere (广州)
+_LIST_SEP = "、和与及"
+
+
+def _well_known(gaz: Gazetteer, form: str) -> bool:
+    f, tag = gaz.dict_word(form)
+    return tag == "ns" and f >= WELL_KNOWN_FREQ
+
+
+def _listed_with_place(text: str, hits: list[_Hit], i: int) -> bool:
+    """The hit is an item of a list of places (与长沙、广州等地): a confirmed place right before or after it."""
+    h = hits[i]
+    before = hits[i - 1] if i else None
+    after = hits[i + 1] if i + 1 < len(hits) else None
+    return any(
+        o is not None and not o.weak and len(text[a:b]) == 1 and text[a:b] in _LIST_SEP
+        for o, a, b in ((before, before.end if before else 0, h.start), (after, h.end, after.start if after else 0))
+    )
 
 
 def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> list[_Hit]:
@@ -280,7 +319,7 @@ def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> lis
     provinces = (gaz.entries.get(h.entry.province_code) for h in hits if h.weak == "bare")
     longer = {text[h.start : h.end] for h in hits if not h.weak} | {strip_suffix(p.name)[0] for p in provinces if p}
     kept: list[_Hit] = []
-    for h in hits:
+    for i, h in enumerate(hits):
         code = h.entry.adcode
         if not h.weak:
             kept.append(h)
@@ -295,7 +334,7 @@ def _anchored(gaz: Gazetteer, text: str, hits: list[_Hit], head_end: int) -> lis
             ):
                 kept.append(h)
         elif h.weak == "far":
-            if code in named:
+            if code in named or _well_known(gaz, text[h.start : h.end]) or _listed_with_place(text, hits, i):
                 kept.append(h)
         elif code in strong or weak_count[code] >= 2 or code in in_head:
             kept.append(h)
@@ -374,7 +413,10 @@ def _focal_in(doc: Document, hits: list[_Hit], a_start: int, a_end: int, title: 
     top = max(score, key=lambda c: score[c])
     # A roll-call of many counties (a prefecture bulletin) has no focal county unless a title names one.
     counts = Counter(h.entry.adcode for h in county_hits)
-    if len(counts) == 1:  # the only county the article names, if only in its byline (作者单位：岑巩县人大常委会)
+    # The only county the article names is its county, if only in its byline (作者单位：岑巩县人大常委会), unless
+    # the article is about its prefecture (宿迁市 named more often than the one county it cites).
+    pref_counts = Counter(h.entry.adcode for h in hits if h.entry.level == "prefecture" and a_start <= h.start < a_end)
+    if len(counts) == 1 and max(pref_counts.values(), default=0) <= counts[top]:
         return set(counts)
     if len(counts) >= 4 and counts[top] < 0.3 * sum(counts.values()) and top not in titled:
         return set()

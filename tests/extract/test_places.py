@@ -190,6 +190,7 @@ def test_focal_on_short_pages(gaz: Gazetteer, text: str, code: str) -> None:
         ("黑龙江省兰西县组织企业参加龙江年货大集，上线“小康龙江”平台。", "230221"),  # the province's nickname
         ("西藏自治区安多县的群众表演了《芒康弦子》等舞蹈。", "540328"),  # a dance's name
         ("陕西省榆林市佳县，村民李兰西说收入翻了一番。", "231222"),  # a person's name ending in 兰西
+        ("吉林省伊通满族自治县河南屯的村民发展肉牛养殖，河南屯今年增收。", "410000"),  # a hamlet, not 河南
         ("湖北省蕲春县入选阿里研究院名单，依托阿里平台销售艾草。", "542500"),  # a company, not 阿里地区
         ("湖北省蕲春县与阿里巴巴合作，艾草线上销售额1.2亿元。", "542500"),  # a dictionary word it opens
     ],
@@ -205,6 +206,7 @@ def test_substring_traps(gaz: Gazetteer, text: str, code: str) -> None:
         ("来源：中国江西网\n芦溪县推进产业扶贫，芦溪县建成基地20个。", "360000"),
         ("辽宁省法库县与沈阳农业大学合作，法库县建成示范基地。", "210100"),
         ("吉林省金控集团支持伊通满族自治县发展产业。", "220000"),
+        ("杭州西湖_fororder_banner2.jpg\n江西省芦溪县推进产业扶贫，芦溪县建成基地20个。", "330100"),  # an image name
     ],
 )
 def test_places_only_in_organisation_names_are_not_listed(gaz: Gazetteer, text: str, code: str) -> None:
@@ -219,3 +221,8 @@ def test_organisation_names_still_count_for_the_focal_county(gaz: Gazetteer) -> 
 def test_longest_match_wins(gaz: Gazetteer) -> None:
     places = {p.adcode: p for p in extract_places(_doc("海南省白沙黎族自治县，白沙县委部署产业扶贫。"), gaz)}
     assert "469025" in places and "350405" not in places
+
+
+def test_a_prefecture_report_citing_one_county_has_no_focal(gaz: Gazetteer) -> None:
+    text = "宿迁市小额贷款居全省第一\n江苏省宿迁市发放小额贷款7.1亿元，宿迁市6.1万农户受益，其中泗洪县2.3亿元。"
+    assert _focal(gaz, text) == set()
