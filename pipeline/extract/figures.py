@@ -116,6 +116,8 @@ def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
     if before and (before.isascii() and before.isalnum()):
         return True  # part of a code/identifier
     cn_only = all(c in _CN_NUMERAL_CHARS for c in num)
+    if cn_only and q.unit not in {"%", "‰"} and _is_small_count(text, q, num, e):
+        return True
     if cn_only:
         if num in {"一", "壹"} and not q.qualifier:
             return True  # 一个/一批/一项: article, not a count
@@ -127,6 +129,26 @@ def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
         if num in {"万", "千", "百", "亿"} and not q.qualifier:
             return True
     return q.unit in {"元", "%"} and q.value == 0
+
+
+_CN_DIGITS = set("〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖")
+_ROUND_UNITS = lazy_words("figure_context", "kind", "round_unit")
+_VAGUE_TAIL = lazy_pattern("^(?:{words})", "figure_context", "kind", "vague_tail")
+
+
+def _is_small_count(text: str, q: Quantity, num: str, e: int) -> bool:
+    """Small counts written in Chinese numerals that report nothing: vague ones (五六户, 一二十张不等, 一亩多,
+    两个以上), counters of rounds and phases (两轮, 分三期), and single-digit counts of things (六个扶贫产业,
+    两条渠道), which in this genre name a list or a slogan rather than report a statistic."""
+    if len(num) >= 2 and num[0] in _CN_DIGITS and num[1] in _CN_DIGITS:
+        return True  # 五六, 四五, 一二十: a vague range
+    if q.value > 20 or any(c in num for c in "百千万亿萬億佰仟"):
+        return False
+    if q.unit in _ROUND_UNITS:
+        return True
+    if q.qualifier or _VAGUE_TAIL.match(text[e : e + 3]):
+        return True
+    return len(num) == 1 and q.unit in _CLASSIFIERS
 
 
 def _clause_left(text: str, sent_start: int, start: int, prev_end: int) -> str:
@@ -275,13 +297,50 @@ def _last_verb(np_left: str) -> str:
     return "".join(w for w, _ in toks[k:])
 
 
-def _dates_in(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
+def _dates_in(text: str, lo: int, hi: int, base_year: str = "") -> list[tuple[int, str]]:
+    """Dates stated in ``text[lo:hi]`` as (position, ``YYYY`` or ``YYYY-MM``); with ``base_year``, relative years
+    too (今年 → base, 去年 → base - 1)."""
     out = []
     for m in _DATE_RE.finditer(text, lo, hi):
         y = m.group("y") or m.group("y2")
         mo = m.group("m") or m.group("m2")
         out.append((m.start(), f"{y}-{int(mo):02d}" if mo else y))
+    if base_year:
+        for m in _RELATIVE_YEAR.finditer(text, lo, hi):
+            if re.match(r"\d", text[m.end() : m.end() + 1]):
+                continue
+            out.append((m.start(), str(int(base_year) + _relative_offset(m.group()))))
+        out.sort()
     return out
+
+
+_RELATIVE_YEAR = lazy_pattern("(?<![以之])(?:{words})", "figure_context", "kind", "relative_year")
+
+
+@lru_cache(maxsize=1)
+def _relative_offsets() -> dict[str, int]:
+    lex = load("figure_context")
+    return {w: int(o) for w, k, o in zip(lex.words(), lex.column("kind"), lex.column("offset"), strict=True) if o}
+
+
+def _relative_offset(word: str) -> int:
+    return _relative_offsets().get(word, 0)
+
+
+_FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(1[0-2]|0?[1-9])\s*(?:月|[-/.])\s*([0-3]?\d)(?!\d)")
+_PAGE_DATE_LABEL = lazy_pattern("(?:{words}|来源)", "figure_context", "kind", "page_date_label")
+_PAGE_HEAD_LINES = 15
+_PAGE_DATE_LINE = 60
+
+
+def page_year(text: str) -> str:
+    """Year of the page's own date line (``发布时间:2017-4-25``, ``2020年05月19日 15:09`` on a short line near the
+    top), or "" when the page gives none: the year that 今年 and 去年 are counted from."""
+    for line in text.split("\n")[:_PAGE_HEAD_LINES]:
+        m = _FULL_DATE.search(line)
+        if m and (len(line.strip()) <= _PAGE_DATE_LINE or _PAGE_DATE_LABEL.search(line)):
+            return m.group(1)
+    return ""
 
 
 _COMPARE_BEFORE = re.compile(r"(?:比|较|比上|较上|相比|与|同|由|从)$")
@@ -301,16 +360,29 @@ def _date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int
     return best
 
 
-_FRAMING_DATE = re.compile(
-    r"\s*(?:截[至止]|到|至|在|于)?\s*((?:19|20)\d{2})\s*年(?:\s*(1[0-2]|0?[1-9])\s*月)?(?:底|末|初|以来|上半年|全年)?[，,]"
-)
+def _framing_date() -> re.Pattern[str]:
+    """A clause that is only a date (``截至2019年底，``, ``2020年以来，``, ``去年，``), at the start of a sentence or
+    after a short lead (``据了解，``, a dateline ``…讯``)."""
+    rel = load("figure_context").alternation("kind", "relative_year")
+    return re.compile(
+        r"(?:[^，,。；;!?！？\d]{0,12}?[，,]?)?\s*(?:截[至止]|到|至|在|于)?\s*"
+        rf"(?:((?:19|20)\d{{2}})\s*年(?:\s*(1[0-2]|0?[1-9])\s*月)?|(?P<rel>{rel}))"
+        r"(?:底|末|初|以来|上半年|全年|年底|年末)?[，,]"
+    )
+
+
+_FRAMING_DATE = LazyPattern(_framing_date)
 _TIME_RESET = lazy_pattern(r"\s*(?:{words})", "figure_words", "time_reset")
 
 
-def _framing(text: str, ss: int, se: int, current: str) -> str:
-    """The date a sentence sets for the sentences after it in its paragraph (``2021年，…。猕猴桃…``)."""
+def _framing(text: str, ss: int, se: int, current: str, base_year: str = "") -> str:
+    """The date a sentence sets for the sentences after it in its paragraph (``2021年，…。猕猴桃…``); a relative
+    year (``去年，``) counts from the framing year in force, else the page's year."""
     m = _FRAMING_DATE.match(text, ss, se)
     if m:
+        if m.group("rel"):
+            base = current[:4] or base_year
+            return str(int(base) + _relative_offset(m.group("rel"))) if base else current
         return f"{m.group(1)}-{int(m.group(2)):02d}" if m.group(2) else m.group(1)
     if _TIME_RESET.match(text, ss, se):
         return ""
@@ -322,20 +394,24 @@ def _candidates(doc: Document) -> list[_Cand]:
     out: list[_Cand] = []
     framing = ""
     prev_start = 0
+    year = page_year(text)
+    title = doc.title.strip()
     for ss, se in _sentences(text):
         prev = text[prev_start:ss]
         if "\n" in prev[len(prev.rstrip(SENT_END + "\n ")) :]:
             framing = ""  # a framing date holds within its paragraph only
         prev_start = ss
         carried = framing
-        framing = _framing(text, ss, se, framing)
+        if title and year and text[ss:se].strip() == title:
+            carried = year  # the page's headline reports the news of its date line
+        framing = _framing(text, ss, se, framing, year)
         sent = text[ss:se]
         if not any(ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成" for ch in sent):
             continue
         qs = [q for q in iter_quantities(sent)]
         if not qs:
             continue
-        dates = _dates_in(text, ss, se)
+        dates = _dates_in(text, ss, se, carried[:4] or year)
         cands: list[_Cand] = []
         for q in qs:
             s, e = ss + q.start, ss + q.end
