@@ -233,12 +233,50 @@ def _trim_np(left: str) -> str:
     return out
 
 
+_MEASURED_NOUNS = lazy_words("figure_context", "kind", "measured_noun")
+_NOUN_MODIFIERS = lazy_words("figure_context", "kind", "noun_modifier")
+_NOT_MEASURED = lazy_words("figure_context", "kind", "not_measured")
+_PERSON_UNITS = lazy_words("figure_context", "kind", "person_unit")
+_ATTRIBUTE_HEAD = lazy_pattern("(?:{words})$", "figure_context", "kind", "attribute_head")
+_REL_CLAUSE_SPAN = 16
+
+
+def _right_np(right: str, allow_verb: bool) -> str:
+    """The noun phrase a number modifies: 500亩未挂果的核桃基地 → 核桃基地 (a relative clause before 的 is
+    dropped), 8头膘肥体壮的黄白花牛 → 黄白花牛, else what ``_right_phrase`` reads."""
+    s = right[: _MAX_INDICATOR * 2].lstrip(" ")
+    s = s[1:] if s.startswith("的") else s
+    k = s.find("的", 1, _REL_CLAUSE_SPAN)
+    if k > 0 and not any(ch in _CLAUSE_BOUND for ch in s[:k]):
+        first = _right_tags(s[:k])[0][1]
+        if first not in _NOUNISH or first in {"l", "b", "an"}:  # a modifier clause (未挂果的), not a noun (舞蹈的)
+            after = _right_phrase(s[k + 1 :], allow_verb=False)
+            if after:
+                return after
+    return _right_phrase(s, allow_verb)
+
+
+def _right_tags(s: str) -> list[tuple[str, str]]:
+    """Tags of the text after a number, with nouns the tagger reads as verbs (收入, 贴息) and an adverb-tagged
+    modifier before a noun (自然屯) read as nouns."""
+    toks = list(_tags(s))
+    out = []
+    for i, (w, f) in enumerate(toks):
+        nxt = toks[i + 1][1] if i + 1 < len(toks) else ""
+        if w in _MEASURED_NOUNS:
+            f = "n"
+        elif nxt in _NOUNISH and (w in _NOUN_MODIFIERS or (f == "d" and i == 0 and len(w) >= 2)):
+            f = "b"  # 建档立卡贫困户, 自然屯: a modifier of the noun after it
+        out.append((w, f))
+    return out
+
+
 def _right_phrase(right: str, allow_verb: bool) -> str:
     """Thing counted right after the number: 19个乡镇街道 → 乡镇街道; 12个没有卫生室 → 没有卫生室."""
     s = right[: _MAX_INDICATOR * 2].lstrip(" 的")
     if not s or s[0] in _CLAUSE_BOUND:
         return ""
-    toks = list(_tags(s))
+    toks = _right_tags(s)
     out: list[str] = []
     seen_noun = False
     depth = 0
@@ -492,8 +530,13 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         np_left = _trim_np(left_raw)
         gap = text[prev.end : c.start].strip() if prev is not None else "x"
         joined_prev = prev is not None and gap in {"、", "和", "及", "与", ""}
-        want_right = c.q.unit in _CLASSIFIERS or not np_left
-        right = _right_phrase(c.right, allow_verb=not joined_prev) if want_right else ""
+        # the number modifies the noun after it (建设30万平方米绿色食品产业园, 19个乡镇, 30平方米的夯土房), except
+        # after a noun that is itself a measure (年交易量40万头的肉牛交易市场, 种植面积8.7万亩)
+        attribute = bool(np_left) and not _last_verb(np_left) and bool(_ATTRIBUTE_HEAD.search(np_left))
+        want_right = not attribute
+        right = _right_np(c.right, allow_verb=not joined_prev and c.q.unit in _CLASSIFIERS) if want_right else ""
+        if right in _NOT_MEASURED:
+            right = ""  # 突破100亿元大关
         adv = _ADV_TRAIL.search(right)
         if adv and adv.start() > 0:
             # 124个贫困村全部出列: the thing counted, then what happened to all of it
@@ -522,6 +565,8 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             c.indicator = lv + right
             if np_left and not lv and _starts_with_verb(c.right):
                 c.indicator = np_left  # 农户600户发展养殖: the count is of the noun before it
+                if c.q.unit in _PERSON_UNITS:
+                    c.indicator += _right_verbs(c.right)
             elif np_left and not lv and np_left.endswith(c.q.unit) and c.q.unit in {"户", "人"}:
                 c.indicator = np_left + right  # 吸纳脱贫户126户入社: the noun before names what is counted
             if np_left and not lv and c.q.unit not in _CLASSIFIERS:
@@ -530,12 +575,34 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             c.indicator = np_left
             if c.q.unit in _CLASSIFIERS and not joined_prev and _last_verb(np_left) == np_left:
                 c.indicator += _right_verbs(c.right)
+            elif c.q.unit in _PERSON_UNITS and _starts_with_verb(c.right):
+                c.indicator += _right_verbs(c.right)  # 拉动当地农民1250人就业: what happened to the people
         elif prev is not None and gap in {"、", "和", "及", "与", "", "，", ","}:
             c.indicator = prev.indicator  # 贫困户32712户、118900人: shared subject
         if not c.indicator and prev is not None and c.q.unit in {"%", "倍", "个百分点"}:
             c.indicator = prev.indicator + left_raw.strip()
         if c.indicator:
             prev = c
+    _share_list_head(text, cands)
+
+
+_LIST_JOIN = {"、", "和", "及", "与", ""}
+
+
+def _share_list_head(text: str, cands: list[_Cand]) -> None:
+    """``带动48个贫困村、2117户、4424名建档立卡贫困户脱贫``, ``5户、13口贫困人口``: bare counts of people or
+    households listed before one that names them take that name (from the right, so a run shares it)."""
+    for i in range(len(cands) - 2, -1, -1):
+        c, nxt = cands[i], cands[i + 1]
+        if c.q.unit not in _PERSON_UNITS or nxt.q.unit not in _PERSON_UNITS or not nxt.indicator:
+            continue
+        if text[c.end : nxt.start].strip() not in _LIST_JOIN or c.right.strip(" 、和及与"):
+            continue
+        if c.indicator and c.indicator.endswith(c.q.unit) and c.indicator in text[c.sent_start : c.start]:
+            continue  # 贫困户32712户、118900人: the name is before the list
+        named = _right_np(nxt.right, allow_verb=False)
+        if named and (nxt.indicator.endswith(named) or named in nxt.indicator):
+            c.indicator = nxt.indicator
 
 
 def _pair_respectively(cands: list[_Cand], idx: int) -> None:
