@@ -19,7 +19,7 @@ import jieba.posseg
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Document, Figure
 from pipeline.text.chars import FIGURE_CLAUSE_BOUND, HARD_BOUND, SENT_END
-from pipeline.text.numerals import Quantity, iter_quantities, parse_number
+from pipeline.text.numerals import QUANTITY_RE, Quantity, iter_quantities, parse_number
 from pipeline.text.segment import clause_start, is_blank_sentence, sentences
 from pipeline.text.tokenizer import make_segmenter
 
@@ -248,26 +248,27 @@ def _right_np(right: str, allow_verb: bool) -> str:
     s = s[1:] if s.startswith("的") else s
     k = s.find("的", 1, _REL_CLAUSE_SPAN)
     if k > 0 and not any(ch in _CLAUSE_BOUND for ch in s[:k]):
-        first = _right_tags(s[:k])[0][1]
-        if first not in _NOUNISH or first in {"l", "b", "an"}:  # a modifier clause (未挂果的), not a noun (舞蹈的)
-            after = _right_phrase(s[k + 1 :], allow_verb=False)
-            if after:
-                return after
+        before = _right_phrase(s[:k], allow_verb=False)
+        if before:
+            return before  # 3个舞蹈的小区居民, 140多项具体指标评定…的: the noun before 的 is counted
+        after = _right_phrase(s[k + 1 :], allow_verb=False)
+        if after:
+            return after  # 500亩未挂果的核桃基地: a modifier clause, then the noun
     return _right_phrase(s, allow_verb)
 
 
 def _right_tags(s: str) -> list[tuple[str, str]]:
     """Tags of the text after a number, with nouns the tagger reads as verbs (收入, 贴息) and an adverb-tagged
     modifier before a noun (自然屯) read as nouns."""
-    toks = list(_tags(s))
-    out = []
-    for i, (w, f) in enumerate(toks):
-        nxt = toks[i + 1][1] if i + 1 < len(toks) else ""
+    out = list(_tags(s))
+    for i in range(len(out) - 1, -1, -1):  # right to left: 易地/扶贫/搬迁/村 are all modifiers of 村
+        w, f = out[i]
+        nxt = out[i + 1][1] if i + 1 < len(out) else ""
         if w in _MEASURED_NOUNS:
             f = "n"
         elif nxt in _NOUNISH and (w in _NOUN_MODIFIERS or (f == "d" and i == 0 and len(w) >= 2)):
             f = "b"  # 建档立卡贫困户, 自然屯: a modifier of the noun after it
-        out.append((w, f))
+        out[i] = (w, f)
     return out
 
 
@@ -290,6 +291,8 @@ def _right_phrase(right: str, allow_verb: bool) -> str:
             out.append(w)
         elif depth:
             out.append(w)
+        elif f == "r" and nxt in _NOUNISH and (out or allow_verb):
+            continue  # 租给其他贫困户: a determiner inside the phrase
         elif f in _NOUNISH or (f == "a" and nxt in _NOUNISH):
             out.append(w)
             seen_noun = seen_noun or f != "vn"  # 发展养殖 (all vn) is an activity, not a thing
@@ -310,7 +313,7 @@ def _right_verbs(right: str) -> str:
     """Verb phrase right after a count of people (1650人脱贫): what happened to them."""
     out: list[str] = []
     for w, f in _tags(right[:16]):
-        if not (f.startswith("v") or f in _NOUNISH or f == "d") or len(out) >= 4:
+        if not (f.startswith("v") or f in _NOUNISH or f == "d" or (f == "a" and out)) or len(out) >= 4:
             break
         out.append(w)
     return "".join(out)
@@ -535,8 +538,14 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         attribute = bool(np_left) and not _last_verb(np_left) and bool(_ATTRIBUTE_HEAD.search(np_left))
         want_right = not attribute
         right = _right_np(c.right, allow_verb=not joined_prev and c.q.unit in _CLASSIFIERS) if want_right else ""
-        if right in _NOT_MEASURED:
-            right = ""  # 突破100亿元大关
+        if right in _NOT_MEASURED or (
+            len(right) < 2 and c.q.unit not in _CLASSIFIERS and c.right.rstrip(SENT_END + " ").endswith(right)
+        ):
+            right = ""  # 突破100亿元大关; 出资500万元的政(…): a cut word
+        elif right and c.q.unit in {"%", "‰"}:
+            tail = c.right[c.right.find(right) + len(right) :] if right in c.right else ""
+            if _starts_with_verb(tail):
+                right += _right_verbs(tail)  # 90%以上的人没有住房: the share is of those who do what follows
         adv = _ADV_TRAIL.search(right)
         if adv and adv.start() > 0:
             # 124个贫困村全部出列: the thing counted, then what happened to all of it
@@ -581,12 +590,27 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             c.indicator = prev.indicator  # 贫困户32712户、118900人: shared subject
         if not c.indicator and prev is not None and c.q.unit in {"%", "倍", "个百分点"}:
             c.indicator = prev.indicator + left_raw.strip()
+        if not c.indicator and c.q.unit in _CLASSIFIERS and _TOTAL_ONLY.match(left_raw.strip()):
+            c.indicator = _previous_subject(text, c)  # 东院头村，共319户: the count is of the subject before
         if c.indicator:
             prev = c
     _share_list_head(text, cands)
 
 
 _LIST_JOIN = {"、", "和", "及", "与", ""}
+_TOTAL_ONLY = lazy_pattern("^(?:全\\S)?(?:{words})?$", "figure_context", "kind", "total_verb")
+
+
+def _previous_subject(text: str, c: _Cand) -> str:
+    """The noun phrase that ends the clause before the one holding ``c`` (within its sentence)."""
+    lo = _clause_start(text, c.sent_start, c.start)
+    if lo <= c.sent_start:
+        return ""
+    plo = _clause_start(text, c.sent_start, lo - 1)
+    prev_clause = text[plo : lo - 1]
+    if any(ch.isdigit() for ch in prev_clause):
+        return ""
+    return _trim_np(prev_clause)
 
 
 def _share_list_head(text: str, cands: list[_Cand]) -> None:
@@ -664,36 +688,56 @@ def extract_figures(doc: Document, with_tables: bool = True) -> list[Figure]:
 
 
 _BARE_COUNT_RE = lazy_pattern(
-    r"(?P<ind>{words})(?:为|达|约|近|有|共)?"
+    r"(?P<ind>{words})(?:[^，,。；;:：0-9]{0,3}?(?:为|达|到|至|约|近|有|共))?"
     r"(?P<num>[0-9]+(?:\.[0-9]+)?[万亿])(?P<post>余|多)?(?![0-9人户元])",
+    "figure_words",
+    "bare_count_noun",
+)
+_BARE_COUNT_BEFORE_RE = lazy_pattern(
+    r"(?<![0-9.])(?P<num>[0-9]+(?:\.[0-9]+)?[万亿])(?P<post>余|多)?(?=[^，,。；;0-9]{0,6}?(?P<ind>{words}))",
     "figure_words",
     "bare_count_noun",
 )
 
 
 def _bare_count_figures(doc: Document) -> list[Figure]:
-    """Population-style counts written without a unit (人口4.7万): the unit is implied by the noun."""
+    """Population-style counts written without a unit (人口4.7万, 贫困人口已降到8.2万, 5.4万贫困人口脱贫): the
+    unit is implied by the noun."""
+    text = doc.text
     out = []
-    for m in _BARE_COUNT_RE.finditer(doc.text):
-        try:
-            v = parse_number(m.group("num"))
-        except ValueError:
-            continue
-        unit = "户" if "户" in m.group("ind") else "人"
-        s, e = m.start("num"), m.end("post") if m.group("post") else m.end("num")
-        ss = doc.text.rfind("。", 0, s) + 1
-        se_ = doc.text.find("。", e)
-        se_ = len(doc.text) if se_ < 0 else se_ + 1
-        dates = _dates_in(doc.text, ss, s)
-        out.append(
-            Figure(
-                mention=doc.mention(s, e, "FIGURE", SOURCE),
-                value=v,
-                unit=unit,
-                indicator=m.group("ind"),
-                date=dates[-1][1] if dates else "",
-                qualifier="余" if m.group("post") else "",
-                sentence=doc.text[ss:se_].strip(),
+    seen: set[int] = set()
+    for after in (False, True):
+        pattern = _BARE_COUNT_BEFORE_RE if after else _BARE_COUNT_RE
+        for m in pattern.finditer(text):
+            s, e = m.start("num"), m.end("post") if m.group("post") else m.end("num")
+            if s in seen or (after and QUANTITY_RE.match(text, s)):
+                continue  # 2.8万多人口: the quantity parser reads it (2.8万多人)
+            try:
+                v = parse_number(m.group("num"))
+            except ValueError:
+                continue
+            ss = max(text.rfind(ch, 0, s) for ch in SENT_END) + 1
+            se_ = min((k for k in (text.find(ch, e) for ch in SENT_END) if k >= 0), default=len(text) - 1) + 1
+            if after:
+                ind = _right_np(text[e:se_], allow_verb=False)
+                if not ind.endswith(m.group("ind")):
+                    continue
+                ind += _right_verbs(text[e + len(ind) : se_]) if text.startswith(ind, e) else ""
+            else:
+                lo = _clause_start(text, ss, m.start("ind"))
+                ind = _trim_np(text[lo : m.end("ind")]) or m.group("ind")
+            seen.add(s)
+            unit = "户" if "户" in m.group("ind") else "人"
+            dates = _dates_in(text, ss, s)
+            out.append(
+                Figure(
+                    mention=doc.mention(s, e, "FIGURE", SOURCE),
+                    value=v,
+                    unit=unit,
+                    indicator=ind,
+                    date=dates[-1][1] if dates else "",
+                    qualifier="余" if m.group("post") else "",
+                    sentence=text[ss:se_].strip(),
+                )
             )
-        )
     return out
