@@ -132,8 +132,8 @@ def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
 
 
 _CN_DIGITS = set("〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖")
-_ROUND_UNITS = lazy_words("figure_context", "kind", "round_unit")
-_VAGUE_TAIL = lazy_pattern("^(?:{words})", "figure_context", "kind", "vague_tail")
+_ROUND_UNITS = lazy_words("figure_context", "round_unit")
+_VAGUE_TAIL = lazy_pattern("^(?:{words})", "figure_context", "vague_tail")
 
 
 def _is_small_count(text: str, q: Quantity, num: str, e: int) -> bool:
@@ -212,9 +212,12 @@ def _drop_trail(word: str, flag: str) -> bool:
     return flag[:1] in {"p", "c", "u", "d", "x", "w", "y", "e", "o", "m", "q", "r"}
 
 
+_DATE_AND_TAIL = re.compile(rf"(?:{_DATE_RE.pattern})(?:年度|度|底|末|初|以来)?")
+
+
 def _trim_np(left: str) -> str:
     """Noun phrase the number measures, from the clause text left of it."""
-    s = _DATE_RE.sub("", left)
+    s = _DATE_AND_TAIL.sub("", left)
     s = re.sub(r"\d+(?:\.\d+)?", "", s)
     s = _TRAIL_STRIP.sub("", s)
     s = _LEAD_STRIP.sub("", s)
@@ -233,11 +236,11 @@ def _trim_np(left: str) -> str:
     return out
 
 
-_MEASURED_NOUNS = lazy_words("figure_context", "kind", "measured_noun")
-_NOUN_MODIFIERS = lazy_words("figure_context", "kind", "noun_modifier")
-_NOT_MEASURED = lazy_words("figure_context", "kind", "not_measured")
-_PERSON_UNITS = lazy_words("figure_context", "kind", "person_unit")
-_ATTRIBUTE_HEAD = lazy_pattern("(?:{words})$", "figure_context", "kind", "attribute_head")
+_MEASURED_NOUNS = lazy_words("figure_context", "measured_noun")
+_NOUN_MODIFIERS = lazy_words("figure_context", "noun_modifier")
+_NOT_MEASURED = lazy_words("figure_context", "not_measured")
+_PERSON_UNITS = lazy_words("figure_context", "person_unit")
+_ATTRIBUTE_HEAD = lazy_pattern("(?:{words})$", "figure_context", "attribute_head")
 _REL_CLAUSE_SPAN = 16
 
 
@@ -355,13 +358,13 @@ def _dates_in(text: str, lo: int, hi: int, base_year: str = "") -> list[tuple[in
     return out
 
 
-_RELATIVE_YEAR = lazy_pattern("(?<![以之])(?:{words})", "figure_context", "kind", "relative_year")
+_RELATIVE_YEAR = lazy_pattern("(?<![以之])(?:{words})", "figure_context", "relative_year")
 
 
 @lru_cache(maxsize=1)
 def _relative_offsets() -> dict[str, int]:
     lex = load("figure_context")
-    return {w: int(o) for w, k, o in zip(lex.words(), lex.column("kind"), lex.column("offset"), strict=True) if o}
+    return {w: int(o) for w, o in zip(lex.words(), lex.column("relative_year"), strict=True) if o}
 
 
 def _relative_offset(word: str) -> int:
@@ -369,7 +372,11 @@ def _relative_offset(word: str) -> int:
 
 
 _FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(1[0-2]|0?[1-9])\s*(?:月|[-/.])\s*([0-3]?\d)(?!\d)")
-_PAGE_DATE_LABEL = lazy_pattern("(?:{words}|来源)", "figure_context", "kind", "page_date_label")
+_PAGE_DATE_LABEL = LazyPattern(
+    lambda: re.compile(
+        f"(?:{load('byline_words').alternation('meta_field')}|{load('byline_words').alternation('meta_suffix')})"
+    )
+)
 _PAGE_HEAD_LINES = 15
 _PAGE_DATE_LINE = 60
 
@@ -404,11 +411,11 @@ def _date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int
 def _framing_date() -> re.Pattern[str]:
     """A clause that is only a date (``截至2019年底，``, ``2020年以来，``, ``去年，``), at the start of a sentence or
     after a short lead (``据了解，``, a dateline ``…讯``)."""
-    rel = load("figure_context").alternation("kind", "relative_year")
+    rel = load("figure_context").alternation("relative_year")
     return re.compile(
         r"(?:[^，,。；;!?！？\d]{0,12}?[，,]?)?\s*(?:截[至止]|到|至|在|于)?\s*"
         rf"(?:((?:19|20)\d{{2}})\s*年(?:\s*(1[0-2]|0?[1-9])\s*月)?|(?P<rel>{rel}))"
-        r"(?:底|末|初|以来|上半年|全年|年底|年末)?[，,]"
+        r"(?:底|末|初|以来|上半年|全年)?[，,]"
     )
 
 
@@ -461,7 +468,11 @@ def _candidates(doc: Document) -> list[_Cand]:
             cands.append(_Cand(q=q, start=s, end=e, sent_start=ss, sent_end=se))
         if not cands:
             continue
-        all_spans = [(ss + q.start, ss + q.end) for q in qs]
+        all_spans = [
+            (ss + q.start, ss + q.end)
+            for q in qs
+            if not (_is_year_or_date(text, q, ss + q.start, ss + q.end) and _DATE_RE.fullmatch(q.text))
+        ]  # a date (2014年度…) is part of the phrase after it, not a bound
         _assign_indicators(text, cands, all_spans)
         for c in cands:
             c.date = _date_for(dates, text, c.start, ss) or (carried if not _TIME_RESET.match(text, ss, se) else "")
@@ -552,7 +563,8 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             rest = c.right[c.right.find(right) + len(right) :] if right in c.right else ""
             right = right[: adv.start()] + _right_verbs(rest)
         after_adverb = _ADV_LEAD.sub("", c.right)
-        if np_left and after_adverb != c.right and _starts_with_verb(after_adverb):
+        all_then_verb = bool(np_left) and after_adverb != c.right and _starts_with_verb(after_adverb)
+        if all_then_verb:
             right = ""  # 贫困人口6.48万人全部脱贫: the count is of the noun before; the verb says what happened
             c.right = after_adverb
         growth = _GROWTH_START.match(_LEAD_STRIP.sub("", left_raw))
@@ -584,7 +596,7 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             c.indicator = np_left
             if c.q.unit in _CLASSIFIERS and not joined_prev and _last_verb(np_left) == np_left:
                 c.indicator += _right_verbs(c.right)
-            elif c.q.unit in _PERSON_UNITS and _starts_with_verb(c.right):
+            elif c.q.unit in _PERSON_UNITS and not all_then_verb and _starts_with_verb(c.right):
                 c.indicator += _right_verbs(c.right)  # 拉动当地农民1250人就业: what happened to the people
         elif prev is not None and gap in {"、", "和", "及", "与", "", "，", ","}:
             c.indicator = prev.indicator  # 贫困户32712户、118900人: shared subject
@@ -598,7 +610,7 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
 
 
 _LIST_JOIN = {"、", "和", "及", "与", ""}
-_TOTAL_ONLY = lazy_pattern("^(?:全\\S)?(?:{words})?$", "figure_context", "kind", "total_verb")
+_TOTAL_ONLY = lazy_pattern("^(?:全\\S)?(?:{words})?$", "figure_context", "total_verb")
 
 
 def _previous_subject(text: str, c: _Cand) -> str:
