@@ -86,6 +86,7 @@ class _Cand:
     left: str = ""
     right: str = ""
     resp: bool = False  # indicator assigned by 分别 pairing
+    head: str = ""  # indicator before the verb phrase a share is used for (租金 of 租金用于园区维护)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -250,7 +251,7 @@ def _right_np(right: str, allow_verb: bool) -> str:
     s = right[: _MAX_INDICATOR * 2].lstrip(" ")
     s = s[1:] if s.startswith("的") else s
     k = s.find("的", 1, _REL_CLAUSE_SPAN)
-    if k > 0 and not any(ch in _CLAUSE_BOUND for ch in s[:k]):
+    if k > 0 and not any(ch in _CLAUSE_BOUND for ch in s[:k]) and not _starts_with_verb(s[:k]):
         before = _right_phrase(s[:k], allow_verb=False)
         if before:
             return before  # 3个舞蹈的小区居民, 140多项具体指标评定…的: the noun before 的 is counted
@@ -316,7 +317,7 @@ def _right_verbs(right: str) -> str:
     """Verb phrase right after a count of people (1650人脱贫): what happened to them."""
     out: list[str] = []
     for w, f in _tags(right[:16]):
-        if not (f.startswith("v") or f in _NOUNISH or f == "d" or (f == "a" and out)) or len(out) >= 4:
+        if not (f.startswith("v") or f in _NOUNISH or f == "d" or (f in {"a", "r", "uj"} and out)) or len(out) >= 4:
             break
         out.append(w)
     return "".join(out)
@@ -540,6 +541,11 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         next_start = min((s for s, e in spans if s >= c.end), default=c.sent_end)
         c.left = _clause_left(text, c.sent_start, c.start, prev_end)
         c.right = _clause_right(text, c.end, c.sent_end, next_start)
+        if next_start == c.end and c.q.unit in _CLASSIFIERS:
+            # 1处200亩苹果示范园, 3个万头养殖基地: a count right before another quantity counts the noun after both
+            nxt_end = min(e for s, e in spans if s == next_start)
+            after_next = min((s for s, e in spans if s >= nxt_end), default=c.sent_end)
+            c.right = _clause_right(text, nxt_end, c.sent_end, after_next)
         left_raw = c.left
         np_left = _trim_np(left_raw)
         gap = text[prev.end : c.start].strip() if prev is not None else "x"
@@ -601,7 +607,10 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         elif prev is not None and gap in {"、", "和", "及", "与", "", "，", ","}:
             c.indicator = prev.indicator  # 贫困户32712户、118900人: shared subject
         if not c.indicator and prev is not None and c.q.unit in {"%", "倍", "个百分点"}:
-            c.indicator = prev.indicator + left_raw.strip()
+            c.indicator = prev.head + (_trim_np(left_raw) if prev.head != prev.indicator else left_raw.strip())
+        c.head = c.indicator
+        if c.q.unit == "%" and not right and c.indicator and _starts_with_verb(c.right):
+            c.indicator += _right_verbs(c.right)  # 租金的50%用于园区维护: the share is of what it is used for
         if not c.indicator and c.q.unit in _CLASSIFIERS and _TOTAL_ONLY.match(left_raw.strip()):
             c.indicator = _previous_subject(text, c)  # 东院头村，共319户: the count is of the subject before
         if c.indicator:
