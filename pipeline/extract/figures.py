@@ -213,6 +213,7 @@ def _drop_trail(word: str, flag: str) -> bool:
     return flag[:1] in {"p", "c", "u", "d", "x", "w", "y", "e", "o", "m", "q", "r"}
 
 
+_LEFT_CUT = lazy_words("figure_context", "left_cut")
 _DATE_AND_TAIL = re.compile(rf"(?:{_DATE_RE.pattern})(?:年度|度|底|末|初|以来)?")
 
 
@@ -225,6 +226,9 @@ def _trim_np(left: str) -> str:
     if not s:
         return ""
     toks = list(_tags(s))
+    cut = max((i for i, (w, _) in enumerate(toks) if w in _LEFT_CUT), default=-1)
+    if 0 <= cut < len(toks) - 1 and any(f in _NOUNISH or f == "a" for _, f in toks[cut + 1 :]):
+        toks = toks[cut + 1 :]  # 由县政府把建档立卡贫困户…, 使全县最贫困的…: the phrase after the disposal word
     while toks and _drop_lead(*toks[0]):
         toks.pop(0)
     while toks and _drop_trail(*toks[-1]):
@@ -608,6 +612,19 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             c.indicator = prev.indicator  # 贫困户32712户、118900人: shared subject
         if not c.indicator and prev is not None and c.q.unit in {"%", "倍", "个百分点"}:
             c.indicator = prev.head + (_trim_np(left_raw) if prev.head != prev.indicator else left_raw.strip())
+        if (
+            c.q.unit in _PERSON_UNITS
+            and np_left
+            and left_raw.rstrip().endswith("的")
+            and c.q.unit not in np_left
+            and (not right or _starts_with_verb(right))
+        ):
+            c.indicator = np_left + c.q.unit  # 全县最贫困的272户 → 最贫困户: the phrase names what it counts
+        fragment = bool(c.indicator) and all(f not in _NOUNISH and len(w) == 1 for w, f in _right_tags(c.indicator))
+        if fragment and prev is not None and prev.q.unit == c.q.unit and prev.head:
+            c.indicator = prev.head  # 再到现在的每月2000元 → 到现: a fragment; the measure of the figure before
+        if not c.indicator and c.q.unit in _PERSON_UNITS and _starts_with_verb(c.right):
+            c.indicator = _right_verbs(c.right)  # 今年将有2.8万人告别贫困: people named by what they do
         c.head = c.indicator
         if c.q.unit == "%" and not right and c.indicator and _starts_with_verb(c.right):
             c.indicator += _right_verbs(c.right)  # 租金的50%用于园区维护: the share is of what it is used for
