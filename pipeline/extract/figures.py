@@ -247,6 +247,7 @@ _NOT_MEASURED = lazy_words("figure_context", "not_measured")
 _PERSON_UNITS = lazy_words("figure_context", "person_unit")
 _ATTRIBUTE_HEAD = lazy_pattern("(?:{words})$", "figure_context", "attribute_head")
 _REL_CLAUSE_SPAN = 16
+_SHORT_MODIFIER = 4
 
 
 def _right_np(right: str, allow_verb: bool) -> str:
@@ -255,7 +256,8 @@ def _right_np(right: str, allow_verb: bool) -> str:
     s = right[: _MAX_INDICATOR * 2].lstrip(" ")
     s = s[1:] if s.startswith("的") else s
     k = s.find("的", 1, _REL_CLAUSE_SPAN)
-    if k > 0 and not any(ch in _CLAUSE_BOUND for ch in s[:k]) and not _starts_with_verb(s[:k]):
+    short_modifier = k <= _SHORT_MODIFIER or not _starts_with_verb(s[:k])  # 撂荒的坡耕地, not 用于救助…的特困户
+    if k > 0 and not any(ch in _CLAUSE_BOUND for ch in s[:k]) and short_modifier:
         before = _right_phrase(s[:k], allow_verb=False)
         if before:
             return before  # 3个舞蹈的小区居民, 140多项具体指标评定…的: the noun before 的 is counted
