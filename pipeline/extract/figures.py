@@ -214,7 +214,7 @@ def _drop_trail(word: str, flag: str) -> bool:
 
 
 _LEFT_CUT = lazy_words("figure_context", "left_cut")
-_DATE_AND_TAIL = re.compile(rf"(?:{_DATE_RE.pattern})(?:年度|度|底|末|初|以来)?")
+_DATE_AND_TAIL = re.compile(rf"(?:到|至|截至|截止)?(?:{_DATE_RE.pattern})(?:年度|度|底|末|初|以来)?")
 
 
 def _trim_np(left: str) -> str:
@@ -619,16 +619,18 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             and np_left
             and left_raw.rstrip().endswith("的")
             and c.q.unit not in np_left
-            and (not right or _starts_with_verb(right))
+            and (not right or _right_tags(right)[0][1] in {"v", "vd"})
         ):
             c.indicator = np_left + c.q.unit  # 全县最贫困的272户 → 最贫困户: the phrase names what it counts
         fragment = bool(c.indicator) and all(f not in _NOUNISH and len(w) == 1 for w, f in _right_tags(c.indicator))
         if fragment and prev is not None and prev.q.unit == c.q.unit and prev.head:
             c.indicator = prev.head  # 再到现在的每月2000元 → 到现: a fragment; the measure of the figure before
-        if not c.indicator and c.q.unit in _PERSON_UNITS and _starts_with_verb(c.right):
+        threshold = "以上" in c.q.qualifier or "以下" in c.q.qualifier  # 千人以上安置点: a class, not a count
+        if not c.indicator and c.q.unit in _PERSON_UNITS and not threshold and _starts_with_verb(c.right):
             c.indicator = _right_verbs(c.right)  # 今年将有2.8万人告别贫困: people named by what they do
         c.head = c.indicator
-        if c.q.unit == "%" and not right and c.indicator and _starts_with_verb(c.right):
+        used_for = c.q.unit == "%" and not right and not from_to and (left_raw.rstrip().endswith("的") or not np_left)
+        if used_for and c.indicator and _starts_with_verb(c.right) and not _GROWTH_START.match(c.right.strip()):
             c.indicator += _right_verbs(c.right)  # 租金的50%用于园区维护: the share is of what it is used for
         if not c.indicator and c.q.unit in _CLASSIFIERS and _TOTAL_ONLY.match(left_raw.strip()):
             c.indicator = _previous_subject(text, c)  # 东院头村，共319户: the count is of the subject before
