@@ -219,7 +219,7 @@ _DATE_AND_TAIL = re.compile(rf"(?:到|至|截至|截止)?(?:{_DATE_RE.pattern})(
 
 def _trim_np(left: str) -> str:
     """Noun phrase the number measures, from the clause text left of it."""
-    s = _DATE_AND_TAIL.sub("", left)
+    s = _SAME_YEAR.sub("", _RELATIVE_YEAR.sub("", _DATE_AND_TAIL.sub("", left)))  # 去年, 次年: dates, not the phrase
     s = re.sub(r"\d+(?:\.\d+)?", "", s)
     s = _TRAIL_STRIP.sub("", s)
     s = _LEAD_STRIP.sub("", s)
@@ -348,21 +348,36 @@ def _last_verb(np_left: str) -> str:
     return "".join(w for w, _ in toks[k:])
 
 
-def _dates_in(text: str, lo: int, hi: int, base_year: str = "") -> list[tuple[int, str]]:
+def _dates_in(text: str, lo: int, hi: int, base_year: str = "", stated: str = "") -> list[tuple[int, str]]:
     """Dates stated in ``text[lo:hi]`` as (position, ``YYYY`` or ``YYYY-MM``); with ``base_year``, relative years
-    too (今年 → base, 去年 → base - 1)."""
+    too (今年 → base, 去年 → base - 1); 同年/次年 count from the last year stated before them (``stated`` before
+    ``lo``)."""
     out = []
     for m in _DATE_RE.finditer(text, lo, hi):
         y = m.group("y") or m.group("y2")
         mo = m.group("m") or m.group("m2")
         out.append((m.start(), f"{y}-{int(mo):02d}" if mo else y))
+    absolute = list(out)
     if base_year:
         for m in _RELATIVE_YEAR.finditer(text, lo, hi):
             if re.match(r"\d", text[m.end() : m.end() + 1]):
                 continue
             out.append((m.start(), str(int(base_year) + _relative_offset(m.group()))))
-        out.sort()
+    for m in _SAME_YEAR.finditer(text, lo, hi):
+        base = next((d[:4] for p, d in reversed(absolute) if p < m.start()), stated[:4])
+        if base:
+            out.append((m.start(), str(int(base) + _same_year_offsets().get(m.group(), 0))))
+    out.sort()
     return out
+
+
+_SAME_YEAR = lazy_pattern("(?:{words})", "figure_context", "same_year")
+
+
+@lru_cache(maxsize=1)
+def _same_year_offsets() -> dict[str, int]:
+    lex = load("figure_context")
+    return {w: int(o) for w, o in zip(lex.words(), lex.column("same_year"), strict=True) if o}
 
 
 _RELATIVE_YEAR = lazy_pattern("(?<![以之])(?:{words})", "figure_context", "relative_year")
@@ -385,17 +400,25 @@ _PAGE_DATE_LABEL = LazyPattern(
     )
 )
 _PAGE_HEAD_LINES = 15
-_PAGE_DATE_LINE = 60
 
 
 def page_year(text: str) -> str:
-    """Year of the page's own date line (``发布时间:2017-4-25``, ``2020年05月19日 15:09`` on a short line near the
-    top), or "" when the page gives none: the year that 今年 and 去年 are counted from."""
+    """Year of the page's own date line near the top (``发布时间:2017-4-25``, ``2020年05月19日 15:09``, a line that
+    is only a date), or "" when the page gives none: the year that 今年 and 去年 are counted from."""
     for line in text.split("\n")[:_PAGE_HEAD_LINES]:
         m = _FULL_DATE.search(line)
-        if m and (len(line.strip()) <= _PAGE_DATE_LINE or _PAGE_DATE_LABEL.search(line)):
+        if not m or _WEEKDAY.search(line):
+            continue  # 2024年5月1日 星期三: a portal's today widget, not the page's date
+        rest = line.replace(m.group(), "").strip()
+        masthead = len(rest) <= _PAGE_DATE_REST and not any(ch in rest for ch in "，,。；;！？!?：:")
+        if _PAGE_DATE_LABEL.search(line) or _CLOCK.search(rest) or masthead:  # 辽宁日报2018年12月04日
             return m.group(1)
     return ""
+
+
+_WEEKDAY = re.compile(r"星期|礼拜|周[一二三四五六日天]")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+_PAGE_DATE_REST = 20
 
 
 _COMPARE_BEFORE = re.compile(r"(?:比|较|比上|较上|相比|与|同|由|从)$")
@@ -419,10 +442,11 @@ def _framing_date() -> re.Pattern[str]:
     """A clause that is only a date (``截至2019年底，``, ``2020年以来，``, ``去年，``), at the start of a sentence or
     after a short lead (``据了解，``, a dateline ``…讯``)."""
     rel = load("figure_context").alternation("relative_year")
+    same = load("figure_context").alternation("same_year")
     return re.compile(
         r"(?:[^，,。；;!?！？\d]{0,12}?[，,]?)?\s*(?:截[至止]|到|至|在|于)?\s*"
-        rf"(?:((?:19|20)\d{{2}})\s*年(?:\s*(1[0-2]|0?[1-9])\s*月)?|(?P<rel>{rel}))"
-        r"(?:底|末|初|以来|上半年|全年)?[，,]"
+        rf"(?:((?:19|20)\d{{2}})\s*年(?:\s*(1[0-2]|0?[1-9])\s*月)?|(?P<rel>{rel})|(?P<same>{same}))"
+        r"(?:底|末|初|以来|上半年|全年)?(?:[，,]|(?![至到—\-~～0-9年月日]))"  # 2021年全县…: no comma needed
     )
 
 
@@ -430,13 +454,16 @@ _FRAMING_DATE = LazyPattern(_framing_date)
 _TIME_RESET = lazy_pattern(r"\s*(?:{words})", "figure_words", "time_reset")
 
 
-def _framing(text: str, ss: int, se: int, current: str, base_year: str = "") -> str:
+def _framing(text: str, ss: int, se: int, current: str, base_year: str = "", stated: str = "") -> str:
     """The date a sentence sets for the sentences after it in its paragraph (``2021年，…。猕猴桃…``); a relative
-    year (``去年，``) counts from the framing year in force, else the page's year."""
+    year (``去年，``) counts from the framing year in force, else the page's year; ``同年，`` from the last year
+    the paragraph stated."""
     m = _FRAMING_DATE.match(text, ss, se)
+    if m and m.group("same"):
+        return str(int(stated[:4]) + _same_year_offsets().get(m.group("same"), 0)) if stated else current
     if m:
         if m.group("rel"):
-            base = current[:4] or base_year
+            base = base_year or current[:4]
             return str(int(base) + _relative_offset(m.group("rel"))) if base else current
         return f"{m.group(1)}-{int(m.group(2)):02d}" if m.group(2) else m.group(1)
     if _TIME_RESET.match(text, ss, se):
@@ -448,6 +475,7 @@ def _candidates(doc: Document) -> list[_Cand]:
     text = doc.text
     out: list[_Cand] = []
     framing = ""
+    stated = ""  # the last year the paragraph stated (for 同年)
     prev_start = 0
     year = page_year(text)
     title = doc.title.strip()
@@ -455,18 +483,21 @@ def _candidates(doc: Document) -> list[_Cand]:
         prev = text[prev_start:ss]
         if "\n" in prev[len(prev.rstrip(SENT_END + "\n ")) :]:
             framing = ""  # a framing date holds within its paragraph only
+            stated = ""
         prev_start = ss
         carried = framing
         if title and year and text[ss:se].strip() == title:
             carried = year  # the page's headline reports the news of its date line
-        framing = _framing(text, ss, se, framing, year)
+        framing = _framing(text, ss, se, framing, year, stated)
+        stated_before = stated
+        stated = next((d for _, d in reversed(_dates_in(text, ss, se))), stated)
         sent = text[ss:se]
         if not any(ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成" for ch in sent):
             continue
         qs = [q for q in iter_quantities(sent)]
         if not qs:
             continue
-        dates = _dates_in(text, ss, se, carried[:4] or year)
+        dates = _dates_in(text, ss, se, year or carried[:4], stated_before)
         cands: list[_Cand] = []
         for q in qs:
             s, e = ss + q.start, ss + q.end

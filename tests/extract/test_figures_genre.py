@@ -113,6 +113,9 @@ def test_counts_that_stay(text: str, raw: str) -> None:
         ("标题\n2021年03月08日 09:12\n正文", "2021"),
         ("日期:2018-11-02来源:县政府网\n正文", "2018"),
         ("正文没有日期行。\n2019年,全县收入5亿元。", ""),
+        # a portal's today widget is not the page's date
+        ("2024年5月1日 星期三 欢迎访问\n正文", ""),
+        ("县报2016年08月12日\n正文", "2016"),
     ],
 )
 def test_page_year(text: str, year: str) -> None:
@@ -140,6 +143,23 @@ PAGE = "某县发展电商产业\n来源:县融媒体中心 发布时间:2019-06
 )
 def test_relative_and_framing_dates(body: str, raw: str, date: str) -> None:
     assert find(PAGE + body, raw).date == date
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "date"),
+    [
+        # anaphoric years count from the last year the paragraph stated
+        ("2019年,全县农业总产值30亿元。同年,茶叶产值4.5亿元。", "4.5亿元", "2019"),
+        ("2019年,全县建成大棚200个。次年新建大棚300个。", "300个", "2020"),
+        ("2019年全县收入12亿元,上年收入10亿元。", "10亿元", "2018"),
+        # a sentence-initial year frames its paragraph without a comma
+        ("2021年全县农民人均收入14215元。脱贫人口人均纯收入11350元。", "11350元", "2021"),
+        # deictic years count from the page, not from the framing year
+        (PAGE + "2017年,全县建成服务站50个。今年新增网店120家。", "120家", "2019"),
+    ],
+)
+def test_anaphoric_and_deictic_years(text: str, raw: str, date: str) -> None:
+    assert find(text, raw).date == date
 
 
 def test_relative_year_needs_a_page_date() -> None:
