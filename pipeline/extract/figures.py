@@ -444,9 +444,10 @@ def _framing_date() -> re.Pattern[str]:
     rel = load("figure_context").alternation("relative_year")
     same = load("figure_context").alternation("same_year")
     return re.compile(
-        r"(?:[^，,。；;!?！？\d]{0,12}?[，,]?)?\s*(?:截[至止]|到|至|在|于)?\s*"
-        rf"(?:((?:19|20)\d{{2}})\s*年(?:\s*(1[0-2]|0?[1-9])\s*月)?|(?P<rel>{rel})|(?P<same>{same}))"
-        r"(?:底|末|初|以来|上半年|全年)?(?:[，,]|(?![至到—\-~～0-9年月日]))"  # 2021年全县…: no comma needed
+        r"(?P<lead>[^，,。；;!?！？\d\s][^，,。；;!?！？\d]{0,11}?[，,]?)?\s*(?:截[至止]|到|至|在|于)?\s*"
+        rf"(?:(?P<y>(?:19|20)\d{{2}})\s*年(?:\s*(?P<mo>1[0-2]|0?[1-9])\s*月)?|(?P<rel>{rel})|(?P<same>{same}))"
+        r"(?:底|末|初|以来|上半年|全年)?"
+        r"(?:[，,]|(?(lead)(?!)|(?![至到—\-~～0-9年月日])))"  # 2021年全县…: no comma needed at the very start
     )
 
 
@@ -465,7 +466,7 @@ def _framing(text: str, ss: int, se: int, current: str, base_year: str = "", sta
         if m.group("rel"):
             base = base_year or current[:4]
             return str(int(base) + _relative_offset(m.group("rel"))) if base else current
-        return f"{m.group(1)}-{int(m.group(2)):02d}" if m.group(2) else m.group(1)
+        return f"{m.group('y')}-{int(m.group('mo')):02d}" if m.group("mo") else m.group("y")
     if _TIME_RESET.match(text, ss, se):
         return ""
     return current
