@@ -444,10 +444,11 @@ def _framing_date() -> re.Pattern[str]:
     rel = load("figure_context").alternation("relative_year")
     same = load("figure_context").alternation("same_year")
     return re.compile(
-        r"(?P<lead>[^，,。；;!?！？\d\s][^，,。；;!?！？\d]{0,11}?[，,]?)?\s*(?:截[至止]|到|至|在|于)?\s*"
+        r"(?:[^，,。；;!?！？\d]{1,12}?[，,]|(?P<lead>[^，,。；;!?！？\d\s][^，,。；;!?！？\d]{0,11}?))?"
+        r"\s*(?:截[至止]|到|至|在|于)?\s*"
         rf"(?:(?P<y>(?:19|20)\d{{2}})\s*年(?:\s*(?P<mo>1[0-2]|0?[1-9])\s*月)?|(?P<rel>{rel})|(?P<same>{same}))"
         r"(?:底|末|初|以来|上半年|全年)?"
-        r"(?:[，,]|(?(lead)(?!)|(?![至到—\-~～0-9年月日])))"  # 2021年全县…: no comma needed at the very start
+        r"(?:[，,]|(?(lead)(?!)|(?![至到—\-~～0-9年月日])))"  # 2021年全县…: no comma needed unless a bare lead
     )
 
 
