@@ -154,6 +154,9 @@ def test_relative_and_framing_dates(body: str, raw: str, date: str) -> None:
         ("2019年全县收入12亿元,上年收入10亿元。", "10亿元", "2018"),
         # a sentence-initial year frames its paragraph without a comma
         ("2021年全县农民人均收入14215元。脱贫人口人均纯收入11350元。", "11350元", "2021"),
+        # a year inside a clause (收入由2012年的…) frames nothing; after a lead clause it does
+        ("2020年2月,全县退出贫困县序列。收入由2012年的3000元提高到12000元。覆盖率达到90%。", "达到90%", "2020-02"),
+        ("从金融指标看,2019年末贷款余额86亿元。涉农贷款占比72%。", "72%", "2019"),
         # deictic years count from the page, not from the framing year
         (PAGE + "2017年,全县建成服务站50个。今年新增网店120家。", "120家", "2019"),
     ],
