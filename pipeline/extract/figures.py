@@ -19,7 +19,7 @@ import jieba.posseg
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Document, Figure
 from pipeline.text.chars import FIGURE_CLAUSE_BOUND, HARD_BOUND, SENT_END
-from pipeline.text.numerals import Quantity, iter_quantities, parse_number
+from pipeline.text.numerals import QUANTITY_RE, Quantity, iter_quantities, parse_number
 from pipeline.text.segment import clause_start, is_blank_sentence, sentences
 from pipeline.text.tokenizer import make_segmenter
 
@@ -86,6 +86,7 @@ class _Cand:
     left: str = ""
     right: str = ""
     resp: bool = False  # indicator assigned by 分别 pairing
+    head: str = ""  # indicator before the verb phrase a share is used for (租金 of 租金用于园区维护)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -116,6 +117,8 @@ def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
     if before and (before.isascii() and before.isalnum()):
         return True  # part of a code/identifier
     cn_only = all(c in _CN_NUMERAL_CHARS for c in num)
+    if cn_only and q.unit not in {"%", "‰"} and _is_small_count(text, q, num, e):
+        return True
     if cn_only:
         if num in {"一", "壹"} and not q.qualifier:
             return True  # 一个/一批/一项: article, not a count
@@ -127,6 +130,26 @@ def _is_noise(text: str, q: Quantity, s: int, e: int) -> bool:
         if num in {"万", "千", "百", "亿"} and not q.qualifier:
             return True
     return q.unit in {"元", "%"} and q.value == 0
+
+
+_CN_DIGITS = set("〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖")
+_ROUND_UNITS = lazy_words("figure_context", "round_unit")
+_VAGUE_TAIL = lazy_pattern("^(?:{words})", "figure_context", "vague_tail")
+
+
+def _is_small_count(text: str, q: Quantity, num: str, e: int) -> bool:
+    """Small counts written in Chinese numerals that report nothing: vague ones (五六户, 一二十张不等, 一亩多,
+    两个以上), counters of rounds and phases (两轮, 分三期), and single-digit counts of things (六个扶贫产业,
+    两条渠道), which in this genre name a list or a slogan rather than report a statistic."""
+    if len(num) >= 2 and num[0] in _CN_DIGITS and num[1] in _CN_DIGITS:
+        return True  # 五六, 四五, 一二十: a vague range
+    if q.value > 20 or any(c in num for c in "百千万亿萬億佰仟"):
+        return False
+    if q.unit in _ROUND_UNITS:
+        return True
+    if q.qualifier or _VAGUE_TAIL.match(text[e : e + 3]):
+        return True
+    return len(num) == 1 and q.unit in _CLASSIFIERS
 
 
 def _clause_left(text: str, sent_start: int, start: int, prev_end: int) -> str:
@@ -190,15 +213,22 @@ def _drop_trail(word: str, flag: str) -> bool:
     return flag[:1] in {"p", "c", "u", "d", "x", "w", "y", "e", "o", "m", "q", "r"}
 
 
+_LEFT_CUT = lazy_words("figure_context", "left_cut")
+_DATE_AND_TAIL = re.compile(rf"(?:到|至|截至|截止)?(?:{_DATE_RE.pattern})(?:年度|度|底|末|初|以来)?")
+
+
 def _trim_np(left: str) -> str:
     """Noun phrase the number measures, from the clause text left of it."""
-    s = _DATE_RE.sub("", left)
+    s = _SAME_YEAR.sub("", _RELATIVE_YEAR.sub("", _DATE_AND_TAIL.sub("", left)))  # 去年, 次年: dates, not the phrase
     s = re.sub(r"\d+(?:\.\d+)?", "", s)
     s = _TRAIL_STRIP.sub("", s)
     s = _LEAD_STRIP.sub("", s)
     if not s:
         return ""
     toks = list(_tags(s))
+    cut = max((i for i, (w, _) in enumerate(toks) if w in _LEFT_CUT), default=-1)
+    if 0 <= cut < len(toks) - 1 and any(f in _NOUNISH or f == "a" for _, f in toks[cut + 1 :]):
+        toks = toks[cut + 1 :]  # 由县政府把建档立卡贫困户…, 使全县最贫困的…: the phrase after the disposal word
     while toks and _drop_lead(*toks[0]):
         toks.pop(0)
     while toks and _drop_trail(*toks[-1]):
@@ -211,12 +241,53 @@ def _trim_np(left: str) -> str:
     return out
 
 
+_MEASURED_NOUNS = lazy_words("figure_context", "measured_noun")
+_NOUN_MODIFIERS = lazy_words("figure_context", "noun_modifier")
+_NOT_MEASURED = lazy_words("figure_context", "not_measured")
+_PERSON_UNITS = lazy_words("figure_context", "person_unit")
+_ATTRIBUTE_HEAD = lazy_pattern("(?:{words})$", "figure_context", "attribute_head")
+_REL_CLAUSE_SPAN = 16
+_SHORT_MODIFIER = 4
+
+
+def _right_np(right: str, allow_verb: bool) -> str:
+    """The noun phrase a number modifies: 500亩未挂果的核桃基地 → 核桃基地 (a relative clause before 的 is
+    dropped), 8头膘肥体壮的黄白花牛 → 黄白花牛, else what ``_right_phrase`` reads."""
+    s = right[: _MAX_INDICATOR * 2].lstrip(" ")
+    s = s[1:] if s.startswith("的") else s
+    k = s.find("的", 1, _REL_CLAUSE_SPAN)
+    short_modifier = k <= _SHORT_MODIFIER or not _starts_with_verb(s[:k])  # 撂荒的坡耕地, not 用于救助…的特困户
+    if k > 0 and not any(ch in _CLAUSE_BOUND for ch in s[:k]) and short_modifier:
+        before = _right_phrase(s[:k], allow_verb=False)
+        if before:
+            return before  # 3个舞蹈的小区居民, 140多项具体指标评定…的: the noun before 的 is counted
+        after = _right_phrase(s[k + 1 :], allow_verb=False)
+        if after:
+            return after  # 500亩未挂果的核桃基地: a modifier clause, then the noun
+    return _right_phrase(s, allow_verb)
+
+
+def _right_tags(s: str) -> list[tuple[str, str]]:
+    """Tags of the text after a number, with nouns the tagger reads as verbs (收入, 贴息) and an adverb-tagged
+    modifier before a noun (自然屯) read as nouns."""
+    out = list(_tags(s))
+    for i in range(len(out) - 1, -1, -1):  # right to left: 易地/扶贫/搬迁/村 are all modifiers of 村
+        w, f = out[i]
+        nxt = out[i + 1][1] if i + 1 < len(out) else ""
+        if w in _MEASURED_NOUNS:
+            f = "n"
+        elif nxt in _NOUNISH and (w in _NOUN_MODIFIERS or (f == "d" and i == 0 and len(w) >= 2)):
+            f = "b"  # 建档立卡贫困户, 自然屯: a modifier of the noun after it
+        out[i] = (w, f)
+    return out
+
+
 def _right_phrase(right: str, allow_verb: bool) -> str:
     """Thing counted right after the number: 19个乡镇街道 → 乡镇街道; 12个没有卫生室 → 没有卫生室."""
     s = right[: _MAX_INDICATOR * 2].lstrip(" 的")
     if not s or s[0] in _CLAUSE_BOUND:
         return ""
-    toks = list(_tags(s))
+    toks = _right_tags(s)
     out: list[str] = []
     seen_noun = False
     depth = 0
@@ -230,6 +301,8 @@ def _right_phrase(right: str, allow_verb: bool) -> str:
             out.append(w)
         elif depth:
             out.append(w)
+        elif f == "r" and nxt in _NOUNISH and (out or allow_verb):
+            continue  # 租给其他贫困户: a determiner inside the phrase
         elif f in _NOUNISH or (f == "a" and nxt in _NOUNISH):
             out.append(w)
             seen_noun = seen_noun or f != "vn"  # 发展养殖 (all vn) is an activity, not a thing
@@ -250,7 +323,7 @@ def _right_verbs(right: str) -> str:
     """Verb phrase right after a count of people (1650人脱贫): what happened to them."""
     out: list[str] = []
     for w, f in _tags(right[:16]):
-        if not (f.startswith("v") or f in _NOUNISH or f == "d") or len(out) >= 4:
+        if not (f.startswith("v") or f in _NOUNISH or f == "d" or (f in {"a", "r", "uj"} and out)) or len(out) >= 4:
             break
         out.append(w)
     return "".join(out)
@@ -275,13 +348,77 @@ def _last_verb(np_left: str) -> str:
     return "".join(w for w, _ in toks[k:])
 
 
-def _dates_in(text: str, lo: int, hi: int) -> list[tuple[int, str]]:
+def _dates_in(text: str, lo: int, hi: int, base_year: str = "", stated: str = "") -> list[tuple[int, str]]:
+    """Dates stated in ``text[lo:hi]`` as (position, ``YYYY`` or ``YYYY-MM``); with ``base_year``, relative years
+    too (今年 → base, 去年 → base - 1); 同年/次年 count from the last year stated before them (``stated`` before
+    ``lo``)."""
     out = []
     for m in _DATE_RE.finditer(text, lo, hi):
         y = m.group("y") or m.group("y2")
         mo = m.group("m") or m.group("m2")
         out.append((m.start(), f"{y}-{int(mo):02d}" if mo else y))
+    absolute = list(out)
+    if base_year:
+        for m in _RELATIVE_YEAR.finditer(text, lo, hi):
+            if re.match(r"\d", text[m.end() : m.end() + 1]):
+                continue
+            out.append((m.start(), str(int(base_year) + _relative_offset(m.group()))))
+    for m in _SAME_YEAR.finditer(text, lo, hi):
+        base = next((d[:4] for p, d in reversed(absolute) if p < m.start()), stated[:4])
+        if base:
+            out.append((m.start(), str(int(base) + _same_year_offsets().get(m.group(), 0))))
+    out.sort()
     return out
+
+
+_SAME_YEAR = lazy_pattern("(?:{words})", "figure_context", "same_year")
+
+
+@lru_cache(maxsize=1)
+def _same_year_offsets() -> dict[str, int]:
+    lex = load("figure_context")
+    return {w: int(o) for w, o in zip(lex.words(), lex.column("same_year"), strict=True) if o}
+
+
+_RELATIVE_YEAR = lazy_pattern("(?<![以之])(?:{words})", "figure_context", "relative_year")
+
+
+@lru_cache(maxsize=1)
+def _relative_offsets() -> dict[str, int]:
+    lex = load("figure_context")
+    return {w: int(o) for w, o in zip(lex.words(), lex.column("relative_year"), strict=True) if o}
+
+
+def _relative_offset(word: str) -> int:
+    return _relative_offsets().get(word, 0)
+
+
+_FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(1[0-2]|0?[1-9])\s*(?:月|[-/.])\s*([0-3]?\d)(?!\d)")
+_PAGE_DATE_LABEL = LazyPattern(
+    lambda: re.compile(
+        f"(?:{load('byline_words').alternation('meta_field')}|{load('byline_words').alternation('meta_suffix')})"
+    )
+)
+_PAGE_HEAD_LINES = 15
+
+
+def page_year(text: str) -> str:
+    """Year of the page's own date line near the top (``发布时间:2017-4-25``, ``2020年05月19日 15:09``, a line that
+    is only a date), or "" when the page gives none: the year that 今年 and 去年 are counted from."""
+    for line in text.split("\n")[:_PAGE_HEAD_LINES]:
+        m = _FULL_DATE.search(line)
+        if not m or _WEEKDAY.search(line):
+            continue  # 2024年5月1日 星期三: a portal's today widget, not the page's date
+        rest = line.replace(m.group(), "").strip()
+        masthead = len(rest) <= _PAGE_DATE_REST and not any(ch in rest for ch in "，,。；;！？!?：:")
+        if _PAGE_DATE_LABEL.search(line) or _CLOCK.search(rest) or masthead:  # 辽宁日报2018年12月04日
+            return m.group(1)
+    return ""
+
+
+_WEEKDAY = re.compile(r"星期|礼拜|周[一二三四五六日天]")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+_PAGE_DATE_REST = 20
 
 
 _COMPARE_BEFORE = re.compile(r"(?:比|较|比上|较上|相比|与|同|由|从)$")
@@ -301,17 +438,36 @@ def _date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int
     return best
 
 
-_FRAMING_DATE = re.compile(
-    r"\s*(?:截[至止]|到|至|在|于)?\s*((?:19|20)\d{2})\s*年(?:\s*(1[0-2]|0?[1-9])\s*月)?(?:底|末|初|以来|上半年|全年)?[，,]"
-)
+def _framing_date() -> re.Pattern[str]:
+    """A clause that is only a date (``截至2019年底，``, ``2020年以来，``, ``去年，``), at the start of a sentence or
+    after a short lead (``据了解，``, a dateline ``…讯``)."""
+    rel = load("figure_context").alternation("relative_year")
+    same = load("figure_context").alternation("same_year")
+    return re.compile(
+        r"(?:[^，,。；;!?！？\d]{1,12}?[，,]|(?P<lead>[^，,。；;!?！？\d\s][^，,。；;!?！？\d]{0,11}?))?"
+        r"\s*(?:截[至止]|到|至|在|于)?\s*"
+        rf"(?:(?P<y>(?:19|20)\d{{2}})\s*年(?:\s*(?P<mo>1[0-2]|0?[1-9])\s*月)?|(?P<rel>{rel})|(?P<same>{same}))"
+        r"(?:底|末|初|以来|上半年|全年)?"
+        r"(?:[，,]|(?(lead)(?!)|(?![至到—\-~～0-9年月日])))"  # 2021年全县…: no comma needed unless a bare lead
+    )
+
+
+_FRAMING_DATE = LazyPattern(_framing_date)
 _TIME_RESET = lazy_pattern(r"\s*(?:{words})", "figure_words", "time_reset")
 
 
-def _framing(text: str, ss: int, se: int, current: str) -> str:
-    """The date a sentence sets for the sentences after it in its paragraph (``2021年，…。猕猴桃…``)."""
+def _framing(text: str, ss: int, se: int, current: str, base_year: str = "", stated: str = "") -> str:
+    """The date a sentence sets for the sentences after it in its paragraph (``2021年，…。猕猴桃…``); a relative
+    year (``去年，``) counts from the framing year in force, else the page's year; ``同年，`` from the last year
+    the paragraph stated."""
     m = _FRAMING_DATE.match(text, ss, se)
+    if m and m.group("same"):
+        return str(int(stated[:4]) + _same_year_offsets().get(m.group("same"), 0)) if stated else current
     if m:
-        return f"{m.group(1)}-{int(m.group(2)):02d}" if m.group(2) else m.group(1)
+        if m.group("rel"):
+            base = base_year or current[:4]
+            return str(int(base) + _relative_offset(m.group("rel"))) if base else current
+        return f"{m.group('y')}-{int(m.group('mo')):02d}" if m.group("mo") else m.group("y")
     if _TIME_RESET.match(text, ss, se):
         return ""
     return current
@@ -321,21 +477,29 @@ def _candidates(doc: Document) -> list[_Cand]:
     text = doc.text
     out: list[_Cand] = []
     framing = ""
+    stated = ""  # the last year the paragraph stated (for 同年)
     prev_start = 0
+    year = page_year(text)
+    title = doc.title.strip()
     for ss, se in _sentences(text):
         prev = text[prev_start:ss]
         if "\n" in prev[len(prev.rstrip(SENT_END + "\n ")) :]:
             framing = ""  # a framing date holds within its paragraph only
+            stated = ""
         prev_start = ss
         carried = framing
-        framing = _framing(text, ss, se, framing)
+        if title and year and text[ss:se].strip() == title:
+            carried = year  # the page's headline reports the news of its date line
+        framing = _framing(text, ss, se, framing, year, stated)
+        stated_before = stated
+        stated = next((d for _, d in reversed(_dates_in(text, ss, se))), stated)
         sent = text[ss:se]
         if not any(ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成" for ch in sent):
             continue
         qs = [q for q in iter_quantities(sent)]
         if not qs:
             continue
-        dates = _dates_in(text, ss, se)
+        dates = _dates_in(text, ss, se, year or carried[:4], stated_before)
         cands: list[_Cand] = []
         for q in qs:
             s, e = ss + q.start, ss + q.end
@@ -344,7 +508,11 @@ def _candidates(doc: Document) -> list[_Cand]:
             cands.append(_Cand(q=q, start=s, end=e, sent_start=ss, sent_end=se))
         if not cands:
             continue
-        all_spans = [(ss + q.start, ss + q.end) for q in qs]
+        all_spans = [
+            (ss + q.start, ss + q.end)
+            for q in qs
+            if not (_is_year_or_date(text, q, ss + q.start, ss + q.end) and _DATE_RE.fullmatch(q.text))
+        ]  # a date (2014年度…) is part of the phrase after it, not a bound
         _assign_indicators(text, cands, all_spans)
         for c in cands:
             c.date = _date_for(dates, text, c.start, ss) or (carried if not _TIME_RESET.match(text, ss, se) else "")
@@ -412,19 +580,36 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         next_start = min((s for s, e in spans if s >= c.end), default=c.sent_end)
         c.left = _clause_left(text, c.sent_start, c.start, prev_end)
         c.right = _clause_right(text, c.end, c.sent_end, next_start)
+        if next_start == c.end and c.q.unit in _CLASSIFIERS:
+            # 1处200亩苹果示范园, 3个万头养殖基地: a count right before another quantity counts the noun after both
+            nxt_end = min(e for s, e in spans if s == next_start)
+            after_next = min((s for s, e in spans if s >= nxt_end), default=c.sent_end)
+            c.right = _clause_right(text, nxt_end, c.sent_end, after_next)
         left_raw = c.left
         np_left = _trim_np(left_raw)
         gap = text[prev.end : c.start].strip() if prev is not None else "x"
         joined_prev = prev is not None and gap in {"、", "和", "及", "与", ""}
-        want_right = c.q.unit in _CLASSIFIERS or not np_left
-        right = _right_phrase(c.right, allow_verb=not joined_prev) if want_right else ""
+        # the number modifies the noun after it (建设30万平方米绿色食品产业园, 19个乡镇, 30平方米的夯土房), except
+        # after a noun that is itself a measure (年交易量40万头的肉牛交易市场, 种植面积8.7万亩)
+        attribute = bool(np_left) and not _last_verb(np_left) and bool(_ATTRIBUTE_HEAD.search(np_left))
+        want_right = not attribute
+        right = _right_np(c.right, allow_verb=not joined_prev and c.q.unit in _CLASSIFIERS) if want_right else ""
+        if right in _NOT_MEASURED or (
+            len(right) < 2 and c.q.unit not in _CLASSIFIERS and c.right.rstrip(SENT_END + " ").endswith(right)
+        ):
+            right = ""  # 突破100亿元大关; 出资500万元的政(…): a cut word
+        elif right and c.q.unit in {"%", "‰"}:
+            tail = c.right[c.right.find(right) + len(right) :] if right in c.right else ""
+            if _starts_with_verb(tail):
+                right += _right_verbs(tail)  # 90%以上的人没有住房: the share is of those who do what follows
         adv = _ADV_TRAIL.search(right)
         if adv and adv.start() > 0:
             # 124个贫困村全部出列: the thing counted, then what happened to all of it
             rest = c.right[c.right.find(right) + len(right) :] if right in c.right else ""
             right = right[: adv.start()] + _right_verbs(rest)
         after_adverb = _ADV_LEAD.sub("", c.right)
-        if np_left and after_adverb != c.right and _starts_with_verb(after_adverb):
+        all_then_verb = bool(np_left) and after_adverb != c.right and _starts_with_verb(after_adverb)
+        if all_then_verb:
             right = ""  # 贫困人口6.48万人全部脱贫: the count is of the noun before; the verb says what happened
             c.right = after_adverb
         growth = _GROWTH_START.match(_LEAD_STRIP.sub("", left_raw))
@@ -446,6 +631,8 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             c.indicator = lv + right
             if np_left and not lv and _starts_with_verb(c.right):
                 c.indicator = np_left  # 农户600户发展养殖: the count is of the noun before it
+                if c.q.unit in _PERSON_UNITS:
+                    c.indicator += _right_verbs(c.right)
             elif np_left and not lv and np_left.endswith(c.q.unit) and c.q.unit in {"户", "人"}:
                 c.indicator = np_left + right  # 吸纳脱贫户126户入社: the noun before names what is counted
             if np_left and not lv and c.q.unit not in _CLASSIFIERS:
@@ -454,12 +641,67 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             c.indicator = np_left
             if c.q.unit in _CLASSIFIERS and not joined_prev and _last_verb(np_left) == np_left:
                 c.indicator += _right_verbs(c.right)
+            elif c.q.unit in _PERSON_UNITS and not all_then_verb and _starts_with_verb(c.right):
+                c.indicator += _right_verbs(c.right)  # 拉动当地农民1250人就业: what happened to the people
         elif prev is not None and gap in {"、", "和", "及", "与", "", "，", ","}:
             c.indicator = prev.indicator  # 贫困户32712户、118900人: shared subject
         if not c.indicator and prev is not None and c.q.unit in {"%", "倍", "个百分点"}:
-            c.indicator = prev.indicator + left_raw.strip()
+            c.indicator = prev.head + (_trim_np(left_raw) if prev.head != prev.indicator else left_raw.strip())
+        if (
+            c.q.unit in _PERSON_UNITS
+            and np_left
+            and left_raw.rstrip().endswith("的")
+            and c.q.unit not in np_left
+            and (not right or _right_tags(right)[0][1] in {"v", "vd"})
+        ):
+            c.indicator = np_left + c.q.unit  # 全县最贫困的272户 → 最贫困户: the phrase names what it counts
+        fragment = bool(c.indicator) and all(f not in _NOUNISH and len(w) == 1 for w, f in _right_tags(c.indicator))
+        if fragment and prev is not None and prev.q.unit == c.q.unit and prev.head:
+            c.indicator = prev.head  # 再到现在的每月2000元 → 到现: a fragment; the measure of the figure before
+        threshold = "以上" in c.q.qualifier or "以下" in c.q.qualifier  # 千人以上安置点: a class, not a count
+        if not c.indicator and c.q.unit in _PERSON_UNITS and not threshold and _starts_with_verb(c.right):
+            c.indicator = _right_verbs(c.right)  # 今年将有2.8万人告别贫困: people named by what they do
+        c.head = c.indicator
+        used_for = c.q.unit == "%" and not right and not from_to and (left_raw.rstrip().endswith("的") or not np_left)
+        if used_for and c.indicator and _starts_with_verb(c.right) and not _GROWTH_START.match(c.right.strip()):
+            c.indicator += _right_verbs(c.right)  # 租金的50%用于园区维护: the share is of what it is used for
+        if not c.indicator and c.q.unit in _CLASSIFIERS and _TOTAL_ONLY.match(left_raw.strip()):
+            c.indicator = _previous_subject(text, c)  # 东院头村，共319户: the count is of the subject before
         if c.indicator:
             prev = c
+    _share_list_head(text, cands)
+
+
+_LIST_JOIN = {"、", "和", "及", "与", ""}
+_TOTAL_ONLY = lazy_pattern("^(?:全\\S)?(?:{words})?$", "figure_context", "total_verb")
+
+
+def _previous_subject(text: str, c: _Cand) -> str:
+    """The noun phrase that ends the clause before the one holding ``c`` (within its sentence)."""
+    lo = _clause_start(text, c.sent_start, c.start)
+    if lo <= c.sent_start:
+        return ""
+    plo = _clause_start(text, c.sent_start, lo - 1)
+    prev_clause = text[plo : lo - 1]
+    if any(ch.isdigit() for ch in prev_clause):
+        return ""
+    return _trim_np(prev_clause)
+
+
+def _share_list_head(text: str, cands: list[_Cand]) -> None:
+    """``带动48个贫困村、2117户、4424名建档立卡贫困户脱贫``, ``5户、13口贫困人口``: bare counts of people or
+    households listed before one that names them take that name (from the right, so a run shares it)."""
+    for i in range(len(cands) - 2, -1, -1):
+        c, nxt = cands[i], cands[i + 1]
+        if c.q.unit not in _PERSON_UNITS or nxt.q.unit not in _PERSON_UNITS or not nxt.indicator:
+            continue
+        if text[c.end : nxt.start].strip() not in _LIST_JOIN or c.right.strip(" 、和及与"):
+            continue
+        if c.indicator and c.indicator.endswith(c.q.unit) and c.indicator in text[c.sent_start : c.start]:
+            continue  # 贫困户32712户、118900人: the name is before the list
+        named = _right_np(nxt.right, allow_verb=False)
+        if named and (nxt.indicator.endswith(named) or named in nxt.indicator):
+            c.indicator = nxt.indicator
 
 
 def _pair_respectively(cands: list[_Cand], idx: int) -> None:
@@ -521,36 +763,56 @@ def extract_figures(doc: Document, with_tables: bool = True) -> list[Figure]:
 
 
 _BARE_COUNT_RE = lazy_pattern(
-    r"(?P<ind>{words})(?:为|达|约|近|有|共)?"
+    r"(?P<ind>{words})(?:[^，,。；;:：0-9]{0,3}?(?:为|达|到|至|约|近|有|共))?"
     r"(?P<num>[0-9]+(?:\.[0-9]+)?[万亿])(?P<post>余|多)?(?![0-9人户元])",
+    "figure_words",
+    "bare_count_noun",
+)
+_BARE_COUNT_BEFORE_RE = lazy_pattern(
+    r"(?<![0-9.])(?P<num>[0-9]+(?:\.[0-9]+)?[万亿])(?P<post>余|多)?(?=[^，,。；;0-9]{0,6}?(?P<ind>{words}))",
     "figure_words",
     "bare_count_noun",
 )
 
 
 def _bare_count_figures(doc: Document) -> list[Figure]:
-    """Population-style counts written without a unit (人口4.7万): the unit is implied by the noun."""
+    """Population-style counts written without a unit (人口4.7万, 贫困人口已降到8.2万, 5.4万贫困人口脱贫): the
+    unit is implied by the noun."""
+    text = doc.text
     out = []
-    for m in _BARE_COUNT_RE.finditer(doc.text):
-        try:
-            v = parse_number(m.group("num"))
-        except ValueError:
-            continue
-        unit = "户" if "户" in m.group("ind") else "人"
-        s, e = m.start("num"), m.end("post") if m.group("post") else m.end("num")
-        ss = doc.text.rfind("。", 0, s) + 1
-        se_ = doc.text.find("。", e)
-        se_ = len(doc.text) if se_ < 0 else se_ + 1
-        dates = _dates_in(doc.text, ss, s)
-        out.append(
-            Figure(
-                mention=doc.mention(s, e, "FIGURE", SOURCE),
-                value=v,
-                unit=unit,
-                indicator=m.group("ind"),
-                date=dates[-1][1] if dates else "",
-                qualifier="余" if m.group("post") else "",
-                sentence=doc.text[ss:se_].strip(),
+    seen: set[int] = set()
+    for after in (False, True):
+        pattern = _BARE_COUNT_BEFORE_RE if after else _BARE_COUNT_RE
+        for m in pattern.finditer(text):
+            s, e = m.start("num"), m.end("post") if m.group("post") else m.end("num")
+            if s in seen or (after and QUANTITY_RE.match(text, s)):
+                continue  # 2.8万多人口: the quantity parser reads it (2.8万多人)
+            try:
+                v = parse_number(m.group("num"))
+            except ValueError:
+                continue
+            ss = max(text.rfind(ch, 0, s) for ch in SENT_END) + 1
+            se_ = min((k for k in (text.find(ch, e) for ch in SENT_END) if k >= 0), default=len(text) - 1) + 1
+            if after:
+                ind = _right_np(text[e:se_], allow_verb=False)
+                if not ind.endswith(m.group("ind")):
+                    continue
+                ind += _right_verbs(text[e + len(ind) : se_]) if text.startswith(ind, e) else ""
+            else:
+                lo = _clause_start(text, ss, m.start("ind"))
+                ind = _trim_np(text[lo : m.end("ind")]) or m.group("ind")
+            seen.add(s)
+            unit = "户" if "户" in m.group("ind") else "人"
+            dates = _dates_in(text, ss, s)
+            out.append(
+                Figure(
+                    mention=doc.mention(s, e, "FIGURE", SOURCE),
+                    value=v,
+                    unit=unit,
+                    indicator=ind,
+                    date=dates[-1][1] if dates else "",
+                    qualifier="余" if m.group("post") else "",
+                    sentence=text[ss:se_].strip(),
+                )
             )
-        )
     return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.figures import _MAX_INDICATOR, SOURCE_TABLE, _dates_in
+from pipeline.lexicon import lazy_pattern
 from pipeline.model import Document, Figure, Mention, Table
 from pipeline.text.numerals import parse_number, parse_quantity
 
@@ -83,6 +84,10 @@ def table_figures(doc: Document) -> list[Figure]:
                 if _year_of(ind_row):
                     ind_row = ""
                 indicator = "".join(x for x in (ind_row, ind_col) if x) or t.caption.strip()
+                if not date and ci > 1 and _GROWTH_HEAD.search(ind_col):
+                    # 增幅（%） after 2015年 | 2020年: the change up to the last dated column before it
+                    years = [_year_of(_HEADER_UNIT_RE.sub("", h or "")) for h in header[1:ci]]
+                    date = next((y for y in reversed(years) if y), "")
                 date = date or cap_date
                 if not indicator:
                     continue
@@ -114,6 +119,7 @@ def table_figures(doc: Document) -> list[Figure]:
     return out
 
 
+_GROWTH_HEAD = lazy_pattern("(?:{words})", "figure_words", "growth_verb")
 _YEAR_HEAD = re.compile(r"^\s*((?:19|20)\d{2})\s*年?(?:底|末|度)?\s*$")
 _MD_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 

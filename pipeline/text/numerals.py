@@ -277,12 +277,15 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     unit_alt = "|".join(re.escape(u) for u in sorted(_units(), key=len, reverse=True))
     pre_alt = "|".join(sorted(pre, key=len, reverse=True))
     post_alt = "|".join(sorted(post, key=len, reverse=True))
+    dens = sorted({u.partition("/")[2] for u in _units() if "/" in u}, key=len, reverse=True)
+    den_alt = "|".join(re.escape(d) for d in dens) or "(?!)"
     quantity = re.compile(
         rf"(?P<pre>{pre_alt})?"
         rf"(?P<num>{_NUM})(?P<post0>余|多)?(?P<mult>{_BIG_SUFFIX})?"
         rf"(?:(?P<mid>%|％|{unit_alt})?{_RANGE_SEP}(?P<num2>{_NUM})(?P<mult2>{_BIG_SUFFIX})?)?"
         r"(?P<post1>余|多|来)?"
         rf"(?P<unit>%|％|‰|{unit_alt})"
+        rf"(?P<per2>/(?:{den_alt}))?"  # 80元/年/人: a second denominator of a per-unit amount
         rf"(?P<post>{post_alt})?"
     )
     fraction = re.compile(
@@ -396,15 +399,18 @@ def _quantity_from_match(m: re.Match[str], offset: int = 0) -> Quantity | None:
     if len(quals) > 1 and "达" in quals:
         quals.remove("达")
     start = m.start("pre") if pre in keep else m.start("num")
+    end = m.end()
+    if m.group("per2") and "/" not in unit_raw:
+        end = m.end("unit")  # 5人/户 is a count of people, not a per-unit amount
     return Quantity(
         value=_clean_float(value),
         unit=unit,
         qualifier="|".join(dict.fromkeys(quals)),
         multiplier=mult * mult_extra,
         value_high=_clean_float(high) if high is not None else None,
-        text=m.string[start : m.end()],
+        text=m.string[start:end],
         start=start + offset,
-        end=m.end() + offset,
+        end=end + offset,
         numeral=m.group("num"),
     )
 

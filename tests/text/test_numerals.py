@@ -167,3 +167,26 @@ def test_fullwidth_and_separators_invariant(n: int) -> None:
     grouped = f"{n:,}"
     spaced = grouped.replace(",", " ")
     assert parse_number(full) == parse_number(plain) == parse_number(grouped) == parse_number(spaced) == n
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "value", "unit", "high"),
+    [
+        # a per-unit amount is reported in 元; its denominators stay in the span for the per column
+        ("县财政补助60元/年/人。", "60元/年/人", 60.0, "元", None),
+        ("土地补偿标准40-60万元/亩。", "40-60万元/亩", 400000.0, "元", 600000.0),
+        ("务工收入150元/天。", "150元/天", 150.0, "元", None),
+        # a second slash after a count is not a per-unit amount
+        ("平均每户3人/户。", "3人", 3.0, "人", None),
+        # 口人 counts people, 口 alone is its own unit
+        ("他家有5口人。", "5口人", 5.0, "人", None),
+        ("全村9户、31口贫困人口。", "31口", 31.0, "口", None),
+        # counters of loans, kinds and shares
+        ("共发放贷款26笔。", "26笔", 26.0, "笔", None),
+        ("覆盖18种大病。", "18种", 18.0, "种", None),
+        ("折合股份5000股。", "5000股", 5000.0, "股", None),
+    ],
+)
+def test_units_of_the_genre(text: str, raw: str, value: float, unit: str, high: float | None) -> None:
+    q = next(q for q in iter_quantities(text) if q.text == raw)
+    assert (q.value, q.unit, q.value_high) == (value, unit, high)
