@@ -138,13 +138,13 @@ _VAGUE_TAIL = lazy_pattern("^(?:{words})", "figure_context", "vague_tail")
 
 
 def _is_small_count(text: str, q: Quantity, num: str, e: int) -> bool:
-    """Small counts written in Chinese numerals that report nothing: vague ones (五六户, 一二十张不等, 一亩多,
-    两个以上), counters of rounds and phases (两轮, 分三期), and single-digit counts of things (六个扶贫产业,
-    两条渠道), which in this genre name a list or a slogan rather than report a statistic."""
+    """Small counts (at most 20, no 百/千/万) in Chinese numerals that report nothing: vague ones (五六户,
+    一二十张不等, 一亩多, 两个以上), counters of rounds and phases (两轮, 分三期), and single-digit counts of
+    things (六个扶贫产业, 两条渠道), which in this genre name a list or a slogan rather than report a statistic."""
+    if q.value > 20 or any(c in num for c in "百千万亿萬億佰仟"):
+        return False  # 七八千元, 三四百人次: an approximate amount is still a figure (with its range)
     if len(num) >= 2 and num[0] in _CN_DIGITS and num[1] in _CN_DIGITS:
         return True  # 五六, 四五, 一二十: a vague range
-    if q.value > 20 or any(c in num for c in "百千万亿萬億佰仟"):
-        return False
     if q.unit in _ROUND_UNITS:
         return True
     if q.qualifier or _VAGUE_TAIL.match(text[e : e + 3]):

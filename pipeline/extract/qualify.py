@@ -145,6 +145,9 @@ def _split_slash_unit(f: Figure, right: str) -> str:
         if base:
             f.unit = base
             den = _per_rules().slash.get(after, "")
+    slash = f.mention.text.find("/")
+    if slash >= 0:  # the quantity parser read 元/亩 as 元 and kept /亩 in the mention
+        right = f.mention.text[slash:] + right
     m = _per_rules().slash_after.match(right)
     if m:
         den = den or _per_rules().slash[m.group("noun")]
