@@ -123,7 +123,8 @@ def _attribution(document: Document, doc: Doc, res: dict[str, Any]) -> None:
 
 
 def _links(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
-    return link_outcomes(document, records(doc, "measures"), records(doc, "figures"), records(doc, "headings"))
+    measures, figures, headings = records(doc, "measures"), records(doc, "figures"), records(doc, "headings")
+    return link_outcomes(document, measures, figures, headings, res.get("link_model"))
 
 
 def _clauses(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any] | None:
@@ -177,14 +178,21 @@ def make_clauses(nlp: Language, name: str) -> Component:
     return Component("clauses", _clauses, lambda c: "CLAUSE")
 
 
-def build_annotator(gazetteer: Any = None, program_filter: Any = None, policy_model: Any = None) -> Language:
+def build_annotator(
+    gazetteer: Any = None, program_filter: Any = None, policy_model: Any = None, link_model: Any = None
+) -> Language:
     """The shared spaCy pipeline: jieba tokens, then the components of ``COMPONENTS`` in order.
 
     The loaded resources (gazetteer, program filter, policy-tool model) are handed to the components here,
     once, not per document.
     """
     nlp = make_nlp()
-    resources = {"gazetteer": gazetteer, "program_filter": program_filter, "policy_model": policy_model}
+    resources = {
+        "gazetteer": gazetteer,
+        "program_filter": program_filter,
+        "policy_model": policy_model,
+        "link_model": link_model,
+    }
     for key in COMPONENTS:
         comp = nlp.add_pipe(f"ruralmine_{key}")
         assert isinstance(comp, Component)
