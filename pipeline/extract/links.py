@@ -280,6 +280,14 @@ def _sent_index(ctx: LinkContext, pos: int) -> int:
     return bisect.bisect_left(ctx.sent_ends, pos)
 
 
+_COUNTER = "[\\d一二三四五六七八九十两百]+[个家座所处批]|该|这些?|此|各|全县|全市|全区"
+
+
+def _counted_head(left: str, name: str) -> bool:
+    """The text before the figure refers to the practice by its head, counted or pointed at (11个合作社, 该车间)."""
+    return any(re.search(f"(?:{_COUNTER}){re.escape(name[-k:])}", left) for k in (3, 2))
+
+
 def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> dict[str, float]:
     """Features of the pair (practice ``name``, ``fig``); ``extra``: how the candidate was proposed (``heading``,
     ``anaphor``, ``main``)."""
@@ -298,16 +306,19 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
     # the mention that matters: the nearest before the figure, else the nearest after it in the same sentence
     own = [(s, e) for s, e, n in ctx.mentions if n == name]
     before = [(s, e) for s, e in own if e <= pos]
-    after = [(s, e) for s, e in own if s >= fend and s < s1]
+    p1 = ctx.para_starts[_para_index(ctx, pos) + 1] if _para_index(ctx, pos) + 1 < len(ctx.para_starts) else art.end
+    after = [(s, e) for s, e in own if s >= fend and s < max(s1, p1)]
     inside = [(s, e) for s, e in own if s < fend and e > pos]  # the figure inside the name (五个千亩)
     if inside:
         f["inside"] = 1.0
     if before and before[-1][0] >= s0:
         ment: tuple[int, int] | None = before[-1]
-    elif after:
+    elif after and after[0][0] < s1:
         ment = after[0]
+    elif before:
+        ment = before[-1]
     else:
-        ment = before[-1] if before else None
+        ment = after[0] if after else None
     if ment is not None:
         ms, me = ment
         is_before = me <= pos
@@ -349,7 +360,6 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             f["nearest_in_paragraph"] = 1.0
     else:
         f["no_mention_near"] = 1.0
-    p1 = ctx.para_starts[_para_index(ctx, pos) + 1] if _para_index(ctx, pos) + 1 < len(ctx.para_starts) else art.end
     in_para = [n for s, e, n in ctx.mentions if p0 <= s and e <= p1]
     count = in_para.count(name)
     f[_bin(count, (0, 1, 2), "para_count")] = 1.0
@@ -357,11 +367,13 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         f["para_topic"] = 1.0
     if len(name) >= 5 and (name[-4:] in text[s0:s1] or name[-3:] in text[c0:fend]) and not f.get("same_sentence"):
         f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
+    if len(name) >= 4 and _counted_head(text[s0:pos], name):
+        f["head_in_clause"] = 1.0  # 全县11个合作社共发展社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
     if pos - art.start < LEDE:
         f["fig_in_lede"] = 1.0  # a title or opening line that sums up the article (…带动3000户增收)
     others = {n for s, e, n in ctx.mentions if s0 <= s and e <= s1 and n != name}
-    if others:
-        f["other_in_sentence"] = 1.0
+    if others and not f.get("nearest_in_sentence"):
+        f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
     if OUTCOME_CUES.search(text, s0, s1):
         f["cue_in_sentence"] = 1.0
     if OUTCOME_CUES.search(text, c0, pos):
@@ -384,15 +396,17 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
 
 
 def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
-    """The candidate pairs of one figure: practices named in its sentence, named in the paragraph or up to
-    ``WINDOW`` characters before it, its section's practice, the practice an anaphor points to, the main one."""
+    """The candidate pairs of one figure: practices named in its paragraph or up to ``WINDOW`` characters before
+    it, its section's practice, the practice an anaphor points to, the article's main practice."""
     text = ctx.doc.text
     pos = fig.mention.start
     s0, s1 = sentence_span(text, pos, fig.mention.end)
     p0 = ctx.para_starts[_para_index(ctx, pos)]
     role = _role_at(ctx.art, pos)
     lo = max(ctx.art.start, p0 - WINDOW)
-    a, b = bisect.bisect_left(ctx.starts, lo), bisect.bisect_left(ctx.starts, s1)
+    k = _para_index(ctx, pos) + 1
+    p1 = ctx.para_starts[k] if k < len(ctx.para_starts) else ctx.art.end
+    a, b = bisect.bisect_left(ctx.starts, lo), bisect.bisect_left(ctx.starts, max(s1, p1))
     names: dict[str, set[str]] = {n: set() for _, _, n in ctx.mentions[a:b]}
     heading = _heading_practice_at(ctx.art, pos, ctx.by_name, ctx.heading_names)
     if heading is not None:
@@ -450,9 +464,10 @@ def decide(pairs: Sequence[Pair], model: Any = None) -> list[tuple[Pair, str]]:
     ranked = sorted(zip(probs, range(len(pairs)), strict=True), reverse=True)
     out = []
     for k, (p, i) in enumerate(ranked):
-        if p < model.threshold or (k > 0 and p < model.second_threshold) or k >= 3:
+        if p < model.threshold or len(out) >= 3:
             break
-        out.append((pairs[i], model.source))
+        if k == 0 or p >= model.second_threshold or pairs[i].features.get("main"):
+            out.append((pairs[i], model.source))  # a second practice: a clear one, or the article's own
     return out
 
 
