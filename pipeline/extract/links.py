@@ -462,7 +462,7 @@ def decide(pairs: Sequence[Pair], model: Any = None) -> list[tuple[Pair, str]]:
         return _rules_decide(pairs)
     probs = model.predict_proba([p.features for p in pairs])
     ranked = sorted(zip(probs, range(len(pairs)), strict=True), reverse=True)
-    out = []
+    out: list[tuple[Pair, str]] = []
     for k, (p, i) in enumerate(ranked):
         if p < model.threshold or len(out) >= 3:
             break
