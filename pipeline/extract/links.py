@@ -42,6 +42,7 @@ from pipeline.text.segment import clause_start, list_item, sentence_span
 PRACTICE_KINDS = ("program", "loan_product", "slogan", "organization")
 OUTCOME_CUES = lazy_pattern("{words}", "outcome_cues")
 NON_OUTCOME_ROLES = {"背景", "问题", "建议"}
+OPENING = 8  # characters: a sentence's opening frame (力争到2025年，…) covers all its figures
 LEDE = 250  # characters: the title, dateline and opening lines of an article
 WINDOW = 600  # characters before the figure's paragraph in which a named practice is a candidate
 
@@ -99,8 +100,8 @@ def main_practice(doc: Document, art: Article, practices: Sequence[Measure]) -> 
         in_title = name in zone
         if m.kind == "organization" and not in_title:
             continue  # an organization is the practice only when the article says so up front
-        if m.kind == "slogan" and not in_title and n < 2:
-            continue  # a formula named once in passing is not what the article is about
+        if m.kind == "slogan" and not in_title:
+            continue  # a formula is what the article is about only when its title says so
         bonus = {"program": 0.5, "slogan": -0.25}.get(m.kind, 0.0)
         score = n + (1000 if in_title else 0) + bonus
         if score > best_score:
@@ -174,13 +175,13 @@ def relation_of(text: str, start: int, end: int, role: str = "", ref_year: int |
         c1 += 1
     clause = text[c0:c1]
     left = text[c0:start]
-    opening = text[s0 : min(start, s0 + 16)]
+    opening = text[s0 : min(start, s0 + OPENING)]
     if _TARGET.search(left) or _TARGET.search(opening):
         return "target"
     for m in _TO_YEAR.finditer(text, s0, start):
         year = int(m.group(1))
         ahead = ref_year is not None and year > ref_year and year > LAST_PLAN_YEAR
-        if ahead and (m.start() < s0 + 16 or m.start() >= c0):
+        if ahead and (m.start() < s0 + OPENING or m.start() >= c0):
             return "target"
     if _FROM.search(left):
         return "baseline"
@@ -283,6 +284,16 @@ def _sent_index(ctx: LinkContext, pos: int) -> int:
 _COUNTER = "[\\d一二三四五六七八九十两百]+[个家座所处批]|该|这些?|此|各|全县|全市|全区"
 
 
+def _in_speech(text: str, s0: int, pos: int) -> bool:
+    """The figure sits inside quoted speech: an open quote before it in its paragraph, not closed, after a speech
+    verb or holding a long stretch (a quoted name such as “三金” is closed at once)."""
+    lo = text.rfind("\n", 0, pos) + 1
+    opened = max(text.rfind(q, lo, pos) for q in OPEN_QUOTES)
+    if opened < 0 or any(text.find(q, opened, pos) != -1 for q in CLOSE_QUOTES):
+        return False
+    return pos - opened > 12 or text[max(lo, opened - 3) : opened].rstrip("：:，,").endswith(("说", "道", "讲", "表示"))
+
+
 def _counted_head(left: str, name: str) -> bool:
     """The text before the figure refers to the practice by its head, counted or pointed at (11个合作社, 该车间)."""
     return any(re.search(f"(?:{_COUNTER}){re.escape(name[-k:])}", left) for k in (3, 2))
@@ -369,6 +380,8 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
     if len(name) >= 4 and _counted_head(text[s0:pos], name):
         f["head_in_clause"] = 1.0  # 全县11个合作社共发展社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
+    if _in_speech(text, s0, pos):
+        f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
     if pos - art.start < LEDE:
         f["fig_in_lede"] = 1.0  # a title or opening line that sums up the article (…带动3000户增收)
     others = {n for s, e, n in ctx.mentions if s0 <= s and e <= s1 and n != name}
