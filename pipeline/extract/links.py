@@ -250,8 +250,16 @@ def link_context(
     first: dict[str, int] = {}
     for s, _, name in mentions:
         first.setdefault(name, s)
-    para_starts = [art.start] + [i + 1 for i in range(art.start, art.end) if text[i] == "\n"]
-    sent_ends = [i for i in range(art.start, art.end) if text[i] in SENT_END or text[i] == "\n"]
+    # paragraphs and sentence ends without the blank lines and the line breaks right after a sentence end, so
+    # gaps count what a reader counts
+    para_starts = [art.start] + [
+        i + 1 for i in range(art.start, art.end) if text[i] == "\n" and text[i + 1 : i + 2].strip()
+    ]
+    sent_ends = [
+        i
+        for i in range(art.start, art.end)
+        if text[i] in SENT_END or (text[i] == "\n" and i > 0 and text[i - 1] not in SENT_END and text[i - 1] != "\n")
+    ]
     main = main_practice(doc, art, practices)
     if main is not None and main.name not in by_name:
         by_name[main.name] = main
@@ -282,6 +290,24 @@ def _sent_index(ctx: LinkContext, pos: int) -> int:
 
 
 _COUNTER = "[\\d一二三四五六七八九十两百]+[个家座所处批]|该|这些?|此|各|全县|全市|全区"
+
+
+_COORDINATED = re.compile(f"[{CLOSE_QUOTES}]?(?:和|与|及|以及|、|同)[{OPEN_QUOTES}]?")
+
+
+def _skip_quotes(text: str, i: int) -> int:
+    m = _COORDINATED.match(text, i)
+    return m.end() if m else -1
+
+
+def _joined_before(text: str, ctx: LinkContext, ms: int) -> bool:
+    """The practice at ``ms`` is the second of a coordination (A和B): a practice mention ends just before the
+    conjunction."""
+    for _, e, _ in ctx.mentions:
+        if e <= ms and ms - e <= 4:
+            m = _COORDINATED.match(text, e)
+            return bool(m) and m.end() == ms
+    return False
 
 
 def _in_speech(text: str, s0: int, pos: int) -> bool:
@@ -347,7 +373,6 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         pg = abs(_para_index(ctx, pos) - _para_index(ctx, ms))
         f[_bin(pg, (0, 1, 2), "para_gap")] = 1.0
         if item:
-            f["fig_in_list"] = 1.0
             if item_lo <= ms < item_lo + len(item):
                 f["same_item"] = 1.0
             elif same_sent and ms > c0:
@@ -359,9 +384,13 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             f["cue_between"] = 1.0
         if _RESULT.search(text, me if is_before else c0, pos):
             f["result_between"] = 1.0
+        if _COORDINATED.match(text, me) and any(s == _skip_quotes(text, me) for s in ctx.starts):
+            f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
+        if _COORDINATED.match(text[:ms], max(s0, ms - 4)) or _joined_before(text, ctx, ms):
+            f["coordinated"] = 1.0
         if _MEANS.search(text[max(s0, ms - 8) : ms]):
             f["means_before"] = 1.0  # 通过A, 依托A, 实施A
-        if ms == p0 or text[p0:ms].strip() == "" or ms < p0 + 12:
+        if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
             f["para_opening"] = 1.0
         nearest = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= s0), None)
         if nearest == name:
@@ -369,6 +398,8 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         nearest_para = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= p0), None)
         if nearest_para == name:
             f["nearest_in_paragraph"] = 1.0
+        elif nearest_para is not None and ms < p0:
+            f["shadowed"] = 1.0  # named in an earlier paragraph; the figure's paragraph names another practice
     else:
         f["no_mention_near"] = 1.0
     in_para = [n for s, e, n in ctx.mentions if p0 <= s and e <= p1]
@@ -378,7 +409,9 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         f["para_topic"] = 1.0
     if len(name) >= 5 and (name[-4:] in text[s0:s1] or name[-3:] in text[c0:fend]) and not f.get("same_sentence"):
         f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
-    if len(name) >= 4 and _counted_head(text[s0:pos], name):
+    if len(name) >= 4 and (
+        _counted_head(text[s0:pos], name) or _counted_head(text[s0:fend] + text[fend : fend + 4], name)
+    ):
         f["head_in_clause"] = 1.0  # 全县11个合作社共发展社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
     if _in_speech(text, s0, pos):
         f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
@@ -391,6 +424,11 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         f["cue_in_sentence"] = 1.0
     if OUTCOME_CUES.search(text, c0, pos):
         f["cue_in_clause"] = 1.0
+    # a few conjunctions a linear model cannot form itself
+    if f.get("para_opening") and not f.get("nearest_in_paragraph"):
+        f["topic_over_nearer"] = 1.0  # the paragraph opens with this practice; another is named in passing
+    if f.get("coordinated") and f.get("same_sentence"):
+        f["coordinated_in_sentence"] = 1.0
     first = ctx.first_mention.get(name)
     if first is None or first > pos:
         f["before_first_mention"] = 1.0
@@ -405,6 +443,8 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
                 f["main_in_title"] = 1.0
             if f.get("fig_in_lede"):
                 f["main&lede"] = 1.0
+            if f.get("head_in_clause"):
+                f["main&head_in_clause"] = 1.0
     return f
 
 
@@ -479,7 +519,8 @@ def decide(pairs: Sequence[Pair], model: Any = None) -> list[tuple[Pair, str]]:
     for k, (p, i) in enumerate(ranked):
         if p < model.threshold or len(out) >= 3:
             break
-        if k == 0 or p >= model.second_threshold or pairs[i].features.get("main"):
+        f = pairs[i].features
+        if k == 0 or p >= model.second_threshold or f.get("main") or f.get("coordinated"):
             out.append((pairs[i], model.source))  # a second practice: a clear one, or the article's own
     return out
 

@@ -83,7 +83,7 @@ class LinkModel(SavedModel):
     version = "v1"
 
     def __init__(
-        self, threshold: float = DEFAULT_THRESHOLD, second_threshold: float = SECOND_THRESHOLD, C: float = 1.0
+        self, threshold: float = DEFAULT_THRESHOLD, second_threshold: float = SECOND_THRESHOLD, C: float = 4.0
     ) -> None:
         self.threshold = threshold
         self.second_threshold = second_threshold

@@ -321,11 +321,9 @@ def load_link_docs(tsv: Path) -> list[MarkedDoc]:
     return docs
 
 
-def link_pairs(md: MarkedDoc) -> list[tuple[Any, int, str, str]]:
-    """(pair, label, marked relation, the relation rules' answer) of every candidate pair of a training document,
-    built as the pipeline builds them (normalized and structured text, the same candidates and features)."""
-    from pipeline.extract.headings import section_names
-    from pipeline.extract.links import articles_of, candidate_pairs, link_context, relation_of
+def marked_document(md: MarkedDoc) -> tuple[Any, list[Any], list[tuple[Any, tuple[str, ...], str]]]:
+    """The Document (normalized and structured as the pipeline does), the practice Measures and the figures (each
+    with its marked practices and relation) of a marked training document."""
     from pipeline.model import Document, Figure, Measure
     from pipeline.normalize import normalize
     from pipeline.structure import structure
@@ -340,10 +338,21 @@ def link_pairs(md: MarkedDoc) -> list[tuple[Any, int, str, str]]:
     for a, b, name, kind in md.practices:
         s, e = span(a, b)
         measures.append(Measure(doc.mention(s, e, "MEASURE", "train"), doc.text[s:e] or name, kind))
-    figs: list[tuple[Figure, tuple[str, ...], str]] = []
-    for mf in md.figures:
+    figs: list[tuple[Any, tuple[str, ...], str]] = []
+    for k, mf in enumerate(md.figures, 1):
         s, e = span(mf.start, mf.end)
-        figs.append((Figure(doc.mention(s, e, "FIGURE", "train"), 0.0, "", ""), mf.practices, mf.relation))
+        fig = Figure(doc.mention(s, e, "FIGURE", "train"), float(k), "", "")  # k: figures stay apart
+        figs.append((fig, mf.practices, mf.relation))
+    return doc, measures, figs
+
+
+def link_pairs(md: MarkedDoc) -> list[tuple[Any, int, str, str]]:
+    """(pair, label, marked relation, the relation rules' answer) of every candidate pair of a training document,
+    built as the pipeline builds them (normalized and structured text, the same candidates and features)."""
+    from pipeline.extract.headings import section_names
+    from pipeline.extract.links import articles_of, candidate_pairs, link_context, relation_of
+
+    doc, measures, figs = marked_document(md)
     heading_names = {id(sn.section): sn.name for sn in section_names(doc)}
     out: list[tuple[Any, int, str, str]] = []
     for art in articles_of(doc):
