@@ -274,13 +274,6 @@ def link_context(
     )
 
 
-def _bin(x: float, edges: Sequence[float], prefix: str) -> str:
-    for e in edges:
-        if x <= e:
-            return f"{prefix}<={e:g}"
-    return f"{prefix}>{edges[-1]:g}"
-
-
 def _para_index(ctx: LinkContext, pos: int) -> int:
     return bisect.bisect_right(ctx.para_starts, pos) - 1
 
@@ -306,7 +299,7 @@ def _joined_before(text: str, ctx: LinkContext, ms: int) -> bool:
     for _, e, _ in ctx.mentions:
         if e <= ms and ms - e <= 4:
             m = _COORDINATED.match(text, e)
-            return bool(m) and m.end() == ms
+            return m is not None and m.end() == ms
     return False
 
 
@@ -362,16 +355,19 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         dist = (pos - me) if is_before else (ms - fend)
         f["before" if is_before else "after"] = 1.0
         f["log_dist"] = math.log1p(max(dist, 0)) / math.log(1000)
-        f[_bin(dist, (4, 12, 30, 80, 200, 500), "dist")] = 1.0
+        if dist <= 4:
+            f["adjacent"] = 1.0
         same_sent = ms >= s0 and me <= s1
         if same_sent:
             f["same_sentence"] = 1.0
             if ms >= c0:
                 f["same_clause"] = 1.0
         sg = abs(_sent_index(ctx, pos) - _sent_index(ctx, ms))
-        f[_bin(sg, (0, 1, 2, 4), "sent_gap")] = 1.0
+        f["sent_gap"] = min(sg, 10) / 10  # numeric, so farther is never better
         pg = abs(_para_index(ctx, pos) - _para_index(ctx, ms))
-        f[_bin(pg, (0, 1, 2), "para_gap")] = 1.0
+        f["para_gap"] = min(pg, 5) / 5
+        if pg == 0:
+            f["same_paragraph"] = 1.0
         if item:
             if item_lo <= ms < item_lo + len(item):
                 f["same_item"] = 1.0
@@ -379,7 +375,7 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
                 f["other_item"] = 1.0
         lo, hi = (me, pos) if is_before else (fend, ms)
         between = [n for s, e, n in ctx.mentions if s >= lo and e <= hi and n != name]
-        f[_bin(len(set(between)), (0, 1), "intervening")] = 1.0
+        f["intervening"] = min(len(set(between)), 3) / 3
         if is_before and OUTCOME_CUES.search(text, me, pos):
             f["cue_between"] = 1.0
         if _RESULT.search(text, me if is_before else c0, pos):
@@ -398,13 +394,12 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         nearest_para = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= p0), None)
         if nearest_para == name:
             f["nearest_in_paragraph"] = 1.0
-        elif nearest_para is not None and ms < p0:
-            f["shadowed"] = 1.0  # named in an earlier paragraph; the figure's paragraph names another practice
+
     else:
         f["no_mention_near"] = 1.0
     in_para = [n for s, e, n in ctx.mentions if p0 <= s and e <= p1]
     count = in_para.count(name)
-    f[_bin(count, (0, 1, 2), "para_count")] = 1.0
+    f["para_count"] = min(count, 4) / 4
     if count >= 2 and all(in_para.count(n) <= count for n in in_para):
         f["para_topic"] = 1.0
     if len(name) >= 5 and (name[-4:] in text[s0:s1] or name[-3:] in text[c0:fend]) and not f.get("same_sentence"):
@@ -441,6 +436,8 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
                 f["main&alone"] = 1.0
             if name in _title_zone(ctx.doc, art):
                 f["main_in_title"] = 1.0
+                if f.get("cue_in_clause") and role not in NON_OUTCOME_ROLES:
+                    f["title_practice_outcome"] = 1.0  # what the article's own practice achieved (累计发放…)
             if f.get("fig_in_lede"):
                 f["main&lede"] = 1.0
             if f.get("head_in_clause"):

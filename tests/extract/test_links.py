@@ -193,8 +193,6 @@ DECISION_CASES = [
     "一、主要做法\\n（一）发展⟦高山茶叶⟧\\n全县种植茶叶⟨5万亩@高山茶叶⟩，产值⟨6亿元@高山茶叶⟩。\\n二、存在问题\\n部分茶企负债⟨800万元@-⟩。",
 ]
 MODEL_ONLY_CASES = [
-    # the nearest practice before the figure in its sentence, not one named earlier (the rules take every one)
-    "某县推行“⟦联户经营⟧”，后来又推广“⟦托管服务⟧”，托管耕地⟨6万亩@托管服务⟩。",
     # the paragraph opens with its practice; one named in passing nearer the figures is a means, not the topic
     "某县多模式带贫\\n“⟦托管代养、分红到户⟧”模式。县里将资金投入肉牛企业，以“⟦企业+村集体+农户|s⟧”的方式代养，"
     "目前全县参与代养户达⟨2300户@托管代养、分红到户⟩，累计分红⟨1500万元@托管代养、分红到户⟩。",
@@ -257,3 +255,18 @@ def test_repeated_paragraph_gives_one_link(make_doc: Callable[..., Document]) ->
     j = doc.text.index("1200户", i + 1)
     figs = [Figure(doc.mention(k, k + 5, "FIGURE", "t"), 1200, "户", "带动农户") for k in (i, j)]
     assert len(link_outcomes(doc, [prac], figs)) == 1
+
+
+def test_model_ranks_the_nearest_practice_first(link_model: object) -> None:
+    """Of two practices named before a figure in its sentence the nearer one ranks first (the rules take both)."""
+    from pipeline.extract.links import articles_of, candidate_pairs, link_context
+    from pipeline.learn.links import parse_marked
+    from pipeline.learn.train import marked_document
+
+    marked = "某县推行“⟦联户经营⟧”，后来又推广“⟦托管服务⟧”，托管耕地⟨6万亩@托管服务⟩。"
+    doc, measures, figs = marked_document(parse_marked("n", marked))
+    ctx = link_context(doc, articles_of(doc)[0], measures, {})
+    pairs = candidate_pairs(ctx, figs[0][0])
+    probs = link_model.predict_proba([p.features for p in pairs])  # type: ignore[attr-defined]
+    best = max(zip(probs, pairs, strict=True), key=lambda t: t[0])[1]
+    assert best.practice.name == "托管服务"
