@@ -44,6 +44,7 @@ OUTCOME_CUES = lazy_pattern("{words}", "outcome_cues")
 NON_OUTCOME_ROLES = {"背景", "问题", "建议"}
 OPENING = 8  # characters: a sentence's opening frame (力争到2025年，…) covers all its figures
 LEDE = 250  # characters: the title, dateline and opening lines of an article
+TITLE_LINE_MARKS = ("原标题", "标题", "题：", "题:")
 WINDOW = 600  # characters before the figure's paragraph in which a named practice is a candidate
 
 RELATIONS = ("achieved", "baseline", "target")
@@ -410,8 +411,9 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         f["head_in_clause"] = 1.0  # 全县11个合作社共发展社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
     if _in_speech(text, s0, pos):
         f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
-    if pos - art.start < LEDE:
-        f["fig_in_lede"] = 1.0  # a title or opening line that sums up the article (…带动3000户增收)
+    line = text[p0 : text.find("\n", p0) if "\n" in text[p0:] else len(text)].strip()
+    if pos - art.start < LEDE and (line == art.title.strip() or line.startswith(TITLE_LINE_MARKS) or p0 == art.start):
+        f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
     others = {n for s, e, n in ctx.mentions if s0 <= s and e <= s1 and n != name}
     if others and not f.get("nearest_in_sentence"):
         f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
@@ -438,8 +440,8 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
                 f["main_in_title"] = 1.0
                 if f.get("cue_in_clause") and role not in NON_OUTCOME_ROLES:
                     f["title_practice_outcome"] = 1.0  # what the article's own practice achieved (累计发放…)
-            if f.get("fig_in_lede"):
-                f["main&lede"] = 1.0
+            if f.get("fig_in_title"):
+                f["main&title_line"] = 1.0
             if f.get("head_in_clause"):
                 f["main&head_in_clause"] = 1.0
     return f
@@ -549,6 +551,10 @@ def link_outcomes(
             for pair, rule in decide(candidate_pairs(ctx, fig), model):
                 s0, s1 = pair.evidence
                 relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
+                f = pair.features
+                early = f.get("before_first_mention") and not f.get("same_paragraph") and not f.get("fig_in_title")
+                if relation == "achieved" and early:
+                    continue  # a fact stated before the practice is named (面积, 总人口) is not its outcome
                 key = (pair.practice.name, fig.value, fig.unit, relation, doc.text[s0:s1].strip())
                 if key in seen:
                     continue  # a paragraph the page repeats: one link
