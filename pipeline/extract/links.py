@@ -548,13 +548,14 @@ def link_outcomes(
             pos = fig.mention.start
             if not art.start <= pos < art.end:
                 continue
+            first_any = min(ctx.first_mention.values(), default=art.end)
             for pair, rule in decide(candidate_pairs(ctx, fig), model):
                 s0, s1 = pair.evidence
                 relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
                 f = pair.features
-                early = f.get("before_first_mention") and not f.get("same_paragraph") and not f.get("fig_in_title")
+                early = pos < first_any and not f.get("same_paragraph") and not f.get("fig_in_title")
                 if relation == "achieved" and early:
-                    continue  # a fact stated before the practice is named (面积, 总人口) is not its outcome
+                    continue  # a fact stated before any practice is named (面积, 总人口) is no outcome
                 key = (pair.practice.name, fig.value, fig.unit, relation, doc.text[s0:s1].strip())
                 if key in seen:
                     continue  # a paragraph the page repeats: one link
