@@ -22,25 +22,29 @@ class Resources:
     program_filter: Any = None
     policy_model: Any = None
     indicator_mapper: Any = None  # learn/indicators.IndicatorMapper: figures' indicator_std
+    link_model: Any = None
     nlp: Any = None  # spaCy pipeline of the extractors (extract/annotate.py)
 
     @classmethod
     def load(cls, models_dir: Path) -> Resources:
         from pipeline.extract.annotate import build_annotator
         from pipeline.gazetteer import Gazetteer
+        from pipeline.learn.links import LinkModel
         from pipeline.learn.program_filter import ProgramFilter
 
         gazetteer = Gazetteer.load(models_dir)
         program_filter = optional_model(ProgramFilter.from_disk, models_dir, "programs are found by rules only")
         policy_model = load_policy_model(models_dir)
         mapper = load_mapper(models_dir)
+        link_model = optional_model(LinkModel.from_disk, models_dir, "links are decided by rules only")
         return cls(
             models_dir=models_dir,
             gazetteer=gazetteer,
             program_filter=program_filter,
             policy_model=policy_model,
             indicator_mapper=mapper,
-            nlp=build_annotator(gazetteer, program_filter, policy_model, mapper),
+            link_model=link_model,
+            nlp=build_annotator(gazetteer, program_filter, policy_model, mapper, link_model),
         )
 
 

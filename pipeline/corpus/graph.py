@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from pipeline.model import DocResult
+from pipeline.model import DocResult, Measure
 from pipeline.text.numerals import format_value
 
 KIND_TYPES = {
@@ -128,14 +128,17 @@ def build_graph(
                 g.add_edge(node, ind, relation="measures")
     for r in results:
         doc_id = r.doc.doc_id
+        seen: set[tuple[str, str, str]] = set()
         for ln in r.links:
             fnode = fig_node.get((doc_id, ln.figure.mention.raw_start))
             if fnode is None:
                 continue
-            heads = [n for n in practice_by_doc.get(doc_id, []) if g.nodes[n]["label"] == ln.practice.name]
-            for head in heads[:1]:
-                ev = ln.evidence
-                g.add_edge(head, fnode, relation=ln.relation, rule=ln.rule, **_prov(doc_id, ev.raw_start, ev.raw_end))
+            head = _link_head(g, ln.practice, practice_by_doc.setdefault(doc_id, []), focal_by_doc.get(doc_id, []))
+            if (head, fnode, ln.relation) in seen:
+                continue
+            seen.add((head, fnode, ln.relation))
+            ev = ln.evidence
+            g.add_edge(head, fnode, relation=ln.relation, rule=ln.rule, **_prov(doc_id, ev.raw_start, ev.raw_end))
     by_label: dict[str, list[str]] = {}
     for n, d in g.nodes(data=True):
         if d.get("type") in PRACTICE_TYPES:
@@ -158,6 +161,22 @@ def build_graph(
             for v in by_label.get(b, []):
                 g.add_edge(u, v, relation="similar_to", weight=round(float(score), 4), rule="tfidf:practice_similarity")
     return g
+
+
+def _link_head(g: nx.MultiDiGraph, practice: Measure, doc_practices: list[str], counties: Sequence[str]) -> str:
+    """The node a link starts from: the document's practice node of that name, else a node for the practice the
+    link names (an organization that ran it, a term the title coins), which the focal counties ran."""
+    for n in doc_practices:
+        if g.nodes[n]["label"] == practice.name:
+            return n
+    ntype = KIND_TYPES.get(practice.kind, "Practice")
+    node = _add_node(g, f"{ntype}:{practice.name}", type=ntype, label=practice.name, kind=practice.kind)
+    doc_practices.append(node)
+    prov = _prov(practice.mention.doc_id, practice.mention.raw_start, practice.mention.raw_end)
+    for county in counties:
+        if not g.has_edge(county, node):
+            g.add_edge(county, node, relation="ran", **prov)
+    return node
 
 
 USES_WINDOW = 300  # characters: a practice uses the instruments named near it, not every one in the report

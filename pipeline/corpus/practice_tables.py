@@ -78,7 +78,7 @@ def compare_practices(
     results: Sequence[DocResult], families: Mapping[str, str], classes: Mapping[str, Mapping[str, Any]]
 ) -> list[PracticeSummary]:
     """One summary per practice, most widely reported first: family, field and policy tool, the counties and
-    documents that report it, and the outcomes the graph links to it."""
+    documents that report it, and the outcomes it achieved (links with relation ``achieved``)."""
     doc_county, county_name = _county_names(results)
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     docs: dict[str, set[str]] = defaultdict(set)
@@ -96,6 +96,8 @@ def compare_practices(
     outcomes: dict[str, list[str]] = defaultdict(list)
     for r in results:
         for lk in r.links:
+            if lk.relation != "achieved":
+                continue  # a baseline or a target is not what the practice achieved
             name = lk.practice.name.strip()
             ind = lk.figure.indicator.strip()
             if not name or not ind:

@@ -129,7 +129,8 @@ def _attribution(document: Document, doc: Doc, res: dict[str, Any]) -> None:
 
 
 def _links(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any]:
-    return link_outcomes(document, records(doc, "measures"), records(doc, "figures"), records(doc, "headings"))
+    measures, figures, headings = records(doc, "measures"), records(doc, "figures"), records(doc, "headings")
+    return link_outcomes(document, measures, figures, headings, res.get("link_model"))
 
 
 def _clauses(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any] | None:
@@ -189,7 +190,11 @@ def make_clauses(nlp: Language, name: str) -> Component:
 
 
 def build_annotator(
-    gazetteer: Any = None, program_filter: Any = None, policy_model: Any = None, indicator_mapper: Any = None
+    gazetteer: Any = None,
+    program_filter: Any = None,
+    policy_model: Any = None,
+    indicator_mapper: Any = None,
+    link_model: Any = None,
 ) -> Language:
     """The shared spaCy pipeline: jieba tokens, then the components of ``COMPONENTS`` in order.
 
@@ -202,6 +207,7 @@ def build_annotator(
         "program_filter": program_filter,
         "policy_model": policy_model,
         "indicator_mapper": indicator_mapper,
+        "link_model": link_model,
     }
     for key in COMPONENTS:
         comp = nlp.add_pipe(f"ruralmine_{key}")

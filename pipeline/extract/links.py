@@ -1,29 +1,59 @@
-"""Practice → outcome links: which figures each program or formula achieved, with evidence spans.
+"""Practice → outcome links: which figures each program, product, formula or organization achieved, with the
+relation (achieved, baseline, target) and evidence spans.
 
-Rules (each named in ``Link.rule``), in order of strength:
-- ``rule:same_sentence``: the figure's sentence names the practice;
-- ``rule:outcome_section``: the figure sits in a section whose heading marks outcomes (成效) → the article's
-  main practice;
-- ``rule:cue_after_practice``: the sentence carries an outcome cue (累计, 实现, 带动 …) and follows the first
-  mention of the article's main practice, outside background/problem sections.
-Background figures (before any practice is named, or in 背景/问题 sections) are not outcomes.
+For every figure the practices named near it are candidate pairs (:func:`candidate_pairs`): the practices named
+earlier in the paragraph or a little before, in the figure's sentence, by the figure's section heading, the
+article's main practice and the one an anaphor (该模式) points back to. Each pair has features
+(:func:`pair_features`: distance in characters, sentences and paragraphs, same clause/sentence/paragraph/list
+item, whether another practice intervenes, cue words between, the practice's kind, the section's role, …).
+
+The decision is learned (``pipeline.learn.links.LinkModel``, a logistic regression over these features trained on
+sentences we wrote, ``models/training/links.tsv``); without the model the rules decide, each named in
+``Link.rule``:
+
+- ``rule:same_sentence``: the figure's sentence (or its 、-list item) names the practice;
+- ``rule:anaphora``: the sentence points back to it (通过该模式…);
+- ``rule:section_practice``: the figure's section heading names it;
+- ``rule:outcome_section`` / ``rule:cue_after_practice``: the article's main practice, for a figure in an outcome
+  (成效) section or in a sentence with an outcome cue after the practice was first named.
+
+Background figures (before any practice is named, or in 背景/问题 sections) are not outcomes. The relation comes
+from cue words around the figure (:func:`relation_of`): ``target`` (到2025年, 力争 …), ``baseline`` (the county's
+situation before: 贫困发生率高达…, 有建档立卡贫困户…), else ``achieved``. The same evidence (a paragraph the page
+repeats) gives one link.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from pipeline.extract.headings import SectionName, section_names
 from pipeline.lexicon import LazyPattern, lazy_pattern, load
 from pipeline.model import Article, Document, Figure, Link, Measure
-from pipeline.text.chars import CLOSE_QUOTES, OPEN_QUOTES
+from pipeline.text.chars import CLAUSE_BOUND, CLOSE_QUOTES, OPEN_QUOTES, SENT_END
 from pipeline.text.names import norm_name
-from pipeline.text.segment import list_item, sentence_span
+from pipeline.text.segment import clause_start, list_item, sentence_span
 
-PRACTICE_KINDS = ("program", "loan_product", "slogan")
+PRACTICE_KINDS = ("program", "loan_product", "slogan", "organization")
 OUTCOME_CUES = lazy_pattern("{words}", "outcome_cues")
 NON_OUTCOME_ROLES = {"背景", "问题", "建议"}
+OPENING = 8  # characters: a sentence's opening frame (力争到2025年，…) covers all its figures
+LEDE = 250  # characters: the title, dateline and opening lines of an article
+TITLE_LINE_MARKS = ("原标题", "标题", "题：", "题:")
+WINDOW = 600  # characters before the figure's paragraph in which a named practice is a candidate
+
+RELATIONS = ("achieved", "baseline", "target")
+_TARGET = LazyPattern(lambda: re.compile(load("link_relations").alternation("relation", "target", escape=False)))
+_BASELINE = LazyPattern(lambda: re.compile(load("link_relations").alternation("relation", "baseline", escape=False)))
+_FROM = LazyPattern(lambda: re.compile(load("link_relations").alternation("relation", "from", escape=False)))
+_CHANGE = LazyPattern(lambda: re.compile(load("link_relations").alternation("relation", "change", escape=False)))
+_MEANS = LazyPattern(lambda: re.compile(f'(?:{load("link_cues").alternation("use", "means")})[“"]?$'))
+_RESULT = LazyPattern(lambda: re.compile(load("link_cues").alternation("use", "result")))
 
 
 def _occurrences(text: str, name: str, start: int, end: int) -> list[int]:
@@ -34,7 +64,7 @@ def _occurrences(text: str, name: str, start: int, end: int) -> list[int]:
     return out
 
 
-def _articles(doc: Document) -> list[Article]:
+def articles_of(doc: Document) -> list[Article]:
     return doc.articles or [Article(index=0, start=0, end=len(doc.text), title=doc.title)]
 
 
@@ -45,7 +75,7 @@ def _role_at(art: Article, pos: int) -> str:
 
 
 _QUOTED = re.compile(f"[{OPEN_QUOTES}]([^{CLOSE_QUOTES}\n]{{2,16}})[{CLOSE_QUOTES}]")
-MAIN_KINDS = ("program", "loan_product", "organization")
+MAIN_KINDS = ("program", "loan_product", "organization", "slogan")
 
 
 def _title_zone(doc: Document, art: Article, n_lines: int = 3) -> str:
@@ -71,7 +101,10 @@ def main_practice(doc: Document, art: Article, practices: Sequence[Measure]) -> 
         in_title = name in zone
         if m.kind == "organization" and not in_title:
             continue  # an organization is the practice only when the article says so up front
-        score = n + (1000 if in_title else 0) + (0.5 if m.kind == "program" else 0)
+        if m.kind == "slogan" and not in_title:
+            continue  # a formula is what the article is about only when its title says so
+        bonus = {"program": 0.5, "slogan": -0.25}.get(m.kind, 0.0)
+        score = n + (1000 if in_title else 0) + bonus
         if score > best_score:
             best, best_score = m, score
     return best
@@ -89,7 +122,7 @@ _ANAPHOR = LazyPattern(
 ANAPHOR_WINDOW = 800
 
 
-def _anaphor(text: str, s0: int, s1: int, pos: int, art_start: int, by_name: dict[str, Measure]) -> Measure | None:
+def _anaphor(text: str, s0: int, pos: int, art_start: int, by_name: dict[str, Measure]) -> Measure | None:
     """The practice a sentence points back to (通过该模式…, 联合体带动农户…): the nearest earlier mention,
     within ``ANAPHOR_WINDOW`` characters, of a practice whose name ends with the same head."""
     for m in _ANAPHOR.finditer(text, s0, pos):
@@ -107,12 +140,6 @@ def _anaphor(text: str, s0: int, s1: int, pos: int, art_start: int, by_name: dic
     return None
 
 
-def _list_item(text: str, s0: int, s1: int, start: int, end: int) -> str:
-    """The item of a 、-list a figure sits in (茶园60万亩、“优质稻+”14万亩、蔬菜20万亩), or "" when the figure is
-    not a list item; a practice named in another item is not what this figure measures."""
-    return list_item(text, start, end, s0, s1)
-
-
 def _heading_practice_at(art: Article, pos: int, by_name: dict[str, Measure], named: dict[int, str]) -> Measure | None:
     """The practice named by the innermost heading around ``pos`` (``（三）建设食用菌产业园区``)."""
     for sec in sorted((s for s in art.sections if s.start <= pos < s.end), key=lambda s: -s.level):
@@ -122,45 +149,436 @@ def _heading_practice_at(art: Article, pos: int, by_name: dict[str, Measure], na
     return None
 
 
+# ------------------------------------------------------------------------------------------------- relation
+
+
+# 到2020年 is the deadline most reports look back on; a later year the article has not reached is a target
+LAST_PLAN_YEAR = 2020
+_YEAR = re.compile(r"(?<![到至\d])((?:19|20)\d\d)年")
+_TO_YEAR = re.compile(r"(?:到|至|在)((?:19|20)\d\d)年")
+
+
+def latest_year(text: str, start: int = 0, end: int | None = None) -> int | None:
+    """The latest year the text reports (2019年, 截至2020年底), not counting the years it looks ahead to (到2025年)."""
+    years = [int(m.group(1)) for m in _YEAR.finditer(text, start, len(text) if end is None else end)]
+    return max(years, default=None)
+
+
+def relation_of(text: str, start: int, end: int, role: str = "", ref_year: int | None = None) -> str:
+    """``target``, ``baseline`` or ``achieved`` for the figure at ``text[start:end]``, from cue words in its clause
+    (and, for targets, its sentence's opening: 到2025年，全县…): 力争/计划/到 a year after ``ref_year`` (the
+    latest year the article reports) → target; 贫困发生率高达, 有建档立卡贫困户, 过去 → baseline unless the
+    clause reports a change (脱贫, 降至 …); a figure of a background (背景) section is baseline."""
+    s0, s1 = sentence_span(text, start, end)
+    c0 = clause_start(text, start, s0)
+    c1 = end
+    while c1 < s1 and text[c1] not in CLAUSE_BOUND:
+        c1 += 1
+    clause = text[c0:c1]
+    left = text[c0:start]
+    opening = text[s0 : min(start, s0 + OPENING)]
+    if _TARGET.search(left) or _TARGET.search(opening):
+        return "target"
+    for m in _TO_YEAR.finditer(text, s0, start):
+        year = int(m.group(1))
+        ahead = ref_year is not None and year > ref_year and year > LAST_PLAN_YEAR
+        if ahead and (m.start() < s0 + OPENING or m.start() >= c0):
+            return "target"
+    if _FROM.search(left):
+        return "baseline"
+    if _CHANGE.search(clause):
+        return "achieved"
+    if _BASELINE.search(left) or _BASELINE.search(opening) or role == "背景":
+        return "baseline"
+    return "achieved"
+
+
+# ---------------------------------------------------------------------------------------- candidate pairs
+
+
+@dataclass
+class Pair:
+    """A candidate (practice, figure) pair with the features the decision reads."""
+
+    practice: Measure
+    figure: Figure
+    features: dict[str, float]
+    evidence: tuple[int, int]  # the figure's sentence
+    role: str = ""
+
+
+@dataclass
+class LinkContext:
+    """What the features of one article need: the practice mentions (sorted), paragraph and sentence starts."""
+
+    doc: Document
+    art: Article
+    by_name: dict[str, Measure]
+    mentions: list[tuple[int, int, str]]  # (start, end, name), sorted, nested names masked
+    starts: list[int]
+    para_starts: list[int]
+    sent_ends: list[int]
+    main: Measure | None
+    first_mention: dict[str, int]
+    heading_names: dict[int, str]
+    ref_year: int | None = None
+    masked: str = ""  # the text with practice names blanked, so cue words inside names (雨露计划) are not read
+
+
+def _mentions(text: str, names: Sequence[str], start: int, end: int) -> list[tuple[int, int, str]]:
+    """Every occurrence of each name in ``text[start:end]``; a name inside a longer one's occurrence is not
+    counted (扶贫小额信贷 inside 扶贫小额信贷分险基金)."""
+    taken = bytearray(end - start)
+    out = []
+    for name in sorted(names, key=len, reverse=True):
+        for i in _occurrences(text, name, start, end):
+            if any(taken[i - start : i - start + len(name)]):
+                continue
+            taken[i - start : i - start + len(name)] = b"\x01" * len(name)
+            out.append((i, i + len(name), name))
+    return sorted(out)
+
+
+def link_context(
+    doc: Document, art: Article, practices: Sequence[Measure], heading_names: dict[int, str]
+) -> LinkContext:
+    text = doc.text
+    by_name: dict[str, Measure] = {}
+    for m in practices:
+        if m.kind in PRACTICE_KINDS and len(norm_name(m.name)) >= 2:
+            by_name.setdefault(m.name, m)
+    mentions = _mentions(text, list(by_name), art.start, art.end)
+    first: dict[str, int] = {}
+    for s, _, name in mentions:
+        first.setdefault(name, s)
+    # paragraphs and sentence ends without the blank lines and the line breaks right after a sentence end, so
+    # gaps count what a reader counts
+    para_starts = [art.start] + [
+        i + 1 for i in range(art.start, art.end) if text[i] == "\n" and text[i + 1 : i + 2].strip()
+    ]
+    sent_ends = [
+        i
+        for i in range(art.start, art.end)
+        if text[i] in SENT_END or (text[i] == "\n" and i > 0 and text[i - 1] not in SENT_END and text[i - 1] != "\n")
+    ]
+    main = main_practice(doc, art, practices)
+    if main is not None and main.name not in by_name:
+        by_name[main.name] = main
+    starts = [s for s, _, _ in mentions]
+    year = latest_year(text, art.start, art.end)
+    chars = list(text)
+    for s, e, _ in mentions:
+        chars[s:e] = "□" * (e - s)
+    masked = "".join(chars)
+    return LinkContext(
+        doc, art, by_name, mentions, starts, para_starts, sent_ends, main, first, heading_names, year, masked
+    )
+
+
+def _para_index(ctx: LinkContext, pos: int) -> int:
+    return bisect.bisect_right(ctx.para_starts, pos) - 1
+
+
+def _sent_index(ctx: LinkContext, pos: int) -> int:
+    return bisect.bisect_left(ctx.sent_ends, pos)
+
+
+_COUNTER = "[\\d一二三四五六七八九十两百]+[个家座所处批]|该|这些?|此|各|全县|全市|全区"
+
+
+_COORDINATED = re.compile(f"[{CLOSE_QUOTES}]?(?:和|与|及|以及|、|同)[{OPEN_QUOTES}]?")
+
+
+def _skip_quotes(text: str, i: int) -> int:
+    m = _COORDINATED.match(text, i)
+    return m.end() if m else -1
+
+
+def _joined_before(text: str, ctx: LinkContext, ms: int) -> bool:
+    """The practice at ``ms`` is the second of a coordination (A和B): a practice mention ends just before the
+    conjunction."""
+    for _, e, _ in ctx.mentions:
+        if e <= ms and ms - e <= 4:
+            m = _COORDINATED.match(text, e)
+            return m is not None and m.end() == ms
+    return False
+
+
+def _in_speech(text: str, s0: int, pos: int) -> bool:
+    """The figure sits inside quoted speech: an open quote before it in its paragraph, not closed, after a speech
+    verb or holding a long stretch (a quoted name such as “三金” is closed at once)."""
+    lo = text.rfind("\n", 0, pos) + 1
+    opened = max(text.rfind(q, lo, pos) for q in OPEN_QUOTES)
+    if opened < 0 or any(text.find(q, opened, pos) != -1 for q in CLOSE_QUOTES):
+        return False
+    return pos - opened > 12 or text[max(lo, opened - 3) : opened].rstrip("：:，,").endswith(("说", "道", "讲", "表示"))
+
+
+def _counted_head(left: str, name: str) -> bool:
+    """The text before the figure refers to the practice by its head, counted or pointed at (11个合作社, 该车间)."""
+    return any(re.search(f"(?:{_COUNTER}){re.escape(name[-k:])}", left) for k in (3, 2))
+
+
+def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> dict[str, float]:
+    """Features of the pair (practice ``name``, ``fig``); ``extra``: how the candidate was proposed (``heading``,
+    ``anaphor``, ``main``)."""
+    text = ctx.doc.text
+    art = ctx.art
+    pos, fend = fig.mention.start, fig.mention.end
+    s0, s1 = sentence_span(text, pos, fend)
+    c0 = clause_start(text, pos, s0)
+    item = list_item(text, pos, fend, s0, s1)
+    item_lo = text.find(item, s0, s1) if item else -1
+    p0 = ctx.para_starts[_para_index(ctx, pos)]
+    meas = ctx.by_name[name]
+    f: dict[str, float] = {f"kind={meas.kind}": 1.0}
+    role = _role_at(art, pos)
+    f[f"role={role or 'none'}"] = 1.0
+    # the mention that matters: the nearest before the figure, else the nearest after it in the same sentence
+    own = [(s, e) for s, e, n in ctx.mentions if n == name]
+    before = [(s, e) for s, e in own if e <= pos]
+    p1 = ctx.para_starts[_para_index(ctx, pos) + 1] if _para_index(ctx, pos) + 1 < len(ctx.para_starts) else art.end
+    after = [(s, e) for s, e in own if s >= fend and s < max(s1, p1)]
+    inside = [(s, e) for s, e in own if s < fend and e > pos]  # the figure inside the name (五个千亩)
+    if inside:
+        f["inside"] = 1.0
+    if before and before[-1][0] >= s0:
+        ment: tuple[int, int] | None = before[-1]
+    elif after and after[0][0] < s1:
+        ment = after[0]
+    elif before:
+        ment = before[-1]
+    else:
+        ment = after[0] if after else None
+    if ment is not None:
+        ms, me = ment
+        is_before = me <= pos
+        dist = (pos - me) if is_before else (ms - fend)
+        f["before" if is_before else "after"] = 1.0
+        f["log_dist"] = math.log1p(max(dist, 0)) / math.log(1000)
+        if dist <= 4:
+            f["adjacent"] = 1.0
+        same_sent = ms >= s0 and me <= s1
+        if same_sent:
+            f["same_sentence"] = 1.0
+            if ms >= c0:
+                f["same_clause"] = 1.0
+        sg = abs(_sent_index(ctx, pos) - _sent_index(ctx, ms))
+        f["sent_gap"] = min(sg, 10) / 10  # numeric, so farther is never better
+        pg = abs(_para_index(ctx, pos) - _para_index(ctx, ms))
+        f["para_gap"] = min(pg, 5) / 5
+        if pg == 0:
+            f["same_paragraph"] = 1.0
+        if item:
+            if item_lo <= ms < item_lo + len(item):
+                f["same_item"] = 1.0
+            elif same_sent and ms > c0:
+                f["other_item"] = 1.0
+        lo, hi = (me, pos) if is_before else (fend, ms)
+        between = [n for s, e, n in ctx.mentions if s >= lo and e <= hi and n != name]
+        f["intervening"] = min(len(set(between)), 3) / 3
+        if is_before and OUTCOME_CUES.search(text, me, pos):
+            f["cue_between"] = 1.0
+        if _RESULT.search(text, me if is_before else c0, pos):
+            f["result_between"] = 1.0
+        if _COORDINATED.match(text, me) and any(s == _skip_quotes(text, me) for s in ctx.starts):
+            f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
+        if _COORDINATED.match(text[:ms], max(s0, ms - 4)) or _joined_before(text, ctx, ms):
+            f["coordinated"] = 1.0
+        if _MEANS.search(text[max(s0, ms - 8) : ms]):
+            f["means_before"] = 1.0  # 通过A, 依托A, 实施A
+        if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
+            f["para_opening"] = 1.0
+        nearest = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= s0), None)
+        if nearest == name:
+            f["nearest_in_sentence"] = 1.0
+        nearest_para = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= p0), None)
+        if nearest_para == name:
+            f["nearest_in_paragraph"] = 1.0
+
+    else:
+        f["no_mention_near"] = 1.0
+    in_para = [n for s, e, n in ctx.mentions if p0 <= s and e <= p1]
+    count = in_para.count(name)
+    f["para_count"] = min(count, 4) / 4
+    if count >= 2 and all(in_para.count(n) <= count for n in in_para):
+        f["para_topic"] = 1.0
+    if len(name) >= 5 and (name[-4:] in text[s0:s1] or name[-3:] in text[c0:fend]) and not f.get("same_sentence"):
+        f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
+    if len(name) >= 4 and (
+        _counted_head(text[s0:pos], name) or _counted_head(text[s0:fend] + text[fend : fend + 4], name)
+    ):
+        f["head_in_clause"] = 1.0  # 全县11个合作社共发展社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
+    if _in_speech(text, s0, pos):
+        f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
+    line = text[p0 : text.find("\n", p0) if "\n" in text[p0:] else len(text)].strip()
+    if pos - art.start < LEDE and (line == art.title.strip() or line.startswith(TITLE_LINE_MARKS) or p0 == art.start):
+        f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
+    others = {n for s, e, n in ctx.mentions if s0 <= s and e <= s1 and n != name}
+    if others and not f.get("nearest_in_sentence"):
+        f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
+    if OUTCOME_CUES.search(text, s0, s1):
+        f["cue_in_sentence"] = 1.0
+    if OUTCOME_CUES.search(text, c0, pos):
+        f["cue_in_clause"] = 1.0
+    # a few conjunctions a linear model cannot form itself
+    if f.get("para_opening") and not f.get("nearest_in_paragraph"):
+        f["topic_over_nearer"] = 1.0  # the paragraph opens with this practice; another is named in passing
+    if f.get("coordinated") and f.get("same_sentence"):
+        f["coordinated_in_sentence"] = 1.0
+    first = ctx.first_mention.get(name)
+    if first is None or first > pos:
+        f["before_first_mention"] = 1.0
+    for e in sorted(extra):
+        f[e] = 1.0
+        if e == "main":
+            if role == "成效":
+                f["main&outcome_section"] = 1.0
+            if not others and ment is None:
+                f["main&alone"] = 1.0
+            if name in _title_zone(ctx.doc, art):
+                f["main_in_title"] = 1.0
+                if f.get("cue_in_clause") and role not in NON_OUTCOME_ROLES:
+                    f["title_practice_outcome"] = 1.0  # what the article's own practice achieved (累计发放…)
+            if f.get("fig_in_title"):
+                f["main&title_line"] = 1.0
+            if f.get("head_in_clause"):
+                f["main&head_in_clause"] = 1.0
+    return f
+
+
+def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
+    """The candidate pairs of one figure: practices named in its paragraph or up to ``WINDOW`` characters before
+    it, its section's practice, the practice an anaphor points to, the article's main practice."""
+    text = ctx.doc.text
+    pos = fig.mention.start
+    s0, s1 = sentence_span(text, pos, fig.mention.end)
+    p0 = ctx.para_starts[_para_index(ctx, pos)]
+    role = _role_at(ctx.art, pos)
+    lo = max(ctx.art.start, p0 - WINDOW)
+    k = _para_index(ctx, pos) + 1
+    p1 = ctx.para_starts[k] if k < len(ctx.para_starts) else ctx.art.end
+    a, b = bisect.bisect_left(ctx.starts, lo), bisect.bisect_left(ctx.starts, max(s1, p1))
+    names: dict[str, set[str]] = {n: set() for _, _, n in ctx.mentions[a:b]}
+    heading = _heading_practice_at(ctx.art, pos, ctx.by_name, ctx.heading_names)
+    if heading is not None:
+        names.setdefault(heading.name, set()).add("heading")
+    ref = _anaphor(text, s0, pos, ctx.art.start, ctx.by_name)
+    if ref is not None:
+        names.setdefault(ref.name, set()).add("anaphor")
+    if ctx.main is not None:
+        names.setdefault(ctx.main.name, set()).add("main")
+    return [
+        Pair(ctx.by_name[n], fig, pair_features(ctx, n, fig, extra), (s0, s1), role)
+        for n, extra in names.items()
+        if n in ctx.by_name
+    ]
+
+
+# ------------------------------------------------------------------------------------------------ decisions
+
+
+def rule_decision(pair: Pair) -> str | None:
+    """The rule that links a pair when no model is loaded (the rules of the module docstring), or None."""
+    f = pair.features
+    if pair.role in NON_OUTCOME_ROLES:
+        return None
+    if f.get("same_sentence") and not f.get("other_item") and pair.practice.kind != "slogan":
+        return "rule:same_sentence"
+    if f.get("anaphor") and not f.get("same_sentence"):
+        return "rule:anaphora"
+    if f.get("heading"):
+        return "rule:section_practice"
+    if f.get("main"):
+        if pair.role == "成效":
+            return "rule:outcome_section"
+        if not f.get("before_first_mention") and f.get("cue_in_sentence"):
+            return "rule:cue_after_practice"
+    return None
+
+
+def _rules_decide(pairs: Sequence[Pair]) -> list[tuple[Pair, str]]:
+    decided = [(p, rule_decision(p)) for p in pairs]
+    named = [(p, r) for p, r in decided if r in ("rule:same_sentence", "rule:anaphora")]
+    heading = [(p, r) for p, r in decided if r == "rule:section_practice"]
+    if named or heading:
+        return [(p, r) for p, r in named + heading if r is not None]
+    return [(p, r) for p, r in decided if r is not None]
+
+
+def decide(pairs: Sequence[Pair], model: Any = None) -> list[tuple[Pair, str]]:
+    """The pairs of one figure that are links, with the rule or model that said so."""
+    if not pairs:
+        return []
+    if model is None:
+        return _rules_decide(pairs)
+    probs = model.predict_proba([p.features for p in pairs])
+    ranked = sorted(zip(probs, range(len(pairs)), strict=True), reverse=True)
+    out: list[tuple[Pair, str]] = []
+    for k, (p, i) in enumerate(ranked):
+        if p < model.threshold or len(out) >= 3:
+            break
+        f = pairs[i].features
+        if k == 0 or p >= model.second_threshold or f.get("main") or f.get("coordinated"):
+            out.append((pairs[i], model.source))  # a second practice: a clear one, or the article's own
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- links
+
+
 def link_outcomes(
     doc: Document,
     measures: Sequence[Measure],
     figures: Sequence[Figure],
     headings: Sequence[SectionName] | None = None,
+    model: Any = None,
 ) -> list[Link]:
-    """One link per (practice, figure) found by the rules above; ``headings``: what each section heading names
-    (the headings component; parsed here when not given)."""
+    """Links of every figure to the practices it is an outcome (or baseline, or target) of; ``headings``: what
+    each section heading names (parsed here when not given); ``model``: the learned link decision
+    (``LinkModel``), else the rules."""
     heading_names = {id(sn.section): sn.name for sn in (section_names(doc) if headings is None else headings)}
-    practices = [m for m in measures if m.kind in PRACTICE_KINDS and len(norm_name(m.name)) >= 2]
-    by_name = {m.name: m for m in measures if m.kind in (*MAIN_KINDS, "slogan")}
     links: list[Link] = []
-    for art in _articles(doc):
-        main = main_practice(doc, art, measures)
-        first_main = min(_occurrences(doc.text, main.name, art.start, art.end), default=None) if main else None
+    seen: set[tuple[str, float, str, str, str]] = set()
+    for art in articles_of(doc):
+        ctx = link_context(doc, art, measures, heading_names)
+        if not ctx.by_name:
+            continue
         for fig in figures:
             pos = fig.mention.start
             if not art.start <= pos < art.end:
                 continue
-            s0, s1 = sentence_span(doc.text, pos)
-            sentence = doc.text[s0:s1]
-            role = _role_at(art, pos)
-            scope = _list_item(doc.text, s0, s1, fig.mention.start, fig.mention.end) or sentence
-            named = [m for m in practices if m.kind != "slogan" and m.name in scope]
-            chosen: list[tuple[Measure, str]] = [(m, "rule:same_sentence") for m in named]
-            if not chosen and role not in NON_OUTCOME_ROLES:
-                ref = _anaphor(doc.text, s0, s1, pos, art.start, by_name)
-                if ref is not None:
-                    chosen = [(ref, "rule:anaphora")]
-            heading = _heading_practice_at(art, pos, by_name, heading_names) if role not in NON_OUTCOME_ROLES else None
-            if heading is not None and all(m.name != heading.name for m in named):
-                # 通过该模式累计发放贷款…，其中“富民贷”…: the section's practice too, not only the products named
-                chosen.append((heading, "rule:section_practice"))
-            if not chosen and main is not None and role not in NON_OUTCOME_ROLES:
-                if role == "成效":
-                    chosen = [(main, "rule:outcome_section")]
-                elif first_main is not None and pos > first_main and OUTCOME_CUES.search(sentence):
-                    chosen = [(main, "rule:cue_after_practice")]
-            for m, rule in chosen:
+            first_any = min(ctx.first_mention.values(), default=art.end)
+            for pair, rule in decide(candidate_pairs(ctx, fig), model):
+                s0, s1 = pair.evidence
+                relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
+                f = pair.features
+                early = pos < first_any and not f.get("same_paragraph") and not f.get("fig_in_title")
+                if relation == "achieved" and early:
+                    continue  # a fact stated before any practice is named (面积, 总人口) is no outcome
+                key = (pair.practice.name, fig.value, fig.unit, relation, doc.text[s0:s1].strip())
+                if key in seen:
+                    continue  # a paragraph the page repeats: one link
+                seen.add(key)
                 evidence = doc.mention(s0, s1, "EVIDENCE", rule)
-                links.append(Link(practice=m, figure=fig, relation="achieved", rule=rule, evidence=evidence, role=role))
+                link = Link(pair.practice, fig, relation=relation, rule=rule, evidence=evidence, role=pair.role)
+                links.append(link)
     return links
+
+
+__all__ = [
+    "RELATIONS",
+    "LinkContext",
+    "Pair",
+    "articles_of",
+    "candidate_pairs",
+    "decide",
+    "latest_year",
+    "link_context",
+    "link_outcomes",
+    "main_practice",
+    "pair_features",
+    "relation_of",
+    "rule_decision",
+    "sentence_span",
+]

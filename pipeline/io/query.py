@@ -53,7 +53,7 @@ def _resolve(name: str, candidates: list[str], what: str) -> list[str]:
 
 
 def county(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Rows]:
-    """A county's practices, formulas with their steps, and outcomes with evidence and page."""
+    """A county's practices, formulas with their steps, and outcomes (achieved links) with evidence and page."""
     places = _rows(con, "select distinct adcode, name, canonical from places where level = 'county' and focal = 'true'")
     names = sorted({p["canonical"] for p in places} | {p["name"] for p in places} | {p["adcode"] for p in places})
     hits = set(_resolve(name, names, "county"))
@@ -76,14 +76,14 @@ def county(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Rows]:
             f"""select l.practice, l.indicator, l.value, l.unit, l.date, l.doc_id, f.page,
                        l.evidence_start, l.evidence_end, l.evidence as quote
                 from links l left join figures f on f.doc_id = l.doc_id and f.start = l.figure_start
-                where l.doc_id in ({marks}) order by l.practice""",
+                where l.doc_id in ({marks}) and l.relation = 'achieved' order by l.practice""",
             ids,
         )
     return {"documents": docs, "practices": practices, "outcomes": outcomes}
 
 
 def practice(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Rows]:
-    """Where a practice was run, what it achieved, and practices like it."""
+    """Where a practice was run, what it achieved (achieved links only), and practices like it."""
     names = [r["name"] for r in _rows(con, "select distinct name from measures")]
     hits = _resolve(name, names, "practice")
     marks = ", ".join("?" for _ in hits)
@@ -96,7 +96,7 @@ def practice(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Rows]:
     outcomes = _rows(
         con,
         f"""select practice, indicator, value, unit, date, doc_id, evidence_start, evidence_end, evidence as quote
-            from links where practice in ({marks})""",
+            from links where practice in ({marks}) and relation = 'achieved'""",
         hits,
     )
     similar = _rows(

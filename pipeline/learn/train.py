@@ -27,6 +27,7 @@ from pipeline.learn.indicators import (
     IndicatorVocabulary,
     indicator_features,
 )
+from pipeline.learn.links import LinkModel, MarkedDoc, parse_marked
 from pipeline.learn.policy_tools import NONE, SUB_TOOLS, PolicyToolModel
 from pipeline.learn.program_filter import Candidate, ProgramFilter, program_features
 
@@ -36,8 +37,9 @@ PROGRAM_TRAINING_TSV = Path("training") / "program_terms.tsv"
 PROGRAM_SENTENCES_TSV = Path("training") / "program_sentences.tsv"
 INDICATOR_TRAINING_TSV = Path("training") / "indicator_phrases.tsv"
 POLICY_TRAINING_TSV = Path("training") / "policy_clauses.tsv"
+LINK_TRAINING_TSV = Path("training") / "links.tsv"
 
-MODELS = (ProgramFilter, IndicatorModel, PolicyToolModel)
+MODELS = (ProgramFilter, IndicatorModel, PolicyToolModel, LinkModel)
 
 
 def train_all(models_dir: Path, external_dir: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -52,6 +54,7 @@ def train_all(models_dir: Path, external_dir: Path | None = None) -> dict[str, d
     out[ProgramFilter.name] = train_program_filter(models_dir)
     out[IndicatorModel.name] = train_indicator_model(models_dir)
     out[PolicyToolModel.name] = train_policy_tools(models_dir)
+    out[LinkModel.name] = train_link_model(models_dir)
     return out
 
 
@@ -373,4 +376,133 @@ def train_policy_tools(models_dir: Path) -> dict[str, Any]:
         cv["folds"],
         len(rows),
     )
+    return model.meta
+
+
+# ------------------------------------------------------------------------------------------------ link model
+
+
+def load_link_docs(tsv: Path) -> list[MarkedDoc]:
+    """Rows ``doc, text`` of the link training TSV (marked text, see ``pipeline.learn.links``); ``#`` lines are
+    the guideline."""
+    docs = []
+    for line in Path(tsv).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or line.startswith("doc\t"):
+            continue
+        doc_id, marked = line.split("\t", 1)
+        docs.append(parse_marked(doc_id, marked))
+    return docs
+
+
+def marked_document(md: MarkedDoc) -> tuple[Any, list[Any], list[tuple[Any, tuple[str, ...], str]]]:
+    """The Document (normalized and structured as the pipeline does), the practice Measures and the figures (each
+    with its marked practices and relation) of a marked training document."""
+    from pipeline.model import Document, Figure, Measure
+    from pipeline.normalize import normalize
+    from pipeline.structure import structure
+
+    doc = structure(normalize(Document(md.doc_id, f"{md.doc_id}.txt", "txt", raw_text=md.text)))
+    omap = doc.offsets
+
+    def span(a: int, b: int) -> tuple[int, int]:
+        return omap.from_raw(a, b) if omap is not None else (a, b)
+
+    measures = []
+    for a, b, name, kind in md.practices:
+        s, e = span(a, b)
+        measures.append(Measure(doc.mention(s, e, "MEASURE", "train"), doc.text[s:e] or name, kind))
+    figs: list[tuple[Any, tuple[str, ...], str]] = []
+    for k, mf in enumerate(md.figures, 1):
+        s, e = span(mf.start, mf.end)
+        fig = Figure(doc.mention(s, e, "FIGURE", "train"), float(k), "", "")  # k: figures stay apart
+        figs.append((fig, mf.practices, mf.relation))
+    return doc, measures, figs
+
+
+def link_pairs(md: MarkedDoc) -> list[tuple[Any, int, str, str]]:
+    """(pair, label, marked relation, the relation rules' answer) of every candidate pair of a training document,
+    built as the pipeline builds them (normalized and structured text, the same candidates and features)."""
+    from pipeline.extract.headings import section_names
+    from pipeline.extract.links import articles_of, candidate_pairs, link_context, relation_of
+
+    doc, measures, figs = marked_document(md)
+    heading_names = {id(sn.section): sn.name for sn in section_names(doc)}
+    out: list[tuple[Any, int, str, str]] = []
+    for art in articles_of(doc):
+        ctx = link_context(doc, art, measures, heading_names)
+        if not ctx.by_name:
+            continue
+        for fig, gold, rel in figs:
+            if art.start <= fig.mention.start < art.end:
+                pairs = candidate_pairs(ctx, fig)
+                role = pairs[0].role if pairs else ""
+                got = relation_of(ctx.masked, fig.mention.start, fig.mention.end, role, ctx.ref_year)
+                out.extend((p, int(p.practice.name in gold), rel, got) for p in pairs)
+    return out
+
+
+def cross_validate_link_model(
+    groups: Sequence[str], X: Sequence[dict[str, float]], y: Sequence[int], folds: int = 5
+) -> dict[str, Any]:
+    """Precision, recall and F1 of the link class, cross-validated by document (GroupKFold)."""
+    from sklearn.metrics import f1_score, precision_score, recall_score
+    from sklearn.model_selection import GroupKFold
+
+    out: dict[str, Any] = {"folds": folds, "by": "document"}
+    per: dict[str, list[float]] = {"precision": [], "recall": [], "f1": []}
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(X, y, list(groups)):
+        model = LinkModel().fit([X[i] for i in train_idx], [y[i] for i in train_idx])
+        pred = model.predict([X[i] for i in test_idx])
+        gold = [y[i] for i in test_idx]
+        per["precision"].append(precision_score(gold, pred, zero_division=0))
+        per["recall"].append(recall_score(gold, pred, zero_division=0))
+        per["f1"].append(f1_score(gold, pred, zero_division=0))
+    for k, vals in per.items():
+        rounded = [round(float(v), 4) for v in vals]
+        out[k] = round(sum(rounded) / len(rounded), 4)
+        out[f"{k}_per_fold"] = rounded
+    return out
+
+
+def train_link_model(models_dir: Path) -> dict[str, Any]:
+    """Retrain the link decision from ``training/links.tsv``; returns the meta written beside it (document-wise
+    cross-validated scores of the model and, for comparison, of the rules; the relation rules' accuracy)."""
+    from pipeline.extract.links import rule_decision
+
+    models_dir = Path(models_dir)
+    docs = load_link_docs(models_dir / LINK_TRAINING_TSV)
+    rows = [(md.doc_id, p, label, rel, got) for md in docs for p, label, rel, got in link_pairs(md)]
+    groups = [r[0] for r in rows]
+    X = [r[1].features for r in rows]
+    y = [r[2] for r in rows]
+    if len(set(y)) < 2:
+        raise ValueError("links.tsv: need both linked and unlinked pairs")
+    scores = cross_validate_link_model(groups, X, y)
+    rules = [int(rule_decision(r[1]) is not None) for r in rows]
+    tp = sum(a and b for a, b in zip(rules, y, strict=True))
+    rule_scores = {
+        "precision": round(tp / max(sum(rules), 1), 4),
+        "recall": round(tp / max(sum(y), 1), 4),
+    }
+    linked = [r for r in rows if r[2]]
+    rel_ok = sum(rel == got for *_, rel, got in linked)
+    model = LinkModel().fit(X, y)
+    weights = model.weights()
+    meta = {
+        "trained": _today(),
+        "data": str(LINK_TRAINING_TSV),
+        "n_documents": len(docs),
+        "n_pairs": len(y),
+        "n_links": int(sum(y)),
+        "model": "candidate (practice, figure) pair features (pipeline.extract.links.pair_features) + "
+        "DictVectorizer + LogisticRegression",
+        "cv": scores,
+        "rules_on_training_pairs": rule_scores,
+        "relation_rules_accuracy": round(rel_ok / max(len(linked), 1), 4),
+        "threshold": model.threshold,
+        "second_threshold": model.second_threshold,
+        "top_weights": dict(sorted(weights.items(), key=lambda kv: -abs(kv[1]))[:25]),
+    }
+    model.to_disk(models_dir, meta)
+    log.info("link model trained on %d pairs from %d documents: cv %s", len(y), len(docs), scores)
     return model.meta

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import networkx as nx
+import pytest
 
 from pipeline.corpus.graph import build_graph
 from pipeline.io import rows, schema
@@ -100,3 +101,23 @@ def test_store_keeps_awkward_values(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
     assert con.execute("select a, b from t").fetchall() == [('x,"y"\nz', None), ("\\N", "true")]
     con.close()
+
+
+@pytest.mark.parametrize("kind", ["organization", "program"])
+def test_a_link_from_a_practice_without_a_node_gets_one_the_county_ran(kind: str) -> None:
+    """A link from an organization (or from a term the title coins, not among the measures) still makes a
+    County → practice → Figure path."""
+    org = measure("g1", "某某养殖合作社", kind)
+    fig = figure("g1", "带动农户", 800.0, "户", start=20, end=24)
+    r = result(
+        "g1",
+        "某某养殖合作社带动农户800户。",
+        places=[place("g1", "520328", "湄潭县")],
+        measures=[org] if kind == "organization" else [],
+        figures=[fig],
+        links=[link(org, fig)],
+    )
+    g = build_graph([r])
+    node = next(n for n, d in g.nodes(data=True) if d.get("label") == "某某养殖合作社")
+    assert g.has_edge("County:520328", node)
+    assert any(d.get("relation") == "achieved" for _, t, d in g.out_edges(node, data=True) if t.startswith("Figure:"))

@@ -104,3 +104,15 @@ def test_cooccurrence_matrix(unit: str, both: int, solo: int) -> None:
 def test_cooccurrence_rejects_unknown_unit() -> None:
     with pytest.raises(ValueError, match="unit"):
         cooccurrence(_results(), unit="sentence")
+
+
+@pytest.mark.parametrize(("relation", "listed"), [("achieved", True), ("baseline", False), ("target", False)])
+def test_only_achieved_links_are_outcomes(relation: str, listed: bool) -> None:
+    from dataclasses import replace
+
+    prac = measure("d9", "联户经营", county_code="520328")
+    fig = figure("d9", "带动农户", 1200.0, "户")
+    ln = replace(link(prac, fig), relation=relation)
+    r = result("d9", "推行联户经营，带动农户1200户。", measures=[prac], links=[ln])
+    (summary,) = compare_practices([r], {}, {})
+    assert (summary.outcomes == ["带动农户 1200户"]) is listed

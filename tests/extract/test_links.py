@@ -1,12 +1,17 @@
-"""Practice → outcome links from sentence, section role and cue rules."""
+"""Practice → outcome links: candidate pairs decided by rules or the learned model, relations from cue words."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from pipeline.extract.links import link_outcomes, sentence_span
+import pytest
+
+from pipeline.extract.links import latest_year, link_outcomes, relation_of, sentence_span
 from pipeline.io.rows import link_rows
 from pipeline.model import Article, DocResult, Document, Figure, Measure, OffsetMap, Section
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
 
 TEXT = (
     "某县辖12个乡镇。该县创新“联社共建”模式。\n"
@@ -126,3 +131,142 @@ def test_a_practice_in_one_list_item_does_not_claim_the_others() -> None:
     got = {(ln.practice.name, ln.figure.value) for ln in link_outcomes(doc, prac, figs)}
     assert ("稻鱼共生", 2e4) in got
     assert ("稻鱼共生", 6e4) not in got and ("稻鱼共生", 3e4) not in got
+
+
+# ------------------------------------------------------------------------------------ relations (case table)
+
+RELATION_CASES = [
+    # (sentence, the figure, relation) — the figure's own clause decides, or its sentence's opening frame
+    ("全县累计发放贷款3000万元。", "3000万元", "achieved"),
+    ("全县有建档立卡贫困户7465户。", "7465户", "baseline"),
+    ("2014年全县贫困发生率高达23.5%。", "23.5%", "baseline"),
+    ("全县贫困发生率降至0.5%。", "0.5%", "achieved"),
+    ("全县有2000户贫困户脱贫。", "2000户", "achieved"),
+    ("带动农户300户，其中有贫困户120户。", "120户", "achieved"),
+    ("过去亩均收入仅1500元。", "1500元", "baseline"),
+    ("养殖面积从2016年的2万亩扩大到28万亩。", "2万亩", "baseline"),
+    ("养殖面积从2016年的2万亩扩大到28万亩。", "28万亩", "achieved"),
+    ("下一步，力争新建电站30座。", "30座", "target"),
+    ("计划新建示范村50个。", "50个", "target"),
+    ("预计年产值可达2亿元。", "2亿元", "target"),
+    ("建成后日处理污水将达8万吨。", "8万吨", "target"),
+    ("2021年全县建成示范村25个，到2025年将建成示范村100个。", "100个", "target"),
+    ("2021年全县建成示范村25个，到2025年将建成示范村100个。", "25个", "achieved"),
+    ("到2020年底，全县贫困村120个全部出列。", "120个", "achieved"),  # the deadline reports look back on
+    ("县里争取项目资金8600万元。", "8600万元", "achieved"),  # 争取资金 is obtaining, not a goal
+]
+
+
+@pytest.mark.parametrize(("sentence", "figure", "relation"), RELATION_CASES)
+def test_relation_of(sentence: str, figure: str, relation: str) -> None:
+    s = sentence.index(figure)
+    assert relation_of(sentence, s, s + len(figure), "", latest_year(sentence)) == relation
+
+
+def test_a_background_section_gives_baseline() -> None:
+    text = "全县辖12个乡镇。"
+    assert relation_of(text, 2, 5, "背景") == "baseline"
+
+
+def test_cue_words_inside_a_practice_name_are_not_read(make_doc: Callable[..., Document]) -> None:
+    """雨露计划 holds 计划 (a target cue): the name is blanked before the cues are read."""
+    text = "某县开展雨露计划培训，培训贫困劳动力4800人。"
+    doc = make_doc(text, "m")
+    s = text.index("雨露计划")
+    prac = Measure(doc.mention(s, s + 4, "MEASURE", "t"), "雨露计划", "program")
+    links = link_outcomes(doc, [prac], [_fig(doc, "4800人", 4800, "人", "培训贫困劳动力")])
+    assert [(ln.practice.name, ln.relation) for ln in links] == [("雨露计划", "achieved")]
+
+
+# ------------------------------------------------------------------------- decisions: rules and the model
+
+# Marked documents (the format of models/training/links.tsv): ⟦practice⟧ (|l loan product, |s formula,
+# |o organization), ⟨figure@practice⟩, ⟨figure@A&B⟩ both, ⟨figure@-⟩ none.
+DECISION_CASES = [
+    # a practice named before the paragraph's outcomes
+    "某县推行“⟦林果套种⟧”。全县套种面积达⟨3.2万亩@林果套种⟩，带动农户⟨2100户@林果套种⟩。",
+    # figures before any practice is named are no outcomes
+    "某县有耕地⟨40万亩@-⟩。近年来推行“⟦订单收购⟧”，签订订单面积⟨8万亩@订单收购⟩。",
+    # coordination: 通过A和B，… links both
+    "通过⟦就业车间⟧和⟦护路员岗位⟧，全县解决就业⟨3600人@就业车间&护路员岗位⟩。",
+    # the section heading names the practice
+    "一、主要做法\\n（一）发展⟦高山茶叶⟧\\n全县种植茶叶⟨5万亩@高山茶叶⟩，产值⟨6亿元@高山茶叶⟩。\\n二、存在问题\\n部分茶企负债⟨800万元@-⟩。",
+]
+MODEL_ONLY_CASES = [
+    # the paragraph opens with its practice; one named in passing nearer the figures is a means, not the topic
+    "某县多模式带贫\\n“⟦托管代养、分红到户⟧”模式。县里将资金投入肉牛企业，以“⟦企业+村集体+农户|s⟧”的方式代养，"
+    "目前全县参与代养户达⟨2300户@托管代养、分红到户⟩，累计分红⟨1500万元@托管代养、分红到户⟩。",
+    # a villager's words are no practice's outcome
+    "某县开办“⟦牛倌课堂⟧”，培训养殖户⟨900人次@牛倌课堂⟩。养殖户张大哥说：“我家现在一年能挣⟨5万多元@-⟩。”",
+    # counted by its head noun far from its name: 全县12个联合社 for the title's 果蔬联合社
+    "某县创新试点村级⟦果蔬联合社|o⟧的调研\\n某县地处山区。县里推行村级⟦果蔬联合社|o⟧，吸纳农户入社。\\n"
+    "一、主要做法\\n组织引领。县里选派⟨30名@-⟩干部驻村。\\n政策扶持。县财政为每个村解决资金⟨20万元@-⟩，"
+    "通过⟦财政贴息|s⟧方式解决贷款。目前全县⟨12个@果蔬联合社⟩联合社共发展社员⟨980户@果蔬联合社⟩。",
+]
+
+
+def _decided(marked: str, model: object) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(expected, got) (practice, figure) pairs of a marked document."""
+    from pipeline.learn.links import parse_marked
+    from pipeline.learn.train import marked_document
+
+    doc, measures, figs = marked_document(parse_marked("case", marked))
+    expected = {(p, f.mention.text) for f, names, _ in figs for p in names}
+    links = link_outcomes(doc, measures, [f for f, _, _ in figs], model=model)
+    return expected, {(ln.practice.name, ln.figure.mention.text) for ln in links}
+
+
+@pytest.mark.parametrize("marked", DECISION_CASES)
+def test_rule_decisions(marked: str) -> None:
+    expected, got = _decided(marked, None)
+    assert expected <= got
+    unlinked = {f for f in _figures(marked)} - {f for _, f in expected}
+    assert not {f for _, f in got} & unlinked  # a figure marked "-" gets no link
+
+
+def _figures(marked: str) -> list[str]:
+    import re
+
+    return re.findall(r"⟨([^⟩@]+)@", marked)
+
+
+@pytest.fixture(scope="module")
+def link_model() -> object:
+    from pipeline.learn.links import LinkModel
+
+    try:
+        return LinkModel.from_disk(MODELS)
+    except FileNotFoundError:
+        pytest.skip("link model not built")
+
+
+@pytest.mark.parametrize("marked", DECISION_CASES + MODEL_ONLY_CASES)
+def test_model_decisions(marked: str, link_model: object) -> None:
+    expected, got = _decided(marked, link_model)
+    assert got == expected
+
+
+def test_repeated_paragraph_gives_one_link(make_doc: Callable[..., Document]) -> None:
+    para = "某县推行“联户经营”，带动农户1200户增收。"
+    doc = make_doc(para + "\n" + para, "r")
+    s = doc.text.index("联户经营")
+    prac = Measure(doc.mention(s, s + 4, "MEASURE", "t"), "联户经营", "program")
+    i = doc.text.index("1200户")
+    j = doc.text.index("1200户", i + 1)
+    figs = [Figure(doc.mention(k, k + 5, "FIGURE", "t"), 1200, "户", "带动农户") for k in (i, j)]
+    assert len(link_outcomes(doc, [prac], figs)) == 1
+
+
+def test_model_ranks_the_nearest_practice_first(link_model: object) -> None:
+    """Of two practices named before a figure in its sentence the nearer one ranks first (the rules take both)."""
+    from pipeline.extract.links import articles_of, candidate_pairs, link_context
+    from pipeline.learn.links import parse_marked
+    from pipeline.learn.train import marked_document
+
+    marked = "某县推行“⟦联户经营⟧”，后来又推广“⟦托管服务⟧”，托管耕地⟨6万亩@托管服务⟩。"
+    doc, measures, figs = marked_document(parse_marked("n", marked))
+    ctx = link_context(doc, articles_of(doc)[0], measures, {})
+    pairs = candidate_pairs(ctx, figs[0][0])
+    probs = link_model.predict_proba([p.features for p in pairs])  # type: ignore[attr-defined]
+    best = max(zip(probs, pairs, strict=True), key=lambda t: t[0])[1]
+    assert best.practice.name == "托管服务"

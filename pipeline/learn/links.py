@@ -1,0 +1,116 @@
+"""The learned link decision: is a candidate (practice, figure) pair a practice → outcome link?
+
+Candidates and their features come from ``pipeline.extract.links`` (``candidate_pairs``, ``pair_features``:
+distances in characters, sentences and paragraphs, same clause/sentence/list item, cue words between, the
+practice's kind, the section's role, whether another practice intervenes, how the candidate was proposed).
+A logistic regression over those features (``DictVectorizer``) decides; trained by
+:func:`pipeline.learn.train.train_link_model` on pairs from the sentences in ``models/training/links.tsv`` (written
+by the project in the genre's style), cross-validated by document.
+
+Training rows are short documents with inline marks: ``⟦name⟧`` (a program) or ``⟦name|kind⟧`` (kind ``p``
+program, ``l`` loan product, ``s`` slogan/formula, ``o`` organization) for a practice mention, and
+``⟨figure@practice⟩`` / ``⟨figure@practice:relation⟩`` / ``⟨figure@-⟩`` for a figure and the practice it is an
+outcome of (``-``: none; ``A&B``: both, 通过A和B，…). ``\\n`` in a cell is a line break (headings such as
+``二、主要成效`` start lines).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.learn.base import SavedModel
+
+DEFAULT_THRESHOLD = 0.5
+SECOND_THRESHOLD = 0.7  # a second practice of the same figure needs more (通过A和B，带动…)
+
+KINDS = {"p": "program", "l": "loan_product", "s": "slogan", "o": "organization"}
+_MARK = re.compile(r"⟦([^⟧|]+)(?:\|([plso]))?⟧|⟨([^⟩@]+)@([^⟩:]+)(?::(\w+))?⟩")
+
+
+@dataclass
+class MarkedFigure:
+    start: int
+    end: int
+    practices: tuple[str, ...]  # () when the figure is no practice's outcome
+    relation: str = "achieved"
+
+
+@dataclass
+class MarkedDoc:
+    """One training document: plain text, practice mentions (start, end, name, kind) and marked figures."""
+
+    doc_id: str
+    text: str
+    practices: list[tuple[int, int, str, str]] = field(default_factory=list)
+    figures: list[MarkedFigure] = field(default_factory=list)
+
+
+def parse_marked(doc_id: str, marked: str) -> MarkedDoc:
+    """A :class:`MarkedDoc` from a marked training cell (see the module docstring)."""
+    marked = marked.replace("\\n", "\n")
+    out = MarkedDoc(doc_id, "")
+    parts: list[str] = []
+    pos = 0
+    n = 0
+    for m in _MARK.finditer(marked):
+        plain = marked[pos : m.start()]
+        parts.append(plain)
+        n += len(plain)
+        if m.group(1) is not None:
+            name = m.group(1)
+            out.practices.append((n, n + len(name), name, KINDS[m.group(2) or "p"]))
+            parts.append(name)
+            n += len(name)
+        else:
+            fig, prac, rel = m.group(3), m.group(4), m.group(5) or "achieved"
+            names = () if prac == "-" else tuple(prac.split("&"))
+            out.figures.append(MarkedFigure(n, n + len(fig), names, rel))
+            parts.append(fig)
+            n += len(fig)
+        pos = m.end()
+    parts.append(marked[pos:])
+    out.text = "".join(parts)
+    return out
+
+
+class LinkModel(SavedModel):
+    """DictVectorizer + logistic regression over pair features; ``predict_proba`` gives P(link) per pair."""
+
+    name = "link_model"
+    version = "v1"
+
+    def __init__(
+        self, threshold: float = DEFAULT_THRESHOLD, second_threshold: float = SECOND_THRESHOLD, C: float = 4.0
+    ) -> None:
+        self.threshold = threshold
+        self.second_threshold = second_threshold
+        self.C = C
+
+    def make_estimator(self) -> Any:
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        return make_pipeline(DictVectorizer(), LogisticRegression(C=self.C, max_iter=2000))
+
+    def fit(self, X: Sequence[dict[str, float]], y: Sequence[int]) -> LinkModel:
+        self.pipeline_ = self.make_estimator().fit(list(X), list(y))
+        return self
+
+    def predict_proba(self, X: Sequence[dict[str, float]]) -> list[float]:
+        self.check_fitted()
+        if not X:
+            return []
+        return [float(p[1]) for p in self.pipeline_.predict_proba(list(X))]
+
+    def predict(self, X: Sequence[dict[str, float]]) -> list[bool]:
+        return [p >= self.threshold for p in self.predict_proba(X)]
+
+    def weights(self) -> dict[str, float]:
+        """Feature → coefficient, for the meta file and for reading what the model learned."""
+        self.check_fitted()
+        vec, clf = self.pipeline_.steps[0][1], self.pipeline_.steps[-1][1]
+        return {k: round(float(w), 3) for k, w in zip(vec.get_feature_names_out(), clf.coef_[0], strict=True)}
