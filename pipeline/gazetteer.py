@@ -492,13 +492,13 @@ class Gazetteer:
         return self._words
 
     def dict_word(self, w: str) -> tuple[int, str]:
-        """(frequency, POS tag) of ``w`` in jieba's dictionary, (0, "") if absent; loaded per length on use."""
-        n = len(w)
-        if n == 2:
+        """(frequency, POS tag) of ``w`` in jieba's dictionary, (0, "") if absent. Two-character words come from
+        ``word_freq``; the rest from the whole dictionary, read once on first use (one pass, not one per length)."""
+        if len(w) == 2:
             return self.word_freq.get(w, (0, ""))
-        if n not in self._by_len:
-            self._by_len[n] = load_word_freq(length=n)
-        return self._by_len[n].get(w, (0, ""))
+        if 0 not in self._by_len:
+            self._by_len[0] = load_word_freq()
+        return self._by_len[0].get(w, (0, ""))
 
     def char_tag(self, ch: str) -> str:
         """jieba's part-of-speech tag of a single character (``c`` for 和, ``p`` for 与); "" if unknown."""
