@@ -21,7 +21,7 @@ from pipeline.model import Document, Figure
 from pipeline.text.chars import FIGURE_CLAUSE_BOUND, HARD_BOUND, SENT_END
 from pipeline.text.numerals import QUANTITY_RE, Quantity, iter_quantities, parse_number
 from pipeline.text.segment import clause_start, is_blank_sentence, sentences
-from pipeline.text.tokenizer import make_segmenter
+from pipeline.text.tokenizer import shared_pos_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ _MAX_INDICATOR = 24
 @lru_cache(maxsize=1)
 def _pos_tokenizer() -> jieba.posseg.POSTokenizer:
     """Private POS tokenizer (jieba's global one would share state with other stages)."""
-    return jieba.posseg.POSTokenizer(make_segmenter())
+    return shared_pos_tokenizer()
 
 
 @lru_cache(maxsize=4096)

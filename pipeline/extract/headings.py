@@ -18,7 +18,7 @@ from pipeline.model import ROLES, Article, Document, Section
 from pipeline.structure import role_of
 from pipeline.text.chars import CLOSE_QUOTES, HAN_BASIC, OPEN_QUOTES
 from pipeline.text.numbering import HEADING_NUMBERING_RE
-from pipeline.text.tokenizer import make_segmenter
+from pipeline.text.tokenizer import shared_pos_tokenizer
 
 SOURCE = "rule:section_heading"
 TITLE_SOURCE = "rule:title_practice"
@@ -42,7 +42,7 @@ class HeadingPractice:
 
 @lru_cache(maxsize=1)
 def _pos() -> jieba.posseg.POSTokenizer:
-    return jieba.posseg.POSTokenizer(make_segmenter())
+    return shared_pos_tokenizer()
 
 
 _METAPHOR_BEFORE = re.compile(r"(?:变|变成|成为|成|当|做|是|端上|捧上|端起|的)[\"“]?$")

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.learn.base import SavedModel, identity
 from pipeline.text.chars import is_han_basic
-from pipeline.text.tokenizer import make_segmenter
+from pipeline.text.tokenizer import shared_segmenter
 
 NONE = "none"
 FIELDS = ("组织党建", "金融", "产业", "治理", "人才就业", "规划政策", "社会保障", "基础设施", "生态", "科技")
@@ -74,7 +74,7 @@ class PolicyToolModel(SavedModel):
     def features(self, text: str) -> list[str]:
         """Sparse string features; digits folded so amounts and years do not become vocabulary."""
         if self._seg is None:
-            self._seg = make_segmenter()
+            self._seg = shared_segmenter()
         t = _DIGITS_RE.sub("0", " ".join(text.split()))
         words = [w for w in self._seg.cut(t, HMM=True) if w.strip() and not _is_punct(w)]
         feats = [f"w:{w}" for w in words]
