@@ -140,7 +140,7 @@ _VAGUE_TAIL = lazy_pattern("^(?:{words})", "figure_context", "vague_tail")
 def _is_small_count(text: str, q: Quantity, num: str, e: int) -> bool:
     """Small counts (at most 20, no 百/千/万) in Chinese numerals that report nothing: vague ones (五六户,
     一二十张不等, 一亩多, 两个以上), counters of rounds and phases (两轮, 分三期), and single-digit counts of
-    things (六个扶贫产业, 两条渠道), which in this genre name a list or a slogan rather than report a statistic."""
+    things (五个特色产业, 两条渠道), which in this genre name a list or a slogan rather than report a statistic."""
     if q.value > 20 or any(c in num for c in "百千万亿萬億佰仟"):
         return False  # 七八千元, 三四百人次: an approximate amount is still a figure (with its range)
     if len(num) >= 2 and num[0] in _CN_DIGITS and num[1] in _CN_DIGITS:
@@ -411,7 +411,7 @@ def page_year(text: str) -> str:
             continue  # 2024年5月1日 星期三: a portal's today widget, not the page's date
         rest = line.replace(m.group(), "").strip()
         masthead = len(rest) <= _PAGE_DATE_REST and not any(ch in rest for ch in "，,。；;！？!?：:")
-        if _PAGE_DATE_LABEL.search(line) or _CLOCK.search(rest) or masthead:  # 辽宁日报2018年12月04日
+        if _PAGE_DATE_LABEL.search(line) or _CLOCK.search(rest) or masthead:  # 湖南日报2017年06月08日
             return m.group(1)
     return ""
 

@@ -227,7 +227,7 @@ class LinkContext:
 
 def _mentions(text: str, names: Sequence[str], start: int, end: int) -> list[tuple[int, int, str]]:
     """Every occurrence of each name in ``text[start:end]``; a name inside a longer one's occurrence is not
-    counted (扶贫小额信贷 inside 扶贫小额信贷分险基金)."""
+    counted (扶贫小额信贷 inside 扶贫小额信贷风险补偿金)."""
     taken = bytearray(end - start)
     out = []
     for name in sorted(names, key=len, reverse=True):
@@ -339,7 +339,7 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
     before = [(s, e) for s, e in own if e <= pos]
     p1 = ctx.para_starts[_para_index(ctx, pos) + 1] if _para_index(ctx, pos) + 1 < len(ctx.para_starts) else art.end
     after = [(s, e) for s, e in own if s >= fend and s < max(s1, p1)]
-    inside = [(s, e) for s, e in own if s < fend and e > pos]  # the figure inside the name (五个千亩)
+    inside = [(s, e) for s, e in own if s < fend and e > pos]  # the figure inside the name (三个万亩)
     if inside:
         f["inside"] = 1.0
     if before and before[-1][0] >= s0:

@@ -82,8 +82,8 @@ _QUOTED_PROGRAM_RIGHT = lazy_pattern(r"^[\"”]?(?:{words})", "practice_suffixes
 _PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
 
 _LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
-_LOAN_SEP = re.compile(r"[·.•・]")  # 担保金·扶贫贷: a fund or brand, then the product
-_LOAN_AFTER_QUOTE = re.compile(r"[\"”’」](?:贷款|信贷产品|贷款产品)")  # “惠陇通”贷款: a product named before 贷款
+_LOAN_SEP = re.compile(r"[·.•・]")  # 风险金·产业贷: a fund or brand, then the product
+_LOAN_AFTER_QUOTE = re.compile(r"[\"”’」](?:贷款|信贷产品|贷款产品)")  # “兴农通”贷款: a product named before 贷款
 _LOAN_NOT = lazy_pattern("^({words})", "loan_exclusions", "use", "not_before")
 _LOAN_WORD_NOT = lazy_words("loan_exclusions", "use", "not_word")
 
@@ -279,7 +279,7 @@ _ORDINAL_ITEM_RE = re.compile(rf"(?:(?<=[\n。；;：:，,])|^)\s*第([{CN_FORMU
 
 
 def _head_items_after(text: str, start: int, end: int, want: int) -> list[str]:
-    """四项扶贫基金 … 设立教育扶贫救助基金…；卫生扶贫救助基金…: the formula's head word names each item that follows."""
+    """三项帮扶基金 … 设立助学救助基金…；医疗救助基金…: the formula's head word names each item that follows."""
     m = _CLASSIFIED_RE.fullmatch(text, start, end)
     head = m.group(4) if m and m.group(4) else ""
     if len(head) < 2:
@@ -289,7 +289,7 @@ def _head_items_after(text: str, start: int, end: int, want: int) -> list[str]:
         pos = end + h.start()
         name = _left_name(text, pos, 12)
         if len(name) < 3 or _CLASSIFIED_RE.search(name + head):
-            continue  # 物资配送: a verb's object, not an item; 自身三级风险防控机制: the formula again
+            continue  # 物资配送: a verb's object, not an item; 自身三级防返贫监测机制: the formula again
         if name + head not in items:
             items.append(name + head)
         if len(items) == want:
@@ -372,7 +372,7 @@ def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
         term = text[s:e].strip()
         if is_formula_term(term):
             out.append(_Found("slogan", term, s, e, "rule:quoted_formula", declared_count(term)))
-        elif "、" in term:  # “一超、两不愁、三保障、四个好”: a quoted list of formulas
+        elif "、" in term:  # “一达标、两不愁、三保障、四到位”: a quoted list of formulas
             pos = s
             for part in term.split("、"):
                 if is_formula_term(part):
@@ -390,7 +390,7 @@ def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
                 out.append(_Found("slogan", text[a:b], a, b, _HALF, declared_count(text[a:b])))
     for m in _CLASSIFIED_RE.finditer(text):
         end = m.end()
-        for _ in range(2):  # 三级金融服务网络: the shortest head (服务) is followed by the real one (网络)
+        for _ in range(2):  # 三级物流服务网络: the shortest head (服务) is followed by the real one (网络)
             more = _FORMULA_HEAD_AT.match(text, end)
             if not more:
                 break
@@ -516,7 +516,7 @@ _QUOTED_LIST_HEAD = lazy_pattern(
 _ORDINAL_BEFORE = re.compile(
     r"(?:第[一二三四五六七八九十]|[一二三四五六七八九十]是|[一二三四五六七八九十]、)[，,、\s]*[\"“]?$"
 )
-# 借蛋孵鸡分三种模式: a four-character coinage that the text divides into kinds of practice.
+# 借牛还犊分三种模式: a four-character coinage that the text divides into kinds of practice.
 _KINDS_OF = re.compile(
     rf"(?<![{CJK}])([{CJK}]{{4}})(?:分为?|包括|有)[两二三四五六七八九]种(?:模式|方式|做法|形式|类型)"
 )
@@ -524,9 +524,9 @@ _KINDS_OF = re.compile(
 
 def _quoted_programs(text: str, quoted: list[tuple[int, int]], slogans: set[tuple[int, int]]) -> list[_Found]:
     """Quoted coinages the text itself marks as practices: followed (within four characters) by a practice head
-    (“巧手手”帮扶车间, “见犊补母”政策), ending in a strong suffix (“卢氏模式”), listed before 等…平台, a pair of
-    four-character slogans named as a model or as one of several (“企业带动、滚动脱贫”模式, 第一，“定向投资、固定收益”),
-    or a short quoted word that keeps coming back with the same continuation (“飞地”抱团 … 飞地抱团)."""
+    (“绣花娘”帮扶车间, “见苗补种”政策), ending in a strong suffix (“青山模式”), listed before 等…平台, a pair of
+    four-character slogans named as a model or as one of several (“龙头带动、循环增收”模式, 第一，“按股分红、保底收益”),
+    or a short quoted word that keeps coming back with the same continuation (“云端”共建 … 云端共建)."""
     out: list[_Found] = []
     for s, e in quoted:
         if (s, e) in slogans:
@@ -826,7 +826,7 @@ def extract_measures(
             if matched:
                 rec.declared_count = matched
     loans = {n for k, n in by_key if k == "loan_product"}
-    kept = [  # “惠陇通”贷款: a product, not a program too (national types such as 扶贫小额信贷 are both)
+    kept = [  # “兴农通”贷款: a product, not a program too (national types such as 扶贫小额信贷 are both)
         m
         for (k, n), m in by_key.items()
         if not (k == "program" and n in loans and m.mention.source != _NATIONAL_SOURCE)

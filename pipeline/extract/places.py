@@ -32,7 +32,7 @@ SUFFIX_BREAKERS = lazy_words("place_context", "use", "suffix_breaker")
 # After a one-character stem's suffix these continue a 县/市 word (县委和县政府 → 和|县政府).
 GENERIC_STEM = lazy_words("place_chars", "generic_stem")
 GOV_AFTER = lazy_words("place_chars", "gov_after")
-# Heads of organisation and outlet names written after a place (邢台分行, 中国江西网; 金控集团 after a trade name).
+# Heads of organisation and outlet names written after a place (衡水分行, 中国湖北网; 金控集团 after a trade name).
 ORG_HEAD = lazy_words("org_heads")
 ORG_HEAD_FAR = lazy_words("org_heads", "far")
 
@@ -81,8 +81,8 @@ _NOT_NAME_TAGS = ("v", "d", "p", "c", "u", "a", "r", "m", "q", "f")  # a verb or
 
 
 def _in_org_name(gaz: Gazetteer, text: str, end: int) -> bool:
-    """The name ending at ``end`` opens an organisation's or outlet's name: 邢台分行, 丹东市公安局, 山东手机报,
-    or a one/two-character trade name and its head (吉林省金控集团, 沈阳农业大学), but not 江苏省成立公司."""
+    """The name ending at ``end`` opens an organisation's or outlet's name: 衡水分行, 保定市公安局, 河南手机报,
+    or a one/two-character trade name and its head (湖南省金控集团, 长春农业大学), but not 江苏省成立公司."""
     tail = text[end : end + 8]
     if any(tail.startswith(w) for w in ORG_HEAD):
         return True
@@ -229,7 +229,7 @@ def _is_word(gaz: Gazetteer, w: str) -> bool:
 
 
 def _in_file_name(text: str, start: int, end: int) -> bool:
-    """The name is part of an image or file name left in the page (南京国博_fororder_banner4.jpg): the
+    """The name is part of an image or file name left in the page (成都博物_fororder_banner2.jpg): the
     whitespace-delimited token around it joins words with underscores."""
     return "_" in _token_at(text, start, end)
 
@@ -445,7 +445,7 @@ def extract_places(doc: Document, gaz: Gazetteer) -> list[Place]:
     places: list[Place] = []
     for code, hs in by_code.items():
         if code not in focal and all(_in_org_name(gaz, text, h.end) for h in hs):
-            continue  # named only inside organisations' names (邢台分行, 中国江西网): not a place of the document
+            continue  # named only inside organisations' names (衡水分行, 中国湖北网): not a place of the document
         first = min(hs, key=lambda h: h.start)
         e = first.entry
         places.append(
