@@ -144,49 +144,33 @@ def _clauses(document: Document, doc: Doc, res: dict[str, Any]) -> list[Any] | N
     return found
 
 
-@Language.factory("ruralmine_places", default_config={})
-def make_places(nlp: Language, name: str) -> Component:
-    return Component("places", _places, lambda p: p.level.upper())
+# Each component: the function that finds its records and, for span-like records, the span label.
+_RUNS: dict[str, tuple[Callable[..., list[Any] | None], Callable[[Any], str] | None]] = {
+    "places": (_places, lambda p: p.level.upper()),
+    "figures": (_figures, lambda f: f.unit),
+    "tables": (_tables, None),
+    "qualify": (_qualify, None),
+    "headings": (_headings, None),
+    "measures": (_measures, lambda m: m.kind.upper()),
+    "attribution": (_attribution, None),
+    "links": (_links, None),
+    "clauses": (_clauses, lambda c: "CLAUSE"),
+}
+assert tuple(_RUNS) == COMPONENTS
 
 
-@Language.factory("ruralmine_figures", default_config={})
-def make_figures(nlp: Language, name: str) -> Component:
-    return Component("figures", _figures, lambda f: f.unit)
+def _register(key: str) -> None:
+    """Register ``ruralmine_{key}`` as a spaCy factory building that component."""
+    run, label_of = _RUNS[key]
+
+    def make(nlp: Language, name: str) -> Component:
+        return Component(key, run, label_of)
+
+    Language.factory(f"ruralmine_{key}", default_config={}, func=make)
 
 
-@Language.factory("ruralmine_tables", default_config={})
-def make_tables(nlp: Language, name: str) -> Component:
-    return Component("tables", _tables, None)
-
-
-@Language.factory("ruralmine_qualify", default_config={})
-def make_qualify(nlp: Language, name: str) -> Component:
-    return Component("qualify", _qualify, None)
-
-
-@Language.factory("ruralmine_headings", default_config={})
-def make_headings(nlp: Language, name: str) -> Component:
-    return Component("headings", _headings, None)
-
-
-@Language.factory("ruralmine_measures", default_config={})
-def make_measures(nlp: Language, name: str) -> Component:
-    return Component("measures", _measures, lambda m: m.kind.upper())
-
-
-@Language.factory("ruralmine_attribution", default_config={})
-def make_attribution(nlp: Language, name: str) -> Component:
-    return Component("attribution", _attribution, None)
-
-
-@Language.factory("ruralmine_links", default_config={})
-def make_links(nlp: Language, name: str) -> Component:
-    return Component("links", _links, None)
-
-
-@Language.factory("ruralmine_clauses", default_config={})
-def make_clauses(nlp: Language, name: str) -> Component:
-    return Component("clauses", _clauses, lambda c: "CLAUSE")
+for _key in COMPONENTS:
+    _register(_key)
 
 
 def build_annotator(
