@@ -88,7 +88,7 @@ def practice_in_heading(heading: str) -> tuple[str, int] | None:
             toks.pop()
         name = "".join(w for w, _ in toks)
     if len(name) < 3 or name in _GENERIC or len(name) > 14 or re.search(f"[{OPEN_QUOTES}{CLOSE_QUOTES}]", name):
-        return None  # 本网站内凡注明“来源…: a half-quoted line is page chrome, not a name
+        return None  # 凡注明“来源…: a half-quoted line is page chrome, not a name
     return name, body_off + skip
 
 
@@ -132,7 +132,7 @@ _TITLE_TAIL = lazy_pattern("的?(?:{words})+$", "title_tails")
 
 
 def practice_in_title(line: str) -> tuple[str, int] | None:
-    """(name, offset) of a practice a title line names: ``沂水县推进村党支部领办合作社`` → 村党支部领办合作社.
+    """(name, offset) of a practice a title line names: ``某县推进村集体领办合作社`` → 村集体领办合作社.
 
     Only names ending in a practice suffix count; a title's other nouns are topics, not practices."""
     best = None

@@ -93,7 +93,7 @@ def clause_start(text: str, pos: int, lo: int = 0, bounds: Container[str] = CLAU
 
 
 def list_item(text: str, start: int, end: int, lo: int = 0, hi: int | None = None) -> str:
-    """The item of a 、-list that ``text[start:end]`` sits in (茶园60万亩、蔬菜20万亩), searched within
+    """The item of a 、-list that ``text[start:end]`` sits in (果园5万亩、茶园2万亩), searched within
     ``text[lo:hi]``; "" when the span is not in a 、-list."""
     hi = len(text) if hi is None else hi
     a = start
