@@ -11,6 +11,7 @@ import difflib
 import itertools
 import json
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import networkx as nx
 from pipeline.errors import PipelineError
 from pipeline.model import OffsetMap
 from pipeline.normalize import repair_pdf_breaks, strip_pronunciation, tidy_whitespace, to_simplified, unify_width
+from pipeline.text.chars import CJK_SIDE
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +58,22 @@ def simplified(name: str) -> str:
     return _steps(name.strip(), (unify_width, to_simplified))
 
 
+_BREAK_RE = re.compile(r"\s*\n\s*")
+_CJK_RE = re.compile(f"[{CJK_SIDE}]")
+
+
+def _join(m: re.Match[str]) -> str:
+    """A line break inside a quote: nothing between Chinese characters, one space otherwise."""
+    text, a, b = m.string, m.start(), m.end()
+    cjk = a > 0 and b < len(text) and bool(_CJK_RE.match(text[a - 1])) and bool(_CJK_RE.match(text[b]))
+    return "" if cjk else " "
+
+
 def quote(text: str) -> str:
     """Evidence as the normalized text reads: simplified, without pinyin glosses like ``(yùn)``, PDF line breaks
     inside a sentence joined."""
-    return _steps(text, (unify_width, strip_pronunciation, to_simplified, repair_pdf_breaks, tidy_whitespace))
+    text = _steps(text, (unify_width, strip_pronunciation, to_simplified, repair_pdf_breaks, tidy_whitespace))
+    return _BREAK_RE.sub(_join, text)
 
 
 def _quoted(rows: Rows, *keys: str) -> Rows:

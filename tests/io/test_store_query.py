@@ -24,7 +24,7 @@ from tests.records import figure, measure, place, result
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
-GLOSSED = "社社聯建带动合作社运(yùn)营，脱贫人口1200人。"  # raw evidence: traditional chars and a pinyin gloss
+GLOSSED = "社社聯建带动\n合作社运(yùn)营，脱贫人口1200人。"  # raw evidence: traditional script, a line break, a gloss
 
 
 def _fig(indicator: str, value: float, unit: str, start: int, std: str, page: int | None = None, **kw: Any) -> Figure:
