@@ -128,8 +128,8 @@ def write_duckdb(
                 "target": v,
                 "relation": d.get("relation", ""),
                 "doc_id": d.get("doc_id", ""),
-                "start": d.get("start", ""),
-                "end": d.get("end", ""),
+                "start": d.get("start", d.get("char_start", "")),  # char_*: the names Gephi-clean exports may use
+                "end": d.get("end", d.get("char_end", "")),
                 "attrs": json.dumps(d, ensure_ascii=False, default=str),
             }
             for u, v, d in graph.edges(data=True)
