@@ -24,11 +24,15 @@ app = typer.Typer(
 bench_app = typer.Typer(help="Benchmarks (throughput; not tests).", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 query_app = typer.Typer(
-    help="Ask the store (outputs/kg.duckdb): a county, a practice, an indicator across counties, a path, SQL.",
+    help="Ask the store (OUT/kg.duckdb, --out outputs by default): a county, a practice, an indicator across "
+    "counties, a path, SQL.",
     no_args_is_help=True,
 )
 app.add_typer(query_app, name="query")
-DbOpt = Annotated[Path, typer.Option("--db", help="The DuckDB store written by `extract`.")]
+OutOpt = Annotated[
+    Path, typer.Option("--out", "-o", help="The output folder of `extract` whose store (kg.duckdb) to read.")
+]
+DbOpt = Annotated[Path | None, typer.Option("--db", help="The store file itself (instead of --out).")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json")]
 
 console = Console(stderr=True)
@@ -220,13 +224,25 @@ def bench_extract_cmd(
         typer.echo(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}")
 
 
+def _json_value(value: object) -> object:
+    """JSON for what DuckDB returns beyond str/int/float/bool: decimals as numbers, dates ISO, the rest as text."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    iso = getattr(value, "isoformat", None)
+    return iso() if callable(iso) else str(value)
+
+
 def _emit(sections: dict[str, list[dict[str, object]]], fmt: str) -> None:
     """Print query results as rich tables, CSV (with a section column) or JSON."""
     import csv
     import io
 
+    from pipeline.io.writers import cell
+
     if fmt == "json":
-        typer.echo(json.dumps(sections, ensure_ascii=False, indent=2, default=str))
+        typer.echo(json.dumps(sections, ensure_ascii=False, indent=2, default=_json_value))
         return
     if fmt == "csv":
         cols = ["section", *dict.fromkeys(k for rows in sections.values() for r in rows for k in r)]
@@ -235,7 +251,7 @@ def _emit(sections: dict[str, list[dict[str, object]]], fmt: str) -> None:
         w.writeheader()
         for name, rows in sections.items():
             for r in rows:
-                w.writerow({"section": name, **r})
+                w.writerow({"section": name, **{k: cell(v) for k, v in r.items()}})
         typer.echo(buf.getvalue().rstrip("\n"))
         return
     out = Console()
@@ -245,75 +261,98 @@ def _emit(sections: dict[str, list[dict[str, object]]], fmt: str) -> None:
         for c in cols:
             t.add_column(c, overflow="fold")
         for r in rows:
-            t.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in cols))
+            t.add_row(*(cell(r.get(c)) for c in cols))
         out.print(t)
 
 
-def _run_query(fn: object, fmt: str, db: Path, *args: str) -> None:
+def _store(out: Path, db: Path | None) -> Path:
+    """The store a query reads: --db FILE, else OUT/kg.duckdb (OUT may also name the file itself)."""
+    if db is not None:
+        return db
+    return out if out.suffix == ".duckdb" else out / "kg.duckdb"
+
+
+def _run_query(fn: object, fmt: str, store: Path, *args: object) -> None:
     from pipeline.io.query import connect
 
     if fmt not in ("table", "csv", "json"):
         console.print(f"[red]unknown format {fmt!r}[/] (use table, csv or json)")
         raise typer.Exit(2)
+    typer.echo(f"store: {store}", err=True)  # which store answered, on stderr: out of the way of --format
     try:
-        con = connect(db)
+        con = connect(store)
         result = fn(con, *args)  # type: ignore[operator]
     except PipelineError as exc:
-        console.print(f"[red]{exc}[/]")
+        console.print(f"[red]{exc}[/]", soft_wrap=True)
         raise typer.Exit(1) from exc
     except Exception as exc:  # bad SQL and the like: a message, not a traceback
-        console.print(f"[red]query failed:[/] {exc}")
+        console.print(f"[red]query failed:[/] {exc}", soft_wrap=True)
         raise typer.Exit(1) from exc
     _emit(result if isinstance(result, dict) else {"result": result}, fmt)
 
 
 @query_app.command("county")
 def query_county(
-    name: Annotated[str, typer.Argument(help="County name, short form or adcode.")],
-    db: DbOpt = Path("outputs/kg.duckdb"),
+    name: Annotated[str, typer.Argument(help="County name (simplified or traditional), short form or adcode.")],
+    out: OutOpt = Path("outputs"),
+    db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """A county's practices, formulas with steps, and outcomes with evidence quotes and pages."""
     from pipeline.io.query import county
 
-    _run_query(county, fmt, db, name)
+    _run_query(county, fmt, _store(out, db), name)
 
 
 @query_app.command("practice")
 def query_practice(
-    name: Annotated[str, typer.Argument(help="Practice, formula or loan product name.")],
-    db: DbOpt = Path("outputs/kg.duckdb"),
+    name: Annotated[str, typer.Argument(help="Practice, formula or loan product name (simplified or traditional).")],
+    out: OutOpt = Path("outputs"),
+    db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """Counties that ran a practice, its outcomes, and similar practices."""
     from pipeline.io.query import practice
 
-    _run_query(practice, fmt, db, name)
+    _run_query(practice, fmt, _store(out, db), name)
 
 
 @query_app.command("indicator")
 def query_indicator(
-    name: Annotated[str, typer.Argument(help="Indicator words, e.g. 贫困户.")],
-    db: DbOpt = Path("outputs/kg.duckdb"),
+    name: Annotated[
+        str, typer.Argument(help="A canonical indicator (indicator_std, e.g. 建档立卡贫困户) or a phrase.")
+    ],
+    out: OutOpt = Path("outputs"),
+    db: DbOpt = None,
     fmt: FormatOpt = "table",
+    models_dir: Annotated[
+        Path | None, typer.Option(help="Folder of indicators.json, the vocabulary phrases are mapped by.")
+    ] = None,
 ) -> None:
-    """An indicator compared across counties."""
-    from pipeline.io.query import indicator
+    """An indicator compared across counties: reported figures of one canonical indicator (exact name, else the
+    vocabulary's rules for the phrase, else figures whose own indicator is exactly the phrase; never substrings)."""
+    from pipeline.io.query import indicator, vocabulary
 
-    _run_query(indicator, fmt, db, name)
+    try:
+        vocab = vocabulary(models_dir)
+    except PipelineError as exc:
+        console.print(f"[red]{exc}[/]", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    _run_query(indicator, fmt, _store(out, db), name, vocab)
 
 
 @query_app.command("path")
 def query_path(
     a: Annotated[str, typer.Argument(help="Node id or label.")],
     b: Annotated[str, typer.Argument(help="Node id or label.")],
-    db: DbOpt = Path("outputs/kg.duckdb"),
+    out: OutOpt = Path("outputs"),
+    db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """The shortest chain of relations between two nodes."""
+    """The shortest chain of relations between two nodes, each edge in its own direction (from → to)."""
     from pipeline.io.query import path
 
-    _run_query(path, fmt, db, a, b)
+    _run_query(path, fmt, _store(out, db), a, b)
 
 
 @query_app.command("sql")
@@ -321,13 +360,14 @@ def query_sql(
     statement: Annotated[
         str, typer.Argument(help="SQL over documents, places, figures, measures, links, nodes, edges.")
     ],
-    db: DbOpt = Path("outputs/kg.duckdb"),
+    out: OutOpt = Path("outputs"),
+    db: DbOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """Read-only SQL over the store."""
+    """Read-only SQL over the store (typed columns: value DOUBLE, offsets and counts INTEGER, focal BOOLEAN)."""
     from pipeline.io.query import sql
 
-    _run_query(sql, fmt, db, statement)
+    _run_query(sql, fmt, _store(out, db), statement)
 
 
 def main() -> None:

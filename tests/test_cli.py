@@ -69,6 +69,33 @@ def test_bad_files_become_rows_and_good_ones_are_mined(run_dir: Path) -> None:
         assert text[int(r["start"]) : int(r["end"])] == r["raw"]
 
 
+def test_csv_cells_are_typed_consistently(run_dir: Path) -> None:
+    """Integers never 3.0, dates ISO-like never 2014.0, section paths text like 1.1."""
+    import re
+
+    from pipeline.io import schema
+
+    patterns = {
+        schema.INTEGER: r"-?\d+",
+        schema.DOUBLE: r"-?\d+(\.\d+)?(e[-+]?\d+)?",
+        schema.BOOLEAN: r"true|false",
+        schema.DATE: r"\d{4}(-\d{2}(-\d{2})?)?",
+    }
+    checked: set[str] = set()
+    for path in sorted((run_dir / "out").glob("*.csv")):
+        rows = _rows(path)
+        if not rows:
+            continue
+        for col, kind in schema.column_types(path.name, list(rows[0])).items():
+            if kind in patterns:
+                checked.add(kind)
+                bad = [r[col] for r in rows if r[col] and not re.fullmatch(patterns[kind], r[col])]
+                assert not bad, (path.name, col, bad[:3])
+    assert checked == set(patterns)
+    paths = [r["path"] for r in _rows(run_dir / "out" / "sections.csv")]
+    assert paths and all(re.fullmatch(r"\d+(\.\d+)*", p) for p in paths)
+
+
 def test_strict_fails_the_run_on_bad_files(run_dir: Path) -> None:
     out = run_dir / "strict_out"
     result = runner.invoke(app, ["extract", str(run_dir / "corpus"), "--out", str(out), "--strict"])
@@ -87,18 +114,20 @@ def test_strict_fails_the_run_on_bad_files(run_dir: Path) -> None:
     ],
 )
 def test_queries(run_dir: Path, args: list[str], needle: str) -> None:
-    db = run_dir / "out" / "kg.duckdb"
-    result = runner.invoke(app, ["query", *args, "--db", str(db), "--format", "json"])
+    result = runner.invoke(app, ["query", *args, "--out", str(run_dir / "out"), "--format", "json"])
     assert result.exit_code == 0, result.output
-    json.loads(result.output)
-    assert needle in result.output
+    json.loads(result.stdout)
+    assert needle in result.stdout
+    assert result.stderr.strip() == f"store: {run_dir / 'out' / 'kg.duckdb'}"
+    db = run_dir / "out" / "kg.duckdb"  # --db names the file itself
+    assert runner.invoke(app, ["query", *args, "--db", str(db), "--format", "json"]).stdout == result.stdout
 
 
 def test_indicator_query_and_compare_tables_keep_targets_out(run_dir: Path) -> None:
     db = run_dir / "out" / "kg.duckdb"
     result = runner.invoke(app, ["query", "indicator", "建档立卡贫困户", "--db", str(db), "--format", "json"])
     assert result.exit_code == 0, result.output
-    found = json.loads(result.output)["result"]
+    found = json.loads(result.stdout)["result"]
     assert {r["value"] for r in found} == {21000}
     assert all(r["status"] == "actual" and r["indicator_std"] == "建档立卡贫困户" for r in found)
     figures = _rows(run_dir / "out" / "figures.csv")
@@ -122,10 +151,9 @@ def test_unknown_name_gets_suggestions(run_dir: Path) -> None:
 
 
 def test_csv_format(run_dir: Path) -> None:
-    db = run_dir / "out" / "kg.duckdb"
-    result = runner.invoke(app, ["query", "county", "黎平县", "--db", str(db), "--format", "csv"])
+    result = runner.invoke(app, ["query", "county", "黎平县", "--out", str(run_dir / "out"), "--format", "csv"])
     assert result.exit_code == 0
-    assert result.output.splitlines()[0].startswith("section,")
+    assert result.stdout.splitlines()[0].startswith("section,")
 
 
 def test_graph_has_county_practice_outcome_path(run_dir: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.corpus.build import CorpusResult
-from pipeline.io import rows, writers
+from pipeline.io import rows, schema, writers
 from pipeline.io.store import write_duckdb
 from pipeline.model import DocResult
 
@@ -21,7 +21,10 @@ def write_outputs(out_dir: Path, results: Sequence[DocResult], corpus: CorpusRes
         if r.review_html:
             writers.atomic_write_text(out_dir / "review" / f"{r.doc.doc_id}.html", r.review_html)
     tables = rows.tables(results, corpus)
-    counts = {name: writers.write_csv(out_dir / name, data, cols) for name, (data, cols) in tables.items()}
+    counts = {
+        name: writers.write_csv(out_dir / name, data, cols, schema.column_types(name, cols))
+        for name, (data, cols) in tables.items()
+    }
     counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, corpus.graph).items()})
     write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in tables.items()}, corpus.graph)
     return counts

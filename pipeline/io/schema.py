@@ -6,6 +6,8 @@ Contract columns come first (../shared/CONTRACT.md), extra columns follow. Every
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS
 
 DOCUMENT_COLUMNS = (
@@ -56,3 +58,48 @@ def compare_columns(indicator_columns: list[str]) -> list[str]:
     for col in indicator_columns:
         cols += [col, f"{col} date", f"{col} source"]
     return cols
+
+
+# ---- Column types: the one declaration behind the typed store (kg.duckdb) and the typed CSV cells ----------------
+# A column name means the same kind of value in every table that has it; columns not declared are text.
+TEXT, INTEGER, DOUBLE, BOOLEAN, DATE = "text", "integer", "double", "boolean", "date"
+SQL_TYPES = {TEXT: "VARCHAR", INTEGER: "INTEGER", DOUBLE: "DOUBLE", BOOLEAN: "BOOLEAN", DATE: "VARCHAR"}
+COLUMN_TYPES: dict[str, str] = {
+    # quantities (in base units)
+    "value": DOUBLE, "value_high": DOUBLE, "value_a": DOUBLE, "value_b": DOUBLE, "confidence": DOUBLE,
+    # character offsets into text/{doc_id}.txt and 1-based pages
+    "start": INTEGER, "end": INTEGER, "page": INTEGER, "evidence_start": INTEGER, "evidence_end": INTEGER,
+    "figure_start": INTEGER, "figure_end": INTEGER, "start_a": INTEGER, "end_a": INTEGER, "start_b": INTEGER,
+    "end_b": INTEGER,
+    # counts and positions
+    "n_chars": INTEGER, "n_pages": INTEGER, "n_articles": INTEGER, "mentions": INTEGER, "declared_count": INTEGER,
+    "article": INTEGER, "n_docs": INTEGER, "n_clauses": INTEGER, "n_counties": INTEGER, "n_outcomes": INTEGER,
+    "focal": BOOLEAN,
+    # dates as ISO-like text: 2019, 2019-06, 2019-06-30
+    "date": DATE,
+}  # fmt: skip
+# Where a table's column differs from the general meaning (places.level is a word, sections.level a depth).
+TABLE_COLUMN_TYPES: dict[str, dict[str, str]] = {
+    "sections": {"level": INTEGER},
+    "policy_tools_crosstab": {
+        **{c: INTEGER for c in (*TOOLS, *SUB_TOOLS)},
+        **{f"{t}_share": DOUBLE for t in TOOLS},
+    },
+}
+
+
+def column_types(table: str, columns: Sequence[str]) -> dict[str, str]:
+    """The kind (TEXT, INTEGER, DOUBLE, BOOLEAN, DATE) of each column of ``table`` (``figures`` or
+    ``figures.csv``), including the computed columns of compare_counties (value, ``X date``, ``X source``) and
+    cooccurrence (counts)."""
+    name = table.removesuffix(".csv")
+    special = TABLE_COLUMN_TYPES.get(name, {})
+    kinds = {}
+    for c in columns:
+        kind = special.get(c)
+        if kind is None and name == "compare_counties" and c not in COMPARE_BASE_COLUMNS:
+            kind = DATE if c.endswith(" date") else TEXT if c.endswith(" source") else DOUBLE
+        elif kind is None and name == "cooccurrence":
+            kind = TEXT if c == "practice" else INTEGER
+        kinds[c] = kind or COLUMN_TYPES.get(c, TEXT)
+    return kinds

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import networkx as nx
 
+from pipeline.io import coerce, schema
 from pipeline.io.writers import cell
 
 log = logging.getLogger(__name__)
@@ -36,34 +37,65 @@ def _ident(name: str, i: int, seen: set[str]) -> str:
     return '"' + ident.replace('"', '""') + '"'
 
 
+_INT32 = 2**31 - 1
+
+
+def _kinds(name: str, cols: list[str], rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """The SQL type of each column (``schema.column_types``) and the rows' values made to it. A column whose
+    values do not all fit its kind stays VARCHAR, with a warning naming the first misfit (nothing is lost)."""
+    kinds = schema.column_types(name, cols)
+    sql_types, columns = [], []
+    for c in cols:
+        kind, values = kinds[c], [r.get(c) for r in rows]
+        try:  # text as it is, dates keep their empty strings; empty numbers and booleans are NULL
+            got = [
+                v if kind == schema.TEXT or (kind == schema.DATE and v == "") else coerce.typed(v, kind) for v in values
+            ]
+        except (TypeError, ValueError) as exc:
+            log.warning("store: column %r of table %r kept as text: %s (fix the rows of that table)", c, name, exc)
+            kind, got = schema.TEXT, values
+        sql = schema.SQL_TYPES[kind]
+        if sql == "INTEGER" and any(v is not None and abs(v) > _INT32 for v in got):
+            sql = "BIGINT"
+        sql_types.append(sql)
+        columns.append(got)
+    return sql_types, columns
+
+
+def _text(value: Any) -> str:
+    """A typed value as the bulk-load CSV gives it to DuckDB (doubles at full precision)."""
+    if value is None:
+        return NULL
+    if isinstance(value, float):
+        return repr(value)
+    return cell(value)
+
+
 def _create(
     con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
 ) -> None:
-    """One VARCHAR table; bulk-loaded through a CSV file, which is far faster than row inserts."""
+    """One typed table; bulk-loaded through a CSV file, which is far faster than row inserts."""
     cols = list(columns)
     for r in rows:
         cols.extend(k for k in r if k not in cols)
     seen: set[str] = set()
     idents = [_ident(c, i, seen) for i, c in enumerate(cols)]
-    con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} VARCHAR" for c in idents)})')
+    sql_types, values = _kinds(name, cols, rows)
+    con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} {t}" for c, t in zip(idents, sql_types, strict=True))})')
     if not rows:
         return
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "rows.csv"
         with src.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
-            for r in rows:
-                w.writerow([NULL if r.get(c) is None else cell(r.get(c)) for c in cols])
+            w.writerows(zip(*([_text(v) for v in col] for col in values), strict=True))
+        spec = ", ".join(f"'c{i}': '{t}'" for i, t in enumerate(sql_types))
         con.execute(
-            f'INSERT INTO "{name}" SELECT * FROM read_csv(?, header = false, all_varchar = true, '
+            f'INSERT INTO "{name}" SELECT * FROM read_csv(?, header = false, '
             f"delim = ',', quote = '\"', escape = '\"', nullstr = '{NULL}', auto_detect = false, "
-            f"columns = {{{_columns(len(cols))}}})",
+            f"columns = {{{spec}}})",
             [str(src)],
         )
-
-
-def _columns(n: int) -> str:
-    return ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n))
 
 
 def write_duckdb(
@@ -71,7 +103,8 @@ def write_duckdb(
     tables: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[str]]],
     graph: nx.MultiDiGraph,
 ) -> None:
-    """Tables (name -> (rows, columns)) plus ``nodes`` and ``edges`` of the graph, typed views for numbers."""
+    """Tables (name -> (rows, columns)) plus ``nodes`` and ``edges`` of the graph, each column typed as
+    ``schema.column_types`` declares it (numbers DOUBLE/INTEGER, ``focal`` BOOLEAN, dates ISO-like text)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.unlink(missing_ok=True)
@@ -95,20 +128,16 @@ def write_duckdb(
                 "target": v,
                 "relation": d.get("relation", ""),
                 "doc_id": d.get("doc_id", ""),
-                "start": d.get("start", ""),
-                "end": d.get("end", ""),
+                "start": d.get("start", d.get("char_start", "")),  # char_*: the names Gephi-clean exports may use
+                "end": d.get("end", d.get("char_end", "")),
                 "attrs": json.dumps(d, ensure_ascii=False, default=str),
             }
             for u, v, d in graph.edges(data=True)
         ]
         _create(con, "nodes", nodes, ["id", "type", "label", "attrs"])
         _create(con, "edges", edges, ["source", "target", "relation", "doc_id", "start", "end", "attrs"])
-        if "figures" in tables:
-            con.execute(
-                "CREATE VIEW figures_typed AS SELECT * REPLACE (TRY_CAST(value AS DOUBLE) AS value, "
-                + ("TRY_CAST(value_high AS DOUBLE) AS value_high, " if "value_high" in tables["figures"][1] else "")
-                + 'TRY_CAST(start AS BIGINT) AS start, TRY_CAST("end" AS BIGINT) AS "end") FROM figures'
-            )
+        if "figures" in tables:  # the typed view of earlier stores, for scripts written against it
+            con.execute("CREATE VIEW figures_typed AS SELECT * FROM figures")
         con.close()
         os.replace(tmp, path)
     except BaseException:

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.io.coerce import typed
+from pipeline.io.schema import DOUBLE
+
 log = logging.getLogger(__name__)
 
 
@@ -54,8 +57,21 @@ def format_number(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def csv_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
-    """CSV in UTF-8 with BOM; contract columns first, then any extra keys in first-seen order."""
+def typed_cell(value: Any, kind: str) -> str:
+    """The text of a value in a column of ``kind`` (``schema.column_types``): integers without ``.0``, dates
+    ISO-like (2019, 2019-06, 2019-06-30), booleans true/false; a value that does not fit is written as it is."""
+    try:
+        v = typed(value, kind)
+    except (TypeError, ValueError):
+        return cell(value)
+    return cell(value if kind == DOUBLE else v)  # numbers keep the form rows.py gave them (no float noise)
+
+
+def csv_bytes(
+    rows: Iterable[Mapping[str, Any]], columns: Sequence[str], types: Mapping[str, str] | None = None
+) -> bytes:
+    """CSV in UTF-8 with BOM; contract columns first, then any extra keys in first-seen order; cells of the
+    columns in ``types`` (column -> kind) printed by ``typed_cell``."""
     rows = list(rows)
     cols = list(columns)
     for row in rows:
@@ -65,14 +81,17 @@ def csv_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> byte
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(cols)
+    kinds = types or {}
     for row in rows:
-        writer.writerow([cell(row.get(c)) for c in cols])
+        writer.writerow([typed_cell(row.get(c), kinds[c]) if c in kinds else cell(row.get(c)) for c in cols])
     return buf.getvalue().encode("utf-8-sig")
 
 
-def write_csv(path: Path, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> int:
+def write_csv(
+    path: Path, rows: Iterable[Mapping[str, Any]], columns: Sequence[str], types: Mapping[str, str] | None = None
+) -> int:
     data = list(rows)
-    atomic_write_bytes(path, csv_bytes(data, columns))
+    atomic_write_bytes(path, csv_bytes(data, columns, types))
     log.debug("wrote %d rows to %s", len(data), path)
     return len(data)
 
