@@ -325,8 +325,9 @@ def _mult_value(m: str | None) -> float:
 
 
 def _clean_float(v: float) -> float:
-    """Round away binary noise (48243100.000000004 → 48243100.0)."""
-    r = round(v, 6)
+    """Round away binary noise (48243100.000000004 → 48243100.0; 78.6亿 read as 7859999999.999999 → 7860000000.0):
+    at most 15 significant digits, which a double holds exactly, and at most 6 decimals."""
+    r = round(float(f"{v:.15g}"), 6)
     return float(int(r)) if r == int(r) and abs(r) < 2**53 else r
 
 
