@@ -123,7 +123,7 @@ def extract(
         "corpus"
     ),
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Output folder (created; a re-run replaces what it holds).")
+        Path, typer.Option("--out", "-o", help="Output folder (created; a re-run keeps it in step with CORPUS).")
     ] = Path("outputs"),
     config: Annotated[Path | None, typer.Option(help="TOML config file (keys of pipeline.config.Config).")] = None,
     strict: Annotated[
@@ -158,7 +158,7 @@ def extract(
         raise typer.Exit(2)
     if out.exists() and not out.is_dir():
         console.print(
-            f"[red]--out {out} is a file, not a folder:[/] the outputs are a folder of files; "
+            f"[red]--out {out} is a file, not a folder:[/] nothing was done; the outputs are a folder of files, "
             "give a new or existing folder (make extract OUT=DIR)"
         )
         raise typer.Exit(2)

@@ -4,6 +4,7 @@ a re-run that leaves no stale per-document files, progress lines, the workbook a
 from __future__ import annotations
 
 import csv
+import json
 from io import StringIO
 from pathlib import Path
 
@@ -187,3 +188,9 @@ def test_workbook_and_csvs_neutralize_formula_injection(tmp_path: Path) -> None:
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             assert all(c.data_type != "f" for c in row), sheet.title
+    sql = "select sentence, value from figures where doc_id = 'inj'"
+    query = runner.invoke(app, ["query", "sql", sql, "--db", str(out / "kg.duckdb"), "--format", "csv"])
+    assert query.exit_code == 0, query.output
+    assert "'=HYPERLINK(" in query.output  # CSV output is neutralized ...
+    as_json = runner.invoke(app, ["query", "sql", sql, "--db", str(out / "kg.duckdb"), "--format", "json"])
+    assert json.loads(as_json.output)["result"][0]["sentence"].startswith("=HYPERLINK(")  # ... the store is not
