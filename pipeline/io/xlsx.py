@@ -36,6 +36,7 @@ WAN_FROM = 10_000
 MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
 MAX_CELL = 32_767  # Excel's characters per cell
 LONG_WIDTH = 60
+MAX_PATTERN_LINES = 5
 MAX_WIDTH = 40
 # Excel refuses these control characters in a cell (openpyxl raises); document text may hold them.
 _ILLEGAL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
@@ -150,20 +151,42 @@ def workbook_bytes(tables: Mapping[str, Table]) -> bytes:
     for letter, width in zip("ABCDEFG", (24, 28, 14, 10, 12, 70, 30), strict=True):
         ws.column_dimensions[letter].width = width
     ws.append(header_cells(ws, DICTIONARY_HEADER))
-    for table, col, e in described:
-        if e is dictionary.UNDOCUMENTED:
-            log.warning("column %r of %s is not in %s", col, table, dictionary.COLUMNS_FILE.name)
-        values = (table, col, e.label_zh, e.type, e.unit, e.meaning, e.example)
+    lines = _dictionary_lines(described)
+    for values in lines:
         cells = [WriteOnlyCell(ws, _text(v) if v else None) for v in values]
         cells[5].alignment = wrap
         ws.append(cells)
-    ws.auto_filter.ref = f"A1:G{len(described) + 1}"
+    ws.auto_filter.ref = f"A1:G{len(lines) + 1}"
 
     for name, rows, cols in sheets:
         _sheet(wb.create_sheet(name), name, rows, cols, entries, header_cells, wrap)
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _dictionary_lines(described: list[tuple[str, str, dictionary.Column]]) -> list[tuple[str, ...]]:
+    """One line per column of each sheet; the columns named after data (a practice per column in
+    cooccurrence, a tool per column in the crosstab) share one line when more than ``MAX_PATTERN_LINES`` match."""
+    matched: dict[tuple[str, dictionary.Column], list[str]] = {}
+    for table, col, e in described:
+        if e is dictionary.UNDOCUMENTED:
+            log.warning("column %r of %s is not in %s", col, table, dictionary.COLUMNS_FILE.name)
+        matched.setdefault((table, e), []).append(col)
+    lines: list[tuple[str, ...]] = []
+    done: set[tuple[str, dictionary.Column]] = set()
+    for table, col, e in described:
+        cols = matched[(table, e)]
+        if dictionary.ANY in e.column and len(cols) > MAX_PATTERN_LINES:
+            if (table, e) in done:
+                continue
+            done.add((table, e))
+            shown = ", ".join(cols[:MAX_PATTERN_LINES]) + ", …"
+            meaning = f"{e.meaning} ({len(cols)}: {shown})"
+            lines.append((table, e.column, e.label_zh, e.type, e.unit, meaning, e.example))
+        else:
+            lines.append((table, col, e.label_zh, e.type, e.unit, e.meaning, e.example))
+    return lines
 
 
 def _sheet(

@@ -69,6 +69,11 @@ def test_dictionary_gives_every_column_a_chinese_label_meaning_and_type(wb: Any)
     for ws in wb.worksheets[1:]:
         for head in ws[1]:  # names escaped alike in both sheets ('=A1 in cooccurrence)
             assert (ws.title, head.value) in entries, (ws.title, head.value)
+    many = {**{f"做法{i}": i for i in range(9)}, "practice": "合作联营"}
+    wide = load_workbook(BytesIO(workbook_bytes({"cooccurrence.csv": ([many], ["practice"])})))
+    lines = [[c.value for c in r] for r in wide[DICTIONARY_SHEET].iter_rows(min_row=2)]
+    assert [line[1] for line in lines] == ["practice", "*"]  # nine practice columns share one line
+    assert "(9: 做法0, 做法1, 做法2, 做法3, 做法4, …)" in lines[1][5]
     value = entries[("figures", "value")]
     assert value[2] == "数值" and value[3] == "number" and value[6] == "48243100"
     assert entries[("compare_counties", "投入资金(元) date")][3] == "text"
