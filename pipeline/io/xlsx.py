@@ -31,7 +31,9 @@ Table = tuple[Sequence[Mapping[str, Any]], Sequence[str]]
 XLSX_NAME = "ruralmine.xlsx"
 DICTIONARY_SHEET = "数据字典"
 DICTIONARY_HEADER = ("表 table", "列 column", "中文名", "类型 type", "单位 unit", "含义 meaning", "示例 example")
-WAN_YUAN = '0!.0,"万元"'  # 48243100 shows as 4824.3万元: the thousands comma scales by 1000, "!." inserts a point
+# 48243100 shows as 4824.3万元: the trailing comma scales by 1000 and the quoted "." is a literal before the last
+# digit (Excel, WPS and LibreOffice alike; the `!.` of Excel tips shows as "48243!.1" in LibreOffice).
+WAN_YUAN = '0"."0,"万元"'
 WAN_FROM = 10_000
 MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
 MAX_CELL = 32_767  # Excel's characters per cell
