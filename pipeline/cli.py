@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
+from pipeline.model import DocResult
+from pipeline.text.chars import HAN_RE
 
 app = typer.Typer(
     help="Mine Chinese rural-policy reports (PDF, HTML, DOCX, text) into grounded tables and a graph.",
@@ -48,12 +51,88 @@ def _setup_logging(verbose: bool) -> None:
     )
 
 
+class RunProgress:
+    """Progress of ``extract``: N/total with the stage and ETA as a rich bar in a terminal; plain lines
+    (``documents 12/40 (30%) eta 0:01:05 sub/liping``) when stderr is not a terminal (a log, CI), at most one
+    every ``every`` seconds besides each stage's first and last. Also notes the documents without Chinese."""
+
+    def __init__(self, out: Console, total: int, every: float = 10.0) -> None:
+        self.out, self.total, self.every = out, total, every
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+        self.stage, self.stage_t0, self.last = "", 0.0, 0.0
+        self.done, self.n_readable = 0, 0
+        self.no_chinese: list[str] = []  # sources of documents with text but no Han character
+
+    def __enter__(self) -> RunProgress:
+        if self.out.is_terminal:
+            self.bar = Progress(
+                TextColumn("{task.description:<16}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[item]}"),
+                console=self.out,
+                transient=True,
+            )
+            self.bar.__enter__()
+        self.show("documents", 0, self.total, "")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None and self.stage:
+            self.show(self.stage, 1, 1, "")
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def document(self, r: DocResult) -> None:
+        """``run_corpus``'s on_document: one more document done."""
+        self.done += 1
+        if r.doc.raw_text:
+            self.n_readable += 1
+            if not HAN_RE.search(r.doc.raw_text):
+                self.no_chinese.append(r.doc.source)
+        self.show("documents", self.done, max(self.total, self.done), r.doc.doc_id)
+
+    def corpus_stage(self, stage: str) -> None:
+        """``run_corpus``'s on_stage: a corpus-wide stage starts."""
+        self.show(stage, 0, 1, "")
+
+    def show(self, stage: str, done: int, total: int, item: str) -> None:
+        now = time.monotonic()
+        new_stage = stage != self.stage
+        if new_stage:
+            self.stage, self.stage_t0 = stage, now
+        if self.bar is not None:
+            if new_stage or self.task is None:
+                if self.task is not None:
+                    self.bar.remove_task(self.task)
+                self.task = self.bar.add_task(stage, total=total, item="")
+            self.bar.update(self.task, completed=done, total=total, item=item[-40:])
+            return
+        if not (new_stage or done >= total or now - self.last >= self.every):
+            return
+        self.last = now
+        line = f"{stage} {done}/{total}"
+        if total and 0 < done < total:
+            eta = (now - self.stage_t0) / done * (total - done)
+            line += f" ({100 * done // total}%) eta {int(eta) // 3600}:{int(eta) % 3600 // 60:02d}:{int(eta) % 60:02d}"
+        self.out.print(f"{line} {item}".rstrip(), markup=False, highlight=False, soft_wrap=True)
+
+
 @app.command()
 def extract(
-    corpus: Annotated[Path, typer.Argument(help="Folder of reports (searched recursively).")] = Path("corpus"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created).")] = Path("outputs"),
+    corpus: Annotated[Path, typer.Argument(help="Folder of reports (searched recursively), or one file.")] = Path(
+        "corpus"
+    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder (created; a re-run keeps it in step with CORPUS).")
+    ] = Path("outputs"),
     config: Annotated[Path | None, typer.Option(help="TOML config file (keys of pipeline.config.Config).")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit non-zero if any file failed.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit non-zero if any file failed, or the corpus is empty or not Chinese.")
+    ] = False,
     max_file_mb: Annotated[float | None, typer.Option(help="Files above this size fail with a clear reason.")] = None,
     models_dir: Annotated[Path | None, typer.Option(help="Folder of gazetteer and trained models.")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (Dask local cluster) when > 1.")] = None,
@@ -68,13 +147,24 @@ def extract(
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
 
     Writes OUT/text/{doc_id}.txt (text as extracted; all offsets point into it), documents.csv, sections.csv,
-    places.csv, figures.csv, measures.csv. A bad file becomes a documents.csv row with its reason.
+    places.csv, figures.csv, measures.csv, ... and ruralmine.xlsx (every table, with a data dictionary). A bad
+    file becomes a documents.csv row with its reason. A re-run into the same OUT removes the texts and review
+    pages of documents no longer in CORPUS.
     """
     _setup_logging(verbose)
+    from pipeline.ingest import FORMATS, list_corpus
     from pipeline.run import run_corpus
 
-    if not corpus.is_dir():
-        console.print(f"[red]corpus folder not found:[/] {corpus} (give a folder of reports: make extract CORPUS=DIR)")
+    if not corpus.exists():
+        console.print(
+            f"[red]corpus not found:[/] {corpus} (give a folder of reports, or one file: make extract CORPUS=DIR)"
+        )
+        raise typer.Exit(2)
+    if out.exists() and not out.is_dir():
+        console.print(
+            f"[red]--out {out} is a file, not a folder:[/] nothing was done; the outputs are a folder of files, "
+            "give a new or existing folder (make extract OUT=DIR)"
+        )
         raise typer.Exit(2)
     try:
         cfg = load_config(
@@ -88,21 +178,18 @@ def extract(
     except PipelineError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("extracting", total=None)
+    n_files = len(list_corpus(corpus))
+    if not n_files:
+        console.print(
+            f"[yellow]warning: the corpus {corpus} is empty:[/] no files to mine (searched recursively; hidden "
+            f"files and READMEs are skipped; readable types: {', '.join(sorted(FORMATS))})"
+        )
+        if cfg.strict:
+            console.print("[red]--strict: empty corpus, nothing written[/]")
+            raise typer.Exit(1)
+    with RunProgress(console, n_files) as progress:
         summary = run_corpus(
-            corpus,
-            out,
-            cfg,
-            on_document=lambda r: progress.update(task, advance=1, description=r.doc.doc_id[:40]),
-            scheduler=scheduler,
+            corpus, out, cfg, on_document=progress.document, scheduler=scheduler, on_stage=progress.corpus_stage
         )
     table = Table(title=f"{summary.n_docs} documents in {summary.seconds:.1f}s → {out}")
     table.add_column("status")
@@ -114,8 +201,20 @@ def extract(
     console.print(table)
     for source, error in summary.failures:
         console.print(f"[yellow]{source}[/]: {error}")
+    no_chinese = progress.n_readable > 0 and len(progress.no_chinese) == progress.n_readable
+    if no_chinese:
+        console.print(
+            f"[yellow]warning: none of the {progress.n_readable} readable document(s) contains Chinese text[/] "
+            f"(ruralmine mines Chinese rural-policy reports; is {corpus} the right corpus?)"
+        )
+    elif progress.no_chinese:
+        shown = ", ".join(progress.no_chinese[:10]) + (" …" if len(progress.no_chinese) > 10 else "")
+        console.print(f"[yellow]{len(progress.no_chinese)} document(s) without Chinese text:[/] {shown}")
     if cfg.strict and summary.status.get("failed", 0):
         console.print("[red]--strict: some files failed[/]")
+        raise typer.Exit(1)
+    if cfg.strict and no_chinese:
+        console.print("[red]--strict: no Chinese text in the corpus[/]")
         raise typer.Exit(1)
 
 
@@ -239,7 +338,7 @@ def _emit(sections: dict[str, list[dict[str, object]]], fmt: str) -> None:
     import csv
     import io
 
-    from pipeline.io.writers import cell
+    from pipeline.io.writers import cell, sheet_cell
 
     if fmt == "json":
         typer.echo(json.dumps(sections, ensure_ascii=False, indent=2, default=_json_value))
@@ -251,7 +350,7 @@ def _emit(sections: dict[str, list[dict[str, object]]], fmt: str) -> None:
         w.writeheader()
         for name, rows in sections.items():
             for r in rows:
-                w.writerow({"section": name, **{k: cell(v) for k, v in r.items()}})
+                w.writerow({"section": name, **{k: sheet_cell(v) for k, v in r.items()}})
         typer.echo(buf.getvalue().rstrip("\n"))
         return
     out = Console()

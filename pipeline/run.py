@@ -87,14 +87,19 @@ class RunSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
-def write_outputs(out_dir: Path, results: list[DocResult], models_dir: Path) -> dict[str, int]:
+def write_outputs(
+    out_dir: Path, results: list[DocResult], models_dir: Path, on_stage: Callable[[str], None] | None = None
+) -> dict[str, int]:
     """Run the corpus stages over all documents and write the output folder. Returns rows per output."""
     from pipeline.corpus.build import build_corpus
     from pipeline.io.output import write_outputs as write
 
+    stage = on_stage or (lambda name: None)  # the CLI's progress display hears each stage start
+    stage("corpus stages")
     loaded = cached(str(models_dir))  # the sequential run loaded it; after a Dask run only this is loaded
     policy_model = loaded.policy_model if loaded is not None else load_policy_model(models_dir)
     corpus = build_corpus(results, load_mapper(models_dir), policy_model)
+    stage("writing outputs")
     return write(out_dir, results, corpus)
 
 
@@ -105,8 +110,9 @@ def run_corpus(
     on_document: Callable[[DocResult], None] | None = None,
     docs: Iterable[Document] | None = None,
     scheduler: str | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Ingest every file under ``corpus``, process it, and write the output folder.
+    """Ingest every file under ``corpus`` (a folder, or one file), process it, and write the output folder.
 
     ``config.workers > 1`` or a ``scheduler`` address runs the files on Dask; results are written in
     doc_id order either way, so outputs do not depend on scheduling.
@@ -130,7 +136,7 @@ def run_corpus(
             on_document(r)
     results.sort(key=lambda r: r.doc.doc_id)
     summary = RunSummary(n_docs=len(results))
-    summary.rows = write_outputs(out_dir, results, Path(config.models_dir))
+    summary.rows = write_outputs(out_dir, results, Path(config.models_dir), on_stage)
     for r in results:
         summary.status[r.doc.status] += 1
         if r.doc.status != STATUS_OK:

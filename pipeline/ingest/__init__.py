@@ -45,8 +45,11 @@ def _is_readme(path: Path) -> bool:
 
 
 def list_corpus(root: Path) -> list[Path]:
-    """Every regular file under ``root`` (recursive, sorted), skipping hidden files/folders and READMEs."""
+    """Every regular file under ``root`` (recursive, sorted), skipping hidden files/folders and READMEs;
+    ``root`` itself when it is a file (a one-file corpus: its doc_id is the file name without extension)."""
     root = Path(root)
+    if root.is_file():
+        return [root]
     return sorted(
         p for p in root.rglob("*") if not _is_hidden(p.relative_to(root)) and not _is_readme(p) and p.is_file()
     )
@@ -54,9 +57,10 @@ def list_corpus(root: Path) -> list[Path]:
 
 def _rel(path: Path, root: Path) -> Path:
     try:
-        return Path(path).relative_to(root)
+        rel = Path(path).relative_to(root)
     except ValueError:
         return Path(Path(path).name)
+    return rel if rel.parts else Path(Path(path).name)  # a one-file corpus: the file itself
 
 
 def assign_doc_ids(paths: Iterable[Path], root: Path) -> dict[Path, str]:

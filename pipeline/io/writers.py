@@ -1,6 +1,7 @@
 """Writers for the output folder: CSV in UTF-8 with BOM (Excel), texts, all written atomically.
 
 Atomic = write to a temporary file in the same folder, then ``os.replace``: a crash never leaves half a file.
+Document text is untrusted: every text cell of every CSV and of the workbook goes through ``neutralize``.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import csv
 import io
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -37,6 +39,22 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     atomic_write_bytes(path, text.encode(encoding))
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (tab and CR: Excel strips them first).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralize(text: str) -> str:
+    """Formula injection: text that a spreadsheet would run as a formula gets a leading ``'`` (OWASP).
+
+    ``=HYPERLINK(...)``, ``+1+2``, ``@SUM(...)``, ``-2+3`` become ``'=HYPERLINK(...)`` ...; a plain number such
+    as ``-3.5`` or ``+86`` is no formula and stays as it is, so numeric columns keep their numbers.
+    """
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def cell(value: Any) -> str:
     """The text of a value as every table writes it (booleans as true/false, numbers without float noise)."""
     if value is None:
@@ -50,6 +68,12 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def sheet_cell(value: Any) -> str:
+    """``cell`` for a file a spreadsheet opens (CSV): text neutralized, numbers and booleans as they are."""
+    text = cell(value)
+    return neutralize(text) if isinstance(value, str) else text
+
+
 def format_number(value: float) -> str:
     """Numbers without float noise: 48243100.0 -> '48243100', 35.540000001 -> '35.54'."""
     if float(value).is_integer():
@@ -59,31 +83,43 @@ def format_number(value: float) -> str:
 
 def typed_cell(value: Any, kind: str) -> str:
     """The text of a value in a column of ``kind`` (``schema.column_types``): integers without ``.0``, dates
-    ISO-like (2019, 2019-06, 2019-06-30), booleans true/false; a value that does not fit is written as it is."""
+    ISO-like (2019, 2019-06, 2019-06-30), booleans true/false; a value that does not fit is written as it is
+    (text neutralized like any other text cell)."""
     try:
         v = typed(value, kind)
     except (TypeError, ValueError):
-        return cell(value)
+        return sheet_cell(value)
+    if isinstance(v, str):
+        return neutralize(cell(v))
     return cell(value if kind == DOUBLE else v)  # numbers keep the form rows.py gave them (no float noise)
+
+
+def table_columns(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> list[str]:
+    """The columns a table is written with: ``columns`` first, then any extra keys in first-seen order."""
+    cols = list(columns)
+    seen = set(cols)
+    for row in rows:
+        for key in row:
+            if key not in seen:
+                seen.add(key)
+                cols.append(key)
+    return cols
 
 
 def csv_bytes(
     rows: Iterable[Mapping[str, Any]], columns: Sequence[str], types: Mapping[str, str] | None = None
 ) -> bytes:
     """CSV in UTF-8 with BOM; contract columns first, then any extra keys in first-seen order; cells of the
-    columns in ``types`` (column -> kind) printed by ``typed_cell``."""
+    columns in ``types`` (column -> kind) printed by ``typed_cell``; text cells neutralized against formula
+    injection (``neutralize``)."""
     rows = list(rows)
-    cols = list(columns)
-    for row in rows:
-        for key in row:
-            if key not in cols:
-                cols.append(key)
+    cols = table_columns(rows, columns)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(cols)
+    writer.writerow([neutralize(c) for c in cols])  # headers can be text too (practices, indicators)
     kinds = types or {}
     for row in rows:
-        writer.writerow([typed_cell(row.get(c), kinds[c]) if c in kinds else cell(row.get(c)) for c in cols])
+        writer.writerow([typed_cell(row.get(c), kinds[c]) if c in kinds else sheet_cell(row.get(c)) for c in cols])
     return buf.getvalue().encode("utf-8-sig")
 
 

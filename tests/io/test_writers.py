@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
 
-from pipeline.io.writers import csv_bytes, format_number, read_csv, write_csv
+from pipeline.io.writers import csv_bytes, format_number, neutralize, read_csv, write_csv
 
 
 @pytest.mark.parametrize(
@@ -36,3 +37,32 @@ def test_write_is_atomic_on_failure(tmp_path: Path) -> None:
         write_csv(path, [{"a": Boom()}], ["a"])
     assert read_csv(path) == [{"a": "1"}]
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-3.5", "-3.5"),  # a number is no formula
+        ("+86", "+86"),
+        ("-", "'-"),
+        ("合作联营", "合作联营"),
+        ("1+X", "1+X"),
+        ("", ""),
+    ],
+)
+def test_neutralize(text: str, expected: str) -> None:
+    assert neutralize(text) == expected
+
+
+def test_csv_cells_and_headers_are_neutralized_numbers_kept() -> None:
+    rows = [{"practice": "=cmd|' /C calc'!A0", "value": -3.5, "text_value": "-3.5", "n": -2, "flag": False}]
+    data = csv_bytes(rows, ["practice", "value", "text_value", "n", "flag", "@x"])
+    got = list(csv.reader(data.decode("utf-8-sig").splitlines()))
+    assert got[0][-1] == "'@x"
+    assert got[1] == ["'=cmd|' /C calc'!A0", "-3.5", "-3.5", "-2", "false", ""]
