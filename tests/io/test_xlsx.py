@@ -165,3 +165,27 @@ def test_dictionary_file_is_checked(tmp_path: Path) -> None:
     bad.write_text("# x\n" + "\t".join(columns.FIELDS) + "\nfigures\tvalue\tmoney\t\t数值\tm\t1\n", encoding="utf-8")
     with pytest.raises(ValueError, match="type in"):
         columns.load(bad)
+
+
+_TABLE_OF = {
+    "DOCUMENT_COLUMNS": "documents", "PLACE_COLUMNS": "places", "FIGURE_COLUMNS": "figures",
+    "MEASURE_COLUMNS": "measures", "LINK_COLUMNS": "links", "SECTION_COLUMNS": "sections",
+    "CLAUSE_COLUMNS": "policy_tools", "CONFLICT_COLUMNS": "conflicts", "COMPARE_BASE_COLUMNS": "compare_counties",
+    "COMPARE_LONG_COLUMNS": "compare_counties_long", "PRACTICE_COLUMNS": "compare_practices",
+    "TOOLS_CROSSTAB_COLUMNS": "policy_tools_crosstab",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("const", "table"), sorted(_TABLE_OF.items()))
+def test_dictionary_types_agree_with_the_store_types(const: str, table: str) -> None:
+    """The workbook's dictionary and the typed store (schema.column_types) both say a column's kind: they agree."""
+    same = {"integer": schema.INTEGER, "number": schema.DOUBLE, "boolean": schema.BOOLEAN}
+    cols = getattr(schema, const)
+    disagree = []
+    for col, kind in schema.column_types(f"{table}.csv", cols).items():
+        e = columns.describe(table, col)
+        want = same.get(e.type)
+        ok = kind == want if want else kind in (schema.TEXT, schema.DATE)
+        if not ok:
+            disagree.append((col, e.type, kind))
+    assert cols and not disagree, disagree
