@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.table import Table
 
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
+
+if TYPE_CHECKING:
+    from pipeline.run import RunSummary
 
 app = typer.Typer(
     help="Mine Chinese rural-policy reports (PDF, HTML, DOCX, text) into grounded tables and a graph.",
@@ -59,6 +62,10 @@ def extract(
     review: Annotated[
         bool, typer.Option("--review", help="Also write review/{doc_id}.html: the findings highlighted in the text.")
     ] = False,
+    corrections: Annotated[
+        Path | None,
+        typer.Option(help="Corrections CSV (action,name,into,note); default: corrections.csv in CORPUS, if any."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
@@ -93,13 +100,18 @@ def extract(
         transient=True,
     ) as progress:
         task = progress.add_task("extracting", total=None)
-        summary = run_corpus(
-            corpus,
-            out,
-            cfg,
-            on_document=lambda r: progress.update(task, advance=1, description=r.doc.doc_id[:40]),
-            scheduler=scheduler,
-        )
+        try:
+            summary = run_corpus(
+                corpus,
+                out,
+                cfg,
+                on_document=lambda r: progress.update(task, advance=1, description=r.doc.doc_id[:40]),
+                scheduler=scheduler,
+                corrections=corrections,
+            )
+        except PipelineError as exc:  # a bad corrections file: refused before any document is read
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from exc
     table = Table(title=f"{summary.n_docs} documents in {summary.seconds:.1f}s → {out}")
     table.add_column("status")
     table.add_column("documents", justify="right")
@@ -110,9 +122,23 @@ def extract(
     console.print(table)
     for source, error in summary.failures:
         console.print(f"[yellow]{source}[/]: {error}")
+    _print_corrections(summary)
     if cfg.strict and summary.status.get("failed", 0):
         console.print("[red]--strict: some files failed[/]")
         raise typer.Exit(1)
+
+
+def _print_corrections(summary: RunSummary) -> None:
+    """What each rule of the corrections file touched; a rule that matched nothing is a warning."""
+    if not summary.corrections_file:
+        return
+    rules = summary.corrections
+    console.print(f"corrections: {len(rules)} rule(s) from {summary.corrections_file} (see corrections_applied.csv)")
+    for a in rules:
+        r = a.rule
+        into = f" → {r.county.name} ({r.county.adcode})" if r.county else (f" → {r.into}" if r.into else "")
+        text = f"  line {r.line}: {r.action} {r.name}{into}: {a.rows} row(s) ({a.detail})"
+        console.print(f"[yellow]warning:{text} — matched nothing[/]" if not a.rows else text, highlight=False)
 
 
 @app.command("eval")

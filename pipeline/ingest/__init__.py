@@ -44,11 +44,19 @@ def _is_readme(path: Path) -> bool:
     return path.name.split(".", 1)[0].lower() == "readme"
 
 
+def _is_corrections(path: Path) -> bool:
+    """A researcher's corrections file (``corrections.csv``, ``corrections.example.csv``) is not a document."""
+    return path.suffix.lower() == ".csv" and path.name.split(".", 1)[0].lower() == "corrections"
+
+
 def list_corpus(root: Path) -> list[Path]:
-    """Every regular file under ``root`` (recursive, sorted), skipping hidden files/folders and READMEs."""
+    """Every regular file under ``root`` (recursive, sorted), skipping hidden files/folders, READMEs and
+    corrections files."""
     root = Path(root)
     return sorted(
-        p for p in root.rglob("*") if not _is_hidden(p.relative_to(root)) and not _is_readme(p) and p.is_file()
+        p
+        for p in root.rglob("*")
+        if not _is_hidden(p.relative_to(root)) and not _is_readme(p) and not _is_corrections(p) and p.is_file()
     )
 
 

@@ -40,11 +40,18 @@ CONFLICT_COLUMNS = (
     "doc_b", "start_b", "end_b", "raw_b", "sentence_a", "sentence_b", "doc_id",
 )  # fmt: skip
 COMPARE_BASE_COLUMNS = ("adcode", "county", "province", "prefecture", "n_docs")
-COMPARE_LONG_COLUMNS = ("county", "adcode", "indicator_std", "value", "unit", "per", "date", "source", "column")
+COMPARE_LONG_COLUMNS = (
+    "county", "adcode", "indicator_std", "value", "unit", "per", "date", "source", "column", "table_total",
+)  # fmt: skip
 PRACTICE_COLUMNS = (
     "practice", "kind", "family", "field", "policy_tool", "sub_tool", "counties", "n_counties", "n_docs",
     "outcomes", "n_outcomes",
 )  # fmt: skip
+PRACTICE_INDEX_COLUMNS = (
+    "practice", "kind", "aliases", "n_aliases", "aliases_by_correction", "counties", "county_codes", "n_counties",
+    "documents", "n_docs", "n_records",
+)  # fmt: skip
+CORRECTION_COLUMNS = ("file", "line", "action", "name", "into", "note", "rows", "detail")
 TOOLS_CROSSTAB_COLUMNS = (
     "county_code", "county", "n_docs", "n_clauses", *TOOLS, *(f"{t}_share" for t in TOOLS), *SUB_TOOLS,
 )  # fmt: skip
