@@ -47,7 +47,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _extract(corpus: Path, out: Path, *extra: str) -> str:
-    result = runner.invoke(app, ["extract", str(corpus), "--out", str(out), "--models-dir", str(REPO / "models"), *extra])
+    args = ["extract", str(corpus), "--out", str(out), "--models-dir", str(REPO / "models"), *extra]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     return " ".join(result.output.split())  # rich wraps long lines
 

@@ -174,6 +174,8 @@ def parse_corrections(
     rules: list[Correction] = []
     for line, row in body[1:]:
         cells = next(csv.reader(io.StringIO(row)), [])
+        if header[-1] == "note" and len(cells) > len(header):  # an unquoted comma in the last column, the note
+            cells = [*cells[: len(header) - 1], ",".join(cells[len(header) - 1 :])]
         values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
         rules.append(_check_row(values, source, line, known, find_county))
     _check_together(rules)

@@ -74,7 +74,9 @@ def corpus() -> list[DocResult]:
 
 
 def test_rows_become_typed_rules_in_simplified_script() -> None:
-    rules = parse("merge,合作聯營模式,合作联营,variant\nreject,放大招,practice,\nindicator,茶叶综合收入,产值,\ncounty,a#2,黎平县,\n")
+    rules = parse(
+        "merge,合作聯營模式,合作联营,variant\nreject,放大招,practice,\nindicator,茶叶综合收入,产值,\ncounty,a#2,黎平县,\n"
+    )
     assert [(r.action, r.name, r.into, r.line) for r in rules] == [
         ("merge", "合作联营模式", "合作联营", 2),
         ("reject", "放大招", "practice", 3),
@@ -126,6 +128,11 @@ def test_header_and_file_errors(tmp_path: Path) -> None:
     assert parse_corrections("", "c.csv") == []
 
 
+def test_an_unquoted_comma_stays_in_the_note() -> None:
+    (rule,) = parse("reject,主要指标变化,practice,a table heading, not a practice\n")
+    assert (rule.into, rule.note) == ("practice", "a table heading, not a practice")
+
+
 def test_merge_chains_are_followed() -> None:
     assert merge_targets(parse("merge,甲,乙,\nmerge,乙,丙,\nmerge,丁,丙,\n")) == {"甲": "丙", "乙": "丙", "丁": "丙"}
 
@@ -136,7 +143,9 @@ def test_merge_chains_are_followed() -> None:
 def test_merge_and_reject_apply_to_new_records_only() -> None:
     before = corpus()
     snapshot = copy.deepcopy(before)
-    rules = parse("merge,合作联营模式,合作联营,\nreject,放大招,,\nreject,古苗河,place,not a village\nreject,茶园面积,,\n")
+    rules = parse(
+        "merge,合作联营模式,合作联营,\nreject,放大招,,\nreject,古苗河,place,not a village\nreject,茶园面积,,\n"
+    )
     after, report = apply_corrections(before, rules, UNITS)
     a = after[0]
     assert [m.name for m in a.measures] == ["合作联营", "合作联营"]
@@ -187,9 +196,9 @@ def test_county_rule_reassigns_a_document() -> None:
     assert a.county_code == "522632" and a.county == "榕江县"
     assert {f.county_code for f in a.figures} == {"522632"} and {m.county for m in a.measures} == {"榕江县"}
     assert a.clauses[0].county_code == "522632" and a.links[0].figure.county_code == "522632"
-    added = [p for p in a.places if p.adcode == "522632"][0]
+    added = next(p for p in a.places if p.adcode == "522632")
     assert added.focal and added.province == "贵州省" and added.mention.source.startswith("correction:c.csv")
-    assert not [p for p in a.places if p.adcode == "522631"][0].focal
+    assert not next(p for p in a.places if p.adcode == "522631").focal
     assert applied.counts == {"figures": 3, "measures": 3, "clauses": 1, "places": 2}
     assert after[1].county_code == "522631"
 
