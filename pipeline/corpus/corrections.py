@@ -226,12 +226,15 @@ def _county(where: str, into: str, find_county: CountyFinder | None) -> CountyRe
 
 def _check_together(rules: Sequence[Correction]) -> None:
     """Two rules for one name must agree; a merge chain must end (A → B → A is refused)."""
-    first: dict[tuple[str, str], Correction] = {}
+    first: dict[tuple[str, ...], Correction] = {}
     for r in rules:
-        key = ("county", r.name) if r.action == "county" else (r.action, r.name)
+        key = (r.action, r.name, r.into) if r.action == "reject" else (r.action, r.name)
         prev = first.setdefault(key, r)
-        if prev is not r and (prev.into, prev.county) != (r.into, r.county):
+        if prev is r:
+            continue
+        if (prev.into, prev.county) != (r.into, r.county):
             raise _fail(r.where, f"{r.action} of {r.name!r} contradicts line {prev.line}", "keep one of the two rows")
+        raise _fail(r.where, f"{r.action} of {r.name!r} repeats line {prev.line}", "delete one of the two rows")
     merged = {r.name: r for r in rules if r.action == "merge"}
     rejected = {r.name: r for r in rules if r.action == "reject" and r.into in ("", "practice")}
     for r in merged.values():

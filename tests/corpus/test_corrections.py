@@ -103,6 +103,7 @@ def test_rows_become_typed_rules_in_simplified_script() -> None:
         ("county,a,,\n", 2, "county rule without into"),
         ("merge,甲,乙,\nmerge,甲,丙,\n", 3, "merge of '甲' contradicts line 2"),
         ("merge,甲,乙,\nmerge,乙,甲,\n", 2, "merge cycle 甲 → 乙 → 甲"),
+        ("reject,甲,place,\nreject,甲,place,\n", 3, "reject of '甲' repeats line 2"),
         ("merge,甲,乙,\nreject,乙,,\n", 2, "merge into '乙', which line 3 rejects"),
         ("merge,甲,甲,\n", 2, "into itself"),
     ],
@@ -131,6 +132,10 @@ def test_header_and_file_errors(tmp_path: Path) -> None:
 def test_an_unquoted_comma_stays_in_the_note() -> None:
     (rule,) = parse("reject,主要指标变化,practice,a table heading, not a practice\n")
     assert (rule.into, rule.note) == ("practice", "a table heading, not a practice")
+
+
+def test_one_name_may_be_rejected_as_two_kinds() -> None:
+    assert [r.into for r in parse("reject,甲,place,\nreject,甲,figure,\n")] == ["place", "figure"]
 
 
 def test_merge_chains_are_followed() -> None:
