@@ -12,15 +12,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pipeline.config import Config
+from pipeline.corpus.corrections import AppliedCorrection, Correction, corrections_path, read_for_run
 from pipeline.errors import stage_error
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, DocResult, Document
 from pipeline.resources import Resources, cached, load_mapper, load_policy_model, worker_resources
-
-if TYPE_CHECKING:
-    from pipeline.corpus.corrections import AppliedCorrection, Correction, CountyRef
 
 log = logging.getLogger(__name__)
 
@@ -93,55 +90,17 @@ class RunSummary:
     corrections: list[AppliedCorrection] = field(default_factory=list)
 
 
-def corrections_path(corpus: Path, given: Path | None) -> Path | None:
-    """The corrections file of a run: the one given (which must exist), else ``corrections.csv`` in the corpus
-    folder when there is one."""
-    from pipeline.corpus.corrections import FILE_NAME, CorrectionsError
-
-    if given is not None:
-        if not Path(given).is_file():
-            raise CorrectionsError(f"corrections file not found: {given} (give the path of a CSV file)")
-        return Path(given)
-    found = Path(corpus) / FILE_NAME
-    return found if Path(corpus).is_dir() and found.is_file() else None
-
-
-def read_corrections(path: Path, models_dir: Path) -> list[Correction]:
-    """Read and check a corrections file against the indicator vocabulary and the gazetteer (loaded only when a
-    county rule needs it); raises ``CorrectionsError`` naming the file and line of a bad row."""
-    from pipeline.corpus.corrections import gazetteer_counties, load_corrections
-    from pipeline.learn.indicators import IndicatorVocabulary
-
-    finder: list[Callable[[str], list[CountyRef]]] = []
-
-    def find_county(name: str) -> list[CountyRef]:
-        if not finder:
-            from pipeline.gazetteer import Gazetteer
-
-            loaded = cached(str(models_dir))
-            finder.append(gazetteer_counties(loaded.gazetteer if loaded else Gazetteer.load(Path(models_dir))))
-        return finder[0](name)
-
-    names = [i.name for i in IndicatorVocabulary.load(Path(models_dir)).indicators]
-    return load_corrections(path, names, find_county)
-
-
 def write_outputs(
     out_dir: Path, results: list[DocResult], models_dir: Path, corrections: Sequence[Correction] = ()
 ) -> tuple[dict[str, int], list[AppliedCorrection]]:
-    """Apply the corrections, run the corpus stages over all documents and write the output folder. Returns rows
-    per output and what each correction touched."""
-    from pipeline.corpus.build import build_corpus
-    from pipeline.corpus.corrections import apply_corrections
+    """Correct the results, run the corpus stages and write the output folder: rows per output, corrections."""
+    from pipeline.corpus.build import correct_and_build
     from pipeline.io.output import write_outputs as write
 
     loaded = cached(str(models_dir))  # the sequential run loaded it; after a Dask run only this is loaded
     policy_model = loaded.policy_model if loaded is not None else load_policy_model(models_dir)
-    mapper = load_mapper(models_dir)
-    # the one place corrections meet the records: before every table, the graph and the store
-    results, applied = apply_corrections(results, corrections, {i.name: i.units for i in mapper.vocab.indicators})
-    corpus = build_corpus(results, mapper, policy_model, applied)
-    return write(out_dir, results, corpus), applied
+    results, corpus = correct_and_build(results, load_mapper(models_dir), policy_model, corrections)
+    return write(out_dir, results, corpus), corpus.corrections
 
 
 def run_corpus(
@@ -156,14 +115,13 @@ def run_corpus(
     """Ingest every file under ``corpus``, process it, and write the output folder.
 
     ``config.workers > 1`` or a ``scheduler`` address runs the files on Dask; results are written in
-    doc_id order either way, so outputs do not depend on scheduling. ``corrections`` (else ``corrections.csv``
-    in the corpus folder, when present) is read and checked before any file is processed.
+    doc_id order either way, so outputs do not depend on scheduling. ``corrections``: see corpus/corrections.py.
     """
     from pipeline.ingest import iter_corpus
 
     t0 = time.perf_counter()
-    fixes_path = corrections_path(corpus, corrections)
-    fixes = read_corrections(fixes_path, Path(config.models_dir)) if fixes_path is not None else []
+    fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
+    fixes = read_for_run(fixes_path, Path(config.models_dir), cached(config.models_dir)) if fixes_path else []
     results: list[DocResult] = []
     stream: Iterable[DocResult]
     if docs is None and (config.workers > 1 or scheduler):

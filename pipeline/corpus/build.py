@@ -11,7 +11,7 @@ import networkx as nx
 
 from pipeline.corpus.compare import CountyComparison, compare_counties
 from pipeline.corpus.conflicts import Conflict, find_conflicts
-from pipeline.corpus.corrections import AppliedCorrection, merge_targets
+from pipeline.corpus.corrections import AppliedCorrection, Correction, apply_corrections, merge_targets
 from pipeline.corpus.graph import build_graph
 from pipeline.corpus.practice_index import PracticeEntry, practice_index
 from pipeline.corpus.practice_tables import (
@@ -72,3 +72,13 @@ def build_corpus(
         practice_index=practice_index(results, merge_targets(a.rule for a in corrections)),
         corrections=list(corrections),
     )
+
+
+def correct_and_build(
+    results: Sequence[DocResult], mapper: Any, policy_model: Any = None, corrections: Sequence[Correction] = ()
+) -> tuple[list[DocResult], CorpusResult]:
+    """The one place a corrections file meets the records: the corrected results (new ones; the given are not
+    changed), then every corpus stage over them. Write the tables from the returned results."""
+    units = {i.name: i.units for i in mapper.vocab.indicators}
+    fixed, applied = apply_corrections(results, corrections, units)
+    return fixed, build_corpus(fixed, mapper, policy_model, applied)

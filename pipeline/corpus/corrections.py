@@ -264,6 +264,36 @@ def load_corrections(
     return parse_corrections(text, str(path), indicators, find_county)
 
 
+def corrections_path(corpus: Path, given: Path | None) -> Path | None:
+    """The corrections file of a run: the one given (which must exist), else ``corrections.csv`` in the corpus
+    folder when there is one."""
+    if given is not None:
+        if not Path(given).is_file():
+            raise CorrectionsError(f"corrections file not found: {given} (give the path of a CSV file)")
+        return Path(given)
+    found = Path(corpus) / FILE_NAME
+    return found if Path(corpus).is_dir() and found.is_file() else None
+
+
+def read_for_run(path: Path, models_dir: Path, loaded: Any = None) -> list[Correction]:
+    """Read and check a corrections file against the indicator vocabulary of ``models_dir`` and its gazetteer
+    (``loaded.gazetteer`` when the run has it, else read only when a county rule needs it)."""
+    from pipeline.learn.indicators import IndicatorVocabulary
+
+    finder: list[CountyFinder] = []
+
+    def find_county(name: str) -> list[CountyRef]:
+        if not finder:
+            from pipeline.gazetteer import Gazetteer
+
+            gaz = getattr(loaded, "gazetteer", None) or Gazetteer.load(Path(models_dir))
+            finder.append(gazetteer_counties(gaz))
+        return finder[0](name)
+
+    names = [i.name for i in IndicatorVocabulary.load(Path(models_dir)).indicators]
+    return load_corrections(path, names, find_county)
+
+
 # --- applying ------------------------------------------------------------------------------------------------------
 
 
