@@ -93,6 +93,7 @@ class AppliedCorrection:
     rule: Correction
     counts: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)  # matched but left alone, with the reason
+    why_none: str = "no match"  # what ``detail`` says when the rule touched nothing
 
     @property
     def rows(self) -> int:
@@ -103,7 +104,7 @@ class AppliedCorrection:
         """``3 measures, 2 links``; reasons for skipped rows after a semicolon; ``no match`` when nothing."""
         parts = [f"{n} {kind}" for kind, n in sorted(self.counts.items()) if n]
         skipped = [f"{n} {why}" for why, n in sorted(self.skipped.items()) if n]
-        text = ", ".join(parts) or "no match"
+        text = ", ".join(parts) or self.why_none
         return f"{text}; skipped {', '.join(skipped)}" if skipped else text
 
 
@@ -353,9 +354,12 @@ def apply_corrections(
     idx = _Rules(rules, units or {})
     out = [_apply_one(r, idx) for r in results]
     report = [idx.applied[id(r)] for r in rules]
+    doc_ids = {r.doc.doc_id for r in results}
     for a in report:
+        if a.rule.action == "county" and a.rule.doc_id not in doc_ids:
+            a.why_none = f"no match: no document {a.rule.doc_id!r} (a doc_id of documents.csv: path without extension)"
         if not a.rows:
-            log.warning("%s: %s %r matched nothing", a.rule.where, a.rule.action, a.rule.name)
+            log.warning("%s: %s %r matched nothing (%s)", a.rule.where, a.rule.action, a.rule.name, a.detail)
     return out, report
 
 

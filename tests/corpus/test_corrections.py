@@ -177,6 +177,8 @@ def test_rules_that_match_nothing_are_reported(caplog: pytest.LogCaptureFixture)
     _, report = apply_corrections(corpus(), parse("reject,不存在的做法,,\n"), UNITS)
     assert report[0].rows == 0 and report[0].detail == "no match"
     assert "c.csv, line 2: reject '不存在的做法' matched nothing" in caplog.text
+    _, (county,) = apply_corrections(corpus(), parse("county,a.txt,黎平县,\n"), UNITS)
+    assert county.rows == 0 and county.detail.startswith("no match: no document 'a.txt' (a doc_id of documents.csv")
 
 
 def test_indicator_rule_maps_only_figures_of_its_units() -> None:
