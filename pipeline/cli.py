@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.model import DocResult
 from pipeline.text.chars import HAN_RE
+
+if TYPE_CHECKING:
+    from pipeline.run import RunSummary
 
 app = typer.Typer(
     help="Mine Chinese rural-policy reports (PDF, HTML, DOCX, text) into grounded tables and a graph.",
@@ -142,6 +145,10 @@ def extract(
     review: Annotated[
         bool, typer.Option("--review", help="Also write review/{doc_id}.html: the findings highlighted in the text.")
     ] = False,
+    corrections: Annotated[
+        Path | None,
+        typer.Option(help="Corrections CSV (action,name,into,note); default: corrections.csv in CORPUS, if any."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
@@ -188,9 +195,19 @@ def extract(
             console.print("[red]--strict: empty corpus, nothing written[/]")
             raise typer.Exit(1)
     with RunProgress(console, n_files) as progress:
-        summary = run_corpus(
-            corpus, out, cfg, on_document=progress.document, scheduler=scheduler, on_stage=progress.corpus_stage
-        )
+        try:
+            summary = run_corpus(
+                corpus,
+                out,
+                cfg,
+                on_document=progress.document,
+                scheduler=scheduler,
+                on_stage=progress.corpus_stage,
+                corrections=corrections,
+            )
+        except PipelineError as exc:  # a bad corrections file: refused before any document is read
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from exc
     table = Table(title=f"{summary.n_docs} documents in {summary.seconds:.1f}s → {out}")
     table.add_column("status")
     table.add_column("documents", justify="right")
@@ -210,12 +227,26 @@ def extract(
     elif progress.no_chinese:
         shown = ", ".join(progress.no_chinese[:10]) + (" …" if len(progress.no_chinese) > 10 else "")
         console.print(f"[yellow]{len(progress.no_chinese)} document(s) without Chinese text:[/] {shown}")
+    _print_corrections(summary)
     if cfg.strict and summary.status.get("failed", 0):
         console.print("[red]--strict: some files failed[/]")
         raise typer.Exit(1)
     if cfg.strict and no_chinese:
         console.print("[red]--strict: no Chinese text in the corpus[/]")
         raise typer.Exit(1)
+
+
+def _print_corrections(summary: RunSummary) -> None:
+    """What each rule of the corrections file touched; a rule that matched nothing is a warning."""
+    if not summary.corrections_file:
+        return
+    rules = summary.corrections
+    console.print(f"corrections: {len(rules)} rule(s) from {summary.corrections_file} (see corrections_applied.csv)")
+    for a in rules:
+        r = a.rule
+        into = f" → {r.county.name} ({r.county.adcode})" if r.county else (f" → {r.into}" if r.into else "")
+        text = f"  line {r.line}: {r.action} {r.name}{into}: {a.rows} row(s) ({a.detail})"
+        console.print(f"[yellow]warning:{text} — matched nothing[/]" if not a.rows else text, highlight=False)
 
 
 @app.command("eval")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.corpus.corrections import AppliedCorrection, Correction, corrections_path, read_for_run
 from pipeline.errors import stage_error
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, DocResult, Document
 from pipeline.resources import Resources, cached, load_mapper, load_policy_model, worker_resources
@@ -41,10 +42,7 @@ def _fail_stage(doc: Document, stage: str, exc: Exception, status: str) -> None:
 
 
 def extract(doc: Document, res: Resources, review: bool = False) -> DocResult:
-    """Run the spaCy pipeline of extractors on a prepared document.
-
-    A failing component marks the document partial and the others still run (see extract/annotate.py).
-    """
+    """Run the extractors on a prepared document; a failing component marks it partial (extract/annotate.py)."""
     from pipeline.extract.annotate import annotate, problems, review_html, to_result
 
     if doc.status == STATUS_FAILED:
@@ -85,22 +83,28 @@ class RunSummary:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    corrections_file: str = ""  # the corrections file applied, "" when none
+    corrections: list[AppliedCorrection] = field(default_factory=list)
 
 
 def write_outputs(
-    out_dir: Path, results: list[DocResult], models_dir: Path, on_stage: Callable[[str], None] | None = None
-) -> dict[str, int]:
-    """Run the corpus stages over all documents and write the output folder. Returns rows per output."""
-    from pipeline.corpus.build import build_corpus
+    out_dir: Path,
+    results: list[DocResult],
+    models_dir: Path,
+    corrections: Sequence[Correction] = (),
+    on_stage: Callable[[str], None] | None = None,
+) -> tuple[dict[str, int], list[AppliedCorrection]]:
+    """Correct the results, run the corpus stages and write the output folder: rows per output, corrections."""
+    from pipeline.corpus.build import correct_and_build
     from pipeline.io.output import write_outputs as write
 
     stage = on_stage or (lambda name: None)  # the CLI's progress display hears each stage start
     stage("corpus stages")
     loaded = cached(str(models_dir))  # the sequential run loaded it; after a Dask run only this is loaded
     policy_model = loaded.policy_model if loaded is not None else load_policy_model(models_dir)
-    corpus = build_corpus(results, load_mapper(models_dir), policy_model)
+    results, corpus = correct_and_build(results, load_mapper(models_dir), policy_model, corrections)
     stage("writing outputs")
-    return write(out_dir, results, corpus)
+    return write(out_dir, results, corpus), corpus.corrections
 
 
 def run_corpus(
@@ -111,15 +115,15 @@ def run_corpus(
     docs: Iterable[Document] | None = None,
     scheduler: str | None = None,
     on_stage: Callable[[str], None] | None = None,
+    corrections: Path | None = None,
 ) -> RunSummary:
-    """Ingest every file under ``corpus`` (a folder, or one file), process it, and write the output folder.
-
-    ``config.workers > 1`` or a ``scheduler`` address runs the files on Dask; results are written in
-    doc_id order either way, so outputs do not depend on scheduling.
-    """
+    """Ingest every file under ``corpus`` (a folder, or one file), process it, and write the output folder; on Dask
+    when ``config.workers > 1`` or a ``scheduler`` is given (doc_id order either way). See corpus/corrections.py."""
     from pipeline.ingest import iter_corpus
 
     t0 = time.perf_counter()
+    fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
+    fixes = read_for_run(fixes_path, Path(config.models_dir), cached(config.models_dir))
     results: list[DocResult] = []
     stream: Iterable[DocResult]
     if docs is None and (config.workers > 1 or scheduler):
@@ -136,10 +140,9 @@ def run_corpus(
             on_document(r)
     results.sort(key=lambda r: r.doc.doc_id)
     summary = RunSummary(n_docs=len(results))
-    summary.rows = write_outputs(out_dir, results, Path(config.models_dir), on_stage)
-    for r in results:
-        summary.status[r.doc.status] += 1
-        if r.doc.status != STATUS_OK:
-            summary.failures.append((r.doc.source, r.doc.error))
+    summary.rows, summary.corrections = write_outputs(out_dir, results, Path(config.models_dir), fixes, on_stage)
+    summary.corrections_file = str(fixes_path or "")
+    summary.status.update(r.doc.status for r in results)
+    summary.failures = [(r.doc.source, r.doc.error) for r in results if r.doc.status != STATUS_OK]
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -11,7 +11,9 @@ import networkx as nx
 
 from pipeline.corpus.compare import CountyComparison, compare_counties
 from pipeline.corpus.conflicts import Conflict, find_conflicts
+from pipeline.corpus.corrections import AppliedCorrection, Correction, apply_corrections, merge_targets
 from pipeline.corpus.graph import build_graph
+from pipeline.corpus.practice_index import PracticeEntry, practice_index
 from pipeline.corpus.practice_tables import (
     Cooccurrence,
     PracticeSummary,
@@ -39,11 +41,19 @@ class CorpusResult:
     tools: list[ToolCounts] = field(default_factory=list)
     cooccurrence: Cooccurrence | None = None
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+    practice_index: list[PracticeEntry] = field(default_factory=list)  # practices.csv
+    corrections: list[AppliedCorrection] = field(default_factory=list)  # corrections_applied.csv
 
 
-def build_corpus(results: Sequence[DocResult], mapper: Any, policy_model: Any = None) -> CorpusResult:
+def build_corpus(
+    results: Sequence[DocResult],
+    mapper: Any,
+    policy_model: Any = None,
+    corrections: Sequence[AppliedCorrection] = (),
+) -> CorpusResult:
     """Run every corpus stage; ``mapper`` maps indicators to the canonical vocabulary, ``policy_model`` (optional)
-    codes each practice with a field and policy tool."""
+    codes each practice with a field and policy tool. ``results`` are already corrected
+    (``corrections.apply_corrections``); ``corrections`` is what that did, kept for the report."""
     counties, columns = compare_counties(results, mapper)
     similar = practice_similarity(results)
     families = practice_families(similar, {m.name for r in results for m in r.measures})
@@ -59,4 +69,16 @@ def build_corpus(results: Sequence[DocResult], mapper: Any, policy_model: Any = 
         tools=policy_tools_crosstab(results),
         cooccurrence=cooccurrence(results),
         graph=build_graph(results, similar=similar, families=families, classes=classes),
+        practice_index=practice_index(results, merge_targets(a.rule for a in corrections)),
+        corrections=list(corrections),
     )
+
+
+def correct_and_build(
+    results: Sequence[DocResult], mapper: Any, policy_model: Any = None, corrections: Sequence[Correction] = ()
+) -> tuple[list[DocResult], CorpusResult]:
+    """The one place a corrections file meets the records: the corrected results (new ones; the given are not
+    changed), then every corpus stage over them. Write the tables from the returned results."""
+    units = {i.name: i.units for i in mapper.vocab.indicators}
+    fixed, applied = apply_corrections(results, corrections, units)
+    return fixed, build_corpus(fixed, mapper, policy_model, applied)

@@ -2,7 +2,8 @@
 
 Only reported figures fill a cell (``status == actual``: never a target, projection or supposition), and a
 per-unit amount has its own column (``农民人均可支配收入(元/人)``, ``分红(元/户)``) apart from the total
-(``分红(元)``), so a per-household amount never lands in a total's cell."""
+(``分红(元)``), so a per-household amount never lands in a total's cell. A figure read from a table's sum row
+or column (合计, 总计) is marked (``table_total``) in the long table, apart from the table's data rows."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pipeline.extract.figures import SOURCE_TABLE
 from pipeline.learn.indicators import Indicator, IndicatorMapper
+from pipeline.lexicon import lazy_pattern
 from pipeline.model import DocResult, Figure
+
+# A table's sum row (合计 | 1200) or column (… | 合计): its label opens or closes the figure's indicator.
+_TABLE_TOTAL = lazy_pattern("^(?:{words})|(?:{words})$", "table_totals")
 
 
 @dataclass
@@ -29,6 +35,11 @@ class CountyComparison:
 def column_of(ind: Indicator, per: str) -> str:
     """The column a figure of canonical indicator ``ind`` fills: ``名称(单位)``, or ``名称(单位/per)`` per unit."""
     return f"{ind.name}({ind.unit}/{per})" if per else ind.column
+
+
+def table_total(f: Figure) -> bool:
+    """A figure read from a document table's sum row or column (合计, 总计 …), not from one of its data rows."""
+    return f.mention.source == SOURCE_TABLE and bool(_TABLE_TOTAL.search(f.indicator.strip()))
 
 
 def comparable(f: Figure, mapper: IndicatorMapper) -> Indicator | None:

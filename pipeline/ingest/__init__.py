@@ -44,14 +44,22 @@ def _is_readme(path: Path) -> bool:
     return path.name.split(".", 1)[0].lower() == "readme"
 
 
+def _is_corrections(path: Path) -> bool:
+    """A researcher's corrections file (``corrections.csv``, ``corrections.example.csv``) is not a document."""
+    return path.suffix.lower() == ".csv" and path.name.split(".", 1)[0].lower() == "corrections"
+
+
 def list_corpus(root: Path) -> list[Path]:
-    """Every regular file under ``root`` (recursive, sorted), skipping hidden files/folders and READMEs;
-    ``root`` itself when it is a file (a one-file corpus: its doc_id is the file name without extension)."""
+    """Every regular file under ``root`` (recursive, sorted), skipping hidden files/folders, READMEs and
+    corrections files; ``root`` itself when it is a file (a one-file corpus: its doc_id is the file name without
+    extension)."""
     root = Path(root)
     if root.is_file():
         return [root]
     return sorted(
-        p for p in root.rglob("*") if not _is_hidden(p.relative_to(root)) and not _is_readme(p) and p.is_file()
+        p
+        for p in root.rglob("*")
+        if not _is_hidden(p.relative_to(root)) and not _is_readme(p) and not _is_corrections(p) and p.is_file()
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.corpus.build import CorpusResult
+from pipeline.corpus.compare import table_total
 from pipeline.io import schema
 from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS
 from pipeline.model import STATUS_FAILED, DocResult, Mention
@@ -236,6 +237,7 @@ def compare_long_rows(corpus: CorpusResult) -> list[Row]:
             "date": f.date,
             "source": f"{f.mention.doc_id}:{f.mention.raw_start}-{f.mention.raw_end}",
             "column": col,
+            "table_total": table_total(f),
         }
         for c in corpus.counties
         for col, f in c.cells.items()
@@ -258,6 +260,43 @@ def practice_rows(corpus: CorpusResult) -> list[Row]:
             "n_outcomes": len(p.outcomes),
         }
         for p in corpus.practices
+    ]
+
+
+def practice_index_rows(corpus: CorpusResult) -> list[Row]:
+    """practices.csv: one canonical practice a row, with the spellings merged into it, counties and documents."""
+    return [
+        {
+            "practice": e.practice,
+            "kind": e.kind,
+            "aliases": " | ".join(e.aliases),
+            "n_aliases": len(e.aliases),
+            "aliases_by_correction": " | ".join(e.corrected),
+            "counties": "; ".join(name for _, name in e.counties),
+            "county_codes": "; ".join(code for code, _ in e.counties),
+            "n_counties": len(e.counties),
+            "documents": "; ".join(f"{d} ({n})" for d, n in sorted(e.documents.items())),
+            "n_docs": len(e.documents),
+            "n_records": e.n_records,
+        }
+        for e in corpus.practice_index
+    ]
+
+
+def correction_rows(corpus: CorpusResult) -> list[Row]:
+    """corrections_applied.csv: each rule of the corrections file and how many rows it touched."""
+    return [
+        {
+            "file": a.rule.source,
+            "line": a.rule.line,
+            "action": a.rule.action,
+            "name": a.rule.name,
+            "into": a.rule.into if a.rule.county is None else f"{a.rule.county.name} ({a.rule.county.adcode})",
+            "note": a.rule.note,
+            "rows": a.rows,
+            "detail": a.detail,
+        }
+        for a in corpus.corrections
     ]
 
 
@@ -300,6 +339,8 @@ def tables(results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, Tabl
         "compare_counties.csv": (compare_county_rows(corpus), schema.compare_columns(corpus.county_columns)),
         "compare_counties_long.csv": (compare_long_rows(corpus), schema.COMPARE_LONG_COLUMNS),
         "compare_practices.csv": (practice_rows(corpus), schema.PRACTICE_COLUMNS),
+        "practices.csv": (practice_index_rows(corpus), schema.PRACTICE_INDEX_COLUMNS),
+        "corrections_applied.csv": (correction_rows(corpus), schema.CORRECTION_COLUMNS),
         "policy_tools.csv": (each(clause_rows), schema.CLAUSE_COLUMNS),
         "policy_tools_crosstab.csv": (crosstab_rows(corpus), schema.TOOLS_CROSSTAB_COLUMNS),
         "cooccurrence.csv": cooccurrence_table(corpus),

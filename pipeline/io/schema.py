@@ -42,11 +42,18 @@ CONFLICT_COLUMNS = (
     "doc_b", "start_b", "end_b", "raw_b", "sentence_a", "sentence_b", "doc_id",
 )  # fmt: skip
 COMPARE_BASE_COLUMNS = ("adcode", "county", "province", "prefecture", "n_docs")
-COMPARE_LONG_COLUMNS = ("county", "adcode", "indicator_std", "value", "unit", "per", "date", "source", "column")
+COMPARE_LONG_COLUMNS = (
+    "county", "adcode", "indicator_std", "value", "unit", "per", "date", "source", "column", "table_total",
+)  # fmt: skip
 PRACTICE_COLUMNS = (
     "practice", "kind", "family", "field", "policy_tool", "sub_tool", "counties", "n_counties", "n_docs",
     "outcomes", "n_outcomes",
 )  # fmt: skip
+PRACTICE_INDEX_COLUMNS = (
+    "practice", "kind", "aliases", "n_aliases", "aliases_by_correction", "counties", "county_codes", "n_counties",
+    "documents", "n_docs", "n_records",
+)  # fmt: skip
+CORRECTION_COLUMNS = ("file", "line", "action", "name", "into", "note", "rows", "detail")
 TOOLS_CROSSTAB_COLUMNS = (
     "county_code", "county", "n_docs", "n_clauses", *TOOLS, *(f"{t}_share" for t in TOOLS), *SUB_TOOLS,
 )  # fmt: skip
@@ -74,13 +81,15 @@ COLUMN_TYPES: dict[str, str] = {
     # counts and positions
     "n_chars": INTEGER, "n_pages": INTEGER, "n_articles": INTEGER, "mentions": INTEGER, "declared_count": INTEGER,
     "article": INTEGER, "n_docs": INTEGER, "n_clauses": INTEGER, "n_counties": INTEGER, "n_outcomes": INTEGER,
-    "focal": BOOLEAN,
+    "n_aliases": INTEGER, "n_records": INTEGER,
+    "focal": BOOLEAN, "table_total": BOOLEAN,
     # dates as ISO-like text: 2019, 2019-06, 2019-06-30
     "date": DATE,
 }  # fmt: skip
 # Where a table's column differs from the general meaning (places.level is a word, sections.level a depth).
 TABLE_COLUMN_TYPES: dict[str, dict[str, str]] = {
     "sections": {"level": INTEGER},
+    "corrections_applied": {"line": INTEGER, "rows": INTEGER},
     "policy_tools_crosstab": {
         **{c: INTEGER for c in (*TOOLS, *SUB_TOOLS)},
         **{f"{t}_share": DOUBLE for t in TOOLS},

@@ -269,6 +269,8 @@ def test_iter_corpus(tmp_path: Path) -> None:
         ("README.md", b"# about this corpus"),
         ("c/readme.txt", b"notes"),
         ("__MACOSX/c/._doc.pdf", b"x"),
+        ("corrections.csv", b"action,name,into,note\n"),  # a researcher's corrections: not a document
+        ("c/corrections.example.csv", b"action,name,into,note\n"),
         ("c/bad.bin", b"\x00\x01"),
         ("c/doc.pdf", GOOD_PDF),
         ("c/doc.txt", "同名".encode()),

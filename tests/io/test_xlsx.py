@@ -144,7 +144,8 @@ def test_every_schema_column_is_in_the_dictionary(cols: tuple[str, ...]) -> None
         "MEASURE_COLUMNS": "measures", "LINK_COLUMNS": "links", "SECTION_COLUMNS": "sections",
         "CLAUSE_COLUMNS": "policy_tools", "CONFLICT_COLUMNS": "conflicts", "COMPARE_BASE_COLUMNS": "compare_counties",
         "COMPARE_LONG_COLUMNS": "compare_counties_long", "PRACTICE_COLUMNS": "compare_practices",
-        "TOOLS_CROSSTAB_COLUMNS": "policy_tools_crosstab",
+        "TOOLS_CROSSTAB_COLUMNS": "policy_tools_crosstab", "PRACTICE_INDEX_COLUMNS": "practices",
+        "CORRECTION_COLUMNS": "corrections_applied",
     }.get(name)  # fmt: skip
     if table is None:
         pytest.skip(f"{name}: a new table; add it to this map and its columns to pipeline/io/columns.tsv")
@@ -172,7 +173,8 @@ _TABLE_OF = {
     "MEASURE_COLUMNS": "measures", "LINK_COLUMNS": "links", "SECTION_COLUMNS": "sections",
     "CLAUSE_COLUMNS": "policy_tools", "CONFLICT_COLUMNS": "conflicts", "COMPARE_BASE_COLUMNS": "compare_counties",
     "COMPARE_LONG_COLUMNS": "compare_counties_long", "PRACTICE_COLUMNS": "compare_practices",
-    "TOOLS_CROSSTAB_COLUMNS": "policy_tools_crosstab",
+    "TOOLS_CROSSTAB_COLUMNS": "policy_tools_crosstab", "PRACTICE_INDEX_COLUMNS": "practices",
+    "CORRECTION_COLUMNS": "corrections_applied",
 }  # fmt: skip
 
 
