@@ -11,13 +11,15 @@ import networkx as nx
 
 from pipeline.corpus.compare import CountyComparison, compare_counties
 from pipeline.corpus.conflicts import Conflict, find_conflicts
-from pipeline.corpus.graph import build_graph
+from pipeline.corpus.graph import CountyPractice, build_graph, county_practice_edges
 from pipeline.corpus.practice_tables import (
     Cooccurrence,
+    PracticePair,
     PracticeSummary,
     ToolCounts,
     compare_practices,
     cooccurrence,
+    cooccurrence_pairs,
     policy_tools_crosstab,
 )
 from pipeline.corpus.practices import classify_practices
@@ -39,6 +41,8 @@ class CorpusResult:
     tools: list[ToolCounts] = field(default_factory=list)
     cooccurrence: Cooccurrence | None = None
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+    county_practice: list[CountyPractice] = field(default_factory=list)  # weighted edge list from the graph
+    practice_pairs: list[PracticePair] = field(default_factory=list)  # weighted edge list from the co-occurrence
 
 
 def build_corpus(results: Sequence[DocResult], mapper: Any, policy_model: Any = None) -> CorpusResult:
@@ -48,6 +52,8 @@ def build_corpus(results: Sequence[DocResult], mapper: Any, policy_model: Any = 
     similar = practice_similarity(results)
     families = practice_families(similar, {m.name for r in results for m in r.measures})
     classes = classify_practices(results, policy_model) if policy_model is not None else {}
+    co = cooccurrence(results)
+    graph = build_graph(results, similar=similar, families=families, classes=classes)
     return CorpusResult(
         conflicts=find_conflicts(results),
         counties=counties,
@@ -57,6 +63,8 @@ def build_corpus(results: Sequence[DocResult], mapper: Any, policy_model: Any = 
         classes=classes,
         practices=compare_practices(results, families, classes),
         tools=policy_tools_crosstab(results),
-        cooccurrence=cooccurrence(results),
-        graph=build_graph(results, similar=similar, families=families, classes=classes),
+        cooccurrence=co,
+        graph=graph,
+        county_practice=county_practice_edges(graph),
+        practice_pairs=cooccurrence_pairs(co),
     )

@@ -57,6 +57,21 @@ class Cooccurrence:
     terms: list[str]
     counts: Counter[tuple[str, str]]
 
+    @property
+    def label(self) -> str:
+        """What a cell counts, as the UCINET file names its matrix: ``paragraphs_naming_both``."""
+        return f"{self.unit}s_naming_both"
+
+
+@dataclass(frozen=True)
+class PracticePair:
+    """A weighted practice – practice edge: the number of units (paragraphs) naming both."""
+
+    source: str
+    target: str
+    weight: int
+    unit: str
+
 
 def fmt_value(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
@@ -156,7 +171,9 @@ def _paragraphs(text: str) -> list[str]:
 
 def cooccurrence(results: Sequence[DocResult], unit: str = "paragraph", max_terms: int = 150) -> Cooccurrence:
     """Practice × practice co-occurrence: cell = number of units (paragraphs, or documents with
-    ``unit="document"``) mentioning both; the diagonal counts units mentioning one.
+    ``unit="document"``) mentioning both; the diagonal counts units mentioning one. A paragraph is a non-empty
+    line of a document's normalized text; every practice name found anywhere in the corpus is looked for (as a
+    substring) in every unit of every document, and a paragraph printed twice counts twice.
 
     Only practices seen in some text are kept, the ``max_terms`` most frequent of them.
     """
@@ -185,3 +202,17 @@ def cooccurrence(results: Sequence[DocResult], unit: str = "paragraph", max_term
                 pair[(a, b)] += 1
                 pair[(b, a)] += 1
     return Cooccurrence(unit, terms, pair)
+
+
+def cooccurrence_pairs(co: Cooccurrence | None) -> list[PracticePair]:
+    """The co-occurrence matrix as an undirected edge list: each pair of practices once (the upper triangle, no
+    diagonal), weighted by the units naming both; heaviest first."""
+    if co is None:
+        return []
+    pairs = [
+        PracticePair(a, b, co.counts[(a, b)], co.unit)
+        for i, a in enumerate(co.terms)
+        for b in co.terms[i + 1 :]
+        if co.counts[(a, b)] > 0
+    ]
+    return sorted(pairs, key=lambda p: -p.weight)

@@ -23,5 +23,6 @@ def write_outputs(out_dir: Path, results: Sequence[DocResult], corpus: CorpusRes
     tables = rows.tables(results, corpus)
     counts = {name: writers.write_csv(out_dir / name, data, cols) for name, (data, cols) in tables.items()}
     counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, corpus.graph).items()})
+    counts["cooccurrence.dl"] = writers.write_dl(out_dir / "cooccurrence.dl", corpus.cooccurrence)
     write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in tables.items()}, corpus.graph)
     return counts

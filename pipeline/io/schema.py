@@ -49,6 +49,13 @@ TOOLS_CROSSTAB_COLUMNS = (
     "county_code", "county", "n_docs", "n_clauses", *TOOLS, *(f"{t}_share" for t in TOOLS), *SUB_TOOLS,
 )  # fmt: skip
 
+# Weighted edge lists in Gephi's edge-table form (Source, Target, Weight, Type = Directed/Undirected).
+COUNTY_PRACTICE_EDGE_COLUMNS = (
+    "source", "target", "weight", "type", "county_code", "source_id", "target_id", "doc_ids",
+)  # fmt: skip
+PRACTICE_EDGE_COLUMNS = ("source", "target", "weight", "type", "unit")
+CODEBOOK_COLUMNS = ("tool", "tool_definition", "sub_tool", "definition", "example")
+
 
 def compare_columns(indicator_columns: list[str]) -> list[str]:
     """compare_counties.csv: the county, then value, date and source of each indicator column."""
