@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.learn.policy_tools import NONE, TOOLS
+from pipeline.learn.policy_tools import NONE, TOOLS, UNCODED
 from pipeline.model import DocResult
 
 log = logging.getLogger(__name__)
@@ -140,18 +140,19 @@ def compare_practices(
 
 
 def policy_tools_crosstab(results: Sequence[DocResult]) -> list[ToolCounts]:
-    """Counties × policy tools: clause counts per tool and sub-tool, then a 合计 row. Documents without a
-    county are pooled under ``(未识别)``."""
+    """Counties × policy tools: clause counts per tool and sub-tool (and of 未编码 clauses, which are not in the
+    shares), then a 合计 row. Documents without a county are pooled under ``(未识别)``."""
     doc_county, county_name = _county_names(results)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     ndocs: dict[str, set[str]] = defaultdict(set)
     for r in results:
         for c in r.clauses:
-            if c.tool not in TOOLS:
+            if c.tool not in TOOLS and c.tool != UNCODED:
                 continue
             code = doc_county.get(r.doc.doc_id, "")
             counts[code][c.tool] += 1
-            counts[code][c.sub_tool] += 1
+            if c.tool != UNCODED:
+                counts[code][c.sub_tool] += 1
             ndocs[code].add(r.doc.doc_id)
     rows = [
         ToolCounts(code, county_name.get(code, code) if code else UNKNOWN_COUNTY, len(ndocs[code]), counts[code])

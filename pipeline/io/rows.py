@@ -272,6 +272,7 @@ def crosstab_rows(corpus: CorpusResult) -> list[Row]:
             row[f"{tool}_share"] = round(100.0 * t.counts[tool] / n, 2) if n else 0.0
         for s in SUB_TOOLS:
             row[s] = t.counts[s]
+        row[UNCODED] = t.counts[UNCODED]  # clauses left for a human coder, not in n_clauses or the shares
         rows.append(row)
     return rows
 

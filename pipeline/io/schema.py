@@ -6,7 +6,7 @@ Contract columns come first (../shared/CONTRACT.md), extra columns follow. Every
 
 from __future__ import annotations
 
-from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS
+from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS, UNCODED
 
 DOCUMENT_COLUMNS = (
     "doc_id", "source", "format", "script", "title", "county_code", "county",
@@ -46,7 +46,7 @@ PRACTICE_COLUMNS = (
     "outcomes", "n_outcomes",
 )  # fmt: skip
 TOOLS_CROSSTAB_COLUMNS = (
-    "county_code", "county", "n_docs", "n_clauses", *TOOLS, *(f"{t}_share" for t in TOOLS), *SUB_TOOLS,
+    "county_code", "county", "n_docs", "n_clauses", *TOOLS, *(f"{t}_share" for t in TOOLS), *SUB_TOOLS, UNCODED,
 )  # fmt: skip
 
 # Weighted edge lists in Gephi's edge-table form (Source, Target, Weight, Type = Directed/Undirected).

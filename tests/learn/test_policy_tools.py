@@ -11,10 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.corpus.build import CorpusResult
+from pipeline.corpus.practice_tables import policy_tools_crosstab
 from pipeline.corpus.practices import classify_practices, practice_contexts
 from pipeline.extract.clauses import code_clauses, non_action, split_clauses
-from pipeline.io.rows import clause_rows, codebook_rows
-from pipeline.io.schema import CLAUSE_COLUMNS, CODEBOOK_COLUMNS
+from pipeline.io.rows import clause_rows, codebook_rows, crosstab_rows
+from pipeline.io.schema import CLAUSE_COLUMNS, CODEBOOK_COLUMNS, TOOLS_CROSSTAB_COLUMNS
 from pipeline.learn.policy_tools import (
     FIELDS,
     MIN_CONFIDENCE,
@@ -27,7 +29,7 @@ from pipeline.learn.policy_tools import (
 )
 from pipeline.learn.train import POLICY_TRAINING_TSV, read_training
 from pipeline.model import DocResult, Document, OffsetMap
-from tests.records import measure, result
+from tests.records import clause, measure, place, result
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "models"
@@ -269,3 +271,12 @@ def test_codebook_covers_every_sub_tool() -> None:
     assert list(rows[0]) == list(CODEBOOK_COLUMNS)
     assert rows[-1]["tool"] == rows[-1]["sub_tool"] == UNCODED and str(MIN_CONFIDENCE) in rows[-1]["definition"]
     assert [r["sub_tool"] for r in rows[:-1]] == list(SUB_TOOLS)
+
+
+def test_crosstab_counts_uncoded_apart() -> None:
+    clauses = [clause("u", "供给型", "资金投入"), clause("u", UNCODED, UNCODED), clause("u", UNCODED, UNCODED)]
+    r = result("u", places=[place("u", "520328", "湄潭县")], clauses=clauses)
+    county, total = crosstab_rows(CorpusResult(tools=policy_tools_crosstab([r])))
+    assert list(county)[-1] == UNCODED == list(TOOLS_CROSSTAB_COLUMNS)[-1]
+    assert (county["n_clauses"], county["供给型"], county["供给型_share"], county[UNCODED]) == (1, 1, 100.0, 2)
+    assert total[UNCODED] == 2 and UNCODED not in SUB_TOOLS
