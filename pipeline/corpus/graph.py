@@ -277,13 +277,12 @@ def county_practice_edges(g: nx.MultiDiGraph) -> list[CountyPractice]:
     number of documents saying the county ran it; heaviest first."""
     docs: dict[tuple[str, str], set[str]] = {}
     ids: dict[tuple[str, str], set[str]] = {}
-    for u, v, d in g.edges(data=True):
-        if d.get("relation") != "ran" or g.nodes[u].get("type") != "County":
+    doc_of = nx.get_edge_attributes(g, "doc_id")
+    for u, v, k, relation in g.edges(keys=True, data="relation"):
+        if relation != "ran" or g.nodes[u].get("type") != "County":
             continue
         key = (u, str(g.nodes[v].get("label", v)))
-        docs.setdefault(key, set())
-        if d.get("doc_id"):
-            docs[key].add(str(d["doc_id"]))
+        docs.setdefault(key, set()).update([str(doc_of[u, v, k])] if doc_of.get((u, v, k)) else [])
         ids.setdefault(key, set()).add(v)
     edges = [
         CountyPractice(str(g.nodes[c].get("label", c)), c, name, tuple(sorted(ids[(c, name)])), tuple(sorted(ds)))
