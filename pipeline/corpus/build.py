@@ -12,14 +12,16 @@ import networkx as nx
 from pipeline.corpus.compare import CountyComparison, compare_counties
 from pipeline.corpus.conflicts import Conflict, find_conflicts
 from pipeline.corpus.corrections import AppliedCorrection, Correction, apply_corrections, merge_targets
-from pipeline.corpus.graph import build_graph
+from pipeline.corpus.graph import CountyPractice, build_graph, county_practice_edges
 from pipeline.corpus.practice_index import PracticeEntry, practice_index
 from pipeline.corpus.practice_tables import (
     Cooccurrence,
+    PracticePair,
     PracticeSummary,
     ToolCounts,
     compare_practices,
     cooccurrence,
+    cooccurrence_pairs,
     policy_tools_crosstab,
 )
 from pipeline.corpus.practices import classify_practices
@@ -43,6 +45,8 @@ class CorpusResult:
     graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
     practice_index: list[PracticeEntry] = field(default_factory=list)  # practices.csv
     corrections: list[AppliedCorrection] = field(default_factory=list)  # corrections_applied.csv
+    county_practice: list[CountyPractice] = field(default_factory=list)  # weighted edge list from the graph
+    practice_pairs: list[PracticePair] = field(default_factory=list)  # weighted edge list from the co-occurrence
 
 
 def build_corpus(
@@ -58,6 +62,8 @@ def build_corpus(
     similar = practice_similarity(results)
     families = practice_families(similar, {m.name for r in results for m in r.measures})
     classes = classify_practices(results, policy_model) if policy_model is not None else {}
+    co = cooccurrence(results)
+    graph = build_graph(results, similar=similar, families=families, classes=classes)
     return CorpusResult(
         conflicts=find_conflicts(results),
         counties=counties,
@@ -67,8 +73,10 @@ def build_corpus(
         classes=classes,
         practices=compare_practices(results, families, classes),
         tools=policy_tools_crosstab(results),
-        cooccurrence=cooccurrence(results),
-        graph=build_graph(results, similar=similar, families=families, classes=classes),
+        cooccurrence=co,
+        graph=graph,
+        county_practice=county_practice_edges(graph),
+        practice_pairs=cooccurrence_pairs(co),
         practice_index=practice_index(results, merge_targets(a.rule for a in corrections)),
         corrections=list(corrections),
     )

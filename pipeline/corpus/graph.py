@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
-from pipeline.model import DocResult, Measure
+from pipeline.model import DocResult, Link, Measure
 from pipeline.text.numerals import format_value
 
 KIND_TYPES = {
@@ -128,15 +129,13 @@ def build_graph(
                 g.add_edge(node, ind, relation="measures")
     for r in results:
         doc_id = r.doc.doc_id
-        seen: set[tuple[str, str, str]] = set()
-        for ln in r.links:
+        for ln in unique_links(r.links):
             fnode = fig_node.get((doc_id, ln.figure.mention.raw_start))
             if fnode is None:
                 continue
             head = _link_head(g, ln.practice, practice_by_doc.setdefault(doc_id, []), focal_by_doc.get(doc_id, []))
-            if (head, fnode, ln.relation) in seen:
+            if any(d.get("relation") == ln.relation for d in (g.get_edge_data(head, fnode) or {}).values()):
                 continue
-            seen.add((head, fnode, ln.relation))
             ev = ln.evidence
             g.add_edge(head, fnode, relation=ln.relation, rule=ln.rule, **_prov(doc_id, ev.raw_start, ev.raw_end))
     by_label: dict[str, list[str]] = {}
@@ -161,6 +160,19 @@ def build_graph(
             for v in by_label.get(b, []):
                 g.add_edge(u, v, relation="similar_to", weight=round(float(score), 4), rule="tfidf:practice_similarity")
     return g
+
+
+def unique_links(links: Iterable[Link]) -> list[Link]:
+    """The links of one document without repeats: a paragraph the page prints twice gives the same practice →
+    value + unit link with the same evidence text twice; the first is kept (``links.csv`` and the graph)."""
+    seen: set[tuple[str, float, str, str, str]] = set()
+    out = []
+    for ln in links:
+        key = (ln.practice.name, ln.figure.value, ln.figure.unit, ln.relation, ln.evidence.text.strip())
+        if key not in seen:
+            seen.add(key)
+            out.append(ln)
+    return out
 
 
 def _link_head(g: nx.MultiDiGraph, practice: Measure, doc_practices: list[str], counties: Sequence[str]) -> str:
@@ -202,24 +214,78 @@ def _add_uses_edges(g: nx.MultiDiGraph, results: Sequence[DocResult]) -> None:
                     g.add_edge(node, inst, relation="uses", doc_id=doc_id)
 
 
+# ------------------------------------------------------------------------------------------------- exports
+
+# In the exports the character offsets are ``char_start``/``char_end``: GEXF (and Gephi) read attributes named
+# ``start``/``end`` as time intervals and would make the whole graph dynamic.
+EXPORT_NAMES = {"start": "char_start", "end": "char_end"}
+EXPORT_TYPES: dict[str, type] = {"value": float, "weight": float, "char_start": int, "char_end": int, "order": int}
+
+
 def _scalar(key: str, v: Any) -> Any:
-    if key in ("value", "weight"):
-        try:
-            return float(v)
-        except (TypeError, ValueError):
-            return None
-    return "" if v is None else str(v)
+    """The value as the exports declare its key (float, int or str); ``None`` for an empty value."""
+    if v is None or v == "":
+        return None
+    kind = EXPORT_TYPES.get(key, str)
+    if kind is str:
+        return str(v)
+    try:
+        return kind(float(v)) if kind is int else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _export_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in data.items():
+        key = EXPORT_NAMES.get(k, k)
+        cleaned = _scalar(key, v)
+        if cleaned is not None:
+            out[key] = cleaned
+    return out
 
 
 def clean_for_export(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """One type per attribute key, as GraphML and GEXF declare them: ``value`` a float, the rest strings."""
-    h = g.copy()
-    items = [d for _, d in h.nodes(data=True)] + [d for _, _, d in h.edges(data=True)]
-    for data in items:
-        for k, v in list(data.items()):
-            cleaned = _scalar(k, v)
-            if cleaned is None:
-                del data[k]
-            else:
-                data[k] = cleaned
+    """The graph as GraphML, GEXF and Neo4j get it: one type per attribute key (``value``/``weight`` floats,
+    ``char_start``/``char_end``/``order`` integers, the rest strings; empty values left out), offsets renamed
+    ``char_start``/``char_end``, and every edge keyed by an id unique in the whole graph (``e0``, ``e1`` …), which
+    GraphML writes as the edge id (networkx would otherwise number parallel edges 0, 1 … per node pair, and Gephi
+    merges edges that share an id). Nodes keep ``type`` (the Neo4j label), edges ``relation`` (the Neo4j type)."""
+    h = nx.MultiDiGraph()
+    h.add_nodes_from((n, _export_attrs(d)) for n, d in g.nodes(data=True))
+    h.add_edges_from((u, v, f"e{i}", _export_attrs(d)) for i, (u, v, d) in enumerate(g.edges(data=True)))
     return h
+
+
+@dataclass(frozen=True)
+class CountyPractice:
+    """A weighted county → practice edge: the documents in which the county ran the practice."""
+
+    county: str  # label
+    county_id: str  # node id, County:<adcode>
+    practice: str  # label
+    practice_ids: tuple[str, ...]  # node ids of that name (Practice:…, Measure:… when a name has two kinds)
+    doc_ids: tuple[str, ...]
+
+    @property
+    def weight(self) -> int:
+        return len(self.doc_ids)
+
+
+def county_practice_edges(g: nx.MultiDiGraph) -> list[CountyPractice]:
+    """County → practice pairs of the graph's ``ran`` edges, one per county and practice name, weighted by the
+    number of documents saying the county ran it; heaviest first."""
+    docs: dict[tuple[str, str], set[str]] = {}
+    ids: dict[tuple[str, str], set[str]] = {}
+    doc_of = nx.get_edge_attributes(g, "doc_id")
+    for u, v, k, relation in g.edges(keys=True, data="relation"):
+        if relation != "ran" or g.nodes[u].get("type") != "County":
+            continue
+        key = (u, str(g.nodes[v].get("label", v)))
+        docs.setdefault(key, set()).update([str(doc_of[u, v, k])] if doc_of.get((u, v, k)) else [])
+        ids.setdefault(key, set()).add(v)
+    edges = [
+        CountyPractice(str(g.nodes[c].get("label", c)), c, name, tuple(sorted(ids[(c, name)])), tuple(sorted(ds)))
+        for (c, name), ds in docs.items()
+    ]
+    return sorted(edges, key=lambda e: (-e.weight, e.county_id, e.practice))

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.learn.policy_tools import NONE, TOOLS
+from pipeline.learn.policy_tools import NONE, TOOLS, UNCODED
 from pipeline.model import DocResult
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,21 @@ class Cooccurrence:
     unit: str
     terms: list[str]
     counts: Counter[tuple[str, str]]
+
+    @property
+    def label(self) -> str:
+        """What a cell counts, as the UCINET file names its matrix: ``paragraphs_naming_both``."""
+        return f"{self.unit}s_naming_both"
+
+
+@dataclass(frozen=True)
+class PracticePair:
+    """A weighted practice – practice edge: the number of units (paragraphs) naming both."""
+
+    source: str
+    target: str
+    weight: int
+    unit: str
 
 
 def fmt_value(v: float) -> str:
@@ -125,18 +140,19 @@ def compare_practices(
 
 
 def policy_tools_crosstab(results: Sequence[DocResult]) -> list[ToolCounts]:
-    """Counties × policy tools: clause counts per tool and sub-tool, then a 合计 row. Documents without a
-    county are pooled under ``(未识别)``."""
+    """Counties × policy tools: clause counts per tool and sub-tool (and of 未编码 clauses, which are not in the
+    shares), then a 合计 row. Documents without a county are pooled under ``(未识别)``."""
     doc_county, county_name = _county_names(results)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     ndocs: dict[str, set[str]] = defaultdict(set)
     for r in results:
         for c in r.clauses:
-            if c.tool not in TOOLS:
+            if c.tool not in TOOLS and c.tool != UNCODED:
                 continue
             code = doc_county.get(r.doc.doc_id, "")
             counts[code][c.tool] += 1
-            counts[code][c.sub_tool] += 1
+            if c.tool != UNCODED:
+                counts[code][c.sub_tool] += 1
             ndocs[code].add(r.doc.doc_id)
     rows = [
         ToolCounts(code, county_name.get(code, code) if code else UNKNOWN_COUNTY, len(ndocs[code]), counts[code])
@@ -156,7 +172,9 @@ def _paragraphs(text: str) -> list[str]:
 
 def cooccurrence(results: Sequence[DocResult], unit: str = "paragraph", max_terms: int = 150) -> Cooccurrence:
     """Practice × practice co-occurrence: cell = number of units (paragraphs, or documents with
-    ``unit="document"``) mentioning both; the diagonal counts units mentioning one.
+    ``unit="document"``) mentioning both; the diagonal counts units mentioning one. A paragraph is a non-empty
+    line of a document's normalized text; every practice name found anywhere in the corpus is looked for (as a
+    substring) in every unit of every document, and a paragraph printed twice counts twice.
 
     Only practices seen in some text are kept, the ``max_terms`` most frequent of them.
     """
@@ -185,3 +203,17 @@ def cooccurrence(results: Sequence[DocResult], unit: str = "paragraph", max_term
                 pair[(a, b)] += 1
                 pair[(b, a)] += 1
     return Cooccurrence(unit, terms, pair)
+
+
+def cooccurrence_pairs(co: Cooccurrence | None) -> list[PracticePair]:
+    """The co-occurrence matrix as an undirected edge list: each pair of practices once (the upper triangle, no
+    diagonal), weighted by the units naming both; heaviest first."""
+    if co is None:
+        return []
+    pairs = [
+        PracticePair(a, b, co.counts[(a, b)], co.unit)
+        for i, a in enumerate(co.terms)
+        for b in co.terms[i + 1 :]
+        if co.counts[(a, b)] > 0
+    ]
+    return sorted(pairs, key=lambda p: -p.weight)

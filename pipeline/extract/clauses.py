@@ -1,15 +1,20 @@
 """Clauses of a document that state a policy action, coded with field and policy tool (policy_tools.csv).
 
-Clause splitting: sentences, long ones cut at a comma before a new predicate; headings skipped.
+Clause splitting: sentences, long ones cut at a comma before a new predicate; headings skipped. Clauses that are
+no policy action whatever the model says (:func:`non_action`: a paper's metadata lines such as 关键词：…, the
+researcher's method statements, the central leadership's words and set slogans; word lists in
+``models/lexicon/clause_exclusions.tsv``) are not coded; the model's ``none`` clauses are left out and its
+unsure ones are kept as 未编码.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from functools import lru_cache
 
 from pipeline.learn.policy_tools import NONE, PolicyToolModel
-from pipeline.lexicon import load
+from pipeline.lexicon import LazyPattern, load
 from pipeline.model import Clause, Document
 from pipeline.text.chars import COMMA, SENT_END
 from pipeline.text.numbering import ENUM_RE
@@ -86,6 +91,40 @@ def split_clauses(doc: Document) -> list[tuple[int, int]]:
     return out
 
 
+_METADATA = LazyPattern(
+    lambda: re.compile(r"^\s*(?:" + load("clause_exclusions").alternation("kind", "metadata") + r")\s*[：:]", re.I)
+)
+_METHOD = LazyPattern(lambda: re.compile(load("clause_exclusions").alternation("kind", "method")))
+_CENTRAL = LazyPattern(
+    lambda: re.compile(
+        r"^[\s“”\"‘’'（(]*(?:" + load("clause_exclusions").alternation("kind", "central", escape=False) + ")"
+    )
+)
+_SLOGAN = LazyPattern(lambda: re.compile(load("clause_exclusions").alternation("kind", "slogan")))
+_SLOGAN_REST = 8  # a clause with a slogan and fewer other content characters than this says only the slogan
+
+
+def non_action(clause: str, line: str = "") -> str:
+    """Why ``clause`` (on ``line``) is no policy action, or ``""``: ``metadata`` (the line opens with a label such as
+    关键词：), ``method`` (the researcher's voice: 本文, 课题组, 问卷调查 …), ``central`` (opens with the central
+    leadership's words: 习近平总书记指出 …) or ``slogan`` (a set phrase and little else)."""
+    if _METADATA.match(line or clause):
+        return "metadata"
+    if _METHOD.search(clause):
+        return "method"
+    if _CENTRAL.match(clause):
+        return "central"
+    if _SLOGAN.search(clause) and sum(c.isalnum() for c in _SLOGAN.sub("", clause)) < _SLOGAN_REST:
+        return "slogan"
+    return ""
+
+
+def _line_at(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return text[start : end if end >= 0 else len(text)]
+
+
 def _section_path(doc: Document, pos: int) -> tuple[int | None, str]:
     """(article index, heading path ``一、主要做法 > （一）…``) of normalized position ``pos``."""
     for art in doc.articles:
@@ -96,9 +135,10 @@ def _section_path(doc: Document, pos: int) -> tuple[int | None, str]:
 
 
 def code_clauses(doc: Document, model: PolicyToolModel) -> list[Clause]:
-    """The clauses that state a policy action, coded (a clause the model codes ``none`` is left out)."""
+    """The clauses that state a policy action, coded: a clause that is no action (:func:`non_action`) or that the
+    model codes ``none`` is left out; one the model is unsure of is kept as 未编码."""
     text = doc.text or doc.raw_text
-    spans = split_clauses(doc)
+    spans = [(a, b) for a, b in split_clauses(doc) if not non_action(text[a:b], _line_at(text, a))]
     if not spans:
         return []
     preds = model.predict([text[a:b] for a, b in spans])

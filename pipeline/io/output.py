@@ -75,6 +75,7 @@ def write_outputs(out_dir: Path, results: Sequence[DocResult], corpus: CorpusRes
     }
     counts[XLSX_NAME] = write_xlsx(out_dir / XLSX_NAME, tables)
     counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, corpus.graph).items()})
+    counts["cooccurrence.dl"] = writers.write_dl(out_dir / "cooccurrence.dl", corpus.cooccurrence)
     write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in tables.items()}, corpus.graph)
     stale = remove_stale(out_dir, before | {r.doc.doc_id for r in results}, written)
     if stale:

@@ -10,8 +10,9 @@ from typing import Any
 
 from pipeline.corpus.build import CorpusResult
 from pipeline.corpus.compare import table_total
+from pipeline.corpus.graph import unique_links
 from pipeline.io import schema
-from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS
+from pipeline.learn.policy_tools import MIN_CONFIDENCE, SUB_TOOLS, TOOLS, UNCODED, codebook
 from pipeline.model import STATUS_FAILED, DocResult, Mention
 from pipeline.text.numerals import format_value
 
@@ -135,7 +136,7 @@ def section_rows(r: DocResult) -> list[Row]:
 
 def link_rows(r: DocResult) -> list[Row]:
     rows = []
-    for ln in r.links:
+    for ln in unique_links(r.links):
         fig, ev = ln.figure, ln.evidence
         rows.append(
             {
@@ -310,6 +311,7 @@ def crosstab_rows(corpus: CorpusResult) -> list[Row]:
             row[f"{tool}_share"] = round(100.0 * t.counts[tool] / n, 2) if n else 0.0
         for s in SUB_TOOLS:
             row[s] = t.counts[s]
+        row[UNCODED] = t.counts[UNCODED]  # clauses left for a human coder, not in n_clauses or the shares
         rows.append(row)
     return rows
 
@@ -320,6 +322,48 @@ def cooccurrence_table(corpus: CorpusResult) -> Table:
         return [], ["practice"]
     rows: list[Row] = [{"practice": a, **{b: co.counts[(a, b)] for b in co.terms}} for a in co.terms]
     return rows, ["practice", *co.terms]
+
+
+def county_practice_edge_rows(corpus: CorpusResult) -> list[Row]:
+    return [
+        {
+            "source": e.county,
+            "target": e.practice,
+            "weight": e.weight,
+            "type": "Directed",
+            "county_code": e.county_id.removeprefix("County:"),
+            "source_id": e.county_id,
+            "target_id": ";".join(e.practice_ids),
+            "doc_ids": ";".join(e.doc_ids),
+        }
+        for e in corpus.county_practice
+    ]
+
+
+def practice_edge_rows(corpus: CorpusResult) -> list[Row]:
+    return [
+        {"source": p.source, "target": p.target, "weight": p.weight, "type": "Undirected", "unit": p.unit}
+        for p in corpus.practice_pairs
+    ]
+
+
+def codebook_rows() -> list[Row]:
+    """policy_tools_codebook.csv: each sub-tool with its tool, definition and example, then the 未编码 code."""
+    rows: list[Row] = [
+        {"tool": e.tool, "tool_definition": e.tool_definition, "sub_tool": e.sub_tool, "definition": e.definition,
+         "example": e.example}
+        for e in codebook()
+    ]  # fmt: skip
+    rows.append(
+        {
+            "tool": UNCODED,
+            "tool_definition": f"模型对政策工具的把握低于{MIN_CONFIDENCE}（min_confidence），留待人工编码",
+            "sub_tool": UNCODED,
+            "definition": f"条款陈述了政策行动，但模型给出的工具概率低于{MIN_CONFIDENCE}，不强行归类",
+            "example": "",
+        }
+    )
+    return rows
 
 
 def tables(results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, Table]:
@@ -343,5 +387,8 @@ def tables(results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, Tabl
         "corrections_applied.csv": (correction_rows(corpus), schema.CORRECTION_COLUMNS),
         "policy_tools.csv": (each(clause_rows), schema.CLAUSE_COLUMNS),
         "policy_tools_crosstab.csv": (crosstab_rows(corpus), schema.TOOLS_CROSSTAB_COLUMNS),
+        "policy_tools_codebook.csv": (codebook_rows(), schema.CODEBOOK_COLUMNS),
         "cooccurrence.csv": cooccurrence_table(corpus),
+        "edges_county_practice.csv": (county_practice_edge_rows(corpus), schema.COUNTY_PRACTICE_EDGE_COLUMNS),
+        "edges_practice_practice.csv": (practice_edge_rows(corpus), schema.PRACTICE_EDGE_COLUMNS),
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS
+from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS, UNCODED
 
 DOCUMENT_COLUMNS = (
     "doc_id", "source", "format", "script", "title", "county_code", "county",
@@ -55,8 +55,15 @@ PRACTICE_INDEX_COLUMNS = (
 )  # fmt: skip
 CORRECTION_COLUMNS = ("file", "line", "action", "name", "into", "note", "rows", "detail")
 TOOLS_CROSSTAB_COLUMNS = (
-    "county_code", "county", "n_docs", "n_clauses", *TOOLS, *(f"{t}_share" for t in TOOLS), *SUB_TOOLS,
+    "county_code", "county", "n_docs", "n_clauses", *TOOLS, *(f"{t}_share" for t in TOOLS), *SUB_TOOLS, UNCODED,
 )  # fmt: skip
+
+# Weighted edge lists in Gephi's edge-table form (Source, Target, Weight, Type = Directed/Undirected).
+COUNTY_PRACTICE_EDGE_COLUMNS = (
+    "source", "target", "weight", "type", "county_code", "source_id", "target_id", "doc_ids",
+)  # fmt: skip
+PRACTICE_EDGE_COLUMNS = ("source", "target", "weight", "type", "unit")
+CODEBOOK_COLUMNS = ("tool", "tool_definition", "sub_tool", "definition", "example")
 
 
 def compare_columns(indicator_columns: list[str]) -> list[str]:
@@ -90,9 +97,12 @@ COLUMN_TYPES: dict[str, str] = {
 TABLE_COLUMN_TYPES: dict[str, dict[str, str]] = {
     "sections": {"level": INTEGER},
     "corrections_applied": {"line": INTEGER, "rows": INTEGER},
+    "edges_county_practice": {"weight": INTEGER},
+    "edges_practice_practice": {"weight": INTEGER},
     "policy_tools_crosstab": {
         **{c: INTEGER for c in (*TOOLS, *SUB_TOOLS)},
         **{f"{t}_share": DOUBLE for t in TOOLS},
+        UNCODED: INTEGER,
     },
 }
 

@@ -6,6 +6,7 @@ Document text is untrusted: every text cell of every CSV and of the workbook goe
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -142,32 +143,96 @@ def text_path(out_dir: Path, doc_id: str) -> Path:
     return out_dir / "text" / f"{doc_id}.txt"
 
 
+NEO4J_TYPES = {float: "double", int: "int"}
+
+
+def _neo4j_header(key: str, kinds: Mapping[str, type]) -> str:
+    """``value:double``, ``char_start:int``; strings stay bare (neo4j-admin's default type)."""
+    kind = NEO4J_TYPES.get(kinds.get(key, str))
+    return f"{key}:{kind}" if kind else key
+
+
+def _write_plain_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> int:
+    """A CSV without the byte-order mark (for tools, not Excel: neo4j-admin reads it as part of the header)."""
+    atomic_write_bytes(path, csv_bytes(rows, columns).removeprefix(codecs.BOM_UTF8))
+    return len(rows)
+
+
 def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
-    """graph.graphml (contract), graph.gexf (Gephi) and Neo4j bulk-import CSVs, each atomically."""
+    """graph.graphml (contract), graph.gexf (Gephi) and Neo4j bulk-import CSVs, each atomically.
+
+    All three get the same graph (:func:`pipeline.corpus.graph.clean_for_export`): edge ids ``e0``, ``e1`` … unique
+    across the graph, offsets as ``char_start``/``char_end`` (so GEXF stays ``mode="static"``), the node ``type``
+    (= Neo4j ``:LABEL``) and edge ``relation`` (= Neo4j ``:TYPE``) spelled alike, typed Neo4j headers.
+    """
     import networkx as nx
 
-    from pipeline.corpus.graph import clean_for_export
+    from pipeline.corpus.graph import EXPORT_TYPES, clean_for_export
 
     g = clean_for_export(graph)
-    for name, writer in (("graph.graphml", nx.write_graphml), ("graph.gexf", nx.write_gexf)):
-        buf = io.BytesIO()
-        writer(g, buf)
-        atomic_write_bytes(out_dir / name, buf.getvalue())
-    node_keys = sorted({k for _, d in g.nodes(data=True) for k in d if k not in ("type",)})
+    buf = io.BytesIO()
+    nx.write_graphml(g, buf)
+    atomic_write_bytes(out_dir / "graph.graphml", buf.getvalue())
+    gexf = g.copy()
+    for _, _, key, d in gexf.edges(keys=True, data=True):
+        d["id"] = key  # the GEXF edge id is the GraphML one
+    buf = io.BytesIO()
+    nx.write_gexf(gexf, buf)
+    atomic_write_bytes(out_dir / "graph.gexf", buf.getvalue())
+    node_keys = sorted({k for _, d in g.nodes(data=True) for k in d if k not in ("type", "label")})
     nodes = [
-        {"id:ID": n, ":LABEL": d.get("type", "Node"), **{k: d.get(k, "") for k in node_keys}}
+        {"id:ID": n, ":LABEL": d.get("type", "Node"), "type": d.get("type", "Node"), "label": d.get("label", "")}
+        | {_neo4j_header(k, EXPORT_TYPES): d.get(k, "") for k in node_keys}
         for n, d in g.nodes(data=True)
     ]
     edge_keys = sorted({k for _, _, d in g.edges(data=True) for k in d if k != "relation"})
     edges = [
-        {
-            ":START_ID": u,
-            ":END_ID": v,
-            ":TYPE": d.get("relation", "related").upper(),
-            **{k: d.get(k, "") for k in edge_keys},
-        }
-        for u, v, d in g.edges(data=True)
+        {":START_ID": u, ":END_ID": v, ":TYPE": d.get("relation", "related"), "id": key}
+        | {_neo4j_header(k, EXPORT_TYPES): d.get(k, "") for k in edge_keys}
+        for u, v, key, d in g.edges(keys=True, data=True)
     ]
-    write_csv(out_dir / "neo4j" / "nodes.csv", nodes, ["id:ID", ":LABEL", *node_keys])
-    write_csv(out_dir / "neo4j" / "relationships.csv", edges, [":START_ID", ":END_ID", ":TYPE", *edge_keys])
+    node_cols = ["id:ID", ":LABEL", "type", "label", *(_neo4j_header(k, EXPORT_TYPES) for k in node_keys)]
+    edge_cols = [":START_ID", ":END_ID", ":TYPE", "id", *(_neo4j_header(k, EXPORT_TYPES) for k in edge_keys)]
+    _write_plain_csv(out_dir / "neo4j" / "nodes.csv", nodes, node_cols)
+    _write_plain_csv(out_dir / "neo4j" / "relationships.csv", edges, edge_cols)
     return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
+
+
+_DL_UNSAFE = re.compile(r"[\s,;=\"'!]")
+
+
+def dl_labels(terms: Sequence[str]) -> list[str]:
+    """Node labels UCINET and Gephi both read: no spaces, commas, quotes, ``=`` or ``!`` (those separate labels,
+    quote them or end a matrix), each made unique."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for t in terms:
+        base = _DL_UNSAFE.sub("_", t) or "_"
+        label, k = base, 1
+        while label in seen:
+            k += 1
+            label = f"{base}#{k}"
+        seen.add(label)
+        out.append(label)
+    return out
+
+
+def dl_text(terms: Sequence[str], counts: Mapping[tuple[str, str], int], matrix_label: str) -> str:
+    """A square matrix in UCINET's DL full-matrix format, with its node labels and a matrix label saying what a
+    cell counts. Labels come before the matrix label so that Gephi's DL importer (which takes the first line
+    ending in ``labels:`` as the node labels) reads the same nodes."""
+    lines = [f"DL N={len(terms)} NM=1", "FORMAT = FULLMATRIX DIAGONAL PRESENT"]
+    if terms:
+        lines += ["LABELS:", ",".join(dl_labels(terms))]
+    lines += ["MATRIX LABELS:", matrix_label, "DATA:"]
+    lines += [" ".join(str(int(counts.get((a, b), 0))) for b in terms) for a in terms]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def write_dl(path: Path, cooc: Any) -> int:
+    """``cooccurrence.dl``: the co-occurrence matrix of ``cooccurrence.csv`` for UCINET (and Gephi), UTF-8 without
+    a byte-order mark (Gephi checks that the file starts with ``DL``); returns the matrix size."""
+    terms = list(cooc.terms) if cooc is not None else []
+    label = cooc.label if cooc is not None else "paragraphs_naming_both"
+    atomic_write_text(path, dl_text(terms, cooc.counts if cooc is not None else {}, label))
+    return len(terms)

@@ -145,7 +145,8 @@ def test_every_schema_column_is_in_the_dictionary(cols: tuple[str, ...]) -> None
         "CLAUSE_COLUMNS": "policy_tools", "CONFLICT_COLUMNS": "conflicts", "COMPARE_BASE_COLUMNS": "compare_counties",
         "COMPARE_LONG_COLUMNS": "compare_counties_long", "PRACTICE_COLUMNS": "compare_practices",
         "TOOLS_CROSSTAB_COLUMNS": "policy_tools_crosstab", "PRACTICE_INDEX_COLUMNS": "practices",
-        "CORRECTION_COLUMNS": "corrections_applied",
+        "CORRECTION_COLUMNS": "corrections_applied", "COUNTY_PRACTICE_EDGE_COLUMNS": "edges_county_practice",
+        "PRACTICE_EDGE_COLUMNS": "edges_practice_practice", "CODEBOOK_COLUMNS": "policy_tools_codebook",
     }.get(name)  # fmt: skip
     if table is None:
         pytest.skip(f"{name}: a new table; add it to this map and its columns to pipeline/io/columns.tsv")
@@ -174,7 +175,8 @@ _TABLE_OF = {
     "CLAUSE_COLUMNS": "policy_tools", "CONFLICT_COLUMNS": "conflicts", "COMPARE_BASE_COLUMNS": "compare_counties",
     "COMPARE_LONG_COLUMNS": "compare_counties_long", "PRACTICE_COLUMNS": "compare_practices",
     "TOOLS_CROSSTAB_COLUMNS": "policy_tools_crosstab", "PRACTICE_INDEX_COLUMNS": "practices",
-    "CORRECTION_COLUMNS": "corrections_applied",
+    "CORRECTION_COLUMNS": "corrections_applied", "COUNTY_PRACTICE_EDGE_COLUMNS": "edges_county_practice",
+    "PRACTICE_EDGE_COLUMNS": "edges_practice_practice", "CODEBOOK_COLUMNS": "policy_tools_codebook",
 }  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,14 +11,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.corpus.build import CorpusResult
+from pipeline.corpus.practice_tables import policy_tools_crosstab
 from pipeline.corpus.practices import classify_practices, practice_contexts
-from pipeline.extract.clauses import code_clauses, split_clauses
-from pipeline.io.rows import clause_rows
-from pipeline.io.schema import CLAUSE_COLUMNS
-from pipeline.learn.policy_tools import FIELDS, NONE, SUB_TOOLS, TOOLS, PolicyToolModel
+from pipeline.extract.clauses import code_clauses, non_action, split_clauses
+from pipeline.io.rows import clause_rows, codebook_rows, crosstab_rows
+from pipeline.io.schema import CLAUSE_COLUMNS, CODEBOOK_COLUMNS, TOOLS_CROSSTAB_COLUMNS
+from pipeline.learn.policy_tools import (
+    FIELDS,
+    MIN_CONFIDENCE,
+    NONE,
+    SUB_TOOLS,
+    TOOLS,
+    UNCODED,
+    PolicyToolModel,
+    codebook,
+)
 from pipeline.learn.train import POLICY_TRAINING_TSV, read_training
 from pipeline.model import DocResult, Document, OffsetMap
-from tests.records import measure, result
+from tests.records import clause, measure, place, result
 
 REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "models"
@@ -184,7 +196,87 @@ def test_seed_clauses_map_back_to_raw(model: PolicyToolModel, seeds: Path, make_
         doc = make_doc(raw, path.stem, source=str(path))
         rows = clause_rows(DocResult(doc=doc, clauses=code_clauses(doc, model)))
         assert len(rows) >= 10, path.name  # county reports are mostly about what was done
-        assert {r["tool"] for r in rows} <= set(TOOLS)
+        assert {r["tool"] for r in rows} <= {*TOOLS, UNCODED}
         for r in rows:
             assert 0 <= r["start"] < r["end"] <= len(raw)
             assert _han(normalize_text(raw[r["start"] : r["end"]])[0]) == _han(r["text"])
+
+
+# ------------------------------------------------------------------- not policy actions, 未编码, the codebook
+
+
+@pytest.mark.parametrize(
+    ("clause", "line", "kind"),
+    [
+        ("关键词：合作社；产业联营", "", "metadata"),
+        ("产业联营；", "关键词：合作社；产业联营；", "metadata"),  # a piece of a keyword line
+        ("Keywords: cooperative", "", "metadata"),
+        ("本文采用案例研究方法，梳理该县的做法。", "", "method"),
+        ("课题组通过问卷调查和深度访谈收集资料。", "", "method"),
+        ("习近平总书记强调，要把饭碗牢牢端在自己手中。", "", "central"),
+        ("“党的十八大以来，党中央把脱贫攻坚摆在突出位置。", "", "central"),
+        ("深入贯彻落实党中央决策部署，", "", "central"),
+        ("牢固树立绿水青山就是金山银山的理念。", "", "slogan"),
+        ("小康路上一个都不能少！", "", "slogan"),
+        ("践行绿水青山就是金山银山理念，县里每年安排200万元发展林下经济。", "", ""),  # an action beside it
+        ("县财政安排专项资金500万元支持合作社。", "", ""),
+        ("成立县级产业发展领导小组，压实工作责任。", "", ""),
+    ],
+)
+def test_non_action_clauses(clause: str, line: str, kind: str) -> None:
+    assert non_action(clause, line) == kind
+
+
+def test_non_action_clauses_are_not_coded(model: PolicyToolModel) -> None:
+    text = (
+        "关键词：产业联营；合作社；金融扶贫\n"
+        "本文采用案例研究方法，结合问卷调查资料进行分析。\n"
+        "习近平总书记指出，绿水青山就是金山银山。\n"
+        "县财政安排专项资金对新建大棚每亩补贴1000元。\n"
+    )
+    rows = clause_rows(DocResult(doc=_doc(text), clauses=code_clauses(_doc(text), model)))
+    assert [r["text"] for r in rows] == ["县财政安排专项资金对新建大棚每亩补贴1000元。"]
+
+
+def test_low_confidence_is_uncoded_not_forced(model: PolicyToolModel) -> None:
+    clause = "县财政安排专项资金对新建大棚每亩补贴1000元"
+    assert model.min_confidence == MIN_CONFIDENCE == model.meta["min_confidence"]
+    (sure,) = model.predict([clause])
+    assert sure["tool"] == "供给型" and sure["confidence"] >= model.min_confidence
+    strict = copy.copy(model)
+    strict.min_confidence = 0.99
+    (unsure,) = strict.predict([clause])
+    assert unsure == {"field": "", "tool": UNCODED, "sub_tool": UNCODED, "confidence": sure["confidence"]}
+    assert strict.predict([c := "全县贫困发生率下降到0.3%"]) == model.predict([c])  # none stays none
+    assert strict.predict_pooled([clause])["tool"] in TOOLS  # a practice is still forced into a tool
+    doc = _doc(clause + "。")
+    (row,) = clause_rows(DocResult(doc=doc, clauses=code_clauses(doc, strict)))
+    assert (row["tool"], row["sub_tool"], row["field"]) == (UNCODED, UNCODED, "")  # kept for a human coder
+
+
+def test_meta_states_the_threshold_and_its_calibration() -> None:
+    meta = json.loads((MODELS / POLICY_META_FILE).read_text(encoding="utf-8"))
+    cal = meta["cv"]["confidence"]
+    assert meta["min_confidence"] == cal["min_confidence"] == MIN_CONFIDENCE
+    assert cal["coded_below"]["tool_accuracy"] < cal["coded_from"]["tool_accuracy"]
+    assert cal["coded_below"]["n"] > 0 and cal["coded_from"]["n"] > 0
+
+
+def test_codebook_covers_every_sub_tool() -> None:
+    book = codebook()
+    assert {e.sub_tool: e.tool for e in book} == SUB_TOOLS
+    assert all(e.definition and e.example and e.tool_definition for e in book)
+    assert len({e.tool_definition for e in book}) == len(TOOLS)  # one definition per tool
+    rows = codebook_rows()
+    assert list(rows[0]) == list(CODEBOOK_COLUMNS)
+    assert rows[-1]["tool"] == rows[-1]["sub_tool"] == UNCODED and str(MIN_CONFIDENCE) in rows[-1]["definition"]
+    assert [r["sub_tool"] for r in rows[:-1]] == list(SUB_TOOLS)
+
+
+def test_crosstab_counts_uncoded_apart() -> None:
+    clauses = [clause("u", "供给型", "资金投入"), clause("u", UNCODED, UNCODED), clause("u", UNCODED, UNCODED)]
+    r = result("u", places=[place("u", "520328", "湄潭县")], clauses=clauses)
+    county, total = crosstab_rows(CorpusResult(tools=policy_tools_crosstab([r])))
+    assert list(county)[-1] == UNCODED == list(TOOLS_CROSSTAB_COLUMNS)[-1]
+    assert (county["n_clauses"], county["供给型"], county["供给型_share"], county[UNCODED]) == (1, 1, 100.0, 2)
+    assert total[UNCODED] == 2 and UNCODED not in SUB_TOOLS
