@@ -154,7 +154,8 @@ def extract(
 ) -> None:
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
 
-    Writes OUT/text/{doc_id}.txt (text as extracted; all offsets point into it), documents.csv, sections.csv,
+    Writes OUT/text/{doc_id}.txt (text as extracted; all offsets point into it; an odd file name gets a safe
+    name, see documents.csv's text_file), documents.csv, sections.csv,
     places.csv, figures.csv, measures.csv, ... and ruralmine.xlsx (every table, with a data dictionary). A bad
     file becomes a documents.csv row with its reason. A re-run into the same OUT removes the texts and review
     pages of documents no longer in CORPUS.
