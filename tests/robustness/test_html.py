@@ -82,13 +82,25 @@ def test_hostile_name_and_text_stay_text(make_doc: Callable[..., Any], resources
     assert "<img" not in page and "<script" not in page and "<svg" not in page
 
 
-def test_found_spans_and_labels_are_escaped(make_doc: Callable[..., Any], resources: Any) -> None:
-    """A highlighted span holding markup characters, and a label, are both text in the page."""
-    doc = make_doc("黎平县<b>全县</b>有建档立卡贫困户2.1万户。\n", doc_id="d")
-    result = extract(doc, resources, review=True)
-    p = assert_inert(result.review_html)
+def test_markup_in_and_around_highlighted_spans_stays_text(make_doc: Callable[..., Any], resources: Any) -> None:
+    doc = make_doc("黎平县<b>全县</b>有建档立卡贫困户<i>2.1万户</i>。\n", doc_id="d")
+    p = assert_inert(extract(doc, resources, review=True).review_html)
     assert p.text.get("mark"), "the page highlights something"
-    assert "".join(p.text["span"])  # labels rendered as text
+    assert "<b>全县</b>" in "".join(t for texts in p.text.values() for t in texts)
+
+
+def test_a_hostile_label_stays_text(make_doc: Callable[..., Any], resources: Any) -> None:
+    """Labels (a figure's unit, a place's level …) reach the page unescaped by displaCy: escaped by us."""
+    from spacy.tokens import Span
+
+    from pipeline.extract.annotate import annotate, review_html
+
+    sdoc = annotate(resources.nlp, make_doc("黎平县有建档立卡贫困户2.1万户。\n", doc_id="d"))
+    label = '<img src=x onerror=alert(7)>" onclick="alert(8)'
+    for key in ("places", "figures"):
+        sdoc.spans[key] = [Span(sdoc, s.start, s.end, label=label) for s in sdoc.spans.get(key, [])]
+    p = assert_inert(review_html(sdoc))
+    assert label in "".join(p.text["span"])
 
 
 @pytest.mark.slow
