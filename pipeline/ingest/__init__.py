@@ -139,7 +139,7 @@ def load_document(path: Path, root: Path, config: Config, doc_id: str | None = N
     try:
         return _load(path, doc, suffix, config)
     except Exception as exc:  # the boundary: whatever a parser throws becomes a failed row
-        logger.exception("unexpected error ingesting %s", path)
+        logger.exception("unexpected error ingesting %s", doc.source)  # readable: no control characters
         return _fail(doc, Errors.E009, detail=f"{type(exc).__name__}: {exc}")
 
 
