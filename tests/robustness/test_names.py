@@ -78,6 +78,16 @@ def test_two_files_that_read_alike_keep_two_doc_ids(tmp_path: Path) -> None:
     assert sorted(ids.values()) == ["榕江.txt", "榕江.txt~2"]
 
 
+@given(st.lists(st.binary(min_size=1, max_size=40).filter(lambda b: b"/" not in b and b"\0" not in b), min_size=1))
+def test_any_bytes_give_a_readable_name(parts: list[bytes]) -> None:
+    """Whatever bytes a directory listing holds, the doc_id is text every writer can encode, without control
+    characters, NFC, with as many path parts."""
+    name, _ = readable_name(_fs(b"/".join(parts)))
+    name.encode("utf-8")
+    assert not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name)
+    assert unicodedata.normalize("NFC", name) == name and len(name.split("/")) == len(parts)
+
+
 def test_control_characters_and_nfd() -> None:
     name, note = readable_name("a\nb\x1b[31m.txt")
     assert name == "a\ufffdb\ufffd[31m.txt" and "control characters" in note
