@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -112,7 +113,7 @@ class RunProgress:
                 if self.task is not None:
                     self.bar.remove_task(self.task)
                 self.task = self.bar.add_task(stage, total=total, item="")
-            self.bar.update(self.task, completed=done, total=total, item=item[-40:])
+            self.bar.update(self.task, completed=done, total=total, item=escape(item[-40:]))  # a name is no markup
             return
         if not (new_stage or done >= total or now - self.last >= self.every):
             return
@@ -153,7 +154,8 @@ def extract(
 ) -> None:
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
 
-    Writes OUT/text/{doc_id}.txt (text as extracted; all offsets point into it), documents.csv, sections.csv,
+    Writes OUT/text/{doc_id}.txt (text as extracted; all offsets point into it; an odd file name gets a safe
+    name, see documents.csv's text_file), documents.csv, sections.csv,
     places.csv, figures.csv, measures.csv, ... and ruralmine.xlsx (every table, with a data dictionary). A bad
     file becomes a documents.csv row with its reason. A re-run into the same OUT removes the texts and review
     pages of documents no longer in CORPUS.
@@ -217,7 +219,7 @@ def extract(
         table.add_row(name, str(n))
     console.print(table)
     for source, error in summary.failures:
-        console.print(f"[yellow]{source}[/]: {error}")
+        console.print(failure_line(source, error), highlight=False, soft_wrap=True)
     no_chinese = progress.n_readable > 0 and len(progress.no_chinese) == progress.n_readable
     if no_chinese:
         console.print(
@@ -225,7 +227,7 @@ def extract(
             f"(ruralmine mines Chinese rural-policy reports; is {corpus} the right corpus?)"
         )
     elif progress.no_chinese:
-        shown = ", ".join(progress.no_chinese[:10]) + (" …" if len(progress.no_chinese) > 10 else "")
+        shown = escape(", ".join(progress.no_chinese[:10])) + (" …" if len(progress.no_chinese) > 10 else "")
         console.print(f"[yellow]{len(progress.no_chinese)} document(s) without Chinese text:[/] {shown}")
     _print_corrections(summary)
     if cfg.strict and summary.status.get("failed", 0):
@@ -234,6 +236,13 @@ def extract(
     if cfg.strict and no_chinese:
         console.print("[red]--strict: no Chinese text in the corpus[/]")
         raise typer.Exit(1)
+
+
+def failure_line(source: str, error: str) -> str:
+    """The summary's line for a file that is not ok: its name once (the error of a bad file already starts
+    with it: ``a.txt: file is empty``), in yellow; names and messages are data, never rich markup."""
+    rest = error[len(source) :] if error.startswith((f"{source}:", f"{source},")) else f": {error}"
+    return f"[yellow]{escape(source)}[/]{escape(rest)}"
 
 
 def _print_corrections(summary: RunSummary) -> None:
@@ -246,6 +255,7 @@ def _print_corrections(summary: RunSummary) -> None:
         r = a.rule
         into = f" → {r.county.name} ({r.county.adcode})" if r.county else (f" → {r.into}" if r.into else "")
         text = f"  line {r.line}: {r.action} {r.name}{into}: {a.rows} row(s) ({a.detail})"
+        text = escape(text)
         console.print(f"[yellow]warning:{text} — matched nothing[/]" if not a.rows else text, highlight=False)
 
 

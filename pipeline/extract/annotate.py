@@ -13,6 +13,7 @@ extractor's bug must not cost the document its other findings.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -242,5 +243,8 @@ def review_html(doc: Doc) -> str:
             ents.append({"start": start, "end": end, "label": label})
             last_end = end
     document = doc.user_data.get(USER_KEY)
-    title = document.doc_id if document is not None else ""
+    # displaCy escapes the text but not the title or labels: a file named <img onerror=…> is data, not markup
+    title = html.escape(document.doc_id) if document is not None else ""
+    for ent in ents:
+        ent["label"] = html.escape(str(ent["label"]))
     return displacy.render({"text": doc.text, "ents": ents, "title": title}, style="ent", manual=True, page=True)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pipeline.config import Config
 from pipeline.errors import ErrorCode, Errors
 from pipeline.ingest.text import NotTextError, decode_bytes, plausibility
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, Document
+from pipeline.names import readable_name
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +72,23 @@ def _rel(path: Path, root: Path) -> Path:
     return rel if rel.parts else Path(Path(path).name)  # a one-file corpus: the file itself
 
 
+def _source(path: Path, root: Path) -> str:
+    """The file relative to root as readable text (``pipeline.names.readable_name``: any file name works)."""
+    return readable_name(_rel(path, root).as_posix())[0]
+
+
 def assign_doc_ids(paths: Iterable[Path], root: Path) -> dict[Path, str]:
-    """doc_id = path relative to root without extension; files that would collide keep their extension."""
+    """doc_id = path relative to root without extension; files that would collide keep their extension.
+    Names that are not UTF-8 or hold control characters are made readable first (and a warning says so)."""
     paths = list(paths)
-    stems = {p: _rel(p, root).with_suffix("").as_posix() for p in paths}
+    rels = {}
+    for p in paths:
+        rels[p], note = readable_name(_rel(p, root).as_posix())
+        if note:
+            logger.warning("%s: %s (doc_id and source use this reading)", rels[p], note)
+    stems = {p: PurePosixPath(r).with_suffix("").as_posix() for p, r in rels.items()}
     clash = Counter(stems.values())
-    ids = {p: (_rel(p, root).as_posix() if clash[s] > 1 else s) for p, s in stems.items()}
+    ids = {p: (rels[p] if clash[s] > 1 else s) for p, s in stems.items()}
     # A kept extension can still meet another file's stem (``a.pdf`` vs ``a.pdf.txt``): number those.
     seen: Counter[str] = Counter()
     final_clash = Counter(ids.values())
@@ -123,11 +135,11 @@ def load_document(path: Path, root: Path, config: Config, doc_id: str | None = N
         doc_id = assign_doc_ids([path], root)[path]
     suffix = path.suffix.lower()
     fmt = FORMATS.get(suffix, suffix.lstrip(".") or "unknown")
-    doc = Document(doc_id=doc_id, source=_rel(path, root).as_posix(), format=fmt)
+    doc = Document(doc_id=doc_id, source=_source(path, root), format=fmt)
     try:
         return _load(path, doc, suffix, config)
     except Exception as exc:  # the boundary: whatever a parser throws becomes a failed row
-        logger.exception("unexpected error ingesting %s", path)
+        logger.exception("unexpected error ingesting %s", doc.source)  # readable: no control characters
         return _fail(doc, Errors.E009, detail=f"{type(exc).__name__}: {exc}")
 
 

@@ -3,6 +3,7 @@ each file written atomically."""
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,44 +13,58 @@ from pipeline.io import rows, schema, writers
 from pipeline.io.store import write_duckdb
 from pipeline.io.xlsx import XLSX_NAME, write_xlsx
 from pipeline.model import DocResult
+from pipeline.names import PER_DOCUMENT, file_stems, per_document_files, safe_stem
 
 log = logging.getLogger(__name__)
 
-# The files the output folder holds per document: folder and suffix of {folder}/{doc_id}{suffix}.
-PER_DOCUMENT = (("text", ".txt"), ("review", ".html"))
-
 
 def per_document_paths(out_dir: Path, doc_id: str) -> list[Path]:
-    return [out_dir / folder / f"{doc_id}{suffix}" for folder, suffix in PER_DOCUMENT]
+    """The files of ``doc_id`` when it were alone in its run (``file_stems`` decides with all doc_ids)."""
+    return [out_dir / f for f in per_document_files(safe_stem(doc_id))]
 
 
-def previous_doc_ids(out_dir: Path) -> set[str]:
-    """The doc_ids of the run that last wrote ``out_dir`` (its documents.csv), empty when there was none."""
+def previous_files(out_dir: Path) -> set[str]:
+    """The per-document files (relative, ``/``-separated) of the run that last wrote ``out_dir``, as its
+    documents.csv maps them (``text_file``, ``review_file``; older runs: from the doc_id); empty when none."""
     path = out_dir / "documents.csv"
     if not path.is_file():
         return set()
     try:
-        return {r["doc_id"] for r in writers.read_csv(path) if r.get("doc_id")}
-    except (OSError, KeyError, UnicodeDecodeError, ValueError) as exc:
+        previous = writers.read_csv(path)
+    except (OSError, KeyError, UnicodeDecodeError, ValueError, csv.Error) as exc:
         log.warning("%s: cannot read the previous run's documents (%s); stale per-document files stay", path, exc)
         return set()
+    return {f for r in previous if r.get("doc_id") for f in per_document_files(_stem_of(r))}
 
 
-def remove_stale(out_dir: Path, doc_ids: set[str], written: set[Path]) -> list[Path]:
-    """Per-document files of ``doc_ids`` (the previous and this run's documents) that this run did not write:
-    documents no longer in the corpus, a text that failed this time, a review page from a run with --review.
-    Only files a run of ours names are touched. Returns the removed files."""
+def _stem_of(row: dict[str, str]) -> str:
+    """The stem of a documents.csv row's files: from its ``text_file`` or ``review_file``, else (a failed
+    document, or a run older than these columns) the doc_id as it would be named alone."""
+    for col, folder, suffix in PER_DOCUMENT:
+        f = row.get(col, "")
+        if f.startswith(f"{folder}/") and f.endswith(suffix):
+            return f.removeprefix(f"{folder}/").removesuffix(suffix)
+    return safe_stem(row["doc_id"]) if "text_file" in row else row["doc_id"]
+
+
+def remove_stale(out_dir: Path, candidates: set[str], written: set[Path]) -> list[Path]:
+    """Per-document files of ``candidates`` (relative paths: the previous and this run's documents' files) that
+    this run did not write: documents no longer in the corpus, a text that failed this time, a review page from a
+    run with --review. Only files a run of ours names, inside text/ or review/, are touched. Returns them."""
     removed = []
-    for doc_id in sorted(doc_ids):
-        for (folder, _), path in zip(PER_DOCUMENT, per_document_paths(out_dir, doc_id), strict=True):
-            inside = path.resolve().is_relative_to((out_dir / folder).resolve())  # a doc_id is data: no ../
-            if inside and path not in written and path.is_file():
-                path.unlink()
-                removed.append(path)
-                parent = path.parent  # folders of nested doc_ids (text/sub/) left empty go too
-                while parent != out_dir and parent.parent != out_dir and not any(parent.iterdir()):
-                    parent.rmdir()
-                    parent = parent.parent
+    folders = {folder for _, folder, _ in PER_DOCUMENT}
+    for rel in sorted(candidates):
+        path = out_dir / rel
+        top = rel.split("/", 1)[0]
+        # a file name read from documents.csv is data: only text/… and review/… files, never ../
+        inside = top in folders and path.resolve().is_relative_to((out_dir / top).resolve())
+        if inside and path not in written and path.is_file():
+            path.unlink()
+            removed.append(path)
+            parent = path.parent  # folders of nested doc_ids (text/sub/) left empty go too
+            while parent != out_dir and parent.parent != out_dir and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
     if removed:
         log.info("removed %d per-document file(s) of documents no longer in the corpus", len(removed))
     return removed
@@ -58,10 +73,11 @@ def remove_stale(out_dir: Path, doc_ids: set[str], written: set[Path]) -> list[P
 def write_outputs(out_dir: Path, results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, int]:
     """Write the whole output folder; returns the number of rows per output."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    before = previous_doc_ids(out_dir)
+    before = previous_files(out_dir)
+    stems = file_stems(r.doc.doc_id for r in results)
     written: set[Path] = set()
     for r in results:
-        text_path, review_path = per_document_paths(out_dir, r.doc.doc_id)
+        text_path, review_path = (out_dir / f for f in per_document_files(stems[r.doc.doc_id]))
         if r.doc.raw_text:
             writers.atomic_write_text(text_path, r.doc.raw_text)
             written.add(text_path)
@@ -77,7 +93,8 @@ def write_outputs(out_dir: Path, results: Sequence[DocResult], corpus: CorpusRes
     counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, corpus.graph).items()})
     counts["cooccurrence.dl"] = writers.write_dl(out_dir / "cooccurrence.dl", corpus.cooccurrence)
     write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in tables.items()}, corpus.graph)
-    stale = remove_stale(out_dir, before | {r.doc.doc_id for r in results}, written)
+    ours = {f for stem in stems.values() for f in per_document_files(stem)}
+    stale = remove_stale(out_dir, before | ours, written)
     if stale:
         counts["stale files removed"] = len(stale)
     return counts

@@ -14,6 +14,7 @@ from pipeline.corpus.graph import unique_links
 from pipeline.io import schema
 from pipeline.learn.policy_tools import MIN_CONFIDENCE, SUB_TOOLS, TOOLS, UNCODED, codebook
 from pipeline.model import STATUS_FAILED, DocResult, Mention
+from pipeline.names import file_stems, per_document_files, safe_stem
 from pipeline.text.numerals import format_value
 
 Row = dict[str, Any]
@@ -24,8 +25,11 @@ def _page(m: Mention) -> int | str:
     return "" if m.page is None else m.page
 
 
-def document_row(r: DocResult) -> Row:
+def document_row(r: DocResult, stem: str | None = None) -> Row:
+    """The documents.csv row; ``stem`` (from ``names.file_stems`` over the run's doc_ids) names its files in
+    ``text_file`` and ``review_file``, empty for a file not written (no text, no --review)."""
     d = r.doc
+    text_file, review_file = per_document_files(safe_stem(d.doc_id) if stem is None else stem)
     return {
         "doc_id": d.doc_id,
         "source": d.source,
@@ -41,7 +45,14 @@ def document_row(r: DocResult) -> Row:
         "error_code": d.error_code,
         "encoding": d.meta.get("encoding", ""),
         "n_articles": len(d.articles),
+        "text_file": text_file if d.raw_text else "",
+        "review_file": review_file if r.review_html else "",
     }
+
+
+def document_rows(results: Sequence[DocResult]) -> list[Row]:
+    stems = file_stems(r.doc.doc_id for r in results)
+    return [document_row(r, stems[r.doc.doc_id]) for r in results]
 
 
 def place_rows(r: DocResult) -> list[Row]:
@@ -373,7 +384,7 @@ def tables(results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, Tabl
         return [row for r in results for row in fn(r)]
 
     return {
-        "documents.csv": ([document_row(r) for r in results], schema.DOCUMENT_COLUMNS),
+        "documents.csv": (document_rows(results), schema.DOCUMENT_COLUMNS),
         "places.csv": (each(place_rows), schema.PLACE_COLUMNS),
         "figures.csv": (each(figure_rows), schema.FIGURE_COLUMNS),
         "measures.csv": (each(measure_rows), schema.MEASURE_COLUMNS),

@@ -12,7 +12,7 @@ from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS, UNCODED
 
 DOCUMENT_COLUMNS = (
     "doc_id", "source", "format", "script", "title", "county_code", "county",
-    "n_chars", "n_pages", "status", "error", "error_code", "encoding", "n_articles",
+    "n_chars", "n_pages", "status", "error", "error_code", "encoding", "n_articles", "text_file", "review_file",
 )  # fmt: skip
 PLACE_COLUMNS = (
     "doc_id", "name", "canonical", "adcode", "level", "province", "prefecture", "focal", "mentions",

@@ -19,6 +19,7 @@ import networkx as nx
 
 from pipeline.io import coerce, schema
 from pipeline.io.writers import cell
+from pipeline.names import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def _text(value: Any) -> str:
         return NULL
     if isinstance(value, float):
         return repr(value)
-    return cell(value)
+    return clean_text(cell(value))  # any str: lone surrogates become U+FFFD
 
 
 def _create(

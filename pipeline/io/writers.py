@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.io.coerce import typed
 from pipeline.io.schema import DOUBLE
+from pipeline.names import clean_text, safe_stem
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
-    atomic_write_bytes(path, text.encode(encoding))
+    atomic_write_bytes(path, clean_text(text).encode(encoding))  # any str: lone surrogates become U+FFFD
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (tab and CR: Excel strips them first).
@@ -121,7 +122,7 @@ def csv_bytes(
     kinds = types or {}
     for row in rows:
         writer.writerow([typed_cell(row.get(c), kinds[c]) if c in kinds else sheet_cell(row.get(c)) for c in cols])
-    return buf.getvalue().encode("utf-8-sig")
+    return clean_text(buf.getvalue()).encode("utf-8-sig")  # any str: lone surrogates become U+FFFD
 
 
 def write_csv(
@@ -139,8 +140,23 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def text_path(out_dir: Path, doc_id: str) -> Path:
-    return out_dir / "text" / f"{doc_id}.txt"
+def text_files(out_dir: Path) -> dict[str, Path]:
+    """doc_id -> its text file, as the output folder's documents.csv maps them (``text_file``); files outside
+    ``text/`` are ignored (the CSV is data). Empty when there is no documents.csv or it has no such column."""
+    path = out_dir / "documents.csv"
+    if not path.is_file():
+        return {}
+    root = (out_dir / "text").resolve()
+    files = {r["doc_id"]: out_dir / r["text_file"] for r in read_csv(path) if r.get("doc_id") and r.get("text_file")}
+    return {d: p for d, p in files.items() if p.resolve().is_relative_to(root)}
+
+
+def text_path(out_dir: Path, doc_id: str, files: Mapping[str, Path] | None = None) -> Path:
+    """The text of ``doc_id``: as ``files`` (``text_files(out_dir)``) maps it, else the name a run gives a
+    doc_id alone (``text/{doc_id}.txt`` when the doc_id is a safe file name; pipeline/names.py)."""
+    if files is not None and doc_id in files:
+        return files[doc_id]
+    return out_dir / "text" / f"{safe_stem(doc_id)}.txt"
 
 
 NEO4J_TYPES = {float: "double", int: "int"}

@@ -23,6 +23,7 @@ from typing import Any
 
 from pipeline.io import columns as dictionary
 from pipeline.io.writers import PLAIN_NUMBER, atomic_write_bytes, cell, neutralize, table_columns
+from pipeline.names import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ _ILLEGAL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 
 def _text(value: Any) -> str:
-    text = neutralize(cell(value)).translate(_ILLEGAL)
+    text = clean_text(neutralize(cell(value))).translate(_ILLEGAL)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 

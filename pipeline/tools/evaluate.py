@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.io.writers import read_csv, text_path
+from pipeline.io.writers import read_csv, text_files, text_path
 from pipeline.text.names import norm_name
 
 
@@ -263,12 +263,13 @@ def _score_grounding(
     rep: Report, out_dir: Path, tables: list[dict[str, list[dict[str, str]]]], docs: set[str] | None = None
 ) -> None:
     texts: dict[str, str | None] = {}
+    files = text_files(out_dir)  # documents.csv's text_file: the doc_id's own name, or a safe one for odd names
     for table in tables:
         for d, rows in table.items():
             if docs is not None and d not in docs:
                 continue
             if d not in texts:
-                p = text_path(out_dir, d)
+                p = text_path(out_dir, d, files)
                 texts[d] = read_raw_text(p) if p.exists() else None
             text = texts[d]
             for r in rows:
