@@ -91,7 +91,7 @@ def dates_in(text: str, lo: int, hi: int, base_year: str = "", stated: str = "")
             if "年" not in text[max(lo, m.start() - 6) : m.start()]:  # 2019年1至10月: the year is stated
                 out.append((m.start(), _date_text(base_year, m.group(1))))  # 截至9月底: the page's year
         for m in RELATIVE_YEAR.finditer(text, lo, hi):
-            if re.match(r"\d(?![\d.]*\s*月)", text[m.end() : m.end() + 4]):
+            if re.match(r"\d(?![\d.\-—–~～至到]*\s*月)", text[m.end() : m.end() + 6]):
                 continue  # 今年60岁, 去年3000元: a number right after, not a month
             out.append((m.start(), str(int(base_year) + relative_offset(m.group()))))
     for m in SAME_YEAR.finditer(text, lo, hi):
@@ -126,8 +126,29 @@ def page_year(text: str) -> str:
         year = m.group(1) if m.re is _FULL_DATE else m.group(3)
         rest = line.replace(m.group(), "").strip()
         masthead = len(rest) <= _PAGE_DATE_REST and not any(ch in rest for ch in "，,。；;！？!?：:")
+        if m.re is _DAY_FIRST_DATE:
+            masthead = not rest  # 09.10.2015 alone on its line or with a clock (3.2.2015 in a phrase is no date)
         if _PAGE_DATE_LABEL.search(line) or _CLOCK.search(rest) or masthead:  # 湖南日报2017年06月08日
             return year
+    return ""
+
+
+_SUMMARY_HEADING = LazyPattern(
+    lambda: re.compile(
+        rf"^\s*[^\d，,。；;]{{0,12}}?(?P<y>{_YEAR})\s*年(?:度)?[^，,。；;！？!?]{{0,30}}?(?:{load('figure_context').alternation('summary_heading')})"
+        r"(?:暨[^，,。；;]{0,30})?\s*$"
+    )
+)
+
+
+def report_year(text: str, title: str = "") -> str:
+    """The year a year-end summary sums up, from its heading (``二〇一九年脱贫攻坚工作总结``, ``2020年工作总结暨2021年
+    工作计划``) in the title or the first lines; "" for any other document."""
+    lines = [title, *[ln for ln in text.split("\n")[:_PAGE_HEAD_LINES] if ln.strip()][:3]]
+    for line in lines:
+        m = _SUMMARY_HEADING.match(line.strip()) if line else None
+        if m:
+            return year_digits(m.group("y"))
     return ""
 
 
@@ -141,8 +162,13 @@ _CLAUSE_RESET = LazyPattern(
 )
 
 
+_JUDGING_FROM = re.compile(r"[^，,。；;]{0,30}?(?:来看|看)[，,]")
+
+
 def _is_comparison_base(text: str, p: int, sent_start: int) -> bool:
     before = text[max(sent_start, p - 2) : p]
+    if before.endswith("从") and _JUDGING_FROM.match(text, p):
+        return False  # 从2021年开展的回访看，…: judging from, not a starting point
     if _COMPARE_BEFORE.search(before):
         return True  # 比2013年增长, 由2012年的…
     return bool(_COMPARE_WITH.search(before) and _COMPARE_CLOSE.match(text, p))  # 和2014年建档立卡初期相比
@@ -179,11 +205,11 @@ def _framing_re() -> re.Pattern[str]:
     tail = rf"(?:份)?(?:{ctx.alternation('date_tail')})*"
     return re.compile(
         r"(?:[^，,。；;!?！？\d]{1,12}?[，,:：]|(?P<lead>[^，,。；;!?！？\d\s][^，,。；;!?！？\d]{0,11}?))?"
-        r"\s*(?P<prep>截[至止]|到|至|在|于)?\s*"
+        r"\s*(?P<prep>截[至止]|到|至|在|于|从)?\s*"
         rf"(?:(?:(?:{_YEAR})\s*年?\s*[-—–~～至到]\s*)?(?P<y>{_YEAR})\s*年(?:\s*(?P<mo>{month})\s*月)?"
-        rf"|(?P<rel>{rel})(?:\s*(?P<rmo>{month})\s*月)?|(?P<same>{same})"
+        rf"|(?P<rel>{rel})(?:\s*(?:(?:{month})\s*[-—–~～至到]\s*)?(?P<rmo>{month})\s*月)?|(?P<same>{same})"
         rf"|(?<=[至止到])(?P<monly>{month})\s*月)"
-        rf"{tail}"
+        rf"{tail}(?P<judging>[^，,。；;]{{0,30}}?(?:来看|看)(?=[，,]))?"
         r"(?:[，,]|(?(lead)(?!)|(?![至到—\-~～0-9年月日])))"  # 2021年全县…: no comma needed unless a bare lead
     )
 
@@ -213,6 +239,8 @@ def framing(text: str, ss: int, se: int, current: str, base_year: str = "", stat
     m = _FRAMING_DATE.match(text, ss, se)
     if m and m.group("lead") and (m.group("prep") == "于" or m.group("lead").endswith("于")):
         m = None  # 建政于1929年，: the date of an event, not a frame
+    if m and (m.group("prep") == "从" or (m.group("lead") or "").endswith("从")) != bool(m.group("judging")):
+        m = None  # 从2014年起…: a starting point; only 从2021年的调查看，frames
     if m and m.group("same"):
         return Framing(str(int(stated[:4]) + same_year_offsets().get(m.group("same"), 0)) if stated else current, True)
     if m and m.group("rel"):

@@ -25,6 +25,7 @@ from pipeline.extract.dates import (
     dates_in,
     framing,
     page_year,
+    report_year,
 )
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Document, Figure
@@ -364,8 +365,9 @@ def _candidates(doc: Document) -> list[_Cand]:
     stated = ""  # the last year the paragraph stated (for 同年)
     last_date = ""  # the date of the last figure of the paragraph (for 其中)
     prev_start = 0
-    year = page_year(text)
     title = doc.title.strip()
+    summed_up = report_year(text, title)  # 二〇一九年工作总结: the year undated figures hold for
+    year = page_year(text) or summed_up
     for ss, se in _sentences(text):
         prev = text[prev_start:ss]
         if "\n" in prev[len(prev.rstrip(SENT_END + "\n ")) :]:
@@ -382,6 +384,8 @@ def _candidates(doc: Document) -> list[_Cand]:
             carried = own.date  # the sentence's own opening clause (截至9月底，…; 目前，…) dates it
         elif last_date and BREAKDOWN_START.match(text, ss, se):
             carried = last_date
+        elif not carried:
+            carried = summed_up
         stated_before = stated
         stated = next((d for _, d in reversed(dates_in(text, ss, se))), stated)
         sent = text[ss:se]
