@@ -174,11 +174,12 @@ def _is_comparison_base(text: str, p: int, sent_start: int) -> bool:
     return bool(_COMPARE_WITH.search(before) and _COMPARE_CLOSE.match(text, p))  # 和2014年建档立卡初期相比
 
 
-def date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int, end: int = -1) -> str:
+def date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int, end: int = -1) -> str | None:
     """The date a figure at ``text[pos:end]`` refers to: one attached to it (2012年的3262元) or after it in its
     clause (832个贫困县于2020年底全部摘帽), else the latest date stated before it in the sentence that is not a
     comparison base (比2013年增长1.6倍 is dated by the sentence, not 2013) and that no time word (目前, 现有)
-    between it and the figure has reset."""
+    between it and the figure has reset (then "": the figure holds for now, not for a frame); None when the sentence
+    states no date before it."""
     attached = _ATTACHED_DATE.search(text[max(sent_start, pos - 8) : pos])
     if attached:
         return year_digits(attached.group(1))
@@ -186,7 +187,8 @@ def date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int,
         after = _DATE_AFTER.match(text, end)
         if after:
             return year_digits(after.group(1))
-    best, best_at = "", -1
+    best: str | None = None
+    best_at = -1
     for p, d in dates:
         if p < pos and not _is_comparison_base(text, p, sent_start):
             best, best_at = d, p

@@ -410,7 +410,8 @@ def _candidates(doc: Document) -> list[_Cand]:
         ]  # a date (2014年度…) is part of the phrase after it, not a bound
         _assign_indicators(text, cands, all_spans)
         for c in cands:
-            c.date = date_for(dates, text, c.start, ss, c.end) or carried
+            own_date = date_for(dates, text, c.start, ss, c.end)
+            c.date = carried if own_date is None else own_date
         last_date = cands[-1].date
         out.extend(c for c in cands if c.indicator)
     return out
