@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.lexicon import LazyPattern, lazy_pattern, load
+from pipeline.normalize import simplified
 
 _CN_YEAR_DIGITS = {"〇": "0", "零": "0", "○": "0", "一": "1", "二": "2", "三": "3", "四": "4"}
 _CN_YEAR_DIGITS.update({"五": "5", "六": "6", "七": "7", "八": "8", "九": "9"})
@@ -115,22 +116,43 @@ _CLOCK = re.compile(r"\d{1,2}:\d{2}")
 _PAGE_DATE_REST = 20
 
 
+def _line_year(line: str, head: bool) -> str:
+    m = _FULL_DATE.search(line) or _DAY_FIRST_DATE.search(line)
+    if not m or _WEEKDAY.search(line):
+        return ""  # 2024年5月1日 星期三: a portal's today widget, not the page's date
+    year = m.group(1) if m.re is _FULL_DATE else m.group(3)
+    rest = line.replace(m.group(), "").strip()
+    masthead = head and len(rest) <= _PAGE_DATE_REST and not any(ch in rest for ch in "，,。；;！？!?：:")
+    if m.re is _DAY_FIRST_DATE:
+        masthead = head and not rest  # 09.10.2015 alone on its line or with a clock (3.2.2015 in a phrase is no date)
+    if _PAGE_DATE_LABEL.search(line) or _CLOCK.search(rest) or masthead:  # 湖南日报2017年06月08日
+        return year
+    return ""
+
+
 def page_year(text: str) -> str:
-    """Year of the page's own date line near the top (``发布时间:2017-4-25``, ``2020年05月19日 15:09``,
-    ``09.10.2015 12:07``, a line that is only a date), or "" when the page gives none: the year that 今年 and 去年
-    are counted from."""
-    for line in text.split("\n")[:_PAGE_HEAD_LINES]:
-        m = _FULL_DATE.search(line) or _DAY_FIRST_DATE.search(line)
-        if not m or _WEEKDAY.search(line):
-            continue  # 2024年5月1日 星期三: a portal's today widget, not the page's date
-        year = m.group(1) if m.re is _FULL_DATE else m.group(3)
-        rest = line.replace(m.group(), "").strip()
-        masthead = len(rest) <= _PAGE_DATE_REST and not any(ch in rest for ch in "，,。；;！？!?：:")
-        if m.re is _DAY_FIRST_DATE:
-            masthead = not rest  # 09.10.2015 alone on its line or with a clock (3.2.2015 in a phrase is no date)
-        if _PAGE_DATE_LABEL.search(line) or _CLOCK.search(rest) or masthead:  # 湖南日报2017年06月08日
+    """Year of the page's own date line (``发布时间:2017-4-25``, ``2020年05月19日 15:09``, ``09.10.2015 12:07``, a
+    line that is only a date) near the top, else a labelled or clocked one further down (a page whose menus push
+    the date line down, a footer ``来源:县融媒体中心 2019-01-22 08:30``), or "" when the page gives none: the year
+    that 今年 and 去年 are counted from."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        year = _line_year(line, head=i < _PAGE_HEAD_LINES)
+        if year:
             return year
     return ""
+
+
+_WIDE = str.maketrans("０１２３４５６７８９：／－．　", "0123456789:/-. ")
+
+
+def document_page_year(text: str, raw_text: str = "") -> str:
+    """``page_year`` of the normalized text, else of the text as extracted: normalization drops byline and
+    metadata lines as chrome (``本网记者 王芳 2021年7月16日 来源:…``), and with them the page's date."""
+    year = page_year(text)
+    if year or not raw_text or raw_text == text:
+        return year
+    return page_year(simplified(raw_text.translate(_WIDE)))
 
 
 _SUMMARY_HEADING = LazyPattern(

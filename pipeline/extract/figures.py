@@ -23,8 +23,8 @@ from pipeline.extract.dates import (
     SAME_YEAR,
     date_for,
     dates_in,
+    document_page_year,
     framing,
-    page_year,
     report_year,
 )
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
@@ -367,7 +367,7 @@ def _candidates(doc: Document) -> list[_Cand]:
     prev_start = 0
     title = doc.title.strip()
     summed_up = report_year(text, title)  # 二〇一九年工作总结: the year undated figures hold for
-    year = page_year(text) or summed_up
+    year = document_page_year(text, doc.raw_text) or summed_up
     for ss, se in _sentences(text):
         prev = text[prev_start:ss]
         if "\n" in prev[len(prev.rstrip(SENT_END + "\n ")) :]:

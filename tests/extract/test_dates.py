@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.extract.dates import DATE_RE, dates_in, page_year, year_digits
+from pipeline.extract.dates import DATE_RE, dates_in, document_page_year, page_year, year_digits
 from pipeline.extract.figures import extract_figures
 from pipeline.model import Document
 from pipeline.normalize import normalize_text
@@ -19,6 +19,7 @@ def _date_of(text: str, raw: str, title: str = "") -> str:
     return hits[0].date
 
 
+_FILLER = "".join(f"全县干部群众在第{chr(0x4E00 + 37 * i)}片区开展活动。\n\n" for i in range(20))
 PAGE = "某县推进产业帮扶\n发布时间:2021-06-15 09:30 来源:县融媒体中心\n"
 NO_PAGE = "某县推进产业帮扶\n"
 
@@ -34,6 +35,10 @@ NO_PAGE = "某县推进产业帮扶\n"
         # a version number or a phone number is not a date line
         ("标题\n版本 3.2.2015 说明书\n正文", ""),
         ("标题\n正文说2019年全县收入5亿元。", ""),
+        # further down only a labelled or clocked line counts (menus push it down; a footer)
+        ("标题\n" + _FILLER + "来源:县融媒体中心 2019-01-22\n正文", "2019"),
+        ("标题\n" + _FILLER + "2018-06-02 08:31\n正文", "2018"),
+        ("标题\n" + _FILLER + "相关新闻 2017-05-06\n正文", ""),
     ],
 )
 def test_page_year_forms(text: str, year: str) -> None:
@@ -110,6 +115,7 @@ NOT_THE_DATE = [
     # a now-word after a dated clause: the count is of now
     (NO_PAGE + "合作社于2012年注册成立，现有社员260余人。", "260余人", ""),
     (NO_PAGE + "该村2016年被列为贫困村，目前有脱贫户58户。", "58户", ""),
+    (NO_PAGE + "2019年，她被吸纳到车间上班，现在每天能缝制17双手套，月收入1800多元。", "1800多元", ""),
     # a period with no single year resets the frame
     (NO_PAGE + "2016年以来，全省坚持整村搬迁。“十三五”期间，全省搬迁贫困人口36万人。", "36万人", ""),
     (NO_PAGE + "2019年，全县新建大棚300个。多年来，全县累计培训农民1.2万人次。", "1.2万人次", ""),
@@ -191,3 +197,25 @@ MORE = [
 @pytest.mark.parametrize(("text", "raw", "date"), MORE)
 def test_month_ranges_and_judging_from(text: str, raw: str, date: str) -> None:
     assert _date_of(text, raw) == date
+
+
+def test_page_date_in_a_line_normalization_dropped() -> None:
+    """A byline with the date (本網記者 … 2021年7月16日 來源:…) is chrome for the normalized text; the date still
+    counts, read from the text as extracted."""
+    raw = "屏山縣荔枝豐收\n本網記者　王芳　２０２１年７月１６日　來源：鄉村故事網\n他家去年收入超過8萬元。"
+    text = "屏山县荔枝丰收\n他家去年收入超过8万元。"
+    doc = Document(doc_id="t", source="x.html", format="html", raw_text=raw, text=text)
+    assert [f.date for f in extract_figures(doc) if f.value == 80000] == ["2020"]
+    assert document_page_year(text, raw) == "2021"
+
+
+@pytest.mark.parametrize(
+    ("raw", "year"),
+    [
+        ("标题\n首页 > 新闻中心 > 县域动态 2019-03-12 来源:县政府\n正文去年收入8万元。", "2019"),
+        ("標題\n發佈時間：２０２０年０５月２１日 13:40\n正文", "2020"),
+        ("标题\n正文没有日期。", ""),
+    ],
+)
+def test_document_page_year_reads_dropped_chrome(raw: str, year: str) -> None:
+    assert document_page_year(normalize_text(raw)[0], raw) == year
