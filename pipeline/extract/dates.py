@@ -74,6 +74,7 @@ def relative_offset(word: str) -> int:
 
 
 _MONTH_OF_PAGE_YEAR = re.compile(r"(?<=[至止到])\s*(1[0-2]|0?[1-9])\s*月(?!\d)")
+_YEAR_PART = lazy_pattern("(?<![年度])(?:{words})", "figure_context", "year_part")
 
 
 def dates_in(text: str, lo: int, hi: int, base_year: str = "", stated: str = "") -> list[tuple[int, str]]:
@@ -91,6 +92,9 @@ def dates_in(text: str, lo: int, hi: int, base_year: str = "", stated: str = "")
         for m in _MONTH_OF_PAGE_YEAR.finditer(text, lo, hi):
             if "年" not in text[max(lo, m.start() - 6) : m.start()]:  # 2019年1至10月: the year is stated
                 out.append((m.start(), _date_text(base_year, m.group(1))))  # 截至9月底: the page's year
+        for m in _YEAR_PART.finditer(text, lo, hi):
+            if not RELATIVE_YEAR.search(text, max(lo, m.start() - 4), m.start()):  # 去年上半年: dated by 去年
+                out.append((m.start(), base_year))  # 上半年，全县…: a part of the page's year
         for m in RELATIVE_YEAR.finditer(text, lo, hi):
             if re.match(r"\d(?![\d.\-—–~～至到]*\s*月)", text[m.end() : m.end() + 6]):
                 continue  # 今年60岁, 去年3000元: a number right after, not a month
@@ -232,7 +236,7 @@ def _framing_re() -> re.Pattern[str]:
         r"\s*(?P<prep>截[至止]|到|至|在|于|从)?\s*"
         rf"(?:(?:(?:{_YEAR})\s*年?\s*[-—–~～至到]\s*)?(?P<y>{_YEAR})\s*年(?:\s*(?P<mo>{month})\s*月)?"
         rf"|(?P<rel>{rel})(?:\s*(?:(?:{month})\s*[-—–~～至到]\s*)?(?P<rmo>{month})\s*月)?|(?P<same>{same})"
-        rf"|(?<=[至止到])(?P<monly>{month})\s*月)"
+        rf"|(?<=[至止到])(?P<monly>{month})\s*月|(?P<part>{ctx.alternation('year_part')}))"
         rf"{tail}(?P<judging>[^，,。；;]{{0,30}}?(?:来看|看)(?=[，,]))?"
         r"(?:[，,]|(?(lead)(?!)|(?![至到—\-~～0-9年月日])))"  # 2021年全县…: no comma needed unless a bare lead
     )
@@ -272,6 +276,11 @@ def framing(text: str, ss: int, se: int, current: str, base_year: str = "", stat
             return Framing("", True)
         year = str(int(base_year) + relative_offset(m.group("rel")))
         return Framing(_date_text(year, m.group("rmo")), True)
+    if m and m.group("part"):
+        rel = RELATIVE_YEAR.search(m.group("lead") or "")
+        if rel:  # 今年上半年，: the relative year dates it
+            return Framing(str(int(base_year) + relative_offset(rel.group())) if base_year else "", True)
+        return Framing(base_year, True) if base_year else Framing(current, False)
     if m and m.group("monly"):
         return Framing(_date_text(base_year, m.group("monly")) if base_year else current, True)
     if m:
