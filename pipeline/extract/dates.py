@@ -178,6 +178,34 @@ def report_year(text: str, title: str = "") -> str:
     return ""
 
 
+_HEADING_MAX = 30
+_REVIEW_HEADING = lazy_pattern("(?:{words})", "figure_context", "review_heading")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def heading_year(line: str) -> str | None:
+    """The year a heading line gives the section under it (``一、2019年主要工作``, ``2020年工作打算`` → the year;
+    a heading without a single year, ``二、存在问题`` or ``“十三五”期间主要成效`` → ""), or None when the line is no
+    heading: it is prose (sentence punctuation, a comma), long, reports a figure, or is a page's date line."""
+    line = line.strip()
+    if not line or len(line) > _HEADING_MAX or any(ch in line for ch in "。！？；!?;，,"):
+        return None
+    if _FULL_DATE.search(line) or _DAY_FIRST_DATE.search(line) or _CLOCK.search(line):
+        return None  # 2019年12月19日, 2020-05-21 13:40: the page's date, not a heading
+    dates = list(DATE_RE.finditer(line))
+    if any(m.group("m") or m.group("m2") or m.group("m3") for m in dates):
+        return None  # 宜昌市委农办 调研组 2022年3月: a byline's date, not a heading's year
+    rest = DATE_RE.sub("", line)
+    if re.search(r"\d", rest):
+        return None  # 2021年农民收入达18931元: a headline reporting a figure
+    if len(_HAN.findall(rest)) < 4:
+        return None
+    years = {year_digits(m.group("y") or m.group("y2") or m.group("y3")) for m in dates}
+    if TIME_RESET.search(line) or len(years) != 1 or _REVIEW_HEADING.search(line):
+        return ""  # 二、存在问题; 2020年工作总结暨2021年工作计划 (two years): no single year
+    return years.pop()
+
+
 _COMPARE_BEFORE = re.compile(r"(?:比|较|比上|较上|相比|与|同|由|从)$")
 _COMPARE_WITH = re.compile(r"(?:和|跟)$")
 _COMPARE_CLOSE = re.compile(r"[^，,。；;]{0,24}?(?:相比|相较|比较|对比)")

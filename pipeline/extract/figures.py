@@ -25,6 +25,7 @@ from pipeline.extract.dates import (
     dates_in,
     document_page_year,
     framing,
+    heading_year,
     report_year,
 )
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
@@ -368,14 +369,21 @@ def _candidates(doc: Document) -> list[_Cand]:
     title = doc.title.strip()
     summed_up = report_year(text, title)  # 二〇一九年工作总结: the year undated figures hold for
     year = document_page_year(text, doc.raw_text) or summed_up
+    section = ""  # the year a heading (2019年主要工作) gives its section
     for ss, se in _sentences(text):
         prev = text[prev_start:ss]
-        if "\n" in prev[len(prev.rstrip(SENT_END + "\n ")) :]:
-            frame = ""  # a framing date holds within its paragraph only
-            stated = ""
-            last_date = ""
+        body = prev.rstrip(SENT_END + "\n ")
+        if ss == 0 or "\n" in prev[len(body) :]:
+            if prev.rstrip("\n ")[-1:] not in {"：", ":", "；", ";"}:  # …取得新进展：\n a list keeps its frame
+                frame = ""  # a framing date holds within its paragraph only
+                stated = ""
+                last_date = ""
+            line = text[ss : text.find("\n", ss) if "\n" in text[ss:] else len(text)]
+            heading = heading_year(line)
+            if heading is not None:
+                section = heading
         prev_start = ss
-        carried = frame
+        carried = frame or section
         if title and year and text[ss:se].strip() == title:
             carried = year  # the page's headline reports the news of its date line
         own = framing(text, ss, se, frame, year, stated)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.extract.dates import DATE_RE, dates_in, document_page_year, page_year, year_digits
+from pipeline.extract.dates import DATE_RE, dates_in, document_page_year, heading_year, page_year, year_digits
 from pipeline.extract.figures import extract_figures
 from pipeline.model import Document
 from pipeline.normalize import normalize_text
@@ -177,8 +177,8 @@ SUMMARIES = [
     ("某镇2020年度乡村振兴工作总结\n今年，全镇新建村级光伏电站6座。", "6座", "2020"),
     # a government work report reviews the year before its heading: no default year
     ("2019年政府工作报告\n全县新增就业岗位3200个。", "3200个", ""),
-    # a news headline with a year is not a summary heading
-    ("2021年农民收入持续增长\n全县新增家庭农场86家。", "86家", ""),
+    # a headline with one year (and no figure) dates the article's undated figures as a heading does
+    ("2021年农民收入持续增长\n全县新增家庭农场86家。", "86家", "2021"),
 ]
 
 
@@ -224,3 +224,42 @@ def test_page_date_in_a_line_normalization_dropped() -> None:
 )
 def test_document_page_year_reads_dropped_chrome(raw: str, year: str) -> None:
     assert document_page_year(normalize_text(raw)[0], raw) == year
+
+
+SECTIONS = [
+    # a heading with one year dates the undated figures of its section, until the next heading
+    ("一、2019年主要工作\n全县新建村级光伏电站12座。\n新修通村公路86公里。", "86公里", "2019"),
+    ("一、2019年主要工作\n全县新建光伏电站12座。\n二、存在问题\n仍有贫困户320户住房不达标。", "320户", ""),
+    ("二、2020年工作打算\n力争新增就业岗位2000个。", "2000个", "2020"),
+    # a date stated in the section still wins
+    ("一、2019年主要工作\n截至2018年底，全县有贫困村48个。", "48个", "2018"),
+    # not headings: a page's date line, a byline with a month, a headline reporting a figure, prose
+    ("某县新闻\n2019年12月19日\n全县新建光伏电站12座。", "12座", ""),
+    ("某县调研报告\n市委农办调研组 2022年3月\n全县总面积3430平方公里。", "3430平方公里", ""),
+    ("2021年全县农民收入达18931元\n全县新增家庭农场86家。", "86家", ""),
+    # a paragraph ending in a colon keeps its frame for the list under it
+    ("2020年，全县脱贫攻坚取得新进展：\n减贫1.2万人；\n新建扶贫车间26个。", "26个", "2020"),
+    ("2020年，全县脱贫攻坚取得新进展。\n新建扶贫车间26个。", "26个", ""),
+]
+
+
+@pytest.mark.parametrize(("text", "raw", "date"), SECTIONS)
+def test_heading_years_and_lists(text: str, raw: str, date: str) -> None:
+    assert _date_of(text, raw) == date
+
+
+@pytest.mark.parametrize(
+    ("line", "year"),
+    [
+        ("一、2019年主要工作", "2019"),
+        ("（二）2020年脱贫攻坚成效", "2020"),
+        ("二、存在问题", ""),
+        ("“十三五”期间主要成效", ""),
+        ("2020年工作总结暨2021年工作计划", ""),
+        ("2019年12月19日", None),
+        ("2021年全县农民收入达18931元", None),
+        ("全县新建光伏电站12座，带动贫困户300户。", None),
+    ],
+)
+def test_heading_year(line: str, year: str | None) -> None:
+    assert heading_year(line) == year
