@@ -120,8 +120,15 @@ _CLOCK = re.compile(r"\d{1,2}:\d{2}")
 _PAGE_DATE_REST = 20
 
 
+_BYLINE_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(?:1[0-2]|0?[1-9])\s*月\W*$")  # 宜昌市委农办 调研组 2022年3月
+
+
 def _line_year(line: str, head: bool) -> str:
     m = _FULL_DATE.search(line) or _DAY_FIRST_DATE.search(line)
+    if not m and head:
+        b = _BYLINE_MONTH.search(line.strip())
+        short = len(line.strip()) <= _PAGE_DATE_REST + 10 and not any(ch in line for ch in "，,。；;！？!?")
+        return b.group(1) if b and short else ""
     if not m or _WEEKDAY.search(line):
         return ""  # 2024年5月1日 星期三: a portal's today widget, not the page's date
     year = m.group(1) if m.re is _FULL_DATE else m.group(3)

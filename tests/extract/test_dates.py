@@ -263,3 +263,10 @@ def test_heading_years_and_lists(text: str, raw: str, date: str) -> None:
 )
 def test_heading_year(line: str, year: str | None) -> None:
     assert heading_year(line) == year
+
+
+def test_byline_month_is_the_page_year() -> None:
+    text = "某县产业帮扶调查\n市委农办调研组 2022年3月\n今年，全县计划新建冷库6座。去年，全县新建冷库4座。"
+    assert page_year(text) == "2022"
+    assert _date_of(text, "4座") == "2021"
+    assert page_year("某刊物\n科学导报 2019年8期\n正文") == ""
