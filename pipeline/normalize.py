@@ -157,6 +157,11 @@ def _diff_edits(old: str, new: str, offset: int) -> list[Edit]:
 _HAN_RUN_RE = re.compile(f"[{HAN}]+")
 
 
+def simplified(text: str) -> str:
+    """``text`` in simplified script (OpenCC t2s), without an offset map."""
+    return str(_converter("t2s").convert(text))
+
+
 def to_simplified(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     """OpenCC t2s; per-char edits where lengths agree, whole-run edits where a phrase changes length."""
     cc = _converter("t2s")

@@ -16,6 +16,18 @@ from functools import lru_cache
 
 import jieba.posseg
 
+from pipeline.extract.dates import (
+    BREAKDOWN_START,
+    DATE_RE,
+    RELATIVE_YEAR,
+    SAME_YEAR,
+    date_for,
+    dates_in,
+    document_page_year,
+    framing,
+    heading_year,
+    report_year,
+)
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Document, Figure
 from pipeline.text.chars import FIGURE_CLAUSE_BOUND, HARD_BOUND, SENT_END
@@ -37,11 +49,7 @@ _CLASSIFIERS = lazy_words("units", "classifier")
 _SKIP_UNITS = {"年", "月"}
 _CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")
 
-_DATE_RE = re.compile(
-    r"(?P<y>(?:19|20)\d{2})\s*年(?:\s*(?P<m>1[0-2]|0?[1-9])\s*月(?:份)?)?(?:(?P<d>[0-3]?\d)日)?"
-    r"|(?P<y2>(?:19|20)\d{2})[-/.](?P<m2>1[0-2]|0?[1-9])(?:[-/.][0-3]?\d)?"
-)
-_DATE_RANGE_TO = re.compile(r"^\s*(?:年)?\s*(?:至|到|—|-|~)\s*$")
+_DATE_RE = DATE_RE  # the date forms (tables.py and the phrase trimmer)
 
 
 def _growth_start() -> re.Pattern[str]:
@@ -219,7 +227,7 @@ _DATE_AND_TAIL = re.compile(rf"(?:到|至|截至|截止)?(?:{_DATE_RE.pattern})(
 
 def _trim_np(left: str) -> str:
     """Noun phrase the number measures, from the clause text left of it."""
-    s = _SAME_YEAR.sub("", _RELATIVE_YEAR.sub("", _DATE_AND_TAIL.sub("", left)))  # 去年, 次年: dates, not the phrase
+    s = SAME_YEAR.sub("", RELATIVE_YEAR.sub("", _DATE_AND_TAIL.sub("", left)))  # 去年, 次年: dates, not the phrase
     s = re.sub(r"\d+(?:\.\d+)?", "", s)
     s = _TRAIL_STRIP.sub("", s)
     s = _LEAD_STRIP.sub("", s)
@@ -348,158 +356,53 @@ def _last_verb(np_left: str) -> str:
     return "".join(w for w, _ in toks[k:])
 
 
-def _dates_in(text: str, lo: int, hi: int, base_year: str = "", stated: str = "") -> list[tuple[int, str]]:
-    """Dates stated in ``text[lo:hi]`` as (position, ``YYYY`` or ``YYYY-MM``); with ``base_year``, relative years
-    too (今年 → base, 去年 → base - 1); 同年/次年 count from the last year stated before them (``stated`` before
-    ``lo``)."""
-    out = []
-    for m in _DATE_RE.finditer(text, lo, hi):
-        y = m.group("y") or m.group("y2")
-        mo = m.group("m") or m.group("m2")
-        out.append((m.start(), f"{y}-{int(mo):02d}" if mo else y))
-    absolute = list(out)
-    if base_year:
-        for m in _RELATIVE_YEAR.finditer(text, lo, hi):
-            if re.match(r"\d", text[m.end() : m.end() + 1]):
-                continue
-            out.append((m.start(), str(int(base_year) + _relative_offset(m.group()))))
-    for m in _SAME_YEAR.finditer(text, lo, hi):
-        base = next((d[:4] for p, d in reversed(absolute) if p < m.start()), stated[:4])
-        if base:
-            out.append((m.start(), str(int(base) + _same_year_offsets().get(m.group(), 0))))
-    out.sort()
-    return out
-
-
-_SAME_YEAR = lazy_pattern("(?:{words})", "figure_context", "same_year")
-
-
-@lru_cache(maxsize=1)
-def _same_year_offsets() -> dict[str, int]:
-    lex = load("figure_context")
-    return {w: int(o) for w, o in zip(lex.words(), lex.column("same_year"), strict=True) if o}
-
-
-_RELATIVE_YEAR = lazy_pattern("(?<![以之])(?:{words})", "figure_context", "relative_year")
-
-
-@lru_cache(maxsize=1)
-def _relative_offsets() -> dict[str, int]:
-    lex = load("figure_context")
-    return {w: int(o) for w, o in zip(lex.words(), lex.column("relative_year"), strict=True) if o}
-
-
-def _relative_offset(word: str) -> int:
-    return _relative_offsets().get(word, 0)
-
-
-_FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*(?:年|[-/.])\s*(1[0-2]|0?[1-9])\s*(?:月|[-/.])\s*([0-3]?\d)(?!\d)")
-_PAGE_DATE_LABEL = LazyPattern(
-    lambda: re.compile(
-        f"(?:{load('byline_words').alternation('meta_field')}|{load('byline_words').alternation('meta_suffix')})"
-    )
-)
-_PAGE_HEAD_LINES = 15
-
-
-def page_year(text: str) -> str:
-    """Year of the page's own date line near the top (``发布时间:2017-4-25``, ``2020年05月19日 15:09``, a line that
-    is only a date), or "" when the page gives none: the year that 今年 and 去年 are counted from."""
-    for line in text.split("\n")[:_PAGE_HEAD_LINES]:
-        m = _FULL_DATE.search(line)
-        if not m or _WEEKDAY.search(line):
-            continue  # 2024年5月1日 星期三: a portal's today widget, not the page's date
-        rest = line.replace(m.group(), "").strip()
-        masthead = len(rest) <= _PAGE_DATE_REST and not any(ch in rest for ch in "，,。；;！？!?：:")
-        if _PAGE_DATE_LABEL.search(line) or _CLOCK.search(rest) or masthead:  # 湖南日报2017年06月08日
-            return m.group(1)
-    return ""
-
-
-_WEEKDAY = re.compile(r"星期|礼拜|周[一二三四五六日天]")
-_CLOCK = re.compile(r"\d{1,2}:\d{2}")
-_PAGE_DATE_REST = 20
-
-
-_COMPARE_BEFORE = re.compile(r"(?:比|较|比上|较上|相比|与|同|由|从)$")
-_ATTACHED_DATE = re.compile(r"((?:19|20)\d{2})\s*年(?:底|末|初)?的?$")
-
-
-def _date_for(dates: list[tuple[int, str]], text: str, pos: int, sent_start: int) -> str:
-    """The date a figure refers to: one attached to it (2012年的3262元), else the latest date stated before it
-    in the sentence that is not a comparison base (比2013年增长1.6倍 is dated by the sentence, not 2013)."""
-    attached = _ATTACHED_DATE.search(text[max(sent_start, pos - 8) : pos])
-    if attached:
-        return attached.group(1)
-    best = ""
-    for p, d in dates:
-        if p < pos and not _COMPARE_BEFORE.search(text[max(sent_start, p - 2) : p]):
-            best = d
-    return best
-
-
-def _framing_date() -> re.Pattern[str]:
-    """A clause that is only a date (``截至2019年底，``, ``2020年以来，``, ``去年，``), at the start of a sentence or
-    after a short lead (``据了解，``, a dateline ``…讯``)."""
-    rel = load("figure_context").alternation("relative_year")
-    same = load("figure_context").alternation("same_year")
-    return re.compile(
-        r"(?:[^，,。；;!?！？\d]{1,12}?[，,]|(?P<lead>[^，,。；;!?！？\d\s][^，,。；;!?！？\d]{0,11}?))?"
-        r"\s*(?:截[至止]|到|至|在|于)?\s*"
-        rf"(?:(?P<y>(?:19|20)\d{{2}})\s*年(?:\s*(?P<mo>1[0-2]|0?[1-9])\s*月)?|(?P<rel>{rel})|(?P<same>{same}))"
-        r"(?:底|末|初|以来|上半年|全年)?"
-        r"(?:[，,]|(?(lead)(?!)|(?![至到—\-~～0-9年月日])))"  # 2021年全县…: no comma needed unless a bare lead
-    )
-
-
-_FRAMING_DATE = LazyPattern(_framing_date)
-_TIME_RESET = lazy_pattern(r"\s*(?:{words})", "figure_words", "time_reset")
-
-
-def _framing(text: str, ss: int, se: int, current: str, base_year: str = "", stated: str = "") -> str:
-    """The date a sentence sets for the sentences after it in its paragraph (``2021年，…。猕猴桃…``); a relative
-    year (``去年，``) counts from the framing year in force, else the page's year; ``同年，`` from the last year
-    the paragraph stated."""
-    m = _FRAMING_DATE.match(text, ss, se)
-    if m and m.group("same"):
-        return str(int(stated[:4]) + _same_year_offsets().get(m.group("same"), 0)) if stated else current
-    if m:
-        if m.group("rel"):
-            base = base_year or current[:4]
-            return str(int(base) + _relative_offset(m.group("rel"))) if base else current
-        return f"{m.group('y')}-{int(m.group('mo')):02d}" if m.group("mo") else m.group("y")
-    if _TIME_RESET.match(text, ss, se):
-        return ""
-    return current
+_dates_in = dates_in  # tables.py reads caption dates with it
 
 
 def _candidates(doc: Document) -> list[_Cand]:
     text = doc.text
     out: list[_Cand] = []
-    framing = ""
+    frame = ""  # the date a framing clause set for the rest of the paragraph
     stated = ""  # the last year the paragraph stated (for 同年)
+    last_date = ""  # the date of the last figure of the paragraph (for 其中)
     prev_start = 0
-    year = page_year(text)
     title = doc.title.strip()
+    summed_up = report_year(text, title)  # 二〇一九年工作总结: the year undated figures hold for
+    year = document_page_year(text, doc.raw_text) or summed_up
+    section = ""  # the year a heading (2019年主要工作) gives its section
     for ss, se in _sentences(text):
         prev = text[prev_start:ss]
-        if "\n" in prev[len(prev.rstrip(SENT_END + "\n ")) :]:
-            framing = ""  # a framing date holds within its paragraph only
-            stated = ""
+        body = prev.rstrip(SENT_END + "\n ")
+        if ss == 0 or "\n" in prev[len(body) :]:
+            if prev.rstrip("\n ")[-1:] not in {"：", ":", "；", ";"}:  # …取得新进展：\n a list keeps its frame
+                frame = ""  # a framing date holds within its paragraph only
+                stated = ""
+                last_date = ""
+            line = text[ss : text.find("\n", ss) if "\n" in text[ss:] else len(text)]
+            heading = heading_year(line)
+            if heading is not None:
+                section = heading
         prev_start = ss
-        carried = framing
+        carried = frame or section
         if title and year and text[ss:se].strip() == title:
             carried = year  # the page's headline reports the news of its date line
-        framing = _framing(text, ss, se, framing, year, stated)
+        own = framing(text, ss, se, frame, year, stated)
+        frame = own.date
+        if own.found:
+            carried = own.date  # the sentence's own opening clause (截至9月底，…; 目前，…) dates it
+        elif last_date and BREAKDOWN_START.match(text, ss, se):
+            carried = last_date
+        elif not carried:
+            carried = summed_up
         stated_before = stated
-        stated = next((d for _, d in reversed(_dates_in(text, ss, se))), stated)
+        stated = next((d for _, d in reversed(dates_in(text, ss, se))), stated)
         sent = text[ss:se]
         if not any(ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成" for ch in sent):
             continue
         qs = [q for q in iter_quantities(sent)]
         if not qs:
             continue
-        dates = _dates_in(text, ss, se, year or carried[:4], stated_before)
+        dates = dates_in(text, ss, se, year, stated_before)
         cands: list[_Cand] = []
         for q in qs:
             s, e = ss + q.start, ss + q.end
@@ -511,11 +414,13 @@ def _candidates(doc: Document) -> list[_Cand]:
         all_spans = [
             (ss + q.start, ss + q.end)
             for q in qs
-            if not (_is_year_or_date(text, q, ss + q.start, ss + q.end) and _DATE_RE.fullmatch(q.text))
+            if not (_is_year_or_date(text, q, ss + q.start, ss + q.end) and DATE_RE.fullmatch(q.text))
         ]  # a date (2014年度…) is part of the phrase after it, not a bound
         _assign_indicators(text, cands, all_spans)
         for c in cands:
-            c.date = _date_for(dates, text, c.start, ss) or (carried if not _TIME_RESET.match(text, ss, se) else "")
+            own_date = date_for(dates, text, c.start, ss, c.end)
+            c.date = carried if own_date is None else own_date
+        last_date = cands[-1].date
         out.extend(c for c in cands if c.indicator)
     return out
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.extract.figures import extract_figures, page_year
+from pipeline.extract.dates import page_year
+from pipeline.extract.figures import extract_figures
 from pipeline.model import Document
 
 
