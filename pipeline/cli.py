@@ -185,7 +185,7 @@ def extract(
     except PipelineError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
-    n_files = len(list_corpus(corpus))
+    n_files = len(list_corpus(corpus, exclude=[out]))
     if not n_files:
         console.print(
             f"[yellow]warning: the corpus {corpus} is empty:[/] no files to mine (searched recursively; hidden "
@@ -218,6 +218,8 @@ def extract(
     console.print(table)
     for source, error in summary.failures:
         console.print(f"[yellow]{source}[/]: {error}")
+    for folder, why in summary.skipped:
+        console.print(f"[yellow]skipped folder {folder}[/]: {why}")
     no_chinese = progress.n_readable > 0 and len(progress.no_chinese) == progress.n_readable
     if no_chinese:
         console.print(
