@@ -88,10 +88,16 @@ def _read_limited(path: Path, limit: int) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as fh:
-        kind = special_kind(os.fstat(fd).st_mode)
+        st = os.fstat(fd)
+        kind = special_kind(st.st_mode)
         if kind:
             raise _NotRegular(kind)
-        return fh.read(limit + 1)
+        data = fh.read(min(st.st_size, limit) + 1)  # sized by the file, not the limit
+        parts = [data]
+        while data and sum(map(len, parts)) <= limit:  # it grew since the stat
+            data = fh.read(1 << 20)
+            parts.append(data)
+        return b"".join(parts) if len(parts) > 1 else parts[0]
 
 
 class _NotRegular(Exception):
