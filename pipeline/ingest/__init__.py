@@ -299,6 +299,12 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
         doc.meta["column_pages"] = res.columns_pages
     if res.empty_pages:
         doc.meta["empty_pages"] = res.empty_pages
+    if res.extractor != "pdfplumber":
+        doc.meta["pdf_extractor"] = res.extractor
+    if res.fallback_pages:
+        doc.meta["pdf_fallback_pages"] = res.fallback_pages
+    if res.garbage_pages:
+        doc.meta["garbage_pages"] = sorted(res.garbage_pages)
     ok_pages = res.n_pages - len(res.page_errors)
     if res.n_pages == 0:
         return _fail(doc, Errors.E014)
@@ -308,11 +314,20 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
     text_pages = [n for n in range(1, res.n_pages + 1) if n not in res.page_errors and n not in res.empty_pages]
     if not text_pages or not res.raw_text.strip():
         return _fail(doc, Errors.E012, n_pages=res.n_pages)
+    garbage = res.garbage_pages
+    if garbage and all(n in garbage for n in text_pages):  # never "ok" with garbage: nothing usable at all
+        first = min(garbage)
+        return _fail(doc, Errors.E019, page=first, pages=_page_list(list(garbage)), detail=garbage[first])
     doc.raw_text = res.raw_text
     doc.page_starts = res.page_starts
     doc.tables = res.tables
     blank = [n for n in res.empty_pages if n not in res.page_errors]
-    if not res.page_errors and len(blank) >= max(2, 0.25 * res.n_pages):
+    if garbage:  # the other pages are kept; these are named so nobody trusts their text
+        first = min(garbage)
+        pages = _page_list(list(garbage))
+        _partial(doc, Errors.E018, first, n_bad=len(garbage), n_pages=res.n_pages, pages=pages, detail=garbage[first])
+        logger.warning("ingest partial: %s", doc.error)
+    elif not res.page_errors and len(blank) >= max(2, 0.25 * res.n_pages):
         # Many pages without text beside pages with text: scanned pages mixed in, their text is missing.
         _partial(doc, Errors.E016, blank[0], n_blank=len(blank), n_pages=res.n_pages, pages=_page_list(blank))
         logger.warning("ingest partial: %s", doc.error)

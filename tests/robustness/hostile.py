@@ -81,3 +81,88 @@ def write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def cid_pdf(pages: list[tuple[str, bool]]) -> bytes:
+    """A PDF written by hand: each page one line of ``text`` in a Type0 (Identity-H) font, with a ToUnicode map
+    when the flag is True (readable) and without one when False (every reader sees glyph codes only: garbage)."""
+    chars = sorted({c for text, _ in pages for c in text})
+    code = {c: i + 1 for i, c in enumerate(chars)}
+    bfchar = "\n".join(f"<{code[c]:04X}> <{ord(c):04X}>" for c in chars)
+    cmap = (
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+        "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+        f"{len(chars)} beginbfchar\n{bfchar}\nendbfchar\n"
+        "endcmap CMapName currentdict /CMap defineresource pop end end\n"
+    ).encode("ascii")
+    objs: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objs.append(body)
+        return len(objs)
+
+    def stream(data: bytes) -> int:
+        return add(b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream")
+
+    catalog = add(b"")  # filled in below
+    pages_obj = add(b"")
+    tounicode = stream(cmap)
+    cidfont = add(
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /SimSun /CIDToGIDMap /Identity "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>"
+    )
+    base = b"<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /Identity-H /DescendantFonts [%d 0 R]" % cidfont
+    good = add(base + b" /ToUnicode %d 0 R >>" % tounicode)
+    bad = add(base + b" >>")
+    kids = []
+    for text, readable in pages:
+        hexs = "".join(f"{code[c]:04X}" for c in text).encode("ascii")
+        content = stream(b"BT /F1 12 Tf 72 600 Td <" + hexs + b"> Tj ET")
+        font = good if readable else bad
+        kids.append(
+            add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
+                b"/Contents %d 0 R >>" % (pages_obj, font, content)
+            )
+        )
+    objs[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_obj
+    refs = b" ".join(b"%d 0 R" % k for k in kids)
+    objs[pages_obj - 1] = b"<< /Type /Pages /Kids [" + refs + b"] /Count %d >>" % len(kids)
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, catalog, xref)
+    return bytes(out)
+
+
+def owner_encrypted_pdf(text: str, p_format: str = "") -> bytes:
+    """A PDF encrypted with an owner password only (opens with the empty user password), made with reportlab;
+    ``p_format`` rewrites the permissions entry (``/P -44``) in a non-conforming way: ``"{p}.0"`` (a real
+    number, same value) or any other value (e.g. ``"99999999999"``)."""
+    import re
+
+    from reportlab.lib import pdfencrypt
+
+    from tests.ingest.pdfmake import FONT, H, _canvas
+
+    buf = io.BytesIO()
+    enc = pdfencrypt.StandardEncryption("", ownerPassword="owner", canPrint=1, canModify=0, canCopy=0, strength=128)
+    c = _canvas(buf, encrypt=enc)
+    c.setFont(FONT, 11)
+    c.drawString(72, H - 100, text)
+    c.showPage()
+    c.save()
+    data = buf.getvalue()
+    if p_format:
+        m = re.search(rb"/P\s+(-?\d+)", data)
+        assert m is not None
+        new = p_format.format(p=int(m.group(1))).encode("ascii")
+        data = data[: m.start(1)] + new + data[m.end(1) :]
+    return data
