@@ -97,6 +97,8 @@ GARBAGE_MIN = 5  # ...and there are at least this many of them (a stray glyph on
 _CID_ARTEFACT = re.compile(r"\(cid:\d+\)")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# Accented letters that ordinary Chinese documents do use: pinyin with tone marks (and × ÷ among Latin-1).
+_NOT_MOJIBAKE = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙǕǗǙǛÜ×÷")
 
 
 def text_garbage(text: str) -> tuple[float, str]:
@@ -104,7 +106,8 @@ def text_garbage(text: str) -> tuple[float, str]:
 
     Artefacts: ``(cid:NNN)`` glyph codes (each counts as one character; a font without a usable character map),
     U+FFFD replacement characters, private-use / unassigned / control characters, and an implausible Han/Latin
-    mix (accented Latin letters, or single Latin letters between two Han characters: a wrong font encoding).
+    mix (accented Latin letters other than pinyin's, or single Latin letters between two Han characters: a wrong
+    font encoding, e.g. GBK bytes read as Latin-1).
     """
     n_cid = len(_CID_ARTEFACT.findall(text))
     rest = _CID_ARTEFACT.sub("\x00", text)  # keep each artefact as one position for the neighbour test
@@ -121,7 +124,7 @@ def text_garbage(text: str) -> tuple[float, str]:
             unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\x00"
         ):
             kinds["private-use or control characters"] += 1
-        elif ("\u00c0" <= c <= "\u024f" and c not in "\u00d7\u00f7") or (
+        elif ("\u00c0" <= c <= "\u024f" and c not in _NOT_MOJIBAKE) or (
             _LATIN.match(c) and 0 < i < len(rest) - 1 and _HAN.match(rest[i - 1]) and _HAN.match(rest[i + 1])
         ):
             mix += 1
