@@ -44,6 +44,7 @@ def test_garbage_is_recognised_and_named(text: str, what: str) -> None:
         "2020年GDP增长8.5%，新增3A级景区2个，建成5G基站120座。",
         "“一村一品”（One Village One Product）示范村12个；拼音：Nóngcūn zhènxīng。",
         "表1\t指标\t数值\n脱贫户\t1200户\n",
+        "嚴(yán)從(cóng)細(xì)實(shí)施，發(fā)展(zhǎn)產(chǎn)業(yè)",  # pages annotated with pinyin
         "短\ufffd",  # one stray character on a short page is not garbage
         "",
     ],

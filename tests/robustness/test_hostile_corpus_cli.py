@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 
-from .hostile import bomb_docx, write
+from .hostile import bomb_docx, cid_pdf, owner_encrypted_pdf, write
 
 REPO = Path(__file__).resolve().parents[2]
 REPORT = (
@@ -36,6 +36,10 @@ def test_hostile_corpus_runs_and_every_entry_is_a_row(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write(corpus / "good" / "report.txt", REPORT.encode("utf-8"))
     write(corpus / "bomb.docx", bomb_docx(3))
+    line = "全县农村居民人均可支配收入增长百分之八"
+    write(corpus / "owner.pdf", owner_encrypted_pdf(line))  # pdfplumber reads (cid:NNN): PDFium's text is kept
+    write(corpus / "p.pdf", owner_encrypted_pdf(line, p_format="{p}.0"))  # pdfplumber cannot open it
+    write(corpus / "cid.pdf", cid_pdf([(line, False)]))  # garbage with both readers
     os.mkfifo(corpus / "pipe.txt")
     (corpus / "gone.txt").symlink_to(corpus / "nowhere.txt")
     write(tmp_path / "outside" / "secret.txt", "外部文件OUTSIDE".encode())
@@ -54,11 +58,13 @@ def test_hostile_corpus_runs_and_every_entry_is_a_row(tmp_path: Path) -> None:
     said = " ".join(second.output.split())  # the second run meets the first run's outputs: skipped, and said
     assert "skipped folder" in said and "output folder of this run" in said
     docs = {r["doc_id"]: r for r in _rows(out / "documents.csv")}
-    assert set(docs) == {"good/report", "bomb", "pipe", "gone", "secret"}  # nothing from out/ ingested
-    expected = {"bomb": "E023", "pipe": "E040", "gone": "E041", "secret": "E043"}
+    assert set(docs) == {"good/report", "bomb", "pipe", "gone", "secret", "owner", "p", "cid"}  # nothing from out/
+    expected = {"bomb": "E023", "pipe": "E040", "gone": "E041", "secret": "E043", "cid": "E019"}
     for doc_id, code in expected.items():
         assert docs[doc_id]["status"] == "failed" and docs[doc_id]["error_code"] == code, docs[doc_id]
-    assert docs["good/report"]["status"] == "ok"
+    for doc_id in ("good/report", "owner", "p"):
+        assert docs[doc_id]["status"] == "ok", docs[doc_id]
+    assert (out / "text" / "owner.txt").read_text(encoding="utf-8") == line
     figures = [r for r in _rows(out / "figures.csv") if r["doc_id"] == "good/report"]
     assert figures, "the good report lost its figures"
     assert "OUTSIDE" not in (out / "documents.csv").read_text(encoding="utf-8-sig")
