@@ -141,10 +141,9 @@ def run_corpus(
         if on_document is not None:
             on_document(r)
     results.sort(key=lambda r: r.doc.doc_id)
-    summary = RunSummary(n_docs=len(results))
+    summary = RunSummary(n_docs=len(results), skipped=[(str(p), why) for p, why in (walk.skipped if walk else [])])
     summary.rows, summary.corrections = write_outputs(out_dir, results, Path(config.models_dir), fixes, on_stage)
     summary.corrections_file = str(fixes_path or "")
-    summary.skipped = [(str(p), why) for p, why in walk.skipped] if walk is not None else []
     summary.status.update(r.doc.status for r in results)
     summary.failures = [(r.doc.source, r.doc.error) for r in results if r.doc.status != STATUS_OK]
     summary.seconds = time.perf_counter() - t0
