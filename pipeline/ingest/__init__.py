@@ -1,8 +1,9 @@
 """INGEST stage: files -> Documents with ``raw_text`` as extracted, pages and tables; never crashes on input.
 
-Every file becomes exactly one Document. Problems (empty, binary, damaged, encrypted, scanned, too big,
-unreadable, unknown type) give ``status="failed"`` (or ``"partial"`` when only some PDF pages failed)
-and an ``error`` saying what went wrong, where and what to do, so a bad file is a documents.csv row.
+Every entry the corpus walk meets (``walk.py``) becomes exactly one Document. Problems (empty, binary, damaged,
+encrypted, scanned, garbage text, too big, a zip bomb, unreadable, unknown type, a FIFO or a bad link) give
+``status="failed"`` (or ``"partial"`` when only some PDF pages failed) and an ``error`` saying what went wrong,
+where and what to do, so a bad file is a documents.csv row.
 """
 
 from __future__ import annotations
