@@ -187,7 +187,7 @@ def extract(
     except PipelineError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc
-    n_files = len(list_corpus(corpus))
+    n_files = len(list_corpus(corpus, exclude=[out]))
     if not n_files:
         console.print(
             f"[yellow]warning: the corpus {corpus} is empty:[/] no files to mine (searched recursively; hidden "
@@ -220,6 +220,8 @@ def extract(
     console.print(table)
     for source, error in summary.failures:
         console.print(failure_line(source, error), highlight=False, soft_wrap=True)
+    for folder, why in summary.skipped:
+        console.print(f"[yellow]skipped folder {escape(str(folder))}[/]: {escape(why)}")
     no_chinese = progress.n_readable > 0 and len(progress.no_chinese) == progress.n_readable
     if no_chinese:
         console.print(

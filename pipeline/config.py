@@ -12,6 +12,12 @@ from pipeline.errors import ConfigError
 @dataclass(frozen=True)
 class Config:
     max_file_mb: float = 50.0  # files above this become a failed row ("over size limit")
+    # Compressed containers (the parts of a .docx ZIP package) are inflated in a stream that stops at these
+    # limits, so a zip bomb (a small file that inflates to gigabytes) becomes a failed row (E023/E024), never
+    # a full inflation: one part may inflate to max_inflated_mb, all parts of a package together to
+    # max_package_mb.
+    max_inflated_mb: float = 100.0
+    max_package_mb: float = 250.0
     strict: bool = False  # any failed file fails the run
     min_chars_per_page: int = 5  # fewer extracted chars on every page => "no text layer: needs OCR"
     models_dir: str = "models"

@@ -111,6 +111,17 @@ class Errors:
         "{n_bad} of {n_pages} page(s) could not be read (pages {pages}; first error: {detail})",
         "the text of those pages is missing; re-export the PDF",
     )
+    E018 = ErrorCode(
+        "E018",
+        "{n_bad} of {n_pages} page(s) give garbage text with both PDF readers (pages {pages}: {detail})",
+        "those pages' text is unusable (a broken font encoding); run OCR (e.g. ocrmypdf --force-ocr) and ingest "
+        "the OCR'd PDF",
+    )
+    E019 = ErrorCode(
+        "E019",
+        "the text layer is garbage on every page with text, with both PDF readers (pages {pages}: {detail})",
+        "the fonts have no usable character map; run OCR (e.g. ocrmypdf --force-ocr) and ingest the OCR'd PDF",
+    )
     # DOCX.
     E020 = ErrorCode("E020", "not a valid .docx file (not a ZIP package; damaged or another format)")
     E021 = ErrorCode(
@@ -119,8 +130,46 @@ class Errors:
         "old .doc files must be saved as .docx first",
     )
     E022 = ErrorCode("E022", "damaged .docx file ({detail})", "open and re-save it in Word")
+    E023 = ErrorCode(
+        "E023",
+        "package part '{part}' inflates to more than {limit_mb:g} MB (a zip bomb, or an extremely large part); "
+        "not read further",
+        "if the file is genuine, raise max_inflated_mb in the config; otherwise remove it",
+    )
+    E024 = ErrorCode(
+        "E024",
+        "the package's parts inflate to more than {limit_mb:g} MB in total (a zip bomb, or extremely large "
+        "parts); not read further",
+        "if the file is genuine, raise max_package_mb in the config; otherwise remove it",
+    )
     # HTML.
     E030 = ErrorCode("E030", "not an HTML file: {detail}", "check the file type")
+    E031 = ErrorCode(
+        "E031",
+        "compressed ({kind}) content, not HTML; compressed pages are not inflated",
+        "decompress it (e.g. gunzip) and check the result before adding it to the corpus",
+    )
+    # The corpus walk: entries that are not regular files, or links that are not followed.
+    E040 = ErrorCode(
+        "E040", "not a regular file (a {kind}); not opened", "remove it from the corpus folder; only files are read"
+    )
+    E041 = ErrorCode(
+        "E041", "dangling symbolic link (its target '{target}' does not exist)", "fix the link or remove it"
+    )
+    E042 = ErrorCode("E042", "symbolic link loop (the link leads back to itself)", "fix the link or remove it")
+    E043 = ErrorCode(
+        "E043",
+        "symbolic link to '{target}', outside the corpus or inside an output folder; not followed",
+        "copy the file or folder into the corpus if it belongs to it",
+    )
+    E044 = ErrorCode(
+        "E044",
+        "symbolic link to '{target}', which is already read from the corpus; read once, there",
+        "nothing to do (remove the link to silence this row)",
+    )
+    E045 = ErrorCode(
+        "E045", "cannot list this folder ({detail}); its files are not read", "check the folder's permissions"
+    )
     # A pipeline stage failed on a readable file (a bug: the hint asks for the file).
     E100 = ErrorCode("E100", "normalization failed: {detail}", "please report this file")
     E101 = ErrorCode("E101", "extraction failed: {detail}", "please report this file")

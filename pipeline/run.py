@@ -85,6 +85,7 @@ class RunSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
     corrections_file: str = ""  # the corrections file applied, "" when none
     corrections: list[AppliedCorrection] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # folders the corpus walk left out, and why
 
 
 def write_outputs(
@@ -119,27 +120,28 @@ def run_corpus(
 ) -> RunSummary:
     """Ingest every file under ``corpus`` (a folder, or one file), process it, and write the output folder; on Dask
     when ``config.workers > 1`` or a ``scheduler`` is given (doc_id order either way). See corpus/corrections.py."""
-    from pipeline.ingest import iter_corpus
+    from pipeline.ingest import iter_corpus, walk_corpus
 
     t0 = time.perf_counter()
     fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
     fixes = read_for_run(fixes_path, Path(config.models_dir), cached(config.models_dir))
     results: list[DocResult] = []
     stream: Iterable[DocResult]
-    if docs is None and (config.workers > 1 or scheduler):
+    walk = walk_corpus(corpus, exclude=[out_dir]) if docs is None else None  # never ingest our own outputs
+    if walk is not None and (config.workers > 1 or scheduler):
         from pipeline.scale import run_dask
 
-        stream = run_dask(corpus, config, scheduler)
+        stream = run_dask(corpus, config, scheduler, walk=walk)
     else:
         res = worker_resources(config.models_dir)
-        source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config)
+        source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config, walk=walk)
         stream = (process_document(doc, res, review=config.review) for doc in source)
     for r in stream:
         results.append(r)
         if on_document is not None:
             on_document(r)
     results.sort(key=lambda r: r.doc.doc_id)
-    summary = RunSummary(n_docs=len(results))
+    summary = RunSummary(n_docs=len(results), skipped=[(str(p), why) for p, why in (walk.skipped if walk else [])])
     summary.rows, summary.corrections = write_outputs(out_dir, results, Path(config.models_dir), fixes, on_stage)
     summary.corrections_file = str(fixes_path or "")
     summary.status.update(r.doc.status for r in results)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.ingest.walk import CorpusWalk
 from pipeline.model import DocResult
 from pipeline.resources import worker_resources
 
@@ -19,14 +20,19 @@ def process_path(path: Path, root: Path, doc_id: str, config: Config) -> DocResu
     return process_document(doc, worker_resources(config.models_dir), review=config.review)
 
 
-def run_dask(corpus: Path, config: Config, scheduler: str | None) -> Iterator[DocResult]:
-    """Results as they complete (the caller sorts them)."""
+def run_dask(
+    corpus: Path, config: Config, scheduler: str | None, walk: CorpusWalk | None = None
+) -> Iterator[DocResult]:
+    """Results as they complete (the caller sorts them); entries the walk refused are rows made here."""
     from distributed import Client, LocalCluster, as_completed
 
-    from pipeline.ingest import assign_doc_ids, list_corpus
+    from pipeline.ingest import assign_doc_ids, load_document, walk_corpus
 
-    paths = list_corpus(corpus)
-    ids = assign_doc_ids(paths, corpus)
+    walk = walk if walk is not None else walk_corpus(corpus)
+    ids = assign_doc_ids(walk.files, corpus)
+    for p, refusal in walk.refused.items():
+        yield DocResult(doc=load_document(p, corpus, config, doc_id=ids[p], refusal=refusal))
+    paths = [p for p in walk.files if p not in walk.refused]
     cluster = None
     if scheduler:
         client = Client(scheduler)

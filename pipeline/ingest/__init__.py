@@ -1,13 +1,15 @@
 """INGEST stage: files -> Documents with ``raw_text`` as extracted, pages and tables; never crashes on input.
 
-Every file becomes exactly one Document. Problems (empty, binary, damaged, encrypted, scanned, too big,
-unreadable, unknown type) give ``status="failed"`` (or ``"partial"`` when only some PDF pages failed)
-and an ``error`` saying what went wrong, where and what to do, so a bad file is a documents.csv row.
+Every entry the corpus walk meets (``walk.py``) becomes exactly one Document. Problems (empty, binary, damaged,
+encrypted, scanned, garbage text, too big, a zip bomb, unreadable, unknown type, a FIFO or a bad link) give
+``status="failed"`` (or ``"partial"`` when only some PDF pages failed) and an ``error`` saying what went wrong,
+where and what to do, so a bad file is a documents.csv row.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -15,12 +17,13 @@ from pathlib import Path, PurePosixPath
 from pipeline.config import Config
 from pipeline.errors import ErrorCode, Errors
 from pipeline.ingest.text import NotTextError, decode_bytes, plausibility
+from pipeline.ingest.walk import CorpusWalk, Refusal, check_entry, special_kind, walk_corpus
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, Document
 from pipeline.names import readable_name
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FORMATS", "assign_doc_ids", "iter_corpus", "list_corpus", "load_document"]
+__all__ = ["FORMATS", "CorpusWalk", "assign_doc_ids", "iter_corpus", "list_corpus", "load_document", "walk_corpus"]
 
 FORMATS = {
     ".txt": "txt",
@@ -35,33 +38,12 @@ FORMATS = {
 }
 
 
-def _is_hidden(rel: Path) -> bool:
-    """Dot files/folders, plus what other systems hide: Office lock files (``~$x.docx``), ``__MACOSX``."""
-    return any(part.startswith((".", "~$")) or part == "__MACOSX" for part in rel.parts)
-
-
-def _is_readme(path: Path) -> bool:
-    """A folder's README (``README``, ``readme.md``...) describes the corpus; it is not a document."""
-    return path.name.split(".", 1)[0].lower() == "readme"
-
-
-def _is_corrections(path: Path) -> bool:
-    """A researcher's corrections file (``corrections.csv``, ``corrections.example.csv``) is not a document."""
-    return path.suffix.lower() == ".csv" and path.name.split(".", 1)[0].lower() == "corrections"
-
-
-def list_corpus(root: Path) -> list[Path]:
-    """Every regular file under ``root`` (recursive, sorted), skipping hidden files/folders, READMEs and
-    corrections files; ``root`` itself when it is a file (a one-file corpus: its doc_id is the file name without
-    extension)."""
-    root = Path(root)
-    if root.is_file():
-        return [root]
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if not _is_hidden(p.relative_to(root)) and not _is_readme(p) and not _is_corrections(p) and p.is_file()
-    )
+def list_corpus(root: Path, exclude: Iterable[Path] = ()) -> list[Path]:
+    """Every entry under ``root`` that becomes a row (recursive, sorted; see ``walk.walk_corpus``): regular files,
+    and the FIFOs, bad links and unlistable folders that are rows with their reason; hidden files/folders, READMEs,
+    corrections files and output folders (``exclude``, and earlier runs') are left out. ``root`` itself when it is
+    a file (a one-file corpus: its doc_id is the file name without extension)."""
+    return walk_corpus(root, exclude).files
 
 
 def _rel(path: Path, root: Path) -> Path:
@@ -101,17 +83,44 @@ def assign_doc_ids(paths: Iterable[Path], root: Path) -> dict[Path, str]:
     return ids
 
 
-def iter_corpus(root: Path, config: Config) -> Iterator[Document]:
-    """One Document per file under ``root`` in sorted order; bad files come out as failed rows."""
+def iter_corpus(
+    root: Path, config: Config, exclude: Iterable[Path] = (), walk: CorpusWalk | None = None
+) -> Iterator[Document]:
+    """One Document per entry under ``root`` in sorted order (``walk``, or a new walk skipping ``exclude``); bad
+    files and entries that are not read (FIFOs, bad links...) come out as failed rows."""
     root = Path(root)
-    paths = list_corpus(root)
-    ids = assign_doc_ids(paths, root)
-    for p in paths:
-        yield load_document(p, root, config, doc_id=ids[p])
+    walk = walk if walk is not None else walk_corpus(root, exclude)
+    ids = assign_doc_ids(walk.files, root)
+    for p in walk.files:
+        yield load_document(p, root, config, doc_id=ids[p], refusal=walk.refused.get(p))
 
 
-def _read_bytes(path: Path) -> bytes:
-    return Path(path).read_bytes()
+def _read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file, at most ``limit`` + 1 of them; never blocks on a FIFO swapped in after the
+    walk (opened non-blocking, then checked to be a regular file before any read)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        kind = special_kind(st.st_mode)
+        if kind:
+            raise _NotRegular(kind)
+        data = fh.read(min(st.st_size, limit) + 1)  # sized by the file, not the limit
+        parts = [data]
+        while data and sum(map(len, parts)) <= limit:  # it grew since the stat
+            data = fh.read(1 << 20)
+            parts.append(data)
+        return b"".join(parts) if len(parts) > 1 else parts[0]
+
+
+class _NotRegular(Exception):
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _mb(n: float) -> int:
+    return int(n * 1024 * 1024)
 
 
 def _fail(doc: Document, code: ErrorCode, page: int | None = None, **fields: object) -> Document:
@@ -127,8 +136,11 @@ def _fail(doc: Document, code: ErrorCode, page: int | None = None, **fields: obj
     return doc
 
 
-def load_document(path: Path, root: Path, config: Config, doc_id: str | None = None) -> Document:
-    """Read one file into a Document; never raises for bad input (the error goes into the row)."""
+def load_document(
+    path: Path, root: Path, config: Config, doc_id: str | None = None, refusal: Refusal | None = None
+) -> Document:
+    """Read one file into a Document; never raises for bad input (the error goes into the row). An entry the
+    walk refused (``refusal``), or that is not a regular file inside the corpus, is a failed row, never opened."""
     path = Path(path)
     root = Path(root)
     if doc_id is None:
@@ -137,6 +149,9 @@ def load_document(path: Path, root: Path, config: Config, doc_id: str | None = N
     fmt = FORMATS.get(suffix, suffix.lstrip(".") or "unknown")
     doc = Document(doc_id=doc_id, source=_source(path, root), format=fmt)
     try:
+        refusal = refusal or check_entry(path, root)
+        if refusal is not None:
+            return _fail(doc, refusal.code, **refusal.kwargs())
         return _load(path, doc, suffix, config)
     except Exception as exc:  # the boundary: whatever a parser throws becomes a failed row
         logger.exception("unexpected error ingesting %s", doc.source)  # readable: no control characters
@@ -156,11 +171,15 @@ def _load(path: Path, doc: Document, suffix: str, config: Config) -> Document:
     if size == 0:
         return _fail(doc, Errors.E001)
     try:
-        data = _read_bytes(path)
+        data = _read_limited(path, int(limit))
+    except _NotRegular as exc:
+        return _fail(doc, Errors.E040, kind=exc.kind)
     except PermissionError:
         return _fail(doc, Errors.E006)
     except OSError as exc:
         return _fail(doc, Errors.E005, detail=exc.strerror or exc)
+    if len(data) > limit:  # it grew since the stat
+        return _fail(doc, Errors.E004, size_mb=len(data) / 1048576, limit_mb=config.max_file_mb)
     doc.meta["bytes"] = len(data)
     fmt = FORMATS[suffix]
     if fmt in ("txt", "md"):
@@ -169,7 +188,7 @@ def _load(path: Path, doc: Document, suffix: str, config: Config) -> Document:
         return _load_html(doc, data)
     if fmt == "pdf":
         return _load_pdf(doc, data, config)
-    return _load_docx(doc, data)
+    return _load_docx(doc, data, config)
 
 
 def _finish_text(doc: Document, text: str) -> Document:
@@ -189,9 +208,22 @@ def _load_text(doc: Document, data: bytes) -> Document:
     return _finish_text(doc, text)
 
 
+# Magic numbers of compressed containers: an .html file starting with one is compressed, not markup.
+_COMPRESSED = (
+    (b"\x1f\x8b", "gzip"),
+    (b"PK\x03\x04", "zip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+
+
 def _load_html(doc: Document, data: bytes) -> Document:
     from pipeline.ingest.html import declared_charset, extract_html
 
+    kind = next((name for magic, name in _COMPRESSED if data.startswith(magic)), "")
+    if kind:  # never inflated: a gzip bomb named .html is refused before any decompression
+        return _fail(doc, Errors.E031, kind=kind)
     enc = declared_charset(data)
     markup = None
     if enc:
@@ -215,13 +247,22 @@ def _load_html(doc: Document, data: bytes) -> Document:
     return _finish_text(doc, text)
 
 
-def _load_docx(doc: Document, data: bytes) -> Document:
+def _load_docx(doc: Document, data: bytes, config: Config) -> Document:
+    import io
     import zipfile
 
-    from pipeline.ingest.docx import extract_docx
+    from pipeline.ingest.docx import PackageTooLarge, check_package, extract_docx
 
-    if not zipfile.is_zipfile(__import__("io").BytesIO(data)):
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         return _fail(doc, Errors.E021 if data[:4] == b"\xd0\xcf\x11\xe0" else Errors.E020)
+    try:  # before python-docx reads any part into memory: a zip bomb stops here (streamed, bounded)
+        check_package(data, _mb(config.max_inflated_mb), _mb(config.max_package_mb))
+    except PackageTooLarge as exc:
+        if exc.part:
+            return _fail(doc, Errors.E023, part=exc.part, limit_mb=config.max_inflated_mb)
+        return _fail(doc, Errors.E024, limit_mb=config.max_package_mb)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as exc:
+        return _fail(doc, Errors.E022, detail=f"{type(exc).__name__}: {exc}")
     try:
         text, title, tables = extract_docx(data)
     except Exception as exc:  # python-docx raises many kinds on damaged packages
@@ -271,6 +312,12 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
         doc.meta["column_pages"] = res.columns_pages
     if res.empty_pages:
         doc.meta["empty_pages"] = res.empty_pages
+    if res.extractor != "pdfplumber":
+        doc.meta["pdf_extractor"] = res.extractor
+    if res.fallback_pages:
+        doc.meta["pdf_fallback_pages"] = res.fallback_pages
+    if res.garbage_pages:
+        doc.meta["garbage_pages"] = sorted(res.garbage_pages)
     ok_pages = res.n_pages - len(res.page_errors)
     if res.n_pages == 0:
         return _fail(doc, Errors.E014)
@@ -280,11 +327,20 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
     text_pages = [n for n in range(1, res.n_pages + 1) if n not in res.page_errors and n not in res.empty_pages]
     if not text_pages or not res.raw_text.strip():
         return _fail(doc, Errors.E012, n_pages=res.n_pages)
+    garbage = res.garbage_pages
+    if garbage and all(n in garbage for n in text_pages):  # never "ok" with garbage: nothing usable at all
+        first = min(garbage)
+        return _fail(doc, Errors.E019, page=first, pages=_page_list(list(garbage)), detail=garbage[first])
     doc.raw_text = res.raw_text
     doc.page_starts = res.page_starts
     doc.tables = res.tables
     blank = [n for n in res.empty_pages if n not in res.page_errors]
-    if not res.page_errors and len(blank) >= max(2, 0.25 * res.n_pages):
+    if garbage:  # the other pages are kept; these are named so nobody trusts their text
+        first = min(garbage)
+        pages = _page_list(list(garbage))
+        _partial(doc, Errors.E018, first, n_bad=len(garbage), n_pages=res.n_pages, pages=pages, detail=garbage[first])
+        logger.warning("ingest partial: %s", doc.error)
+    elif not res.page_errors and len(blank) >= max(2, 0.25 * res.n_pages):
         # Many pages without text beside pages with text: scanned pages mixed in, their text is missing.
         _partial(doc, Errors.E016, blank[0], n_blank=len(blank), n_pages=res.n_pages, pages=_page_list(blank))
         logger.warning("ingest partial: %s", doc.error)

@@ -15,6 +15,48 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MAX_CAPTION = 60  # a paragraph right above a table, this short or shorter, is its caption
 
 
+_CHUNK = 1 << 20  # inflate 1 MB at a time: memory stays at one chunk whatever a part inflates to
+
+
+class PackageTooLarge(Exception):
+    """A ZIP package part (``part``), or all parts together (``part == ""``), inflates over ``limit`` bytes."""
+
+    def __init__(self, part: str, limit: int) -> None:
+        super().__init__(f"{part or 'package'} inflates to more than {limit} bytes")
+        self.part = part
+        self.limit = limit
+
+
+def check_package(data: bytes, max_part: int, max_total: int) -> None:
+    """Refuse a ZIP package whose parts inflate over ``max_part`` bytes each or ``max_total`` together.
+
+    The sizes the package declares are checked first (a refusal then costs nothing); then every part is
+    inflated in a stream, ``_CHUNK`` at a time, counting, and dropped: the count stops at the limit, so a part
+    that lies about its size never inflates beyond it (zipfile also stops at the declared size and then fails
+    the CRC check, a ``BadZipFile`` for the caller). Raises ``PackageTooLarge`` or ``zipfile.BadZipFile``.
+    """
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = zf.infolist()
+        for info in infos:
+            if info.file_size > max_part:
+                raise PackageTooLarge(info.filename, max_part)
+        if sum(info.file_size for info in infos) > max_total:
+            raise PackageTooLarge("", max_total)
+        total = 0
+        for info in infos:
+            size = 0
+            with zf.open(info) as fh:
+                while chunk := fh.read(_CHUNK):
+                    size += len(chunk)
+                    total += len(chunk)
+                    if size > max_part:
+                        raise PackageTooLarge(info.filename, max_part)
+                    if total > max_total:
+                        raise PackageTooLarge("", max_total)
+
+
 def _block_items(parent: Any) -> Iterator[Any]:
     """Paragraphs and tables in document order, looking inside content controls (``w:sdt``)."""
     for child in parent.iterchildren():

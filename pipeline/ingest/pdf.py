@@ -16,6 +16,7 @@ import logging
 import math
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,116 @@ class PdfText:
     n_chars: int = 0  # characters in the text layer, before any filtering
     dropped_lines: int = 0
     columns_pages: list[int] = field(default_factory=list)
+    extractor: str = "pdfplumber"  # "pypdfium2" when pdfplumber could not open the file and PDFium could
+    fallback_pages: list[int] = field(
+        default_factory=list
+    )  # pages whose text came from PDFium (pdfplumber's was garbage)
+    garbage_pages: dict[int, str] = field(default_factory=dict)  # pages garbage with both readers: what is wrong
+
+
+# --------------------------------------------------------------------------- plausibility
+
+GARBAGE_SHARE = 0.10  # a page is garbage when this share of its characters are extraction artefacts...
+GARBAGE_MIN = 5  # ...and there are at least this many of them (a stray glyph on a short page is not garbage)
+_CID_ARTEFACT = re.compile(r"\(cid:\d+\)")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+# Accented letters that ordinary Chinese documents do use: pinyin with tone marks (and × ÷ among Latin-1).
+_NOT_MOJIBAKE = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙǕǗǙǛÜ×÷")
+
+
+def text_garbage(text: str) -> tuple[float, str]:
+    """(share, what): the share of a page's non-blank characters that are extraction artefacts, and the main kind.
+
+    Artefacts: ``(cid:NNN)`` glyph codes (each counts as one character; a font without a usable character map),
+    U+FFFD replacement characters, private-use / unassigned / control characters, and an implausible Han/Latin
+    mix (accented Latin letters other than pinyin's, or single Latin letters between two Han characters: a wrong
+    font encoding, e.g. GBK bytes read as Latin-1).
+    """
+    n_cid = len(_CID_ARTEFACT.findall(text))
+    rest = _CID_ARTEFACT.sub("\x00", text)  # keep each artefact as one position for the neighbour test
+    chars = [c for c in rest if not c.isspace() and c != "\x00"]
+    n = len(chars) + n_cid
+    if not n:
+        return 0.0, ""
+    kinds = {"(cid:NNN) glyph codes": n_cid, "U+FFFD replacement characters": 0, "private-use or control characters": 0}
+    mix = 0
+    for i, c in enumerate(rest):
+        if c == "\ufffd":
+            kinds["U+FFFD replacement characters"] += 1
+        elif unicodedata.category(c) in ("Co", "Cn", "Cs") or (
+            unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\x00"
+        ):
+            kinds["private-use or control characters"] += 1
+        elif ("\u00c0" <= c <= "\u024f" and c not in _NOT_MOJIBAKE) or (
+            _LATIN.match(c) and 0 < i < len(rest) - 1 and _HAN.match(rest[i - 1]) and _HAN.match(rest[i + 1])
+        ):
+            mix += 1
+    kinds["a Han/Latin character mix"] = mix
+    bad = sum(kinds.values())
+    what = max(kinds, key=lambda k: kinds[k])
+    return bad / n, what if bad else ""
+
+
+def is_garbage(text: str) -> bool:
+    share, _ = text_garbage(text)
+    return share >= GARBAGE_SHARE and share * _n_chars(text) >= GARBAGE_MIN
+
+
+def _n_chars(text: str) -> int:
+    return len(_CID_ARTEFACT.findall(text)) + sum(1 for c in _CID_ARTEFACT.sub("", text) if not c.isspace())
+
+
+def _garbage_note(text: str) -> str:
+    share, what = text_garbage(text)
+    return f"{share:.0%} {what}"
+
+
+# --------------------------------------------------------------------------- the second reader (PDFium)
+
+
+def _pdfium_error(exc: BaseException) -> PdfOpenError:
+    msg = f"{type(exc).__name__}: {exc}"
+    return PdfOpenError("encrypted" if re.search(r"password|encrypt|security", msg, re.I) else "damaged", msg)
+
+
+def pdfium_pages(data: bytes) -> list[str]:
+    """Each page's text as PDFium reads it (lines stripped, blank lines dropped); raises PdfOpenError.
+
+    The second reader: used for pages whose pdfplumber text is garbage, and for files pdfplumber cannot open.
+    It has no layout analysis (columns, headers, tables): its text is the page's text in PDFium's order.
+    """
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except Exception as exc:
+        raise _pdfium_error(exc) from exc
+    out: list[str] = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                textpage = page.get_textpage()
+                try:
+                    raw = textpage.get_text_bounded()
+                finally:
+                    textpage.close()
+            except Exception:  # one broken page: no text for it (its row says so via the empty-page checks)
+                logger.warning("PDFium page %d failed", i + 1, exc_info=True)
+                raw = ""
+            finally:
+                page.close()
+            raw = "".join(c for c in raw if c in "\n\r\t" or unicodedata.category(c) != "Cc")
+            lines = [ln.strip() for ln in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+            out.append("\n".join(ln for ln in lines if ln))
+    finally:
+        pdf.close()
+    return out
+
+
+def _pdfium_blocks(text: str) -> list[_Line | _TableBlock]:
+    return [_Line(text=ln, top=float(i), bottom=float(i) + 1, x0=0.0, x1=0.0) for i, ln in enumerate(text.split("\n"))]
 
 
 # --------------------------------------------------------------------------- lines and columns
@@ -459,7 +570,12 @@ def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1) -> Pd
 
     Pages with fewer than ``min_chars`` characters in their text layer are listed in ``empty_pages``.
     """
-    pdf = _open_pdf(data)
+    try:
+        pdf = _open_pdf(data)
+    except PdfOpenError as exc:
+        if exc.kind == "encrypted":
+            raise
+        return _extract_with_pdfium(data, exc, min_chars)  # "damaged" for pdfplumber may open in PDFium
     try:
         raw_pages: list[tuple[list[dict[str, Any]], float]] = []
         page_tables: list[list[_TableBlock]] = []
@@ -501,6 +617,56 @@ def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1) -> Pd
             page_errors[no] = f"{type(exc).__name__}: {exc}"
             blocks = []
         pages.append(blocks)
+    fallback_pages, garbage_pages = _replace_garbage(pages, data)
+    raw_text, page_starts, tables = _assemble(pages)
+    return PdfText(
+        raw_text=raw_text,
+        page_starts=page_starts,
+        tables=tables,
+        n_pages=n_pages,
+        page_errors=page_errors,
+        empty_pages=empty_pages,
+        n_chars=n_chars,
+        dropped_lines=dropped,
+        columns_pages=columns_pages,
+        fallback_pages=fallback_pages,
+        garbage_pages=garbage_pages,
+    )
+
+
+def _block_text(b: _Line | _TableBlock) -> str:
+    return b.text if isinstance(b, _Line) else "\n".join("\t".join(r) for r in b.rows)
+
+
+def _replace_garbage(pages: list[list[_Line | _TableBlock]], data: bytes) -> tuple[list[int], dict[int, str]]:
+    """Pages whose text is garbage get PDFium's text instead when it is better (in place); returns the pages
+    replaced and the pages still garbage (with what is wrong)."""
+    alt: list[str] | None = None
+    replaced: list[int] = []
+    garbage: dict[int, str] = {}
+    for no, blocks in enumerate(pages, start=1):
+        text = "\n".join(_block_text(b) for b in blocks)
+        if not blocks or not is_garbage(text):
+            continue
+        if alt is None:
+            try:
+                alt = pdfium_pages(data)
+            except PdfOpenError as exc:
+                logger.warning("PDFium cannot open the PDF either: %s", exc.detail)
+                alt = []
+        other = alt[no - 1] if no <= len(alt) else ""
+        if other.strip() and text_garbage(other)[0] < text_garbage(text)[0]:
+            pages[no - 1] = _pdfium_blocks(other)
+            replaced.append(no)
+            text = other
+            logger.info("PDF page %d: garbage text from pdfplumber, PDFium's text used", no)
+        if is_garbage(text):
+            garbage[no] = _garbage_note(text)
+    return replaced, garbage
+
+
+def _assemble(pages: list[list[_Line | _TableBlock]]) -> tuple[str, list[int], list[Table]]:
+    """The raw text of the pages (blocks one per line, pages joined by a newline), page starts and tables."""
     parts: list[str] = []
     page_starts: list[int] = []
     tables: list[Table] = []
@@ -514,29 +680,38 @@ def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1) -> Pd
             if i:
                 parts.append("\n")
                 pos += 1
-            if isinstance(b, _Line):
-                text = b.text
-            else:
-                text = "\n".join("\t".join(r) for r in b.rows)
+            text = _block_text(b)
+            if isinstance(b, _TableBlock):
                 tables.append(
-                    Table(
-                        page=no,
-                        rows=b.rows,
-                        raw_start=pos,
-                        raw_end=pos + len(text),
-                        caption=_caption(blocks, i),
-                    )
+                    Table(page=no, rows=b.rows, raw_start=pos, raw_end=pos + len(text), caption=_caption(blocks, i))
                 )
             parts.append(text)
             pos += len(text)
+    return "".join(parts), page_starts, tables
+
+
+def _extract_with_pdfium(data: bytes, plumber_error: PdfOpenError, min_chars: int) -> PdfText:
+    """The whole file through PDFium, when pdfplumber cannot open it (e.g. an encryption dictionary with a
+    non-conforming ``/P`` that PDFium accepts); raises pdfplumber's error when PDFium cannot open it either
+    (as ``encrypted`` when PDFium asks for a password)."""
+    try:
+        texts = pdfium_pages(data)
+    except PdfOpenError as alt:
+        if alt.kind == "encrypted":
+            raise PdfOpenError("encrypted", f"{plumber_error.detail}; PDFium: {alt.detail}") from plumber_error
+        raise plumber_error from None
+    logger.warning("pdfplumber cannot open the PDF (%s); its text is read with PDFium", plumber_error.detail[:200])
+    pages: list[list[_Line | _TableBlock]] = [_pdfium_blocks(t) if t else [] for t in texts]
+    counts = [sum(1 for c in t if not c.isspace()) for t in texts]
+    garbage = {no: _garbage_note(t) for no, t in enumerate(texts, start=1) if t and is_garbage(t)}
+    raw_text, page_starts, tables = _assemble(pages)
     return PdfText(
-        raw_text="".join(parts),
+        raw_text=raw_text,
         page_starts=page_starts,
         tables=tables,
-        n_pages=n_pages,
-        page_errors=page_errors,
-        empty_pages=empty_pages,
-        n_chars=n_chars,
-        dropped_lines=dropped,
-        columns_pages=columns_pages,
+        n_pages=len(texts),
+        empty_pages=[no for no, n in enumerate(counts, start=1) if n < min_chars],
+        n_chars=sum(counts),
+        extractor="pypdfium2",
+        garbage_pages=garbage,
     )

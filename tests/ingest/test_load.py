@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import pathlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -86,14 +85,16 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     p = tmp_path / "secret.txt"
     p.write_text("内容", encoding="utf-8")
     if os.geteuid() == 0:  # root reads through chmod 000, so make the read itself fail
-        real = pathlib.Path.read_bytes
+        import pipeline.ingest as ingest_mod
 
-        def deny(self: Path) -> bytes:
-            if self.name == "secret.txt":
-                raise PermissionError(13, "Permission denied", str(self))
-            return real(self)
+        real = ingest_mod._read_limited
 
-        monkeypatch.setattr(pathlib.Path, "read_bytes", deny)
+        def deny(path: Path, limit: int) -> bytes:
+            if Path(path).name == "secret.txt":
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path, limit)
+
+        monkeypatch.setattr(ingest_mod, "_read_limited", deny)
     else:
         p.chmod(0)
     try:
