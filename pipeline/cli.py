@@ -493,11 +493,20 @@ def query_sql(
     out: OutOpt = Path("outputs"),
     db: DbOpt = None,
     fmt: FormatOpt = "table",
+    limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="At most this many rows; a cut is said.")] = 1000,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Stop the query after this many seconds.")] = 30.0,
 ) -> None:
-    """Read-only SQL over the store (typed columns: value DOUBLE, offsets and counts INTEGER, focal BOOLEAN)."""
+    """One read-only query over the store (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN; typed columns: value DOUBLE,
+    offsets and counts INTEGER, focal BOOLEAN). No files, URLs or extensions; rows and time are capped."""
     from pipeline.io.query import sql
 
-    _run_query(sql, fmt, _store(out, db), statement)
+    def rows(con: object) -> list[dict[str, object]]:
+        got = sql(con, statement, limit=limit, timeout=timeout)  # type: ignore[arg-type]
+        if got.truncated:
+            typer.echo(f"result cut at {limit} rows (the query returns more; raise --limit or add LIMIT)", err=True)
+        return got.rows
+
+    _run_query(rows, fmt, _store(out, db))
 
 
 def main() -> None:
