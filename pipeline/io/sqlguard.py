@@ -44,10 +44,12 @@ SETTINGS: dict[str, Any] = {
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
+    "python_enable_replacements": False,  # a table name never resolves to a Python variable of the caller
     "temp_directory": "",  # nothing spilled beside the store: a query that needs more memory fails
     "memory_limit": MEMORY_LIMIT,
 }
-OPTIONAL = frozenset({"allow_community_extensions"})  # not in every DuckDB version; the others are required
+# Not in every DuckDB version (the second is a setting of the Python client); the others are required.
+OPTIONAL = frozenset({"allow_community_extensions", "python_enable_replacements"})
 
 READ_TYPES = frozenset({duckdb.StatementType.SELECT})  # DESCRIBE, SHOW, SUMMARIZE, FROM, VALUES parse as SELECT
 # Keywords that write even inside a SELECT (a data-modifying WITH: ``with x as (insert … returning *) select``).

@@ -100,6 +100,7 @@ def test_the_connection_is_read_only_locked_and_offline(base: Path) -> None:
         "autoload_known_extensions",
         "allow_community_extensions",
         "allow_unsigned_extensions",
+        "python_enable_replacements",
     ):
         assert got[name] == "false", name
     assert got["temp_directory"] == ""  # nothing spilled beside the store
@@ -121,6 +122,8 @@ def test_the_connection_is_read_only_locked_and_offline(base: Path) -> None:
         "select * from read_blob('{base}/secret.txt')",
         "select * from glob('{base}/*')",
         "select * from read_csv('/etc/passwd')",
+        "select * from '{base}/secret.txt'",
+        "from '/etc/passwd'",
         "select * from read_text('{store}.tmp/../../secret.txt')",
         "select * from read_csv('https://example.com/x.csv')",
         "install httpfs",
@@ -133,7 +136,7 @@ def test_the_engine_alone_refuses_every_escape(base: Path, statement: str) -> No
     con = sqlguard.connect(store)
     before = _tree(base)
     start = time.monotonic()
-    with pytest.raises((duckdb.PermissionException, duckdb.InvalidInputException)):
+    with pytest.raises((duckdb.PermissionException, duckdb.InvalidInputException, duckdb.CatalogException)):
         con.execute(statement.format(store=store, base=base)).fetchall()
     assert time.monotonic() - start < 5  # refused at once, never waiting on a network
     assert _tree(base) == before
@@ -171,6 +174,13 @@ def test_attach_read_write_of_another_database_is_refused_and_it_is_unchanged(ba
 def test_reading_files_is_refused_and_returns_nothing(base: Path, fn: str, target: str) -> None:
     path = target.format(base=base)
     _refused(base, f"select * from {fn}('{path}')", "SQL refused", "access outside the store", path)
+
+
+@pytest.mark.parametrize("target", ["{base}/secret.txt", "/etc/passwd"])
+def test_a_file_named_as_a_table_is_not_read(base: Path, target: str) -> None:
+    """``from 'file.csv'`` (a replacement scan) finds no table: external access off turns the scan off."""
+    path = target.format(base=base)
+    _refused(base, f"select * from '{path}'", "query failed", f"Table with name {path} does not exist")
 
 
 @pytest.mark.parametrize(
