@@ -285,8 +285,10 @@ def run(
             ) from exc
         raise
     except duckdb.PermissionException as exc:
+        detail = str(exc).splitlines()[0].removeprefix("Permission Error: ")
         raise SqlRefused(
-            "access outside the store", f"query sql reads only the store's tables, no files, URLs or extensions ({exc})"
+            "access outside the store",
+            f"{detail} (query sql reads only the store's tables: no files, URLs, extensions)",
         ) from exc
     except duckdb.OutOfMemoryException as exc:
         raise PipelineError(
