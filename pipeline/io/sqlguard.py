@@ -207,9 +207,14 @@ def check(sql: str) -> str:
     if kind == duckdb.StatementType.EXPLAIN:
         inner = [r for r in _explained(text) if _ok_parse(r)]
         bad = _keywords(text, STATEMENT_WORDS)
-        if not inner or bad or not all(_is_read(r) for r in inner):
+        if not inner or bad:
             what = f"EXPLAIN of {' '.join(dict.fromkeys(bad)) or 'a statement that is not a query'}"
             raise SqlRefused(what, f"EXPLAIN ANALYZE runs what it explains; query sql runs {ALLOWED}")
+        for explained in inner:  # every reading of what follows EXPLAIN passes the same check
+            try:
+                check(explained)
+            except SqlRefused as exc:
+                raise SqlRefused("EXPLAIN of a refused query", str(exc).removeprefix("SQL refused: ")) from exc
         return text
     if kind not in READ_TYPES:
         if kind == duckdb.StatementType.MULTI:
@@ -219,6 +224,11 @@ def check(sql: str) -> str:
         first = text.split(None, 1)[0].upper()
         label = kind.name if first == kind.name else f"{kind.name} ({first})"
         raise SqlRefused(f"{label} statement", f"query sql is read-only and runs {ALLOWED}")
+    for dynamic in _dynamic(text):  # query('…'): SQL inside a string, checked as strictly as the outer query
+        try:
+            check(dynamic)
+        except SqlRefused as exc:
+            raise SqlRefused("query('…')", str(exc).removeprefix("SQL refused: ")) from exc
     writes = _keywords(text, WRITE_WORDS)
     if writes:
         raise SqlRefused(
@@ -229,18 +239,24 @@ def check(sql: str) -> str:
     return text
 
 
+def _dynamic(sql: str) -> list[str]:
+    """The SQL strings given to the ``query`` table function (``select * from query('select 1')``)."""
+    toks = [*_words(sql), (0, "", ""), (0, "", "")]
+    found: list[str] = []
+    for i, (_, _, name) in enumerate(toks[:-3]):
+        if name.strip('"').lower() != "query" or toks[i + 1][2] != "(":
+            continue
+        _, kind, arg = toks[i + 2]
+        if kind != "string_const" or not arg.startswith("'") or not toks[i + 3][2].startswith((")", ",")):
+            raise SqlRefused("query() of a computed string", "give the SQL itself, or write it as the query")
+        found.append(arg[1:-1].replace("''", "'"))
+    return found
+
+
 def _ok_parse(sql: str) -> bool:
     try:
         return len(duckdb.extract_statements(sql)) == 1
     except (duckdb.Error, ValueError):
-        return False
-
-
-def _is_read(sql: str) -> bool:
-    (st,) = duckdb.extract_statements(sql)
-    try:
-        return st.type in READ_TYPES and not _keywords(sql, WRITE_WORDS)
-    except ValueError:
         return False
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -239,6 +241,12 @@ def test_settings_cannot_be_changed(base: Path, statement: str) -> None:
         ("explain (analyze) create table t2 as select 1", "EXPLAIN of CREATE"),
         ("explain analyze insert into figures select * from figures", "EXPLAIN of INSERT"),
         ("pivot figures on unit using sum(value)", "PIVOT without an IN list"),
+        ("select * from query('copy figures to ''{base}/x.csv''')", "query('…'): COPY statement"),
+        ("select * from query('select 1; select 2')", "query('…'): 2 statements"),
+        ("select * from query('with x as (delete from figures returning *) from x')", "query('…'): DELETE inside"),
+        ("select * from query('sel' || 'ect 1')", "query() of a computed string"),
+        ("explain analyze select * from query('copy figures to ''x.csv''')", "EXPLAIN of a refused query"),
+        ("explain with x as (update figures set value = 0 returning *) from x", "EXPLAIN of UPDATE"),
     ],
 )
 def test_only_one_reading_statement_runs(base: Path, statement: str, named: str) -> None:
@@ -313,6 +321,7 @@ def test_reading_queries_work_and_numbers_stay_numbers(base: Path) -> None:
     assert {r["column_name"] for r in _ok(base, "describe figures")} >= {"value", "unit", "indicator"}
     assert {"figures", "documents"} <= {r["name"] for r in _ok(base, "show tables")}
     assert _ok(base, "from documents select count(*) as n") == [{"n": 2}]
+    assert _ok(base, "select * from query('select count(*) as n from documents')") == [{"n": 2}]
     assert _ok(base, "pivot figures on unit in ('人') using sum(value) group by doc_id order by doc_id") == [
         {"doc_id": "d1", "人": 1200.0},
         {"doc_id": "d2", "人": 800.0},
@@ -331,3 +340,28 @@ def test_the_guard_serves_other_callers_the_same_way(base: Path) -> None:
     with pytest.raises(sqlguard.SqlRefused, match="access outside the store"):
         sqlguard.run(con, f"select * from read_text('{base}/secret.txt')")
     assert not (base / "x.csv").exists()
+
+
+def test_a_store_held_by_a_writer_is_named_not_a_traceback(base: Path, tmp_path: Path) -> None:
+    """Another process writing the store (a run): the query says it cannot open it and why, and changes nothing."""
+    store = tmp_path / "busy" / "kg.duckdb"
+    store.parent.mkdir()
+    store.write_bytes((base / "out" / "kg.duckdb").read_bytes())
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys, time; c = duckdb.connect({str(store)!r}); print('open', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "open"
+        got = runner.invoke(app, ["query", "sql", "select 1", "--db", str(store)])
+        assert got.exit_code == 1 and "Traceback" not in got.output
+        assert f"could not open the store {store} read-only" in " ".join(got.stderr.split())
+        assert "still writing" in got.stderr
+    finally:
+        writer.kill()
+        writer.wait()
