@@ -1,7 +1,8 @@
 """The one gate for SQL a user types (``query sql``, the explorer's SQL box): read-only, no files, no network,
 no extensions, one query, capped rows and time.
 
-Two layers, each enough on its own for the escapes we know of:
+Two layers: the first alone stops every write and every file, network and extension access; the second refuses,
+by name and before anything runs, whatever is not one plain read:
 
 1. ``connect`` opens the store read-only on a connection that cannot reach outside it: external access off (no
    ``read_csv``/``read_text``/``read_blob``/``glob`` of any path or URL, no ``COPY … TO``, no ``ATTACH``, no
@@ -11,8 +12,9 @@ Two layers, each enough on its own for the escapes we know of:
 2. ``check`` lets through exactly one statement that only reads: ``SELECT``, ``WITH … SELECT``, ``FROM …``,
    ``VALUES``, ``TABLE``, ``DESCRIBE``, ``SHOW``, ``SUMMARIZE`` and ``EXPLAIN [ANALYZE]`` of one of those. It
    uses DuckDB's own parser and tokenizer, so comments, string literals with ``;`` and quoted names are read as
-   the engine reads them. Anything else is refused by name (``COPY``, ``ATTACH``, ``INSTALL``/``LOAD``, ``SET``,
-   ``PRAGMA``, ``CALL``, ``CREATE … AS SELECT``, ``INSERT`` in a ``WITH``, several statements …).
+   the engine reads them; SQL given to ``query('…')`` passes the same check. Anything else is refused by name
+   (``COPY``, ``ATTACH``, ``INSTALL``/``LOAD``, ``SET``, ``PRAGMA``, ``CALL``, ``CREATE … AS SELECT``, ``INSERT``
+   in a ``WITH``, several statements …).
 
 ``run`` executes a checked statement with a timer that interrupts the connection after ``timeout`` seconds and
 fetches at most ``limit`` rows (saying whether more were left).
