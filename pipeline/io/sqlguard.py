@@ -309,8 +309,9 @@ def run(
             f"{detail} (query sql reads only the store's tables: no files, URLs, extensions)",
         ) from exc
     except duckdb.OutOfMemoryException as exc:
+        cap = con.execute("select current_setting('memory_limit')").fetchone()
         raise PipelineError(
-            f"query needed more than the memory limit ({MEMORY_LIMIT}; nothing is spilled to disk): "
+            f"query needed more than the memory limit ({cap[0] if cap else MEMORY_LIMIT}; nothing is spilled to disk): "
             "aggregate or filter more, or add a LIMIT"
         ) from exc
     finally:

@@ -290,7 +290,7 @@ def test_memory_is_capped_and_nothing_spills_to_disk(base: Path) -> None:
     store.write_bytes((base / "out" / "kg.duckdb").read_bytes())
     before = _tree(base)
     con = sqlguard.connect(store, memory_limit="32MB")
-    with pytest.raises(PipelineError, match="memory limit"):
+    with pytest.raises(PipelineError, match=r"memory limit \(30\.5 MiB; nothing is spilled"):
         sqlguard.run(con, "select count(*) from (select i, random() r from range(5000000) t(i) order by r)")
     assert _tree(base) == before and not Path(f"{store}.tmp").exists()
 
@@ -340,6 +340,9 @@ def test_the_guard_serves_other_callers_the_same_way(base: Path) -> None:
     with pytest.raises(sqlguard.SqlRefused, match="access outside the store"):
         sqlguard.run(con, f"select * from read_text('{base}/secret.txt')")
     assert not (base / "x.csv").exists()
+    with pytest.raises(PipelineError, match=r"query stopped after 0\.2 s"):
+        sqlguard.run(con, "select sum(hash(i)) from range(100000000000) t(i)", timeout=0.2)
+    assert sqlguard.run(con, "select count(*) as n from figures").rows == [{"n": 4}]  # the connection goes on
 
 
 def test_a_store_held_by_a_writer_is_named_not_a_traceback(base: Path, tmp_path: Path) -> None:
