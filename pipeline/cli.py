@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -412,11 +413,11 @@ def _run_query(fn: object, fmt: str, store: Path, *args: object) -> None:
     try:
         con = connect(store)
         result = fn(con, *args)  # type: ignore[operator]
-    except PipelineError as exc:
-        console.print(f"[red]{exc}[/]", soft_wrap=True)
+    except PipelineError as exc:  # messages quote user SQL and paths: escaped, so [/] is text, not rich markup
+        console.print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
         raise typer.Exit(1) from exc
     except Exception as exc:  # bad SQL and the like: a message, not a traceback
-        console.print(f"[red]query failed:[/] {exc}", soft_wrap=True)
+        console.print(f"[red]query failed:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from exc
     _emit(result if isinstance(result, dict) else {"result": result}, fmt)
 

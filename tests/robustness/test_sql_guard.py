@@ -253,6 +253,15 @@ def test_only_one_reading_statement_runs(base: Path, statement: str, named: str)
     _refused(base, statement.format(base=base), "SQL refused", named)
 
 
+@pytest.mark.parametrize("name", ["[/]x", "[bold]x[/bold]", "[red]"])
+def test_messages_show_names_as_typed_never_as_markup(base: Path, name: str) -> None:
+    """A path in the message is printed as given: no traceback on ``[/]``, no tag swallowed by the terminal."""
+    path = f"{base}/{name}.csv"
+    _refused(base, f"select * from read_text('{path}')", "access outside the store", f'Cannot access file "{path}"')
+    got = _sql(base, f"select * from no_table_{name}")
+    assert got.exit_code == 1 and "Traceback" not in got.output and name in got.stderr
+
+
 def test_a_broken_statement_is_a_syntax_error_not_a_traceback(base: Path) -> None:
     got = _sql(base, "selec 1")
     assert got.exit_code == 1 and "SQL syntax error" in got.stderr and "Traceback" not in got.output
