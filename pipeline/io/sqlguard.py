@@ -119,7 +119,8 @@ def connect(db: Path, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnec
             settings = {k: v for k, v in settings.items() if k not in missing}
             con = duckdb.connect(str(db), read_only=True, config=settings)
     except duckdb.Error as exc:  # held by a writer, not a DuckDB file, opened otherwise in this process …
-        raise PipelineError(f"could not open the store {db} read-only: {exc} (is a run still writing it, or is it not a DuckDB store?)") from exc
+        hint = "is a run still writing it, or is it not a DuckDB store?"
+        raise PipelineError(f"could not open the store {db} read-only: {exc} ({hint})") from exc
     locked = con.execute("select current_setting('lock_configuration')").fetchone()
     if not (locked and locked[0]):  # DuckDB shares one instance per file in a process: maybe locked already
         con.execute("set lock_configuration = true")
