@@ -377,3 +377,12 @@ def test_a_store_held_by_a_writer_is_named_not_a_traceback(base: Path, tmp_path:
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_a_file_that_is_not_a_store_is_named(tmp_path: Path) -> None:
+    store = tmp_path / "kg.duckdb"
+    store.write_bytes(b"not a database\n" * 1000)
+    got = runner.invoke(app, ["query", "sql", "select 1", "--db", str(store)])
+    assert got.exit_code == 1 and "Traceback" not in got.output
+    assert "not a DuckDB store" in got.stderr and f"could not open the store {store}" in " ".join(got.stderr.split())
+    assert store.read_bytes() == b"not a database\n" * 1000
