@@ -424,11 +424,11 @@ def _run_query(fn: object, fmt: str, store: Path, *args: object) -> None:
     try:
         con = connect(store)
         result = fn(con, *args)  # type: ignore[operator]
-    except PipelineError as exc:
-        console.print(f"[red]{exc}[/]", soft_wrap=True)
+    except PipelineError as exc:  # messages quote user SQL and paths: escaped, so [/] is text, not rich markup
+        console.print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
         raise typer.Exit(1) from exc
     except Exception as exc:  # bad SQL and the like: a message, not a traceback
-        console.print(f"[red]query failed:[/] {exc}", soft_wrap=True)
+        console.print(f"[red]query failed:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from exc
     _emit(result if isinstance(result, dict) else {"result": result}, fmt)
 
@@ -505,11 +505,20 @@ def query_sql(
     out: OutOpt = Path("outputs"),
     db: DbOpt = None,
     fmt: FormatOpt = "table",
+    limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="At most this many rows; a cut is said.")] = 1000,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Stop the query after this many seconds.")] = 30.0,
 ) -> None:
-    """Read-only SQL over the store (typed columns: value DOUBLE, offsets and counts INTEGER, focal BOOLEAN)."""
+    """One read-only query over the store (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN; typed columns: value DOUBLE,
+    offsets and counts INTEGER, focal BOOLEAN). No files, URLs or extensions; rows and time are capped."""
     from pipeline.io.query import sql
 
-    _run_query(sql, fmt, _store(out, db), statement)
+    def rows(con: object) -> list[dict[str, object]]:
+        got = sql(con, statement, limit=limit, timeout=timeout)  # type: ignore[arg-type]
+        if got.truncated:
+            typer.echo(f"result cut at {limit} rows (the query returns more; raise --limit or add LIMIT)", err=True)
+        return got.rows
+
+    _run_query(rows, fmt, _store(out, db))
 
 
 def main() -> None:

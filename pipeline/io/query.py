@@ -20,6 +20,7 @@ import duckdb
 import networkx as nx
 
 from pipeline.errors import PipelineError
+from pipeline.io import sqlguard
 from pipeline.model import OffsetMap
 from pipeline.normalize import repair_pdf_breaks, strip_pronunciation, tidy_whitespace, to_simplified, unify_width
 from pipeline.text.chars import CJK_SIDE
@@ -38,11 +39,8 @@ class NotFound(PipelineError):
 
 
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
-    if not db.is_file():
-        raise PipelineError(
-            f"store not found: {db} (run `extract --out {db.parent}` first, or pass the output folder with --out)"
-        )
-    return duckdb.connect(str(db), read_only=True)
+    """The store, read-only, on the guarded connection (no files, URLs or extensions: ``sqlguard.connect``)."""
+    return sqlguard.connect(db)
 
 
 def _steps(text: str, steps: Sequence[Any]) -> str:
@@ -253,6 +251,12 @@ def path(con: duckdb.DuckDBPyConnection, a: str, b: str) -> Rows:
     return rows
 
 
-def sql(con: duckdb.DuckDBPyConnection, query: str) -> Rows:
-    """Any read-only SQL over the store's tables (documents, places, figures, measures, links, nodes, edges …)."""
-    return _rows(con, query)
+def sql(
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    limit: int = sqlguard.DEFAULT_LIMIT,
+    timeout: float = sqlguard.DEFAULT_TIMEOUT,
+) -> sqlguard.SqlResult:
+    """One read-only query over the store's tables (documents, places, figures, measures, links, nodes, edges …),
+    through the SQL guard: refused unless it only reads, at most ``limit`` rows, stopped after ``timeout`` s."""
+    return sqlguard.run(con, query, limit=limit, timeout=timeout)
