@@ -46,6 +46,7 @@ _NO_PER_UNITS = frozenset({"%", "‰", "倍", "个百分点", "成"})
 _HEAD_COUNTS = frozenset({"户", "人", "人次", "名"})
 _MAX_CARRY_GAP = 16  # characters between a per-unit figure and the one that shares its denominator
 _MAX_CARRY_RATIO = 10.0  # ... and at most this many times larger or smaller
+_SAME_HEAD = frozenset({"、", "或", "折合", "合"})  # between two amounts of one thing in different units
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class _PerRules:
     slash_after: re.Pattern[str]  # /年/人 written after the unit
     of_noun: re.Pattern[str]  # 3000元以下的贫困户: the amount of each
     price_of: re.Pattern[str]  # 3元一斤
+    each_of: re.Pattern[str]  # 所有村…收入达到 / 贫困村…均达到: an amount each of them reaches
 
 
 def _alt(words: Sequence[str]) -> str:
@@ -102,10 +104,19 @@ def _per_rules() -> _PerRules:
     slash = {n: per_of[n] for n in lex.words("kind", "noun")}
     total = re.compile(_alt(lex.words("kind", "total")))
     slash_after = re.compile(rf"^(?:\s?/\s?(?:{times}))*\s?/\s?(?P<noun>{nouns})")
-    of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?P<noun>{heads})(?!均)")
-    avg = re.compile(_alt(lex.words("kind", "avg")))
+    of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?<!个)(?P<noun>{heads})(?!均)")
+    avg = re.compile(rf"(?:{_alt(lex.words('kind', 'avg'))})(?![安等台稳衡方面价常])")
     price_of = re.compile(rf"^(?:钱)?(?:一|1|每)(?P<noun>{ones})")
-    return _PerRules(avg, each, one, per_of, slash, total, slash_after, of_noun, price_of)
+    dist = _alt(lex.words("kind", "distributive"))
+    gap = r"[^\d，,。；;、]"
+    # the reaching verb may open the figure's own text (达到20万元), so it is optional here
+    reach = rf"(?:要|都|全部)?(?:{_alt(lex.words('kind', 'reach'))})?{gap}{{0,2}}$"
+    each_of = re.compile(
+        rf"(?:{dist}|(?<![\d.])(?:\d+|[一二两三四五六七八九十百]+)个){gap}{{0,4}}?(?P<n1>{heads})(?!均)"
+        rf"{gap}{{0,10}}?(?:收入|收益|分红)(?:均|都)?{reach}"
+        rf"|(?P<n2>{heads})(?!均){gap}{{0,12}}?(?<![人户村亩平])均{reach}"
+    )
+    return _PerRules(avg, each, one, per_of, slash, total, slash_after, of_noun, price_of, each_of)
 
 
 # ------------------------------------------------------------------------------------------------------- per
@@ -154,14 +165,24 @@ def _split_slash_unit(f: Figure, right: str) -> str:
     return den
 
 
-def _per_after(right: str, unit: str) -> str:
+def _per_after(right: str, unit: str, left: str = "") -> str:
     """An amount of each of the things named right after it (``收入3000元以下的贫困户`` → 户), or a price with its
-    unit after it (``3元一斤``, ``3元每斤``) → 斤."""
-    if unit != "元":
-        return ""
+    unit after it (``3元一斤``, ``3元每斤``) → 斤; never a total (``共计46万元的个人分红``: ``left`` is the clause
+    before the number)."""
     rules = _per_rules()
+    if unit != "元" or rules.total.search(left):
+        return ""
     m = rules.of_noun.match(right) or rules.price_of.match(right)
     return rules.per_of[m.group("noun")] if m else ""
+
+
+def _per_each(s: str, unit: str) -> str:
+    """The noun whose every member reaches the amount right after ``s`` (``所有村集体经济收入达到20万元``,
+    ``贫困村集体经济收入均达到5万元``) → 村; "" for a total (``全县村集体经济收入达到500万元``)."""
+    if unit in _HEAD_COUNTS:
+        return ""
+    m = _per_rules().each_of.search(s)
+    return _per_rules().per_of[m.group("n1") or m.group("n2")] if m else ""
 
 
 def _allowed(per: str, unit: str) -> bool:
@@ -191,7 +212,7 @@ def _status(
     left = text[ss:start]
     clause_off = cs - ss
     best_pos, best = -1, ACTUAL
-    weak_pos, weak = -1, ACTUAL
+    weak_key, weak_pos, weak = (False, -1), -1, ACTUAL
     for cue in _status_cues():
         if cue.scope in ("after", "section"):
             continue
@@ -200,8 +221,9 @@ def _status(
                 continue
             if cue.scope == "future" and not (ref_year and int(m.group("y")) > ref_year):
                 continue
-            if cue.weak and m.end() > weak_pos:
-                weak_pos, weak = m.end(), cue.status
+            # of the weak cues, a date that sets a deadline (明年, 到2025年) outranks a modal (明年将建成 is a plan)
+            if cue.weak and (cue.status == TARGET, m.end()) > weak_key:
+                weak_key, weak_pos, weak = (cue.status == TARGET, m.end()), m.end(), cue.status
             elif not cue.weak and m.end() > best_pos:
                 best_pos, best = m.end(), cue.status
     # a weak cue (将) speaks only where no target, projection or supposition frames the figure (计划将有 is a target)
@@ -220,11 +242,43 @@ def _status(
     return best
 
 
+_HARD_END = frozenset("。！？!?\n")
+_COLON_SET = frozenset(COLON)
+
+
+def _list_frame_start(text: str, ss: int) -> int:
+    """Where the framing of the sentence starting at ``ss`` begins: ``ss``, or the start of a sentence cue ending in
+    a colon earlier in the same full-stop sentence whose list this sentence continues (``预计：GDP达109亿元；农村居民
+    可支配收入14186元。``: the items after the semicolon are projections too)."""
+    w = ss
+    while w > 0 and text[w - 1] not in _HARD_END:
+        w -= 1
+    if w == ss:
+        return ss
+    seg = text[w:ss]
+    colon = max(seg.rfind(c) for c in COLON)
+    if colon < 0:
+        return ss
+    for cue in _status_cues():
+        if cue.scope != "sentence" or cue.weak or cue.status == ACTUAL:
+            continue
+        for m in cue.rx.finditer(seg, max(0, colon - 12), colon + 1):
+            tail = seg[m.end() : colon + 1]
+            if m.end() == colon + 1 or (tail and set(tail.strip()) <= _COLON_SET):
+                return w + m.start()
+    return ss
+
+
 def _section_status(doc: Document) -> list[tuple[int, int, int, str]]:
-    """(start, end, level, status) of the sections whose heading frames their figures (二、下步打算 → target)."""
+    """(start, end, level, status) of the sections whose heading frames their figures (二、下步打算 → target),
+    and of the articles whose title does (某县脱贫攻坚工作规划: level 0, so any framed section inside wins)."""
     cues = [c for c in _status_cues() if c.scope == "section"]
     out = []
     for art in doc.articles:
+        for cue in cues:
+            if art.title and cue.rx.search(art.title):
+                out.append((art.start, art.end, 0, cue.status))
+                break
         for sec in art.sections:
             for cue in cues:
                 if cue.rx.search(sec.heading):
@@ -274,14 +328,17 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
         if not per:
             per = _per_one(text[cs:start], f.unit)
         if not per:
-            per = _per_after(text[end : end + 12], f.unit)
+            per = _per_each(text[cs:start], f.unit)
+        if not per:
+            per = _per_after(text[end : end + 12], f.unit, text[cs:start])
         if not per:
             per = _per_in(f.indicator, f.unit)
         if not per and prev is not None and prev.per:
             per = _carried_per(text, prev, f, cs)
         f.per = slash or (per if _allowed(per, f.unit) else "")
         default = _default_status(framed, start) if framed else ACTUAL
-        f.status = _status(text, ss, cs, start, end, se, default, ref_year) if text else default
+        fs = _list_frame_start(text, ss) if text else ss
+        f.status = _status(text, fs, cs, start, end, se, default, ref_year) if text else default
         f.value_high = _value_high(f)
         if mapper is not None:
             ind = mapper.map(f.indicator, f.unit)
@@ -293,6 +350,8 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
 def _carried_per(text: str, prev: Figure, f: Figure, cs: int) -> str:
     """The denominator ``f`` shares with the per-unit figure ``prev`` before it (a list or a parallel clause)."""
     gap = text[prev.mention.end : f.mention.start]
+    if gap.strip() in _SAME_HEAD and f.unit not in _NO_PER_UNITS:  # 每亩地折合8000股、8000元: one head, two amounts
+        return prev.per
     if prev.unit != f.unit or len(gap) > _MAX_CARRY_GAP or prev.value <= 0 or f.value <= 0:
         return ""
     ratio = max(prev.value, f.value) / min(prev.value, f.value)

@@ -244,5 +244,5 @@ def test_qualified_figures_are_well_formed(pieces: list[str]) -> None:
 def test_plan_headings(heading: str, framed: bool) -> None:
     from pipeline.extract.qualify import _status_cues
 
-    (cue,) = [c for c in _status_cues() if c.scope == "section"]
+    (cue,) = [c for c in _status_cues() if c.scope == "section" and c.status == "target"]
     assert bool(cue.rx.search(heading)) == framed
