@@ -210,14 +210,16 @@ def _status(
     ``default`` when no cue speaks (the status its section's heading gives: 发展目标 → target). A future date
     cue counts when its year is after ``ref_year`` (the document's latest other year; never when that is 0)."""
     left = text[ss:start]
+    # a cue may end inside the figure's own text when that opens with its verb (将|达到3.2万亩, 可|达1万元)
+    seen = text[ss:end]
     clause_off = cs - ss
     best_pos, best = -1, ACTUAL
     weak_key, weak_pos, weak = (False, -1), -1, ACTUAL
     for cue in _status_cues():
         if cue.scope in ("after", "section"):
             continue
-        for m in cue.rx.finditer(left):
-            if cue.scope == "clause" and m.start() < clause_off:
+        for m in cue.rx.finditer(seen):
+            if m.start() >= len(left) or (cue.scope == "clause" and m.start() < clause_off):
                 continue
             if cue.scope == "future" and not (ref_year and int(m.group("y")) > ref_year):
                 continue
