@@ -109,8 +109,7 @@ def _per_rules() -> _PerRules:
     price_of = re.compile(rf"^(?:钱)?(?:一|1|每)(?P<noun>{ones})")
     dist = _alt(lex.words("kind", "distributive"))
     gap = r"[^\d，,。；;、]"
-    # the reaching verb may open the figure's own text (达到20万元), so it is optional here
-    reach = rf"(?:要|都|全部)?(?:{_alt(lex.words('kind', 'reach'))})?{gap}{{0,2}}$"
+    reach = rf"(?:要|都|全部)?(?:{_alt(lex.words('kind', 'reach'))}){gap}{{0,2}}$"
     each_of = re.compile(
         rf"(?:{dist}|(?<![\d.])(?:\d+|[一二两三四五六七八九十百]+)个){gap}{{0,4}}?(?P<n1>{heads})(?!均)"
         rf"{gap}{{0,10}}?(?:收入|收益|分红)(?:均|都)?{reach}"
@@ -176,12 +175,17 @@ def _per_after(right: str, unit: str, left: str = "") -> str:
     return rules.per_of[m.group("noun")] if m else ""
 
 
-def _per_each(s: str, unit: str) -> str:
+_NUMBER_START = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几数]")
+
+
+def _per_each(s: str, mention: str, unit: str) -> str:
     """The noun whose every member reaches the amount right after ``s`` (``所有村集体经济收入达到20万元``,
-    ``贫困村集体经济收入均达到5万元``) → 村; "" for a total (``全县村集体经济收入达到500万元``)."""
+    ``贫困村集体经济收入均达到5万元``, ``15个村年收入超百万元``) → 村, where the reaching verb may open the figure's
+    own text ``mention``; "" for a total (``全县村集体经济收入达到500万元``, ``为22个村增加集体经济收入130万元``)."""
     if unit in _HEAD_COUNTS:
         return ""
-    m = _per_rules().each_of.search(s)
+    m = _NUMBER_START.search(mention)
+    m = _per_rules().each_of.search(s + (mention[: m.start()] if m else ""))
     return _per_rules().per_of[m.group("n1") or m.group("n2")] if m else ""
 
 
@@ -223,6 +227,8 @@ def _status(
                 continue
             if cue.scope == "future" and not (ref_year and int(m.group("y")) > ref_year):
                 continue
+            if cue.scope != "future" and m.groupdict().get("y") and ref_year and int(m.group("y")) < ref_year:
+                continue  # 2015年将…: a plan of a year before the document's own is no frame
             # of the weak cues, a date that sets a deadline (明年, 到2025年) outranks a modal (明年将建成 is a plan)
             if cue.weak and (cue.status == TARGET, m.end()) > weak_key:
                 weak_key, weak_pos, weak = (cue.status == TARGET, m.end()), m.end(), cue.status
@@ -245,30 +251,16 @@ def _status(
 
 
 _HARD_END = frozenset("。！？!?\n")
-_COLON_SET = frozenset(COLON)
 
 
-def _list_frame_start(text: str, ss: int) -> int:
-    """Where the framing of the sentence starting at ``ss`` begins: ``ss``, or the start of a sentence cue ending in
-    a colon earlier in the same full-stop sentence whose list this sentence continues (``预计：GDP达109亿元；农村居民
-    可支配收入14186元。``: the items after the semicolon are projections too)."""
+def _frame_start(text: str, ss: int) -> int:
+    """Where the status frame of the sentence starting at ``ss`` begins: back over semicolons to the full stop, for
+    the items of a list separated by semicolons share the cue that opens it (``预计：GDP达109亿元；农村居民可支配
+    收入14186元。``, ``今年将新建电站10座；新建村级电站30座。``); an actual cue in an item (已, 去年) still resets."""
     w = ss
     while w > 0 and text[w - 1] not in _HARD_END:
         w -= 1
-    if w == ss:
-        return ss
-    seg = text[w:ss]
-    colon = max(seg.rfind(c) for c in COLON)
-    if colon < 0:
-        return ss
-    for cue in _status_cues():
-        if cue.scope != "sentence" or cue.weak or cue.status == ACTUAL:
-            continue
-        for m in cue.rx.finditer(seg, max(0, colon - 12), colon + 1):
-            tail = seg[m.end() : colon + 1]
-            if m.end() == colon + 1 or (tail and set(tail.strip()) <= _COLON_SET):
-                return w + m.start()
-    return ss
+    return w
 
 
 def _section_status(doc: Document) -> list[tuple[int, int, int, str]]:
@@ -330,7 +322,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
         if not per:
             per = _per_one(text[cs:start], f.unit)
         if not per:
-            per = _per_each(text[cs:start], f.unit)
+            per = _per_each(text[cs:start], text[start:end], f.unit)
         if not per:
             per = _per_after(text[end : end + 12], f.unit, text[cs:start])
         if not per:
@@ -339,7 +331,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
             per = _carried_per(text, prev, f, cs)
         f.per = slash or (per if _allowed(per, f.unit) else "")
         default = _default_status(framed, start) if framed else ACTUAL
-        fs = _list_frame_start(text, ss) if text else ss
+        fs = _frame_start(text, ss) if text else ss
         f.status = _status(text, fs, cs, start, end, se, default, ref_year) if text else default
         f.value_high = _value_high(f)
         if mapper is not None:
