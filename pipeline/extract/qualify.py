@@ -214,11 +214,16 @@ def _status(
     ``default`` when no cue speaks (the status its section's heading gives: 发展目标 → target). A future date
     cue counts when its year is after ``ref_year`` (the document's latest other year; never when that is 0)."""
     left = text[ss:start]
+    # an amount inside the frame of a supposition is one of its assumptions (按每亩1200棵、每棵2元计算)
+    frames = [c for c in _status_cues() if c.status == HYPOTHETICAL and c.scope == "sentence"]
+    if any(m.start() < len(left) < m.end() for c in frames for m in c.rx.finditer(text[ss:se])):
+        return HYPOTHETICAL
     # a cue may end inside the figure's own text when that opens with its verb (将|达到3.2万亩, 可|达1万元)
     seen = text[ss:end]
     clause_off = cs - ss
     best_pos, best = -1, ACTUAL
     weak_key, weak_pos, weak = (False, -1), -1, ACTUAL
+    hyp_pos = -1
     for cue in _status_cues():
         if cue.scope in ("after", "section"):
             continue
@@ -229,11 +234,16 @@ def _status(
                 continue
             if cue.scope != "future" and m.groupdict().get("y") and ref_year and int(m.group("y")) < ref_year:
                 continue  # 2015年将…: a plan of a year before the document's own is no frame
+            if cue.status == HYPOTHETICAL and cue.scope == "sentence":
+                hyp_pos = max(hyp_pos, m.end())
             # of the weak cues, a date that sets a deadline (明年, 到2025年) outranks a modal (明年将建成 is a plan)
             if cue.weak and (cue.status == TARGET, m.end()) > weak_key:
                 weak_key, weak_pos, weak = (cue.status == TARGET, m.end()), m.end(), cue.status
             elif not cue.weak and m.end() > best_pos:
                 best_pos, best = m.end(), cue.status
+    # a supposition framing the sentence holds for what it projects (按每亩1200棵计算，每亩预计收入2400元)
+    if best == PROJECTED and hyp_pos >= 0:
+        best = HYPOTHETICAL
     # a weak cue (将) speaks only where no target, projection or supposition frames the figure (计划将有 is a target)
     if weak_pos > best_pos and best == ACTUAL:
         best_pos, best = weak_pos, weak
@@ -341,6 +351,12 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
     return list(figures)
 
 
+@lru_cache(maxsize=1)
+def _change_of_prev() -> re.Pattern[str]:
+    """A comparison that makes the next number the change of the one before (比上年增加, 较2017年增长)."""
+    return re.compile(rf"(?:比|较)[^，,。；;]{{0,10}}?(?:{_alt(load('change_words').words())})")
+
+
 def _carried_per(text: str, prev: Figure, f: Figure, cs: int) -> str:
     """The denominator ``f`` shares with the per-unit figure ``prev`` before it (a list or a parallel clause)."""
     gap = text[prev.mention.end : f.mention.start]
@@ -349,6 +365,8 @@ def _carried_per(text: str, prev: Figure, f: Figure, cs: int) -> str:
     if prev.unit != f.unit or len(gap) > _MAX_CARRY_GAP or prev.value <= 0 or f.value <= 0:
         return ""
     ratio = max(prev.value, f.value) / min(prev.value, f.value)
+    if _change_of_prev().search(gap):  # 人均收入30795元，比上年增加2594元: the change of a per-unit amount
+        ratio = 1.0
     if ratio > _MAX_CARRY_RATIO or _per_rules().total.search(text[max(cs, prev.mention.end) : f.mention.start]):
         return ""
     return prev.per
