@@ -104,7 +104,9 @@ def _per_rules() -> _PerRules:
     slash = {n: per_of[n] for n in lex.words("kind", "noun")}
     total = re.compile(_alt(lex.words("kind", "total")))
     slash_after = re.compile(rf"^(?:\s?/\s?(?:{times}))*\s?/\s?(?P<noun>{nouns})")
-    of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?<!个)(?P<noun>{heads})(?!均)")
+    # 收入3000元以下的贫困户: a threshold of income for households, people or villages (not 200万元的大棚)
+    people = _alt([w for w in lex.words("head") if per_of.get(w) in _HEAD_COUNTS | {"村"}])
+    of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?<!个)(?P<noun>{people})(?!均)")
     avg = re.compile(rf"(?:{_alt(lex.words('kind', 'avg'))})(?![安等台稳衡方面价常])")
     price_of = re.compile(rf"^(?:钱)?(?:一|1|每)(?P<noun>{ones})")
     dist = _alt(lex.words("kind", "distributive"))
