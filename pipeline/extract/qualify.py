@@ -46,6 +46,7 @@ _NO_PER_UNITS = frozenset({"%", "‰", "倍", "个百分点", "成"})
 _HEAD_COUNTS = frozenset({"户", "人", "人次", "名"})
 _MAX_CARRY_GAP = 16  # characters between a per-unit figure and the one that shares its denominator
 _MAX_CARRY_RATIO = 10.0  # ... and at most this many times larger or smaller
+_SAME_HEAD = frozenset({"、", "或", "折合", "合"})  # between two amounts of one thing in different units
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class _PerRules:
     slash_after: re.Pattern[str]  # /年/人 written after the unit
     of_noun: re.Pattern[str]  # 3000元以下的贫困户: the amount of each
     price_of: re.Pattern[str]  # 3元一斤
+    each_of: re.Pattern[str]  # 所有村…收入达到 / 贫困村…均达到: an amount each of them reaches
 
 
 def _alt(words: Sequence[str]) -> str:
@@ -102,10 +104,20 @@ def _per_rules() -> _PerRules:
     slash = {n: per_of[n] for n in lex.words("kind", "noun")}
     total = re.compile(_alt(lex.words("kind", "total")))
     slash_after = re.compile(rf"^(?:\s?/\s?(?:{times}))*\s?/\s?(?P<noun>{nouns})")
-    of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?P<noun>{heads})(?!均)")
-    avg = re.compile(_alt(lex.words("kind", "avg")))
+    # 收入3000元以下的贫困户: a threshold of income for households, people or villages (not 200万元的大棚)
+    people = _alt([w for w in lex.words("head") if per_of.get(w) in _HEAD_COUNTS | {"村"}])
+    of_noun = re.compile(rf"^(?:以下|以上|左右)?的[^\d，,。；;、]{{0,4}}?(?<!个)(?P<noun>{people})(?!均)")
+    avg = re.compile(rf"(?:{_alt(lex.words('kind', 'avg'))})(?![安等台稳衡方面价常])")
     price_of = re.compile(rf"^(?:钱)?(?:一|1|每)(?P<noun>{ones})")
-    return _PerRules(avg, each, one, per_of, slash, total, slash_after, of_noun, price_of)
+    dist = _alt(lex.words("kind", "distributive"))
+    gap = r"[^\d，,。；;、]"
+    reach = rf"(?:要|都|全部)?(?:{_alt(lex.words('kind', 'reach'))}){gap}{{0,2}}$"
+    each_of = re.compile(
+        rf"(?:{dist}|(?<![\d.])(?:\d+|[一二两三四五六七八九十百]+)个){gap}{{0,4}}?(?P<n1>{heads})(?!均)"
+        rf"{gap}{{0,10}}?(?:收入|收益|分红)(?:均|都)?{reach}"
+        rf"|(?P<n2>{heads})(?!均){gap}{{0,12}}?(?<![人户村亩平])均{reach}"
+    )
+    return _PerRules(avg, each, one, per_of, slash, total, slash_after, of_noun, price_of, each_of)
 
 
 # ------------------------------------------------------------------------------------------------------- per
@@ -154,14 +166,29 @@ def _split_slash_unit(f: Figure, right: str) -> str:
     return den
 
 
-def _per_after(right: str, unit: str) -> str:
+def _per_after(right: str, unit: str, left: str = "") -> str:
     """An amount of each of the things named right after it (``收入3000元以下的贫困户`` → 户), or a price with its
-    unit after it (``3元一斤``, ``3元每斤``) → 斤."""
-    if unit != "元":
-        return ""
+    unit after it (``3元一斤``, ``3元每斤``) → 斤; never a total (``共计46万元的个人分红``: ``left`` is the clause
+    before the number)."""
     rules = _per_rules()
+    if unit != "元" or rules.total.search(left):
+        return ""
     m = rules.of_noun.match(right) or rules.price_of.match(right)
     return rules.per_of[m.group("noun")] if m else ""
+
+
+_NUMBER_START = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿几数]")
+
+
+def _per_each(s: str, mention: str, unit: str) -> str:
+    """The noun whose every member reaches the amount right after ``s`` (``所有村集体经济收入达到20万元``,
+    ``贫困村集体经济收入均达到5万元``, ``15个村年收入超百万元``) → 村, where the reaching verb may open the figure's
+    own text ``mention``; "" for a total (``全县村集体经济收入达到500万元``, ``为22个村增加集体经济收入130万元``)."""
+    if unit in _HEAD_COUNTS:
+        return ""
+    m = _NUMBER_START.search(mention)
+    m = _per_rules().each_of.search(s + (mention[: m.start()] if m else ""))
+    return _per_rules().per_of[m.group("n1") or m.group("n2")] if m else ""
 
 
 def _allowed(per: str, unit: str) -> bool:
@@ -189,21 +216,36 @@ def _status(
     ``default`` when no cue speaks (the status its section's heading gives: 发展目标 → target). A future date
     cue counts when its year is after ``ref_year`` (the document's latest other year; never when that is 0)."""
     left = text[ss:start]
+    # an amount inside the frame of a supposition is one of its assumptions (按每亩1200棵、每棵2元计算)
+    frames = [c for c in _status_cues() if c.status == HYPOTHETICAL and c.scope == "sentence"]
+    if any(m.start() < len(left) < m.end() for c in frames for m in c.rx.finditer(text[ss:se])):
+        return HYPOTHETICAL
+    # a cue may end inside the figure's own text when that opens with its verb (将|达到3.2万亩, 可|达1万元)
+    seen = text[ss:end]
     clause_off = cs - ss
     best_pos, best = -1, ACTUAL
-    weak_pos, weak = -1, ACTUAL
+    weak_key, weak_pos, weak = (False, -1), -1, ACTUAL
+    hyp_pos = -1
     for cue in _status_cues():
         if cue.scope in ("after", "section"):
             continue
-        for m in cue.rx.finditer(left):
-            if cue.scope == "clause" and m.start() < clause_off:
+        for m in cue.rx.finditer(seen):
+            if m.start() >= len(left) or (cue.scope == "clause" and m.start() < clause_off):
                 continue
             if cue.scope == "future" and not (ref_year and int(m.group("y")) > ref_year):
                 continue
-            if cue.weak and m.end() > weak_pos:
-                weak_pos, weak = m.end(), cue.status
+            if cue.scope != "future" and m.groupdict().get("y") and ref_year and int(m.group("y")) < ref_year:
+                continue  # 2015年将…: a plan of a year before the document's own is no frame
+            if cue.status == HYPOTHETICAL and cue.scope == "sentence":
+                hyp_pos = max(hyp_pos, m.end())
+            # of the weak cues, a date that sets a deadline (明年, 到2025年) outranks a modal (明年将建成 is a plan)
+            if cue.weak and (cue.status == TARGET, m.end()) > weak_key:
+                weak_key, weak_pos, weak = (cue.status == TARGET, m.end()), m.end(), cue.status
             elif not cue.weak and m.end() > best_pos:
                 best_pos, best = m.end(), cue.status
+    # a supposition framing the sentence holds for what it projects (按每亩1200棵计算，每亩预计收入2400元)
+    if best == PROJECTED and hyp_pos >= 0:
+        best = HYPOTHETICAL
     # a weak cue (将) speaks only where no target, projection or supposition frames the figure (计划将有 is a target)
     if weak_pos > best_pos and best == ACTUAL:
         best_pos, best = weak_pos, weak
@@ -220,11 +262,29 @@ def _status(
     return best
 
 
+_HARD_END = frozenset("。！？!?\n")
+
+
+def _frame_start(text: str, ss: int) -> int:
+    """Where the status frame of the sentence starting at ``ss`` begins: back over semicolons to the full stop, for
+    the items of a list separated by semicolons share the cue that opens it (``预计：GDP达109亿元；农村居民可支配
+    收入14186元。``, ``今年将新建电站10座；新建村级电站30座。``); an actual cue in an item (已, 去年) still resets."""
+    w = ss
+    while w > 0 and text[w - 1] not in _HARD_END:
+        w -= 1
+    return w
+
+
 def _section_status(doc: Document) -> list[tuple[int, int, int, str]]:
-    """(start, end, level, status) of the sections whose heading frames their figures (二、下步打算 → target)."""
+    """(start, end, level, status) of the sections whose heading frames their figures (二、下步打算 → target),
+    and of the articles whose title does (某县脱贫攻坚工作规划: level 0, so any framed section inside wins)."""
     cues = [c for c in _status_cues() if c.scope == "section"]
     out = []
     for art in doc.articles:
+        for cue in cues:
+            if art.title and cue.rx.search(art.title):
+                out.append((art.start, art.end, 0, cue.status))
+                break
         for sec in art.sections:
             for cue in cues:
                 if cue.rx.search(sec.heading):
@@ -274,14 +334,17 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
         if not per:
             per = _per_one(text[cs:start], f.unit)
         if not per:
-            per = _per_after(text[end : end + 12], f.unit)
+            per = _per_each(text[cs:start], text[start:end], f.unit)
+        if not per:
+            per = _per_after(text[end : end + 12], f.unit, text[cs:start])
         if not per:
             per = _per_in(f.indicator, f.unit)
         if not per and prev is not None and prev.per:
             per = _carried_per(text, prev, f, cs)
         f.per = slash or (per if _allowed(per, f.unit) else "")
         default = _default_status(framed, start) if framed else ACTUAL
-        f.status = _status(text, ss, cs, start, end, se, default, ref_year) if text else default
+        fs = _frame_start(text, ss) if text else ss
+        f.status = _status(text, fs, cs, start, end, se, default, ref_year) if text else default
         f.value_high = _value_high(f)
         if mapper is not None:
             ind = mapper.map(f.indicator, f.unit)
@@ -290,12 +353,22 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
     return list(figures)
 
 
+@lru_cache(maxsize=1)
+def _change_of_prev() -> re.Pattern[str]:
+    """A comparison that makes the next number the change of the one before (比上年增加, 较2017年增长)."""
+    return re.compile(rf"(?:比|较)[^，,。；;]{{0,10}}?(?:{_alt(load('change_words').words())})")
+
+
 def _carried_per(text: str, prev: Figure, f: Figure, cs: int) -> str:
     """The denominator ``f`` shares with the per-unit figure ``prev`` before it (a list or a parallel clause)."""
     gap = text[prev.mention.end : f.mention.start]
+    if gap.strip() in _SAME_HEAD and f.unit not in _NO_PER_UNITS:  # 每亩地折合8000股、8000元: one head, two amounts
+        return prev.per
     if prev.unit != f.unit or len(gap) > _MAX_CARRY_GAP or prev.value <= 0 or f.value <= 0:
         return ""
     ratio = max(prev.value, f.value) / min(prev.value, f.value)
+    if _change_of_prev().search(gap):  # 人均收入30795元，比上年增加2594元: the change of a per-unit amount
+        ratio = 1.0
     if ratio > _MAX_CARRY_RATIO or _per_rules().total.search(text[max(cs, prev.mention.end) : f.mention.start]):
         return ""
     return prev.per

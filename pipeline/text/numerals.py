@@ -380,8 +380,10 @@ def _quantity_from_match(m: re.Match[str], offset: int = 0) -> Quantity | None:
             base2, mult2 = _split_multiplier(m.group("num2"))
             m2 = mult2 * _mult_value(m.group("mult2"))
             high = parse_number(base2) * m2
-            if mult == 1.0 and mult_extra == 1.0 and m2 != 1.0 and m.group("mid") is None:
-                value *= m2  # 3至5万元: the multiplier is shared
+            if m2 == 1.0 and base2[-1:] in _SMALL.keys() | _BIG.keys() and base2[:-1] and base2 == m.group("num2"):
+                m2 = _mult_value(base2[-1])  # 两到三千元: the magnitude 千 ends the second numeral
+            if mult == 1.0 and mult_extra == 1.0 and m2 != 1.0 and m.group("mid") is None and value * m2 <= high:
+                value *= m2  # 3至5万元: the multiplier is shared (not 8000到1万元)
                 mult = m2
     except ValueError:
         return None

@@ -148,6 +148,12 @@ RANGE_CASES = [
     ("鲜薯收购价在10到15元之间。", "元", 10, 15),
     ("全县共有建档立卡贫困户1200户。", "户", 1200, None),
     ("带动十七八个村发展产业。", "个", 17, 18),
+    ("每人每月补助两到三千元。", "元", 2000, 3000),
+    ("每亩地产值8000到1万元。", "元", 8000, 10000),
+    ("每户补贴三到五千元。", "元", 3000, 5000),
+    ("安置点可容纳三到五百人。", "人", 300, 500),
+    ("每戶補助十到十五萬元。", "元", 100000, 150000),
+    ("每只羊可卖1200－1500元。", "元", 1200, 1500),
 ]
 
 
@@ -244,5 +250,5 @@ def test_qualified_figures_are_well_formed(pieces: list[str]) -> None:
 def test_plan_headings(heading: str, framed: bool) -> None:
     from pipeline.extract.qualify import _status_cues
 
-    (cue,) = [c for c in _status_cues() if c.scope == "section"]
+    (cue,) = [c for c in _status_cues() if c.scope == "section" and c.status == "target"]
     assert bool(cue.rx.search(heading)) == framed
