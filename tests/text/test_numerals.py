@@ -196,3 +196,11 @@ def test_fullwidth_and_separators_invariant(n: int) -> None:
 def test_units_of_the_genre(text: str, raw: str, value: float, unit: str, high: float | None) -> None:
     q = next(q for q in iter_quantities(text) if q.text == raw)
     assert (q.value, q.unit, q.value_high) == (value, unit, high)
+
+
+@pytest.mark.parametrize("text", ["群众参股分红", "种植太子参", "參股農戶"])
+def test_can_is_not_a_numeral(text: str) -> None:
+    """参 (can, 'take part') is no numeral: 叁 is the formal 3; 群众参股 is no '3股'."""
+    from pipeline.normalize import simplified
+
+    assert list(iter_quantities(simplified(text))) == []
