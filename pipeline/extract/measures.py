@@ -39,7 +39,7 @@ _QUOTE_RE = re.compile("|".join(f"{o}([^{o}{c}\n]{{1,40}}){c}" for o, c in QUOTE
 _BAD_IN_TERM = re.compile(f"[{SENT_END}{COLON}\n]")
 
 # Plain quantities and ordinals are not formulas.
-_MEASURE_WORDS = "个年月天日周次名人户家元角万亿千百批层级成倍点份届期轮位起只条张"
+_MEASURE_WORDS = "个年月天日周次名人户家元角万亿千百批层级成倍点份届期轮位起只条张处座所"
 _PLAIN_QTY = re.compile(rf"^[{CN_NUM}十百千万]+[{_MEASURE_WORDS}]*$|^[{CN_NUM}十][大项类种支道]$|^双[赢向重]")
 # 一是, 二要, 一方面, 一方水土 (but 三方联动 is a formula)
 _ITEM_WORDS = re.compile(rf"^[{CN_NUM}](?:[是要则来面]|方面)|^一方")
@@ -117,7 +117,9 @@ _CHAIN_TAIL_STOP = lazy_pattern("的|等|{words}", "practice_suffixes", "program
 
 _LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
 _LOAN_SEP = re.compile(r"[·.•・]")  # 风险金·产业贷: a fund or brand, then the product
-_LOAN_AFTER_QUOTE = re.compile(r"[\"”’」](?:贷款|信贷产品|贷款产品)")  # “兴农通”贷款: a product named before 贷款
+# “兴农通”贷款, “金燕快贷通”小额贷款: a product named before (a few words and) 贷款
+_LOAN_AFTER_QUOTE = re.compile(rf"[\"”’」]([{CJK}]{{0,4}}?)(?:贷款|信贷产品|贷款产品)")
+_LOAN_INSIDE = re.compile(r"贷[通宝卡易]")  # “金燕快贷通”, “惠民易贷宝”: a brand tail after 贷
 _LOAN_NOT = lazy_pattern("^({words})", "loan_exclusions", "use", "not_before")
 _LOAN_WORD_NOT = lazy_words("loan_exclusions", "use", "not_word")
 
@@ -217,6 +219,7 @@ def _strip_item(s: str) -> str:
     s = s.strip().strip('"“”‘’「」 ')
     s = _ITEM_LEAD.sub("", s)
     s = re.sub(r"(?:的|等)$", "", s)
+    s = re.sub(rf"(?<=[{CJK}]{{2}})[{CN_NUM}]+(?:方|个方面)$", "", s)  # 政府、银行、企业三方: the count closes the list
     return s.strip('"“”‘’「」 ')
 
 
@@ -296,11 +299,15 @@ def _definition_after(text: str, end: int) -> list[str]:
     """``“两员”(产业指导员和财务指导员)`` / ``…，即a、b、c`` / ``：a、b、c`` right after a formula."""
     rest = text[end : end + 120].lstrip('"“”‘’「」 ')
     m = re.match(r"^[户]?[（(]([^（）()]{2,80})[）)]", rest) or re.match(
-        r"^[^。；;，,]{0,6}?[，,]?(?:即|：|:|就是|是指|包括)([^。；;]{2,100})", rest
+        r"^[^。；;，,]{0,6}?[，,]?(即|：|:|就是|是指|包括|涉及|分别是|分别为)([^。；;]{2,100})", rest
     )
     if not m:
         return []
-    items = [_strip_item(p) for p in _ENUM_SPLIT.split(m.group(1))]
+    body = m.group(m.lastindex or 1)
+    first = re.split(r"[，,]", body, maxsplit=1)[0]
+    if m.lastindex == 2 and m.group(1) in ("涉及", "分别是", "分别为") and "、" in first:
+        body = first  # 涉及政府、银行、企业三方，而…: the 、-list ends at the clause
+    items = [_strip_item(p) for p in _ENUM_SPLIT.split(body)]
     items = [p for p in items if p]
     return items if 2 <= len(items) <= 12 and all(len(p) <= 20 for p in items) else []
 
@@ -729,15 +736,21 @@ def _generic_core(c: Candidate) -> bool:
 _GENERIC_HEADS = lazy_words("practice_suffixes", "anaphor", "generic")
 
 
-@lru_cache(maxsize=1)
-def _generic_words() -> frozenset[str]:
-    """Words that name no one practice: generic nouns (产业, 发展, 民生 …) and sector prefixes (电商, 金融 …)."""
-    return frozenset(load("generic_nouns").words()) | frozenset(load("sector_prefixes").words())
+@lru_cache(maxsize=2)
+def _generic_words(sectors: bool = True) -> frozenset[str]:
+    """Words that name no one practice: generic nouns (产业, 发展, 民生 …) and, unless ``sectors`` is False, the
+    sector prefixes (电商, 金融 …)."""
+    words = frozenset(load("generic_nouns").words())
+    return words | frozenset(load("sector_prefixes").words()) if sectors else words
 
 
-def _all_generic(core: str) -> bool:
+# A programme head after a sector names the sector's programme (光伏扶贫工程, 电商扶贫行动), not a topic.
+_PROGRAMME_HEADS = ("工程", "行动", "计划")
+
+
+def _all_generic(core: str, sectors: bool = True) -> bool:
     """Whether ``core`` splits into generic words only (产业扶贫 = 产业 + 扶贫, 合作社发展 = 合作社 + 发展)."""
-    words = _generic_words()
+    words = _generic_words(sectors)
     ok = [True] + [False] * len(core)  # ok[i]: core[:i] splits
     for i in range(1, len(core) + 1):
         ok[i] = any(ok[j] and core[j:i] in words for j in range(max(0, i - 4), i))
@@ -748,11 +761,19 @@ def generic_term(term: str) -> bool:
     """A generic head (模式, 机制, 工程 …) after generic words only: 产业扶贫模式, 民生工程, 金融服务体系 name no one
     practice (the words before a distinct head such as 车间 or 试验区 may be generic: 金融扶贫试验区 is one)."""
     m = _SUFFIX_END.search(term)
-    return m is not None and m.group() in _GENERIC_HEADS and _all_generic(term[: m.start()])
+    if m is None or m.group() not in _GENERIC_HEADS:
+        return False
+    return _all_generic(term[: m.start()], sectors=m.group() not in _PROGRAMME_HEADS)
 
 
 # Quoted terms that are not practice names: a dated title or ranking (“2016年…十佳县”), a manner (“居家式”).
 _QUOTED_NOT_NAME = re.compile(r"^\d{2,4}年|[县镇]$|(?<![模方形])式$|(?:有限|责任|股份)公司$")
+
+
+# What comes before a metaphor in quotes: 成为(了)一棵, 变成, 当好, 端上 …
+_METAPHOR_LEFT = re.compile(
+    r"(?:成为|变成|成了|变为|当好|当起|端上|端起|捧上|吃上|架起|搭起)了?(?:一[个棵张条把剂座道片颗粒])?[“\"]?$"
+)
 
 
 def _clf_min(c: Candidate, threshold: float) -> float:
@@ -763,6 +784,8 @@ def _clf_min(c: Candidate, threshold: float) -> float:
         _QUOTED_NOT_NAME.search(c.term) or (len(c.term) >= 10 and not _SUFFIX_END.search(c.term))
     ):
         return 2.0
+    if c.source == "quoted" and _METAPHOR_LEFT.search(c.left):
+        return max(threshold, SHORT_QUOTED_MIN_PROB)  # 成为了一棵“摇钱树”, 当好“店小二”: a figure of speech, mostly
     if c.source == "quoted" and len(c.term) <= 3:
         return SHORT_QUOTED_MIN_PROB if len(c.term) == 3 or _SUFFIX_RE.match(c.right) else 2.0
     return threshold
@@ -785,6 +808,27 @@ def _plus_chains(text: str) -> list[tuple[int, int]]:
             e = last_at + stop.start()
         out.append((s, e))
     return out
+
+
+_LIST_ITEM = re.compile(rf"(?:即|分别为|分别是|包括)?([{CJK}]{{3,16}})$")
+
+
+def _listed_name(text: str, pos: int, suffix: str) -> str:
+    """The whole item of a 、-list of names with one head (即整村再建新乡镇搬迁模式、联村并建小城镇搬迁模式、…): the
+    list's punctuation, not a stop word inside the item (新, 并), is its left edge."""
+    lo = max(0, pos - 20)
+    seg = text[lo:pos]
+    cut = max((i for i, ch in enumerate(seg) if not re.match(rf"[{CJK}]", ch)), default=-1)
+    if cut < 0 or seg[cut] not in "、：:，,；;":
+        return ""
+    m = _LIST_ITEM.search(seg[cut + 1 :])
+    if not m or suffix in m.group(1) or _AND_RE.search(m.group(1)):
+        return ""  # 河长制和田长制: two names joined, not one item
+    after = text[pos + len(suffix) : pos + len(suffix) + 1]
+    before_item = text[max(0, lo + cut - 20) : lo + cut]
+    sibling_before = seg[cut] == "、" and before_item.endswith(suffix)
+    sibling_after = after == "、" and re.match(rf"[{CJK}]{{2,16}}?{re.escape(suffix)}", text[pos + len(suffix) + 1 :])
+    return m.group(1) if sibling_before or sibling_after else ""
 
 
 def _unlikely_quoted(text: str, s: int, e: int, program_filter: ProgramFilter | None) -> bool:
@@ -812,7 +856,7 @@ def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -
     for m in _SUFFIX_RE.finditer(text):
         if _guarded(text, m.start(), m.end(), m.group(1)):
             continue  # 控制, 编制, 进行动态, 工程款: ordinary words, not X制, X行动 or X工程 names
-        name = _left_name(text, m.start())
+        name = _listed_name(text, m.start(), m.group(1)) or _left_name(text, m.start())
         if len(name) < 2 or _inside_title(text, m.start()):
             continue  # 《…扶贫车间建设管理实施方案》: part of a document title, not a practice of its own
         s = m.start() - len(name)
@@ -836,12 +880,15 @@ def _loans(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
                 pos += len(part)
                 continue
             p = part.strip()
+            inside = len(p) >= 4 and (i := p.find("贷")) > 0 and bool(_LOAN_INSIDE.match(p, i))
+            coined = p.endswith("贷") or (inside and not _LOAN_NOT.match(p[i - 1]))  # “普惠授信贷”, “快贷通”
+            after = _LOAN_AFTER_QUOTE.match(text, e) if part is content else None
             if (
-                p.endswith("贷")
+                coined
                 and 2 <= len(p) <= 7 + 6 * bool(_LOAN_SEP.search(p))
                 and p not in _LOAN_WORD_NOT
                 and re.fullmatch(rf"[{CJK}A-Za-z\d]+(?:{_LOAN_SEP.pattern}[{CJK}A-Za-z\d]+)?", p)
-            ) or (part is content and _LOAN_AFTER_QUOTE.match(text, e) and re.fullmatch(rf"[{CJK}A-Za-z\d]{{2,6}}", p)):
+            ) or (after and not _LEFT_STOP.search(after.group(1)) and re.fullmatch(rf"[{CJK}A-Za-z\d]{{2,6}}", p)):
                 ps = pos + part.index(p)
                 out.append(_Found("loan_product", p, ps, ps + len(p), "rule:quoted_loan"))
             pos += len(part)
@@ -914,7 +961,11 @@ def extract_measures(
         if w and not _LEFT_STOP.search(w.group(1)):
             name = f.name + w.group(1) + w.group(2)
             found.append(_Found("program", name, f.start, w.end(), "rule:quoted_formula_suffix"))
-    cands = [c for c in program_candidates(text, quoted) if (c[1], c[2]) not in slogan_spans]
+    cands = [  # not a formula, nor words before a formula that closes the name (县级、农户自身三级防控机制)
+        c
+        for c in program_candidates(text, quoted)
+        if (c[1], c[2]) not in slogan_spans and not any(c[1] < a and b == c[2] for a, b in slogan_spans)
+    ]
     if cands:
         # A quoted coinage right before 模式/机制/制度… is a program by the text's own words; the learned
         # filter judges the rest (and is skipped, leaving only this rule, when no model is loaded).
@@ -923,12 +974,19 @@ def extract_measures(
         quoted_set = set(quoted)
         for i, (c, s, e) in enumerate(cands):
             p = probs[i] if probs else None
-            marked = c.source == "quoted" and bool(_QUOTED_PROGRAM_RIGHT.match(c.right))  # “X”模式: the text says so
+            quoted_mark = c.source == "quoted" and bool(_QUOTED_PROGRAM_RIGHT.match(c.right))  # “X”模式: said so
+            through = (  # 推出了“四位一体”的风险共担机制: a formula-defined name the text adopts
+                c.source == "suffix"
+                and len(c.term) >= 4
+                and bool(_STRONG_SUFFIX.search(c.term) and _ADOPT_THROUGH_QUOTE.search(text[max(0, s - 32) : s]))
+            )
             if c.source == "plus" and (s, e) in quoted_set and len(c.term.split("+")) >= 2:
                 found.append(_Found("program", c.term, s, e, "rule:quoted_chain"))  # “企业+合作社+农户”: by its form
                 continue
-            if _generic_core(c) and not (marked or _NAMED_AFTER_QUOTE.search(c.left)):
-                continue  # 扶贫模式, 产业体系: a two-character topic before a suffix names no one practice
+            named_after = bool(_NAMED_AFTER_QUOTE.search(c.left)) and not generic_term(c.term)
+            if _generic_core(c) and not (quoted_mark or named_after):
+                continue  # 扶贫模式, 产业扶贫模式: generic words before a generic head name no one practice
+            marked = quoted_mark or (through and not generic_term(c.term))
             if by_rule[i] and (marked or p is None or p >= max(ADOPTED_MIN_PROB, _clf_min(c, 0.0))):
                 found.append(_Found("program", c.term, s, e, "rule:quoted_before_suffix"))
             elif p is not None and program_filter is not None and p >= _clf_min(c, program_filter.threshold):
@@ -981,6 +1039,17 @@ def extract_measures(
             rec.components = comps
             if matched:
                 rec.declared_count = matched
+    for rec in [r for r in by_key.values() if r.kind == "slogan" and r.components]:
+        for item in rec.components:  # 三种搬迁模式：即整村再建模式、联村并建模式…: each kind is a practice
+            name_like = not _LEFT_STOP.search(item) and not re.match(rf"[{CN_NUM}十每各]", item)  # no clause
+            if 4 <= len(item) <= 18 and _STRONG_SUFFIX.search(item) and name_like and not generic_term(item):
+                at = text.find(item, rec.mention.start)
+                if at >= 0 and ("program", item) not in by_key:
+                    src = "rule:formula_item"
+                    by_key[("program", item)] = Measure(
+                        doc.mention(at, at + len(item), "MEASURE", src), item, "program"
+                    )
+                    counts[item] = counts.get(item, 0) + 1
     loans = {n for k, n in by_key if k == "loan_product"}
     kept = [  # “兴农通”贷款: a product, not a program too (national types such as 扶贫小额信贷 are both)
         m

@@ -424,7 +424,10 @@ def test_a_quoted_shop_is_no_place(text: str, resources) -> None:
     ("text", "name"),
     [
         # a part may be long (乡镇扶贫产业开发公司) and carry a bracketed gloss
-        ("推广“党组织+供销社+乡镇扶贫产业开发公司+合作社+农户(脱贫户)”的模式。", "党组织+供销社+乡镇扶贫产业开发公司+合作社+农户(脱贫户)"),
+        (
+            "推广“党组织+供销社+乡镇扶贫产业开发公司+合作社+农户(脱贫户)”的模式。",
+            "党组织+供销社+乡镇扶贫产业开发公司+合作社+农户(脱贫户)",
+        ),
         ("推出“国企+党支部+村集体经济合作社+农户+N”模式。", "国企+党支部+村集体经济合作社+农户+N"),  # a closing letter
         ("实现“保底分红+务工收入”双增收。", "保底分红+务工收入"),
         ("採取「公司+合作社+茶農」模式。", "公司+合作社+茶農"),  # corner quotes
@@ -525,6 +528,7 @@ def test_suffixes_inside_ordinary_words_propose_nothing(text: str, bad: str) -> 
         ("合作社发展模式", True),
         ("民生工程", True),
         ("长效机制", True),
+        ("光伏扶贫工程", False),  # a programme head after a sector: the sector's programme
         ("金融扶贫试验区", False),  # a distinct head
         ("村企联建机制", False),  # a coined core
         ("扶贫小额信贷惠民机制", False),
@@ -579,3 +583,71 @@ def test_a_quoted_heading_word_needs_the_filter(resources) -> None:
     doc = make_doc(text)
     ms = by_name(extract_measures(doc, resources.program_filter), "program")
     assert "稻谷" not in ms and "各自为战" not in ms
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (  # the items of a 、-list of names with one head keep their own left edge (新, 并 are no cut inside them)
+            "总结出三种搬迁模式：即整村再建新集镇搬迁模式、联村并建中心村搬迁模式、进城融入县城搬迁模式。",
+            {"整村再建新集镇搬迁模式", "联村并建中心村搬迁模式", "进城融入县城搬迁模式"},
+        ),
+    ],
+)
+def test_listed_kinds_of_a_formula_are_programs(text: str, names: set[str]) -> None:
+    ms = extract_measures(make_doc(text))
+    assert names <= set(by_name(ms, "program"))
+    assert by_name(ms, "slogan")["三种搬迁模式"].components == sorted(names, key=text.index)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("推广“金燕快贷通”小额贷款。", "金燕快贷通"),  # a brand tail after 贷, and words before 贷款
+        ("推出“兴农通”信用贷款。", "兴农通"),
+        ("推广农户联保贷款。", "农户联保贷款"),  # national product types
+        ("开展土地承包经营权抵押贷款试点。", "土地承包经营权抵押贷款"),
+        ("发放扶贫小额贴息贷款3亿元。", "扶贫小额贴息贷款"),
+    ],
+)
+def test_more_loan_products(text: str, name: str) -> None:
+    assert name in by_name(extract_measures(make_doc(text)), "loan_product")
+
+
+@pytest.mark.parametrize("text", ["实行“先贷后补”的办法。", "破解群众“贷款难”问题。", "这是“信贷通”平台。"])
+def test_words_with_dai_that_are_no_products(text: str) -> None:
+    assert not by_name(extract_measures(make_doc(text)), "loan_product")
+
+
+def test_a_definition_by_sheji_ends_at_the_clause_and_drops_the_count() -> None:
+    text = "“三位一体”模式涉及政府、银行、龙头企业三方，而“四位一体”则纳入了保险公司。"
+    assert by_name(extract_measures(make_doc(text)), "slogan")["三位一体"].components == ["政府", "银行", "龙头企业"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "bad"),
+    [
+        ("实施多种易地搬迁扶贫工程。", "", "多种易地搬迁扶贫工程"),  # a quantifier is no part of a name
+        ("在县城建设金融服务试验区。", "金融服务试验区", "县城建设金融服务试验区"),  # a verb inside is cut ...
+        ("实施扶贫车间建设工程。", "扶贫车间建设工程", ""),  # ... unless it closes the name
+        ("建立县级、村级、农户三级防控机制。", "", "农户三级防控机制"),  # words before a closing formula
+        ("每个点建设一处产业或扶贫车间。", "", "一处产业或扶贫车间"),
+    ],
+)
+def test_name_edges(text: str, name: str, bad: str) -> None:
+    from pipeline.extract.measures import program_candidates
+
+    terms = {c.term for c, s, e in program_candidates(text)}
+    assert not name or name in terms
+    assert not bad or bad not in {m.name for m in extract_measures(make_doc(text))}
+
+
+def test_metaphors_in_quotes_need_a_sure_filter(resources) -> None:
+    text = "小小的核桃，成为了一棵“致富大树”。"
+    assert "致富大树" not in by_name(extract_measures(make_doc(text), resources.program_filter), "program")
+
+
+def test_a_name_adopted_through_a_quoted_formula_is_a_program(resources) -> None:
+    text = "县里推出了“三方共担”的信贷风险补偿机制，财政出资2000万元。"
+    ms = by_name(extract_measures(make_doc(text), resources.program_filter), "program")
+    assert "信贷风险补偿机制" in ms
