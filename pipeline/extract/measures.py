@@ -608,6 +608,7 @@ _QUOTED_LIST_HEAD = lazy_pattern(
     "practice_suffixes",
     "after_quote",
 )
+_MODEL_AFTER_LIST = lazy_pattern(r"[\"”’」]的?(?:{words})", "practice_suffixes", "strong")
 _SHORT_COINED = lazy_pattern(rf"[\"”’」]([{CJK}]{{1,4}}?)({{words}})", "practice_suffixes", "program")
 _ORDINAL_BEFORE = re.compile(
     r"(?:第[一二三四五六七八九十]|[一二三四五六七八九十]是|[一二三四五六七八九十]、)[，,、\s]*[\"“]?$"
@@ -637,8 +638,11 @@ def _quoted_programs(text: str, quoted: list[tuple[int, int]], slogans: set[tupl
         if "、" in term:
             parts = term.split("、")
             pair = 2 <= len(parts) <= 3 and all(len(p) == 4 and re.fullmatch(rf"[{CJK}]+", p) for p in parts)
-            if pair and (
-                _QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]) or _ORDINAL_BEFORE.search(text[max(0, s - 8) : s])
+            # “大户示范、合作社带动、贫困户参与”的模式: short clauses of one shape (a noun and its role) named a model
+            roles = 2 <= len(parts) <= 4 and all(re.fullmatch(rf"[{CJK}]{{3,6}}", p) for p in parts)
+            if ((pair or roles) and _MODEL_AFTER_LIST.match(text, e)) or (
+                pair
+                and (_QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]) or _ORDINAL_BEFORE.search(text[max(0, s - 8) : s]))
             ):
                 out.append(_Found("program", term, s, e, "rule:quoted_program"))
             continue
@@ -1041,7 +1045,7 @@ def extract_measures(
                 rec.declared_count = matched
     for rec in [r for r in by_key.values() if r.kind == "slogan" and r.components]:
         for item in rec.components:  # 三种搬迁模式：即整村再建模式、联村并建模式…: each kind is a practice
-            name_like = not _LEFT_STOP.search(item) and not re.match(rf"[{CN_NUM}十每各]", item)  # no clause
+            name_like = not _LEFT_STOP.match(item) and not re.match(rf"[{CN_NUM}十每各]", item)  # not a clause
             if 4 <= len(item) <= 18 and _STRONG_SUFFIX.search(item) and name_like and not generic_term(item):
                 at = text.find(item, rec.mention.start)
                 if at >= 0 and ("program", item) not in by_key:

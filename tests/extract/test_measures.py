@@ -651,3 +651,26 @@ def test_a_name_adopted_through_a_quoted_formula_is_a_program(resources) -> None
     text = "县里推出了“三方共担”的信贷风险补偿机制，财政出资2000万元。"
     ms = by_name(extract_measures(make_doc(text), resources.program_filter), "program")
     assert "信贷风险补偿机制" in ms
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "ok"),
+    [
+        ("采取“能人示范、合作社带动、农户参与”的模式增收。", "能人示范、合作社带动、农户参与", True),
+        ("推行“支部引领、企业带动”机制。", "支部引领、企业带动", True),
+        ("坚持“民有、民用、民管、民受益”的原则。", "民有、民用、民管、民受益", False),  # a principle, not a model
+    ],
+)
+def test_quoted_role_clauses_named_a_model(text: str, name: str, ok: bool) -> None:
+    assert (name in by_name(extract_measures(make_doc(text)), "program")) is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "canonical"),
+    [
+        ("实施村级互助资金试点项目。", "村级互助资金", "贫困村村级发展互助资金"),
+        ("将小额贴息贷款投入合作社。", "小额贴息贷款", "扶贫小额信贷"),
+    ],
+)
+def test_national_spellings_carry_their_canonical_name(text: str, name: str, canonical: str) -> None:
+    assert canonical in by_name(extract_measures(make_doc(text)), "program")[name].aliases
