@@ -17,13 +17,14 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.extract.headings import SOURCE as HEADING_SOURCE
 from pipeline.extract.headings import TITLE_SOURCE, SectionName, heading_practices, title_practices
 from pipeline.learn.program_filter import Candidate, ProgramFilter
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Document, Measure
-from pipeline.text.chars import COLON, HAN_BASIC, QUOTE_PAIRS, SENT_END, SENT_END_RE
+from pipeline.text.chars import CLOSE_QUOTES, COLON, HAN_BASIC, OPEN_QUOTES, QUOTE_PAIRS, SENT_END, SENT_END_RE
 from pipeline.text.numbering import CN_FORMULA_NUM, CN_ITEM_RE, NUMBERED_ITEM_RE, PAREN_ITEM_RE, cn_int
 
 log = logging.getLogger(__name__)
@@ -38,14 +39,15 @@ _QUOTE_RE = re.compile("|".join(f"{o}([^{o}{c}\n]{{1,40}}){c}" for o, c in QUOTE
 _BAD_IN_TERM = re.compile(f"[{SENT_END}{COLON}\n]")
 
 # Plain quantities and ordinals are not formulas.
-_MEASURE_WORDS = "个年月天日周次名人户家元角万亿千百批层级成倍点份届期轮位起只条张"
+_MEASURE_WORDS = "个年月天日周次名人户家元角万亿千百批层级成倍点份届期轮位起只条张处座所"
 _PLAIN_QTY = re.compile(rf"^[{CN_NUM}十百千万]+[{_MEASURE_WORDS}]*$|^[{CN_NUM}十][大项类种支道]$|^双[赢向重]")
-_ITEM_WORDS = re.compile(rf"^[{CN_NUM}][是要则来方面]")
+# 一是, 二要, 一方面, 一方水土 (but 三方联动 is a formula)
+_ITEM_WORDS = re.compile(rf"^[{CN_NUM}](?:[是要则来面]|方面)|^一方")
 _IDIOMS = lazy_pattern(r"^一[对站把线体]|^[一二两三四五六七八九十]对|{words}", "numeral_idioms")
 
 # Numeral + classifier + head: 六大产业, 三支队伍, 三道防线, 四个一批.
 _CLASSIFIED_RE = lazy_pattern(
-    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个|级)([^\W\d_为的是和与在了及并将把对等月年天日周次时完成一二两三四五六七八九十]{{0,8}}?)({{words}})"
+    rf"(?<![{CN_NUM}第])([二两三四五六七八九十])(大|项|道|支|张|条|类|种|个|级|方)([^\W\d_为的是和与在了及并将把对等月年天日周次时完成一二两三四五六七八九十]{{0,8}}?)({{words}})"
     rf"|(?<![{CN_NUM}第])([二两三四五六七八九十])个一([批体库品策])",
     "formula_heads",
 )
@@ -61,9 +63,24 @@ _DIGIT_FORMULA_RE = re.compile(r"(?<![\d.+])(\d)((?:\+(?:\d|[A-Za-z]))+)(?![\d.%
 _DIGIT_CODE_RE = re.compile(rf"[{CJK}]{{2,}}\d{{3,5}}$")
 
 # Program candidates by suffix; left context trimmed at function words and verbs.
-# 制 is an ordinary word's second char after these (控制, 限制, 编制) and its first before those (制度, 制定).
-_NOT_BEFORE_ZHI = set("控限试遏编研抑强炮体法机专税管克压牵节宜复绘规印定特自赶监研")
-_NOT_AFTER_ZHI = "度定订作造品约衡宜"
+
+
+@lru_cache(maxsize=1)
+def _suffix_guards() -> dict[str, tuple[str, str]]:
+    """Suffix -> (chars that may not precede it, chars that may not follow it): 控制 and 制度 are no X制, 进行动态 no
+    X行动, 工程款 no X工程 (practice_suffixes.tsv, columns not_before / not_after)."""
+    lex = load("practice_suffixes")
+    rows = zip(lex.words(), lex.column("not_before"), lex.column("not_after"), strict=True)
+    return {w: (nb, na) for w, nb, na in rows if nb or na}
+
+
+def _guarded(text: str, start: int, end: int, suffix: str) -> bool:
+    """Whether the suffix at ``text[start:end]`` is part of an ordinary word by the characters around it."""
+    nb, na = _suffix_guards().get(suffix, ("", ""))
+    before, after = text[start - 1 : start], text[end : end + 1]
+    return bool((before and before in nb) or (after and after in na))
+
+
 _SUFFIX_RE = lazy_pattern("({words})", "practice_suffixes", "program")
 
 
@@ -75,15 +92,34 @@ def _left_stop() -> re.Pattern[str]:
 
 
 _LEFT_STOP = LazyPattern(_left_stop)
-_FORMULA_PROGRAM_RIGHT = lazy_pattern(
-    rf"[\"”’」]\s?({{words}}|制(?![{_NOT_AFTER_ZHI}]))", "practice_suffixes", "formula_program"
+_FORMULA_PROGRAM_RIGHT = LazyPattern(
+    lambda: re.compile(
+        load("practice_suffixes").pattern(
+            r"[\"”’」]\s?({words}|制(?![" + _suffix_guards()["制"][1] + "]))", "formula_program"
+        )
+    )
+)
+# “1+3”合作模式, “543”(…)消费扶贫模式: a quoted formula, an optional gloss, a few words naming the domain, a strong
+# practice head: the whole is the program's name.
+_FORMULA_PROGRAM_WIDE = lazy_pattern(
+    rf"[\"”’」]\s?(?:[（(][^（）()\n]{{1,60}}[）)])?([{CJK}]{{1,6}}?)({{words}})", "practice_suffixes", "strong"
 )
 _QUOTED_PROGRAM_RIGHT = lazy_pattern(r"^[\"”]?(?:{words})", "practice_suffixes", "program")
-_PLUS_RE = re.compile(rf"[{CJK}]{{2,6}}(?:\+[{CJK}]{{1,6}})+\+?|[{CJK}]{{2,6}}\+(?![{CJK}\d])")
+# X+Y+Z chains: a part may carry a bracketed gloss (农户(贫困户)) and the chain may close on a letter (…+农户+N);
+# inner parts run up to ten characters (乡镇扶贫产业开发公司), the first and last up to eight, the last one cut at
+# the first practice head or function word after it (企业+农户模式带动… → 企业+农户).
+_GLOSS = r"(?:[（(][^（）()\n+]{1,10}[）)])?"
+_PLUS_RE = re.compile(
+    rf"[{CJK}]{{2,8}}{_GLOSS}(?:\+(?:[{CJK}]{{1,10}}{_GLOSS}|[A-Za-z]))*\+(?:[{CJK}]{{1,8}}{_GLOSS}|[A-Za-z])\+?"
+    rf"|[{CJK}]{{2,6}}\+(?![{CJK}\d])"
+)
+_CHAIN_TAIL_STOP = lazy_pattern("的|等|{words}", "practice_suffixes", "program")
 
 _LOAN_RE = re.compile(rf"([{CJK}A-Za-z]{{2}})贷(?=产品|资金|贷款|业务|额度|政策|、)")
 _LOAN_SEP = re.compile(r"[·.•・]")  # 风险金·产业贷: a fund or brand, then the product
-_LOAN_AFTER_QUOTE = re.compile(r"[\"”’」](?:贷款|信贷产品|贷款产品)")  # “兴农通”贷款: a product named before 贷款
+# “兴农通”贷款, “金燕快贷通”小额贷款: a product named before (a few words and) 贷款
+_LOAN_AFTER_QUOTE = re.compile(rf"[\"”’」]([{CJK}]{{0,4}}?)(?:贷款|信贷产品|贷款产品)")
+_LOAN_INSIDE = re.compile(r"贷[通宝卡易]")  # “金燕快贷通”, “惠民易贷宝”: a brand tail after 贷
 _LOAN_NOT = lazy_pattern("^({words})", "loan_exclusions", "use", "not_before")
 _LOAN_WORD_NOT = lazy_words("loan_exclusions", "use", "not_word")
 
@@ -183,6 +219,7 @@ def _strip_item(s: str) -> str:
     s = s.strip().strip('"“”‘’「」 ')
     s = _ITEM_LEAD.sub("", s)
     s = re.sub(r"(?:的|等)$", "", s)
+    s = re.sub(rf"(?<=[{CJK}]{{2}})[{CN_NUM}]+(?:方|个方面)$", "", s)  # 政府、银行、企业三方: the count closes the list
     return s.strip('"“”‘’「」 ')
 
 
@@ -239,20 +276,38 @@ def _enum_before(text: str, start: int, want: int | None) -> list[str]:
             continue  # the list is not adjacent to the formula
         items = [_strip_item(p) for p in parts[1:]]
         items.insert(0, _strip_item(_trim_first(parts[0], items)))
+        if any(_CLASSIFIED_RE.search(p) for p in items):
+            return []  # 打造五大体系、建好四支队伍、对接三个主体: sibling formulas, not this one's items
         if all(2 <= len(p) <= 16 for p in items) or all(len(p) == 1 for p in items):
             return items
     return []
+
+
+def _chain_before(text: str, start: int) -> list[str]:
+    """``“党组织+企业+合作社+农户”的“1+3”模式``: the parts of an X+Y+Z chain right before a formula, glosses
+    dropped."""
+    left = text[max(0, start - 80) : start].rstrip('"“”‘’「」 ')
+    left = re.sub(r"(?:的|即|这种|这一)$", "", left).rstrip('"“”‘’「」 ')
+    spans = [(s, e) for s, e in _plus_chains(left) if e == len(left)]
+    if not spans:
+        return []
+    parts = [re.sub(r"[（(][^（）()]*[）)]", "", p) for p in left[spans[-1][0] :].split("+")]
+    return parts if all(p and re.search(rf"[{CJK}]", p) for p in parts) else []
 
 
 def _definition_after(text: str, end: int) -> list[str]:
     """``“两员”(产业指导员和财务指导员)`` / ``…，即a、b、c`` / ``：a、b、c`` right after a formula."""
     rest = text[end : end + 120].lstrip('"“”‘’「」 ')
     m = re.match(r"^[户]?[（(]([^（）()]{2,80})[）)]", rest) or re.match(
-        r"^[^。；;，,]{0,6}?[，,]?(?:即|：|:|就是|是指|包括)([^。；;]{2,100})", rest
+        r"^[^。；;，,]{0,6}?[，,]?(即|：|:|就是|是指|包括|涉及|分别是|分别为)([^。；;]{2,100})", rest
     )
     if not m:
         return []
-    items = [_strip_item(p) for p in _ENUM_SPLIT.split(m.group(1))]
+    body = m.group(m.lastindex or 1)
+    first = re.split(r"[，,]", body, maxsplit=1)[0]
+    if m.lastindex == 2 and m.group(1) in ("涉及", "分别是", "分别为") and "、" in first:
+        body = first  # 涉及政府、银行、企业三方，而…: the 、-list ends at the clause
+    items = [_strip_item(p) for p in _ENUM_SPLIT.split(body)]
     items = [p for p in items if p]
     return items if 2 <= len(items) <= 12 and all(len(p) <= 20 for p in items) else []
 
@@ -338,6 +393,9 @@ def _components(text: str, start: int, end: int, wants: list[int]) -> tuple[list
     if after:
         cands.append(after)
     counts: list[int | None] = [*wants] or [None]  # None: no declared count
+    chain = _chain_before(text, start)
+    if chain and len(chain) in wants:
+        cands.append(chain)
     for w in counts:
         before = _enum_before(text, start, w)
         if before:
@@ -366,8 +424,45 @@ def _components(text: str, start: int, end: int, wants: list[int]) -> tuple[list
     return cands[0], None
 
 
-def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
+# “一简(简化评级)、二免(免抵押、免担保)、三优惠(…)”: a quoted list of numbered heads, each glossed in brackets; the
+# formula is the heads together (一简二免三优惠), its items the glosses' items.
+_GLOSSED_ITEM = rf"([{CN_NUM}十][{CJK}]{{1,4}})[（(]([^（）()“”\"\n]{{2,40}})[）)]"
+_GLOSSED_LIST_RE = re.compile(rf"(?<=[“\"])((?:{_GLOSSED_ITEM}[、，,;；]?){{2,6}})(?=[”\"])")
+
+
+def _glossed_formulas(text: str) -> list[_Found]:
     out: list[_Found] = []
+    for m in _GLOSSED_LIST_RE.finditer(text):
+        items = re.findall(_GLOSSED_ITEM, m.group(1))
+        name = "".join(h for h, _ in items)
+        comps = [p.strip() for _, g in items for p in re.split(r"[、，,]", g) if p.strip()]
+        f = _Found("slogan", name, m.start(1), m.end(1), "rule:glossed_formula", declared_count(name), comps)
+        out.append(f)
+    return out
+
+
+# “543”(打造五大体系、建好四支队伍、对接三个主体)模式: a quoted digit code whose digits each count one part, defined
+# by a gloss of as many items or named as a practice by the head after it.
+_DIGIT_CODE_ONLY = re.compile(r"[1-9]{2,5}")
+
+
+def _digit_code_formula(text: str, s: int, e: int) -> _Found | None:
+    term = text[s:e]
+    if not _DIGIT_CODE_ONLY.fullmatch(term):
+        return None
+    after = _definition_after(text, e)
+    if len(after) == len(term) or _FORMULA_PROGRAM_WIDE.match(text, e):
+        items = after if len(after) == len(term) else None
+        return _Found("slogan", term, s, e, "rule:quoted_formula", len(term), items)
+    return None
+
+
+def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
+    out: list[_Found] = _glossed_formulas(text)
+    for s, e in quoted:
+        code = _digit_code_formula(text, s, e)
+        if code:
+            out.append(code)
     for s, e in quoted:
         term = text[s:e].strip()
         if is_formula_term(term):
@@ -513,6 +608,8 @@ _QUOTED_LIST_HEAD = lazy_pattern(
     "practice_suffixes",
     "after_quote",
 )
+_MODEL_AFTER_LIST = lazy_pattern(r"[\"”’」]的?(?:{words})", "practice_suffixes", "strong")
+_SHORT_COINED = lazy_pattern(rf"[\"”’」]([{CJK}]{{1,4}}?)({{words}})", "practice_suffixes", "program")
 _ORDINAL_BEFORE = re.compile(
     r"(?:第[一二三四五六七八九十]|[一二三四五六七八九十]是|[一二三四五六七八九十]、)[，,、\s]*[\"“]?$"
 )
@@ -541,16 +638,22 @@ def _quoted_programs(text: str, quoted: list[tuple[int, int]], slogans: set[tupl
         if "、" in term:
             parts = term.split("、")
             pair = 2 <= len(parts) <= 3 and all(len(p) == 4 and re.fullmatch(rf"[{CJK}]+", p) for p in parts)
-            if pair and (
-                _QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]) or _ORDINAL_BEFORE.search(text[max(0, s - 8) : s])
+            # “大户示范、合作社带动、贫困户参与”的模式: short clauses of one shape (a noun and its role) named a model
+            roles = 2 <= len(parts) <= 4 and all(re.fullmatch(rf"[{CJK}]{{3,6}}", p) for p in parts)
+            if ((pair or roles) and _MODEL_AFTER_LIST.match(text, e)) or (
+                pair
+                and (_QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]) or _ORDINAL_BEFORE.search(text[max(0, s - 8) : s]))
             ):
                 out.append(_Found("program", term, s, e, "rule:quoted_program"))
             continue
         headed = _AFTER_QUOTE.match(text, e) or _QUOTED_LIST_HEAD.match(text, e)
         if (headed and (len(term) >= 3 or _QUOTED_PROGRAM_RIGHT.match(text[e : e + 6]))) or (
-            len(term) >= 4 and _STRONG_SUFFIX.search(term)
+            len(term) >= 4 and _STRONG_SUFFIX.search(term) and not generic_term(term)
         ):
             out.append(_Found("program", term, s, e, "rule:quoted_program"))
+        elif len(term) == 2 and (w := _SHORT_COINED.match(text, e)) and not _LEFT_STOP.search(w.group(1)):
+            # 县、乡、村“梯度”搬迁安置模式: a two-character coinage names the practice together with the words after it
+            out.append(_Found("program", term + w.group(1) + w.group(2), s, w.end(), "rule:quoted_program"))
         elif len(term) <= 3:
             tail = text[e + 1 : e + 3]
             if (
@@ -623,14 +726,58 @@ SHORT_QUOTED_MIN_PROB = 0.7
 _SUFFIX_END = lazy_pattern("(?:{words})$", "practice_suffixes", "program")
 
 
+# “党组织+企业+合作社+农户”的庄浪模式: a short name given, after 的, to the formula just quoted is a name, not a topic.
+_NAMED_AFTER_QUOTE = re.compile(r"[”\"」]的$")
+
+
 def _generic_core(c: Candidate) -> bool:
-    """A suffix-named candidate whose words before a two-character suffix are only two characters (扶贫模式)."""
+    """A suffix-named candidate whose words before a two-character suffix are only two characters (扶贫模式), or any
+    candidate that is a generic head after generic words only (产业扶贫模式, 合作社发展模式, “民生工程”)."""
     m = _SUFFIX_END.search(c.term) if c.source == "suffix" else None
-    return m is not None and len(m.group()) >= 2 and m.start() <= 2
+    return (m is not None and len(m.group()) >= 2 and m.start() <= 2) or generic_term(c.term)
+
+
+_GENERIC_HEADS = lazy_words("practice_suffixes", "anaphor", "generic")
+
+
+@lru_cache(maxsize=2)
+def _generic_words(sectors: bool = True) -> frozenset[str]:
+    """Words that name no one practice: generic nouns (产业, 发展, 民生 …) and, unless ``sectors`` is False, the
+    sector prefixes (电商, 金融 …)."""
+    words = frozenset(load("generic_nouns").words())
+    return words | frozenset(load("sector_prefixes").words()) if sectors else words
+
+
+# A programme head after a sector names the sector's programme (光伏扶贫工程, 电商扶贫行动), not a topic.
+_PROGRAMME_HEADS = ("工程", "行动", "计划")
+
+
+def _all_generic(core: str, sectors: bool = True) -> bool:
+    """Whether ``core`` splits into generic words only (产业扶贫 = 产业 + 扶贫, 合作社发展 = 合作社 + 发展)."""
+    words = _generic_words(sectors)
+    ok = [True] + [False] * len(core)  # ok[i]: core[:i] splits
+    for i in range(1, len(core) + 1):
+        ok[i] = any(ok[j] and core[j:i] in words for j in range(max(0, i - 4), i))
+    return bool(core) and ok[-1]
+
+
+def generic_term(term: str) -> bool:
+    """A generic head (模式, 机制, 工程 …) after generic words only: 产业扶贫模式, 民生工程, 金融服务体系 name no one
+    practice (the words before a distinct head such as 车间 or 试验区 may be generic: 金融扶贫试验区 is one)."""
+    m = _SUFFIX_END.search(term)
+    if m is None or m.group() not in _GENERIC_HEADS:
+        return False
+    return _all_generic(term[: m.start()], sectors=m.group() not in _PROGRAMME_HEADS)
 
 
 # Quoted terms that are not practice names: a dated title or ranking (“2016年…十佳县”), a manner (“居家式”).
-_QUOTED_NOT_NAME = re.compile(r"^\d{2,4}年|[县镇]$|(?<![模方形])式$")
+_QUOTED_NOT_NAME = re.compile(r"^\d{2,4}年|[县镇]$|(?<![模方形])式$|(?:有限|责任|股份)公司$")
+
+
+# What comes before a metaphor in quotes: 成为(了)一棵, 变成, 当好, 端上 …
+_METAPHOR_LEFT = re.compile(
+    r"(?:成为|变成|成了|变为|当好|当起|端上|端起|捧上|吃上|架起|搭起)了?(?:一[个棵张条把剂座道片颗粒])?[“\"]?$"
+)
 
 
 def _clf_min(c: Candidate, threshold: float) -> float:
@@ -641,9 +788,59 @@ def _clf_min(c: Candidate, threshold: float) -> float:
         _QUOTED_NOT_NAME.search(c.term) or (len(c.term) >= 10 and not _SUFFIX_END.search(c.term))
     ):
         return 2.0
+    if c.source == "quoted" and _METAPHOR_LEFT.search(c.left):
+        return max(threshold, SHORT_QUOTED_MIN_PROB)  # 成为了一棵“摇钱树”, 当好“店小二”: a figure of speech, mostly
     if c.source == "quoted" and len(c.term) <= 3:
         return SHORT_QUOTED_MIN_PROB if len(c.term) == 3 or _SUFFIX_RE.match(c.right) else 2.0
     return threshold
+
+
+def _plus_chains(text: str) -> list[tuple[int, int]]:
+    """Spans of X+Y+Z chains: the left edge cut after the last stop word of the first part, the last part cut at a
+    practice head or function word (企业+合作社+农户的模式 → 企业+合作社+农户)."""
+    out: list[tuple[int, int]] = []
+    for m in _PLUS_RE.finditer(text):
+        chain = m.group(0)
+        head = chain.split("+", 1)[0]
+        cut = [x.end() for x in _LEFT_STOP.finditer(head) if x.end() < len(head) - 1]
+        s = m.start() + (cut[-1] if cut else 0)
+        e = m.end()
+        last_at = m.start() + chain.rindex("+") + 1
+        tail = text[last_at:e]
+        stop = _CHAIN_TAIL_STOP.search(tail, 1) or _LEFT_STOP.search(tail, 1)
+        if stop and "(" not in tail[: stop.start()] and "（" not in tail[: stop.start()]:
+            e = last_at + stop.start()
+        out.append((s, e))
+    return out
+
+
+_LIST_ITEM = re.compile(rf"(?:即|分别为|分别是|包括)?([{CJK}]{{3,16}})$")
+
+
+def _listed_name(text: str, pos: int, suffix: str) -> str:
+    """The whole item of a 、-list of names with one head (即整村再建新乡镇搬迁模式、联村并建小城镇搬迁模式、…): the
+    list's punctuation, not a stop word inside the item (新, 并), is its left edge."""
+    lo = max(0, pos - 20)
+    seg = text[lo:pos]
+    cut = max((i for i, ch in enumerate(seg) if not re.match(rf"[{CJK}]", ch)), default=-1)
+    if cut < 0 or seg[cut] not in "、：:，,；;":
+        return ""
+    m = _LIST_ITEM.search(seg[cut + 1 :])
+    if not m or suffix in m.group(1) or _AND_RE.search(m.group(1)):
+        return ""  # 河长制和田长制: two names joined, not one item
+    after = text[pos + len(suffix) : pos + len(suffix) + 1]
+    before_item = text[max(0, lo + cut - 20) : lo + cut]
+    sibling_before = seg[cut] == "、" and before_item.endswith(suffix)
+    sibling_after = after == "、" and re.match(rf"[{CJK}]{{2,16}}?{re.escape(suffix)}", text[pos + len(suffix) + 1 :])
+    return m.group(1) if sibling_before or sibling_after else ""
+
+
+def _unlikely_quoted(text: str, s: int, e: int, program_filter: ProgramFilter | None) -> bool:
+    """A quoted word (in a heading: 从“单打独斗”到“抱团发展”, “稻谷”为基) the filter does not take for a practice."""
+    if program_filter is None or not (text[s - 1 : s] in OPEN_QUOTES and text[e : e + 1] in CLOSE_QUOTES):
+        return False
+    c = Candidate(text[s:e], _ctx(text[max(0, s - 9) : s - 1]), _ctx(text[e + 1 : e + 9]), "quoted")
+    return program_filter.predict_proba([c])[0] < _clf_min(c, program_filter.threshold)
 
 
 def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -> list[tuple[Candidate, int, int]]:
@@ -661,11 +858,9 @@ def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -
             (Candidate(term, _ctx(text[max(0, s - 8) : max(0, s - 1)]), _ctx(text[e + 1 : e + 9]), "quoted"), s, e)
         )
     for m in _SUFFIX_RE.finditer(text):
-        if m.group(1) == "制" and (
-            text[m.end() : m.end() + 1] in _NOT_AFTER_ZHI or text[m.start() - 1 : m.start()] in _NOT_BEFORE_ZHI
-        ):
-            continue  # 控制, 限制, 编制, 体制…: ordinary words, not X制 institutions
-        name = _left_name(text, m.start())
+        if _guarded(text, m.start(), m.end(), m.group(1)):
+            continue  # 控制, 编制, 进行动态, 工程款: ordinary words, not X制, X行动 or X工程 names
+        name = _listed_name(text, m.start(), m.group(1)) or _left_name(text, m.start())
         if len(name) < 2 or _inside_title(text, m.start()):
             continue  # 《…扶贫车间建设管理实施方案》: part of a document title, not a practice of its own
         s = m.start() - len(name)
@@ -673,12 +868,9 @@ def program_candidates(text: str, quoted: list[tuple[int, int]] | None = None) -
         out.append(
             (Candidate(term, _ctx(text[max(0, s - 8) : s]), _ctx(text[m.end() : m.end() + 8]), "suffix"), s, m.end())
         )
-    for m in _PLUS_RE.finditer(text):
-        head = m.group(0).split("+", 1)[0]
-        cut = [x.end() for x in _LEFT_STOP.finditer(head) if x.end() < len(head) - 1]
-        s = m.start() + (cut[-1] if cut else 0)
-        left, right = _ctx(text[max(0, s - 8) : s]), _ctx(text[m.end() : m.end() + 8])
-        out.append((Candidate(text[s : m.end()], left, right, "plus"), s, m.end()))
+    for s, e in _plus_chains(text):
+        left, right = _ctx(text[max(0, s - 8) : s]), _ctx(text[e : e + 8])
+        out.append((Candidate(text[s:e], left, right, "plus"), s, e))
     return out
 
 
@@ -692,12 +884,15 @@ def _loans(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
                 pos += len(part)
                 continue
             p = part.strip()
+            inside = len(p) >= 4 and (i := p.find("贷")) > 0 and bool(_LOAN_INSIDE.match(p, i))
+            coined = p.endswith("贷") or (inside and not _LOAN_NOT.match(p[i - 1]))  # “普惠授信贷”, “快贷通”
+            after = _LOAN_AFTER_QUOTE.match(text, e) if part is content else None
             if (
-                p.endswith("贷")
+                coined
                 and 2 <= len(p) <= 7 + 6 * bool(_LOAN_SEP.search(p))
                 and p not in _LOAN_WORD_NOT
                 and re.fullmatch(rf"[{CJK}A-Za-z\d]+(?:{_LOAN_SEP.pattern}[{CJK}A-Za-z\d]+)?", p)
-            ) or (part is content and _LOAN_AFTER_QUOTE.match(text, e) and re.fullmatch(rf"[{CJK}A-Za-z\d]{{2,6}}", p)):
+            ) or (after and not _LEFT_STOP.search(after.group(1)) and re.fullmatch(rf"[{CJK}A-Za-z\d]{{2,6}}", p)):
                 ps = pos + part.index(p)
                 out.append(_Found("loan_product", p, ps, ps + len(p), "rule:quoted_loan"))
             pos += len(part)
@@ -765,17 +960,37 @@ def extract_measures(
         m = _FORMULA_PROGRAM_RIGHT.match(text, f.end)
         if m:  # “三变”改革, “五统一”工程: the formula names a program with the word after it
             found.append(_Found("program", f.name + m.group(1), f.start, m.end(), "rule:quoted_formula_suffix"))
-    cands = [c for c in program_candidates(text, quoted) if (c[1], c[2]) not in slogan_spans]
+            continue
+        w = _FORMULA_PROGRAM_WIDE.match(text, f.end)
+        if w and not _LEFT_STOP.search(w.group(1)):
+            name = f.name + w.group(1) + w.group(2)
+            found.append(_Found("program", name, f.start, w.end(), "rule:quoted_formula_suffix"))
+    cands = [  # not a formula, nor words before a formula that closes the name (县级、农户自身三级防控机制)
+        c
+        for c in program_candidates(text, quoted)
+        if (c[1], c[2]) not in slogan_spans and not any(c[1] < a and b == c[2] for a, b in slogan_spans)
+    ]
     if cands:
         # A quoted coinage right before 模式/机制/制度… is a program by the text's own words; the learned
         # filter judges the rest (and is skipped, leaving only this rule, when no model is loaded).
         by_rule = [_program_by_rule(c, text[max(0, s - 32) : s]) for c, s, _ in cands]
         probs = program_filter.predict_proba([c for c, _, _ in cands]) if program_filter is not None else []
+        quoted_set = set(quoted)
         for i, (c, s, e) in enumerate(cands):
             p = probs[i] if probs else None
-            marked = c.source == "quoted" and bool(_QUOTED_PROGRAM_RIGHT.match(c.right))  # “X”模式: the text says so
-            if _generic_core(c) and not marked:
-                continue  # 扶贫模式, 产业体系: a two-character topic before a suffix names no one practice
+            quoted_mark = c.source == "quoted" and bool(_QUOTED_PROGRAM_RIGHT.match(c.right))  # “X”模式: said so
+            through = (  # 推出了“四位一体”的风险共担机制: a formula-defined name the text adopts
+                c.source == "suffix"
+                and len(c.term) >= 4
+                and bool(_STRONG_SUFFIX.search(c.term) and _ADOPT_THROUGH_QUOTE.search(text[max(0, s - 32) : s]))
+            )
+            if c.source == "plus" and (s, e) in quoted_set and len(c.term.split("+")) >= 2:
+                found.append(_Found("program", c.term, s, e, "rule:quoted_chain"))  # “企业+合作社+农户”: by its form
+                continue
+            named_after = bool(_NAMED_AFTER_QUOTE.search(c.left)) and not generic_term(c.term)
+            if _generic_core(c) and not (quoted_mark or named_after):
+                continue  # 扶贫模式, 产业扶贫模式: generic words before a generic head name no one practice
+            marked = quoted_mark or (through and not generic_term(c.term))
             if by_rule[i] and (marked or p is None or p >= max(ADOPTED_MIN_PROB, _clf_min(c, 0.0))):
                 found.append(_Found("program", c.term, s, e, "rule:quoted_before_suffix"))
             elif p is not None and program_filter is not None and p >= _clf_min(c, program_filter.threshold):
@@ -785,9 +1000,10 @@ def extract_measures(
     found += _organizations(text)
     named = {f.name.strip('"“”‘’「」') for f in found}
     for hp in heading_practices(doc, headings):
-        if hp.name not in named:  # a practice only a heading names: 建设食用菌产业园区, 生态护林员增就业
-            named.add(hp.name)
-            found.append(_Found("program", hp.name, hp.start, hp.end, HEADING_SOURCE))
+        if hp.name in named or _unlikely_quoted(text, hp.start, hp.end, program_filter):
+            continue  # named already, or a quoted word of the heading that is no practice
+        named.add(hp.name)  # a practice only a heading names: 建设食用菌产业园区, 生态护林员增就业
+        found.append(_Found("program", hp.name, hp.start, hp.end, HEADING_SOURCE))
     for name, start, end in title_practices(doc):
         if name not in named and not any(name in n or n in name for n in named if len(n) >= 4):
             named.add(name)  # 沂水县推进村党支部领办合作社: the practice the whole report is about
@@ -802,7 +1018,9 @@ def extract_measures(
         counts[name] = counts.get(name, 0) + 1
         comps: list[str] = []
         matched = None
-        if f.kind == "slogan":
+        if f.kind == "slogan" and f.components:  # items the rule read off the formula itself (its glosses)
+            comps, matched = f.components, (len(f.components) if len(f.components) == f.declared else None)
+        elif f.kind == "slogan":
             comps, matched = _components(text, f.start, f.end, count_options(f.name, f.declared))
             if matched:
                 f.declared = matched
@@ -825,6 +1043,17 @@ def extract_measures(
             rec.components = comps
             if matched:
                 rec.declared_count = matched
+    for rec in [r for r in by_key.values() if r.kind == "slogan" and r.components]:
+        for item in rec.components:  # 三种搬迁模式：即整村再建模式、联村并建模式…: each kind is a practice
+            name_like = not _LEFT_STOP.match(item) and not re.match(rf"[{CN_NUM}十每各]", item)  # not a clause
+            if 4 <= len(item) <= 18 and _STRONG_SUFFIX.search(item) and name_like and not generic_term(item):
+                at = text.find(item, rec.mention.start)
+                if at >= 0 and ("program", item) not in by_key:
+                    src = "rule:formula_item"
+                    by_key[("program", item)] = Measure(
+                        doc.mention(at, at + len(item), "MEASURE", src), item, "program"
+                    )
+                    counts[item] = counts.get(item, 0) + 1
     loans = {n for k, n in by_key if k == "loan_product"}
     kept = [  # “兴农通”贷款: a product, not a program too (national types such as 扶贫小额信贷 are both)
         m

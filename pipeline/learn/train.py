@@ -109,6 +109,17 @@ def load_program_examples(tsv: Path) -> tuple[list[Candidate], list[int]]:
 _MARK = re.compile("⟦([^⟦⟧]+)⟧")
 
 
+def _as_pipeline_text(sentence: str) -> str:
+    """The sentence as the pipeline's normalizer hands it to the extractors: widths unified, simplified script."""
+    from pipeline.model import OffsetMap
+    from pipeline.normalize import to_simplified, unify_width
+
+    omap = OffsetMap.identity(len(sentence))
+    for step in (unify_width, to_simplified):
+        sentence, omap = step(sentence, omap)
+    return sentence
+
+
 def load_program_sentences(tsv: Path) -> tuple[list[Candidate], list[int], list[str], list[str]]:
     """Candidates over the written sentences of ``program_sentences.tsv`` (``doc, sentence`` with ⟦name⟧ marks):
     a candidate whose term is a marked name is 1, every other one 0. Returns candidates, labels, their docs and
@@ -122,7 +133,8 @@ def load_program_sentences(tsv: Path) -> tuple[list[Candidate], list[int], list[
     with Path(tsv).open(encoding="utf-8", newline="") as fh:
         rows = csv.reader((ln for ln in fh if ln.strip() and not ln.startswith("#")), delimiter="\t")
         next(rows)
-        for doc, sentence in rows:
+        for doc, written in rows:
+            sentence = _as_pipeline_text(written)  # traditional script and full widths, as extraction sees them
             names = _MARK.findall(sentence)
             plain = _MARK.sub(lambda m: m.group(1), sentence)
             found = program_candidates(plain)

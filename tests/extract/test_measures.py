@@ -417,3 +417,260 @@ def test_a_quoted_shop_is_no_place(text: str, resources) -> None:
     assert {"爱心超市", "积分超市"} & set(
         by_name(extract_measures(make_doc(text), resources.program_filter), "program")
     )
+
+
+# ------------------------------------------------------------------ issue 8 (generalisation): chains, codes, glosses
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a part may be long (乡镇扶贫产业开发公司) and carry a bracketed gloss
+        (
+            "推广“党组织+供销社+乡镇扶贫产业开发公司+合作社+农户(脱贫户)”的模式。",
+            "党组织+供销社+乡镇扶贫产业开发公司+合作社+农户(脱贫户)",
+        ),
+        ("推出“国企+党支部+村集体经济合作社+农户+N”模式。", "国企+党支部+村集体经济合作社+农户+N"),  # a closing letter
+        ("实现“保底分红+务工收入”双增收。", "保底分红+务工收入"),
+        ("採取「公司+合作社+茶農」模式。", "公司+合作社+茶農"),  # corner quotes
+    ],
+)
+def test_quoted_chains_are_programs_by_their_form(text: str, name: str) -> None:
+    assert name in by_name(extract_measures(make_doc(text)), "program")
+
+
+@pytest.mark.parametrize(
+    ("text", "chain"),
+    [
+        ("县里采取公司+合作社+农户模式带动增收。", "公司+合作社+农户"),  # the last part stops at the practice head
+        ("通过企业+基地+贫困户的产业路子增收。", "企业+基地+贫困户"),  # ... and at 的
+        ("形成党组织+集体经济实体+第三方经营主体+农户的格局。", "党组织+集体经济实体+第三方经营主体+农户"),
+    ],
+)
+def test_unquoted_chain_spans(text: str, chain: str) -> None:
+    from pipeline.extract.measures import program_candidates
+
+    assert chain in {c.term for c, _, _ in program_candidates(text) if c.source == "plus"}
+
+
+@pytest.mark.parametrize(
+    ("text", "formula", "items", "program"),
+    [
+        (  # a digit formula takes the chain right before it as its items, and names a program with its head
+            "探索“党组织+村集体+企业+农户”的“1+3”合作模式。",
+            "1+3",
+            ["党组织", "村集体", "企业", "农户"],
+            "1+3合作模式",
+        ),
+        (  # a digit code defined by a gloss of as many items
+            "实施“432”(建强四支队伍、完善三项机制、搭建两个平台)消费帮扶模式。",
+            "432",
+            ["建强四支队伍", "完善三项机制", "搭建两个平台"],
+            "432消费帮扶模式",
+        ),
+        ("推行“三变”改革。", "三变", [], "三变改革"),  # the word right after still names it
+    ],
+)
+def test_quoted_formulas_name_programs_and_take_chains(text: str, formula: str, items: list[str], program: str) -> None:
+    ms = extract_measures(make_doc(text))
+    assert by_name(ms, "slogan")[formula].components == items
+    assert program in by_name(ms, "program")
+
+
+def test_a_quoted_list_of_glossed_heads_is_one_formula() -> None:
+    text = "按照“一减(减少申报材料)、两免(免抵押、免担保)、三优(优利率、优期限、优服务)”的要求放贷。"
+    f = by_name(extract_measures(make_doc(text)), "slogan")["一减两免三优"]
+    assert f.declared_count == 6
+    assert f.components == ["减少申报材料", "免抵押", "免担保", "优利率", "优期限", "优服务"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "items"),
+    [
+        ("引导企业、合作社、农户“三方联动”。", "三方联动", ["企业", "合作社", "农户"]),  # 三方 is a count, not 一方面
+        ("实行县城、集镇、中心村三级安置。", "三级安置", ["县城", "集镇", "中心村"]),
+        ("构建“企业+合作社+农户+保险”的四方利益联结机制。", "四方利益联结机制", ["企业", "合作社", "农户", "保险"]),
+    ],
+)
+def test_more_numbered_formula_heads(text: str, name: str, items: list[str]) -> None:
+    assert by_name(extract_measures(make_doc(text)), "slogan")[name].components == items
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "让“一方水土养不起一方人”的群众搬出大山。",  # an idiom with 一方
+        "打造四大体系、建好三支队伍、对接两个主体。",  # sibling formulas are not one another's items
+    ],
+)
+def test_idioms_and_sibling_formulas(text: str) -> None:
+    ms = by_name(extract_measures(make_doc(text)), "slogan")
+    assert "一方水土养不起一方人" not in ms
+    assert all(not m.components for m in ms.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        ("由村集体进行动态管理。", "村集体进行动"),  # 进行 + 动态, no X行动
+        ("合作社按合同支付施工单位工程款。", "合同支付施工单位工程"),  # 工程款
+        ("县里加强成本控制。", "加强成本控制"),
+    ],
+)
+def test_suffixes_inside_ordinary_words_propose_nothing(text: str, bad: str) -> None:
+    from pipeline.extract.measures import program_candidates
+
+    assert not any(c.term.endswith(bad[-2:]) for c, _, _ in program_candidates(text) if c.source == "suffix")
+
+
+@pytest.mark.parametrize(
+    ("term", "generic"),
+    [
+        ("产业扶贫模式", True),  # sector + 扶贫 + a generic head
+        ("合作社发展模式", True),
+        ("民生工程", True),
+        ("长效机制", True),
+        ("光伏扶贫工程", False),  # a programme head after a sector: the sector's programme
+        ("金融扶贫试验区", False),  # a distinct head
+        ("村企联建机制", False),  # a coined core
+        ("扶贫小额信贷惠民机制", False),
+    ],
+)
+def test_generic_terms(term: str, generic: bool) -> None:
+    from pipeline.extract.measures import generic_term
+
+    assert generic_term(term) is generic
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("探索推广了“企业+合作社+农户”的山川模式。", "山川模式"),  # a short name given to the quoted formula
+        ("该县探索县、乡、村“梯度”搬迁安置模式。", "梯度搬迁安置模式"),  # a two-character coinage + its head
+    ],
+)
+def test_short_names_the_text_gives(text: str, name: str) -> None:
+    assert name in by_name(extract_measures(make_doc(text)), "program")
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        ("把扶贫作为“民生工程”来抓。", "民生工程"),
+        ("各村联合成立“联村发展有限公司”。", "联村发展有限公司"),
+        ("积极创新产业扶贫模式。", "产业扶贫模式"),  # (产业扶贫 itself is a sector programme)
+    ],
+)
+def test_generic_and_company_names_are_no_programs(text: str, bad: str) -> None:
+    assert bad not in by_name(extract_measures(make_doc(text)), "program")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind", "alias"),
+    [
+        ("发放扶贫小额贷款2亿元。", "扶贫小额贷款", "loan_product", "扶贫小额信贷"),  # the common spelling
+        ("坚持因村施策，分类推进。", "因村施策", "program", ""),
+        ("实施移民建镇，安置群众3000户。", "移民建镇", "program", ""),
+        ("选聘生态护林员800名。", "生态护林员", "program", ""),
+    ],
+)
+def test_more_national_programme_types(text: str, name: str, kind: str, alias: str) -> None:
+    ms = by_name(extract_measures(make_doc(text)), kind)
+    assert name in ms
+    assert not alias or alias in ms[name].aliases
+
+
+def test_a_quoted_heading_word_needs_the_filter(resources) -> None:
+    text = "一、破局：从“各自为战”到“抱团发展”\n过去各村规模小。\n二、赋能：“稻谷”为基\n公司统一收购稻谷。"
+    doc = make_doc(text)
+    ms = by_name(extract_measures(doc, resources.program_filter), "program")
+    assert "稻谷" not in ms and "各自为战" not in ms
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (  # the items of a 、-list of names with one head keep their own left edge (新, 并 are no cut inside them)
+            "总结出三种搬迁模式：即整村再建新集镇搬迁模式、联村并建中心村搬迁模式、进城融入县城搬迁模式。",
+            {"整村再建新集镇搬迁模式", "联村并建中心村搬迁模式", "进城融入县城搬迁模式"},
+        ),
+    ],
+)
+def test_listed_kinds_of_a_formula_are_programs(text: str, names: set[str]) -> None:
+    ms = extract_measures(make_doc(text))
+    assert names <= set(by_name(ms, "program"))
+    assert by_name(ms, "slogan")["三种搬迁模式"].components == sorted(names, key=text.index)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("推广“金燕快贷通”小额贷款。", "金燕快贷通"),  # a brand tail after 贷, and words before 贷款
+        ("推出“兴农通”信用贷款。", "兴农通"),
+        ("推广农户联保贷款。", "农户联保贷款"),  # national product types
+        ("开展土地承包经营权抵押贷款试点。", "土地承包经营权抵押贷款"),
+        ("发放扶贫小额贴息贷款3亿元。", "扶贫小额贴息贷款"),
+    ],
+)
+def test_more_loan_products(text: str, name: str) -> None:
+    assert name in by_name(extract_measures(make_doc(text)), "loan_product")
+
+
+@pytest.mark.parametrize("text", ["实行“先贷后补”的办法。", "破解群众“贷款难”问题。", "这是“信贷通”平台。"])
+def test_words_with_dai_that_are_no_products(text: str) -> None:
+    assert not by_name(extract_measures(make_doc(text)), "loan_product")
+
+
+def test_a_definition_by_sheji_ends_at_the_clause_and_drops_the_count() -> None:
+    text = "“三位一体”模式涉及政府、银行、龙头企业三方，而“四位一体”则纳入了保险公司。"
+    assert by_name(extract_measures(make_doc(text)), "slogan")["三位一体"].components == ["政府", "银行", "龙头企业"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "bad"),
+    [
+        ("实施多种易地搬迁扶贫工程。", "", "多种易地搬迁扶贫工程"),  # a quantifier is no part of a name
+        ("在县城建设金融服务试验区。", "金融服务试验区", "县城建设金融服务试验区"),  # a verb inside is cut ...
+        ("实施扶贫车间建设工程。", "扶贫车间建设工程", ""),  # ... unless it closes the name
+        ("建立县级、村级、农户三级防控机制。", "", "农户三级防控机制"),  # words before a closing formula
+        ("每个点建设一处产业或扶贫车间。", "", "一处产业或扶贫车间"),
+    ],
+)
+def test_name_edges(text: str, name: str, bad: str) -> None:
+    from pipeline.extract.measures import program_candidates
+
+    terms = {c.term for c, s, e in program_candidates(text)}
+    assert not name or name in terms
+    assert not bad or bad not in {m.name for m in extract_measures(make_doc(text))}
+
+
+def test_metaphors_in_quotes_need_a_sure_filter(resources) -> None:
+    text = "小小的核桃，成为了一棵“致富大树”。"
+    assert "致富大树" not in by_name(extract_measures(make_doc(text), resources.program_filter), "program")
+
+
+def test_a_name_adopted_through_a_quoted_formula_is_a_program(resources) -> None:
+    text = "县里推出了“三方共担”的信贷风险补偿机制，财政出资2000万元。"
+    ms = by_name(extract_measures(make_doc(text), resources.program_filter), "program")
+    assert "信贷风险补偿机制" in ms
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "ok"),
+    [
+        ("采取“能人示范、合作社带动、农户参与”的模式增收。", "能人示范、合作社带动、农户参与", True),
+        ("推行“支部引领、企业带动”机制。", "支部引领、企业带动", True),
+        ("坚持“民有、民用、民管、民受益”的原则。", "民有、民用、民管、民受益", False),  # a principle, not a model
+    ],
+)
+def test_quoted_role_clauses_named_a_model(text: str, name: str, ok: bool) -> None:
+    assert (name in by_name(extract_measures(make_doc(text)), "program")) is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "canonical"),
+    [
+        ("实施村级互助资金试点项目。", "村级互助资金", "贫困村村级发展互助资金"),
+        ("将小额贴息贷款投入合作社。", "小额贴息贷款", "扶贫小额信贷"),
+    ],
+)
+def test_national_spellings_carry_their_canonical_name(text: str, name: str, canonical: str) -> None:
+    assert canonical in by_name(extract_measures(make_doc(text)), "program")[name].aliases

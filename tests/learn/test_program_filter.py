@@ -101,3 +101,23 @@ def test_repository_sentences_parse() -> None:
     tsv = REPO / "models" / "training" / "program_sentences.tsv"
     _, labels, groups, _ = load_program_sentences(tsv)
     assert len(set(groups)) >= 30 and 0 < sum(labels) < len(labels)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "negative"),
+    [
+        (
+            "d1\t該縣推行「⟦跨村聯營⟧」模式，村裡不再「單打獨鬥」。",
+            "跨村联营",
+            "单打独斗",
+        ),  # traditional, corner quotes
+        ("d2\t县里推行“⟦村社共建⟧”模式，村里不再“各自为战”。", "村社共建", "各自为战"),
+        ("d3\t镇里实行“⟦托管代养⟧”，群众称之为“躺着挣钱”。", "托管代养", "躺着挣钱"),  # full width → as extraction
+    ],
+)
+def test_sentences_are_read_as_extraction_sees_them(tmp_path: Path, sentence: str, name: str, negative: str) -> None:
+    tsv = tmp_path / "program_sentences.tsv"
+    tsv.write_text("# guideline\ndoc\tsentence\n" + sentence + "\n", encoding="utf-8")
+    cands_, labels, _groups, unproposed = load_program_sentences(tsv)
+    got = {c.term: y for c, y in zip(cands_, labels, strict=True)}
+    assert got[name] == 1 and got[negative] == 0 and not unproposed
