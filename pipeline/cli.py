@@ -16,6 +16,7 @@ from rich.table import Table
 
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
+from pipeline.io.folder import LOCK_WAIT
 from pipeline.model import DocResult
 from pipeline.text.chars import HAN_RE
 
@@ -149,6 +150,9 @@ def extract(
         Path | None,
         typer.Option(help="Corrections CSV (action,name,into,note); default: corrections.csv in CORPUS, if any."),
     ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait while another run writes the same OUT, then give up.")
+    ] = LOCK_WAIT,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
@@ -204,9 +208,10 @@ def extract(
                 scheduler=scheduler,
                 on_stage=progress.corpus_stage,
                 corrections=corrections,
+                lock_wait=wait,
             )
-        except PipelineError as exc:  # a bad corrections file: refused before any document is read
-            console.print(f"[red]{exc}[/]")
+        except PipelineError as exc:  # a bad corrections file, an unwritable or locked OUT, a failed write
+            console.print(f"[red]{exc}[/]", soft_wrap=True)
             raise typer.Exit(2) from exc
     table = Table(title=f"{summary.n_docs} documents in {summary.seconds:.1f}s → {out}")
     table.add_column("status")

@@ -20,6 +20,7 @@ import duckdb
 import networkx as nx
 
 from pipeline.errors import PipelineError
+from pipeline.io.folder import check_folder
 from pipeline.model import OffsetMap
 from pipeline.normalize import repair_pdf_breaks, strip_pronunciation, tidy_whitespace, to_simplified, unify_width
 from pipeline.text.chars import CJK_SIDE
@@ -42,6 +43,7 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
         raise PipelineError(
             f"store not found: {db} (run `extract --out {db.parent}` first, or pass the output folder with --out)"
         )
+    check_folder(db.parent)  # an interrupted or mixed run is refused, a folder without run.json warned about
     return duckdb.connect(str(db), read_only=True)
 
 
