@@ -586,11 +586,12 @@ class OutputRun:
 
 
 def _failed(out: Path, exc: OSError, staged: bool) -> OutputFolderError:
-    kept = (
-        f"{out} still holds the previous complete run (if any); nothing in it was changed"
-        if staged
-        else f"{out} is marked incomplete (run.json) until a run succeeds"
-    )
+    if not staged:
+        kept = f"{out} is marked incomplete (run.json) until a run succeeds"
+    elif out.exists():
+        kept = f"{out} still holds the previous complete run; nothing in it was changed"
+    else:
+        kept = f"nothing was written to {out}"
     hint = "free some space" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "fix the cause"
     return OutputFolderError(f"the run failed while writing its outputs: {exc}. {kept}; {hint} and run again")
 
