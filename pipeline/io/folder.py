@@ -454,19 +454,33 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else {"complete": False, "error": f"{MANIFEST} is not an object"}
 
 
+STORE = "kg.duckdb"
+
+
+def changed_files(out: Path, m: Mapping[str, Any] | None = None, hashed: Iterable[str] = ()) -> list[str]:
+    """The files run.json lists that are gone or not of the listed size (edited, replaced, deleted); those named in
+    ``hashed`` are also compared by sha256 (a store of another run can have the same size)."""
+    m = read_manifest(out) if m is None else m
+    changed = []
+    for name, info in ((m or {}).get("files") or {}).items():
+        p = out / name
+        same = p.is_file() and p.stat().st_size == info.get("bytes")
+        if not same or (name in hashed and sha256_file(p) != info.get("sha256")):
+            changed.append(name)
+    return changed
+
+
 def manifest_state(out: Path) -> str:
     """``complete``; ``missing`` (no run.json: an older version wrote the folder, or no run did); or
-    ``incomplete: <why>`` (an interrupted in-place run, a damaged manifest, files that are not the run's)."""
+    ``incomplete: <why>`` (an interrupted in-place run, a damaged manifest, a store that is not the run's)."""
     m = read_manifest(out)
     if m is None:
         return "missing"
     if m.get("complete") is not True or not m.get("finished"):
         why = m.get("error") or f"a run started {m.get('started', '?')} did not finish"
         return f"incomplete: {why}"
-    for name, info in (m.get("files") or {}).items():
-        p = out / name
-        if not p.is_file() or p.stat().st_size != info.get("bytes"):
-            return f"incomplete: {name} is not the file run.json describes (changed, replaced or missing)"
+    if STORE in changed_files(out, m, hashed=(STORE,)):
+        return f"incomplete: {STORE} is not the file run.json describes (replaced, changed or missing)"
     return "complete"
 
 
@@ -484,6 +498,13 @@ def check_folder(out: Path) -> None:
         raise OutputFolderError(
             f"{out} does not hold one complete run ({state.removeprefix('incomplete: ')}); its tables may mix runs "
             f"or miss files. Run extract into it again (the next run also cleans up)"
+        )
+    elif changed := changed_files(out):
+        log.warning(
+            "%s: %s changed since the run that wrote the folder (edited by hand?); the store answers as that run "
+            "wrote it",
+            out,
+            ", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""),
         )
 
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -64,12 +65,18 @@ def test_queries_refuse_a_folder_without_a_complete_manifest(tmp_path: Path, cap
     ok = _query(out)
     assert ok.exit_code == 0 and '"n": 2' in ok.output
 
-    manifest = (out / MANIFEST).read_text(encoding="utf-8")
-    with (out / "figures.csv").open("ab") as fh:  # a table that is not the run's any more (another run's, or edited)
+    with (out / "figures.csv").open("ab") as fh:  # a table edited by hand: the store still is the run's
         fh.write(b"x,y\r\n")
+    with caplog.at_level(logging.WARNING, logger="pipeline.io.folder"):
+        got = _query(out)
+    assert got.exit_code == 0 and "figures.csv changed since the run" in caplog.text
+
+    other = tmp_path / "other"  # the store of another run put in: refused
+    assert _extract(write_corpus(tmp_path / "b", ["x", "y", "z"], seed=1), other).exit_code == 0
+    shutil.copyfile(other / "kg.duckdb", out / "kg.duckdb")
     got = _query(out)
     assert got.exit_code == 1
-    assert "does not hold one complete run" in got.output and "figures.csv" in got.output
+    assert "does not hold one complete run" in got.output and "kg.duckdb is not the file" in got.output
 
     (out / MANIFEST).write_text(json.dumps({"complete": False, "started": "2026-01-01T00:00:00+00:00"}))
     got = _query(out)  # an interrupted in-place run
@@ -78,12 +85,11 @@ def test_queries_refuse_a_folder_without_a_complete_manifest(tmp_path: Path, cap
     (out / MANIFEST).write_text("{not json", encoding="utf-8")
     assert _query(out).exit_code == 1
 
-    (out / MANIFEST).unlink()  # a folder from an older version: answered, with a warning
+    (out / MANIFEST).unlink()  # a folder from an older version: answered (here: the other run's store), warned
     with caplog.at_level(logging.WARNING, logger="pipeline.io.folder"):
         got = _query(out)
-    assert got.exit_code == 0 and '"n": 2' in got.output
+    assert got.exit_code == 0 and '"n": 3' in got.output
     assert "has no run.json" in caplog.text
-    assert manifest  # (the complete manifest was there before)
 
 
 def test_leftovers_of_killed_runs_are_cleaned_and_reported(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
