@@ -160,7 +160,8 @@ def extract(
     Writes OUT/text/{doc_id}.txt (text as extracted; all offsets point into it), documents.csv, sections.csv,
     places.csv, figures.csv, measures.csv, ... and ruralmine.xlsx (every table, with a data dictionary). A bad
     file becomes a documents.csv row with its reason. A re-run into the same OUT removes the texts and review
-    pages of documents no longer in CORPUS.
+    pages of documents no longer in CORPUS. OUT is written as one unit (staged beside it, switched in one step,
+    run.json last) under a lock: a failed or killed run leaves the previous complete run (README "Safety").
     """
     _setup_logging(verbose)
     from pipeline.ingest import FORMATS, list_corpus
