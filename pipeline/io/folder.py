@@ -296,26 +296,29 @@ def _walk(root: Path) -> Iterable[Path]:
 
 
 def link_copy(src: Path, dst: Path) -> None:
-    """``dst`` as a copy of ``src`` made of hard links (copies where links fail), without temporary files and the
-    manifest: the starting point of a staged run. Writers replace files (never modify them), so the old folder's
-    files stay as they were."""
+    """``dst`` as a copy of ``src`` made of hard links (copies where links fail; symlinks as symlinks; folders with
+    their modes), without temporary files and the manifest: the starting point of a staged run. Writers replace
+    files (never modify them), so the old folder's files stay as they were. FIFOs and sockets are not carried."""
     dst.mkdir()
     for dirpath, dirnames, filenames in os.walk(src):
         base = Path(dirpath)
         rel = base.relative_to(src)
-        dirnames[:] = [d for d in dirnames if not _is_temp(d) and not (base / d).is_symlink()]
+        os.chmod(dst / rel, stat.S_IMODE(base.stat().st_mode))
+        links = [d for d in dirnames if (base / d).is_symlink()]
+        dirnames[:] = [d for d in dirnames if not _is_temp(d) and d not in links]
         for d in dirnames:
             (dst / rel / d).mkdir()
-        for f in filenames:
+        for f in [*filenames, *links]:
             if _is_temp(f) or (rel == Path(".") and f in (MANIFEST, ".lock")):
                 continue
             s, t = base / f, dst / rel / f
-            if s.is_symlink() or not s.is_file():
-                continue  # not ours to carry: outputs are regular files
-            try:
-                os.link(s, t)
-            except OSError:
-                shutil.copy2(s, t)
+            if s.is_symlink():
+                os.symlink(os.readlink(s), t)
+            elif s.is_file():
+                try:
+                    os.link(s, t)
+                except OSError:
+                    shutil.copy2(s, t)
 
 
 # -- the manifest -------------------------------------------------------------------------------------------------
@@ -559,11 +562,11 @@ class OutputRun:
                 marker = {"format": MANIFEST_FORMAT, "complete": False, "started": self.started}
                 _write_durable(self.out / MANIFEST, json.dumps(marker).encode())
             self.carried = _inodes(self.staging)
-        except OSError as exc:
+        except BaseException as exc:
             self._abort()
-            raise _failed(self.given, exc, self.staged) from exc
-        except BaseException:
-            self._abort()
+            self.lock.release()
+            if isinstance(exc, OSError) and not isinstance(exc, OutputFolderError):
+                raise _failed(self.given, exc, self.staged) from exc
             raise
         return self
 

@@ -51,11 +51,14 @@ def test_a_run_is_one_complete_folder_and_a_rerun_replaces_it_whole(tmp_path: Pa
     written_last = (out / MANIFEST).stat().st_mtime_ns
     assert all((out / name).stat().st_mtime_ns <= written_last for name in m["files"])
 
+    (out / "latest_notes").symlink_to("notes.md")  # the user's link and folder mode are carried too
+    out.chmod(0o750)
     got = _extract(b, out)  # another corpus: the folder is that run, whole
     assert got.exit_code == 0, got.output
     assert_one_complete_run(out, {"four"})  # no stale text/ of one, sub/two, three
     assert not (out / "text" / "sub").exists()
     assert (out / "notes.md").read_text(encoding="utf-8") == "my notes on this run"
+    assert os.readlink(out / "latest_notes") == "notes.md" and out.stat().st_mode & 0o777 == 0o750
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "a", "b", "out"]
 
 
