@@ -17,6 +17,7 @@ from rich.table import Table
 
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
+from pipeline.io.folder import LOCK_WAIT
 from pipeline.model import DocResult
 from pipeline.text.chars import HAN_RE
 
@@ -150,6 +151,9 @@ def extract(
         Path | None,
         typer.Option(help="Corrections CSV (action,name,into,note); default: corrections.csv in CORPUS, if any."),
     ] = None,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait while another run writes the same OUT, then give up.")
+    ] = LOCK_WAIT,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
@@ -158,7 +162,8 @@ def extract(
     name, see documents.csv's text_file), documents.csv, sections.csv,
     places.csv, figures.csv, measures.csv, ... and ruralmine.xlsx (every table, with a data dictionary). A bad
     file becomes a documents.csv row with its reason. A re-run into the same OUT removes the texts and review
-    pages of documents no longer in CORPUS.
+    pages of documents no longer in CORPUS. OUT is written as one unit (staged beside it, switched in one step,
+    run.json last) under a lock: a failed or killed run leaves the previous complete run (README "Safety").
     """
     _setup_logging(verbose)
     from pipeline.ingest import FORMATS, list_corpus
@@ -206,9 +211,10 @@ def extract(
                 scheduler=scheduler,
                 on_stage=progress.corpus_stage,
                 corrections=corrections,
+                lock_wait=wait,
             )
-        except PipelineError as exc:  # a bad corrections file: refused before any document is read
-            console.print(f"[red]{exc}[/]")
+        except PipelineError as exc:  # a bad corrections file, an unwritable or locked OUT, a failed write
+            console.print(f"[red]{exc}[/]", soft_wrap=True)
             raise typer.Exit(2) from exc
     table = Table(title=f"{summary.n_docs} documents in {summary.seconds:.1f}s → {out}")
     table.add_column("status")

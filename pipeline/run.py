@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline.config import Config
 from pipeline.corpus.corrections import AppliedCorrection, Correction, corrections_path, read_for_run
 from pipeline.errors import stage_error
+from pipeline.io.folder import LOCK_WAIT, OutputRun
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, DocResult, Document
 from pipeline.resources import Resources, cached, load_mapper, load_policy_model, worker_resources
 
@@ -117,33 +118,36 @@ def run_corpus(
     scheduler: str | None = None,
     on_stage: Callable[[str], None] | None = None,
     corrections: Path | None = None,
+    lock_wait: float = LOCK_WAIT,
 ) -> RunSummary:
-    """Ingest every file under ``corpus`` (a folder, or one file), process it, and write the output folder; on Dask
-    when ``config.workers > 1`` or a ``scheduler`` is given (doc_id order either way). See corpus/corrections.py."""
+    """Ingest every file under ``corpus`` (a folder, or one file), process it (on Dask when ``config.workers > 1`` or a
+    ``scheduler`` is given; doc_id order), write the output folder as one unit (io/folder.py; corpus/corrections.py)."""
     from pipeline.ingest import iter_corpus, walk_corpus
 
     t0 = time.perf_counter()
     fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
     fixes = read_for_run(fixes_path, Path(config.models_dir), cached(config.models_dir))
-    results: list[DocResult] = []
-    stream: Iterable[DocResult]
-    walk = walk_corpus(corpus, exclude=[out_dir]) if docs is None else None  # never ingest our own outputs
-    if walk is not None and (config.workers > 1 or scheduler):
-        from pipeline.scale import run_dask
+    with OutputRun(out_dir, lock_wait) as folder:  # checked, locked, staged; old leftovers cleaned up
+        results: list[DocResult] = []
+        stream: Iterable[DocResult]
+        walk = walk_corpus(corpus, exclude=[out_dir]) if docs is None else None  # never ingest our own outputs
+        if walk is not None and (config.workers > 1 or scheduler):
+            from pipeline.scale import run_dask
 
-        stream = run_dask(corpus, config, scheduler, walk=walk)
-    else:
-        res = worker_resources(config.models_dir)
-        source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config, walk=walk)
-        stream = (process_document(doc, res, review=config.review) for doc in source)
-    for r in stream:
-        results.append(r)
-        if on_document is not None:
-            on_document(r)
-    results.sort(key=lambda r: r.doc.doc_id)
-    summary = RunSummary(n_docs=len(results), skipped=[(str(p), why) for p, why in (walk.skipped if walk else [])])
-    summary.rows, summary.corrections = write_outputs(out_dir, results, Path(config.models_dir), fixes, on_stage)
-    summary.corrections_file = str(fixes_path or "")
+            stream = run_dask(corpus, config, scheduler, walk=walk)
+        else:
+            res = worker_resources(config.models_dir)
+            source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config, walk=walk)
+            stream = (process_document(doc, res, review=config.review) for doc in source)
+        for r in stream:
+            results.append(r)
+            if on_document is not None:
+                on_document(r)
+        results.sort(key=lambda r: r.doc.doc_id)
+        skipped = [(str(p), why) for p, why in (walk.skipped if walk else [])]
+        summary = RunSummary(n_docs=len(results), corrections_file=str(fixes_path or ""), skipped=skipped)
+        rows, summary.corrections = write_outputs(folder.staging, results, Path(config.models_dir), fixes, on_stage)
+        summary.rows = folder.commit(rows, config, corpus, [r.doc.source for r in results], fixes_path)
     summary.status.update(r.doc.status for r in results)
     summary.failures = [(r.doc.source, r.doc.error) for r in results if r.doc.status != STATUS_OK]
     summary.seconds = time.perf_counter() - t0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.corpus.build import CorpusResult
 from pipeline.io import rows, schema, writers
+from pipeline.io.folder import pause_point
 from pipeline.io.store import write_duckdb
 from pipeline.io.xlsx import XLSX_NAME, write_xlsx
 from pipeline.model import DocResult
@@ -84,6 +85,7 @@ def write_outputs(out_dir: Path, results: Sequence[DocResult], corpus: CorpusRes
         if r.review_html:
             writers.atomic_write_text(review_path, r.review_html)
             written.add(review_path)
+    pause_point("tables")  # texts written, tables not yet (tests kill a run here)
     tables = rows.tables(results, corpus)
     counts = {
         name: writers.write_csv(out_dir / name, data, cols, schema.column_types(name, cols))

@@ -21,6 +21,7 @@ import networkx as nx
 
 from pipeline.errors import PipelineError
 from pipeline.io import sqlguard
+from pipeline.io.folder import check_folder
 from pipeline.model import OffsetMap
 from pipeline.normalize import repair_pdf_breaks, strip_pronunciation, tidy_whitespace, to_simplified, unify_width
 from pipeline.text.chars import CJK_SIDE
@@ -39,7 +40,10 @@ class NotFound(PipelineError):
 
 
 def connect(db: Path) -> duckdb.DuckDBPyConnection:
-    """The store, read-only, on the guarded connection (no files, URLs or extensions: ``sqlguard.connect``)."""
+    """The store, read-only, on the guarded connection (no files, URLs or extensions: ``sqlguard.connect``); an
+    interrupted or mixed run is refused, a folder without run.json warned about (``folder.check_folder``)."""
+    if db.is_file():
+        check_folder(db.parent)
     return sqlguard.connect(db)
 
 

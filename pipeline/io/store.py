@@ -18,6 +18,7 @@ import duckdb
 import networkx as nx
 
 from pipeline.io import coerce, schema
+from pipeline.io.folder import WriteFailed, pause_point
 from pipeline.io.writers import cell
 from pipeline.names import clean_text
 
@@ -73,7 +74,11 @@ def _text(value: Any) -> str:
 
 
 def _create(
-    con: duckdb.DuckDBPyConnection, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    scratch: Path | None = None,
 ) -> None:
     """One typed table; bulk-loaded through a CSV file, which is far faster than row inserts."""
     cols = list(columns)
@@ -85,7 +90,7 @@ def _create(
     con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} {t}" for c, t in zip(idents, sql_types, strict=True))})')
     if not rows:
         return
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=".kg-load-") as tmp:  # in the output folder, not /tmp
         src = Path(tmp) / "rows.csv"
         with src.open("w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
@@ -108,12 +113,47 @@ def write_duckdb(
     ``schema.column_types`` declares it (numbers DOUBLE/INTEGER, ``focal`` BOOLEAN, dates ISO-like text)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
+    wal = tmp.with_name(tmp.name + ".wal")
     tmp.unlink(missing_ok=True)
+    wal.unlink(missing_ok=True)
+    try:
+        _write_store(tmp, path.parent, tables, graph)
+        if wal.exists():  # data still in the write-ahead log: the file itself is not complete
+            raise OSError(f"the store's write-ahead log {wal.name} was not checkpointed into {tmp.name}")
+        _verify(tmp, {name: len(rows) for name, (rows, _) in tables.items()})
+        os.replace(tmp, path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        wal.unlink(missing_ok=True)
+        if isinstance(exc, OSError | duckdb.Error) and not isinstance(exc, WriteFailed):
+            raise WriteFailed(path, None, exc) from exc
+        raise
+    log.debug("wrote %s", path)
+
+
+def _verify(db: Path, counts: Mapping[str, int]) -> None:
+    """Reopen the finished store and check that every table holds the rows it was given."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        for name, n in counts.items():
+            row = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+            if row is None or row[0] != n:
+                raise OSError(f"table {name} of {db.name} holds {row and row[0]} rows instead of {n}")
+    finally:
+        con.close()
+
+
+def _write_store(
+    tmp: Path,
+    scratch: Path,
+    tables: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[str]]],
+    graph: nx.MultiDiGraph,
+) -> None:
     # Written in a storage format the `duckdb` command-line client (PyPI duckdb-cli, 1.5) can open too.
     con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_VERSION})
     try:
         for name, (rows, cols) in tables.items():
-            _create(con, name, rows, cols)
+            _create(con, name, rows, cols, scratch)
         nodes = [
             {
                 "id": n,
@@ -135,14 +175,11 @@ def write_duckdb(
             }
             for u, v, d in graph.edges(data=True)
         ]
-        _create(con, "nodes", nodes, ["id", "type", "label", "attrs"])
-        _create(con, "edges", edges, ["source", "target", "relation", "doc_id", "start", "end", "attrs"])
+        _create(con, "nodes", nodes, ["id", "type", "label", "attrs"], scratch)
+        _create(con, "edges", edges, ["source", "target", "relation", "doc_id", "start", "end", "attrs"], scratch)
         if "figures" in tables:  # the typed view of earlier stores, for scripts written against it
             con.execute("CREATE VIEW figures_typed AS SELECT * FROM figures")
+        pause_point("store")
+        con.execute("CHECKPOINT")  # everything into the file itself; a failure (disk full) raises here
+    finally:
         con.close()
-        os.replace(tmp, path)
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    log.debug("wrote %s", path)

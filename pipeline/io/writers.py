@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.io.coerce import typed
+from pipeline.io.folder import WriteFailed
 from pipeline.io.schema import DOUBLE
 from pipeline.names import clean_text, safe_stem
 
@@ -25,15 +26,21 @@ log = logging.getLogger(__name__)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``data`` to ``path`` through a temporary file and a rename; a failed write (disk full, permissions)
+    raises ``WriteFailed`` (an ``OSError``) naming the file, the bytes it needed and the space left."""
+    tmp = ""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteFailed):
+            raise WriteFailed(path, len(data), exc) from exc
         raise
 
 
