@@ -504,6 +504,8 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         f["cue_in_sentence"] = 1.0
     if OUTCOME_CUES.search(text, c0, pos):
         f["cue_in_clause"] = 1.0
+    if len(name) >= 6 and name[:4] in ctx.masked[c0:pos]:
+        f["topic_in_clause"] = 1.0  # 电子商务交易额907万元 for 电子商务进农村综合示范: the clause counts its topic
     if _INPUT.search(ctx.masked, c0, pos):
         f["input_in_clause"] = 1.0  # 选派30名干部, 召开推进会8次: the county's work put in, no outcome
     # a few conjunctions a linear model cannot form itself
@@ -646,7 +648,8 @@ def link_outcomes(
                 s0, s1 = pair.evidence
                 relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
                 f = pair.features
-                early = pos < first_any and not f.get("same_paragraph") and not f.get("fig_in_title")
+                named_before = f.get("heading") or f.get("main_in_title")  # by the section heading or the title
+                early = pos < first_any and not (f.get("same_paragraph") or f.get("fig_in_title") or named_before)
                 if relation == "achieved" and early:
                     continue  # a fact stated before any practice is named (面积, 总人口) is no outcome
                 key = (pair.practice.name, fig.value, fig.unit, relation, doc.text[s0:s1].strip())
