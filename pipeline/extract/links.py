@@ -131,7 +131,8 @@ _DEMONSTRATIVE = "(?:该|这一|这个|这种|此|上述)"
 # generic heads (该模式) need a demonstrative; distinct ones (联合体, 协会) refer back alone
 _ANAPHOR = LazyPattern(
     lambda: re.compile(
-        f"{_DEMONSTRATIVE}({load('practice_suffixes').alternation('anaphor')})"
+        f"{_DEMONSTRATIVE}({load('practice_suffixes').alternation('anaphor')}"
+        f"|{load('link_cues').alternation('use', 'anaphor')})"
         f"|({load('practice_suffixes').alternation('anaphor', 'distinct')})"
     )
 )
@@ -467,7 +468,10 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
         if own_means and _para_index(ctx, ms) != _para_index(ctx, pos) and _unnamed_means(ctx, p0, s0):
             f["unnamed_means_in_para"] = 1.0  # the figure's paragraph opens a means of its own (以产业开发带动…)
-        other_after = _means_after(ctx, fend, s1)
+        c1 = fend
+        while c1 < s1 and text[c1] not in CLAUSE_BOUND:
+            c1 += 1
+        other_after = _means_after(ctx, fend, c1)  # in the figure's clause: 2000户通过B实现…
         if other_after and other_after != name:
             f["other_means_after"] = 1.0  # 2000户通过B实现脱贫: the figure is B's outcome, not this one's
         elif other_after == name:
