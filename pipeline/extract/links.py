@@ -652,7 +652,7 @@ def link_outcomes(
                 s0, s1 = pair.evidence
                 relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
                 f = pair.features
-                named_before = f.get("heading") or f.get("main_in_title")  # by the section heading or the title
+                named_before = f.get("heading")  # the section heading names the practice
                 early = pos < first_any and not (f.get("same_paragraph") or f.get("fig_in_title") or named_before)
                 if relation == "achieved" and early:
                     continue  # a fact stated before any practice is named (面积, 总人口) is no outcome
