@@ -29,7 +29,7 @@ import bisect
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.extract.headings import SectionName, section_names
@@ -54,6 +54,22 @@ _FROM = LazyPattern(lambda: re.compile(load("link_relations").alternation("relat
 _CHANGE = LazyPattern(lambda: re.compile(load("link_relations").alternation("relation", "change", escape=False)))
 _MEANS = LazyPattern(lambda: re.compile(f'(?:{load("link_cues").alternation("use", "means")})[“"]?$'))
 _RESULT = LazyPattern(lambda: re.compile(load("link_cues").alternation("use", "result")))
+# a word that opens a means clause (通过…, 依托…), followed by what comes after it (a quote is skipped)
+_OPENER = LazyPattern(lambda: re.compile(f'(?:{load("link_cues").alternation("opener")})[“"「]?'))
+# a practice head right after a quoted coinage (“三零”模式, “三变”改革): the quote names a practice
+_NAMED_HEAD = LazyPattern(
+    lambda: re.compile(f"[{CLOSE_QUOTES}]\\s?(?:{load('practice_suffixes').alternation('after_quote')})")
+)
+# a practice that opens an enumeration (采取“五个结合”：…；…, 做法是“三个一”：一是…): its items report its outcomes
+_LIST_COLON = re.compile(f"[{CLOSE_QUOTES}]?[^，。；;,\\n：:]{{0,5}}[：:]")
+# a practice named as the manner of something else (以“A”的方式…, 以A等形式; “A”政策 is the practice itself)
+_AS_MANNER = LazyPattern(
+    lambda: re.compile(f"[{CLOSE_QUOTES}]?(?:的|等)(?:{load('link_cues').alternation('use', 'manner')})")
+)
+# the object of a means clause that is a manner, not a practice (通过线上线下的方式, 通过创新思路, 各项政策)
+_MANNER_IN = LazyPattern(lambda: re.compile(load("link_cues").alternation("use", "manner")))
+_INPUT = LazyPattern(lambda: re.compile(load("link_cues").alternation("use", "input")))
+MASK = "□"  # a practice mention in ``LinkContext.masked``
 
 
 def _occurrences(text: str, name: str, start: int, end: int) -> list[int]:
@@ -115,11 +131,14 @@ _DEMONSTRATIVE = "(?:该|这一|这个|这种|此|上述)"
 # generic heads (该模式) need a demonstrative; distinct ones (联合体, 协会) refer back alone
 _ANAPHOR = LazyPattern(
     lambda: re.compile(
-        f"{_DEMONSTRATIVE}({load('practice_suffixes').alternation('anaphor')})"
+        f"{_DEMONSTRATIVE}({load('practice_suffixes').alternation('anaphor')}"
+        f"|{load('link_cues').alternation('use', 'anaphor')})"
         f"|({load('practice_suffixes').alternation('anaphor', 'distinct')})"
     )
 )
 ANAPHOR_WINDOW = 800
+# a one-character head that goes on into another word (这一社会…, 该行业…) is no anaphor
+_HEAD_GOES_ON = re.compile("[会区保员业政为动长列情]")
 
 
 def _anaphor(text: str, s0: int, pos: int, art_start: int, by_name: dict[str, Measure]) -> Measure | None:
@@ -127,6 +146,8 @@ def _anaphor(text: str, s0: int, pos: int, art_start: int, by_name: dict[str, Me
     within ``ANAPHOR_WINDOW`` characters, of a practice whose name ends with the same head."""
     for m in _ANAPHOR.finditer(text, s0, pos):
         head = m.group(1) or m.group(2)
+        if len(head) == 1 and _HEAD_GOES_ON.match(text, m.end()):
+            continue
         best, best_pos = None, -1
         lo = max(art_start, s0 - ANAPHOR_WINDOW)
         for name, meas in by_name.items():
@@ -223,6 +244,8 @@ class LinkContext:
     heading_names: dict[int, str]
     ref_year: int | None = None
     masked: str = ""  # the text with practice names blanked, so cue words inside names (雨露计划) are not read
+    title_zone: str = ""  # the article's title, subtitle and byline (:func:`_title_zone`)
+    manner: set[int] = field(default_factory=set)  # starts of mentions named as a manner (以“A”的方式)
 
 
 def _mentions(text: str, names: Sequence[str], start: int, end: int) -> list[tuple[int, int, str]]:
@@ -271,7 +294,20 @@ def link_context(
         chars[s:e] = "□" * (e - s)
     masked = "".join(chars)
     return LinkContext(
-        doc, art, by_name, mentions, starts, para_starts, sent_ends, main, first, heading_names, year, masked
+        doc,
+        art,
+        by_name,
+        mentions,
+        starts,
+        para_starts,
+        sent_ends,
+        main,
+        first,
+        heading_names,
+        year,
+        masked,
+        _title_zone(doc, art),
+        {s for s, e, _ in mentions if _AS_MANNER.match(text, e)},
     )
 
 
@@ -314,6 +350,31 @@ def _in_speech(text: str, s0: int, pos: int) -> bool:
     return pos - opened > 12 or text[max(lo, opened - 3) : opened].rstrip("：:，,").endswith(("说", "道", "讲", "表示"))
 
 
+def _unnamed_means(ctx: LinkContext, lo: int, hi: int) -> bool:
+    """``text[lo:hi]`` opens a means clause (通过…, 依托…) whose object is no known practice (通过创新扶贫机制),
+    nor a mere manner (通过线上线下的方式, 通过创新思路)."""
+    masked = ctx.masked
+    for m in _OPENER.finditer(masked, lo, hi):
+        if masked.startswith(MASK, m.end()):
+            continue
+        e = m.end()
+        while e < len(masked) and masked[e] not in CLAUSE_BOUND:
+            e += 1
+        if not _MANNER_IN.search(masked, m.end(), e):
+            return True
+    return False
+
+
+def _means_after(ctx: LinkContext, lo: int, hi: int) -> str | None:
+    """The practice a means clause after the figure names (…2000户通过易地搬迁实现脱贫), within ``text[lo:hi]``."""
+    for m in _OPENER.finditer(ctx.masked, lo, hi):
+        if ctx.masked.startswith(MASK, m.end()):
+            k = bisect.bisect_left(ctx.starts, m.end())
+            if k < len(ctx.mentions) and ctx.mentions[k][0] == m.end():
+                return ctx.mentions[k][2]
+    return None
+
+
 def _counted_head(left: str, name: str) -> bool:
     """The text before the figure refers to the practice by its head, counted or pointed at (11个合作社, 该车间)."""
     return any(re.search(f"(?:{_COUNTER}){re.escape(name[-k:])}", left) for k in (3, 2))
@@ -334,8 +395,13 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
     f: dict[str, float] = {f"kind={meas.kind}": 1.0}
     role = _role_at(art, pos)
     f[f"role={role or 'none'}"] = 1.0
+
+    def _by_way(s: int) -> bool:  # another practice named only as a manner (以“A”的方式) is no rival
+        return s in ctx.manner and s not in own_starts
+
     # the mention that matters: the nearest before the figure, else the nearest after it in the same sentence
     own = [(s, e) for s, e, n in ctx.mentions if n == name]
+    own_starts = {s for s, _ in own}
     before = [(s, e) for s, e in own if e <= pos]
     p1 = ctx.para_starts[_para_index(ctx, pos) + 1] if _para_index(ctx, pos) + 1 < len(ctx.para_starts) else art.end
     after = [(s, e) for s, e in own if s >= fend and s < max(s1, p1)]
@@ -375,7 +441,7 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             elif same_sent and ms > c0:
                 f["other_item"] = 1.0
         lo, hi = (me, pos) if is_before else (fend, ms)
-        between = [n for s, e, n in ctx.mentions if s >= lo and e <= hi and n != name]
+        between = [n for s, e, n in ctx.mentions if s >= lo and e <= hi and n != name and s not in ctx.manner]
         f["intervening"] = min(len(set(between)), 3) / 3
         if is_before and OUTCOME_CUES.search(text, me, pos):
             f["cue_between"] = 1.0
@@ -389,10 +455,31 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             f["means_before"] = 1.0  # 通过A, 依托A, 实施A
         if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
             f["para_opening"] = 1.0
-        nearest = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= s0), None)
+        if _AS_MANNER.match(text, me):
+            f["as_manner"] = 1.0  # 以“企业+村集体+农户”的方式代养: named as the manner of another practice
+        if _NAMED_HEAD.match(text, me):
+            f["named_head"] = 1.0  # “三零”模式: a quoted coinage the text calls a practice
+        colon = _LIST_COLON.match(text, me)
+        if is_before and colon is not None and colon.end() <= pos and _para_index(ctx, ms) == _para_index(ctx, pos):
+            f["list_head"] = 1.0  # the practice opens the enumeration the figure is in
+        # a means of its own serves the article's title practice, but replaces any other earlier practice
+        own_means = is_before and name not in _title_zone(ctx.doc, art, 1)
+        if own_means and _unnamed_means(ctx, max(me, s0), pos):
+            f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
+        if own_means and _para_index(ctx, ms) != _para_index(ctx, pos) and _unnamed_means(ctx, p0, s0):
+            f["unnamed_means_in_para"] = 1.0  # the figure's paragraph opens a means of its own (以产业开发带动…)
+        c1 = fend
+        while c1 < s1 and text[c1] not in CLAUSE_BOUND:
+            c1 += 1
+        other_after = _means_after(ctx, fend, c1)  # in the figure's clause: 2000户通过B实现…
+        if other_after and other_after != name:
+            f["other_means_after"] = 1.0  # 2000户通过B实现脱贫: the figure is B's outcome, not this one's
+        elif other_after == name:
+            f["means_after"] = 1.0
+        nearest = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= s0 and not _by_way(s)), None)
         if nearest == name:
             f["nearest_in_sentence"] = 1.0
-        nearest_para = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= p0), None)
+        nearest_para = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= p0 and not _by_way(s)), None)
         if nearest_para == name:
             f["nearest_in_paragraph"] = 1.0
 
@@ -414,13 +501,17 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
     line = text[p0 : text.find("\n", p0) if "\n" in text[p0:] else len(text)].strip()
     if pos - art.start < LEDE and (line == art.title.strip() or line.startswith(TITLE_LINE_MARKS) or p0 == art.start):
         f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
-    others = {n for s, e, n in ctx.mentions if s0 <= s and e <= s1 and n != name}
+    others = {n for s, e, n in ctx.mentions if s0 <= s and e <= s1 and n != name and s not in ctx.manner}
     if others and not f.get("nearest_in_sentence"):
         f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
     if OUTCOME_CUES.search(text, s0, s1):
         f["cue_in_sentence"] = 1.0
     if OUTCOME_CUES.search(text, c0, pos):
         f["cue_in_clause"] = 1.0
+    if len(name) >= 6 and name[:4] in ctx.masked[c0:pos]:
+        f["topic_in_clause"] = 1.0  # 电子商务交易额907万元 for 电子商务进农村综合示范: the clause counts its topic
+    if _INPUT.search(ctx.masked, c0, pos):
+        f["input_in_clause"] = 1.0  # 选派30名干部, 召开推进会8次: the county's work put in, no outcome
     # a few conjunctions a linear model cannot form itself
     if f.get("para_opening") and not f.get("nearest_in_paragraph"):
         f["topic_over_nearer"] = 1.0  # the paragraph opens with this practice; another is named in passing
@@ -436,7 +527,7 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
                 f["main&outcome_section"] = 1.0
             if not others and ment is None:
                 f["main&alone"] = 1.0
-            if name in _title_zone(ctx.doc, art):
+            if name in ctx.title_zone:
                 f["main_in_title"] = 1.0
                 if f.get("cue_in_clause") and role not in NON_OUTCOME_ROLES:
                     f["title_practice_outcome"] = 1.0  # what the article's own practice achieved (累计发放…)
@@ -444,6 +535,10 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
                 f["main&title_line"] = 1.0
             if f.get("head_in_clause"):
                 f["main&head_in_clause"] = 1.0
+            passing = len(_occurrences(text, name, art.start, art.end)) <= 1 and not f.get("same_paragraph")
+            if passing and name not in _title_zone(ctx.doc, art, 1):
+                f["main_in_passing"] = 1.0  # the most-named practice, named once and not in the title
+
     return f
 
 
@@ -466,6 +561,10 @@ def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
     ref = _anaphor(text, s0, pos, ctx.art.start, ctx.by_name)
     if ref is not None:
         names.setdefault(ref.name, set()).add("anaphor")
+    elif p0 < s0:
+        ref = _anaphor(text, p0, s0, ctx.art.start, ctx.by_name)  # 该行今年已发放…。同时，…
+        if ref is not None:
+            names.setdefault(ref.name, set()).add("para_anaphor")
     if ctx.main is not None:
         names.setdefault(ctx.main.name, set()).add("main")
     return [
@@ -553,7 +652,8 @@ def link_outcomes(
                 s0, s1 = pair.evidence
                 relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
                 f = pair.features
-                early = pos < first_any and not f.get("same_paragraph") and not f.get("fig_in_title")
+                named_before = f.get("heading")  # the section heading names the practice
+                early = pos < first_any and not (f.get("same_paragraph") or f.get("fig_in_title") or named_before)
                 if relation == "achieved" and early:
                     continue  # a fact stated before any practice is named (面积, 总人口) is no outcome
                 key = (pair.practice.name, fig.value, fig.unit, relation, doc.text[s0:s1].strip())

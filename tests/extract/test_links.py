@@ -202,6 +202,9 @@ MODEL_ONLY_CASES = [
     "某县创新试点村级⟦果蔬联合社|o⟧的调研\\n某县地处山区。县里推行村级⟦果蔬联合社|o⟧，吸纳农户入社。\\n"
     "一、主要做法\\n组织引领。县里选派⟨30名@-⟩干部驻村。\\n政策扶持。县财政为每个村解决资金⟨20万元@-⟩，"
     "通过⟦财政贴息|s⟧方式解决贷款。目前全县⟨12个@果蔬联合社⟩联合社共发展社员⟨980户@果蔬联合社⟩。",
+    # 该联社 at the paragraph start points back to the credit union for the figures of its later sentences
+    "⟦某县信用联社|o⟧助农纪实\n⟦某县信用联社|o⟧召开推进会。\n该联社今年已发放贷款⟨3亿元@某县信用联社⟩。"
+    "同时，对全县⟨1.2万户@某县信用联社⟩农户开展评级授信。",
 ]
 
 
@@ -270,3 +273,105 @@ def test_model_ranks_the_nearest_practice_first(link_model: object) -> None:
     probs = link_model.predict_proba([p.features for p in pairs])  # type: ignore[attr-defined]
     best = max(zip(probs, pairs, strict=True), key=lambda t: t[0])[1]
     assert best.practice.name == "托管服务"
+
+
+# ------------------------------------------------------------------ pair features read from the genre's grammar
+
+# (marked document, practice, figure, feature, present?)
+FEATURE_CASES = [
+    # a formula opening an enumeration (采取“X”：…；…) reaches the figures of its items
+    ("某县采取“⟦两个结合|s⟧”：坚持搬迁与园区相结合，建成安置点⟨4个@两个结合⟩；坚持搬迁与产业相结合，带动⟨900户@两个结合⟩。",
+     "两个结合", "900户", "list_head", True),
+    ("某县推行“⟦两个结合|s⟧”。全县建成安置点⟨4个@两个结合⟩。", "两个结合", "4个", "list_head", False),
+    # the sentence opens a means of its own that names no known practice
+    ("某县产业帮扶\\n某县推行⟦订单农业⟧。通过创新利益联结机制，全县⟨2000户@-⟩农户增收。", "订单农业", "2000户",
+     "unnamed_means_between", True),
+    # … but a mere manner (通过线上线下的方式) is no means of its own
+    ("某县产业帮扶\\n某县推行⟦订单农业⟧。通过线上线下结合的方式联系客商，销售蔬菜⟨3万吨@订单农业⟩。",
+     "订单农业", "3万吨", "unnamed_means_between", False),
+    # … nor for the practice the title names
+    ("某县“⟦订单农业⟧”见成效\n通过创新利益联结机制，全县⟨2000户@订单农业⟩农户增收。", "订单农业", "2000户",
+     "unnamed_means_between", False),
+    # a means named after the figure (N户通过B实现脱贫) takes the figure from the practice before it
+    ("县里建成⟦帮扶车间⟧⟨30个@帮扶车间⟩，⟨1800户@易地搬迁⟩群众通过⟦易地搬迁⟧实现脱贫。", "帮扶车间", "1800户",
+     "other_means_after", True),
+    ("县里建成⟦帮扶车间⟧⟨30个@帮扶车间⟩，⟨1800户@易地搬迁⟩群众通过⟦易地搬迁⟧实现脱贫。", "易地搬迁", "1800户",
+     "means_after", True),
+    # a practice named only as the manner of another (以“A”的方式)
+    ("县里推行⟦托管代养⟧，以“⟦企业+农户|s⟧”的方式代养肉牛，参与农户⟨600户@托管代养⟩。", "企业+农户", "600户",
+     "as_manner", True),
+    ("县里推行“⟦林长制⟧”政策，设立林长⟨300名@林长制⟩。", "林长制", "300名", "as_manner", False),
+    # administrative work put in is counted, not achieved
+    ("县里推行⟦联户经营⟧。县里选派⟨20名@-⟩干部驻村指导。", "联户经营", "20名", "input_in_clause", True),
+    # the clause counts the practice's topic (电子商务交易额 for 电子商务进农村示范)
+    ("某县实施⟦电子商务进农村示范⟧，推行“⟦电商+农户⟧”。全年电子商务交易额⟨8000万元@电子商务进农村示范⟩。",
+     "电子商务进农村示范", "8000万元", "topic_in_clause", True),
+    # a quoted coinage the text calls a practice (“三零”模式)
+    ("某县推行“⟦三零|s⟧”模式，建成菌棚⟨500个@三零⟩。", "三零", "500个", "named_head", True),
+]  # fmt: skip
+
+
+def _pair_features(marked: str) -> dict[tuple[str, str], dict[str, float]]:
+    from pipeline.learn.links import parse_marked
+    from pipeline.learn.train import link_pairs
+
+    return {(p.practice.name, p.figure.mention.text): p.features for p, *_ in link_pairs(parse_marked("f", marked))}
+
+
+@pytest.mark.parametrize(("marked", "practice", "figure", "feature", "present"), FEATURE_CASES)
+def test_pair_features(marked: str, practice: str, figure: str, feature: str, present: bool) -> None:
+    feats = _pair_features(marked)[(practice, figure)]
+    assert bool(feats.get(feature)) is present, sorted(feats)
+
+
+@pytest.mark.parametrize(
+    ("marked", "practice", "figure"),
+    [
+        # 该行 at the paragraph's start points back to the bank for the figures of its later sentences
+        ("⟦某县农商银行|o⟧召开推进会。\\n该行今年发放贷款⟨2亿元@某县农商银行⟩。同时，对全县⟨9000户@某县农商银行⟩农户授信。",
+         "某县农商银行", "9000户"),
+        # 该社 for a cooperative
+        ("某村成立⟦蔬菜专业合作社|o⟧。\\n该社现有社员⟨80户@蔬菜专业合作社⟩。去年实现收入⟨150万元@蔬菜专业合作社⟩。",
+         "蔬菜专业合作社", "150万元"),
+    ],
+)  # fmt: skip
+def test_paragraph_anaphor_proposes_the_practice(marked: str, practice: str, figure: str) -> None:
+    assert _pair_features(marked)[(practice, figure)].get("para_anaphor")
+
+
+def test_a_head_that_goes_on_into_another_word_is_no_anaphor() -> None:
+    marked = "县里成立⟦农机合作社|o⟧。\\n这一社会问题得到缓解，今年新增就业⟨300人@-⟩。"
+    assert not _pair_features(marked)[("农机合作社", "300人")].get("para_anaphor")
+
+
+def test_training_names_of_traditional_documents_are_labelled() -> None:
+    """A traditional-script training document is normalized; its marked names still label its pairs."""
+    from pipeline.learn.links import parse_marked
+    from pipeline.learn.train import link_pairs
+
+    pairs = link_pairs(parse_marked("tr", "某縣推行“⟦稻漁共生⟧”，帶動農戶⟨800戶@稻漁共生⟩增收。"))
+    assert [(p.practice.name, label) for p, label, _, _ in pairs] == [("稻渔共生", 1)]
+
+
+def test_a_figure_under_the_practice_heading_before_its_first_mention_is_linked() -> None:
+    """The section heading names the practice, so a figure before its first mention in the body is no
+    background fact."""
+    from pipeline.learn.links import parse_marked
+    from pipeline.learn.train import marked_document
+
+    marked = "某县调研\\n一、⟦联户养殖⟧\\n全县养殖户达⟨1200户@联户养殖⟩。联户养殖让群众增收。"
+    doc, measures, figs = marked_document(parse_marked("h", marked))
+    measures = [m for m in measures if doc.text.find(m.name) == m.mention.start]
+    links = link_outcomes(doc, measures, [f for f, _, _ in figs])
+    assert [(ln.practice.name, ln.figure.mention.text) for ln in links] == [("联户养殖", "1200户")]
+
+
+def test_a_means_named_after_the_figure_takes_it(link_model: object) -> None:
+    """⟨2400户⟩群众通过易地扶贫搬迁实现脱贫: the figure is the relocation's, not the factory's named before it."""
+    marked = (
+        "某县搬迁纪实\\n县里实施⟦易地扶贫搬迁⟧，建成⟦帮扶工厂⟧⟨16个@帮扶工厂⟩，"
+        "⟨2400户@易地扶贫搬迁⟩群众通过⟦易地扶贫搬迁⟧实现稳定脱贫。"
+    )
+    _, got = _decided(marked, link_model)
+    assert ("易地扶贫搬迁", "2400户") in got and ("帮扶工厂", "2400户") not in got
+    assert ("帮扶工厂", "16个") in got
