@@ -137,8 +137,8 @@ def test_what_is_not_the_date(text: str, raw: str, date: str) -> None:
 
 AFTER_AND_BREAKDOWN = [
     # a date after the figure in its own clause
-    (NO_PAGE + "2019年末，全省贫困县减少至12个，88个贫困县于2020年底全部摘帽。", "88个", "2020"),
-    (NO_PAGE + "2019年末，全省贫困县减少至12个，88个贫困县于2020年底全部摘帽。", "12个", "2019"),
+    (NO_PAGE + "2019年末，全省贫困县减少到9个，71个贫困县于2020年底全部摘帽。", "71个", "2020"),
+    (NO_PAGE + "2019年末，全省贫困县减少到9个，71个贫困县于2020年底全部摘帽。", "9个", "2019"),
     # a date in the next clause does not date the figure
     (NO_PAGE + "全县有贫困户1.2万户，2019年全部脱贫。", "1.2万户", ""),
     # 其中 breaks down the figure before it, so it takes that figure's date
@@ -172,7 +172,7 @@ def test_traditional_script(raw_text: str, value: float, date: str) -> None:
 
 SUMMARIES = [
     # a year-end summary's heading names the year its undated figures hold for
-    ("二〇一九年脱贫攻坚工作总结\n全县共有建档立卡贫困户1662户。", "1662户", "2019"),
+    ("二〇一九年脱贫攻坚工作总结\n全县共有建档立卡贫困户2318户。", "2318户", "2019"),
     ("2020年工作总结暨2021年工作计划\n全年新识别贫困户49户。", "49户", "2020"),
     ("某镇2020年度乡村振兴工作总结\n今年，全镇新建村级光伏电站6座。", "6座", "2020"),
     # a government work report reviews the year before its heading: no default year

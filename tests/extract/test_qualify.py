@@ -106,7 +106,7 @@ STATUS_CASES = [
     ("全县共争取上级资金3000万元。", "3000万元", "actual"),
     ("通过雨露计划培训贫困劳动力1200人。", "1200人", "actual"),
     ("实施“雨露计划”，培训贫困劳动力1200人。", "1200人", "actual"),
-    ("目前已规划建设美丽乡村示范点216个。", "216个", "actual"),
+    ("目前已规划建成美丽乡村示范村48个。", "48个", "actual"),
     ("力争年底前完成搬迁300户，建成安置房300套。", "300套", "target"),
     ("将有限的2000万元资金集中投入主导产业。", "2000万元", "actual"),
     ("下一步，我县将新建冷库10座。", "10座", "target"),
@@ -117,7 +117,7 @@ STATUS_CASES = [
     ("到2020年底，全县贫困发生率降至0.5%。", "0.5%", "actual"),
     ("项目投用后可带动500人就业。", "500人", "projected"),
     ("明年新建冷库5座。", "5座", "target"),
-    ("藕价从2017年的每斤3元跌到2018年的1元。", "1元", "actual"),
+    ("菜价从2016年的每斤4元跌到2017年的2元。", "2元", "actual"),
 ]
 
 
@@ -183,10 +183,10 @@ def test_parser_keeps_both_ends() -> None:
 
 def test_indicator_std_from_the_vocabulary_and_never_forced() -> None:
     mapper = load_mapper(MODELS)
-    figs = _qualified("2015年全县有建档立卡贫困户2.1万户，全县农民人均可支配收入8001元，种植猕猴桃3万亩。", mapper)
+    figs = _qualified("2015年全县有建档立卡贫困户2.1万户，全县农民人均可支配收入7650元，种植核桃4万亩。", mapper)
     assert _find(figs, "2.1万户").indicator_std == "建档立卡贫困户"
-    assert _find(figs, "8001元").indicator_std == "农民人均可支配收入"
-    assert _find(figs, "3万亩").indicator_std == ""
+    assert _find(figs, "7650元").indicator_std == "农民人均可支配收入"
+    assert _find(figs, "4万亩").indicator_std == ""
 
 
 # ------------------------------------------------------------------------------------------------- in the pipeline
