@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from pipeline.cli import app
 from pipeline.extract.figures import extract_figures
 from pipeline.extract.tables import table_figures
 from pipeline.model import Document
@@ -71,3 +76,23 @@ def test_footnote_marker_keeps_indicator_and_raw_offsets(make_doc: Callable[...,
     assert "生产总值" in gdp.indicator
     assert raw[gdp.mention.raw_start : gdp.mention.raw_end] == "1234.56亿元"
     assert "农业增加值" in figs[8880000000.0].indicator
+
+
+@pytest.mark.slow
+def test_eval_bulletins_gate_through_the_cli(shared: Path, repo: Path, tmp_path: Path) -> None:
+    """`make eval-bulletins` as the user meets it: the zhoukou bulletin scored against our gold passes its floors,
+    and its table figures carry indicator, unit and the year of the table title."""
+    pdf = shared / "external/pdfs/zhoukou_2023_tongjigongbao.pdf"
+    if not pdf.exists():
+        pytest.skip("the external bulletins are not available")
+    corpus = tmp_path / "bulletins"
+    corpus.mkdir()
+    shutil.copy(pdf, corpus / pdf.name)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["eval", str(corpus), "--gold", str(repo / "tests/gold/bulletins"), "--out",
+                                   str(out), "--floors", str(repo / "tests/eval_floors/bulletins.json")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    with (out / "figures.csv").open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    steel = [r for r in rows if r["indicator"] == "钢材产量"]  # 表5: row 钢材 x column 产量, unit column 吨
+    assert [(float(r["value"]), r["unit"], r["date"]) for r in steel] == [(1577693.0, "吨", "2023")]
