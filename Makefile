@@ -9,11 +9,12 @@ SEEDS  ?= ../shared/corpus/seeds
 GOLD   ?= ../shared/gold
 WEB    ?= ../shared/corpus/web
 GOLD_WEB ?= ../shared/gold-web
+EXTERNAL_PDFS ?= ../shared/external/pdfs
 WEB_DEV  := ^w(0[1-9]|[12][0-9]|30)_
 WEB_HELD := ^w(3[1-9]|40)_
 CLI    := $(PY) -m pipeline.cli
 
-.PHONY: all venv models extract test quick lint eval bench-ingest bench-extract corpus clean
+.PHONY: all venv models extract test quick lint eval eval-bulletins bench-ingest bench-extract corpus clean
 
 all: extract
 
@@ -58,6 +59,12 @@ eval: $(STAMP)
 	$(CLI) eval $(WEB) --gold $(GOLD_WEB) --out $(OUT)/eval-web --floors tests/eval_floors/web_held.json \
 		--select '$(WEB_HELD)' --no-run --show-missed 0
 	$(CLI) scores
+
+# The real statistical bulletins (../shared/external/pdfs) against the gold we wrote for zhoukou 2023: figures of
+# its borderless tables and sentences, with indicator, unit and date.
+eval-bulletins: $(STAMP)
+	$(CLI) eval $(EXTERNAL_PDFS) --gold tests/gold/bulletins --out $(OUT)/eval-bulletins \
+		--floors tests/eval_floors/bulletins.json --select '^zhoukou_'
 
 bench-ingest: $(STAMP)
 	$(CLI) bench ingest

@@ -102,6 +102,24 @@ def unify_width(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     return apply_edits(text, omap, edits) if edits else (text, omap)
 
 
+# ------------------------------------------------------------------------------------- strip_footnotes
+
+# A footnote marker glued to the word (or figure) it annotates: 生产总值[2]、增加值［3］、产值①、总值¹. A bracketed
+# number at a line start ("[1]本公报…", the notes themselves) or after a digit (a figure, a list) stays, as does
+# a superscript after 米 (米² is a unit).
+_FOOTNOTE_RE = re.compile(
+    rf"(?<=[{HAN}%％）)”》])(?:[\[［][0-9０-９]{{1,2}}[\]］]|[\u2460-\u2473])"
+    rf"|(?<=[{HAN}%％）)”》])(?<!米)[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]{{1,2}}"
+)
+
+
+def strip_footnotes(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
+    """Delete footnote markers after an indicator (``生产总值[2]1329.65亿元`` -> ``生产总值1329.65亿元``), so the
+    figure keeps its indicator; the offset map still points every remaining character at the raw text."""
+    edits = [Edit(m.start(), m.end()) for m in _FOOTNOTE_RE.finditer(text)]
+    return apply_edits(text, omap, edits) if edits else (text, omap)
+
+
 # ---------------------------------------------------------------------------------- strip_pronunciation
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
@@ -449,6 +467,7 @@ def tidy_whitespace(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
 
 STEPS: tuple[Step, ...] = (
     unify_width,
+    strip_footnotes,
     strip_pronunciation,
     to_simplified,
     remove_boilerplate,
@@ -507,6 +526,7 @@ __all__ = [
     "normalize_text",
     "remove_boilerplate",
     "repair_pdf_breaks",
+    "strip_footnotes",
     "strip_markdown",
     "strip_pronunciation",
     "tidy_whitespace",

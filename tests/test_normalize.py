@@ -16,6 +16,7 @@ from pipeline.normalize import (
     normalize_text,
     remove_boilerplate,
     repair_pdf_breaks,
+    strip_footnotes,
     strip_pronunciation,
     tidy_whitespace,
     to_simplified,
@@ -345,3 +346,24 @@ def test_seed_offsets_point_at_raw(normalized: dict[str, Document]) -> None:
             rs, re_ = doc.offsets.to_raw(*m.span())
             renorm, _ = normalize_text(doc.raw_text[rs:re_])
             assert m.group() in re.sub(r"\s", "", renorm)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("生产总值[2]1329.65亿元", "生产总值1329.65亿元"),
+        ("增加值［3］比上年增长4.7%", "增加值比上年增长4.7%"),
+        ("增长4.0%[3]。", "增长4.0%。"),
+        ("产值①达5亿元，总值¹12亿元", "产值达5亿元，总值12亿元"),
+        ("[1]本公报数据为初步统计数。", "[1]本公报数据为初步统计数。"),  # the note at a line start
+        ("共有3[2]个", "共有3[2]个"),  # after a digit: not a marker
+        ("面积20米²", "面积20米²"),  # a unit's square
+        ("列表 [1] 项", "列表 [1] 项"),  # not glued to a word
+    ],
+)
+def test_strip_footnotes(raw: str, expected: str) -> None:
+    text, omap = strip_footnotes(raw, OffsetMap.identity(len(raw)))
+    assert text == expected
+    i = text.find("1329.65")
+    if i >= 0:  # every remaining character still points at itself in the raw text
+        assert omap.to_raw(i, i + 7) == (raw.find("1329.65"), raw.find("1329.65") + 7)

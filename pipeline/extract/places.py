@@ -173,6 +173,8 @@ def _resolve(
         elif _determiner_stem(e) and not (parent_before or child_after):
             if text[m.end : m.end + 1] in GOV_AFTER or text[m.end : m.end + 1] in _UNIT_CHARS:
                 continue  # 全州县市 is "every county and city of the prefecture", not 全州县
+            if _LEVEL_LIST_AFTER.match(text, m.end):
+                continue  # 全州县、乡、村三级 / 全州县（市）: the prefecture's levels of government
             weak = "ordinary"
         if _stem_len(e) < 2 and kind == "full" and e.level == "county" and not parent_before:
             if text[m.end : m.end + 1] in GOV_AFTER:
@@ -204,6 +206,8 @@ def _resolve(
 # A stem made of a determiner and a unit character (全州, 各县) reads as "the whole prefecture" in prose.
 _DETERMINERS = "全各该本每此我"
 _UNIT_CHARS = "州市县区旗省盟"
+# After 全州县: a list of further levels (县、乡、村 / 县（市）/ 县乡两级), not the name of a second county.
+_LEVEL_LIST_AFTER = re.compile(r"[、/（(]\s*[乡镇村市区](?:[、，,)）/]|[两三四五]?级)")
 
 
 def _determiner_stem(e: Entry) -> bool:

@@ -24,7 +24,7 @@ from pipeline.text.numerals import parse_number, parse_quantity
 
 __all__ = ["table_figures"]
 
-_HEADER_UNIT_RE = re.compile(r"[（(]\s*([^（）()]{1,6})\s*[)）]|单位[:：]\s*(\S{1,6})")
+_HEADER_UNIT_RE = re.compile(r"[（(]\s*([^（）()]{1,6})\s*[)）]|单位[:：]\s*(\S{1,6})|(?<=[^\s%])(%)$")
 _CELL_NUM_RE = re.compile(r"^[-+]?[0-9][0-9,，]*(?:\.[0-9]+)?%?$")
 
 
@@ -32,7 +32,7 @@ def _unit_of(header: str) -> tuple[str, float]:
     m = _HEADER_UNIT_RE.search(header or "")
     if not m:
         return "", 1.0
-    u = (m.group(1) or m.group(2) or "").strip()
+    u = (m.group(1) or m.group(2) or m.group(3) or "").strip()
     q = parse_quantity("1" + u)
     if q is None:
         return "", 1.0
@@ -43,7 +43,8 @@ def table_figures(doc: Document) -> list[Figure]:
     """Numeric cells of tables: indicator = row header + column header, unit from a header/caption, date from a
     year header (columns 2019年 2020年 …) or the caption (表1 …（2021年）)."""
     out: list[Figure] = []
-    for t in [*doc.tables, *_text_tables(doc)]:
+    spaced = _spaced_tables(doc)
+    for t in [*doc.tables, *_text_tables(doc, spaced), *spaced]:
         if not t.rows or len(t.rows) < 2 or t.raw_start < 0 or t.raw_end <= t.raw_start:
             continue
         raw = doc.raw_text
@@ -52,11 +53,13 @@ def table_figures(doc: Document) -> list[Figure]:
         cap_dates = {d for _, d in _dates_in(t.caption, 0, len(t.caption))}
         cap_date = cap_dates.pop() if len(cap_dates) == 1 else ""
         header = t.rows[0]
+        unit_col = next((i for i, h in enumerate(header) if i and _UNIT_HEAD.match(h or "")), -1)
         for r in t.rows[1:]:
-            row_head = (r[0] or "").strip() if r else ""
+            row_head = _SUBROW_MARK.sub("", (r[0] or "").strip() if r else "")
+            row_unit = ("1" + r[unit_col].strip()) if 0 < unit_col < len(r) and r[unit_col] else ""
             for ci, cell in enumerate(r):
                 cell_s = (cell or "").strip()
-                if ci == 0 or not cell_s or not _CELL_NUM_RE.match(cell_s.replace(" ", "")):
+                if ci == 0 or ci == unit_col or not cell_s or not _CELL_NUM_RE.match(cell_s.replace(" ", "")):
                     continue
                 pos = raw.find(cell_s, cursor, t.raw_end)
                 if pos < 0:
@@ -64,6 +67,8 @@ def table_figures(doc: Document) -> list[Figure]:
                 cursor = pos + len(cell_s)
                 col_head = (header[ci] if ci < len(header) else "") or ""
                 unit, mult = _unit_of(col_head)
+                if not unit and row_unit and (q := parse_quantity(row_unit)) is not None:
+                    unit, mult = q.unit, q.value  # a unit column (单位: 吨, 亿吨, 万人)
                 if not unit:
                     unit, mult = _unit_of(row_head)
                 if not unit:
@@ -119,6 +124,10 @@ def table_figures(doc: Document) -> list[Figure]:
     return out
 
 
+_UNIT_HEAD = re.compile(r"^\s*(?:计量)?单\s*位\s*$")
+_SUBROW_MARK = re.compile(r"^(?:#|＃|其中[:：]|在总计中[:：])\s*")
+_CAPTION_RE = re.compile(r"^\s*表\s*[0-9一二三四五六七八九十]+[\s：:、.]*\S")
+_OPEN, _CLOSE = "（(", "）)"
 _GROWTH_HEAD = lazy_pattern("(?:{words})", "figure_words", "growth_verb")
 _YEAR_HEAD = re.compile(r"^\s*((?:19|20)\d{2})\s*年?(?:底|末|度)?\s*$")
 _MD_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -137,14 +146,14 @@ def _split_row(line: str) -> list[str] | None:
     return None
 
 
-def _text_tables(doc: Document) -> list[Table]:
+def _text_tables(doc: Document, spaced: list[Table] | None = None) -> list[Table]:
     """Tables that arrive as text (DOCX rows joined by tabs, Markdown pipe tables), outside any PDF table.
 
     A table is two or more consecutive lines splitting into the same number (>= 2) of cells; the line
     just above it, when short, is its caption.
     """
     raw = doc.raw_text
-    covered = [(t.raw_start, t.raw_end) for t in doc.tables]
+    covered = [(t.raw_start, t.raw_end) for t in [*doc.tables, *(spaced or [])]]
     out: list[Table] = []
     rows: list[list[str]] = []
     pos = 0
@@ -169,4 +178,80 @@ def _text_tables(doc: Document) -> list[Table]:
                 block_start, caption, rows = pos, prev_line.strip() if len(prev_line.strip()) <= 60 else "", [cells]
         prev_line = line
         pos += len(line) + 1
+    return out
+
+
+def _header_cells(line: str) -> list[str]:
+    """Header cells of a whitespace-aligned table: letter-spaced words (``指 标``) and bracketed notes split by
+    a space (``指 数（以上年为 100）``) joined back."""
+    cells: list[str] = []
+    for tok in line.split():
+        prev = cells[-1] if cells else ""
+        unbalanced = sum(prev.count(c) for c in _OPEN) > sum(prev.count(c) for c in _CLOSE)
+        if cells and (unbalanced or (len(prev) == 1 and not _CELL_NUM_RE.match(prev))):
+            cells[-1] = prev + tok
+        else:
+            cells.append(tok)
+    return cells
+
+
+def _spaced_row(line: str, n_values: int, has_unit: bool) -> list[str] | None:
+    """``label [unit] v1 v2 …`` of a whitespace-aligned row (values at the right end), or None."""
+    toks = line.split()
+    k = len(toks)
+    while k > 0 and _CELL_NUM_RE.match(toks[k - 1]):
+        k -= 1
+    values = toks[k:]
+    if not values or len(values) > n_values or k == 0:
+        return None
+    unit = ""
+    if has_unit:
+        if k < 2:
+            return None
+        unit, k = toks[k - 1], k - 1
+    label = " ".join(toks[:k])
+    if len(label) > 40 or _CELL_NUM_RE.match(label.replace(" ", "")):
+        return None
+    label = re.sub(r"(?<=\S) (?=\S)", "", label) if all(len(t) <= 2 for t in toks[:k]) else label
+    return [label, *([unit] if has_unit else []), *values, *[""] * (n_values - len(values))]
+
+
+def _spaced_tables(doc: Document) -> list[Table]:
+    """Borderless tables of statistical bulletins as PDF text gives them: a caption ``表3 2023年…``, a header
+    line, then rows ``label [unit] number number`` separated by spaces (no tabs, no rules).
+
+    The header's cells after the first name the value columns (a ``单位`` cell: the rows carry their unit);
+    the table ends at the first line that is not such a row.
+    """
+    raw = doc.raw_text
+    covered = [(t.raw_start, t.raw_end) for t in doc.tables]
+    lines = raw.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    out: list[Table] = []
+    i = 0
+    while i < len(lines) - 2:
+        cap = lines[i].strip()
+        if "\t" in lines[i] or len(cap) > 60 or not _CAPTION_RE.match(cap):
+            i += 1
+            continue
+        header = _header_cells(lines[i + 1])
+        has_unit = any(_UNIT_HEAD.match(h) for h in header[1:2])
+        n_values = len(header) - 1 - int(has_unit)
+        if n_values < 1 or any(_CELL_NUM_RE.match(h) for h in header):
+            i += 1
+            continue
+        rows = [header]
+        j = i + 2
+        while j < len(lines) and "\t" not in lines[j]:
+            row = _spaced_row(lines[j], n_values, has_unit)
+            if row is None:
+                break
+            rows.append(row)
+            j += 1
+        start, end = starts[i + 1], starts[j] - 1
+        if len(rows) >= 2 and not any(a <= start < b for a, b in covered):
+            out.append(Table(page=doc.page_of_raw(start) or 0, rows=rows, raw_start=start, raw_end=end, caption=cap))
+        i = max(j, i + 1)
     return out

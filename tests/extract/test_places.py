@@ -182,6 +182,10 @@ def test_focal_on_short_pages(gaz: Gazetteer, text: str, code: str) -> None:
     [
         ("市和县两级财政安排资金500万元，乡镇和县直部门分工负责。", "340523"),  # 和县: a conjunction
         ("全州县市都要建立产业基金，州委州政府统筹推进。", "450324"),  # 全州县: every county of the prefecture
+        ("全州县、乡、村三级书记一起抓产业。", "450324"),  # 全州 + the levels 县、乡、村
+        ("全州县（市）农民收入增长较快。", "450324"),  # 全州 + 县（市）
+        ("全州县级以上医院新增床位800张。", "450324"),  # 全州 + 县级
+        ("全州县域经济总量增长6%。", "450324"),  # 全州 + 县域
         ("发展当代县域经济，打造十佳县和示范县。", "140923"),  # 代县 in 当代县域
         ("发展当代县域经济，打造十佳县和示范县。", "610828"),  # 佳县 in 十佳县
         ("发展当代县域经济，打造十佳县和示范县。", "410926"),  # 范县 in 示范县
@@ -226,3 +230,8 @@ def test_longest_match_wins(gaz: Gazetteer) -> None:
 def test_a_prefecture_report_citing_one_county_has_no_focal(gaz: Gazetteer) -> None:
     text = "宿迁市小额贷款居全省第一\n江苏省宿迁市发放小额贷款7.1亿元，宿迁市6.1万农户受益，其中泗洪县2.3亿元。"
     assert _focal(gaz, text) == set()
+
+
+def test_quanzhou_county_still_found_in_a_list_of_counties(gaz: Gazetteer) -> None:
+    """The real 全州县 (Guangxi) listed with its neighbours is still a county."""
+    assert "450324" in _codes(gaz, "全州县、兴安县、灌阳县共建柑橘基地1.2万亩。")
