@@ -192,3 +192,16 @@ def test_ocr_runs_with_no_network() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+@pytest.mark.slow
+@needs_cjk_font
+def test_bench_ingest_reports_ocr_speed_and_number_recall(tmp_path: Path) -> None:
+    pdfs = tmp_path / "shared" / "external" / "pdfs"
+    pdfs.mkdir(parents=True)
+    (pdfs / "report.pdf").write_bytes(pages_pdf([PAGE1 + PAGE2]))
+    result = CliRunner().invoke(app, ["bench", "ingest", "--shared", str(tmp_path / "shared"), "--ocr-pages", "1"])
+    assert result.exit_code == 0, result.output
+    stats = dict(line.split(": ", 1) for line in result.output.strip().splitlines())
+    assert float(stats["ocr_pages"]) == 1 and float(stats["ocr_pages_per_s"]) > 0
+    assert float(stats["ocr_number_recall"]) == 1.0  # every number of the text layer read back from the image
