@@ -178,6 +178,13 @@ def test_a_traditional_script_scan(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_blank_scan_fails_saying_ocr_found_nothing(tmp_path: Path) -> None:
+    doc = _load(tmp_path, scanned_pdf(1, image=True))
+    assert (doc.status, doc.error_code) == ("failed", "E012")
+    assert "no text layer: needs OCR" in doc.error and "OCR found no text" in doc.error
+
+
+@pytest.mark.slow
 def test_ocr_runs_with_no_network() -> None:
     """The models come from the wheel: building the engine and reading an image never opens a socket."""
     code = (
