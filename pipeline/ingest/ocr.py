@@ -122,28 +122,34 @@ def ocr_pdf_pages(data: bytes, pages: list[int], scale: float = RENDER_SCALE) ->
         return {}
     import pypdfium2 as pdfium
 
-    from pipeline.ingest.pdf import _Line, order_blocks
+    from pipeline.ingest.pdf import _Line, drop_margin_chrome, drop_page_numbers, order_blocks
 
     engine = ocr_engine()
-    out: dict[int, OcrPage] = {}
+    read: dict[int, tuple[list[dict[str, Any]], float, list[float]]] = {}
     pdf = pdfium.PdfDocument(data)
     try:
         for no in pages:
             try:
                 image = _render(pdf, no - 1, scale)
                 result, _ = engine(image)
-                words, scores = _words(result, scale)
-                blocks, _cols = order_blocks(words, []) if words else ([], False)
             except Exception as exc:  # one page that cannot be read costs that page only
                 logger.warning("OCR of PDF page %d failed: %s", no, exc, exc_info=True)
                 continue
-            lines = []
-            for b in blocks:
-                if isinstance(b, _Line):
-                    b.text = clean_ocr_line(b.text)
-                    if b.text:
-                        lines.append(b)
-            out[no] = OcrPage(page=no, blocks=lines, scores=scores)
+            words, scores = _words(result, scale)
+            read[no] = (words, image.shape[0] / scale, scores)
     finally:
         pdf.close()
+    # Running headers/footers repeated on the OCR'd pages, and bare page numbers, go as on text pages.
+    drop_margin_chrome([(words, height) for words, height, _ in read.values()])
+    out: dict[int, OcrPage] = {}
+    for no, (words, height, scores) in read.items():
+        blocks, _cols = order_blocks(words, []) if words else ([], False)
+        drop_page_numbers(blocks, height)
+        lines = []
+        for b in blocks:
+            if isinstance(b, _Line):
+                b.text = clean_ocr_line(b.text)
+                if b.text:
+                    lines.append(b)
+        out[no] = OcrPage(page=no, blocks=lines, scores=scores)
     return out
