@@ -19,7 +19,8 @@ class Config:
     max_inflated_mb: float = 100.0
     max_package_mb: float = 250.0
     strict: bool = False  # any failed file fails the run
-    min_chars_per_page: int = 5  # fewer extracted chars on every page => "no text layer: needs OCR"
+    min_chars_per_page: int = 5  # fewer extracted chars on a page => the page has no text layer: OCR reads it
+    ocr: bool = True  # read PDF pages without a usable text layer by offline OCR (ingest/ocr.py)
     models_dir: str = "models"
     workers: int = 1
     review: bool = False  # also write review/{doc_id}.html (displaCy view of places, figures, measures)

@@ -95,16 +95,17 @@ class Errors:
     E011 = ErrorCode("E011", "PDF is password-protected (encrypted)", "supply an unlocked copy of the file")
     E012 = ErrorCode(
         "E012",
-        "no text layer: needs OCR ({n_pages} page(s) with no extractable text, a scan or images)",
-        "run OCR (e.g. ocrmypdf) and ingest the OCR'd PDF",
+        "no text layer: needs OCR ({n_pages} page(s) with no extractable text, a scan or images{ocr_note})",
+        "set ocr = true in the config (the default) and install the project's dependencies (pip install -e . "
+        "installs the OCR engine rapidocr-onnxruntime), or run OCR (e.g. ocrmypdf) and ingest the OCR'd PDF",
     )
     E013 = ErrorCode("E013", "not a PDF file (no %PDF header)", "check the file type; it may be mis-named")
     E014 = ErrorCode("E014", "PDF has no pages", "re-export the file")
     E015 = ErrorCode("E015", "no page could be read ({detail})", "re-export the PDF")
     E016 = ErrorCode(
         "E016",
-        "{n_blank} of {n_pages} page(s) have no text layer (pages {pages}): needs OCR",
-        "run OCR (e.g. ocrmypdf) on the file to recover those pages",
+        "{n_blank} of {n_pages} page(s) have no text layer (pages {pages}): needs OCR{ocr_note}",
+        "set ocr = true in the config (the default), or run OCR (e.g. ocrmypdf) on the file to recover those pages",
     )
     E017 = ErrorCode(
         "E017",

@@ -300,7 +300,7 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
     if not data.lstrip()[:1024].count(b"%PDF"):
         return _fail(doc, Errors.E013)
     try:
-        res = extract_pdf(data, min_chars=config.min_chars_per_page)
+        res = extract_pdf(data, min_chars=config.min_chars_per_page, ocr=config.ocr)
     except PdfOpenError as exc:
         if exc.kind == "encrypted":
             return _fail(doc, Errors.E011)
@@ -318,15 +318,24 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
         doc.meta["pdf_fallback_pages"] = res.fallback_pages
     if res.garbage_pages:
         doc.meta["garbage_pages"] = sorted(res.garbage_pages)
+    if res.ocr_error:
+        ocr_note = f"; OCR is unavailable: {res.ocr_error}"
+    else:
+        ocr_note = "; OCR found no text on them" if config.ocr else "; OCR is off (ocr = false in the config)"
     ok_pages = res.n_pages - len(res.page_errors)
     if res.n_pages == 0:
         return _fail(doc, Errors.E014)
     if ok_pages == 0:
         first = min(res.page_errors)
         return _fail(doc, Errors.E015, page=first, detail=res.page_errors[first])
-    text_pages = [n for n in range(1, res.n_pages + 1) if n not in res.page_errors and n not in res.empty_pages]
+    read = [n for n in range(1, res.n_pages + 1) if n not in res.page_errors and n not in res.empty_pages]
+    text_pages = sorted({*read, *res.ocr_pages})
     if not text_pages or not res.raw_text.strip():
-        return _fail(doc, Errors.E012, n_pages=res.n_pages)
+        return _fail(doc, Errors.E012, n_pages=res.n_pages, ocr_note=ocr_note)
+    if res.ocr_pages:  # how the text was got: ocr (every page with text was OCR'd) or mixed (some were)
+        doc.meta["text_method"] = "ocr" if set(text_pages) <= set(res.ocr_pages) else "mixed"
+        doc.meta["ocr_pages"] = sorted(res.ocr_pages)
+        doc.meta["ocr_confidence"] = round(res.ocr_confidence, 4)
     garbage = res.garbage_pages
     if garbage and all(n in garbage for n in text_pages):  # never "ok" with garbage: nothing usable at all
         first = min(garbage)
@@ -334,7 +343,7 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
     doc.raw_text = res.raw_text
     doc.page_starts = res.page_starts
     doc.tables = res.tables
-    blank = [n for n in res.empty_pages if n not in res.page_errors]
+    blank = [n for n in res.empty_pages if n not in res.page_errors and n not in res.ocr_pages]
     if garbage:  # the other pages are kept; these are named so nobody trusts their text
         first = min(garbage)
         pages = _page_list(list(garbage))
@@ -342,7 +351,8 @@ def _load_pdf(doc: Document, data: bytes, config: Config) -> Document:
         logger.warning("ingest partial: %s", doc.error)
     elif not res.page_errors and len(blank) >= max(2, 0.25 * res.n_pages):
         # Many pages without text beside pages with text: scanned pages mixed in, their text is missing.
-        _partial(doc, Errors.E016, blank[0], n_blank=len(blank), n_pages=res.n_pages, pages=_page_list(blank))
+        pages = _page_list(blank)
+        _partial(doc, Errors.E016, blank[0], n_blank=len(blank), n_pages=res.n_pages, pages=pages, ocr_note=ocr_note)
         logger.warning("ingest partial: %s", doc.error)
     elif res.page_errors:
         pages = ", ".join(str(p) for p in sorted(res.page_errors))

@@ -88,6 +88,9 @@ class PdfText:
         default_factory=list
     )  # pages whose text came from PDFium (pdfplumber's was garbage)
     garbage_pages: dict[int, str] = field(default_factory=dict)  # pages garbage with both readers: what is wrong
+    ocr_pages: dict[int, float] = field(default_factory=dict)  # pages read by OCR (ocr.py): mean confidence
+    ocr_confidence: float = 0.0  # mean recognition confidence over all OCR'd text boxes
+    ocr_error: str = ""  # why pages that needed OCR did not get it (the engine cannot be loaded)
 
 
 # --------------------------------------------------------------------------- plausibility
@@ -565,17 +568,18 @@ def _open_pdf(data: bytes) -> Any:
     return pdf
 
 
-def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1) -> PdfText:
+def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1, ocr: bool = False) -> PdfText:
     """Raw text of a PDF, page by page; pages that fail are reported in ``page_errors``.
 
-    Pages with fewer than ``min_chars`` characters in their text layer are listed in ``empty_pages``.
+    Pages with fewer than ``min_chars`` characters in their text layer are listed in ``empty_pages``; with
+    ``ocr``, they (and pages whose text is garbage with both readers) are read by OCR (ocr.py, ``ocr_pages``).
     """
     try:
         pdf = _open_pdf(data)
     except PdfOpenError as exc:
         if exc.kind == "encrypted":
             raise
-        return _extract_with_pdfium(data, exc, min_chars)  # "damaged" for pdfplumber may open in PDFium
+        return _extract_with_pdfium(data, exc, min_chars, ocr)  # "damaged" for pdfplumber may open in PDFium
     try:
         raw_pages: list[tuple[list[dict[str, Any]], float]] = []
         page_tables: list[list[_TableBlock]] = []
@@ -618,6 +622,8 @@ def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1) -> Pd
             blocks = []
         pages.append(blocks)
     fallback_pages, garbage_pages = _replace_garbage(pages, data)
+    todo = [n for n in empty_pages if n not in page_errors] + sorted(garbage_pages)
+    ocr_done, ocr_error = _ocr_into(pages, data, sorted(todo)) if ocr else ({}, "")
     raw_text, page_starts, tables = _assemble(pages)
     return PdfText(
         raw_text=raw_text,
@@ -630,8 +636,36 @@ def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1) -> Pd
         dropped_lines=dropped,
         columns_pages=columns_pages,
         fallback_pages=fallback_pages,
-        garbage_pages=garbage_pages,
+        garbage_pages={n: g for n, g in garbage_pages.items() if n not in ocr_done},
+        **_ocr_fields(ocr_done, ocr_error),
     )
+
+
+def _ocr_into(pages: list[list[_Line | _TableBlock]], data: bytes, todo: list[int]) -> tuple[dict[int, Any], str]:
+    """OCR the pages ``todo`` (1-based) and put their lines in ``pages`` (in place); returns the OcrPage of each
+    page read and, when the engine cannot be loaded, why."""
+    if not todo:
+        return {}, ""
+    from pipeline.ingest.ocr import OcrUnavailable, ocr_pdf_pages
+
+    try:
+        done = ocr_pdf_pages(data, todo)
+    except OcrUnavailable as exc:
+        logger.warning("%d page(s) need OCR, but %s", len(todo), exc)
+        return {}, str(exc)
+    done = {no: page for no, page in done.items() if page.blocks}  # nothing read: the page keeps what it had
+    for no, page in done.items():
+        pages[no - 1] = page.blocks
+    return done, ""
+
+
+def _ocr_fields(done: dict[int, Any], error: str) -> dict[str, Any]:
+    scores = [s for p in done.values() for s in p.scores]
+    return {
+        "ocr_pages": {n: p.confidence for n, p in done.items()},
+        "ocr_confidence": sum(scores) / len(scores) if scores else 0.0,
+        "ocr_error": error,
+    }
 
 
 def _block_text(b: _Line | _TableBlock) -> str:
@@ -690,7 +724,7 @@ def _assemble(pages: list[list[_Line | _TableBlock]]) -> tuple[str, list[int], l
     return "".join(parts), page_starts, tables
 
 
-def _extract_with_pdfium(data: bytes, plumber_error: PdfOpenError, min_chars: int) -> PdfText:
+def _extract_with_pdfium(data: bytes, plumber_error: PdfOpenError, min_chars: int, ocr: bool = False) -> PdfText:
     """The whole file through PDFium, when pdfplumber cannot open it (e.g. an encryption dictionary with a
     non-conforming ``/P`` that PDFium accepts); raises pdfplumber's error when PDFium cannot open it either
     (as ``encrypted`` when PDFium asks for a password)."""
@@ -704,14 +738,17 @@ def _extract_with_pdfium(data: bytes, plumber_error: PdfOpenError, min_chars: in
     pages: list[list[_Line | _TableBlock]] = [_pdfium_blocks(t) if t else [] for t in texts]
     counts = [sum(1 for c in t if not c.isspace()) for t in texts]
     garbage = {no: _garbage_note(t) for no, t in enumerate(texts, start=1) if t and is_garbage(t)}
+    empty = [no for no, n in enumerate(counts, start=1) if n < min_chars]
+    ocr_done, ocr_error = _ocr_into(pages, data, sorted([*empty, *garbage])) if ocr else ({}, "")
     raw_text, page_starts, tables = _assemble(pages)
     return PdfText(
         raw_text=raw_text,
         page_starts=page_starts,
         tables=tables,
         n_pages=len(texts),
-        empty_pages=[no for no, n in enumerate(counts, start=1) if n < min_chars],
+        empty_pages=empty,
         n_chars=sum(counts),
         extractor="pypdfium2",
-        garbage_pages=garbage,
+        garbage_pages={n: g for n, g in garbage.items() if n not in ocr_done},
+        **_ocr_fields(ocr_done, ocr_error),
     )

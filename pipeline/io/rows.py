@@ -47,6 +47,9 @@ def document_row(r: DocResult, stem: str | None = None) -> Row:
         "n_articles": len(d.articles),
         "text_file": text_file if d.raw_text else "",
         "review_file": review_file if r.review_html else "",
+        # how the text was got: text (a text layer, or a text format), ocr (every page OCR'd) or mixed (some)
+        "text_method": d.meta.get("text_method", "text") if d.raw_text else "",
+        "ocr_confidence": d.meta.get("ocr_confidence", ""),
     }
 
 

@@ -13,6 +13,7 @@ from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS, UNCODED
 DOCUMENT_COLUMNS = (
     "doc_id", "source", "format", "script", "title", "county_code", "county",
     "n_chars", "n_pages", "status", "error", "error_code", "encoding", "n_articles", "text_file", "review_file",
+    "text_method", "ocr_confidence",
 )  # fmt: skip
 PLACE_COLUMNS = (
     "doc_id", "name", "canonical", "adcode", "level", "province", "prefecture", "focal", "mentions",
@@ -81,6 +82,7 @@ SQL_TYPES = {TEXT: "VARCHAR", INTEGER: "INTEGER", DOUBLE: "DOUBLE", BOOLEAN: "BO
 COLUMN_TYPES: dict[str, str] = {
     # quantities (in base units)
     "value": DOUBLE, "value_high": DOUBLE, "value_a": DOUBLE, "value_b": DOUBLE, "confidence": DOUBLE,
+    "ocr_confidence": DOUBLE,
     # character offsets into text/{doc_id}.txt and 1-based pages
     "start": INTEGER, "end": INTEGER, "page": INTEGER, "evidence_start": INTEGER, "evidence_end": INTEGER,
     "figure_start": INTEGER, "figure_end": INTEGER, "start_a": INTEGER, "end_a": INTEGER, "start_b": INTEGER,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -111,4 +112,66 @@ def bench_extract(shared_dir: Path, models_dir: Path, mb: float = 1.0) -> dict[s
         "extract_mb_per_s": mbytes / t_ext if t_ext else 0.0,
         "extract_seconds": t_ext,
         **{k: float(v) for k, v in counts.items()},
+    }
+
+
+def image_only_pdf(data: bytes, n_pages: int, scale: float = 2.0) -> tuple[bytes, list[str]]:
+    """The first ``n_pages`` of a PDF as a scanner would give them (page images at 72 x ``scale`` dpi, no text
+    layer), and each page's text-layer text (PDFium) to score the OCR against."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    images, texts = [], []
+    try:
+        for i in range(min(n_pages, len(pdf))):
+            page = pdf[i]
+            images.append(page.render(scale=scale).to_pil().convert("L"))
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_bounded())
+            textpage.close()
+            page.close()
+    finally:
+        pdf.close()
+    buf = io.BytesIO()
+    if images:
+        images[0].save(buf, "PDF", save_all=True, append_images=images[1:], resolution=72.0 * scale)
+    return buf.getvalue(), texts
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def bench_ocr(pdf_paths: list[Path], pages_per_file: int = 2, max_files: int = 3) -> dict[str, float]:
+    """OCR throughput and quality on scans made from real text PDFs: the first pages of a few files rendered to
+    images (no text layer), read back by OCR. ``ocr_number_recall``: share of the numbers in the pages' text
+    layer (as a multiset) that the OCR text has too."""
+    from collections import Counter
+
+    from pipeline.ingest.pdf import extract_pdf
+
+    pages = 0
+    seconds = found = total = 0.0
+    scores: list[float] = []
+    for p in pdf_paths[:max_files]:
+        scan, texts = image_only_pdf(Path(p).read_bytes(), pages_per_file)
+        if not scan:
+            continue
+        t0 = time.perf_counter()
+        res = extract_pdf(scan, min_chars=5, ocr=True)
+        seconds += time.perf_counter() - t0
+        pages += res.n_pages
+        if res.ocr_pages:
+            scores.append(res.ocr_confidence)
+        want = Counter(_NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", "".join(texts))))
+        got = Counter(_NUMBER.findall(re.sub(r"(?<=\d),(?=\d{3})", "", res.raw_text)))
+        total += sum(want.values())
+        found += sum((want & got).values())
+    return {
+        "ocr_pages": float(pages),
+        "ocr_seconds": seconds,
+        "ocr_pages_per_s": pages / seconds if seconds > 0 and pages else 0.0,
+        "ocr_confidence": sum(scores) / len(scores) if scores else 0.0,
+        "ocr_number_recall": found / total if total else 0.0,
     }

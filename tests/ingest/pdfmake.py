@@ -156,3 +156,67 @@ def banded_pdf(segments: list[tuple[str, list[str], list[str]]]) -> bytes:
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def can_draw_cjk() -> bool:
+    """Whether PDFium finds a CJK font here to draw STSong-Light text (it is not embedded): scans need one."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    buf = io.BytesIO()
+    _canvas(io.BytesIO())  # registers the font
+    c = canvas.Canvas(buf, pagesize=(60, 40))
+    c.setFont(FONT, 20)
+    c.drawString(10, 12, "县")
+    c.showPage()
+    c.save()
+    pdf = pdfium.PdfDocument(buf.getvalue())
+    try:
+        img = np.asarray(pdf[0].render(scale=1).to_pil().convert("L"))
+    finally:
+        pdf.close()
+    return bool((img < 128).sum() > 10)
+
+
+def scan_of(data: bytes, tilt: float = 0.6, noise: float = 10.0, seed: int = 1) -> bytes:
+    """An image-only PDF, as a scanner makes it: each page rendered at 144 dpi, tilted by ``tilt`` degrees,
+    with grey noise and a slight blur; no text layer."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    rng = np.random.default_rng(seed)
+    pdf = pdfium.PdfDocument(data)
+    images = []
+    try:
+        for i in range(len(pdf)):
+            im = pdf[i].render(scale=2).to_pil().convert("L")
+            im = im.rotate(tilt, resample=Image.Resampling.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
+            a = np.asarray(im).astype(np.float32) + rng.normal(0, noise, (im.height, im.width))
+            images.append(Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)))
+            tilt = -tilt  # the next sheet went in the other way
+    finally:
+        pdf.close()
+    buf = io.BytesIO()
+    images[0].save(buf, "PDF", save_all=True, append_images=images[1:], resolution=144.0)
+    return buf.getvalue()
+
+
+def splice_pdf(parts: list[tuple[bytes, int]]) -> bytes:
+    """A PDF made of page ``i`` (0-based) of each PDF in ``parts``, in order (a text page beside a scanned one)."""
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument.new()
+    sources = []
+    try:
+        for data, i in parts:
+            src = pdfium.PdfDocument(data)
+            sources.append(src)
+            out.import_pages(src, [i])
+        buf = io.BytesIO()
+        out.save(buf)
+        return buf.getvalue()
+    finally:
+        out.close()
+        for s in sources:
+            s.close()

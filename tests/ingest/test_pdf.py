@@ -204,7 +204,7 @@ def test_watermark_removed(tmp_path: Path, angle: float) -> None:
     [(3, 0, "ok"), (5, 1, "ok"), (2, 2, "partial"), (1, 3, "partial"), (0, 2, "failed")],
 )
 def test_scanned_pages_mixed_in(tmp_path: Path, text_pages: int, scan_pages: int, status: str) -> None:
-    doc = _load(tmp_path, mixed_scan_pdf(text_pages, scan_pages))
+    doc = _load(tmp_path, mixed_scan_pdf(text_pages, scan_pages), config=Config(ocr=False))  # OCR: test_ocr.py
     assert doc.status == status
     assert doc.error_code == {"ok": "", "partial": "E016", "failed": "E012"}[status]
     if status != "ok":

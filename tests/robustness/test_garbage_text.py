@@ -65,7 +65,7 @@ def test_owner_encrypted_pdf_garbage_from_pdfplumber_is_replaced_by_pdfium(tmp_p
 
 def test_some_pages_garbage_with_both_readers_is_partial_naming_them(tmp_path: Path) -> None:
     data = cid_pdf([(LINE, True), (LINE, False), ("乡村振兴" + LINE, True), (LINE, False)])
-    doc = load_document(write(tmp_path / "mixed.pdf", data), tmp_path, Config())
+    doc = load_document(write(tmp_path / "mixed.pdf", data), tmp_path, Config(ocr=False))  # with OCR: below
     assert doc.status == "partial" and doc.error_code == "E018"
     assert "2 of 4 page(s)" in doc.error and "pages 2, 4" in doc.error and "(cid:NNN)" in doc.error
     assert "OCR" in doc.error  # what to do
@@ -74,9 +74,24 @@ def test_some_pages_garbage_with_both_readers_is_partial_naming_them(tmp_path: P
 
 
 def test_every_page_garbage_is_failed(tmp_path: Path) -> None:
-    doc = load_document(write(tmp_path / "cid.pdf", cid_pdf([(LINE, False), (LINE, False)])), tmp_path, Config())
+    doc = load_document(
+        write(tmp_path / "cid.pdf", cid_pdf([(LINE, False), (LINE, False)])), tmp_path, Config(ocr=False)
+    )
     assert doc.status == "failed" and doc.error_code == "E019"
     assert "pages 1-2" in doc.error and doc.raw_text == ""
+
+
+@pytest.mark.slow
+def test_pages_garbage_with_both_readers_are_read_by_ocr(tmp_path: Path) -> None:
+    """The glyphs still draw: OCR reads the pages whose text layer is garbage (ingest/ocr.py)."""
+    data = cid_pdf([(LINE, True), (LINE, False), ("乡村振兴" + LINE, True), (LINE, False)])
+    doc = load_document(write(tmp_path / "mixed.pdf", data), tmp_path, Config())
+    assert doc.status == "ok" and doc.meta["text_method"] == "mixed" and doc.meta["ocr_pages"] == [2, 4]
+    assert "garbage_pages" not in doc.meta and "(cid:" not in doc.raw_text
+    ends = [*doc.page_starts[1:], len(doc.raw_text)]
+    pages = [doc.raw_text[a:b].strip() for a, b in zip(doc.page_starts, ends, strict=True)]
+    assert pages[0] == LINE and pages[2] == "乡村振兴" + LINE
+    assert all(p for p in pages)  # the OCR'd pages have text, each on its own page
 
 
 def test_fallback_keeps_the_better_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -39,7 +39,7 @@ def test_hostile_corpus_runs_and_every_entry_is_a_row(tmp_path: Path) -> None:
     line = "全县农村居民人均可支配收入增长百分之八"
     write(corpus / "owner.pdf", owner_encrypted_pdf(line))  # pdfplumber reads (cid:NNN): PDFium's text is kept
     write(corpus / "p.pdf", owner_encrypted_pdf(line, p_format="{p}.0"))  # pdfplumber cannot open it
-    write(corpus / "cid.pdf", cid_pdf([(line, False)]))  # garbage with both readers
+    write(corpus / "cid.pdf", cid_pdf([(line, False)]))  # garbage with both readers: read by OCR
     os.mkfifo(corpus / "pipe.txt")
     (corpus / "gone.txt").symlink_to(corpus / "nowhere.txt")
     write(tmp_path / "outside" / "secret.txt", "外部文件OUTSIDE".encode())
@@ -59,11 +59,12 @@ def test_hostile_corpus_runs_and_every_entry_is_a_row(tmp_path: Path) -> None:
     assert "skipped folder" in said and "output folder of this run" in said
     docs = {r["doc_id"]: r for r in _rows(out / "documents.csv")}
     assert set(docs) == {"good/report", "bomb", "pipe", "gone", "secret", "owner", "p", "cid"}  # nothing from out/
-    expected = {"bomb": "E023", "pipe": "E040", "gone": "E041", "secret": "E043", "cid": "E019"}
+    expected = {"bomb": "E023", "pipe": "E040", "gone": "E041", "secret": "E043"}
     for doc_id, code in expected.items():
         assert docs[doc_id]["status"] == "failed" and docs[doc_id]["error_code"] == code, docs[doc_id]
-    for doc_id in ("good/report", "owner", "p"):
+    for doc_id in ("good/report", "owner", "p", "cid"):
         assert docs[doc_id]["status"] == "ok", docs[doc_id]
+    assert docs["cid"]["text_method"] == "ocr" and docs["owner"]["text_method"] == "text"
     assert (out / "text" / "owner.txt").read_text(encoding="utf-8") == line
     figures = [r for r in _rows(out / "figures.csv") if r["doc_id"] == "good/report"]
     assert figures, "the good report lost its figures"
