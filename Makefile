@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PY_SYS) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	@sh scripts/system_deps.sh
 	@touch $(STAMP)
 
 venv: $(STAMP)

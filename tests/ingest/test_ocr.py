@@ -21,6 +21,7 @@ from pipeline.config import Config
 from pipeline.ingest import load_document
 from pipeline.ingest import ocr as ocr_mod
 from pipeline.ingest.ocr import OcrUnavailable, clean_ocr_line
+from tests.ocr_support import needs_ocr
 
 from .pdfmake import can_draw_cjk, pages_pdf, scan_of, scanned_pdf, splice_pdf
 
@@ -117,6 +118,7 @@ def test_the_engine_is_not_loaded_at_import() -> None:
 
 
 @pytest.mark.slow
+@needs_ocr
 @needs_cjk_font
 def test_a_two_page_scan_is_read_by_ocr_through_the_cli(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
@@ -142,6 +144,7 @@ def test_a_two_page_scan_is_read_by_ocr_through_the_cli(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@needs_ocr
 @needs_cjk_font
 def test_a_mixed_pdf_ocrs_only_its_scanned_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text_pdf = pages_pdf([PAGE1, PAGE2])
@@ -165,6 +168,7 @@ def test_a_mixed_pdf_ocrs_only_its_scanned_page(tmp_path: Path, monkeypatch: pyt
 
 
 @pytest.mark.slow
+@needs_ocr
 @needs_cjk_font
 def test_a_traditional_script_scan(tmp_path: Path) -> None:
     doc = _load(tmp_path, scan_of(pages_pdf([TRAD]), tilt=-0.8, seed=7))
@@ -178,6 +182,7 @@ def test_a_traditional_script_scan(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@needs_ocr
 def test_a_blank_scan_fails_saying_ocr_found_nothing(tmp_path: Path) -> None:
     doc = _load(tmp_path, scanned_pdf(1, image=True))
     assert (doc.status, doc.error_code) == ("failed", "E012")
@@ -185,6 +190,7 @@ def test_a_blank_scan_fails_saying_ocr_found_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@needs_ocr
 def test_ocr_runs_with_no_network() -> None:
     """The models come from the wheel: building the engine and reading an image never opens a socket."""
     code = (
@@ -202,6 +208,7 @@ def test_ocr_runs_with_no_network() -> None:
 
 
 @pytest.mark.slow
+@needs_ocr
 @needs_cjk_font
 def test_bench_ingest_reports_ocr_speed_and_number_recall(tmp_path: Path) -> None:
     pdfs = tmp_path / "shared" / "external" / "pdfs"
@@ -260,6 +267,7 @@ def corpus_scans(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+@needs_ocr
 @needs_cjk_font
 @pytest.mark.parametrize("case", sorted(SCAN_CASES))
 def test_scans_of_our_corpus_score_figures_near_their_text_versions(corpus_scans: Path, case: str) -> None:

@@ -15,6 +15,7 @@ from pipeline.config import Config
 from pipeline.ingest import load_document
 from pipeline.ingest import pdf as pdf_mod
 from pipeline.ingest.pdf import PdfOpenError, extract_pdf, is_garbage, text_garbage
+from tests.ocr_support import needs_ocr
 
 from .hostile import cid_pdf, owner_encrypted_pdf, write
 
@@ -82,6 +83,7 @@ def test_every_page_garbage_is_failed(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@needs_ocr
 def test_pages_garbage_with_both_readers_are_read_by_ocr(tmp_path: Path) -> None:
     """The glyphs still draw: OCR reads the pages whose text layer is garbage (ingest/ocr.py)."""
     data = cid_pdf([(LINE, True), (LINE, False), ("乡村振兴" + LINE, True), (LINE, False)])
