@@ -416,9 +416,12 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
 def _joins(lines: list[str], widths_of: list[float] | None = None) -> list[int]:
     """Indices ``k`` whose line continues on line ``k + 1`` (hard-wrapped text only); ``widths_of``: each
     line's width on the page (default: its visual width)."""
+    plain = [_visual_width(x) for x in lines]
+    # The wrap width from the text as it is (stable when normalizing twice); whether a line is full from its
+    # width on the page (a pass that deleted glosses only ever joins more).
+    width = _wrap_width(lines, plain)
     if widths_of is None:
-        widths_of = [_visual_width(x) for x in lines]
-    width = _wrap_width(lines, widths_of)
+        widths_of = plain
     if width is None:
         return []
     out = []
