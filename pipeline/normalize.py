@@ -417,11 +417,11 @@ def _joins(lines: list[str], widths_of: list[float] | None = None) -> list[int]:
     """Indices ``k`` whose line continues on line ``k + 1`` (hard-wrapped text only); ``widths_of``: each
     line's width on the page (default: its visual width)."""
     plain = [_visual_width(x) for x in lines]
-    # The wrap width from the text as it is (stable when normalizing twice); whether a line is full from its
-    # width on the page (a pass that deleted glosses only ever joins more).
-    width = _wrap_width(lines, plain)
     if widths_of is None:
         widths_of = plain
+    # Lines as they stood on the page tell the wrap width best (deleted glosses made some look short); the
+    # text as it is when that gives none.
+    width = _wrap_width(lines, widths_of) or _wrap_width(lines, plain)
     if width is None:
         return []
     out = []
