@@ -438,6 +438,8 @@ def _joins(lines: list[str], widths_of: list[float] | None = None) -> list[int]:
             continue
         if _HEADING_START_RE.match(nxt):
             continue
+        if lines[k + 1][:1] in WS and cur[-1] in SENT_END_ELLIPSIS:
+            continue  # a sentence ends and the next line is indented: a new paragraph
         if (_HEADING_START_RE.match(cur) or _BYLINE_START_RE.match(cur)) and _heading_like(cur):
             continue  # a heading or byline that happens to fill a narrow column is still its own line
         if _heading_like(lines[k + 1]) and widths_of[k + 1] < 0.85 * width:

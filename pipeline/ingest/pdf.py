@@ -391,6 +391,24 @@ def find_gutters(words: list[dict[str, Any]]) -> list[float]:
     return []
 
 
+INDENT = "\u3000\u3000"  # written before a paragraph's indented first line, as Chinese text indents it
+
+
+def mark_indents(lines: list[_Line]) -> list[_Line]:
+    """Lines of one column, a paragraph's first line prefixed with ``INDENT`` when it is indented on the page
+    (1.5 to 4 glyphs in from the column's left edge and running to its right edge: not a centred heading), so
+    hard-wrap joining keeps paragraphs apart."""
+    if len(lines) < 3:
+        return lines
+    size = statistics.median(ln.bottom - ln.top for ln in lines)
+    left = min(ln.x0 for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    for ln in lines:
+        if 1.5 * size <= ln.x0 - left <= 4 * size and ln.x1 >= right - 2 * size:
+            ln.text = INDENT + ln.text
+    return lines
+
+
 def order_blocks(
     words: list[dict[str, Any]], tables: list[_TableBlock], depth: int = 0
 ) -> tuple[list[_Line | _TableBlock], bool]:
@@ -400,7 +418,7 @@ def order_blocks(
     """
     gxs = find_gutters(words) if depth < 2 else []
     if not gxs:
-        blocks: list[_Line | _TableBlock] = [*build_lines(words), *tables]
+        blocks: list[_Line | _TableBlock] = [*mark_indents(build_lines(words)), *tables]
         blocks.sort(key=lambda b: b.top)
         return blocks, False
 
