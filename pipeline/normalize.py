@@ -413,6 +413,13 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     return apply_edits(text, omap, edits) if edits else (text, omap)
 
 
+def _table_row(line: str) -> bool:
+    """A table row (``乡村 3245038 66.2``), not a wrapped sentence that happens to end in a number after a
+    space (``贫困户32712户、 118900``: sentence punctuation before the number)."""
+    m = _TABLE_ROW_RE.search(line)
+    return m is not None and not any(c in SENT_PUNCT for c in line[: m.start()])
+
+
 def _joins(lines: list[str], widths_of: list[float] | None = None) -> list[int]:
     """Indices ``k`` whose line continues on line ``k + 1`` (hard-wrapped text only); ``widths_of``: each
     line's width on the page (default: its visual width)."""
@@ -430,7 +437,7 @@ def _joins(lines: list[str], widths_of: list[float] | None = None) -> list[int]:
         if not cur or not nxt:
             continue
         w = widths_of[k]
-        if w > 1.1 * width or _TABLE_ROW_RE.search(cur) or _TABLE_ROW_RE.search(nxt):
+        if w > 1.1 * width or _table_row(cur) or _table_row(nxt):
             continue
         # a full line always continues; a shorter one only when it stops mid-sentence
         mid_sentence = cur[-1] not in SENT_END_ELLIPSIS + '：:”"）)】》'
