@@ -394,6 +394,39 @@ def find_gutters(words: list[dict[str, Any]]) -> list[float]:
 INDENT = "\u3000\u3000"  # written before a paragraph's indented first line, as Chinese text indents it
 
 
+HEADING_SIZE = 1.15  # a line this much taller than the column's median line is set in a heading's type
+
+
+def join_wrapped_headings(lines: list[_Line]) -> list[_Line]:
+    """A heading or title set in larger type that wrapped in a narrow column, back on one line: consecutive
+    lines of the same large size, close together, the first one reaching the column's right edge and not
+    ending a sentence."""
+    if len(lines) < 3:
+        return lines
+    body = statistics.median(ln.bottom - ln.top for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    out: list[_Line] = []
+    last: _Line | None = None  # the previous physical line (out[-1] may hold several joined)
+    for ln in lines:
+        prev = out[-1] if out else None
+        h = ln.bottom - ln.top
+        if (
+            prev is not None
+            and last is not None
+            and h >= HEADING_SIZE * body
+            and abs((last.bottom - last.top) - h) <= 0.05 * h
+            and 0 <= ln.top - last.bottom <= 0.5 * h
+            and last.x1 >= right - 1.5 * h
+            and prev.text[-1:] not in "。！？；!?;"
+        ):
+            sep = "" if (_CJK.match(prev.text[-1]) or _CJK.match(ln.text[0])) else " "
+            out[-1] = _Line(prev.text + sep + ln.text, prev.top, ln.bottom, min(prev.x0, ln.x0), max(prev.x1, ln.x1))
+        else:
+            out.append(ln)
+        last = ln
+    return out
+
+
 def mark_indents(lines: list[_Line]) -> list[_Line]:
     """Lines of one column, a paragraph's first line prefixed with ``INDENT`` when it is indented on the page
     (1.5 to 4 glyphs in from the column's left edge and running to its right edge: not a centred heading), so
@@ -418,7 +451,7 @@ def order_blocks(
     """
     gxs = find_gutters(words) if depth < 2 else []
     if not gxs:
-        blocks: list[_Line | _TableBlock] = [*mark_indents(build_lines(words)), *tables]
+        blocks: list[_Line | _TableBlock] = [*mark_indents(join_wrapped_headings(build_lines(words))), *tables]
         blocks.sort(key=lambda b: b.top)
         return blocks, False
 

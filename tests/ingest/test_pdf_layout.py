@@ -88,6 +88,18 @@ def test_magazine_pdf_paragraphs_are_whole_after_normalizing(tmp_path: Path, col
         assert any(_flat(ln) == _flat(heading) for ln in lines), heading
 
 
+@pytest.mark.parametrize("columns", [2, 3])
+def test_a_title_wrapped_in_a_narrow_column_is_one_line(tmp_path: Path, columns: int) -> None:
+    """A heading set in larger type that wraps in its column comes back as one line (article titles and
+    section headings must not be cut in two); body lines stay lines."""
+    title = "某县合作社联建加订单农业模式在乡村振兴中的探索"  # a heading (<= 30 chars) wider than a column
+    text = _invented_report(16).replace("某县乡村产业振兴调研报告", title, 1)
+    pdf = render_pdf.render(text, tmp_path / "t.pdf", columns=columns)
+    got = extract_pdf(pdf.read_bytes())
+    assert title in got.raw_text.split("\n")
+    assert _flat(got.raw_text) == _flat(text)
+
+
 def test_find_gutters_one_column_is_none() -> None:
     words = [
         {"text": "某县" * 10, "x0": 50.0, "x1": 540.0, "top": 100.0 + 16 * i, "bottom": 111.0 + 16 * i}
@@ -133,7 +145,6 @@ def _scores(out: Path, gold: Path) -> dict[str, float]:
 # Gaps measured on the seeds that this part of issue 11 has not closed yet (PDF score below text score by more
 # than the 0.05 the issue asks): pinned here so they can only shrink. See README "PDF layout".
 KNOWN_GAPS: dict[tuple[int, str], float] = {
-    (2, "links"): 0.10,
     (3, "links"): 0.10,
     (3, "formula_components"): 0.12,
 }
