@@ -85,12 +85,16 @@ def render(text: str, out: Path, title: str = "", columns: int = 2) -> Path:
 
 
 def render_folder(src: Path, out_dir: Path, columns: int = 2) -> list[Path]:
-    """Every ``*.txt`` (and ``*.md``) under ``src`` (or ``src`` itself) rendered into ``out_dir`` with its stem."""
+    """Every ``*.txt`` (and ``*.md``) under ``src`` (or ``src`` itself) rendered into ``out_dir`` with its stem,
+    in the same sub-folder (so ``txt/a.txt`` becomes ``txt/a.pdf``: the doc_id its gold uses)."""
     files = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.suffix in (".txt", ".md"))
     done = []
+    from pipeline.ingest.text import decode_bytes  # the corpus's own encodings (GB18030, Big5, UTF-16 ...)
+
     for p in files:
-        text = p.read_text(encoding="utf-8", errors="replace")
-        done.append(render(text, out_dir / f"{p.stem}.pdf", title=p.stem, columns=columns))
+        text, _ = decode_bytes(p.read_bytes())
+        rel = p.parent.relative_to(src) if src.is_dir() else Path()
+        done.append(render(text, out_dir / rel / f"{p.stem}.pdf", title=p.stem, columns=columns))
     return done
 
 

@@ -165,10 +165,42 @@ def test_seed_pdfs_score_like_their_texts(shared: Path, tmp_path: Path, columns:
     run_corpus(seeds, tmp_path / "out_text", load_config())
     run_corpus(pdfs, tmp_path / "out_pdf", load_config())
     text, pdf = _scores(tmp_path / "out_text", gold), _scores(tmp_path / "out_pdf", gold)
-    assert set(pdf) == set(text)
+    assert "figures" in text and set(pdf) == set(text)
     worse = {
         cat: (round(text[cat], 3), round(pdf[cat], 3))
         for cat in text
         if text[cat] - pdf[cat] > KNOWN_GAPS.get((columns, cat), TOLERANCE) + 1e-9
+    }
+    assert not worse, f"{columns}-column PDF below text (text, pdf): {worse}"
+
+
+CORPUS_GAPS: dict[tuple[int, str], float] = {(3, "links"): 0.08}  # measured: 1.0 as text, 0.929 as 3 columns
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", [2, 3])
+def test_corpus_text_pdfs_score_like_their_texts(tmp_path: Path, columns: int) -> None:
+    """The same gate on our own corpus's text documents (txt/, md/; their gold in tests/gold/corpus)."""
+    import shutil
+
+    from pipeline.config import load_config
+    from pipeline.run import run_corpus
+
+    src = tmp_path / "text"
+    for sub in ("txt", "md"):
+        shutil.copytree(REPO / "corpus" / sub, src / sub)
+    render_pdf.render_folder(src, tmp_path / "pdf", columns=columns)
+    assert (tmp_path / "pdf" / "txt").is_dir()  # same sub-folders: same doc_ids as the gold
+    run_corpus(src, tmp_path / "out_text", load_config())
+    run_corpus(tmp_path / "pdf", tmp_path / "out_pdf", load_config())
+    gold = tmp_path / "gold"
+    for sub in ("txt", "md"):
+        shutil.copytree(REPO / "tests" / "gold" / "corpus" / sub, gold / sub)
+    text, pdf = _scores(tmp_path / "out_text", gold), _scores(tmp_path / "out_pdf", gold)
+    assert "figures" in text and set(pdf) == set(text)
+    worse = {
+        cat: (round(text[cat], 3), round(pdf[cat], 3))
+        for cat in text
+        if text[cat] - pdf.get(cat, 0.0) > CORPUS_GAPS.get((columns, cat), TOLERANCE) + 1e-9
     }
     assert not worse, f"{columns}-column PDF below text (text, pdf): {worse}"
