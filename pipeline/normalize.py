@@ -161,7 +161,11 @@ def strip_pronunciation(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
                 break
             end = sub.end()
         if end > m.start():
-            edits.append(Edit(m.start(), end))
+            # A gloss that a line break cut from its char (``動\n(dòng)員``) goes, the line break stays: the
+            # lines are joined (or not) by repair_pdf_breaks like any other line break.
+            head = text[m.start() : text.index("(" if "(" in text[m.start() : end] else "（", m.start())]
+            start = m.start() + head.index("\n") + 1 if "\n" in head else m.start()
+            edits.append(Edit(start, end))
     return apply_edits(text, omap, edits) if edits else (text, omap)
 
 
@@ -347,9 +351,34 @@ def _visual_width(line: str) -> float:
     return sum(1.0 if ord(c) > 0x2000 else 0.55 for c in line if c not in WS)
 
 
-def _wrap_width(lines: list[str]) -> float | None:
+GLOSS_WIDTH = 0.55  # a character deleted inside a line (a pinyin gloss, a space) took this width on the page
+GLOSS_MAX = 12  # characters deleted before a line's first one that still count as part of it (``(zhuāng)``)
+
+
+def _line_widths(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) -> list[float]:
+    """Each line's width as it stood on the page: its visual width plus what earlier steps deleted inside
+    it (``縣(xiàn)`` glosses), so a full line that lost its glosses still counts as full."""
+    out = []
+    for (s, e), line in zip(spans, lines, strict=True):
+        w = _visual_width(line)
+        body = line.strip(WS)
+        if body and e > s:
+            a = s + (len(line) - len(line.lstrip(WS)))
+            b = a + len(body)
+            ra, rb = omap.to_raw(a, b)
+            deleted = max(0, (rb - ra) - len(body))
+            if a > 0:  # a gloss deleted at the line's start (``\n(dòng)員``), not a whole dropped line
+                lead = ra - omap.to_raw(a - 1, a)[1]
+                deleted += lead if 0 < lead <= GLOSS_MAX else 0
+            w += GLOSS_WIDTH * deleted
+        out.append(w)
+    return out
+
+
+def _wrap_width(lines: list[str], widths_of: list[float] | None = None) -> float | None:
     """Typical hard-wrap width if the text looks hard-wrapped (many lines of near-equal width <= 80)."""
-    widths = [w for x in lines if (w := _visual_width(x)) > 0]
+    all_widths = widths_of if widths_of is not None else [_visual_width(x) for x in lines]
+    widths = [w for w in all_widths if w > 0]
     if len(widths) < 10:
         return None
     top = sorted(widths)[int(0.8 * (len(widths) - 1))]
@@ -368,7 +397,7 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     """
     spans = _lines(text)
     lines = [text[s:e] for s, e in spans]
-    joins = _joins(lines)
+    joins = _joins(lines, _line_widths(spans, lines, omap))
     joined = {k for k in joins} | {k + 1 for k in joins}
     edits: list[Edit] = []
     for idx, ((s, _e), line) in enumerate(zip(spans, lines, strict=True)):
@@ -402,9 +431,22 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     return apply_edits(text, omap, edits) if edits else (text, omap)
 
 
-def _joins(lines: list[str]) -> list[int]:
-    """Indices ``k`` whose line continues on line ``k + 1`` (hard-wrapped text only)."""
-    width = _wrap_width(lines)
+def _table_row(line: str) -> bool:
+    """A table row (``乡村 3245038 66.2``), not a wrapped sentence that happens to end in a number after a
+    space (``贫困户32712户、 118900``: sentence punctuation before the number)."""
+    m = _TABLE_ROW_RE.search(line)
+    return m is not None and not any(c in SENT_PUNCT for c in line[: m.start()])
+
+
+def _joins(lines: list[str], widths_of: list[float] | None = None) -> list[int]:
+    """Indices ``k`` whose line continues on line ``k + 1`` (hard-wrapped text only); ``widths_of``: each
+    line's width on the page (default: its visual width)."""
+    plain = [_visual_width(x) for x in lines]
+    if widths_of is None:
+        widths_of = plain
+    # Lines as they stood on the page tell the wrap width best (deleted glosses made some look short); the
+    # text as it is when that gives none.
+    width = _wrap_width(lines, widths_of) or _wrap_width(lines, plain)
     if width is None:
         return []
     out = []
@@ -412,8 +454,8 @@ def _joins(lines: list[str]) -> list[int]:
         cur, nxt = lines[k].strip(WS), lines[k + 1].strip(WS)
         if not cur or not nxt:
             continue
-        w = _visual_width(cur)
-        if w > 1.1 * width or _TABLE_ROW_RE.search(cur) or _TABLE_ROW_RE.search(nxt):
+        w = widths_of[k]
+        if w > 1.1 * width or _table_row(cur) or _table_row(nxt):
             continue
         # a full line always continues; a shorter one only when it stops mid-sentence
         mid_sentence = cur[-1] not in SENT_END_ELLIPSIS + '：:”"）)】》'
@@ -421,9 +463,11 @@ def _joins(lines: list[str]) -> list[int]:
             continue
         if _HEADING_START_RE.match(nxt):
             continue
+        if lines[k + 1][:1] in WS and cur[-1] in SENT_END_ELLIPSIS:
+            continue  # a sentence ends and the next line is indented: a new paragraph
         if (_HEADING_START_RE.match(cur) or _BYLINE_START_RE.match(cur)) and _heading_like(cur):
             continue  # a heading or byline that happens to fill a narrow column is still its own line
-        if _heading_like(lines[k + 1]) and _visual_width(nxt) < 0.85 * width:
+        if _heading_like(lines[k + 1]) and widths_of[k + 1] < 0.85 * width:
             continue
         out.append(k)
     return out

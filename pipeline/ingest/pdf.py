@@ -319,42 +319,173 @@ def _prose_column(words: list[dict[str, Any]]) -> bool:
     return wide >= 0.6 * n and aligned >= 0.7 * n and gappy <= 0.2 * n
 
 
+def _gutter_runs(words: list[dict[str, Any]], lo_share: float, hi_share: float) -> list[tuple[int, float]]:
+    """(width, x) of every empty vertical strip (crossed by few words) between lo_share and hi_share of the
+    text's width, at least MIN_GUTTER wide; left to right."""
+    xmin = min(w["x0"] for w in words)
+    xmax = max(w["x1"] for w in words)
+    width = xmax - xmin
+    lo, hi = int(xmin + lo_share * width), math.ceil(xmin + hi_share * width)
+    cover = [0] * (hi - lo + 1)
+    for w in words:
+        a, b = max(lo, int(w["x0"])), min(hi, math.ceil(w["x1"]))
+        for x in range(a, b + 1):
+            cover[x - lo] += 1
+    limit = max(1, len(words) // 10)
+    runs: list[tuple[int, float]] = []
+    run_start = None
+    for i, c in enumerate([*cover, limit + 1]):
+        if c <= limit:
+            if run_start is None:
+                run_start = i
+        elif run_start is not None:
+            run = i - run_start
+            if run >= MIN_GUTTER:
+                # The gutter proper is the emptiest part of the strip: a short column beside it (the end
+                # of a text) widens the strip with a few words that must stay on their side.
+                low = min(cover[run_start:i])
+                best_len, best_at, j = 0, float(run_start), run_start
+                while j < i:
+                    k = j
+                    while k < i and cover[k] == low:
+                        k += 1
+                    if k - j > best_len:
+                        best_len, best_at = k - j, j + (k - j) / 2
+                    j = max(k, j + 1)
+                runs.append((run, lo + best_at))
+            run_start = None
+    return runs
+
+
+def _columns_split(words: list[dict[str, Any]], gxs: list[float]) -> bool:
+    """Whether gutters ``gxs`` (left to right) cut the words into prose columns standing side by side."""
+    bounds = [-math.inf, *gxs, math.inf]
+    strips = [[w for w in words if a <= w["x0"] and w["x1"] <= b] for a, b in itertools.pairwise(bounds)]
+    crossing = len(words) - sum(len(s) for s in strips)
+    smallest = min(len(s) for s in strips)
+    if smallest < 3 or crossing > 0.3 * smallest:
+        return False
+    for left, right in itertools.pairwise(strips):
+        side_by_side = sum(
+            1 for a in left if any(_vertical_overlap(a["top"], a["bottom"], b["top"], b["bottom"]) > 0 for b in right)
+        )
+        if side_by_side < max(3, 0.3 * min(len(left), len(right))):
+            return False
+    # Every column is prose; only the last may be a short stub (a page whose text ends early in it).
+    *full, last = strips
+    if not all(_prose_column(s) for s in full):
+        return False
+    return _prose_column(last) or len(last) < 0.5 * min(len(s) for s in full)
+
+
+def find_gutters(words: list[dict[str, Any]]) -> list[float]:
+    """x of the column gutters, left to right: one for two columns (``find_gutter``), two for three columns
+    (magazine pages), none for a single column or a borderless table."""
+    gx = find_gutter(words)
+    if gx is not None:
+        return [gx]
+    if len(words) < 12 or max(w["x1"] for w in words) - min(w["x0"] for w in words) < 150:
+        return []
+    runs = _gutter_runs(words, 0.15, 0.85)
+    pairs = sorted(itertools.combinations(runs, 2), key=lambda p: -(p[0][0] + p[1][0]))
+    for a, b in pairs[:6]:
+        if _columns_split(words, [a[1], b[1]]):
+            return [a[1], b[1]]
+    return []
+
+
+INDENT = "\u3000\u3000"  # written before a paragraph's indented first line, as Chinese text indents it
+
+
+HEADING_SIZE = 1.15  # a line this much taller than the column's median line is set in a heading's type
+
+
+def join_wrapped_headings(lines: list[_Line]) -> list[_Line]:
+    """A heading or title set in larger type that wrapped in a narrow column, back on one line: consecutive
+    lines of the same large size, close together, the first one reaching the column's right edge and not
+    ending a sentence."""
+    if len(lines) < 3:
+        return lines
+    body = statistics.median(ln.bottom - ln.top for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    out: list[_Line] = []
+    last: _Line | None = None  # the previous physical line (out[-1] may hold several joined)
+    for ln in lines:
+        prev = out[-1] if out else None
+        h = ln.bottom - ln.top
+        if (
+            prev is not None
+            and last is not None
+            and h >= HEADING_SIZE * body
+            and abs((last.bottom - last.top) - h) <= 0.05 * h
+            and 0 <= ln.top - last.bottom <= 0.5 * h
+            and last.x1 >= right - 1.5 * h
+            and prev.text[-1:] not in "。！？；!?;"
+        ):
+            sep = "" if (_CJK.match(prev.text[-1]) or _CJK.match(ln.text[0])) else " "
+            out[-1] = _Line(prev.text + sep + ln.text, prev.top, ln.bottom, min(prev.x0, ln.x0), max(prev.x1, ln.x1))
+        else:
+            out.append(ln)
+        last = ln
+    return out
+
+
+def mark_indents(lines: list[_Line]) -> list[_Line]:
+    """Lines of one column, a paragraph's first line prefixed with ``INDENT`` when it is indented on the page
+    (1.5 to 4 glyphs in from the column's left edge and running to its right edge: not a centred heading), so
+    hard-wrap joining keeps paragraphs apart."""
+    if len(lines) < 3:
+        return lines
+    size = statistics.median(ln.bottom - ln.top for ln in lines)
+    left = min(ln.x0 for ln in lines)
+    right = max(ln.x1 for ln in lines)
+    for ln in lines:
+        if 1.5 * size <= ln.x0 - left <= 4 * size and ln.x1 >= right - 2 * size:
+            ln.text = INDENT + ln.text
+    return lines
+
+
 def order_blocks(
     words: list[dict[str, Any]], tables: list[_TableBlock], depth: int = 0
 ) -> tuple[list[_Line | _TableBlock], bool]:
-    """Blocks in reading order, and whether a column split was used."""
-    gx = find_gutter(words) if depth < 2 else None
-    if gx is None:
-        blocks: list[_Line | _TableBlock] = [*build_lines(words), *tables]
+    """Blocks in reading order, and whether a column split was used.
+
+    Items crossing a gutter cut the page into bands; each band is read column by column, left to right.
+    """
+    gxs = find_gutters(words) if depth < 2 else []
+    if not gxs:
+        blocks: list[_Line | _TableBlock] = [*mark_indents(join_wrapped_headings(build_lines(words))), *tables]
         blocks.sort(key=lambda b: b.top)
         return blocks, False
-    span_words = [w for w in words if w["x0"] < gx < w["x1"]]
-    span_tables = [t for t in tables if t.x0 < gx < t.x1]
+
+    def crosses(x0: float, x1: float) -> bool:
+        return any(x0 < g < x1 for g in gxs)
+
+    span_words = [w for w in words if crosses(w["x0"], w["x1"])]
+    span_tables = [t for t in tables if crosses(t.x0, t.x1)]
     spanning: list[_Line | _TableBlock] = [*build_lines(span_words), *span_tables]
     spanning.sort(key=lambda b: b.top)
     cuts = [b.top for b in spanning]
     n_bands = len(spanning) + 1
+    n_cols = len(gxs) + 1
 
     def band(top: float) -> int:
         return sum(1 for c in cuts if c < top)
 
-    left_w: list[list[dict[str, Any]]] = [[] for _ in range(n_bands)]
-    right_w: list[list[dict[str, Any]]] = [[] for _ in range(n_bands)]
-    left_t: list[list[_TableBlock]] = [[] for _ in range(n_bands)]
-    right_t: list[list[_TableBlock]] = [[] for _ in range(n_bands)]
+    def column(x1: float) -> int:
+        return sum(1 for g in gxs if g < x1)
+
+    cols_w: list[list[list[dict[str, Any]]]] = [[[] for _ in range(n_cols)] for _ in range(n_bands)]
+    cols_t: list[list[list[_TableBlock]]] = [[[] for _ in range(n_cols)] for _ in range(n_bands)]
     for w in words:
-        if w["x1"] <= gx:
-            left_w[band(w["top"])].append(w)
-        elif w["x0"] >= gx:
-            right_w[band(w["top"])].append(w)
+        if not crosses(w["x0"], w["x1"]):
+            cols_w[band(w["top"])][column(w["x1"])].append(w)
     for t in tables:
-        if t.x1 <= gx:
-            left_t[band(t.top)].append(t)
-        elif t.x0 >= gx:
-            right_t[band(t.top)].append(t)
+        if not crosses(t.x0, t.x1):
+            cols_t[band(t.top)][column(t.x1)].append(t)
     out: list[_Line | _TableBlock] = []
     for i in range(n_bands):
-        for ws, ts in ((left_w[i], left_t[i]), (right_w[i], right_t[i])):
+        for ws, ts in zip(cols_w[i], cols_t[i], strict=True):
             if ws or ts:
                 sub, _ = order_blocks(ws, ts, depth + 1)
                 out.extend(sub)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.config import Config
 from pipeline.ingest import load_document
-from pipeline.ingest.pdf import extract_pdf, good_table, is_page_number
+from pipeline.ingest.pdf import INDENT, extract_pdf, good_table, is_page_number
 
 from .pdfmake import banded_pdf, mixed_scan_pdf, pages_pdf, table_pdf, two_column_pdf, watermark_pdf
 
@@ -249,5 +249,6 @@ def test_columns_in_bands(tmp_path: Path) -> None:
     r2 = ["下方右栏一行文字内容辛壬癸", "下方右栏二行文字内容辛壬癸", "下方右栏三行。"]
     data = banded_pdf([("cols", l1, r1), ("full", full, []), ("cols", l2, r2)])
     doc = _load(tmp_path, data)
-    expected = [s.lstrip("　") for s in [*l1, *r1, *full, *l2, *r2]]
+    # an indented paragraph start keeps its indent (two ideographic spaces, pdf.INDENT)
+    expected = [INDENT + s.lstrip("　") if s.startswith("　") else s for s in [*l1, *r1, *full, *l2, *r2]]
     assert doc.raw_text.split("\n") == expected
