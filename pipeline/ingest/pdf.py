@@ -261,26 +261,11 @@ def find_gutter(words: list[dict[str, Any]]) -> float | None:
     if width < 100:
         return None
     lo, hi = int(xmin + 0.25 * width), math.ceil(xmin + 0.75 * width)
-    cover = [0] * (hi - lo + 1)
-    for w in words:
-        a, b = max(lo, int(w["x0"])), min(hi, math.ceil(w["x1"]))
-        for x in range(a, b + 1):
-            cover[x - lo] += 1
-    best: tuple[int, float] | None = None
-    limit = max(1, len(words) // 10)
-    run_start = None
-    for i, c in enumerate([*cover, limit + 1]):
-        if c <= limit:
-            if run_start is None:
-                run_start = i
-        elif run_start is not None:
-            run = i - run_start
-            if run >= MIN_GUTTER and (best is None or run > best[0]):
-                best = (run, lo + run_start + run / 2)
-            run_start = None
-    if best is None:
+    runs = _empty_strips(_coverage(words, lo, hi), len(words))
+    if not runs:
         return None
-    gx = best[1]
+    start, end = max(runs, key=lambda r: r[1] - r[0])  # the widest strip (the first of equal ones)
+    gx = lo + start + (end - start) / 2
     left = [w for w in words if w["x1"] <= gx]
     right = [w for w in words if w["x0"] >= gx]
     crossing = len(words) - len(left) - len(right)
@@ -326,35 +311,49 @@ def _gutter_runs(words: list[dict[str, Any]], lo_share: float, hi_share: float) 
     xmax = max(w["x1"] for w in words)
     width = xmax - xmin
     lo, hi = int(xmin + lo_share * width), math.ceil(xmin + hi_share * width)
+    cover = _coverage(words, lo, hi)
+    runs: list[tuple[int, float]] = []
+    for run_start, i in _empty_strips(cover, len(words)):
+        # The gutter proper is the emptiest part of the strip: a short column beside it (the end
+        # of a text) widens the strip with a few words that must stay on their side.
+        low = min(cover[run_start:i])
+        best_len, best_at, j = 0, float(run_start), run_start
+        while j < i:
+            k = j
+            while k < i and cover[k] == low:
+                k += 1
+            if k - j > best_len:
+                best_len, best_at = k - j, j + (k - j) / 2
+            j = max(k, j + 1)
+        runs.append((i - run_start, lo + best_at))
+    return runs
+
+
+def _coverage(words: list[dict[str, Any]], lo: int, hi: int) -> list[int]:
+    """For each x in [lo, hi], how many words cross it."""
     cover = [0] * (hi - lo + 1)
     for w in words:
         a, b = max(lo, int(w["x0"])), min(hi, math.ceil(w["x1"]))
         for x in range(a, b + 1):
             cover[x - lo] += 1
-    limit = max(1, len(words) // 10)
-    runs: list[tuple[int, float]] = []
+    return cover
+
+
+def _empty_strips(cover: list[int], n_words: int) -> list[tuple[int, int]]:
+    """[start, end) index ranges of ``cover``, left to right, at least MIN_GUTTER wide, crossed by at most a tenth
+    of the ``n_words`` words."""
+    limit = max(1, n_words // 10)
+    strips: list[tuple[int, int]] = []
     run_start = None
     for i, c in enumerate([*cover, limit + 1]):
         if c <= limit:
             if run_start is None:
                 run_start = i
         elif run_start is not None:
-            run = i - run_start
-            if run >= MIN_GUTTER:
-                # The gutter proper is the emptiest part of the strip: a short column beside it (the end
-                # of a text) widens the strip with a few words that must stay on their side.
-                low = min(cover[run_start:i])
-                best_len, best_at, j = 0, float(run_start), run_start
-                while j < i:
-                    k = j
-                    while k < i and cover[k] == low:
-                        k += 1
-                    if k - j > best_len:
-                        best_len, best_at = k - j, j + (k - j) / 2
-                    j = max(k, j + 1)
-                runs.append((run, lo + best_at))
+            if i - run_start >= MIN_GUTTER:
+                strips.append((run_start, i))
             run_start = None
-    return runs
+    return strips
 
 
 def _columns_split(words: list[dict[str, Any]], gxs: list[float]) -> bool:
