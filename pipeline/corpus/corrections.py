@@ -25,12 +25,12 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from pipeline.errors import PipelineError
 from pipeline.model import Clause, DocResult, Figure, Link, Measure, Mention, Place
+from pipeline.normalize import simplified
 
 log = logging.getLogger(__name__)
 
@@ -109,18 +109,6 @@ class AppliedCorrection:
 
 
 # --- reading and checking -----------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def simplified(text: str) -> str:
-    """Names in the tables are simplified; a rule written in traditional script matches them too."""
-    return str(_t2s().convert(text)) if text else text
 
 
 CountyFinder = Callable[[str], list[CountyRef]]
