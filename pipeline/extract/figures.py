@@ -94,7 +94,7 @@ class _Cand:
     left: str = ""
     right: str = ""
     resp: bool = False  # indicator assigned by 分别 pairing
-    head: str = ""  # indicator before the verb phrase a share is used for (租金 of 租金用于园区维护)
+    head: str = ""  # indicator before the verb phrase a share is used for (收益 of 收益用于道路养护)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -569,9 +569,9 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         c.head = c.indicator
         used_for = c.q.unit == "%" and not right and not from_to and (left_raw.rstrip().endswith("的") or not np_left)
         if used_for and c.indicator and _starts_with_verb(c.right) and not _GROWTH_START.match(c.right.strip()):
-            c.indicator += _right_verbs(c.right)  # 租金的50%用于园区维护: the share is of what it is used for
+            c.indicator += _right_verbs(c.right)  # 收益的40%用于道路养护: the share is of what it is used for
         if not c.indicator and c.q.unit in _CLASSIFIERS and _TOTAL_ONLY.match(left_raw.strip()):
-            c.indicator = _previous_subject(text, c)  # 东院头村，共319户: the count is of the subject before
+            c.indicator = _previous_subject(text, c)  # 某某村，共245户: the count is of the subject before
         if c.indicator:
             prev = c
     _share_list_head(text, cands)

@@ -613,7 +613,7 @@ _SHORT_COINED = lazy_pattern(rf"[\"”’」]([{CJK}]{{1,4}}?)({{words}})", "pra
 _ORDINAL_BEFORE = re.compile(
     r"(?:第[一二三四五六七八九十]|[一二三四五六七八九十]是|[一二三四五六七八九十]、)[，,、\s]*[\"“]?$"
 )
-# 借牛还犊分三种模式: a four-character coinage that the text divides into kinds of practice.
+# 以羊换羔分两种模式: a four-character coinage that the text divides into kinds of practice.
 _KINDS_OF = re.compile(
     rf"(?<![{CJK}])([{CJK}]{{4}})(?:分为?|包括|有)[两二三四五六七八九]种(?:模式|方式|做法|形式|类型)"
 )
@@ -763,7 +763,7 @@ def _all_generic(core: str, sectors: bool = True) -> bool:
 
 def generic_term(term: str) -> bool:
     """A generic head (模式, 机制, 工程 …) after generic words only: 产业扶贫模式, 民生工程, 金融服务体系 name no one
-    practice (the words before a distinct head such as 车间 or 试验区 may be generic: 金融扶贫试验区 is one)."""
+    practice (the words before a distinct head such as 车间 or 试验区 may be generic: 产业融合试验区 is one)."""
     m = _SUFFIX_END.search(term)
     if m is None or m.group() not in _GENERIC_HEADS:
         return False
@@ -979,7 +979,7 @@ def extract_measures(
         for i, (c, s, e) in enumerate(cands):
             p = probs[i] if probs else None
             quoted_mark = c.source == "quoted" and bool(_QUOTED_PROGRAM_RIGHT.match(c.right))  # “X”模式: said so
-            through = (  # 推出了“四位一体”的风险共担机制: a formula-defined name the text adopts
+            through = (  # 推出了“三方联保”的风险分担机制: a formula-defined name the text adopts
                 c.source == "suffix"
                 and len(c.term) >= 4
                 and bool(_STRONG_SUFFIX.search(c.term) and _ADOPT_THROUGH_QUOTE.search(text[max(0, s - 32) : s]))
