@@ -530,6 +530,41 @@ def query_sql(
     _run_query(rows, fmt, _store(out, db))
 
 
+@app.command()
+def serve(
+    out: OutOpt = Path("outputs"),
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")] = 8765,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Address to bind; 127.0.0.1 unless given (another address exposes the store and corrections)."
+        ),
+    ] = None,
+    corrections: Annotated[
+        Path | None,
+        typer.Option(help="Corrections CSV to append to; default: the run's, else corrections.csv in its corpus."),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """The explorer: a local web app (Chinese) over OUT's store: counties, practices, indicators, documents with
+    every finding highlighted, figure search with CSV download, a graph view, read-only SQL, corrections."""
+    _setup_logging(verbose)
+    from pipeline.serve.app import serve as run_server
+
+    try:
+        run_server(out, port, host, corrections, announce=lambda url: console.print(f"explorer: {url}  (Ctrl+C stops)"))
+    except PipelineError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    except OSError as exc:  # the port is taken, the address cannot be bound
+        console.print(
+            f"[red]error:[/red] cannot listen on {escape(str(host or '127.0.0.1'))}:{port}: {escape(str(exc))}"
+        )
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt:
+        pass
+
+
 def main() -> None:
     app()
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env sh
 # Debian packages the pipeline uses beyond PyPI, installed when missing and when this user may install them:
 #   libgl1, libglib2.0-0   OpenCV's system libraries, needed by the OCR engine (rapidocr-onnxruntime)
-#   fonts-wqy-microhei     a CJK font, only for the tests that draw scanned pages (they skip without it)
+#   fonts-wqy-microhei     a CJK font, for the tests that draw scanned pages and the explorer's screenshots
+#   chromium               the headless browser the explorer's end-to-end tests drive with Playwright (they skip without it)
 # Never fails the build: without these, OCR reports itself unavailable (E012) and those tests skip with a reason.
-PKGS="libgl1 libglib2.0-0 fonts-wqy-microhei"
+PKGS="libgl1 libglib2.0-0 fonts-wqy-microhei chromium"
 command -v dpkg-query >/dev/null 2>&1 || { echo "system_deps: not a Debian system; OCR needs OpenCV's libGL (see README)"; exit 0; }
 missing=""
 for p in $PKGS; do
