@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.security import safe_join
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -116,20 +116,20 @@ class ExplorerApp:
         self.env.globals.update(kinds=KINDS, status_zh=STATUS_ZH, token=self.token, csv_query=csv_query)
         self.url_map = Map(
             [
-                Rule("/", endpoint="counties"),
-                Rule("/county/<adcode>", endpoint="county"),
-                Rule("/practices", endpoint="practices"),
-                Rule("/practice/<path:name>", endpoint="practice"),
-                Rule("/indicators", endpoint="indicators"),
-                Rule("/indicator/<path:name>", endpoint="indicator"),
-                Rule("/documents", endpoint="documents"),
-                Rule("/doc/<path:doc_id>", endpoint="document"),
-                Rule("/figures", endpoint="figures"),
-                Rule("/graph", endpoint="graph"),
-                Rule("/sql", endpoint="sql"),
+                Rule("/", endpoint="counties", methods=["GET"]),
+                Rule("/county/<adcode>", endpoint="county", methods=["GET"]),
+                Rule("/practices", endpoint="practices", methods=["GET"]),
+                Rule("/practice/<path:name>", endpoint="practice", methods=["GET"]),
+                Rule("/indicators", endpoint="indicators", methods=["GET"]),
+                Rule("/indicator/<path:name>", endpoint="indicator", methods=["GET"]),
+                Rule("/documents", endpoint="documents", methods=["GET"]),
+                Rule("/doc/<path:doc_id>", endpoint="document", methods=["GET"]),
+                Rule("/figures", endpoint="figures", methods=["GET"]),
+                Rule("/graph", endpoint="graph", methods=["GET"]),
+                Rule("/sql", endpoint="sql", methods=["GET"]),
                 Rule("/corrections", endpoint="corrections", methods=["GET", "POST"]),
                 Rule("/review", endpoint="review", methods=["POST"]),
-                Rule("/static/<path:file>", endpoint="static"),
+                Rule("/static/<path:file>", endpoint="static", methods=["GET"]),
             ]
         )
 
@@ -156,6 +156,8 @@ class ExplorerApp:
                 self._check_post(request)
             handler = getattr(self, f"on_{endpoint}")
             return handler(request, **args)
+        except RequestRedirect as exc:  # /doc//x -> /doc/x: the same app, one slash
+            return exc.get_response(request.environ)
         except NotFoundError as exc:
             return self.error(request, 404, "未找到", str(exc))
         except fixes.FixRefused as exc:
@@ -396,11 +398,11 @@ def serve(
     address = check_bind(host, explicit=host is not None)
     if not is_loopback(address):
         log.warning("serving on %s: anyone who can reach this address can read the store and add corrections", address)
-    allowed = {f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]")} if is_loopback(address) else None
-    if allowed is not None and host is not None:
-        allowed.add(f"{host}:{port}")
-    app = ExplorerApp(out, corrections, allowed)
+    app = ExplorerApp(out, corrections)
     server = make_server(address, port, app, threaded=True)
+    if is_loopback(address):  # the Host header must name this server (no DNS rebinding to reach it)
+        names = {"127.0.0.1", "localhost", "[::1]", f"[{address}]" if ":" in address else address}
+        app.allowed_hosts = {f"{h}:{server.server_port}" for h in names}
     shown = f"[{address}]" if ":" in address else address
     url = f"http://{'127.0.0.1' if address in ('0.0.0.0', '::') else shown}:{server.server_port}/"
     log.info("explorer on %s", url)
