@@ -28,7 +28,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.security import safe_join
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from pipeline.errors import PipelineError
@@ -386,6 +386,29 @@ class ExplorerApp:
         return resp
 
 
+def make(
+    out: Path, port: int, host: str | None = None, corrections: Path | None = None
+) -> tuple[BaseWSGIServer, ExplorerApp]:
+    """The explorer's threaded server, bound (127.0.0.1 unless ``host`` is given explicitly) but not yet serving.
+    On a loopback address the app answers only requests whose Host names this server (no DNS rebinding); on an
+    address given explicitly, any (the user chose to expose it)."""
+    address = check_bind(host, explicit=host is not None)
+    if not is_loopback(address):
+        log.warning("serving on %s: anyone who can reach this address can read the store and add corrections", address)
+    app = ExplorerApp(out, corrections)
+    server = make_server(address, port, app, threaded=True)
+    if is_loopback(address):
+        names = {"127.0.0.1", "localhost", "[::1]", f"[{address}]" if ":" in address else address}
+        app.allowed_hosts = {f"{h}:{server.server_port}" for h in names}
+    return server, app
+
+
+def url_of(server: BaseWSGIServer) -> str:
+    address = str(server.host)
+    shown = f"[{address}]" if ":" in address else address
+    return f"http://{'127.0.0.1' if address in ('0.0.0.0', '::') else shown}:{server.server_port}/"
+
+
 def serve(
     out: Path,
     port: int,
@@ -393,21 +416,11 @@ def serve(
     corrections: Path | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> None:
-    """Run the explorer until interrupted. A non-local address is only bound when ``host`` is given explicitly;
-    the app then accepts any Host header (the user chose to expose it), else only the loopback names."""
-    address = check_bind(host, explicit=host is not None)
-    if not is_loopback(address):
-        log.warning("serving on %s: anyone who can reach this address can read the store and add corrections", address)
-    app = ExplorerApp(out, corrections)
-    server = make_server(address, port, app, threaded=True)
-    if is_loopback(address):  # the Host header must name this server (no DNS rebinding to reach it)
-        names = {"127.0.0.1", "localhost", "[::1]", f"[{address}]" if ":" in address else address}
-        app.allowed_hosts = {f"{h}:{server.server_port}" for h in names}
-    shown = f"[{address}]" if ":" in address else address
-    url = f"http://{'127.0.0.1' if address in ('0.0.0.0', '::') else shown}:{server.server_port}/"
-    log.info("explorer on %s", url)
+    """Run the explorer (``make``) until interrupted."""
+    server, app = make(out, port, host, corrections)
+    log.info("explorer on %s", url_of(server))
     if announce is not None:
-        announce(url)
+        announce(url_of(server))
     try:
         server.serve_forever()
     finally:

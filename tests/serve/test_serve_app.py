@@ -279,7 +279,7 @@ def test_unknown_things_are_404_in_chinese(client: Client) -> None:
 
 class _Server:
     def __init__(self, address: str, port: int, app: Any, threaded: bool) -> None:
-        self.address, self.server_port, self.app = address, port or 1234, app
+        self.address, self.host, self.server_port, self.app = address, address, port or 1234, app
         _Server.made.append(self)
 
     made: ClassVar[list[_Server]] = []
