@@ -11,6 +11,7 @@ to are refused (DNS rebinding), and every POST carries the page's token (another
 from __future__ import annotations
 
 import csv
+import html
 import io
 import ipaddress
 import json
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
@@ -34,7 +35,7 @@ from werkzeug.wrappers import Request, Response
 from pipeline.errors import PipelineError
 from pipeline.io.writers import sheet_cell
 from pipeline.serve import fixes
-from pipeline.serve.store import CSV_ROWS, KINDS, Explorer, NotFoundError, Table
+from pipeline.serve.store import CSV_ROWS, KINDS, MAX_ROWS, Explorer, NotFoundError, Table
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,43 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+_LINKS = {
+    "doc_id": "/doc/",
+    "doc_a": "/doc/",
+    "doc_b": "/doc/",
+    "adcode": "/county/",
+    "practice": "/practice/",
+    "similar": "/practice/",
+    "name": "/practice/",
+    "indicator_std": "/indicator/",
+}
+
+
+def rows_html(table: Table, link_indicator: bool = False) -> Markup:
+    """The body rows of a table, every value escaped (``html.escape``, quotes too); names link to their pages.
+    Built here with plain strings, not by a template macro a cell: 500 rows render in milliseconds."""
+    links = dict(_LINKS, indicator="/indicator/") if link_indicator else _LINKS
+    out = []
+    cols = table.columns
+    status = [c == "status" for c in cols]
+    linked = [links.get(c) for c in cols]
+    for r in table.rows[: table.show]:
+        cells = []
+        for c, is_status, link in zip(cols, status, linked, strict=True):
+            v = r.get(c)
+            if v is None or v == "":
+                cells.append("<td></td>")
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                cells.append(f'<td class="num">{_fmt(v)}</td>')  # digits, commas, a point: nothing to escape
+            else:
+                text = html.escape(STATUS_ZH.get(v, v) if is_status and isinstance(v, str) else _fmt(v))
+                if link is not None:
+                    text = f'<a href="{link}{html.escape(quote(str(v), safe="/"))}">{text}</a>'
+                cells.append(f"<td>{text}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>\n")
+    return Markup("".join(out))
+
+
 def csv_query(request: Request, name: str) -> str:
     """The query string of the page's URL asking for the CSV of its table ``name``."""
     args = request.args.to_dict()
@@ -113,6 +151,7 @@ class ExplorerApp:
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True)
         self.env.filters["fmt"] = _fmt
         self.env.filters["json_data"] = _json_data
+        self.env.globals["rows_html"] = rows_html
         self.env.globals.update(kinds=KINDS, status_zh=STATUS_ZH, token=self.token, csv_query=csv_query)
         self.url_map = Map(
             [
@@ -304,12 +343,12 @@ class ExplorerApp:
     def on_figures(self, request: Request) -> Response:
         filters = {k: request.args.get(k, "") for k in self.store.FIGURE_FILTERS}
         want_csv = bool(request.args.get("csv"))
-        table = self.store.figures(filters, cap=CSV_ROWS if want_csv else 500)
+        table = self.store.figures(filters, cap=CSV_ROWS if want_csv else MAX_ROWS)
         return self.tables_or_csv(
             request,
             [table],
             lambda: self.render(
-                request, "figures.html", table=table, filters=filters, choices=self.store.figure_choices(), title="数字"
+                request, "figures.html", table=table, filters=filters, choices=self.store.choices, title="数字"
             ),
         )
 

@@ -8,6 +8,7 @@ are the store and the text files the ``documents`` table names, each checked to 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 Rows = list[dict[str, Any]]
 MAX_ROWS = 500  # rows a page shows of a table; the CSV download has them all (up to CSV_ROWS)
 CSV_ROWS = 200_000
+MAX_QUOTES = 100  # outcomes a page shows with their evidence paragraph (the outcomes CSV has them all)
+MAX_BARS = 60  # bars of a chart (the largest values; the table below has every county)
 GRAPH_NEIGHBOURS = 60
 
 # Kinds of findings on a document page: css class suffix -> Chinese label (the legend), in drawing order.
@@ -57,12 +60,15 @@ class Table:
     name: str
     columns: list[str]
     rows: Rows
-    truncated: bool = False
+    truncated: bool = False  # the query had more rows than ``rows`` holds
+    show: int = MAX_ROWS  # rows the page shows (the CSV download has all of ``rows``)
 
     @classmethod
-    def of(cls, name: str, rows: Rows, columns: Sequence[str] | None = None, cap: int = MAX_ROWS) -> Table:
+    def of(
+        cls, name: str, rows: Rows, columns: Sequence[str] | None = None, cap: int = CSV_ROWS, show: int = MAX_ROWS
+    ) -> Table:
         cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
-        return cls(name, cols, rows[:cap], len(rows) > cap)
+        return cls(name, cols, rows[:cap], len(rows) > cap, show)
 
 
 @dataclass
@@ -145,16 +151,22 @@ class Explorer:
     def has(self, table: str) -> bool:
         return table in self.tables
 
+    @functools.cached_property
+    def text_files(self) -> dict[str, str]:
+        """doc_id -> its text file as ``documents.text_file`` names it (relative to OUT)."""
+        return {
+            str(r["doc_id"]): str(r["text_file"] or "") for r in self.rows("select doc_id, text_file from documents")
+        }
+
     def text(self, doc_id: str) -> str:
         """The text file of a document (``documents.text_file``), which must lie inside ``OUT/text``."""
-        with self._lock:
-            if doc_id in self._texts:
-                self._texts.move_to_end(doc_id)
-                return self._texts[doc_id]
-        got = self.rows("select text_file from documents where doc_id = ?", [doc_id])
-        if not got:
+        if doc_id not in self.text_files:
             raise NotFoundError(f"no document {doc_id!r} in the store")
-        rel = str(got[0].get("text_file") or "")
+        rel = self.text_files[doc_id]
+        with self._lock:
+            if rel in self._texts:
+                self._texts.move_to_end(rel)
+                return self._texts[rel]
         root = (self.out / "text").resolve()
         path = (self.out / rel).resolve() if rel else None
         if path is None or not path.is_relative_to(root) or not path.is_file():
@@ -162,7 +174,7 @@ class Explorer:
             return ""
         text = path.read_text(encoding="utf-8", errors="replace")
         with self._lock:
-            self._texts[doc_id] = text
+            self._texts[rel] = text
             while len(self._texts) > 64:
                 self._texts.popitem(last=False)
         return text
@@ -196,7 +208,7 @@ class Explorer:
             }
             row.update({c: r[c] for c in indicators})
             out.append(row)
-        return Table.of("counties", out, cap=CSV_ROWS)
+        return Table.of("counties", out, show=5000)  # all of them: the page's filters work on the rows shown
 
     def county(self, adcode: str) -> dict[str, Any]:
         found = self.rows("select * from compare_counties where adcode = ?", [adcode])
@@ -224,10 +236,7 @@ class Explorer:
                order by l.practice, l.doc_id, l.evidence_start""",
             [like],
         )
-        for o in outcomes:
-            o["quote"] = self.quote(
-                o["doc_id"], o["evidence_start"], o["evidence_end"], o["figure_start"], o["figure_end"]
-            )
+        self._quotes(outcomes)
         figures = self.rows(
             """select indicator, indicator_std, value, unit, per, date, status, doc_id, page, start, "end" from figures
                where county_code = ? order by indicator_std desc, indicator, date desc""",
@@ -240,15 +249,16 @@ class Explorer:
             "practices": Table.of("practices", [p for p in practices if p not in formulas]),
             "practice_names": names,
             "formulas": formulas,
-            "outcomes": outcomes,
+            "outcomes": outcomes[:MAX_QUOTES],
+            "n_outcomes": len(outcomes),
             "outcomes_table": Table.of(
                 "outcomes", [{k: v for k, v in o.items() if k != "quote"} for o in outcomes], cap=CSV_ROWS
             ),
-            "figures": Table.of("figures", figures, cap=CSV_ROWS),
+            "figures": Table.of("figures", figures),
         }
 
     def _quotes(self, outcomes: Rows) -> None:
-        for o in outcomes:
+        for o in outcomes[:MAX_QUOTES]:
             spans = (o["evidence_start"], o["evidence_end"], o["figure_start"], o["figure_end"])
             o["quote"] = self.quote(o["doc_id"], *spans)
 
@@ -275,7 +285,7 @@ class Explorer:
             """select practice, kind, family, field, policy_tool, n_counties, n_docs, n_outcomes
                from compare_practices order by n_counties desc, n_docs desc, practice"""
         )
-        return Table.of("practices", rows, cap=CSV_ROWS)
+        return Table.of("practices", rows)
 
     def practice(self, name: str) -> dict[str, Any]:
         head = (
@@ -299,34 +309,37 @@ class Explorer:
                where l.practice = ? and l.relation = 'achieved' order by l.doc_id, l.evidence_start""",
             [name],
         )
-        for o in outcomes:
-            o["quote"] = self.quote(
-                o["doc_id"], o["evidence_start"], o["evidence_end"], o["figure_start"], o["figure_end"]
-            )
-        similar = self.rows(
-            """select distinct n2.label as similar, e.attrs from edges e join nodes n1 on n1.id = e.source
-               join nodes n2 on n2.id = e.target where e.relation = 'similar_to' and n1.label = ?
-               union select distinct n1.label as similar, e.attrs from edges e join nodes n1 on n1.id = e.source
-               join nodes n2 on n2.id = e.target where e.relation = 'similar_to' and n2.label = ?""",
-            [name, name],
-        )
-        sim = []
-        for r in similar:
-            attrs = json.loads(r["attrs"] or "{}")
-            sim.append({"similar": r["similar"], "score": attrs.get("weight", attrs.get("score", ""))})
+        self._quotes(outcomes)
+        sim = [{"similar": other, "score": score} for other, score in self.similar.get(name, [])]
         aliases = str(alias[0].get("aliases") or "") if alias else ""
         return {
             "name": name,
             "head": head[0] if head else {},
             "aliases": [a.strip() for a in aliases.replace("|", ";").split(";") if a.strip()],
-            "counties": Table.of("counties", counties, cap=CSV_ROWS),
-            "outcomes": outcomes,
+            "counties": Table.of("counties", counties),
+            "outcomes": outcomes[:MAX_QUOTES],
+            "n_outcomes": len(outcomes),
             "outcomes_table": Table.of(
                 "outcomes", [{k: v for k, v in o.items() if k != "quote"} for o in outcomes], cap=CSV_ROWS
             ),
             "similar": Table.of("similar", sim),
             "node": self.node_id("Practice", name) or self.node_id("Measure", name),
         }
+
+    @functools.cached_property
+    def similar(self) -> dict[str, list[tuple[str, Any]]]:
+        """Practice label -> (similar practice, score) of the graph's similar_to edges, both ways (read once)."""
+        rows = self.rows(
+            """select n1.label as a, n2.label as b, e.attrs from edges e join nodes n1 on n1.id = e.source
+               join nodes n2 on n2.id = e.target where e.relation = 'similar_to'"""
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            attrs = json.loads(r["attrs"] or "{}")
+            score = attrs.get("weight", attrs.get("score", ""))
+            out.setdefault(r["a"], {}).setdefault(r["b"], score)
+            out.setdefault(r["b"], {}).setdefault(r["a"], score)
+        return {k: sorted(v.items(), key=lambda kv: -float(kv[1] or 0)) for k, v in out.items()}
 
     def practice_names(self) -> list[str]:
         return [r["name"] for r in self.rows("select distinct name from measures order by name")]
@@ -339,24 +352,37 @@ class Explorer:
                       string_agg(distinct unit, ' ') as units
                from figures where indicator_std <> '' group by indicator_std order by counties desc, indicator"""
         )
-        return Table.of("indicators", rows, cap=CSV_ROWS)
+        return Table.of("indicators", rows)
 
     def indicator(self, name: str) -> dict[str, Any]:
-        try:
-            rows = query.indicator(self.con.cursor(), name)
-        except query.NotFound as exc:
-            raise NotFoundError(str(exc)) from exc
+        """The reported (actual) figures of a canonical indicator (else of a free indicator phrase) across counties,
+        as ``query.indicator`` selects them, newest first per county; bar charts per unit and denominator."""
+        name = query.simplified(name)
+        by = "indicator_std"
+        if not self.rows("select 1 from figures where indicator_std = ? limit 1", [name]):
+            if not self.rows("select 1 from figures where indicator = ? limit 1", [name]):
+                raise NotFoundError(f"no indicator {name!r} in the store")
+            by = "indicator"
+        rows = self.rows(
+            f"""select coalesce(nullif(f.county, ''), d.county) as county, f.county_code, f.indicator_std,
+                       f.indicator, f.value, f.value_high, f.unit, f.per, f.date, f.status, f.doc_id, f.page, f.raw
+                from figures f left join documents d using (doc_id)
+                where f.{by} = ? and coalesce(f.status, 'actual') in ('actual', '')
+                order by county, f.per, f.date desc""",
+            [name],
+        )
         charts: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         for r in rows:  # newest actual value per county (rows come newest first per county and per)
             key = (str(r.get("unit") or ""), str(r.get("per") or ""))
             county = str(r.get("county") or r.get("county_code") or "?")
             charts.setdefault(key, {}).setdefault(county, r)
         out = []
-        for (unit, per), by in sorted(charts.items(), key=lambda kv: (kv[0][1] != "", kv[0])):
-            bars = sorted(by.items(), key=lambda kv: -(kv[1].get("value") or 0))
+        for (unit, per), per_county in sorted(charts.items(), key=lambda kv: (kv[0][1] != "", kv[0])):
+            bars = sorted(per_county.items(), key=lambda kv: -(kv[1].get("value") or 0))
             title = f"{name}（{unit}{'/' + per if per else ''}）"
-            out.append({"title": title, "per": per, "svg": bar_chart([(c, r.get("value") or 0.0) for c, r in bars])})
-        return {"name": name, "table": Table.of("indicator", rows, cap=CSV_ROWS), "charts": out}
+            svg = bar_chart([(c, r.get("value") or 0.0) for c, r in bars[:MAX_BARS]])
+            out.append({"title": title, "per": per, "svg": svg, "n": len(bars), "shown": min(len(bars), MAX_BARS)})
+        return {"name": name, "table": Table.of("indicator", rows), "charts": out}
 
     # --- documents --------------------------------------------------------------------------------------------
 
@@ -364,7 +390,7 @@ class Explorer:
         rows = self.rows(
             "select doc_id, title, county, format, script, n_chars, n_pages, status from documents order by doc_id"
         )
-        return Table.of("documents", rows, cap=CSV_ROWS)
+        return Table.of("documents", rows, show=5000)
 
     def document(self, doc_id: str) -> dict[str, Any]:
         head = self.rows("select * from documents where doc_id = ?", [doc_id])
@@ -432,7 +458,7 @@ class Explorer:
             "segments": segments(text, spans),
             "findings": findings,
             "legend": [(k, KINDS[k]) for k in present],
-            "links": Table.of("links", links, cap=CSV_ROWS),
+            "links": Table.of("links", links),
             "has_text": bool(text),
         }
 
@@ -440,7 +466,7 @@ class Explorer:
 
     FIGURE_FILTERS = ("county", "indicator", "unit", "date_from", "date_to", "status")
 
-    def figures(self, filters: dict[str, str], cap: int = MAX_ROWS) -> Table:
+    def figures(self, filters: dict[str, str], cap: int = CSV_ROWS) -> Table:
         """Figures matching the filters: county (name or code, contained), indicator (free or canonical,
         contained), unit (exact), date range (ISO-like text compared by prefix), status (exact)."""
         where, params = ["1 = 1"], []
@@ -472,6 +498,11 @@ class Explorer:
         )
         return Table.of("figures", rows, cap=cap)
 
+    @functools.cached_property
+    def choices(self) -> dict[str, list[str]]:
+        """The units and statuses of the figures (the store is read-only: read once)."""
+        return self.figure_choices()
+
     def figure_choices(self) -> dict[str, list[str]]:
         units = [r["unit"] for r in self.rows("select distinct unit from figures where unit <> '' order by unit")]
         statuses = [r["status"] for r in self.rows("select distinct status from figures where status <> '' order by 1")]
@@ -499,7 +530,7 @@ class Explorer:
         return {
             "center": found[0],
             "svg": graph_layout(found[0], [info[i] for i in ids if i in info], edges),
-            "edges": Table.of("edges", edges, cap=CSV_ROWS),
+            "edges": Table.of("edges", edges),
             "truncated": len(ids) >= GRAPH_NEIGHBOURS,
         }
 
