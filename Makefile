@@ -14,7 +14,7 @@ WEB_DEV  := ^w(0[1-9]|[12][0-9]|30)_
 WEB_HELD := ^w(3[1-9]|40)_
 CLI    := $(PY) -m pipeline.cli
 
-.PHONY: all venv models extract test quick lint eval eval-bulletins bench-ingest bench-extract corpus clean
+.PHONY: all venv models extract serve test quick lint eval eval-bulletins bench-ingest bench-extract corpus clean
 
 all: extract
 
@@ -35,6 +35,11 @@ models: $(STAMP)
 
 extract: $(STAMP)
 	$(CLI) extract $(CORPUS) --out $(OUT)
+
+# The explorer over OUT's store: a local web app on 127.0.0.1 (PORT=8765; HOST=... to listen elsewhere).
+PORT ?= 8765
+serve: $(STAMP)
+	$(CLI) serve --out $(OUT) --port $(PORT) $(if $(HOST),--host $(HOST))
 
 # Static checks: lint rules, formatting and types (mypy, settings in pyproject.toml).
 lint: $(STAMP)

@@ -65,6 +65,7 @@ COUNTY_PRACTICE_EDGE_COLUMNS = (
 )  # fmt: skip
 PRACTICE_EDGE_COLUMNS = ("source", "target", "weight", "type", "unit")
 CODEBOOK_COLUMNS = ("tool", "tool_definition", "sub_tool", "definition", "example")
+REVIEW_COLUMNS = ("doc_id", "kind", "name", "start", "end", "verdict", "note", "time")  # reviewed.csv (serve)
 
 
 def compare_columns(indicator_columns: list[str]) -> list[str]:

@@ -146,6 +146,8 @@ class ExplorerApp:
         self.fix_path = fixes.corrections_file(self.store.out, self.store.run, corrections)
         self.models = fixes.models_dir(self.store.run, self.store.out)
         self._indicators: list[str] | None = None
+        self.find_county = fixes.county_finder(self.models)
+        self._state: tuple[Any, fixes.FixState] | None = None
         self.allowed_hosts = set(allowed_hosts) if allowed_hosts is not None else None
         self.token = secrets.token_urlsafe(24)
         self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True)
@@ -218,7 +220,7 @@ class ExplorerApp:
     # --- helpers --------------------------------------------------------------------------------------------------
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
-        state = fixes.state(self.fix_path, self.store.out, self.models)
+        state = self.fix_state()
         html = self.env.get_template(name).render(
             request=request, n_pending=state.n_pending, fix_path=self.fix_path, **context
         )
@@ -240,6 +242,22 @@ class ExplorerApp:
                     headers={"Content-Disposition": f'attachment; filename="{t.name}.csv"'},
                 )
         raise NotFoundError(f"this page has no table {want!r}")
+
+    def fix_state(self) -> fixes.FixState:
+        """The corrections file's rules and their state, read again only when the file (or the run's report of
+        applied rules) changed."""
+
+        def stamp(p: Path | None) -> tuple[int, int] | None:
+            try:
+                st = p.stat() if p is not None else None
+            except OSError:
+                return None
+            return (st.st_mtime_ns, st.st_size) if st is not None else None
+
+        key = (stamp(self.fix_path), stamp(self.store.out / "corrections_applied.csv"))
+        if self._state is None or self._state[0] != key:
+            self._state = (key, fixes.state(self.fix_path, self.store.out, self.find_county))
+        return self._state[1]
 
     def indicators_vocab(self) -> list[str]:
         if self._indicators is None:
@@ -275,7 +293,7 @@ class ExplorerApp:
 
     def on_practice(self, request: Request, name: str) -> Response:
         data = self.store.practice(name)
-        state = fixes.state(self.fix_path, self.store.out, self.models)
+        state = self.fix_state()
         pending = [r for r in state.rules if r["state"] == "pending" and name in (r["name"], r["into"])]
         return self.tables_or_csv(
             request,
@@ -310,7 +328,7 @@ class ExplorerApp:
 
     def on_document(self, request: Request, doc_id: str) -> Response:
         data = self.store.document(doc_id)
-        state = fixes.state(self.fix_path, self.store.out, self.models)
+        state = self.fix_state()
         accepted = fixes.reviews(self.fix_path, doc_id)
         for f in data["findings"]:
             scope = f.get("scope") or ""
@@ -389,12 +407,12 @@ class ExplorerApp:
                 form.get("into", ""),
                 form.get("note", ""),
                 self.indicators_vocab(),
-                fixes._county_finder(self.models),
+                self.find_county,
             )
             back = form.get("next", "")
             back = back if back.startswith("/") and not back.startswith("//") and "\\" not in back else "/corrections"
             return self.render(request, "written.html", rule=rule, back=back, title="已写入")
-        state = fixes.state(self.fix_path, self.store.out, self.models)
+        state = self.fix_state()
         return self.render(
             request,
             "corrections.html",

@@ -25,12 +25,12 @@ from typing import Any
 
 from pipeline.corpus import corrections as cc
 from pipeline.errors import PipelineError
+from pipeline.io.schema import REVIEW_COLUMNS
 from pipeline.io.writers import FORMULA_START, atomic_write_text
 
 log = logging.getLogger(__name__)
 
 REVIEWED = "reviewed.csv"
-REVIEW_COLUMNS = ("doc_id", "kind", "name", "start", "end", "verdict", "note", "time")
 MAX_CELL = 200
 _lock = threading.Lock()
 
@@ -100,7 +100,8 @@ def indicator_names(models: Path) -> list[str]:
         return []
 
 
-def _county_finder(models: Path) -> cc.CountyFinder:
+def county_finder(models: Path) -> cc.CountyFinder:
+    """Counties of the gazetteer in ``models`` by name or code, the gazetteer loaded on first use."""
     found: list[cc.CountyFinder] = []
 
     def find(name: str) -> list[cc.CountyRef]:
@@ -121,12 +122,12 @@ def _applied(out: Path) -> set[tuple[str, str, str]]:
         return {(r.get("action", ""), r.get("name", ""), r.get("into", "")) for r in csv.DictReader(fh)}
 
 
-def state(path: Path | None, out: Path, models: Path) -> FixState:
+def state(path: Path | None, out: Path, find_county: cc.CountyFinder) -> FixState:
     """The rules of the corrections file, each ``applied`` (in corrections_applied.csv) or ``pending``."""
     if path is None or not path.is_file():
         return FixState(path, [])
     try:
-        rules = cc.load_corrections(path, None, _county_finder(models))
+        rules = cc.load_corrections(path, None, find_county)
     except cc.CorrectionsError as exc:
         log.warning("corrections file unreadable: %s", exc)
         return FixState(path, [{"action": "error", "name": str(exc), "into": "", "note": "", "state": "error"}])
