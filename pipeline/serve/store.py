@@ -93,16 +93,21 @@ class Segment:
 
 
 def segments(text: str, spans: Iterable[Span], lo: int = 0, hi: int | None = None) -> list[Segment]:
-    """``text[lo:hi]`` cut at every span boundary; each piece carries the spans covering it (innermost last)."""
+    """``text[lo:hi]`` cut at every span boundary; each piece carries the spans covering it (innermost last).
+    One sweep over the cuts: the spans open at a cut are the ones started before it and not yet ended."""
     hi = len(text) if hi is None else min(hi, len(text))
-    inside = [s for s in spans if s.end > lo and s.start < hi and s.end > s.start]
+    inside = sorted((s for s in spans if s.end > lo and s.start < hi and s.end > s.start), key=lambda s: s.start)
     cuts = sorted({lo, hi} | {min(max(s.start, lo), hi) for s in inside} | {min(max(s.end, lo), hi) for s in inside})
-    out: list[Segment] = []
     order = {k: i for i, k in enumerate(KINDS)}
+    out: list[Segment] = []
+    active: list[Span] = []
+    nxt = 0
     for a, b in itertools.pairwise(cuts):
-        if a >= b:
-            continue
-        cover = sorted((s for s in inside if s.start <= a and s.end >= b), key=lambda s: (order.get(s.kind, 0), -s.end))
+        while nxt < len(inside) and inside[nxt].start <= a:
+            active.append(inside[nxt])
+            nxt += 1
+        active = [s for s in active if s.end > a]
+        cover = sorted(active, key=lambda s: (order.get(s.kind, 0), -s.end))
         out.append(Segment(text[a:b], list(dict.fromkeys(s.kind for s in cover)), [s.index for s in cover], a))
     return out
 

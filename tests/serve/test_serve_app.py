@@ -318,3 +318,20 @@ def test_a_non_local_address_needs_an_explicit_host() -> None:
 def test_serve_says_what_is_wrong_with_a_missing_store(tmp_path: Path) -> None:
     got = runner.invoke(cli_app, ["serve", "--out", str(tmp_path / "none")])
     assert got.exit_code == 1 and "store not found" in got.output
+
+
+def test_segments_cut_the_text_at_every_boundary_with_the_spans_covering_each_piece() -> None:
+    from pipeline.serve.store import Span, segments
+
+    text = "0123456789"
+    got = segments(text, [Span(2, 8, "evidence", 0), Span(4, 6, "figure", 1), Span(7, 12, "place", 2)])
+    assert "".join(s.text for s in got) == text
+    assert [(s.start, s.text, s.ids) for s in got] == [
+        (0, "01", []),
+        (2, "23", [0]),
+        (4, "45", [0, 1]),  # innermost kind (figure) last
+        (6, "6", [0]),
+        (7, "7", [0, 2]),
+        (8, "89", [2]),  # the span runs past the text: cut at its end
+    ]
+    assert [s.text for s in segments(text, [Span(2, 8, "figure", 0)], 3, 6)] == ["345"]
