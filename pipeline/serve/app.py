@@ -84,6 +84,7 @@ _LINKS = {
     "doc_a": "/doc/",
     "doc_b": "/doc/",
     "adcode": "/county/",
+    "县": "/county/",
     "practice": "/practice/",
     "similar": "/practice/",
     "name": "/practice/",

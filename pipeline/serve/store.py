@@ -217,6 +217,10 @@ class Explorer:
 
     def county(self, adcode: str) -> dict[str, Any]:
         found = self.rows("select * from compare_counties where adcode = ?", [adcode])
+        if not found:  # a name (the counties table links them too): one county of that name
+            found = self.rows("select * from compare_counties where county = ?", [query.simplified(adcode)])
+            found = found if len(found) == 1 else []
+            adcode = str(found[0]["adcode"]) if found else adcode
         if not found:
             raise NotFoundError(f"no county {adcode!r} in compare_counties")
         head = found[0]

@@ -81,6 +81,11 @@ def test_the_county_page_quotes_evidence_in_its_paragraph_with_the_figure_marked
     assert "/doc/d1#at-" in html
 
 
+def test_a_county_opens_by_its_name_too(client: Client) -> None:
+    assert '<a href="/county/%E6%A6%95%E6%B1%9F%E5%8E%BF">榕江县</a>' in _html(client.get("/"))
+    assert "社社联建" in _html(client.get("/county/榕江县"))
+
+
 def test_the_indicator_chart_shows_actual_values_only(client: Client) -> None:
     html = _html(client.get("/indicator/脱贫人口"))
     chart = html[html.index("<svg") : html.index("</svg>")]
