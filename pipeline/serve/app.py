@@ -33,7 +33,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from pipeline.errors import PipelineError
-from pipeline.io.writers import sheet_cell
+from pipeline.io.writers import FORMULA_START, sheet_cell
 from pipeline.serve import fixes
 from pipeline.serve.store import CSV_ROWS, KINDS, MAX_ROWS, Explorer, NotFoundError, Table
 
@@ -129,8 +129,14 @@ def csv_bytes(table: Table) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([sheet_cell(c) for c in table.columns])
-    for r in table.rows:
-        w.writerow([sheet_cell(r.get(c)) for c in table.columns])
+    cols = table.columns
+    for r in table.rows:  # sheet_cell, with the common cases (plain text, none) first: 80,000 rows in a second or two
+        w.writerow(
+            [
+                ("" if v is None else v if (type(v) is str and not v.startswith(FORMULA_START)) else sheet_cell(v))
+                for v in (r.get(c) for c in cols)
+            ]
+        )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
