@@ -340,3 +340,20 @@ def test_segments_cut_the_text_at_every_boundary_with_the_spans_covering_each_pi
         (8, "89", [2]),  # the span runs past the text: cut at its end
     ]
     assert [s.text for s in segments(text, [Span(2, 8, "figure", 0)], 3, 6)] == ["345"]
+
+
+def test_the_corrections_file_is_the_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.serve.fixes import corrections_file
+
+    out, corpus = tmp_path / "out", tmp_path / "corpus"
+    out.mkdir()
+    corpus.mkdir()
+    given = tmp_path / "mine.csv"
+    assert corrections_file(out, {"corpus": str(corpus)}) == corpus.resolve() / "corrections.csv"
+    used = {"corpus": str(corpus), "corrections": {"path": str(given), "sha256": ""}}
+    assert corrections_file(out, used) == given.resolve()  # the file the run applied
+    assert corrections_file(out, used, tmp_path / "x.csv") == (tmp_path / "x.csv").resolve()  # --corrections
+    monkeypatch.chdir(tmp_path / "out")  # a relative corpus path of run.json: from here, else beside OUT
+    assert corrections_file(out, {"corpus": "corpus"}) == corpus.resolve() / "corrections.csv"
+    assert corrections_file(out, {"corpus": "nowhere"}) is None
+    assert corrections_file(out, {}) is None
