@@ -273,7 +273,12 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     spans = _lines(text)
     edits: list[Edit] = []
     info = []  # (start, end, kind) kind: blank | chrome | short | body
-    deleted = _deleted_widths(spans, [text[s:e] for s, e in spans], omap)
+    all_lines = [text[s:e] for s, e in spans]
+    deleted = _deleted_widths(spans, all_lines, omap)
+    # In hard-wrapped text (a narrow PDF column), a line that lost its glosses (``經(jīng)``) but filled the
+    # column on the page is running text, however few characters are left: no fragment.
+    wrap = _wrap_width(all_lines, [_visual_width(x) + g for x, g in zip(all_lines, deleted, strict=True)])
+    full = 0.85 * wrap if wrap else float("inf")
     for (s, e), gone in zip(spans, deleted, strict=True):
         line = text[s:e]
         tail = _TAIL_RE.search(line)
@@ -286,7 +291,7 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
             kind = "chrome"
         elif _VALUE_END_RE.search(line):
             kind = "table"  # a table row such as "城市 99.9": data, and it breaks fragment runs
-        elif _content_len(line) + gone <= _SHORT:  # a line that lost its glosses was longer on the page
+        elif _content_len(line) <= _SHORT and not (gone and _visual_width(line) + gone >= full):
             kind = "short"
         else:
             kind = "body"

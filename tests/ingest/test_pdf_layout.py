@@ -144,16 +144,16 @@ def test_glossed_lines_of_a_narrow_column_are_not_a_sidebar() -> None:
     """Lines of a narrow column that lost their pinyin glosses (``經(jīng)``) look short (<= 10 characters) but
     were full on the page: they are running text, kept, not a sidebar of fragments dropped."""
     filler = "全县各级党组织和广大党员积极行动起来"
-    glossed = [
-        "(dòng)的發(fā)展集體經",
-        "(jīng)濟(jì)工作機制。全",
-        "縣集體經(jīng)濟發(fā)展",
-        "呈現(xiàn)井噴式發(fā)展",
-        "局面。如桐木村(cūn)等",
-        "發(fā)展鄉(xiāng)鎮(zhèn)旅",
-        "遊產(chǎn)業(yè),前光村等",
+    glossed = [  # at most 10 characters once the glosses go, about 14 glyphs wide on the page
+        "(dòng)的發(fā)展集體經濟工",
+        "作機(jī)制。全縣集(jí)體",
+        "經(jīng)濟發(fā)展呈現(xiàn)井",
+        "噴(pēn)式發(fā)展局面。如",
+        "桐木村(cūn)等發(fā)展鄉",
+        "(xiāng)鎮(zhèn)旅遊產(chǎn)業",
+        "(yè),前光村(cūn)等地",
     ]
-    raw = "\n".join([*_narrow(filler * 3), *glossed, *_narrow(filler * 2)]) + "。\n"
+    raw = "\n".join([*_narrow(filler * 3, 14), *glossed, *_narrow(filler * 2, 14)]) + "。\n"
     text, _ = normalize_text(raw)
     assert "的发展集体经济工作机制。全县集体经济发展呈现井喷式发展局面。如桐木村等发展乡镇旅游产业" in _flat(text)
 
