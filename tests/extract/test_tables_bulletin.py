@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -192,3 +193,28 @@ def test_eval_bulletins_gate_through_the_cli(shared: Path, repo: Path, tmp_path:
         rows = list(csv.DictReader(f))
     steel = [r for r in rows if r["indicator"] == "钢材产量"]  # 表5: row 钢材 x column 产量, unit column 吨
     assert [(float(r["value"]), r["unit"], r["date"]) for r in steel] == [(1577693.0, "吨", "2023")]
+    got = {(r["indicator"], float(r["value"]), r["unit"]) for r in rows}
+    assert ("自然增长率", -0.57, "‰") in got  # the printed minus kept
+    assert ("货物运输周转量其中铁路绝对数", 13957000000.0, "吨公里") in got  # 表6: a # sub-row, its parent
+
+
+def test_a_negative_figure_is_written_safely_and_still_grounded(tmp_path: Path) -> None:
+    """Through the CLI: ``-0.57‰`` is a figure of value -0.57 whose raw cell is written with the spreadsheet
+    guard (``'-0.57‰``); the evaluator still finds it at its offsets (grounding 1.0)."""
+    import json
+
+    corpus, gold, out = tmp_path / "c", tmp_path / "g", tmp_path / "o"
+    corpus.mkdir()
+    gold.mkdir()
+    report = "某县2023年国民经济和社会发展统计公报\n全年出生率8.47‰，自然增长率-0.57‰。\n"
+    (corpus / "gb.txt").write_text(report, "utf-8")
+    fig = {"value": -0.57, "unit": "‰", "indicator_any": ["自然增长率"]}
+    (gold / "gb.json").write_text(json.dumps({"doc_id": "gb", "figures": [fig]}), "utf-8")
+    res = CliRunner().invoke(app, ["eval", str(corpus), "--gold", str(gold), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    with (out / "figures.csv").open(encoding="utf-8-sig") as f:
+        row = next(r for r in csv.DictReader(f) if r["unit"] == "‰" and r["value"].startswith("-"))
+    assert (row["value"], row["raw"]) == ("-0.57", "'-0.57‰")
+    text = (out / "text" / "gb.txt").read_text("utf-8")
+    assert text[int(row["start"]) : int(row["end"])] == "-0.57‰"
+    assert re.search(r"figures\s.*1\.000", res.output) and re.search(r"grounding\s.*1\.000", res.output)
