@@ -273,7 +273,13 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     spans = _lines(text)
     edits: list[Edit] = []
     info = []  # (start, end, kind) kind: blank | chrome | short | body
-    for s, e in spans:
+    all_lines = [text[s:e] for s, e in spans]
+    deleted = _deleted_widths(spans, all_lines, omap)
+    # In hard-wrapped text (a narrow PDF column), a line that lost its glosses (``經(jīng)``) but filled the
+    # column on the page is running text, however few characters are left: no fragment.
+    wrap = _wrap_width(all_lines, [_visual_width(x) + g for x, g in zip(all_lines, deleted, strict=True)])
+    full = 0.85 * wrap if wrap else float("inf")
+    for (s, e), gone in zip(spans, deleted, strict=True):
         line = text[s:e]
         tail = _TAIL_RE.search(line)
         if tail and tail.start() > 0 and _content_len(line[: tail.start()]) > 0:
@@ -285,7 +291,7 @@ def remove_boilerplate(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
             kind = "chrome"
         elif _VALUE_END_RE.search(line):
             kind = "table"  # a table row such as "城市 99.9": data, and it breaks fragment runs
-        elif _content_len(line) <= _SHORT:
+        elif _content_len(line) <= _SHORT and not (gone and _visual_width(line) + gone >= full):
             kind = "short"
         else:
             kind = "body"
@@ -355,24 +361,42 @@ GLOSS_WIDTH = 0.55  # a character deleted inside a line (a pinyin gloss, a space
 GLOSS_MAX = 12  # characters deleted before a line's first one that still count as part of it (``(zhuāng)``)
 
 
-def _line_widths(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) -> list[float]:
-    """Each line's width as it stood on the page: its visual width plus what earlier steps deleted inside
-    it (``縣(xiàn)`` glosses), so a full line that lost its glosses still counts as full."""
+def _deletions(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) -> list[tuple[int, int]]:
+    """Per line, the characters earlier steps deleted in it (``縣(xiàn)`` glosses, footnote markers), those
+    between its last character and its newline included (``經(jīng)\n``), and, apart, the ones before its first
+    character (``\n(dòng)員``: a gloss that did not fit at the previous line's end)."""
     out = []
-    for (s, e), line in zip(spans, lines, strict=True):
-        w = _visual_width(line)
+    for k, ((s, e), line) in enumerate(zip(spans, lines, strict=True)):
         body = line.strip(WS)
+        inside = lead = 0
         if body and e > s:
             a = s + (len(line) - len(line.lstrip(WS)))
             b = a + len(body)
             ra, rb = omap.to_raw(a, b)
-            deleted = max(0, (rb - ra) - len(body))
+            inside = max(0, (rb - ra) - len(body))
             if a > 0:  # a gloss deleted at the line's start (``\n(dòng)員``), not a whole dropped line
-                lead = ra - omap.to_raw(a - 1, a)[1]
-                deleted += lead if 0 < lead <= GLOSS_MAX else 0
-            w += GLOSS_WIDTH * deleted
-        out.append(w)
+                gap = ra - omap.to_raw(a - 1, a)[1]
+                lead = gap if 0 < gap <= GLOSS_MAX else 0
+            if b == e and k + 1 < len(spans):  # a gloss deleted at the line's end (``經(jīng)\n``)
+                gap = omap.to_raw(e, e + 1)[0] - rb
+                inside += gap if 0 < gap <= GLOSS_MAX else 0
+        out.append((inside + lead, lead))
     return out
+
+
+def _deleted_widths(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) -> list[float]:
+    """Per line, the width (in Han-character units) of what earlier steps deleted in it; 0 when nothing."""
+    return [GLOSS_WIDTH * n for n, _ in _deletions(spans, lines, omap)]
+
+
+def _line_widths(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) -> tuple[list[float], list[float]]:
+    """Each line's width as it stood on the page (its visual width plus what earlier steps deleted in it, so a
+    full line that lost its glosses still counts as full), and the width of a gloss the next line starts with
+    (``個\n(gè)``: it did not fit at this line's end, so this line was full)."""
+    gone = _deletions(spans, lines, omap)
+    widths = [_visual_width(line) + GLOSS_WIDTH * n for line, (n, _) in zip(lines, gone, strict=True)]
+    spill = [GLOSS_WIDTH * gone[k + 1][1] if k + 1 < len(lines) else 0.0 for k in range(len(lines))]
+    return widths, spill
 
 
 def _wrap_width(lines: list[str], widths_of: list[float] | None = None) -> float | None:
@@ -397,7 +421,7 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     """
     spans = _lines(text)
     lines = [text[s:e] for s, e in spans]
-    joins = _joins(lines, _line_widths(spans, lines, omap))
+    joins = _joins(lines, *_line_widths(spans, lines, omap))
     joined = {k for k in joins} | {k + 1 for k in joins}
     edits: list[Edit] = []
     for idx, ((s, _e), line) in enumerate(zip(spans, lines, strict=True)):
@@ -405,7 +429,7 @@ def repair_pdf_breaks(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
             continue
         # a line that joins its neighbours is running text, whatever its length
         keep_spaces = idx not in joined and _heading_like(line) and not _letter_spaced(line)
-        table_row = bool(_TABLE_ROW_RE.search(line))
+        table_row = idx not in joined and bool(_TABLE_ROW_RE.search(line))  # a joined line is running text
         lead = len(line) - len(line.lstrip(WS))
         for m in _SPACE_RUN_RE.finditer(line):
             a, b = m.start(), m.end()
@@ -438,9 +462,31 @@ def _table_row(line: str) -> bool:
     return m is not None and not any(c in SENT_PUNCT for c in line[: m.start()])
 
 
-def _joins(lines: list[str], widths_of: list[float] | None = None) -> list[int]:
+@lru_cache(maxsize=1)
+def _unit_start_re() -> re.Pattern[str]:
+    """A unit of ``units.tsv`` at a line's start, perhaps after a magnitude (万, 亿)."""
+    units = "|".join(re.escape(u) for u in sorted(load("units").words(), key=len, reverse=True))
+    return re.compile(rf"^(?:百万|千万|万亿|亿|万|億|萬)?(?:{units})")
+
+
+_ONE_VALUE_END_RE = re.compile(r"\d+(?:\.\d+)?$")
+_CELLS_RE = re.compile(rf"[\d%％][{WS}]+[-+]?\d")  # two numeric cells side by side: a table row
+
+
+def _number_wrapped(cur: str, nxt: str) -> bool:
+    """``…合作社存款 3224.04`` / ``万元，同比增长…``: a sentence wrapped between a number and its unit, not a
+    table row with one value: the next line starts with a unit (two or more characters, or one not followed
+    by a Han character: ``人口合计`` starts a label, not the unit 人) and is no table row itself."""
+    m = _unit_start_re().match(nxt)
+    if m is None or not _ONE_VALUE_END_RE.search(cur) or _table_row(nxt) or _CELLS_RE.search(cur):
+        return False
+    return len(m.group()) >= 2 or not HAN_RE.match(nxt[m.end() : m.end() + 1])
+
+
+def _joins(lines: list[str], widths_of: list[float] | None = None, spill: list[float] | None = None) -> list[int]:
     """Indices ``k`` whose line continues on line ``k + 1`` (hard-wrapped text only); ``widths_of``: each
-    line's width on the page (default: its visual width)."""
+    line's width on the page (default: its visual width); ``spill``: the width of what did not fit at each
+    line's end and wrapped (a line short by no more than that was full)."""
     plain = [_visual_width(x) for x in lines]
     if widths_of is None:
         widths_of = plain
@@ -449,25 +495,35 @@ def _joins(lines: list[str], widths_of: list[float] | None = None) -> list[int]:
     width = _wrap_width(lines, widths_of) or _wrap_width(lines, plain)
     if width is None:
         return []
+    stripped = [x.strip(WS) for x in lines]
+    rows = [
+        _table_row(x) and not (k + 1 < len(lines) and _number_wrapped(x, stripped[k + 1]))
+        for k, x in enumerate(stripped)
+    ]
+    # Where few lines are indented (a PDF's paragraph first lines, ``　　`` in Chinese text), an indented line
+    # always starts a paragraph; where most are, indentation says nothing.
+    body = [x for x in lines if x.strip(WS)]
+    indents_mark = sum(1 for x in body if x[:1] in WS) < 0.5 * len(body)
     out = []
     for k in range(len(lines) - 1):
-        cur, nxt = lines[k].strip(WS), lines[k + 1].strip(WS)
+        cur, nxt = stripped[k], stripped[k + 1]
         if not cur or not nxt:
             continue
         w = widths_of[k]
-        if w > 1.1 * width or _table_row(cur) or _table_row(nxt):
+        if w > 1.1 * width or rows[k] or rows[k + 1]:
             continue
         # a full line always continues; a shorter one only when it stops mid-sentence
         mid_sentence = cur[-1] not in SENT_END_ELLIPSIS + '：:”"）)】》'
-        if w < 0.85 * width and not (mid_sentence and w >= 0.6 * width):
+        reach = w + (spill[k] if spill else 0.0)
+        if reach < 0.85 * width and not (mid_sentence and reach >= 0.6 * width):
             continue
         if _HEADING_START_RE.match(nxt):
             continue
-        if lines[k + 1][:1] in WS and cur[-1] in SENT_END_ELLIPSIS:
-            continue  # a sentence ends and the next line is indented: a new paragraph
+        if lines[k + 1][:1] in WS and (cur[-1] in SENT_END_ELLIPSIS or indents_mark):
+            continue  # a sentence ends (or indents mark paragraphs) and the next line is indented: a new paragraph
         if (_HEADING_START_RE.match(cur) or _BYLINE_START_RE.match(cur)) and _heading_like(cur):
             continue  # a heading or byline that happens to fill a narrow column is still its own line
-        if _heading_like(lines[k + 1]) and widths_of[k + 1] < 0.85 * width:
+        if _heading_like(lines[k + 1]) and widths_of[k + 1] + (spill[k + 1] if spill else 0.0) < 0.85 * width:
             continue
         out.append(k)
     return out

@@ -2,7 +2,8 @@
 
 Each page has a running header (the magazine's name and the document's title) and a page number in the
 footer; paragraphs flow from column to column and page to page (a sentence may be cut at a column or page
-end); short lines without end punctuation are set as headings, which may fall at the foot of a column.
+end); short lines without end punctuation are set as headings, which may fall at the foot of a column; Markdown
+pipe tables are set as ruled tables within a column.
 CJK text uses reportlab's built-in CID font STSong-Light (no font file; Adobe-GB1 covers traditional
 characters too: MSung-Light's text does not extract back to Unicode with pdfminer).
 
@@ -20,11 +21,12 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 FONT = "STSong-Light"
 HEADER = "理论与实践 · 县域发展"  # the invented magazine's running header
@@ -37,16 +39,42 @@ def _font(name: str) -> str:
     return name
 
 
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
 def paragraphs(text: str) -> list[tuple[str, str]]:
-    """(kind, text) per non-empty line: ``heading`` for short lines without end punctuation, else ``body``."""
-    out = []
+    """(kind, text) per non-empty line: ``heading`` for short lines without end punctuation, ``table`` for a
+    Markdown pipe table (its lines, the ``|---|`` rule dropped), else ``body``."""
+    out: list[tuple[str, str]] = []
     for line in text.splitlines():
         s = line.strip()
-        if not s:
+        if not s or _PIPE_RULE.match(s):
             continue
-        kind = "heading" if len(s) <= 30 and not _END_PUNCT.search(s) else "body"
+        if _PIPE_ROW.match(s):
+            if out and out[-1][0] == "table":
+                out[-1] = ("table", out[-1][1] + "\n" + s)
+            else:
+                out.append(("table", s))
+            continue
+        md_heading = _MD_HEADING.match(s)
+        s = _MD_HEADING.sub("", s).replace("**", "").lstrip("> ")  # Markdown markup is set, not printed
+        kind = "heading" if md_heading or (len(s) <= 30 and not _END_PUNCT.search(s)) else "body"
         out.append((kind, s))
     return out
+
+
+def _table(rows: str, style: ParagraphStyle, width: float) -> Table:
+    """A pipe table set as a magazine sets it: ruled cells, the first column wider, text wrapping in cells."""
+    cells = [[c.strip() for c in r.strip().strip("|").split("|")] for r in rows.splitlines()]
+    n = max(len(r) for r in cells)
+    first = width * (0.4 if n > 2 else 0.5)
+    widths = [first] + [(width - first) / (n - 1)] * (n - 1) if n > 1 else [width]
+    data = [[Paragraph(escape(c), style) for c in r + [""] * (n - len(r))] for r in cells]
+    t = Table(data, colWidths=widths, repeatRows=1)
+    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return t
 
 
 def render(text: str, out: Path, title: str = "", columns: int = 2) -> Path:
@@ -73,9 +101,13 @@ def render(text: str, out: Path, title: str = "", columns: int = 2) -> Path:
 
     body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, firstLineIndent=20, wordWrap="CJK")
     head = ParagraphStyle("head", fontName=font, fontSize=12, leading=18, spaceBefore=6, spaceAfter=3, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10, wordWrap="CJK")
     story: list[object] = []
     for kind, s in paragraphs(text):
-        story.append(Paragraph(escape(s), head if kind == "heading" else body))
+        if kind == "table":
+            story += [Spacer(1, 4), _table(s, cell, col_w), Spacer(1, 6)]
+        else:
+            story.append(Paragraph(escape(s), head if kind == "heading" else body))
     story.append(Spacer(1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     doc = BaseDocTemplate(str(out), pagesize=A4, title=title)

@@ -346,7 +346,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
         fs = _frame_start(text, ss) if text else ss
         f.status = _status(text, fs, cs, start, end, se, default, ref_year) if text else default
         f.value_high = _value_high(f)
-        if mapper is not None:
+        if mapper is not None and "其中" not in f.indicator:  # a table's part row (货物运输周转量其中铁路) is no total
             ind = mapper.map(f.indicator, f.unit)
             f.indicator_std = ind.name if ind is not None else ""
         prev, prev_sent = f, (ss, se)

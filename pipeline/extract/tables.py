@@ -16,6 +16,8 @@ lines in a plain text file) are detected here from the lines outside those spans
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 
 from pipeline.extract.figures import _MAX_INDICATOR, SOURCE_TABLE, _dates_in
 from pipeline.lexicon import lazy_pattern
@@ -54,8 +56,11 @@ def table_figures(doc: Document) -> list[Figure]:
         cap_date = cap_dates.pop() if len(cap_dates) == 1 else ""
         header = t.rows[0]
         unit_col = next((i for i, h in enumerate(header) if i and _UNIT_HEAD.match(h or "")), -1)
-        for r in t.rows[1:]:
+        parents = _parents(t.rows[1:], unit_col)
+        for r, parent in zip(t.rows[1:], parents, strict=True):
             row_head = _SUBROW_MARK.sub("", (r[0] or "").strip() if r else "")
+            if parent:
+                row_head = f"{parent}{SUBROW_JOIN}{row_head}"  # 货物运输周转量其中铁路: a part of its parent row
             row_unit = ("1" + r[unit_col].strip()) if 0 < unit_col < len(r) and r[unit_col] else ""
             for ci, cell in enumerate(r):
                 cell_s = (cell or "").strip()
@@ -121,6 +126,43 @@ def table_figures(doc: Document) -> list[Figure]:
                         sentence=" ".join(x for x in (t.caption, row_head, col_head) if x),
                     )
                 )
+    return out
+
+
+SUBROW_JOIN = "其中"  # between a parent row and its part in a sub-row's indicator (a part is not the total)
+
+
+def _parents(rows: Sequence[Sequence[str | None]], unit_col: int) -> list[str]:
+    """Per data row, the row it is a part of ("" for none or when the table does not say).
+
+    A row marked ``#`` or ``其中：`` is a part of the parent row above it. After a part, an unmarked row may be
+    another part (``其中：城镇`` / ``乡村``) or a new parent (``油料``): printed indents tell them apart, the text
+    does not. So it is a part only when its label recurs in the table (``#铁路`` / ``水运`` / ``公路`` under each
+    transport indicator: a breakdown, never a total), and a new parent only when the unit column gives it
+    another unit than the parent's (``货物运输周转量 亿吨公里`` after the parts of ``货物运输总量 亿吨``);
+    otherwise the parent is unknown until the unit changes, and marked rows until then get none.
+    """
+    heads = [_SUBROW_MARK.sub("", (r[0] or "").strip()) if r else "" for r in rows]
+    marked = [bool(r) and bool(_SUBROW_MARK.match((r[0] or "").strip())) for r in rows]
+    units = [(r[unit_col] or "").strip() if 0 < unit_col < len(r) else "" for r in rows]
+    seen = Counter(heads)
+    out: list[str] = []
+    parent: int | None = None  # index of the current parent row; None before the first row or when unknown
+    parts = False  # a part of the current parent (or of the unknown one) came since it
+    for k, head in enumerate(heads):
+        if marked[k]:
+            out.append(_HEADER_UNIT_RE.sub("", heads[parent]).strip() if parent is not None else "")
+            parts = True
+            continue
+        if parts and seen[head] > 1 and parent is not None:
+            out.append(_HEADER_UNIT_RE.sub("", heads[parent]).strip())
+            continue
+        out.append("")
+        unit_changed = unit_col > 0 and units[k] != "" and units[k] != units[k - 1 if k else 0]
+        if not parts or unit_changed or k == 0:
+            parent, parts = k, False
+        else:
+            parent = None  # a part or a new parent: unknown
     return out
 
 

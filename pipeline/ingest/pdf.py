@@ -399,6 +399,25 @@ INDENT = "\u3000\u3000"  # written before a paragraph's indented first line, as 
 HEADING_SIZE = 1.15  # a line this much taller than the column's median line is set in a heading's type
 
 
+_LEAD_RUN = re.compile(r"^[\x21-\x7e\u00c0-\u024f\u0300-\u036f]+")  # ``(lǐng),``: Latin that breaks as a unit
+
+
+def _lead_width(text: str, size: float) -> float:
+    """Width the start of a line would have needed at the end of the previous one: its leading Latin run (a
+    pinyin gloss, a word or number: half a glyph per letter, wrapped as a unit), else 0 (CJK wraps between any
+    two glyphs). A line that stopped short of the column's edge by less than this was still full."""
+    m = _LEAD_RUN.match(text)
+    return 0.5 * size * len(m.group()) if m else 0.0
+
+
+def _right_edge(lines: list[_Line]) -> float:
+    """The column's right edge: where its full lines end (the 90th percentile of line ends), so one line
+    reaching further (a running header left in a one-page file's first column, a wide figure caption) does
+    not make every other line look short."""
+    ends = sorted(ln.x1 for ln in lines)
+    return ends[int(0.9 * (len(ends) - 1))]
+
+
 def join_wrapped_headings(lines: list[_Line]) -> list[_Line]:
     """A heading or title set in larger type that wrapped in a narrow column, back on one line: consecutive
     lines of the same large size, close together, the first one reaching the column's right edge and not
@@ -406,7 +425,7 @@ def join_wrapped_headings(lines: list[_Line]) -> list[_Line]:
     if len(lines) < 3:
         return lines
     body = statistics.median(ln.bottom - ln.top for ln in lines)
-    right = max(ln.x1 for ln in lines)
+    right = _right_edge(lines)
     out: list[_Line] = []
     last: _Line | None = None  # the previous physical line (out[-1] may hold several joined)
     for ln in lines:
@@ -418,7 +437,7 @@ def join_wrapped_headings(lines: list[_Line]) -> list[_Line]:
             and h >= HEADING_SIZE * body
             and abs((last.bottom - last.top) - h) <= 0.05 * h
             and 0 <= ln.top - last.bottom <= 0.5 * h
-            and last.x1 >= right - 1.5 * h
+            and last.x1 + _lead_width(ln.text, h) >= right - 1.5 * h
             and prev.text[-1:] not in "。！？；!?;"
         ):
             sep = "" if (_CJK.match(prev.text[-1]) or _CJK.match(ln.text[0])) else " "
@@ -437,7 +456,7 @@ def mark_indents(lines: list[_Line]) -> list[_Line]:
         return lines
     size = statistics.median(ln.bottom - ln.top for ln in lines)
     left = min(ln.x0 for ln in lines)
-    right = max(ln.x1 for ln in lines)
+    right = _right_edge(lines)
     for ln in lines:
         if 1.5 * size <= ln.x0 - left <= 4 * size and ln.x1 >= right - 2 * size:
             ln.text = INDENT + ln.text

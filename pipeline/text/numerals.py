@@ -8,6 +8,7 @@ values come back in base units (元, 亩, %, ...), so ``4824.31万元`` and ``48
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -478,7 +479,26 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
             found.append(q)
         pos = m.end()
     found.sort(key=lambda q: q.start)
-    yield from found
+    yield from (_signed(text, q, found) for q in found)
+
+
+_MINUS = "-−－"
+
+
+def _signed(text: str, q: Quantity, found: list[Quantity]) -> Quantity:
+    """``自然增长率-0.57‰``, ``增长-3.2%``: a printed minus right before the number makes it negative (its span
+    takes the sign). Not in a range or a code: the minus must follow a word, a space or punctuation, not a digit,
+    a Latin letter or another quantity (``2019年-2020年``, ``1-10月``, ``G-3``); ``下降0.57`` stays positive (the
+    word says the direction, the value is the amount)."""
+    i = q.start - 1
+    if i < 0 or text[i] not in _MINUS or q.value_high is not None or q.value < 0:
+        return q
+    before = text[i - 1] if i > 0 else ""
+    if before and ((before.isascii() and before.isalnum()) or before in _MINUS or before.isdigit()):
+        return q
+    if any(o.end == i for o in found):
+        return q
+    return dataclasses.replace(q, value=-q.value, text=text[i : q.end], start=i, numeral="-" + q.numeral)
 
 
 def parse_quantity(span: str) -> Quantity | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.io.writers import read_csv, text_files, text_path
+from pipeline.io.writers import neutralize, read_csv, text_files, text_path
 from pipeline.text.names import norm_name
 
 
@@ -274,7 +274,9 @@ def _score_grounding(
             text = texts[d]
             for r in rows:
                 s, e = int(r["start"]), int(r["end"])
-                ok = text is not None and text[s:e] == r.get("raw", "")
+                raw = r.get("raw", "")
+                # a cell starting like a formula (``-0.57‰``) is written with a leading ' (see writers.neutralize)
+                ok = text is not None and (text[s:e] == raw or neutralize(text[s:e]) == raw)
                 rep.add("grounding", ok, d, f"{r.get('raw', '')!r} at {s}:{e}")
 
 

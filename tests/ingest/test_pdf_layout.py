@@ -136,18 +136,107 @@ def test_a_wrapped_sentence_ending_in_a_number_is_not_a_table_row() -> None:
     assert "乡村人口合计 3245038 66.2\n城镇人口合计 1234567 33.8" in text
 
 
+def _narrow(sentence: str, width: int = 9) -> list[str]:
+    return [sentence[i : i + width] for i in range(0, len(sentence), width)]
+
+
+def test_glossed_lines_of_a_narrow_column_are_not_a_sidebar() -> None:
+    """Lines of a narrow column that lost their pinyin glosses (``經(jīng)``) look short (<= 10 characters) but
+    were full on the page: they are running text, kept, not a sidebar of fragments dropped."""
+    filler = "全县各级党组织和广大党员积极行动起来"
+    glossed = [  # at most 10 characters once the glosses go, about 14 glyphs wide on the page
+        "(dòng)的發(fā)展集體經濟工",
+        "作機(jī)制。全縣集(jí)體",
+        "經(jīng)濟發(fā)展呈現(xiàn)井",
+        "噴(pēn)式發(fā)展局面。如",
+        "桐木村(cūn)等發(fā)展鄉",
+        "(xiāng)鎮(zhèn)旅遊產(chǎn)業",
+        "(yè),前光村(cūn)等地",
+    ]
+    raw = "\n".join([*_narrow(filler * 3, 14), *glossed, *_narrow(filler * 2, 14)]) + "。\n"
+    text, _ = normalize_text(raw)
+    assert "的发展集体经济工作机制。全县集体经济发展呈现井喷式发展局面。如桐木村等发展乡镇旅游产业" in _flat(text)
+
+
+def test_a_gloss_that_wrapped_to_the_next_line_leaves_this_line_full() -> None:
+    """``全縣69個\n(gè)村``: the gloss of the line's last character did not fit and starts the next line; the
+    line was full on the page, so the sentence is joined over the break."""
+    filler = ["全县各级党组织和广大党员积"] * 8  # a 13-glyph column
+    raw = "\n".join([*filler, "濟(jì)。目前,全縣69個", "(gè)村(社區(qū))已經(jīng)", *filler]) + "。\n"
+    text, _ = normalize_text(raw)
+    assert "全县69个村(社区)已经全县" in text
+
+
+def test_a_number_wrapped_before_its_unit_joins_a_one_value_row_does_not() -> None:
+    """``…存款 3224.04`` / ``万元,同比…`` is a sentence cut between a number and its unit (joined, the space
+    goes); ``乡村人口合计 3245038`` / ``城镇人口合计 1234567`` stay table rows."""
+    filler = ["全县各级党组织和广大党员积极"] * 8  # a 14-glyph column
+    raw = "\n".join([*filler, "截至2020年10月中旬,", "信用社获得合作社存款 3224.04", "万元,同比增长81.09%。", *filler])
+    text, _ = normalize_text(raw + "。\n")
+    assert "中旬,信用社获得合作社存款3224.04万元,同比增长81.09%。" in text
+    rows = "\n".join([*filler, "乡村人口合计 3245038", "人口密度 166", "城镇人口合计 1234567", *filler])
+    text, _ = normalize_text(rows + "。\n")
+    assert "乡村人口合计 3245038\n人口密度 166\n城镇人口合计 1234567" in text
+
+
+def test_a_line_before_an_indented_line_ends_its_paragraph() -> None:
+    """Where indents mark paragraphs (a PDF's first lines, written with ``　　``), a heading that fills a narrow
+    column (``二、闽宁协作拓宽增收渠道``) is not joined to the indented paragraph after it."""
+    body = "福建累计投入帮扶资金二亿元建设扶贫车间组织劳务输出带动群众"
+    lines = [*_narrow(body * 2, 14), "二、闽宁协作拓宽增收渠道", "\u3000\u3000" + body[:12], *_narrow(body * 2, 14)]
+    text, _ = normalize_text("\n".join(lines) + "。\n")
+    assert "\n二、闽宁协作拓宽增收渠道\n" in text
+
+
+def test_a_heading_wrapped_before_its_gloss_is_one_line() -> None:
+    """A heading in larger type wrapped before a pinyin gloss (``引領`` / ``(lǐng),筑牢…``) stopped short of the
+    column's edge by the gloss's width: it was full, and comes back as one line."""
+    from pipeline.ingest.pdf import _Line, join_wrapped_headings
+
+    body = [_Line("全县各级党组织和广大党员积极", 100.0 + 15 * i, 110.0 + 15 * i, 227.0, 375.0) for i in range(8)]
+    heading = [
+        _Line("1.4發(fā)揮黨建引領", 230.0, 242.0, 227.0, 337.0),
+        _Line("(lǐng),筑牢脫貧保障", 248.0, 260.0, 227.0, 337.0),
+    ]
+    out = join_wrapped_headings([*body, *heading, *body[:2]])
+    assert "1.4發(fā)揮黨建引領(lǐng),筑牢脫貧保障" in [ln.text for ln in out]
+
+
+def test_one_wide_line_does_not_move_a_columns_right_edge() -> None:
+    """A running header left in a one-page file's first column reaches past the body's right edge; the
+    column's edge is where its full lines end, so indents and wrapped headings are still seen."""
+    from pipeline.ingest.pdf import _Line, join_wrapped_headings, mark_indents
+
+    header = _Line("理论与实践 县域发展 第12期", 33.0, 42.0, 50.0, 224.0)
+    title = [_Line("太行深处的金融扶贫试验", 79.0, 91.0, 56.0, 188.0), _Line("——某县调查", 97.0, 109.0, 56.0, 130.0)]
+    body = [_Line("全县各级党组织和广大党员", 120.0 + 15 * i, 130.0 + 15 * i, 56.0, 196.0) for i in range(8)]
+    body[3] = _Line("全县各级党组织和广大", body[3].top, body[3].bottom, 76.0, 196.0)
+    out = mark_indents(join_wrapped_headings([header, *title, *body]))
+    texts = [ln.text for ln in out]
+    assert "太行深处的金融扶贫试验——某县调查" in texts
+    assert "\u3000\u3000全县各级党组织和广大" in texts
+
+
+def test_a_markdown_table_is_set_as_a_table_and_read_back_as_one(tmp_path: Path) -> None:
+    """render_pdf sets a pipe table as a ruled table inside a narrow column; PDF ingest finds it as a table
+    (rows and cells), and its heading loses the Markdown hashes."""
+    table = "| 指标 | 2015年 | 2020年 |\n|---|---|---|\n| 农村居民人均可支配收入（元） | 8163 | 13542 |\n"
+    text = _invented_report(6) + "\n## 二、主要成效\n\n" + table + "\n" + _invented_report(3)
+    got = extract_pdf(render_pdf.render(text, tmp_path / "t.pdf", columns=3).read_bytes())
+    rows = [["指标", "2015年", "2020年"], ["农村居民人均可支配收入（元）", "8163", "13542"]]
+    assert rows in [t.rows for t in got.tables]
+    assert "二、主要成效" in got.raw_text.split("\n") and "#" not in got.raw_text
+
+
 def _scores(out: Path, gold: Path) -> dict[str, float]:
     from pipeline.tools.evaluate import evaluate
 
     return {k: v.value for k, v in evaluate(out, gold).scores.items()}
 
 
-# Gaps measured on the seeds that this part of issue 11 has not closed yet (PDF score below text score by more
-# than the 0.05 the issue asks): pinned here so they can only shrink. See README "PDF layout".
-KNOWN_GAPS: dict[tuple[int, str], float] = {
-    (3, "links"): 0.10,
-    (3, "formula_components"): 0.12,
-}
+# Gaps measured on the seeds that are not closed (PDF score below text score by more than the 0.05 the issue
+# asks), pinned so they can only shrink: none left (3-column links .800 -> .900 = text, components .889 -> 1.0).
+KNOWN_GAPS: dict[tuple[int, str], float] = {}
 TOLERANCE = 0.05
 
 
@@ -174,7 +263,7 @@ def test_seed_pdfs_score_like_their_texts(shared: Path, tmp_path: Path, columns:
     assert not worse, f"{columns}-column PDF below text (text, pdf): {worse}"
 
 
-CORPUS_GAPS: dict[tuple[int, str], float] = {(3, "links"): 0.08}  # measured: 1.0 as text, 0.929 as 3 columns
+CORPUS_GAPS: dict[tuple[int, str], float] = {}  # none left (3-column links .929 -> 1.0 = text)
 
 
 @pytest.mark.slow
