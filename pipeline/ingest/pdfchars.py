@@ -22,6 +22,7 @@ import ctypes
 import itertools
 import logging
 import math
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -30,6 +31,10 @@ logger = logging.getLogger(__name__)
 _MOVETO = 2  # FPDF_SEGMENT_MOVETO
 _PATH = 2  # FPDF_PAGEOBJ_PATH
 _FORM = 5  # FPDF_PAGEOBJ_FORM
+# Text made only of these (and no Latin letter alone between two Han characters) cannot be garbage: the full
+# plausibility test (pdf.text_garbage) is skipped for it.
+_PLAIN = re.compile(r"[\u0020-\u007e\u00b7\u00d7\u2010-\u2030\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]*")
+_HAN_LATIN_HAN = re.compile(r"[\u3400-\u9fff][A-Za-z][\u3400-\u9fff]")
 _Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: _Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
@@ -80,7 +85,16 @@ class PdfiumPage:
 
         if not self.edges:  # the default strategy finds tables from ruling lines only
             return []
-        return list(TableFinder(self, TableSettings.resolve(table_settings)).tables)  # type: ignore[arg-type]
+        tables = list(TableFinder(self, TableSettings.resolve(table_settings)).tables)  # type: ignore[arg-type]
+        for t in tables:  # Table.extract scans its page's characters once per row: give it only its own
+            x0, top, x1, bottom = t.bbox
+            inside = [
+                c
+                for c in self.chars
+                if x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+            ]
+            t.page = PdfiumPage(self.page_number, self.width, self.height, inside, [])  # type: ignore[assignment]
+        return tables
 
     def flush_cache(self) -> None:
         """Nothing cached (pdfplumber's pages need it)."""
@@ -217,7 +231,9 @@ def _edges(raw: Any, objects: list[Any], ctm: _Matrix, height: float, depth: int
 def read_page(pdf: Any, index: int, plausible: Callable[[str], bool]) -> PdfiumPage | None:
     """Page ``index`` (0-based) of an open ``pypdfium2.PdfDocument`` as a ``PdfiumPage``, or None when it should be
     read by pdfplumber (rotated, boxes off the origin, or text that ``plausible`` rejects)."""
-    import pypdfium2.raw as raw
+    import pypdfium2 as pdfium
+
+    raw = pdfium.raw
 
     page = pdf[index]
     try:
@@ -232,7 +248,9 @@ def read_page(pdf: Any, index: int, plausible: Callable[[str], bool]) -> PdfiumP
             chars = _page_chars(raw, textpage.raw, height)
         finally:
             textpage.close()
-        if not plausible("".join(c["text"] for c in chars)):
+        text = "".join(c["text"] for c in chars)
+        surely_plain = _PLAIN.fullmatch(text) and "(cid:" not in text and not _HAN_LATIN_HAN.search(text)
+        if not surely_plain and not plausible(text):
             return None
         objects = [raw.FPDFPage_GetObject(page.raw, k) for k in range(raw.FPDFPage_CountObjects(page.raw))]
         edges = _edges(raw, objects, _IDENTITY, height)
