@@ -23,10 +23,15 @@ import itertools
 import logging
 import math
 import re
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 logger = logging.getLogger(__name__)
+
+# PDFium is not thread-safe: calls into it from this module are serialized (Dask runs one thread per worker
+# process, but a scheduler given with --scheduler may run several).
+_PDFIUM_LOCK = threading.Lock()
 
 _MOVETO = 2  # FPDF_SEGMENT_MOVETO
 _PATH = 2  # FPDF_PAGEOBJ_PATH
@@ -265,7 +270,8 @@ class PdfiumPages:
     def __init__(self, data: bytes, fallback: list[Any], plausible: Callable[[str], bool]) -> None:
         import pypdfium2 as pdfium
 
-        self._pdf = pdfium.PdfDocument(data)
+        with _PDFIUM_LOCK:
+            self._pdf = pdfium.PdfDocument(data)
         self._fallback = fallback
         self._plausible = plausible
         self.plumber_pages: list[int] = []  # 1-based pages read by pdfplumber
@@ -276,7 +282,8 @@ class PdfiumPages:
     def __iter__(self) -> Iterator[Any]:
         for i, plumber_page in enumerate(self._fallback):
             try:
-                page = read_page(self._pdf, i, self._plausible)
+                with _PDFIUM_LOCK:
+                    page = read_page(self._pdf, i, self._plausible)
             except Exception:  # PDFium failing on one page: pdfplumber reads it
                 logger.warning("PDFium cannot read page %d; pdfplumber reads it", i + 1, exc_info=True)
                 page = None
@@ -287,4 +294,5 @@ class PdfiumPages:
                 yield page
 
     def close(self) -> None:
-        self._pdf.close()
+        with _PDFIUM_LOCK:
+            self._pdf.close()
