@@ -349,12 +349,14 @@ def bench_ingest_cmd(
     shared: Annotated[Path, typer.Option(help="The shared/ folder (its external/ PDFs and texts).")] = DEFAULT_SHARED,
     repeat: Annotated[int, typer.Option(help="Passes over the inputs.")] = 1,
     ocr_pages: Annotated[int, typer.Option(help="Pages per PDF (first 3 PDFs) made into scans for OCR; 0: none.")] = 2,
+    plumber: Annotated[bool, typer.Option(help="Also time plain pdfplumber extract_text on the same PDFs.")] = True,
 ) -> None:
-    """Ingest throughput: pages/s for PDF, MB/s for text, and OCR pages/s on scans made from the PDFs."""
+    """Ingest throughput: pages/s for text-layer PDFs (and plain pdfplumber's, same run, and the ratio), MB/s
+    for text, and OCR pages/s on scans made from the PDFs."""
     from pipeline.tools.bench import bench_ingest, bench_ocr, default_bench_inputs
 
     pdfs, texts = default_bench_inputs(shared)
-    stats = bench_ingest(pdfs, texts, repeat=repeat)
+    stats = bench_ingest(pdfs, texts, repeat=repeat, plumber=plumber)
     if ocr_pages > 0:
         stats.update(bench_ocr(pdfs, pages_per_file=ocr_pages))
     for k, v in stats.items():

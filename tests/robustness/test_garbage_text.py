@@ -54,14 +54,20 @@ def test_ordinary_text_is_plausible(text: str) -> None:
     assert not is_garbage(text), text_garbage(text)
 
 
-def test_owner_encrypted_pdf_garbage_from_pdfplumber_is_replaced_by_pdfium(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reader", ["pdfplumber", "pdfium"])
+def test_owner_encrypted_pdf_garbage_from_pdfplumber_is_replaced_by_pdfium(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
     data = owner_encrypted_pdf(LINE)
     with pdfplumber.open(io.BytesIO(data)) as pdf:  # the fault: pdfplumber reads glyph codes
         assert "(cid:" in (pdf.pages[0].extract_text() or "")
+    monkeypatch.setattr(pdf_mod, "CHAR_READER", reader)
     doc = load_document(write(tmp_path / "owner.pdf", data), tmp_path, Config())
     assert doc.status == "ok", doc.error
     assert doc.raw_text == LINE
-    assert doc.meta["pdf_fallback_pages"] == [1]
+    # pdfplumber's characters: its garbage page is replaced by PDFium's text; PDFium's characters (the
+    # default, pdfchars.py): the page is read right the first time, with layout.
+    assert doc.meta.get("pdf_fallback_pages") == ([1] if reader == "pdfplumber" else None)
 
 
 def test_some_pages_garbage_with_both_readers_is_partial_naming_them(tmp_path: Path) -> None:

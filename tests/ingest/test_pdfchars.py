@@ -1,0 +1,165 @@
+"""PDFium's characters and ruling lines for the layout code (pdfchars.py): the same char dicts, words, tables
+and reading order as pdfplumber's; pages PDFium should not read go to pdfplumber."""
+
+from __future__ import annotations
+
+import difflib
+import io
+from pathlib import Path
+
+import pdfplumber
+import pypdfium2 as pdfium
+import pytest
+
+from pipeline.ingest import pdf as pdf_mod
+from pipeline.ingest.pdf import X_TOLERANCE, Y_TOLERANCE, extract_pdf
+from pipeline.ingest.pdfchars import PdfiumPage, PdfiumPages, read_page
+from tests.robustness.hostile import cid_pdf
+
+from .pdfmake import banded_pdf, pages_pdf, table_pdf, two_column_pdf, watermark_pdf
+
+LEFT = [f"左栏第{n}行：全县农村居民人均可支配收入增长{n}.5%" for n in range(1, 9)]
+RIGHT = [f"右栏第{n}行：新建高标准农田{n}2万亩，粮食总产稳定" for n in range(1, 9)]
+ROWS = [["指标", "单位", "2023年"], ["粮食产量", "万吨", "12.5"], ["脱贫人口", "人", "1200"]]
+LINE = "全县农村居民人均可支配收入增长百分之八"
+
+
+def _both(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[pdf_mod.PdfText, pdf_mod.PdfText]:
+    monkeypatch.setattr(pdf_mod, "CHAR_READER", "pdfplumber")
+    old = extract_pdf(data)
+    monkeypatch.setattr(pdf_mod, "CHAR_READER", "pdfium")
+    return old, extract_pdf(data)
+
+
+def _pdfium_page(data: bytes, index: int = 0) -> PdfiumPage | None:
+    doc = pdfium.PdfDocument(data)
+    try:
+        return read_page(doc, index, lambda text: True)
+    finally:
+        doc.close()
+
+
+def test_chars_are_pdfplumbers_dicts() -> None:
+    data = two_column_pdf("某县乡村振兴调研报告", LEFT, RIGHT)
+    page = _pdfium_page(data)
+    assert page is not None
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        want = [c for c in pdf.pages[0].chars if c["text"].strip()]
+    got = [c for c in page.chars if c["text"].strip()]
+    assert [c["text"] for c in got] == [c["text"] for c in want]
+    for g, w in zip(got, want, strict=True):
+        for key in ("x0", "size"):
+            assert g[key] == pytest.approx(w[key], abs=0.01), (g["text"], key)
+        # For a font that is not embedded (STSong-Light) PDFium takes some widths and the descent from its
+        # substitute font: a box may be a little wider, or sit a little lower, than pdfminer's; it is as tall.
+        if "\u4e00" <= g["text"] <= "\u9fff":
+            assert g["x1"] == pytest.approx(w["x1"], abs=0.01)
+        else:  # digits and Latin letters
+            assert g["x1"] == pytest.approx(w["x1"], abs=0.1 * w["size"])
+        assert g["bottom"] - g["top"] == pytest.approx(w["bottom"] - w["top"], abs=0.01)
+        assert g["top"] == pytest.approx(w["top"], abs=0.05 * w["size"])
+        assert g["upright"] and g["object_type"] == "char"
+    kw = {"x_tolerance": X_TOLERANCE, "y_tolerance": Y_TOLERANCE}
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        assert [w["text"] for w in page.extract_words(**kw)] == [w["text"] for w in pdf.pages[0].extract_words(**kw)]
+
+
+def test_ruled_table_found_from_pdfium_edges() -> None:
+    data = table_pdf("表前的一段文字。", ROWS, "表后的一段文字。")
+    page = _pdfium_page(data)
+    assert page is not None and page.edges
+    tables = page.find_tables()
+    assert len(tables) == 1
+    assert tables[0].extract(x_tolerance=X_TOLERANCE, y_tolerance=Y_TOLERANCE) == ROWS
+    assert not _pdfium_page(pages_pdf([[LINE]])).find_tables()  # type: ignore[union-attr]  # no rules: none
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: two_column_pdf("某县乡村振兴调研报告", LEFT, RIGHT),
+        lambda: table_pdf("表前的一段文字。", ROWS, "表后的一段文字。", caption="表1 主要指标"),
+        lambda: banded_pdf(
+            [
+                ("full", ["一、产业发展"], []),
+                ("cols", LEFT[:4], RIGHT[:4]),
+                ("full", ["二、基础设施"], []),
+                ("cols", LEFT[4:], RIGHT[4:]),
+            ]
+        ),
+        lambda: watermark_pdf(LEFT, "DRAFT", 45),
+        lambda: pages_pdf([LEFT[:3], RIGHT[:3], LEFT[3:6]], header="某县工作总结", footer_fmt="— {n} —"),
+    ],
+    ids=["two-column", "table", "bands", "watermark", "headers"],
+)
+def test_same_text_tables_and_order_as_pdfplumber(make, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    old, new = _both(make(), monkeypatch)
+    assert new.raw_text == old.raw_text and new.raw_text
+    assert [(t.page, t.rows, t.caption, t.raw_start) for t in new.tables] == [
+        (t.page, t.rows, t.caption, t.raw_start) for t in old.tables
+    ]
+    assert new.columns_pages == old.columns_pages and new.page_starts == old.page_starts
+    assert new.dropped_lines == old.dropped_lines and new.n_chars == old.n_chars
+
+
+def _rotated(data: bytes) -> bytes:
+    doc = pdfium.PdfDocument(data)
+    doc[0].set_rotation(90)
+    buf = io.BytesIO()
+    doc.save(buf)
+    doc.close()
+    return buf.getvalue()
+
+
+def test_rotated_and_garbage_pages_are_left_to_pdfplumber(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _rotated(pages_pdf([[LINE], [LINE]]))
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        pages = PdfiumPages(data, pdf.pages, lambda text: True)
+        kinds = [type(p).__name__ for p in pages]
+        pages.close()
+    assert kinds == ["Page", "PdfiumPage"] and pages.plumber_pages == [1]
+    old, new = _both(data, monkeypatch)
+    assert new.raw_text == old.raw_text
+    # Garbage with PDFium (no ToUnicode map): pdfplumber reads the page, then the garbage checks run as before.
+    old, new = _both(cid_pdf([(LINE, True), (LINE, False)]), monkeypatch)
+    assert new.raw_text == old.raw_text and list(new.garbage_pages) == list(old.garbage_pages) == [2]
+
+
+def test_pdfium_failing_on_the_file_falls_back_to_pdfplumber(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = two_column_pdf("某县乡村振兴调研报告", LEFT, RIGHT)
+    old, _ = _both(data, monkeypatch)
+
+    def refuse(*args: object) -> None:
+        raise RuntimeError("PDFium is out")
+
+    monkeypatch.setattr("pipeline.ingest.pdfchars.read_page", refuse)
+    assert extract_pdf(data).raw_text == old.raw_text  # every page read by pdfplumber
+
+
+# --------------------------------------------------------------------------- real PDFs
+
+PDFS = Path(__file__).resolve().parents[2] / ".." / "shared" / "external" / "pdfs"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "same_text"),
+    [
+        ("govdoc_cn_397/397.pdf", True),
+        ("qiandongnan_2023_tongjigongbao.pdf", True),
+        ("yancheng_bond_prospectus_tables.pdf", True),
+        ("zhoukou_2023_tongjigongbao.pdf", False),  # two word gaps of 3.0 pt: PDFium's widths differ by 0.2 pt
+    ],
+)
+def test_real_pdfs_read_as_with_pdfplumber(name: str, same_text: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = PDFS / name
+    if not p.is_file():
+        pytest.skip(f"{name} not available")
+    old, new = _both(p.read_bytes(), monkeypatch)
+    assert [(t.page, t.rows) for t in new.tables] == [(t.page, t.rows) for t in old.tables]
+    assert new.columns_pages == old.columns_pages and new.n_pages == old.n_pages
+    if same_text:
+        assert new.raw_text == old.raw_text
+    else:
+        ratio = difflib.SequenceMatcher(None, old.raw_text, new.raw_text, autojunk=False).ratio()
+        assert ratio >= 0.999 and new.raw_text.replace(" ", "") == old.raw_text.replace(" ", "")
