@@ -6,6 +6,7 @@ run in a process or on Dask workers (``pipeline.scale``); only ``pipeline.io.out
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections import Counter
@@ -120,9 +121,11 @@ def run_corpus(
     corrections: Path | None = None,
     lock_wait: float = LOCK_WAIT,
 ) -> RunSummary:
-    """Ingest every file under ``corpus`` (a folder, or one file), process it (on Dask when ``config.workers > 1`` or a
-    ``scheduler`` is given; doc_id order), write the output folder as one unit (io/folder.py; corpus/corrections.py)."""
-    from pipeline.ingest import iter_corpus, walk_corpus
+    """Ingest every file under ``corpus`` (a folder, or one file), process the documents on the engine
+    (``pipeline.scale``: this machine's cores, or Dask with ``config.engine == "dask"`` or a ``scheduler``), sort them
+    by doc_id, write the output folder as one unit (io/folder.py; corpus/corrections.py)."""
+    from pipeline.ingest import assign_doc_ids, load_document, walk_corpus
+    from pipeline.scale import run_engine
 
     t0 = time.perf_counter()
     fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
@@ -131,14 +134,18 @@ def run_corpus(
         results: list[DocResult] = []
         stream: Iterable[DocResult]
         walk = walk_corpus(corpus, exclude=[out_dir]) if docs is None else None  # never ingest our own outputs
-        if walk is not None and (config.workers > 1 or scheduler):
-            from pipeline.scale import run_dask
-
-            stream = run_dask(corpus, config, scheduler, walk=walk)
+        if walk is not None:
+            ids = assign_doc_ids(walk.files, corpus)
+            # Entries the walk refused (FIFOs, bad links, ...) are failed rows made here, never opened.
+            refused = [
+                DocResult(doc=load_document(p, corpus, config, doc_id=ids[p], refusal=why))
+                for p, why in walk.refused.items()
+            ]
+            tasks = [(p, ids[p]) for p in walk.files if p not in walk.refused]
+            stream = itertools.chain(refused, run_engine(tasks, corpus, config, scheduler))
         else:
-            res = worker_resources(config.models_dir)
-            source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config, walk=walk)
-            stream = (process_document(doc, res, review=config.review) for doc in source)
+            models = config.models_dir  # loaded at the first document: an empty list loads nothing
+            stream = (process_document(d, worker_resources(models), review=config.review) for d in docs or ())
         for r in stream:
             results.append(r)
             if on_document is not None:
