@@ -103,9 +103,15 @@ def write_outputs(
 
     stage = on_stage or (lambda name: None)  # the CLI's progress display hears each stage start
     stage("corpus stages")
-    loaded = cached(str(models_dir))  # the sequential run loaded it; after a Dask run only this is loaded
-    policy_model = loaded.policy_model if loaded is not None else load_policy_model(models_dir)
-    results, corpus = correct_and_build(results, load_mapper(models_dir), policy_model, corrections)
+    loaded = cached(str(models_dir))  # the sequential run loaded it; after a pool or Dask run only this is loaded
+    if not results:  # an empty corpus: no practice to classify, no figure to map: no model (nor scikit-learn) to load
+        from pipeline.learn.indicators import IndicatorMapper, IndicatorVocabulary
+
+        mapper, policy_model = IndicatorMapper(IndicatorVocabulary.load(models_dir), None), None
+    else:
+        mapper = loaded.indicator_mapper if loaded is not None else load_mapper(models_dir)
+        policy_model = loaded.policy_model if loaded is not None else load_policy_model(models_dir)
+    results, corpus = correct_and_build(results, mapper, policy_model, corrections)
     stage("writing outputs")
     return write(out_dir, results, corpus), corpus.corrections
 

@@ -16,6 +16,7 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from pipeline.config import ENGINES, Config
@@ -77,28 +78,59 @@ def run_local(tasks: Sequence[Task], corpus: Path, config: Config) -> Iterator[D
     return _run_pool(tasks, corpus, config, n)
 
 
-def _init_worker(level: int) -> None:
-    """A new worker process: log like the parent (its records go to the same stderr)."""
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+WARM_UP = "某某县2020年脱贫人口1.2万人，新建蔬菜大棚300个。"  # one made-up sentence: the lazily built parts load
+
+
+def _warm(models_dir: str) -> None:
+    """Load the models and run them once, so whatever they build on first use (segmenter dictionaries,
+    automata) exists before the workers fork from this process and share it."""
+    from pipeline.model import Document
+    from pipeline.run import process_document
+
+    process_document(Document("warm-up", "warm-up.txt", "txt", raw_text=WARM_UP), worker_resources(models_dir))
+
+
+def _init_worker(level: int, forked: bool) -> None:
+    """A new worker process: log like the parent. A forked one writes to its own stderr object (a lock the parent
+    held at the fork is never waited for); a spawned one loads the models here, once."""
+    import sys
+
+    if forked:
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+        root = logging.getLogger()
+        for handler in root.handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(sys.stderr)
+    else:
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _pool_context() -> tuple[BaseContext, bool]:
+    """fork where it is safe and cheap (Linux: the workers share the models this process loaded once), else spawn
+    (a fresh interpreter per worker that loads them itself: macOS, Windows)."""
+    import multiprocessing
+    import sys
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork"), True
+    return multiprocessing.get_context("spawn"), False
 
 
 def _run_pool(tasks: Sequence[Task], corpus: Path, config: Config, n: int) -> Iterator[DocResult]:
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    # spawn, not fork: a fresh interpreter per worker (no copied locks or threads of this process), as on every OS.
-    ctx = multiprocessing.get_context("spawn")
+    ctx, forked = _pool_context()
+    if forked:
+        _warm(config.models_dir)
     log.info("local engine: %d worker processes for %d documents", n, len(tasks))
     level = logging.getLogger().level
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(level,)) as pool:
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(level, forked)) as pool:
         futures = {pool.submit(process_path, p, corpus, doc_id, config): p for p, doc_id in tasks}
         try:
             for fut in as_completed(futures):
                 yield fut.result()
         except BrokenProcessPool as exc:
-            for fut in futures:
-                fut.cancel()
             raise PipelineError(
                 f"a worker process died while processing the corpus ({exc}); nothing was written. It may have run out "
                 "of memory: re-run with fewer workers (--workers 1 runs in one process and names the file)"
