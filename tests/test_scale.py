@@ -207,19 +207,19 @@ def _dask(*args: str) -> list[str]:
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
+    for p in reversed(procs):  # the workers first, then the scheduler: nobody waits for a peer that is gone
         if p.poll() is None:
             p.terminate()
     for p in procs:
         try:
-            p.wait(timeout=20)
+            p.wait(timeout=5)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[subprocess.Popen[bytes]], Path]]:
     """A `dask scheduler` and two `dask worker` processes (no nanny: killing one kills the worker itself) on
     127.0.0.1, started in another folder (paths must be absolute), importing this checkout; each task sleeps
     0.3 s (RURALMINE_DOC_DELAY) so a run lasts long enough to kill a worker in it."""
@@ -251,16 +251,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, lis
         address = json.loads(sched_file.read_text(encoding="utf-8"))["address"]
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=90)
-        yield address, procs[1:]
+        yield address, procs[1:], logs
     finally:
         _stop(procs)
 
 
 @pytest.mark.slow
 def test_a_dask_cluster_writes_what_the_local_engine_writes(
-    cluster: tuple[str, list[subprocess.Popen[bytes]]], corpus_and_local: tuple[Path, Path], tmp_path: Path
+    cluster: tuple[str, list[subprocess.Popen[bytes]], Path], corpus_and_local: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    address, _ = cluster
+    address, _, _ = cluster
     corpus, local = corpus_and_local
     _extract(corpus, tmp_path / "dask", "--scheduler", address)
     assert differences(local, tmp_path / "dask") == []
@@ -270,28 +270,33 @@ def test_a_dask_cluster_writes_what_the_local_engine_writes(
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_run_still_gives_the_whole_result(
-    cluster: tuple[str, list[subprocess.Popen[bytes]]], corpus_and_local: tuple[Path, Path], tmp_path: Path
+    cluster: tuple[str, list[subprocess.Popen[bytes]], Path], corpus_and_local: tuple[Path, Path], tmp_path: Path
 ) -> None:
     """One of the two workers is killed (SIGKILL) when the first result arrives: Dask runs its tasks again on the
     other, and the output folder is complete and identical to the local engine's."""
+    from distributed import Client
+
     from pipeline.run import run_corpus
 
-    address, workers = cluster
+    address, workers, logs = cluster
     corpus, local = corpus_and_local
     victim = workers[0]
-    done_at_kill: list[int] = []
+    busy_at_kill: list[int] = []
     done = 0
+    with Client(address, timeout="30s") as watcher:
+        w0 = next(a for a, w in watcher.scheduler_info()["workers"].items() if w["name"] == "w0")
 
-    def on_document(r: DocResult) -> None:
-        nonlocal done
-        done += 1
-        if not done_at_kill:
-            done_at_kill.append(done)
-            victim.send_signal(signal.SIGKILL)
+        def on_document(r: DocResult) -> None:
+            nonlocal done
+            done += 1
+            if not busy_at_kill:
+                busy_at_kill.append(len(watcher.processing(workers=[w0]).get(w0, ())))
+                victim.send_signal(signal.SIGKILL)
 
-    config = load_config(models_dir=str(MODELS), engine="dask")
-    summary = run_corpus(corpus, tmp_path / "dask", config, on_document=on_document, scheduler=address)
-    assert victim.wait(timeout=10) == -signal.SIGKILL  # it really died, while most documents were still to do
-    assert done_at_kill == [1]
-    assert summary.n_docs == 25
+        config = load_config(models_dir=str(MODELS), engine="dask")
+        summary = run_corpus(corpus, tmp_path / "dask", config, on_document=on_document, scheduler=address)
+    assert victim.wait(timeout=10) == -signal.SIGKILL
+    assert busy_at_kill and busy_at_kill[0] >= 1  # it died holding a task, which had to run again elsewhere
+    assert "Remove worker" in (logs / "scheduler.log").read_text(errors="replace")
+    assert done == summary.n_docs == 25
     assert differences(local, tmp_path / "dask") == []
