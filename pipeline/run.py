@@ -19,7 +19,7 @@ from pipeline.corpus.corrections import AppliedCorrection, Correction, correctio
 from pipeline.errors import stage_error
 from pipeline.io.folder import LOCK_WAIT, OutputRun
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, DocResult, Document
-from pipeline.resources import Resources, cached, load_mapper, load_policy_model, worker_resources
+from pipeline.resources import Resources, cached, corpus_models, worker_resources
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +103,7 @@ def write_outputs(
 
     stage = on_stage or (lambda name: None)  # the CLI's progress display hears each stage start
     stage("corpus stages")
-    loaded = cached(str(models_dir))  # the sequential run loaded it; after a pool or Dask run only this is loaded
-    if not results:  # an empty corpus: no practice to classify, no figure to map: no model (nor scikit-learn) to load
-        from pipeline.learn.indicators import IndicatorMapper, IndicatorVocabulary
-
-        mapper, policy_model = IndicatorMapper(IndicatorVocabulary.load(models_dir), None), None
-    else:
-        mapper = loaded.indicator_mapper if loaded is not None else load_mapper(models_dir)
-        policy_model = loaded.policy_model if loaded is not None else load_policy_model(models_dir)
+    mapper, policy_model = corpus_models(models_dir, bool(results))
     results, corpus = correct_and_build(results, mapper, policy_model, corrections)
     stage("writing outputs")
     return write(out_dir, results, corpus), corpus.corrections
@@ -130,8 +123,8 @@ def run_corpus(
     """Ingest every file under ``corpus`` (a folder, or one file), process the documents on the engine
     (``pipeline.scale``: this machine's cores, or Dask with ``config.engine == "dask"`` or a ``scheduler``), sort them
     by doc_id, write the output folder as one unit (io/folder.py; corpus/corrections.py)."""
-    from pipeline.ingest import assign_doc_ids, load_document, walk_corpus
-    from pipeline.scale import run_engine
+    from pipeline.ingest import walk_corpus
+    from pipeline.scale import plan, run_engine
 
     t0 = time.perf_counter()
     fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
@@ -141,13 +134,7 @@ def run_corpus(
         stream: Iterable[DocResult]
         walk = walk_corpus(corpus, exclude=[out_dir]) if docs is None else None  # never ingest our own outputs
         if walk is not None:
-            ids = assign_doc_ids(walk.files, corpus)
-            # Entries the walk refused (FIFOs, bad links, ...) are failed rows made here, never opened.
-            refused = [
-                DocResult(doc=load_document(p, corpus, config, doc_id=ids[p], refusal=why))
-                for p, why in walk.refused.items()
-            ]
-            tasks = [(p, ids[p]) for p in walk.files if p not in walk.refused]
+            refused, tasks = plan(walk, corpus, config)  # refused entries are rows made here, never dispatched
             stream = itertools.chain(refused, run_engine(tasks, corpus, config, scheduler))
         else:
             models = config.models_dir  # loaded at the first document: an empty list loads nothing

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pipeline.config import ENGINES, Config
 from pipeline.errors import PipelineError
+from pipeline.ingest.walk import CorpusWalk
 from pipeline.model import DocResult
 from pipeline.resources import worker_resources
 
@@ -46,6 +47,18 @@ def process_path(path: Path, root: Path, doc_id: str, config: Config) -> DocResu
         time.sleep(delay)
     doc = load_document(path, root, config, doc_id=doc_id)
     return process_document(doc, worker_resources(config.models_dir), review=config.review)
+
+
+def plan(walk: CorpusWalk, corpus: Path, config: Config) -> tuple[list[DocResult], list[Task]]:
+    """The walk as failed rows for the entries it refused (bad links, loops: never opened, made here) and the
+    tasks ``(path, doc_id)`` for the engine, in walk order."""
+    from pipeline.ingest import assign_doc_ids, load_document
+
+    ids = assign_doc_ids(walk.files, corpus)
+    refused = [
+        DocResult(doc=load_document(p, corpus, config, doc_id=ids[p], refusal=r)) for p, r in walk.refused.items()
+    ]
+    return refused, [(p, ids[p]) for p in walk.files if p not in walk.refused]
 
 
 def n_workers(config: Config) -> int:
