@@ -32,6 +32,7 @@ Task = tuple[Path, str]  # a file to read and its doc_id
 # A worker process costs a start-up (imports, models: seconds); a corpus gets one process per this many documents
 # at most, so a handful of files runs in this process, faster than starting a pool.
 DOCS_PER_PROCESS = 8
+DASK_RESUBMITS = 2  # times a task whose result was lost (not a document's error: those are rows) is submitted again
 DELAY_ENV = "RURALMINE_DOC_DELAY"  # tests only: seconds each task sleeps (a run slow enough to kill a worker in)
 
 
@@ -181,15 +182,28 @@ def run_dask(tasks: Sequence[Task], corpus: Path, config: Config, scheduler: str
         ) from exc
     try:
         log.info("dask engine: %d documents on %s", len(jobs), scheduler or "a local cluster")
-        futures = [client.submit(process_path, p, root, doc_id, cfg, pure=False) for p, doc_id in jobs]
-        for fut in as_completed(futures):
+        job_of = {client.submit(process_path, p, root, doc_id, cfg, pure=False): (p, doc_id) for p, doc_id in jobs}
+        tries = dict.fromkeys(jobs, 1)
+        pending = as_completed(list(job_of))
+        for fut in pending:
+            job = job_of.pop(fut)
             try:
                 result = fut.result()
-            except Exception as exc:  # a task Dask gave up on (its workers died too often), or a worker without us
-                raise PipelineError(
-                    f"a Dask task failed ({type(exc).__name__}: {exc}); nothing was written. Workers need the project "
-                    "installed and the corpus and models folders at the same paths as here (README: Scaling out)"
-                ) from exc
+            except Exception as exc:  # never the document (process_path turns its problems into a row): the cluster
+                # A result lost with its worker after the task finished comes back as an error: submit it again
+                # (Dask itself reruns the tasks a dying worker was running, up to its allowed-failures).
+                if tries[job] > DASK_RESUBMITS or type(exc).__name__ == "KilledWorker":
+                    raise PipelineError(
+                        f"a Dask task for {job[1]} failed ({type(exc).__name__}: {exc}); nothing was written. Workers "
+                        "need the project installed and the corpus and models folders at the same paths as here "
+                        "(README: Scaling out)"
+                    ) from exc
+                log.warning("dask: %s lost (%s: %s); submitted again", job[1], type(exc).__name__, exc)
+                tries[job] += 1
+                again = client.submit(process_path, job[0], root, job[1], cfg, pure=False)
+                job_of[again] = job
+                pending.add(again)
+                continue
             fut.release()
             yield result
     finally:
