@@ -172,7 +172,7 @@ def run_dask(tasks: Sequence[Task], corpus: Path, config: Config, scheduler: str
             client = Client(scheduler, timeout="30s")
         else:
             cluster = LocalCluster(
-                n_workers=n_workers(config), threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=n_workers(config), threads_per_worker=1, processes=True, dashboard_address=":0"
             )
             client = Client(cluster)
     except (OSError, TimeoutError) as exc:

@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import pipeline.run
 import pipeline.scale
 from pipeline.cli import app
 from pipeline.config import Config, load_config
 from pipeline.errors import ConfigError
 from pipeline.model import STATUS_FAILED, DocResult, Document
+from pipeline.resources import corpus_models
 from tests.same_outputs import differences
 
 REPO = Path(__file__).resolve().parent.parent
@@ -113,6 +115,8 @@ def test_run_corpus_hands_the_engine_a_list_of_paths_and_doc_ids(
             yield DocResult(doc=doc)
 
     monkeypatch.setattr(pipeline.scale, "run_engine", engine)
+    # stub rows need no model: the corpus stages get the vocabulary alone, as for an empty corpus (fast)
+    monkeypatch.setattr(pipeline.run, "corpus_models", lambda models_dir, _: corpus_models(models_dir, False))
     out = tmp_path / "o"
     _extract(corpus, out)
     assert seen == [[(corpus / "a.txt", "a"), (corpus / "b.txt", "b"), (corpus / "sub" / "c.txt", "sub/c")]]
