@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CORPUS ?= corpus
 OUT    ?= outputs
+ENGINE ?= local
 SEEDS  ?= ../shared/corpus/seeds
 GOLD   ?= ../shared/gold
 WEB    ?= ../shared/corpus/web
@@ -34,7 +35,7 @@ models: $(STAMP)
 	$(CLI) models --models-dir models
 
 extract: $(STAMP)
-	$(CLI) extract $(CORPUS) --out $(OUT)
+	$(CLI) extract $(CORPUS) --out $(OUT) --engine $(ENGINE) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 # The explorer over OUT's store: a local web app on 127.0.0.1 (PORT=8765; HOST=... to listen elsewhere).
 PORT ?= 8765

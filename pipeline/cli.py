@@ -140,9 +140,16 @@ def extract(
     ] = False,
     max_file_mb: Annotated[float | None, typer.Option(help="Files above this size fail with a clear reason.")] = None,
     models_dir: Annotated[Path | None, typer.Option(help="Folder of gazetteer and trained models.")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (Dask local cluster) when > 1.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=0, help="Worker processes; default 0: one per core (a few files: this process); 1: no pool."),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="local (this machine's cores) or dask (a Dask cluster; a local one without --scheduler)."),
+    ] = None,
     scheduler: Annotated[
-        str | None, typer.Option(help="Address of a running Dask scheduler (tcp://host:8786) to scale out.")
+        str | None, typer.Option(help="Address of a running Dask scheduler (tcp://host:8786): runs on its workers.")
     ] = None,
     review: Annotated[
         bool, typer.Option("--review", help="Also write review/{doc_id}.html: the findings highlighted in the text.")
@@ -180,6 +187,9 @@ def extract(
             "give a new or existing folder (make extract OUT=DIR)"
         )
         raise typer.Exit(2)
+    if scheduler and engine == "local":
+        console.print("[red]--scheduler runs on a Dask cluster:[/] give --engine dask, or leave --engine out")
+        raise typer.Exit(2)
     try:
         cfg = load_config(
             config,
@@ -187,6 +197,7 @@ def extract(
             max_file_mb=max_file_mb,
             models_dir=str(models_dir) if models_dir else None,
             workers=workers,
+            engine=engine or ("dask" if scheduler else None),
             review=review or None,
         )
     except PipelineError as exc:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pipeline.errors import ConfigError
 
+ENGINES = ("local", "dask")
+
 
 @dataclass(frozen=True)
 class Config:
@@ -22,7 +24,8 @@ class Config:
     min_chars_per_page: int = 5  # fewer extracted chars on a page => the page has no text layer: OCR reads it
     ocr: bool = True  # read PDF pages without a usable text layer by offline OCR (ingest/ocr.py)
     models_dir: str = "models"
-    workers: int = 1
+    workers: int = 0  # processes for the documents; 0: one per core; 1: all in this process (pipeline/scale.py)
+    engine: str = "local"  # local: this machine's cores; dask: a Dask cluster (extract --scheduler ADDRESS)
     review: bool = False  # also write review/{doc_id}.html (displaCy view of places, figures, measures)
 
 
@@ -39,4 +42,9 @@ def load_config(path: str | Path | None = None, **overrides: object) -> Config:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"unknown config keys {unknown}; known keys are {sorted(known)}")
-    return replace(Config(), **data)  # type: ignore[arg-type]
+    config = replace(Config(), **data)  # type: ignore[arg-type]
+    if config.engine not in ENGINES:
+        raise ConfigError(f"unknown engine {config.engine!r}; use one of {', '.join(ENGINES)}")
+    if not isinstance(config.workers, int) or config.workers < 0:
+        raise ConfigError(f"workers must be a whole number >= 0 (0: one per core), not {config.workers!r}")
+    return config

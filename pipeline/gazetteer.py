@@ -487,18 +487,21 @@ class Gazetteer:
     @property
     def word_freq(self) -> dict[str, tuple[int, str]]:
         """Two-character words of jieba's dictionary (freq, tag), loaded on first use for boundary checks."""
-        if self._words is None:
-            self._words = load_word_freq(length=2)
+        if self._words is None:  # taken from the whole dictionary, which dict_word needs anyway: one read, not two
+            self._words = {w: v for w, v in self._whole_dict().items() if len(w) == 2}
         return self._words
+
+    def _whole_dict(self) -> dict[str, tuple[int, str]]:
+        if 0 not in self._by_len:
+            self._by_len[0] = load_word_freq()
+        return self._by_len[0]
 
     def dict_word(self, w: str) -> tuple[int, str]:
         """(frequency, POS tag) of ``w`` in jieba's dictionary, (0, "") if absent. Two-character words come from
         ``word_freq``; the rest from the whole dictionary, read once on first use (one pass, not one per length)."""
         if len(w) == 2:
             return self.word_freq.get(w, (0, ""))
-        if 0 not in self._by_len:
-            self._by_len[0] = load_word_freq()
-        return self._by_len[0].get(w, (0, ""))
+        return self._whole_dict().get(w, (0, ""))
 
     def char_tag(self, ch: str) -> str:
         """jieba's part-of-speech tag of a single character (``c`` for 和, ``p`` for 与); "" if unknown."""

@@ -83,3 +83,17 @@ def worker_resources(models_dir: str) -> Resources:
 def cached(models_dir: str) -> Resources | None:
     """The resources this process already loaded, if any."""
     return _CACHE.get(models_dir)
+
+
+def corpus_models(models_dir: Path, any_results: bool) -> tuple[Any, Any]:
+    """The indicator mapper and the policy-tool model the corpus stages use: this process's if it loaded them,
+    else from ``models_dir`` (after a pool or Dask run); for an empty corpus, the vocabulary alone and no model
+    (no practice to classify, no figure to map: scikit-learn is not even imported)."""
+    if not any_results:
+        from pipeline.learn.indicators import IndicatorMapper, IndicatorVocabulary
+
+        return IndicatorMapper(IndicatorVocabulary.load(models_dir), None), None
+    loaded = cached(str(models_dir))
+    if loaded is not None:
+        return loaded.indicator_mapper, loaded.policy_model
+    return load_mapper(models_dir), load_policy_model(models_dir)

@@ -6,6 +6,7 @@ run in a process or on Dask workers (``pipeline.scale``); only ``pipeline.io.out
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections import Counter
@@ -18,7 +19,7 @@ from pipeline.corpus.corrections import AppliedCorrection, Correction, correctio
 from pipeline.errors import stage_error
 from pipeline.io.folder import LOCK_WAIT, OutputRun
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, DocResult, Document
-from pipeline.resources import Resources, cached, load_mapper, load_policy_model, worker_resources
+from pipeline.resources import Resources, cached, corpus_models, worker_resources
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +103,8 @@ def write_outputs(
 
     stage = on_stage or (lambda name: None)  # the CLI's progress display hears each stage start
     stage("corpus stages")
-    loaded = cached(str(models_dir))  # the sequential run loaded it; after a Dask run only this is loaded
-    policy_model = loaded.policy_model if loaded is not None else load_policy_model(models_dir)
-    results, corpus = correct_and_build(results, load_mapper(models_dir), policy_model, corrections)
+    mapper, policy_model = corpus_models(models_dir, bool(results))
+    results, corpus = correct_and_build(results, mapper, policy_model, corrections)
     stage("writing outputs")
     return write(out_dir, results, corpus), corpus.corrections
 
@@ -120,9 +120,11 @@ def run_corpus(
     corrections: Path | None = None,
     lock_wait: float = LOCK_WAIT,
 ) -> RunSummary:
-    """Ingest every file under ``corpus`` (a folder, or one file), process it (on Dask when ``config.workers > 1`` or a
-    ``scheduler`` is given; doc_id order), write the output folder as one unit (io/folder.py; corpus/corrections.py)."""
-    from pipeline.ingest import iter_corpus, walk_corpus
+    """Ingest every file under ``corpus`` (a folder, or one file), process the documents on the engine
+    (``pipeline.scale``: this machine's cores, or Dask with ``config.engine == "dask"`` or a ``scheduler``), sort them
+    by doc_id, write the output folder as one unit (io/folder.py; corpus/corrections.py)."""
+    from pipeline.ingest import walk_corpus
+    from pipeline.scale import plan, run_engine
 
     t0 = time.perf_counter()
     fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
@@ -131,14 +133,12 @@ def run_corpus(
         results: list[DocResult] = []
         stream: Iterable[DocResult]
         walk = walk_corpus(corpus, exclude=[out_dir]) if docs is None else None  # never ingest our own outputs
-        if walk is not None and (config.workers > 1 or scheduler):
-            from pipeline.scale import run_dask
-
-            stream = run_dask(corpus, config, scheduler, walk=walk)
+        if walk is not None:
+            refused, tasks = plan(walk, corpus, config)  # refused entries are rows made here, never dispatched
+            stream = itertools.chain(refused, run_engine(tasks, corpus, config, scheduler))
         else:
-            res = worker_resources(config.models_dir)
-            source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config, walk=walk)
-            stream = (process_document(doc, res, review=config.review) for doc in source)
+            models = config.models_dir  # loaded at the first document: an empty list loads nothing
+            stream = (process_document(d, worker_resources(models), review=config.review) for d in docs or ())
         for r in stream:
             results.append(r)
             if on_document is not None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from pipeline.model import Document
 from pipeline.run import Resources, process_document
 
@@ -27,26 +25,6 @@ def test_figures_take_their_articles_county(resources: Resources) -> None:
     by_value = {f.mention.raw: f.county_code for f in result.figures}
     assert by_value["500万羽"] == "522624"
     assert by_value["8万亩"] == "522627"
-
-
-@pytest.mark.slow
-def test_dask_workers_give_the_same_tables(tmp_path: Path) -> None:
-    """Scale-out on a local Dask cluster writes exactly what the sequential run writes."""
-    from pipeline.config import load_config
-    from pipeline.io.writers import read_csv
-    from pipeline.run import run_corpus
-
-    corpus = tmp_path / "c"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(PAGE, encoding="utf-8")
-    (corpus / "b.txt").write_text(PAGE.replace("三穗", "锦屏"), encoding="utf-8")
-    outs = {}
-    for workers in (1, 2):
-        out = tmp_path / f"out{workers}"
-        run_corpus(corpus, out, load_config(models_dir=str(MODELS), workers=workers))
-        outs[workers] = {name: read_csv(out / name) for name in ("documents.csv", "figures.csv", "measures.csv")}
-    assert outs[1] == outs[2]
-    assert len(outs[2]["documents.csv"]) == 2
 
 
 def test_a_county_named_in_the_clause_owns_the_figure(resources: Resources) -> None:

@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.extract.figures import SOURCE_TABLE
 from pipeline.learn.indicators import Indicator, IndicatorMapper
 from pipeline.lexicon import lazy_pattern
 from pipeline.model import DocResult, Figure
@@ -39,6 +38,8 @@ def column_of(ind: Indicator, per: str) -> str:
 
 def table_total(f: Figure) -> bool:
     """A figure read from a document table's sum row or column (合计, 总计 …), not from one of its data rows."""
+    from pipeline.extract.figures import SOURCE_TABLE  # here: the extractor's module loads jieba and spaCy
+
     return f.mention.source == SOURCE_TABLE and bool(_TABLE_TOTAL.search(f.indicator.strip()))
 
 

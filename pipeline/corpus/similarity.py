@@ -17,7 +17,6 @@ from typing import Any
 from pipeline.corpus.practices import practice_contexts
 from pipeline.lexicon import lazy_words
 from pipeline.model import DocResult
-from pipeline.text.tokenizer import shared_segmenter
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,10 @@ def practice_vectors(
                 if m.components and name not in comps:
                     comps[name] = " | ".join(m.components)
     names = sorted(ctx)
-    seg = seg if seg is not None else shared_segmenter()
+    if seg is None:
+        from pipeline.text.tokenizer import shared_segmenter  # jieba and spaCy: loaded when there is text to cut
+
+        seg = shared_segmenter()
     name_docs = [_char_grams(n) + _char_grams(comps.get(n, "")) for n in names]
     ctx_docs: list[list[str]] = []
     for n in names:

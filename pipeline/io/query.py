@@ -14,10 +14,9 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import networkx as nx
 
 from pipeline.errors import PipelineError
 from pipeline.io import sqlguard
@@ -25,6 +24,9 @@ from pipeline.io.folder import check_folder
 from pipeline.model import OffsetMap
 from pipeline.normalize import repair_pdf_breaks, strip_pronunciation, tidy_whitespace, to_simplified, unify_width
 from pipeline.text.chars import CJK_SIDE
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +210,8 @@ def indicator(con: duckdb.DuckDBPyConnection, name: str, vocabulary: Any = None)
 
 
 def load_graph(con: duckdb.DuckDBPyConnection) -> nx.MultiDiGraph:
+    import networkx as nx  # only `query path` needs the graph: other queries start without it
+
     g = nx.MultiDiGraph()
     for r in _rows(con, "select id, type, label from nodes"):
         g.add_node(r["id"], type=r["type"], label=r["label"])
@@ -230,6 +234,8 @@ def path(con: duckdb.DuckDBPyConnection, a: str, b: str) -> Rows:
     """The shortest chain of edges between two nodes (by id or label), found ignoring direction; each edge is
     given in its own direction (``from`` is its source), ``along`` says whether it points along the chain from
     ``a`` to ``b`` (→) or against it (←)."""
+    import networkx as nx
+
     g = load_graph(con)
     src, dst = _node(g, a), _node(g, b)
     u = g.to_undirected(as_view=True)

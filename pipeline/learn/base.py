@@ -43,9 +43,10 @@ def identity(x: list[str]) -> list[str]:
 
 
 def sklearn_version() -> str:
-    import sklearn
+    """The installed scikit-learn's version, read from its metadata (importing scikit-learn takes seconds)."""
+    from importlib.metadata import version
 
-    return str(sklearn.__version__)
+    return version("scikit-learn")
 
 
 class SavedModel(ABC):

@@ -21,7 +21,6 @@ from typing import Any
 
 from pipeline.learn.base import SavedModel, identity
 from pipeline.text.chars import is_han_basic
-from pipeline.text.tokenizer import shared_segmenter
 
 NONE = "none"
 UNCODED = "未编码"  # an action clause whose tool the model is not sure of: left for a human coder
@@ -84,6 +83,8 @@ class PolicyToolModel(SavedModel):
     def features(self, text: str) -> list[str]:
         """Sparse string features; digits folded so amounts and years do not become vocabulary."""
         if self._seg is None:
+            from pipeline.text.tokenizer import shared_segmenter  # jieba and spaCy: imported by the runs that code
+
             self._seg = shared_segmenter()
         t = _DIGITS_RE.sub("0", " ".join(text.split()))
         words = [w for w in self._seg.cut(t, HMM=True) if w.strip() and not _is_punct(w)]
