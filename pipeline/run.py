@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from pipeline.config import Config
@@ -87,6 +88,8 @@ class RunSummary:
     corrections_file: str = ""  # the corrections file applied, "" when none
     corrections: list[AppliedCorrection] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # folders the corpus walk left out, and why
+    cached: int = 0  # documents whose result came from OUT's cache (io/cache.py), not processed again
+    unchanged: bool = False  # OUT already held this very run: nothing was done
 
 
 def write_outputs(
@@ -119,34 +122,37 @@ def run_corpus(
     on_stage: Callable[[str], None] | None = None,
     corrections: Path | None = None,
     lock_wait: float = LOCK_WAIT,
+    force: bool = False,
 ) -> RunSummary:
     """Ingest every file under ``corpus`` (a folder, or one file), process it (on Dask when ``config.workers > 1`` or a
     ``scheduler`` is given; doc_id order), write the output folder as one unit (io/folder.py; corpus/corrections.py)."""
     from pipeline.ingest import iter_corpus, walk_corpus
+    from pipeline.io.cache import plan as cache_plan
 
     t0 = time.perf_counter()
     fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
     fixes = read_for_run(fixes_path, Path(config.models_dir), cached(config.models_dir))
     with OutputRun(out_dir, lock_wait) as folder:  # checked, locked, staged; old leftovers cleaned up
         results: list[DocResult] = []
-        stream: Iterable[DocResult]
         walk = walk_corpus(corpus, exclude=[out_dir]) if docs is None else None  # never ingest our own outputs
+        plan = cache_plan(folder, corpus, walk, config, fixes_path, force)  # OUT's cache (io/cache.py): hits, misses
+        if plan.unchanged:  # OUT holds this very run: nothing to do, nothing written
+            return RunSummary(**plan.unchanged_summary(fixes_path), seconds=time.perf_counter() - t0)
         if walk is not None and (config.workers > 1 or scheduler):
             from pipeline.scale import run_dask
 
-            stream = run_dask(corpus, config, scheduler, walk=walk)
-        else:
-            res = worker_resources(config.models_dir)
-            source: Iterable[Document] = docs if docs is not None else iter_corpus(corpus, config, walk=walk)
-            stream = (process_document(doc, res, review=config.review) for doc in source)
-        for r in stream:
-            results.append(r)
+            stream = run_dask(corpus, config, scheduler, walk=walk, only=plan.paths)
+        else:  # the models are loaded at the first document to process (none when all come from the cache)
+            source = docs if docs is not None else iter_corpus(corpus, config, walk=walk, only=plan.paths)
+            stream = (process_document(d, worker_resources(config.models_dir), review=config.review) for d in source)
+        for r in chain(plan.hits, stream):
+            results.append(plan.keep(r))  # a new result goes into the cache
             if on_document is not None:
                 on_document(r)
         results.sort(key=lambda r: r.doc.doc_id)
-        skipped = [(str(p), why) for p, why in (walk.skipped if walk else [])]
-        summary = RunSummary(n_docs=len(results), corrections_file=str(fixes_path or ""), skipped=skipped)
+        summary = RunSummary(len(results), **plan.summary_fields(fixes_path))
         rows, summary.corrections = write_outputs(folder.staging, results, Path(config.models_dir), fixes, on_stage)
+        plan.finish(results)
         summary.rows = folder.commit(rows, config, corpus, [r.doc.source for r in results], fixes_path)
     summary.status.update(r.doc.status for r in results)
     summary.failures = [(r.doc.source, r.doc.error) for r in results if r.doc.status != STATUS_OK]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from pipeline.config import Config
@@ -21,9 +21,14 @@ def process_path(path: Path, root: Path, doc_id: str, config: Config) -> DocResu
 
 
 def run_dask(
-    corpus: Path, config: Config, scheduler: str | None, walk: CorpusWalk | None = None
+    corpus: Path,
+    config: Config,
+    scheduler: str | None,
+    walk: CorpusWalk | None = None,
+    only: Collection[Path] | None = None,
 ) -> Iterator[DocResult]:
-    """Results as they complete (the caller sorts them); entries the walk refused are rows made here."""
+    """Results as they complete (the caller sorts them); entries the walk refused are rows made here; ``only``:
+    these files of the walk (the others came from the cache), with the doc_ids of the whole walk."""
     from distributed import Client, LocalCluster, as_completed
 
     from pipeline.ingest import assign_doc_ids, load_document, walk_corpus
@@ -31,8 +36,11 @@ def run_dask(
     walk = walk if walk is not None else walk_corpus(corpus)
     ids = assign_doc_ids(walk.files, corpus)
     for p, refusal in walk.refused.items():
-        yield DocResult(doc=load_document(p, corpus, config, doc_id=ids[p], refusal=refusal))
-    paths = [p for p in walk.files if p not in walk.refused]
+        if only is None or p in only:
+            yield DocResult(doc=load_document(p, corpus, config, doc_id=ids[p], refusal=refusal))
+    paths = [p for p in walk.files if p not in walk.refused and (only is None or p in only)]
+    if not paths:
+        return
     cluster = None
     if scheduler:
         client = Client(scheduler)
