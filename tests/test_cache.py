@@ -6,8 +6,11 @@ this process); the CLI's summary line says the same. Every report here is made u
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import pickle
 import shutil
+import zlib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -198,26 +201,28 @@ def _result(doc_id: str = "a") -> DocResult:
     return DocResult(doc=Document(doc_id=doc_id, source=f"{doc_id}.txt", format="txt", raw_text="黎平县"))
 
 
+def _forged(payload: bytes) -> bytes:
+    """An entry with a valid checksum around ``payload``."""
+    return cache.MAGIC + hashlib.sha256(payload).digest() + payload
+
+
 def test_an_entry_is_read_back_only_when_intact_and_of_its_key() -> None:
     data = cache.encode_entry("k1", _result())
     assert cache.decode_entry(data, "k1").doc.raw_text == "黎平县"
-    bad = {
-        "garbage": b"\x00" * 200,
-        "truncated": data[:-1],
-        "empty": b"",
-        "flipped": data[:-3] + bytes([data[-3] ^ 1]) + data[-2:],
-        "header only": cache.MAGIC,
-    }
-    for name, damaged in bad.items():
-        with pytest.raises(cache.DamagedEntry):
-            cache.decode_entry(damaged, "k1")
-        assert name
-    with pytest.raises(cache.DamagedEntry, match="another document"):
-        cache.decode_entry(data, "k2")
-    payload = b"not a pickle"
-    forged = cache.MAGIC + __import__("hashlib").sha256(payload).digest() + payload
-    with pytest.raises(cache.DamagedEntry, match="cannot be read"):
-        cache.decode_entry(forged, "k1")
+    damaged = [
+        (b"\x00" * 200, "not a cache entry"),
+        (data[:-1], "checksum mismatch"),
+        (b"", "not a cache entry"),
+        (data[:-3] + bytes([data[-3] ^ 1]) + data[-2:], "checksum mismatch"),
+        (cache.MAGIC, "truncated"),
+        (data, "another document"),  # read for another key
+        (_forged(b"not zlib data"), "cannot be read"),
+        (_forged(zlib.compress(b"not a pickle")), "cannot be read"),
+        (_forged(zlib.compress(pickle.dumps((cache.FORMAT + 1, "k1", _result())))), "another format"),
+    ]
+    for bad, why in damaged:
+        with pytest.raises(cache.DamagedEntry, match=why):
+            cache.decode_entry(bad, "k2" if bad is data else "k1")
 
 
 def test_the_fingerprint_follows_models_lexicons_and_per_document_settings(
@@ -240,3 +245,29 @@ def test_the_fingerprint_follows_models_lexicons_and_per_document_settings(
     fp = cache.fingerprint(cfg)
     (models / "gazetteer.tsv").write_text("b\n", encoding="utf-8")
     assert cache.fingerprint(cfg) != fp
+
+
+@pytest.mark.slow
+def test_on_dask_only_the_misses_are_sent_to_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import distributed
+
+    from pipeline.config import load_config
+    from pipeline.run import run_corpus
+
+    corpus, out = write_corpus(tmp_path / "c", 2), tmp_path / "out"
+    run_corpus(corpus, out, load_config(models_dir=str(REPO / "models")))
+    (corpus / "county2.txt").write_text(report(COUNTIES[2], 6600), encoding="utf-8")
+    two = load_config(models_dir=str(REPO / "models"), workers=2)
+    got = run_corpus(corpus, out, two)
+    assert (got.n_docs, got.cached) == (3, 2)
+    cold = tmp_path / "cold"
+    run_corpus(corpus, cold, load_config(models_dir=str(REPO / "models")))
+    assert csvs(out) == csvs(cold)
+
+    def no_cluster(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cluster was started with nothing to process")
+
+    monkeypatch.setattr(distributed, "LocalCluster", no_cluster)
+    (out / cache.CACHE_DIR / cache.RUN_FILE).unlink()  # not "unchanged": the corpus stages run again
+    got = run_corpus(corpus, out, two)
+    assert (got.n_docs, got.cached, got.unchanged) == (3, 3, False) and csvs(out) == csvs(cold)

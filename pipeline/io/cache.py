@@ -38,6 +38,7 @@ import pickle
 import re
 import stat
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -206,7 +207,8 @@ def entry_key(fp: str, item: Input) -> str:
 
 
 def encode_entry(key: str, result: DocResult) -> bytes:
-    payload = pickle.dumps((FORMAT, key, result), protocol=pickle.HIGHEST_PROTOCOL)
+    """An entry: MAGIC, the sha256 of the payload, the payload (the zlib-compressed pickle of format, key, result)."""
+    payload = zlib.compress(pickle.dumps((FORMAT, key, result), protocol=pickle.HIGHEST_PROTOCOL), 1)
     return MAGIC + hashlib.sha256(payload).digest() + payload
 
 
@@ -223,7 +225,7 @@ def decode_entry(data: bytes, key: str) -> DocResult:
     if hashlib.sha256(payload).digest() != data[len(MAGIC) : head]:
         raise DamagedEntry("checksum mismatch (truncated or damaged)")
     try:
-        got = pickle.loads(payload)
+        got = pickle.loads(zlib.decompress(payload))
     except Exception as exc:  # any unpickling error: an entry of another version of the code
         raise DamagedEntry(f"cannot be read ({type(exc).__name__}: {exc})") from exc
     if not (isinstance(got, tuple) and len(got) == 3 and got[0] == FORMAT):
