@@ -49,7 +49,6 @@ from typing import Any
 from pipeline.config import Config
 from pipeline.ingest.walk import CorpusWalk
 from pipeline.io.folder import OutputRun, changed_files, manifest_state, read_manifest, sha256_file
-from pipeline.io.writers import atomic_write_bytes
 from pipeline.model import STATUS_OK, DocResult
 
 log = logging.getLogger(__name__)
@@ -280,6 +279,8 @@ class Plan:
         if now != item.stamp:
             log.info("%s changed while it was processed: its result is not cached", item.rel)
             return result
+        from pipeline.io.writers import atomic_write_bytes  # (not at import: writers loads the schema's models)
+
         atomic_write_bytes(self.entry(key), encode_entry(key, result))
         self.kept.add(key)
         return result
@@ -305,6 +306,8 @@ class Plan:
             "status": dict(Counter(r.doc.status for r in results)),
             "failures": [[r.doc.source, r.doc.error] for r in results if r.doc.status != STATUS_OK],
         }
+        from pipeline.io.writers import atomic_write_bytes
+
         atomic_write_bytes(self.root / RUN_FILE, (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode())
         if removed:
             log.info("cache: removed %d entries no document of this run uses", removed)
