@@ -271,3 +271,17 @@ def test_on_dask_only_the_misses_are_sent_to_the_workers(tmp_path: Path, monkeyp
     (out / cache.CACHE_DIR / cache.RUN_FILE).unlink()  # not "unchanged": the corpus stages run again
     got = run_corpus(corpus, out, two)
     assert (got.n_docs, got.cached, got.unchanged) == (3, 3, False) and csvs(out) == csvs(cold)
+
+
+@pytest.mark.slow
+def test_strict_judges_cached_results_like_new_ones(tmp_path: Path, processed: list[str]) -> None:
+    """An unchanged --strict run still fails on a corpus without Chinese text (its results come from the cache)."""
+    corpus, out = tmp_path / "c", tmp_path / "out"
+    corpus.mkdir()
+    (corpus / "english.txt").write_text("A county report written in English only. " * 5, encoding="utf-8")
+    args = ["extract", str(corpus), "--out", str(out), "--models-dir", str(REPO / "models"), "--strict"]
+    assert runner.invoke(app, args).exit_code == 1
+    processed.clear()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1 and "no Chinese text" in again.output
+    assert processed == [] and "cache: 1 document(s) unchanged, 0 processed" in again.output

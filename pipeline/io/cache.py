@@ -386,7 +386,8 @@ def plan(
     items = inputs(corpus, walk, config)
     key = run_key(fp, config, corpus, items, walk, corrections)
     p = Plan(folder.staging / CACHE_DIR, fp, key, {i.doc_id: i for i in items}, skipped=walk.skipped)
-    previous = None if force else _previous_run(folder.out, key, folder.staged)
+    # --strict judges the documents' results (failed ones, no Chinese text): it never skips the run
+    previous = None if force or config.strict else _previous_run(folder.out, key, folder.staged)
     if previous is not None:
         p.unchanged, p.previous = True, {**previous, "rows": (read_manifest(folder.out) or {}).get("counts")}
         log.info("cache: %s already holds this run (same inputs, code, models, settings): nothing to do", folder.out)
