@@ -161,6 +161,9 @@ def extract(
     wait: Annotated[
         float, typer.Option(help="Seconds to wait while another run writes the same OUT, then give up.")
     ] = LOCK_WAIT,
+    force: Annotated[
+        bool, typer.Option("--force", help="Process every file again: ignore the cache in OUT/.cache (rebuilt).")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Extract documents, places, figures and measures from every file under CORPUS into OUT.
@@ -171,6 +174,7 @@ def extract(
     file becomes a documents.csv row with its reason. A re-run into the same OUT removes the texts and review
     pages of documents no longer in CORPUS. OUT is written as one unit (staged beside it, switched in one step,
     run.json last) under a lock: a failed or killed run leaves the previous complete run (README "Safety").
+    A re-run processes only the files that are new or changed since the last run into OUT (README "Re-running").
     """
     _setup_logging(verbose)
     from pipeline.ingest import FORMATS, list_corpus
@@ -223,6 +227,7 @@ def extract(
                 on_stage=progress.corpus_stage,
                 corrections=corrections,
                 lock_wait=wait,
+                force=force,
             )
         except PipelineError as exc:  # a bad corrections file, an unwritable or locked OUT, a failed write
             console.print(f"[red]{exc}[/]", soft_wrap=True)
@@ -235,6 +240,7 @@ def extract(
     for name, n in summary.rows.items():
         table.add_row(name, str(n))
     console.print(table)
+    console.print(cache_line(summary, out), highlight=False, soft_wrap=True)
     for source, error in summary.failures:
         console.print(failure_line(source, error), highlight=False, soft_wrap=True)
     for folder, why in summary.skipped:
@@ -248,13 +254,24 @@ def extract(
     elif progress.no_chinese:
         shown = escape(", ".join(progress.no_chinese[:10])) + (" …" if len(progress.no_chinese) > 10 else "")
         console.print(f"[yellow]{len(progress.no_chinese)} document(s) without Chinese text:[/] {shown}")
-    _print_corrections(summary)
+    if not summary.unchanged:
+        _print_corrections(summary)
     if cfg.strict and summary.status.get("failed", 0):
         console.print("[red]--strict: some files failed[/]")
         raise typer.Exit(1)
     if cfg.strict and no_chinese:
         console.print("[red]--strict: no Chinese text in the corpus[/]")
         raise typer.Exit(1)
+
+
+def cache_line(summary: RunSummary, out: Path) -> str:
+    """What the run took from OUT's cache (pipeline/io/cache.py), or that there was nothing to do."""
+    if summary.unchanged:
+        return (
+            f"unchanged: nothing to do ({escape(str(out))} already holds this run: same files, code, models, settings "
+            "and corrections; --force processes everything again)"
+        )
+    return f"cache: {summary.cached} document(s) unchanged, {summary.n_docs - summary.cached} processed"
 
 
 def failure_line(source: str, error: str) -> str:

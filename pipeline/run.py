@@ -88,6 +88,8 @@ class RunSummary:
     corrections_file: str = ""  # the corrections file applied, "" when none
     corrections: list[AppliedCorrection] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # folders the corpus walk left out, and why
+    cached: int = 0  # documents whose result came from OUT's cache (io/cache.py), not processed again
+    unchanged: bool = False  # OUT already held this very run: nothing was done
 
 
 def write_outputs(
@@ -119,11 +121,12 @@ def run_corpus(
     on_stage: Callable[[str], None] | None = None,
     corrections: Path | None = None,
     lock_wait: float = LOCK_WAIT,
+    force: bool = False,
 ) -> RunSummary:
-    """Ingest every file under ``corpus`` (a folder, or one file), process the documents on the engine
-    (``pipeline.scale``: this machine's cores, or Dask with ``config.engine == "dask"`` or a ``scheduler``), sort them
-    by doc_id, write the output folder as one unit (io/folder.py; corpus/corrections.py)."""
+    """Ingest every file under ``corpus`` (folder or file), take what OUT's cache holds (io/cache.py), process the rest
+    on the engine (pipeline.scale: local cores or Dask), sort by doc_id, write the output folder as one unit."""
     from pipeline.ingest import walk_corpus
+    from pipeline.io.cache import plan as cache_plan
     from pipeline.scale import plan, run_engine
 
     t0 = time.perf_counter()
@@ -133,20 +136,25 @@ def run_corpus(
         results: list[DocResult] = []
         stream: Iterable[DocResult]
         walk = walk_corpus(corpus, exclude=[out_dir]) if docs is None else None  # never ingest our own outputs
+        cache = cache_plan(folder, corpus, walk, config, fixes_path, force)  # OUT's cache: hits, misses
+        if cache.unchanged:  # OUT holds this very run: nothing to do, nothing written
+            return RunSummary(**cache.unchanged_summary(fixes_path), seconds=time.perf_counter() - t0)
         if walk is not None:
             refused, tasks = plan(walk, corpus, config)  # refused entries are rows made here, never dispatched
-            stream = itertools.chain(refused, run_engine(tasks, corpus, config, scheduler))
+            tasks = cache.select(tasks)  # the misses only
+            stream = itertools.chain(refused, run_engine(tasks, corpus, config, scheduler) if tasks else ())
         else:
-            models = config.models_dir  # loaded at the first document: an empty list loads nothing
-            stream = (process_document(d, worker_resources(models), review=config.review) for d in docs or ())
-        for r in stream:
-            results.append(r)
+            stream = (
+                process_document(d, worker_resources(config.models_dir), review=config.review) for d in docs or ()
+            )
+        for r in itertools.chain(cache.hits, stream):
+            results.append(cache.keep(r))  # a new result goes into the cache
             if on_document is not None:
                 on_document(r)
         results.sort(key=lambda r: r.doc.doc_id)
-        skipped = [(str(p), why) for p, why in (walk.skipped if walk else [])]
-        summary = RunSummary(n_docs=len(results), corrections_file=str(fixes_path or ""), skipped=skipped)
+        summary = RunSummary(len(results), **cache.summary_fields(fixes_path))
         rows, summary.corrections = write_outputs(folder.staging, results, Path(config.models_dir), fixes, on_stage)
+        cache.finish(results)
         summary.rows = folder.commit(rows, config, corpus, [r.doc.source for r in results], fixes_path)
     summary.status.update(r.doc.status for r in results)
     summary.failures = [(r.doc.source, r.doc.error) for r in results if r.doc.status != STATUS_OK]

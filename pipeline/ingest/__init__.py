@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from pipeline.config import Config
@@ -84,14 +84,19 @@ def assign_doc_ids(paths: Iterable[Path], root: Path) -> dict[Path, str]:
 
 
 def iter_corpus(
-    root: Path, config: Config, exclude: Iterable[Path] = (), walk: CorpusWalk | None = None
+    root: Path,
+    config: Config,
+    exclude: Iterable[Path] = (),
+    walk: CorpusWalk | None = None,
+    only: Collection[Path] | None = None,
 ) -> Iterator[Document]:
-    """One Document per entry under ``root`` in sorted order (``walk``, or a new walk skipping ``exclude``); bad
-    files and entries that are not read (FIFOs, bad links...) come out as failed rows."""
+    """One Document per entry under ``root`` in sorted order (``walk``, or a new walk skipping ``exclude``; only
+    the entries in ``only`` when given, with the doc_ids of the whole walk); bad files and entries that are not
+    read (FIFOs, bad links...) come out as failed rows."""
     root = Path(root)
     walk = walk if walk is not None else walk_corpus(root, exclude)
     ids = assign_doc_ids(walk.files, root)
-    for p in walk.files:
+    for p in walk.files if only is None else [p for p in walk.files if p in only]:
         yield load_document(p, root, config, doc_id=ids[p], refusal=walk.refused.get(p))
 
 
