@@ -336,9 +336,9 @@ SCAN_CASES = {
 
 # Figures of the scan against those of its text version, keyed (indicator, value, unit, page); ``values``: keyed
 # (value, unit, page) only. The bar: within 0.1 of the text version on every case. Measured (2026-11-30,
-# recall/precision/values): twocol 1.0/1.0/1.0 (was 1.0/1.0/1.0 with PP-OCRv4); table 1.0/1.0/1.0 (was
-# .69/1.0/.71: the table came out as lines, now its boxes make a table); trad 1.0/1.0/1.0 (was .34/.41/.84:
-# PP-OCRv4 misread traditional forms, PP-OCRv5 reads them).
+# recall/precision/values): twocol 1.0/1.0/1.0 (was 1.0/1.0/1.0 with PP-OCRv4); table .92/.92/1.0 (was
+# .69/1.0/.71: the table came out as lines, now its boxes make a table; the rare 椪 of a row header is read 碰);
+# trad .97/.97/1.0 (was .34/.41/.84: PP-OCRv4 misread traditional forms, PP-OCRv5 reads them).
 SCAN_FLOOR = 0.9
 
 
