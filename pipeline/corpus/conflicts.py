@@ -1,8 +1,9 @@
 """Conflicting figures: the same indicator for the same county and date reported with different values.
 
 Two figures conflict when their indicators have the same core (scope words such as 全县/实现/辖 stripped),
-they share unit, county and date, and their values differ by a little (at most ``max_rel_diff``): a large
-gap almost always means two different scopes (all cooperatives vs. pilot cooperatives), not a conflict.
+they share unit, county (or, when their county is unknown, the document) and date, and their values differ by a
+little (at most ``max_rel_diff``): a large gap almost always means two different scopes (all cooperatives vs.
+pilot cooperatives), not a conflict.
 
 A conflict is reported once per pair of distinct values, with every document that gives each value: ten copies
 of a report that says 263 and 261 make one conflict (its documents listed), not 45 or 100. The work is linear
@@ -62,13 +63,17 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
             core = core_indicator(f.indicator)
             if len(core) < 2 or f.unit in ("%", "个百分点", "倍") or f.status != "actual":
                 continue  # a target or projection never conflicts with what was reported
-            values = groups[(f.county_code, core, f.unit + (f"/{f.per}" if f.per else ""), f.date)]
+            # a figure of no known county conflicts only with its own document: two documents about unknown
+            # counties are not about the same county (and would pair every such document with every other)
+            county = f.county_code or f"doc:{f.mention.doc_id}"
+            values = groups[(county, core, f.unit + (f"/{f.per}" if f.per else ""), f.date)]
             v = _value(f)
             if v not in values:
                 values[v] = (f, {})
             values[v][1][f.mention.doc_id] = None
     out = []
     for (county, core, unit, date), values in groups.items():
+        county = "" if county.startswith("doc:") else county
         distinct = list(values.items())
         for i, (va, (a, docs_a)) in enumerate(distinct):
             for vb, (b, docs_b) in distinct[i + 1 :]:

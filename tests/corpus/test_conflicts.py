@@ -55,7 +55,8 @@ def _old_find_conflicts(results: list[DocResult], max_rel_diff: float = 0.2) -> 
             core = core_indicator(f.indicator)
             if len(core) < 2 or f.unit in ("%", "个百分点", "倍") or f.status != "actual":
                 continue
-            groups[(f.county_code, core, f.unit + (f"/{f.per}" if f.per else ""), f.date)].append(f)
+            county = f.county_code or f"doc:{f.mention.doc_id}"  # the one change besides the pairs: see below
+            groups[(county, core, f.unit + (f"/{f.per}" if f.per else ""), f.date)].append(f)
     out = []
     for figs in groups.values():
         for a, b in combinations(figs, 2):
@@ -105,13 +106,33 @@ def test_same_conflicts_as_before_once_per_pair_of_values(specs: list[tuple[str,
     figs = [f for r in res for f in r.figures]
     new = find_conflicts(res)
     old = _old_find_conflicts(res)
-    key = lambda a, b: (a.county_code, core_indicator(a.indicator), a.unit, a.date, frozenset({a.value, b.value}))  # noqa: E731
+    key = lambda a, b: (  # noqa: E731
+        a.county_code or a.mention.doc_id,
+        core_indicator(a.indicator),
+        a.unit,
+        a.date,
+        frozenset({a.value, b.value}),
+    )
     assert {key(c.a, c.b) for c in new} == {key(a, b) for a, b in old}
     assert len(new) == len({key(c.a, c.b) for c in new})  # once per pair of distinct values
     for c in new:
-        same = [f for f in figs if (f.county_code, core_indicator(f.indicator), f.unit, f.date) == key(c.a, c.b)[:4]]
+        same = [
+            f
+            for f in figs
+            if (f.county_code or f.mention.doc_id, core_indicator(f.indicator), f.unit, f.date) == key(c.a, c.b)[:4]
+        ]
         first = {v: next(f for f in same if f.value == v) for v in (c.a.value, c.b.value)}
         assert (c.a, c.b) == (first[c.a.value], first[c.b.value])
         assert figs.index(c.a) < figs.index(c.b)  # a is the value seen first
         for side, docs in ((c.a, c.docs_a), (c.b, c.docs_b)):
             assert docs == list(dict.fromkeys(f.mention.doc_id for f in same if f.value == side.value))
+
+
+def test_unknown_county_conflicts_only_within_its_document() -> None:
+    """Figures without a county: the same document disagreeing with itself is a conflict; two documents about
+    unknown counties are not about the same county."""
+    a = figure("d", "行政村", 263, start=0)
+    b = figure("d", "行政村", 261, start=50)
+    c = figure("e", "行政村", 262, start=0)
+    (only,) = find_conflicts([result("d", figures=[a, b]), result("e", figures=[c])])
+    assert (only.a, only.b, only.county_code, only.docs_a, only.docs_b) == (a, b, "", ["d"], ["d"])
