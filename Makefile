@@ -15,7 +15,7 @@ WEB_DEV  := ^w(0[1-9]|[12][0-9]|30)_
 WEB_HELD := ^w(3[1-9]|40)_
 CLI    := $(PY) -m pipeline.cli
 
-.PHONY: all venv models extract serve test quick lint eval eval-bulletins bench-ingest bench-extract corpus clean
+.PHONY: all venv models extract serve test quick lint eval eval-bulletins bench bench-ingest bench-extract corpus clean
 
 all: extract
 
@@ -72,6 +72,13 @@ eval: $(STAMP)
 eval-bulletins: $(STAMP)
 	$(CLI) eval $(EXTERNAL_PDFS) --gold tests/gold/bulletins --out $(OUT)/eval-bulletins \
 		--floors tests/eval_floors/bulletins.json --select '^zhoukou_'
+
+# A generated corpus of DOCS documents extracted twice (first run, unchanged re-run), with the peers of the
+# `bench` extra (jionlp, cpca) on the same text: docs/s, MB/s, pages/s, peak RSS, per-stage times, ratios.
+DOCS ?= 2000
+bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]' || echo "the bench peers could not be installed: the bench runs without them"
+	$(CLI) bench corpus --docs $(DOCS)
 
 bench-ingest: $(STAMP)
 	$(CLI) bench ingest

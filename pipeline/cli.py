@@ -405,6 +405,36 @@ def bench_extract_cmd(
         typer.echo(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}")
 
 
+@bench_app.command("corpus")
+def bench_corpus_cmd(
+    docs: Annotated[int, typer.Option("--docs", help="Documents to generate.")] = 2000,
+    source: Annotated[Path, typer.Option(help="The sample corpus to recombine.")] = Path("corpus"),
+    workdir: Annotated[
+        Path | None, typer.Option(help="Folder for the generated corpus and outputs (kept); default: a temporary one.")
+    ] = None,
+    peer_mb: Annotated[float, typer.Option(help="MB of the run's text the peers (jionlp, cpca) read.")] = 1.0,
+    trace_memory: Annotated[
+        bool, typer.Option(help="tracemalloc's biggest holders at the write phase (slow).")
+    ] = False,
+    workers: Annotated[int | None, typer.Option(help="Worker processes of the extract runs.")] = None,
+    models_dir: Annotated[Path, typer.Option()] = Path("models"),
+) -> None:
+    """A generated corpus of DOCS documents extracted twice (first run, unchanged re-run): docs/s, MB/s, pages/s,
+    peak RSS, per-stage times, and the peers (jionlp, cpca; `pip install '.[bench]'`) on the same text as ratios."""
+    import tempfile
+
+    from pipeline.tools.bench_corpus import bench_corpus
+
+    with tempfile.TemporaryDirectory(prefix="ruralmine-bench-") as tmp:
+        stats, notes = bench_corpus(
+            source, workdir or Path(tmp), docs, models_dir, peer_mb, trace_memory=trace_memory, workers=workers
+        )
+    for k, v in stats.items():
+        typer.echo(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}")
+    for note in notes:
+        typer.echo(f"note: {note}")
+
+
 def _json_value(value: object) -> object:
     """JSON for what DuckDB returns beyond str/int/float/bool: decimals as numbers, dates ISO, the rest as text."""
     from decimal import Decimal

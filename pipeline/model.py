@@ -326,6 +326,7 @@ class DocResult:
     clauses: list[Clause] = field(default_factory=list)
     review_html: str = ""
     seconds: float = 0.0
+    prepare_seconds: float = 0.0  # the share of ``seconds`` spent normalizing and structuring (the bench's split)
 
     @property
     def focal(self) -> list[Place]:

@@ -68,13 +68,14 @@ def process_document(doc: Document, res: Resources, review: bool = False) -> Doc
     except Exception as exc:
         log.exception("%s: normalization failed", doc.doc_id)
         _fail_stage(doc, "normalization", exc, STATUS_FAILED)
+    t1 = time.perf_counter()
     try:
         result = extract(doc, res, review=review)
     except Exception as exc:  # the last guard: a bug in a stage costs this document, never the run
         log.exception("%s: extraction failed", doc.doc_id)
         _fail_stage(doc, "extraction", exc, STATUS_FAILED if doc.status == STATUS_FAILED else STATUS_PARTIAL)
         result = DocResult(doc=doc)
-    result.seconds = time.perf_counter() - t0
+    result.seconds, result.prepare_seconds = time.perf_counter() - t0, t1 - t0
     return result
 
 

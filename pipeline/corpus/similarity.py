@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 SKIP_KINDS = ("policy_document",)
 NAME_WEIGHT = 0.5  # share of the score from name+components; the rest from context words
+TOP_K = 50  # partners kept per practice: more than this many other names for one practice is noise
 _STOP = lazy_words("similarity_stop")
 
 
@@ -34,16 +35,24 @@ def _char_grams(s: str) -> list[str]:
     return [s[i : i + n] for n in (1, 2, 3) for i in range(len(s) - n + 1)]
 
 
-def _cosine(docs: list[list[str]]) -> Any:
+def _tfidf(docs: list[list[str]]) -> Any:
+    """Rows of L2-normalized TF-IDF weights (sparse), as ``cosine_similarity`` normalizes them; all-zero when
+    no document has a term."""
+    from scipy import sparse  # type: ignore[import-untyped]
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics.pairwise import cosine_similarity
+    from sklearn.preprocessing import normalize
 
     if not any(docs):
-        import numpy as np
-
-        return np.zeros((len(docs), len(docs)))
+        return sparse.csr_matrix((len(docs), 1))
     vec = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
-    return cosine_similarity(vec.fit_transform(docs))
+    return normalize(vec.fit_transform(docs), copy=True)
+
+
+def _cosine_rows(x: Any, lo: int, hi: int) -> Any:
+    """Rows ``lo:hi`` of ``cosine_similarity(x)`` for normalized ``x``: the same products, a block at a time."""
+    from sklearn.utils.extmath import safe_sparse_dot
+
+    return safe_sparse_dot(x[lo:hi], x.T, dense_output=True)
 
 
 def practice_vectors(
@@ -82,8 +91,14 @@ def practice_similarity(
     threshold: float = 0.35,
     skip_kinds: Iterable[str] = SKIP_KINDS,
     seg: Any = None,
+    top_k: int | None = TOP_K,
+    block_cells: int = 4_000_000,
 ) -> list[tuple[str, str, float]]:
     """``(a, b, score)`` for practice pairs with score >= ``threshold`` (a < b), best first.
+
+    Scores are computed a block of rows at a time (about ``block_cells`` scores in memory, whatever the number
+    of practices), never as N × N matrices, and only the pairs over the threshold are kept, the ``top_k`` best
+    partners of each practice (a pair stays when either side keeps it; ``None``: all).
 
     Practices that only ever appear in the same documents share their context by construction, so for
     them only the name+components view counts. Titled policy documents are left out by default: a
@@ -95,17 +110,31 @@ def practice_similarity(
     names, name_docs, ctx_docs, docs = practice_vectors(results, skip, seg)
     if len(names) < 2:
         return []
-    sn = _cosine(name_docs)
-    sc = _cosine(ctx_docs)
-    pairs: list[tuple[str, str, float]] = []
-    for i in range(len(names)):
-        for j in range(i + 1, len(names)):
-            if docs[names[i]] == docs[names[j]]:
-                score = float(sn[i, j])
-            else:
-                score = NAME_WEIGHT * float(sn[i, j]) + (1 - NAME_WEIGHT) * float(sc[i, j])
-            if score >= threshold:
-                pairs.append((names[i], names[j], round(score, 4)))
+    import numpy as np
+
+    xn, xc = _tfidf(name_docs), _tfidf(ctx_docs)
+    doc_set: dict[frozenset[str], int] = {}
+    group = np.array([doc_set.setdefault(frozenset(docs[n]), len(doc_set)) for n in names])
+    n = len(names)
+    step = max(1, block_cells // n)
+    found: dict[tuple[int, int], float] = {}
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        sn, sc = _cosine_rows(xn, lo, hi), _cosine_rows(xc, lo, hi)
+        # practices always named in the same documents share their context by construction: name view only
+        score = np.where(group[lo:hi, None] == group[None, :], sn, NAME_WEIGHT * sn + (1 - NAME_WEIGHT) * sc)
+        score[np.arange(hi - lo), np.arange(lo, hi)] = -np.inf  # a name is not its own partner
+        for r, row in enumerate(score):
+            (cols,) = np.nonzero(row >= threshold)
+            if top_k is not None and len(cols) > top_k:
+                cols = cols[np.lexsort((cols, -row[cols]))[:top_k]]  # best first, ties to the first name
+            i = lo + r
+            for j in cols.tolist():
+                if j > i:
+                    found[(i, j)] = float(row[j])  # the upper triangle, as a full matrix would give it
+                else:
+                    found.setdefault((j, i), float(row[j]))  # kept by this side only (the other's top_k)
+    pairs = [(names[i], names[j], round(v, 4)) for (i, j), v in found.items()]
     pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
     log.debug("practice_similarity: %d names, %d pairs >= %.2f", len(names), len(pairs), threshold)
     return pairs

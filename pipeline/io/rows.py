@@ -215,6 +215,8 @@ def conflict_rows(corpus: CorpusResult) -> list[Row]:
             "sentence_a": c.a.sentence,
             "sentence_b": c.b.sentence,
             "doc_id": c.a.mention.doc_id,
+            "docs_a": " | ".join(c.docs_a),
+            "docs_b": " | ".join(c.docs_b),
         }
         for c in corpus.conflicts
     ]

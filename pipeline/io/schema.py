@@ -40,7 +40,7 @@ CLAUSE_COLUMNS = (
 )  # fmt: skip
 CONFLICT_COLUMNS = (
     "county_code", "indicator", "unit", "date", "value_a", "value_b", "doc_a", "start_a", "end_a", "raw_a",
-    "doc_b", "start_b", "end_b", "raw_b", "sentence_a", "sentence_b", "doc_id",
+    "doc_b", "start_b", "end_b", "raw_b", "sentence_a", "sentence_b", "doc_id", "docs_a", "docs_b",
 )  # fmt: skip
 COMPARE_BASE_COLUMNS = ("adcode", "county", "province", "prefecture", "n_docs")
 COMPARE_LONG_COLUMNS = (

@@ -13,9 +13,9 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pipeline.io.coerce import typed
 from pipeline.io.folder import WriteFailed
@@ -41,6 +41,25 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError) and not isinstance(exc, WriteFailed):
             raise WriteFailed(path, len(data), exc) from exc
+        raise
+
+
+def atomic_write_stream(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """``write(fh)`` into a temporary file beside ``path``, then a rename: what ``atomic_write_bytes`` does for
+    a file too large to hold as bytes first (graph exports); a failed write raises ``WriteFailed``."""
+    tmp = ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteFailed):
+            raise WriteFailed(path, None, exc) from exc
         raise
 
 
@@ -192,16 +211,18 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
 
     from pipeline.corpus.graph import EXPORT_TYPES, clean_for_export
 
-    g = clean_for_export(graph)
-    buf = io.BytesIO()
-    nx.write_graphml(g, buf)
-    atomic_write_bytes(out_dir / "graph.graphml", buf.getvalue())
-    gexf = g.copy()
-    for _, _, key, d in gexf.edges(keys=True, data=True):
+    g = clean_for_export(graph)  # a copy for export: changed below, never the corpus graph
+    # straight into the files (no bytes held, no copy of the graph): GEXF's writer alone holds its whole XML tree
+    atomic_write_stream(out_dir / "graph.graphml", lambda fh: nx.write_graphml(g, fh))
+    had_id = {key: d["id"] for _, _, key, d in g.edges(keys=True, data=True) if "id" in d}
+    for _, _, key, d in g.edges(keys=True, data=True):
         d["id"] = key  # the GEXF edge id is the GraphML one
-    buf = io.BytesIO()
-    nx.write_gexf(gexf, buf)
-    atomic_write_bytes(out_dir / "graph.gexf", buf.getvalue())
+    atomic_write_stream(out_dir / "graph.gexf", lambda fh: nx.write_gexf(g, fh))
+    for _, _, key, d in g.edges(keys=True, data=True):  # as it was, for the Neo4j files
+        if key in had_id:
+            d["id"] = had_id[key]
+        else:
+            del d["id"]
     node_keys = sorted({k for _, d in g.nodes(data=True) for k in d if k not in ("type", "label")})
     nodes = [
         {"id:ID": n, ":LABEL": d.get("type", "Node"), "type": d.get("type", "Node"), "label": d.get("label", "")}

@@ -84,6 +84,18 @@ def _load(out_dir: Path, name: str) -> dict[str, list[dict[str, str]]]:
     return _by_doc(read_csv(path)) if path.exists() else {}
 
 
+def _conflicts_by_doc(out_dir: Path) -> dict[str, list[dict[str, str]]]:
+    """Conflict rows under every document that gives one of their values (``docs_a``, ``docs_b``), not only the
+    first: a conflict is one row per pair of distinct values."""
+    out: dict[str, list[dict[str, str]]] = {}
+    path = out_dir / "conflicts.csv"
+    for row in read_csv(path) if path.exists() else []:
+        docs = [d for d in (row.get("docs_a", "") + " | " + row.get("docs_b", "")).split(" | ") if d]
+        for d in dict.fromkeys([row.get("doc_id", ""), *docs]):
+            out.setdefault(d, []).append(row)
+    return out
+
+
 def gold_files(gold_dir: Path, select: str | None = None) -> list[Path]:
     """The gold files under ``gold_dir`` whose doc_id (file stem) matches the regex ``select`` (all if None)."""
     import re
@@ -98,7 +110,7 @@ def evaluate(out_dir: Path, gold_dir: Path, select: str | None = None) -> Report
     figures = _load(out_dir, "figures.csv")
     measures = _load(out_dir, "measures.csv")
     links = _load(out_dir, "links.csv")
-    conflicts = _load(out_dir, "conflicts.csv")
+    conflicts = _conflicts_by_doc(out_dir)
     rep = Report()
     golds = gold_files(gold_dir, select)
     for gpath in golds:

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.corpus.build import CorpusResult
-from pipeline.corpus.practice_tables import UNKNOWN_COUNTY, compare_practices, cooccurrence, policy_tools_crosstab
+from pipeline.corpus.practice_tables import (
+    UNKNOWN_COUNTY,
+    compare_practices,
+    cooccurrence,
+    name_finder,
+    policy_tools_crosstab,
+)
 from pipeline.io import rows as io_rows
 from pipeline.io.schema import PRACTICE_COLUMNS, TOOLS_CROSSTAB_COLUMNS
 from pipeline.learn.policy_tools import SUB_TOOLS, TOOLS
@@ -116,3 +124,56 @@ def test_only_achieved_links_are_outcomes(relation: str, listed: bool) -> None:
     r = result("d9", "推行联户经营，带动农户1200户。", measures=[prac], links=[ln])
     (summary,) = compare_practices([r], {}, {})
     assert (summary.outcomes == ["带动农户 1200户"]) is listed
+
+
+_ALPHABET = "社联建三位一体合作"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(_ALPHABET, min_size=0, max_size=5), max_size=12),
+    st.text(_ALPHABET + "，\n", max_size=60),
+)
+def test_name_finder_is_the_substring_test(names: list[str], text: str) -> None:
+    """Aho-Corasick finds exactly the names that ``n in text`` finds, overlapping and nested ones included."""
+    assert name_finder(names)(text) == {n for n in names if n and n in text}
+
+
+def _old_cooccurrence(results: list[DocResult], unit: str, max_terms: int) -> tuple[list[str], dict]:
+    """The implementation before issue 12: every practice tested against every paragraph."""
+    from collections import Counter
+
+    names = sorted({m.name.strip() for r in results for m in r.measures if len(m.name.strip()) >= 2})
+    units = []
+    for r in results:
+        for p in [p for p in r.doc.text.split("\n") if p.strip()] if unit == "paragraph" else [r.doc.text]:
+            if hit := {n for n in names if n in p}:
+                units.append(hit)
+    freq = Counter(n for u in units for n in u)
+    terms = sorted(freq, key=lambda n: (-freq[n], n))[:max_terms]
+    pair: Counter = Counter()
+    for u in units:
+        present = sorted(u & set(terms))
+        for i, a in enumerate(present):
+            pair[(a, a)] += 1
+            for b in present[i + 1 :]:
+                pair[(a, b)] += 1
+                pair[(b, a)] += 1
+    return terms, dict(pair)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(_ALPHABET, max_size=60), st.lists(st.text(_ALPHABET, max_size=4), max_size=4)), max_size=5
+    ),
+    st.sampled_from(["paragraph", "document"]),
+    st.integers(1, 6),
+)
+def test_cooccurrence_as_before(docs: list[tuple[str, list[str]]], unit: str, max_terms: int) -> None:
+    res = [
+        result(f"d{i}", text.replace("一", "\n"), measures=[measure(f"d{i}", n) for n in names])
+        for i, (text, names) in enumerate(docs)
+    ]
+    co = cooccurrence(res, unit=unit, max_terms=max_terms)
+    assert (co.terms, dict(co.counts)) == _old_cooccurrence(res, unit, max_terms)

@@ -80,3 +80,65 @@ def test_higher_threshold_keeps_a_subset(t1: float, t2: float) -> None:
 )
 def test_practice_families(pairs: list, names: list[str], expected: dict[str, str]) -> None:
     assert practice_families(pairs, names) == expected
+
+
+def _old_similarity(results: list, threshold: float, seg: object) -> list[tuple[str, str, float]]:
+    """The implementation before issue 12: dense N × N matrices and a Python loop over every pair."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    from pipeline.corpus.similarity import NAME_WEIGHT, SKIP_KINDS, _identity, practice_vectors
+
+    names, name_docs, ctx_docs, docs = practice_vectors(results, set(SKIP_KINDS), seg)
+    if len(names) < 2:
+        return []
+
+    def cos(d: list[list[str]]):
+        import numpy as np
+
+        if not any(d):
+            return np.zeros((len(d), len(d)))
+        return cosine_similarity(TfidfVectorizer(analyzer=_identity, sublinear_tf=True).fit_transform(d))
+
+    sn, sc = cos(name_docs), cos(ctx_docs)
+    pairs = []
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            same = docs[names[i]] == docs[names[j]]
+            score = float(sn[i, j]) if same else NAME_WEIGHT * float(sn[i, j]) + (1 - NAME_WEIGHT) * float(sc[i, j])
+            if score >= threshold:
+                pairs.append((names[i], names[j], round(score, 4)))
+    return sorted(pairs, key=lambda p: (-p[2], p[0], p[1]))
+
+
+_CHARS = "社联建信动合作贷款扶贫产业村"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(_CHARS + "。", max_size=40), st.lists(st.text(_CHARS, min_size=2, max_size=4), max_size=3)),
+        max_size=5,
+    ),
+    st.sampled_from([0.0, 0.2, 0.35]),
+    st.integers(1, 40),
+)
+def test_same_pairs_as_the_dense_matrices(docs: list[tuple[str, list[str]]], threshold: float, cells: int) -> None:
+    """Blocks of rows (as small as one row) give the very pairs and scores of the N × N computation."""
+    res = [
+        result(f"d{i}", text + "".join(names), measures=[measure(f"d{i}", n) for n in names])
+        for i, (text, names) in enumerate(docs)
+    ]
+    want = _old_similarity(res, threshold, _seg())
+    assert practice_similarity(res, threshold=threshold, seg=_seg(), top_k=None, block_cells=cells) == want
+    if all(sum(a == n or b == n for a, b, _ in want) <= 3 for n in {x for p in want for x in p[:2]}):
+        assert practice_similarity(res, threshold=threshold, seg=_seg(), top_k=3, block_cells=cells) == want
+
+
+def test_top_k_keeps_the_best_partners() -> None:
+    """With threshold 0 every pair qualifies; top_k=1 keeps each practice's best partner only (either side)."""
+    full = practice_similarity(ROWS, threshold=0.0, skip_kinds=(), seg=_seg(), top_k=None)
+    kept = practice_similarity(ROWS, threshold=0.0, skip_kinds=(), seg=_seg(), top_k=1)
+    names = {n for a, b, _ in full for n in (a, b)}
+    best = {n: max((p for p in full if n in p[:2]), key=lambda p: (p[2], -full.index(p))) for n in names}
+    assert set(kept) == set(best.values()) and len(kept) < len(full)

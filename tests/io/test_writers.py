@@ -66,3 +66,20 @@ def test_csv_cells_and_headers_are_neutralized_numbers_kept() -> None:
     got = list(csv.reader(data.decode("utf-8-sig").splitlines()))
     assert got[0][-1] == "'@x"
     assert got[1] == ["'=cmd|' /C calc'!A0", "-3.5", "-3.5", "-2", "false", ""]
+
+
+def test_atomic_write_stream(tmp_path: Path) -> None:
+    """Streamed into a temporary file, then renamed; a write that fails leaves the old file and no temporary."""
+    from pipeline.io.folder import WriteFailed
+    from pipeline.io.writers import atomic_write_stream
+
+    path = tmp_path / "graph.gexf"
+    atomic_write_stream(path, lambda fh: fh.write(b"<gexf/>"))
+    assert path.read_bytes() == b"<gexf/>"
+
+    def fails(fh: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(WriteFailed, match=r"graph\.gexf"):
+        atomic_write_stream(path, fails)
+    assert path.read_bytes() == b"<gexf/>" and sorted(p.name for p in tmp_path.iterdir()) == ["graph.gexf"]
