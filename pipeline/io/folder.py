@@ -66,10 +66,12 @@ class FolderLocked(OutputFolderError):
 class WriteFailed(PipelineError, OSError):
     """A write into the output folder failed (disk full, permissions, I/O error); ``errno`` is the cause's."""
 
-    def __init__(self, path: Path, size: int | None, cause: BaseException) -> None:
+    def __init__(self, path: Path, size: int | None, cause: BaseException, written: int | None = None) -> None:
         code = getattr(cause, "errno", None)
         reason = getattr(cause, "strerror", None) or str(cause)
         need = f"{size:,} bytes to write" if size is not None else ""
+        if size is None and written is not None:  # a streamed file: its size is known only up to the failure
+            need = f"more than {written:,} bytes to write"
         free = free_space(path)
         space = "; ".join(filter(None, [need, f"{free:,} bytes free there" if free is not None else ""]))
         super().__init__(code, f"cannot write {path}: {reason}" + (f" ({space})" if space else ""))

@@ -48,19 +48,35 @@ def atomic_write_stream(path: Path, write: Callable[[BinaryIO], object]) -> None
     """``write(fh)`` into a temporary file beside ``path``, then a rename: what ``atomic_write_bytes`` does for
     a file too large to hold as bytes first (graph exports); a failed write raises ``WriteFailed``."""
     tmp = ""
+    counted: _Counted | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            write(fh)
+            counted = _Counted(fh)
+            write(counted)  # type: ignore[arg-type]  # a file object's write() is all the writers use
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp:
             Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError) and not isinstance(exc, WriteFailed):
-            raise WriteFailed(path, None, exc) from exc
+            raise WriteFailed(path, None, exc, written=counted.n if counted is not None else 0) from exc
         raise
+
+
+class _Counted:
+    """A binary file that counts the bytes written through it (for the message of a failed streamed write)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh, self.n = fh, 0
+
+    def write(self, data: bytes) -> int:
+        self.n += len(data)
+        return self.fh.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.fh, name)
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:

@@ -101,7 +101,9 @@ def test_constructor_stores_settings_only(case: Case, monkeypatch: pytest.Monkey
     def no_segmenter(*_: object) -> None:
         raise AssertionError("the constructor must not build a segmenter")
 
-    monkeypatch.setattr(policy_tools, "shared_segmenter", no_segmenter)
+    from pipeline.text import tokenizer  # policy_tools imports it where it cuts text
+
+    monkeypatch.setattr(tokenizer, "shared_segmenter", no_segmenter)
     m = case.cls()
     assert vars(m) == m.get_params()  # nothing but the constructor's arguments
     assert not m.is_fitted and m.meta == {}
