@@ -605,13 +605,15 @@ def _rules_decide(pairs: Sequence[Pair]) -> list[tuple[Pair, str]]:
     return [(p, r) for p, r in decided if r is not None]
 
 
-def decide(pairs: Sequence[Pair], model: Any = None) -> list[tuple[Pair, str]]:
-    """The pairs of one figure that are links, with the rule or model that said so."""
+def decide(pairs: Sequence[Pair], model: Any = None, probs: Sequence[float] | None = None) -> list[tuple[Pair, str]]:
+    """The pairs of one figure that are links, with the rule or model that said so. ``probs``: the model's
+    probabilities for ``pairs`` when already computed (:func:`link_outcomes` asks once per article)."""
     if not pairs:
         return []
     if model is None:
         return _rules_decide(pairs)
-    probs = model.predict_proba([p.features for p in pairs])
+    if probs is None:
+        probs = model.predict_proba([p.features for p in pairs])
     ranked = sorted(zip(probs, range(len(pairs)), strict=True), reverse=True)
     out: list[tuple[Pair, str]] = []
     for k, (p, i) in enumerate(ranked):
@@ -620,6 +622,20 @@ def decide(pairs: Sequence[Pair], model: Any = None) -> list[tuple[Pair, str]]:
         f = pairs[i].features
         if k == 0 or p >= model.second_threshold or f.get("main") or f.get("coordinated"):
             out.append((pairs[i], model.source))  # a second practice: a clear one, or the article's own
+    return out
+
+
+def _pair_probs(pairs_of: Sequence[Sequence[Pair]], model: Any) -> list[Sequence[float] | None]:
+    """The model's probabilities for each figure's pairs, from one call over all of them (None without a model)."""
+    if model is None:
+        return [None] * len(pairs_of)
+    flat = [p.features for pairs in pairs_of for p in pairs]
+    probs = model.predict_proba(flat) if flat else []
+    out: list[Sequence[float] | None] = []
+    i = 0
+    for pairs in pairs_of:
+        out.append(probs[i : i + len(pairs)])
+        i += len(pairs)
     return out
 
 
@@ -643,12 +659,12 @@ def link_outcomes(
         ctx = link_context(doc, art, measures, heading_names)
         if not ctx.by_name:
             continue
-        for fig in figures:
+        figs = [fig for fig in figures if art.start <= fig.mention.start < art.end]
+        pairs_of = [candidate_pairs(ctx, fig) for fig in figs]
+        first_any = min(ctx.first_mention.values(), default=art.end)
+        for fig, pairs, probs in zip(figs, pairs_of, _pair_probs(pairs_of, model), strict=True):
             pos = fig.mention.start
-            if not art.start <= pos < art.end:
-                continue
-            first_any = min(ctx.first_mention.values(), default=art.end)
-            for pair, rule in decide(candidate_pairs(ctx, fig), model):
+            for pair, rule in decide(pairs, model, probs):
                 s0, s1 = pair.evidence
                 relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
                 f = pair.features

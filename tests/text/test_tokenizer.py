@@ -1,0 +1,115 @@
+"""The spaCy tokenizer's pieces: the linear word/space alignment and the jieba dictionary read once per process."""
+
+from __future__ import annotations
+
+import jieba
+import jieba.posseg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacy.util import get_words_and_spaces
+
+from pipeline.text.jieba_dict import jieba_dictionary, read_dictionary
+from pipeline.text.tokenizer import make_nlp, make_segmenter, shared_pos_tokenizer, shared_segmenter, words_and_spaces
+
+# Han, ASCII, digits, full-width punctuation, spaces of several kinds, line breaks, emoji and other astral chars.
+_CHARS = "县乡村贫困户发放贷款万元亩。，、：（）ab1.0-_ \u3000\t\n\r"
+_ALPHABET = st.sampled_from([*_CHARS, "\U0001f600", "\U00020000"])
+_TEXT = st.text(_ALPHABET, max_size=60)
+
+
+@st.composite
+def _text_and_words(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A text and a tokenization of it: cuts at random places, some pieces whitespace-only, some stripped."""
+    text = draw(_TEXT)
+    cuts = sorted(draw(st.sets(st.integers(0, len(text)), max_size=len(text) + 1)))
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True) if a < b]
+    words = []
+    for p in pieces:
+        if draw(st.booleans()):
+            p = p.strip()  # a tokenizer that drops whitespace (what the function must recover)
+        if p:
+            words.append(p)
+    return text, words
+
+
+def _outcome(align: object, words: list[str], text: str) -> object:
+    """The words and spaces, or "refused" when the alignment raises ValueError (words that do not fit the text)."""
+    try:
+        return align(words, text)  # type: ignore[operator]
+    except ValueError:
+        return "refused"
+
+
+@given(_text_and_words())
+@settings(max_examples=400, deadline=None)
+def test_alignment_equals_spacys(case: tuple[str, list[str]]) -> None:
+    """Same words and spaces as spaCy's, or refused where spaCy refuses (a token with an inner leading space)."""
+    text, words = case
+    assert _outcome(words_and_spaces, words, text) == _outcome(get_words_and_spaces, words, text)
+
+
+@given(_TEXT)
+@settings(max_examples=200, deadline=None)
+def test_alignment_of_jieba_tokens_equals_spacys(text: str) -> None:
+    words = [w for w in shared_segmenter().cut(text, HMM=True) if w]
+    got = words_and_spaces(words, text)
+    assert got == get_words_and_spaces(words, text)
+    assert "".join(w + (" " if s else "") for w, s in zip(*got, strict=True)) == text
+
+
+@given(_TEXT, st.text(st.sampled_from(list("县乡村x")), min_size=1, max_size=3))
+@settings(max_examples=100, deadline=None)
+def test_alignment_refuses_what_spacy_refuses(text: str, extra: str) -> None:
+    words = [*text.split(), extra]
+    assert _outcome(words_and_spaces, words, text) == _outcome(get_words_and_spaces, words, text)
+
+
+def test_alignment_refuses_words_not_in_the_text() -> None:
+    with pytest.raises(ValueError, match="words do not match"):
+        words_and_spaces(["县", "乡"], "县村")
+
+
+def test_tokenizer_keeps_every_character() -> None:
+    text = "贵州省玉屏县 2020年\n发放贷款300万元，😀帮助贫困户1200户。  "
+    doc = make_nlp()(text)
+    assert doc.text == text
+    words, spaces = get_words_and_spaces([w for w in shared_segmenter().cut(text, HMM=True) if w], text)
+    assert [t.text for t in doc] == words
+    assert [bool(t.whitespace_) for t in doc] == spaces
+    assert "😀" in words
+
+
+def test_dictionary_tables_equal_jiebas_own() -> None:
+    """The shared tables are what jieba's own loaders build from the same file: same tokens, same tags."""
+    d = jieba_dictionary()
+    own = jieba.Tokenizer()
+    own.initialize()
+    assert d.total == own.total
+    assert d.prefix_freq == own.FREQ
+    assert d.tags() == jieba.posseg.POSTokenizer(own).word_tag_tab
+    text = "全县累计发放产业贷款4824.31万元，建档立卡贫困户1200户实现脱贫。"
+    assert list(shared_segmenter().cut(text, HMM=True)) == list(own.cut(text, HMM=True))
+    assert [(w.word, w.flag) for w in shared_pos_tokenizer().cut(text)] == [
+        (w.word, w.flag) for w in jieba.posseg.POSTokenizer(own).cut(text)
+    ]
+
+
+def test_dictionary_read_once_per_path(tmp_path) -> None:
+    assert jieba_dictionary() is jieba_dictionary()
+    f = tmp_path / "dict.txt"
+    f.write_text("玉屏 5 ns\n玉屏县 3\n玉屏 7 ns\n", encoding="utf-8")
+    d = read_dictionary(f)
+    assert d.words == {"玉屏": (7, "ns"), "玉屏县": (3, "")}
+    assert d.prefix_freq == {"玉屏": 7, "玉": 0, "玉屏县": 3}
+    assert d.total == 15  # jieba counts every line, a repeated word too
+    assert jieba_dictionary(f) is jieba_dictionary(f)
+
+
+def test_private_segmenter_does_not_change_the_shared_one() -> None:
+    shared = shared_segmenter()
+    before = list(shared.cut("社社联建坝长制", HMM=False))
+    own = make_segmenter(["社社联建", "坝长制"])
+    assert list(own.cut("社社联建坝长制", HMM=False)) == ["社社联建", "坝长制"]
+    assert list(shared.cut("社社联建坝长制", HMM=False)) == before
+    assert "社社联建" not in jieba_dictionary().prefix_freq
