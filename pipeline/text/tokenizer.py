@@ -9,7 +9,7 @@ the segmenter, the part-of-speech tagger and the gazetteer's word checks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import jieba
@@ -25,11 +25,21 @@ jieba.setLogLevel(logging.WARNING)
 
 
 class JiebaTokenizer:
-    """spaCy tokenizer over a ``jieba.Tokenizer`` instance; token offsets are character offsets."""
+    """spaCy tokenizer over a ``jieba.Tokenizer`` instance; token offsets are character offsets.
 
-    def __init__(self, vocab: spacy.vocab.Vocab, seg: jieba.Tokenizer) -> None:
+    ``seg`` may be a function that makes the segmenter: it is then called on the first text, so a run that
+    tokenizes nothing (an empty folder) never reads jieba's dictionary.
+    """
+
+    def __init__(self, vocab: spacy.vocab.Vocab, seg: jieba.Tokenizer | Callable[[], jieba.Tokenizer]) -> None:
         self.vocab = vocab
-        self.seg = seg
+        self._seg = seg
+
+    @property
+    def seg(self) -> jieba.Tokenizer:
+        if not isinstance(self._seg, jieba.Tokenizer):
+            self._seg = self._seg()
+        return self._seg
 
     def __call__(self, text: str) -> Doc:
         words = [w for w in self.seg.cut(text, HMM=True) if w]
@@ -115,6 +125,6 @@ def make_nlp(user_words: Iterable[str] = ()) -> Language:
     """``spacy.blank("zh")`` whose tokenizer is the package's jieba instance (a private one with extra words)."""
     nlp = spacy.blank("zh")
     words = list(user_words)
-    nlp.tokenizer = JiebaTokenizer(nlp.vocab, make_segmenter(words) if words else shared_segmenter())
+    nlp.tokenizer = JiebaTokenizer(nlp.vocab, (lambda: make_segmenter(words)) if words else shared_segmenter)
     nlp.max_length = 50_000_000  # no parser or NER model here, so long reports need no memory guard
     return nlp

@@ -113,3 +113,13 @@ def test_private_segmenter_does_not_change_the_shared_one() -> None:
     assert list(own.cut("社社联建坝长制", HMM=False)) == ["社社联建", "坝长制"]
     assert list(shared.cut("社社联建坝长制", HMM=False)) == before
     assert "社社联建" not in jieba_dictionary().prefix_freq
+
+
+def test_pipeline_reads_the_dictionary_on_its_first_text() -> None:
+    """Building the pipeline reads nothing (an empty folder starts fast); the first text makes the segmenter."""
+    nlp = make_nlp(["坝长制"])
+    tok = nlp.tokenizer
+    assert not isinstance(tok._seg, jieba.Tokenizer)  # type: ignore[attr-defined]
+    assert [t.text for t in nlp("推行坝长制")][-1] == "坝长制"
+    assert isinstance(tok._seg, jieba.Tokenizer)  # type: ignore[attr-defined]
+    assert make_nlp().tokenizer.seg is shared_segmenter()  # type: ignore[attr-defined]
