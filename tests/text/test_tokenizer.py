@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+from pathlib import Path
+
 import jieba
 import jieba.posseg
 import pytest
@@ -10,7 +13,16 @@ from hypothesis import strategies as st
 from spacy.util import get_words_and_spaces
 
 from pipeline.text.jieba_dict import jieba_dictionary, read_dictionary
-from pipeline.text.tokenizer import make_nlp, make_segmenter, shared_pos_tokenizer, shared_segmenter, words_and_spaces
+from pipeline.text.tokenizer import (
+    HybridTokenizer,
+    make_nlp,
+    make_segmenter,
+    shared_pos_tokenizer,
+    shared_segmenter,
+    words_and_spaces,
+)
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Han, ASCII, digits, full-width punctuation, spaces of several kinds, line breaks, emoji and other astral chars.
 _CHARS = "县乡村贫困户发放贷款万元亩。，、：（）ab1.0-_ \u3000\t\n\r"
@@ -50,7 +62,7 @@ def test_alignment_equals_spacys(case: tuple[str, list[str]]) -> None:
 
 
 @given(_TEXT)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_alignment_of_jieba_tokens_equals_spacys(text: str) -> None:
     words = [w for w in shared_segmenter().cut(text, HMM=True) if w]
     got = words_and_spaces(words, text)
@@ -80,6 +92,7 @@ def test_tokenizer_keeps_every_character() -> None:
     assert "😀" in words
 
 
+@pytest.mark.slow  # jieba's own loaders read the file twice more
 def test_dictionary_tables_equal_jiebas_own() -> None:
     """The shared tables are what jieba's own loaders build from the same file: same tokens, same tags."""
     d = jieba_dictionary()
@@ -123,3 +136,47 @@ def test_pipeline_reads_the_dictionary_on_its_first_text() -> None:
     assert [t.text for t in nlp("推行坝长制")][-1] == "坝长制"
     assert isinstance(tok._seg, jieba.Tokenizer)  # type: ignore[attr-defined]
     assert make_nlp().tokenizer.seg is shared_segmenter()  # type: ignore[attr-defined]
+
+
+def _plain_cut(text: str) -> list[str]:
+    return list(make_segmenter().cut(text, HMM=True))
+
+
+_HYBRID = pytest.mark.skipif(find_spec("rjieba") is None, reason="rjieba not installed: jieba alone segments")
+
+
+@_HYBRID
+@given(st.text(st.sampled_from([*_CHARS, *"的了在是我有和人这中大为上个国不以会", "\U0001f600"]), max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_hybrid_segmenter_cuts_as_jieba(text: str) -> None:
+    assert list(shared_segmenter().cut(text, HMM=True)) == _plain_cut(text)
+
+
+@_HYBRID
+def test_hybrid_segmenter_cuts_the_sample_corpus_as_jieba() -> None:
+    for path in sorted((REPO / "corpus").rglob("*.txt")) + sorted((REPO / "corpus").rglob("*.md")):
+        text = path.read_text(encoding="utf-8", errors="replace")  # one sample is GB18030: any text will do
+        assert list(shared_segmenter().cut(text, HMM=True)) == _plain_cut(text), path.name
+
+
+@_HYBRID
+@pytest.mark.slow
+def test_hybrid_segmenter_cuts_the_shared_texts_as_jieba() -> None:
+    """Every web page and seed text of ../shared and the first 400,000 characters of the reports corpus."""
+    shared = REPO.parent / "shared"
+    paths = sorted((shared / "corpus" / "web").glob("*.txt")) + sorted((shared / "corpus" / "seeds").rglob("*.txt"))
+    reports = shared / "external" / "corpus" / "gov_reports1954-2022.txt"
+    if not paths and not reports.exists():
+        pytest.skip("../shared corpus texts not present")
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in paths]
+    if reports.exists():
+        texts.append(reports.read_text(encoding="utf-8")[:400_000])
+    for text in texts:
+        assert list(shared_segmenter().cut(text, HMM=True)) == _plain_cut(text)
+
+
+@_HYBRID
+def test_shared_segmenter_is_the_hybrid_and_takes_no_words() -> None:
+    assert isinstance(shared_segmenter(), HybridTokenizer)
+    with pytest.raises(TypeError):
+        shared_segmenter().add_word("坝长制")
