@@ -162,20 +162,12 @@ def generate_forms(name: str, level: str) -> tuple[list[str], list[str]]:
 
 
 def load_word_freq(jieba_dict: Path | None = None, length: int = 0) -> dict[str, tuple[int, str]]:
-    """jieba's dictionary as word → (frequency, POS tag); only words of ``length`` chars if given."""
-    if jieba_dict is None:
-        import jieba
+    """jieba's dictionary as word → (frequency, POS tag); only words of ``length`` chars if given. The file is read
+    once per process (``pipeline.text.jieba_dict``); the whole table is shared, so treat it as read-only."""
+    from pipeline.text.jieba_dict import jieba_dictionary
 
-        jieba_dict = Path(jieba.__file__).parent / "dict.txt"
-    out: dict[str, tuple[int, str]] = {}
-    with jieba_dict.open(encoding="utf-8") as fh:
-        for line in fh:
-            if length and (len(line) <= length or line[length] != " "):
-                continue
-            parts = line.split()
-            if len(parts) >= 2:
-                out[parts[0]] = (int(parts[1]), parts[2] if len(parts) > 2 else "")
-    return out
+    words = jieba_dictionary(jieba_dict).words
+    return {w: v for w, v in words.items() if len(w) == length} if length else words
 
 
 _NOUN_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "nz", "ns"})

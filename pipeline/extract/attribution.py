@@ -59,15 +59,26 @@ def _fallback(doc: Document, art: int | None, focal: Sequence[Place]) -> str:
 
 
 def attribute(doc: Document, places: Sequence[Place], figures: Sequence[Figure], measures: Sequence[Measure]) -> None:
-    """Set ``county_code``, ``county`` and ``article`` on each figure and measure (in place)."""
+    """Set ``county_code``, ``county`` and ``article`` on each figure and measure (in place).
+
+    The article's county depends on the article only: it is worked out once per article (counting the
+    article's mentions once), not once per finding.
+    """
     focal = [p for p in places if p.focal]
     counties = [p for p in places if p.level == "county"]
     names = {p.adcode: p.canonical for p in counties}
     for fig in figures:
         fig.county_code = fig.county_code or clause_county(doc, counties, fig.mention.start)
     found: list[Figure | Measure] = [*figures, *measures]
+    by_article: dict[int, str] = {}  # id of the article holding a finding (0: none) → its county
     for rec in found:
-        art = article_of(doc, rec.mention.start)
-        rec.county_code = rec.county_code or article_county(doc, focal, rec.mention.start) or _fallback(doc, art, focal)
+        pos = rec.mention.start
+        holder = next((a for a in doc.articles if a.start <= pos < a.end), None)
+        art = holder.index if holder is not None else None
+        if not rec.county_code:
+            key = id(holder) if holder is not None else 0
+            if key not in by_article:
+                by_article[key] = article_county(doc, focal, pos) or _fallback(doc, art, focal)
+            rec.county_code = by_article[key]
         rec.county = names.get(rec.county_code, "")
         rec.article = art

@@ -246,6 +246,12 @@ class LinkContext:
     masked: str = ""  # the text with practice names blanked, so cue words inside names (雨露计划) are not read
     title_zone: str = ""  # the article's title, subtitle and byline (:func:`_title_zone`)
     manner: set[int] = field(default_factory=set)  # starts of mentions named as a manner (以“A”的方式)
+    own: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # name → its mentions, filled on first use
+
+    def within(self, lo: int, hi: int) -> list[tuple[int, int, str]]:
+        """The mentions that start in ``[lo, hi]``, in order (a superset of those inside ``[lo, hi]``): the
+        features look at a window of the article, not at every mention of it for every pair."""
+        return self.mentions[bisect.bisect_left(self.starts, lo) : bisect.bisect_right(self.starts, hi)]
 
 
 def _mentions(text: str, names: Sequence[str], start: int, end: int) -> list[tuple[int, int, str]]:
@@ -330,6 +336,12 @@ def _skip_quotes(text: str, i: int) -> int:
     return m.end() if m else -1
 
 
+def _starts_at(ctx: LinkContext, i: int) -> bool:
+    """A practice mention starts at ``i``."""
+    k = bisect.bisect_left(ctx.starts, i)
+    return k < len(ctx.starts) and ctx.starts[k] == i
+
+
 def _joined_before(text: str, ctx: LinkContext, ms: int) -> bool:
     """The practice at ``ms`` is the second of a coordination (A和B): a practice mention ends just before the
     conjunction."""
@@ -400,7 +412,9 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         return s in ctx.manner and s not in own_starts
 
     # the mention that matters: the nearest before the figure, else the nearest after it in the same sentence
-    own = [(s, e) for s, e, n in ctx.mentions if n == name]
+    own = ctx.own.get(name)
+    if own is None:
+        own = ctx.own[name] = [(s, e) for s, e, n in ctx.mentions if n == name]
     own_starts = {s for s, _ in own}
     before = [(s, e) for s, e in own if e <= pos]
     p1 = ctx.para_starts[_para_index(ctx, pos) + 1] if _para_index(ctx, pos) + 1 < len(ctx.para_starts) else art.end
@@ -441,13 +455,13 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             elif same_sent and ms > c0:
                 f["other_item"] = 1.0
         lo, hi = (me, pos) if is_before else (fend, ms)
-        between = [n for s, e, n in ctx.mentions if s >= lo and e <= hi and n != name and s not in ctx.manner]
+        between = [n for s, e, n in ctx.within(lo, hi) if s >= lo and e <= hi and n != name and s not in ctx.manner]
         f["intervening"] = min(len(set(between)), 3) / 3
         if is_before and OUTCOME_CUES.search(text, me, pos):
             f["cue_between"] = 1.0
         if _RESULT.search(text, me if is_before else c0, pos):
             f["result_between"] = 1.0
-        if _COORDINATED.match(text, me) and any(s == _skip_quotes(text, me) for s in ctx.starts):
+        if _COORDINATED.match(text, me) and _starts_at(ctx, _skip_quotes(text, me)):
             f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
         if _COORDINATED.match(text[:ms], max(s0, ms - 4)) or _joined_before(text, ctx, ms):
             f["coordinated"] = 1.0
@@ -476,16 +490,20 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             f["other_means_after"] = 1.0  # 2000户通过B实现脱贫: the figure is B's outcome, not this one's
         elif other_after == name:
             f["means_after"] = 1.0
-        nearest = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= s0 and not _by_way(s)), None)
+        nearest = next(
+            (n for s, e, n in reversed(ctx.within(s0, pos)) if e <= pos and s >= s0 and not _by_way(s)), None
+        )
         if nearest == name:
             f["nearest_in_sentence"] = 1.0
-        nearest_para = next((n for s, e, n in reversed(ctx.mentions) if e <= pos and s >= p0 and not _by_way(s)), None)
+        nearest_para = next(
+            (n for s, e, n in reversed(ctx.within(p0, pos)) if e <= pos and s >= p0 and not _by_way(s)), None
+        )
         if nearest_para == name:
             f["nearest_in_paragraph"] = 1.0
 
     else:
         f["no_mention_near"] = 1.0
-    in_para = [n for s, e, n in ctx.mentions if p0 <= s and e <= p1]
+    in_para = [n for s, e, n in ctx.within(p0, p1) if p0 <= s and e <= p1]
     count = in_para.count(name)
     f["para_count"] = min(count, 4) / 4
     if count >= 2 and all(in_para.count(n) <= count for n in in_para):
@@ -498,10 +516,11 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         f["head_in_clause"] = 1.0  # 全县11个合作社共发展社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
     if _in_speech(text, s0, pos):
         f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
-    line = text[p0 : text.find("\n", p0) if "\n" in text[p0:] else len(text)].strip()
+    nl = text.find("\n", p0)  # not `"\n" in text[p0:]`: a copy of the rest of the text for every pair
+    line = text[p0 : nl if nl >= 0 else len(text)].strip()
     if pos - art.start < LEDE and (line == art.title.strip() or line.startswith(TITLE_LINE_MARKS) or p0 == art.start):
         f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
-    others = {n for s, e, n in ctx.mentions if s0 <= s and e <= s1 and n != name and s not in ctx.manner}
+    others = {n for s, e, n in ctx.within(s0, s1) if s0 <= s and e <= s1 and n != name and s not in ctx.manner}
     if others and not f.get("nearest_in_sentence"):
         f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
     if OUTCOME_CUES.search(text, s0, s1):
@@ -605,13 +624,15 @@ def _rules_decide(pairs: Sequence[Pair]) -> list[tuple[Pair, str]]:
     return [(p, r) for p, r in decided if r is not None]
 
 
-def decide(pairs: Sequence[Pair], model: Any = None) -> list[tuple[Pair, str]]:
-    """The pairs of one figure that are links, with the rule or model that said so."""
+def decide(pairs: Sequence[Pair], model: Any = None, probs: Sequence[float] | None = None) -> list[tuple[Pair, str]]:
+    """The pairs of one figure that are links, with the rule or model that said so. ``probs``: the model's
+    probabilities for ``pairs`` when already computed (:func:`link_outcomes` asks once per article)."""
     if not pairs:
         return []
     if model is None:
         return _rules_decide(pairs)
-    probs = model.predict_proba([p.features for p in pairs])
+    if probs is None:
+        probs = model.predict_proba([p.features for p in pairs])
     ranked = sorted(zip(probs, range(len(pairs)), strict=True), reverse=True)
     out: list[tuple[Pair, str]] = []
     for k, (p, i) in enumerate(ranked):
@@ -620,6 +641,20 @@ def decide(pairs: Sequence[Pair], model: Any = None) -> list[tuple[Pair, str]]:
         f = pairs[i].features
         if k == 0 or p >= model.second_threshold or f.get("main") or f.get("coordinated"):
             out.append((pairs[i], model.source))  # a second practice: a clear one, or the article's own
+    return out
+
+
+def _pair_probs(pairs_of: Sequence[Sequence[Pair]], model: Any) -> list[Sequence[float] | None]:
+    """The model's probabilities for each figure's pairs, from one call over all of them (None without a model)."""
+    if model is None:
+        return [None] * len(pairs_of)
+    flat = [p.features for pairs in pairs_of for p in pairs]
+    probs = model.predict_proba(flat) if flat else []
+    out: list[Sequence[float] | None] = []
+    i = 0
+    for pairs in pairs_of:
+        out.append(probs[i : i + len(pairs)])
+        i += len(pairs)
     return out
 
 
@@ -643,12 +678,12 @@ def link_outcomes(
         ctx = link_context(doc, art, measures, heading_names)
         if not ctx.by_name:
             continue
-        for fig in figures:
+        figs = [fig for fig in figures if art.start <= fig.mention.start < art.end]
+        pairs_of = [candidate_pairs(ctx, fig) for fig in figs]
+        first_any = min(ctx.first_mention.values(), default=art.end)
+        for fig, pairs, probs in zip(figs, pairs_of, _pair_probs(pairs_of, model), strict=True):
             pos = fig.mention.start
-            if not art.start <= pos < art.end:
-                continue
-            first_any = min(ctx.first_mention.values(), default=art.end)
-            for pair, rule in decide(candidate_pairs(ctx, fig), model):
+            for pair, rule in decide(pairs, model, probs):
                 s0, s1 = pair.evidence
                 relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
                 f = pair.features

@@ -125,7 +125,14 @@ class IndicatorModel(SavedModel):
 
 
 class IndicatorMapper:
-    """Rules and model together: agreement maps; the model may fill a gap or veto a rule, never force a column."""
+    """Rules and model together: agreement maps; the model may fill a gap or veto a rule, never force a column.
+
+    The answer depends on ``(indicator, unit)`` only, so each distinct pair is decided once per mapper (a memo of
+    at most ``MEMO_SIZE`` pairs, emptied when full); :meth:`map_many` asks the model about the new pairs of a
+    whole document in one call instead of one call per figure.
+    """
+
+    MEMO_SIZE = 200_000
 
     def __init__(
         self, vocab: IndicatorVocabulary, model: IndicatorModel | None, min_fill: float = 0.85, min_veto: float = 0.8
@@ -135,14 +142,35 @@ class IndicatorMapper:
         self.min_fill = min_fill
         self.min_veto = min_veto
         self.by_name = {i.name: i for i in vocab.indicators}
+        self._memo: dict[tuple[str, str], Indicator | None] = {}
 
     def map(self, indicator: str, unit: str) -> Indicator | None:
+        """The canonical indicator of a figure's indicator phrase and unit, or None (unmapped)."""
+        return self.map_many([(indicator, unit)])[0]
+
+    def map_many(self, pairs: Sequence[tuple[str, str]]) -> list[Indicator | None]:
+        """:meth:`map` of each ``(indicator, unit)``: pairs not decided before go to the model in one batch."""
+        unique = dict.fromkeys(pairs)
+        known = {p: self._memo[p] for p in unique if p in self._memo}
+        new = [p for p in unique if p not in known]
+        ask = [p for p in new if self.model is not None and p[0] and not _CHANGE.search(p[0])]
+        preds = dict(zip(ask, self.model.predict(ask), strict=True)) if self.model is not None and ask else {}
+        found = {p: self._decide(*p, preds.get(p)) for p in new}
+        if len(self._memo) + len(found) > self.MEMO_SIZE:
+            self._memo.clear()
+        if len(found) <= self.MEMO_SIZE:
+            self._memo.update(found)
+        known.update(found)
+        return [known[p] for p in pairs]
+
+    def _decide(self, indicator: str, unit: str, pred: Prediction | None) -> Indicator | None:
+        """Rules and, when ``pred`` is the model's prediction for the pair, the model's fill or veto."""
         if not indicator or _CHANGE.search(indicator):
             return None
         rule = self.vocab.map(indicator, unit)
-        if self.model is None:
+        if pred is None:
             return rule
-        ((label, p),) = self.model.predict([(indicator, unit)])
+        label, p = pred
         learned = self.by_name.get(label)
         if learned is not None and unit not in learned.units:
             learned, label = None, NONE_LABEL

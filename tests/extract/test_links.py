@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -375,3 +376,39 @@ def test_a_means_named_after_the_figure_takes_it(link_model: object) -> None:
     _, got = _decided(marked, link_model)
     assert ("易地扶贫搬迁", "2400户") in got and ("帮扶工厂", "2400户") not in got
     assert ("帮扶工厂", "16个") in got
+
+
+class _Wrapped:
+    """The link model, counting its calls; ``one_by_one`` answers a batch with one call per row."""
+
+    def __init__(self, model: Any, one_by_one: bool = False) -> None:
+        self.model, self.one_by_one, self.calls = model, one_by_one, 0
+        self.threshold, self.second_threshold, self.source = model.threshold, model.second_threshold, model.source
+
+    def predict_proba(self, X: Any) -> list[float]:
+        self.calls += 1
+        if self.one_by_one:
+            return [self.model.predict_proba([x])[0] for x in X]
+        return self.model.predict_proba(X)
+
+
+def test_one_model_call_per_article_gives_the_one_by_one_links(link_model: object) -> None:
+    """link_outcomes asks the model once per article; the links are exactly those of one call per pair."""
+    from pipeline.extract.links import articles_of
+    from pipeline.learn.links import parse_marked
+    from pipeline.learn.train import marked_document
+
+    def key(links: list[Any]) -> list[tuple[Any, ...]]:
+        return [
+            (ln.practice.name, ln.figure.mention.start, ln.relation, ln.rule, ln.evidence.start, ln.evidence.end)
+            for ln in links
+        ]
+
+    for marked in DECISION_CASES + MODEL_ONLY_CASES:
+        doc, measures, figs = marked_document(parse_marked("case", marked))
+        figures = [f for f, _, _ in figs]
+        batched, single = _Wrapped(link_model), _Wrapped(link_model, one_by_one=True)
+        got = link_outcomes(doc, measures, figures, model=batched)
+        assert got, marked
+        assert batched.calls <= len(articles_of(doc))
+        assert key(got) == key(link_outcomes(doc, measures, figures, model=single))

@@ -75,3 +75,61 @@ def test_train_indicator_model_writes_scores(tmp_path: Path) -> None:
 def test_vocabulary_columns_carry_units() -> None:
     vocab = IndicatorVocabulary.load(MODELS)
     assert "建档立卡贫困户(户)" in {i.column for i in vocab.indicators}
+
+
+class _CountingModel:
+    """The indicator model, counting calls and the pairs it is asked about."""
+
+    def __init__(self, model: IndicatorModel) -> None:
+        self.model, self.calls, self.asked = model, 0, 0
+
+    def predict(self, items: list[tuple[str, str]]) -> list[object]:
+        self.calls += 1
+        self.asked += len(items)
+        return self.model.predict(items)
+
+
+_PAIRS = [
+    ("建档立卡贫困户", "户"),
+    ("有贫困人口", "人"),
+    ("累计发放扶贫贷款", "元"),
+    ("产值同比增长", "%"),
+    ("", "元"),
+    ("建档立卡贫困户", "元"),
+    ("游客接待量", "人次"),
+    ("农村居民人均可支配收入", "元"),
+    ("建档立卡贫困户", "户"),
+    ("累计发放扶贫贷款", "元"),
+]
+
+
+def test_map_many_equals_map_one_by_one(mapper: IndicatorMapper) -> None:
+    """Batched and memoized mapping gives what a fresh mapper gives pair by pair; the model is asked once per batch
+    about each distinct pair it has not seen, and never again."""
+    if mapper.model is None:
+        pytest.skip("indicator model not built")
+    one_by_one = [IndicatorMapper(mapper.vocab, mapper.model).map(p, u) for p, u in _PAIRS]
+    counting = _CountingModel(mapper.model)
+    fresh = IndicatorMapper(mapper.vocab, counting)  # type: ignore[arg-type]
+    assert fresh.map_many(_PAIRS) == one_by_one
+    assert counting.calls == 1
+    assert counting.asked == 6  # distinct pairs with a level phrase: not the change, not the empty one
+    assert [fresh.map(p, u) for p, u in _PAIRS] == one_by_one
+    assert fresh.map_many(list(reversed(_PAIRS))) == list(reversed(one_by_one))
+    assert counting.calls == 1  # all remembered
+
+
+def test_model_probabilities_do_not_depend_on_the_batch(mapper: IndicatorMapper) -> None:
+    if mapper.model is None:
+        pytest.skip("indicator model not built")
+    pairs = [(p, u) for p, u in _PAIRS if p]
+    assert mapper.model.predict(pairs) == [mapper.model.predict([pair])[0] for pair in pairs]
+
+
+def test_memo_is_bounded(mapper: IndicatorMapper) -> None:
+    small = IndicatorMapper(mapper.vocab, None)
+    small.MEMO_SIZE = 3
+    got = small.map_many(_PAIRS)
+    assert got == [small.vocab.map(p, u) if p and p != "产值同比增长" else None for p, u in _PAIRS]
+    assert len(small._memo) <= 3
+    assert small.map_many(_PAIRS) == got
