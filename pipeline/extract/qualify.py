@@ -348,7 +348,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
         f.value_high = _value_high(f)
         prev, prev_sent = f, (ss, se)
     if mapper is not None:  # after the loop, which may fix units (元/亩 → 元); each distinct pair mapped once
-        totals = [f for f in ordered if "其中" not in f.indicator]  # a table's part row (货物运输周转量其中铁路): no total
+        totals = [f for f in ordered if "其中" not in f.indicator]  # a part row (其中铁路) is no total
         for f, ind in zip(totals, mapper.map_many([(f.indicator, f.unit) for f in totals]), strict=True):
             f.indicator_std = ind.name if ind is not None else ""
     return list(figures)

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from pipeline.errors import ModelVersionError, PipelineError
-from pipeline.learn import policy_tools
 from pipeline.learn.base import FORMAT_VERSION, SavedModel, sklearn_version
 from pipeline.learn.indicators import IndicatorModel
 from pipeline.learn.policy_tools import PolicyToolModel
