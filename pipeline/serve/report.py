@@ -48,6 +48,7 @@ table.matrix td.zero { color:#ccc; }
 .evidence .item { margin:.3em 0 .6em 1em; }
 .swatch { display:inline-block; width:1em; height:1em; vertical-align:middle; margin-right:.2em; }
 svg a:hover rect { opacity:.75; }
+tr.total td { font-weight:bold; }
 """
 
 
@@ -100,6 +101,8 @@ class Evidence:
     def add(self, title: str, spans: Sequence[tuple[Any, ...]], *, docs: bool = False) -> str:
         """The anchor of the entry for ``spans`` (doc_id, start, end, page[, figure start, figure end]) or, with
         ``docs``, for whole documents ((doc_id, note)); made on first use."""
+        if not spans:
+            return ""
         key = (docs, tuple(tuple(s) for s in spans))
         if key in self._seen:
             return self._seen[key]
@@ -154,7 +157,9 @@ def _profiles(ex: Explorer, ev: Evidence) -> list[dict[str, Any]]:
             )
         outcomes = []
         for o in c["outcomes"]:
-            spans = [(o["doc_id"], o["evidence_start"], o["evidence_end"], o["page"], o["figure_start"], o["figure_end"])]
+            spans = [
+                (o["doc_id"], o["evidence_start"], o["evidence_end"], o["page"], o["figure_start"], o["figure_end"])
+            ]
             outcomes.append({**o, "href": ev.add(f"{name}：{o['practice']} → {o['indicator']}", spans)})
         out.append(
             {
@@ -175,6 +180,9 @@ def _profiles(ex: Explorer, ev: Evidence) -> list[dict[str, Any]]:
                     for f in formulas
                 ],
                 "n_formulas": len(formulas),
+                "formulas_href": ev.add(
+                    f"{name}：提法", [(f["doc_id"], f["start"], f["end"], f["page"]) for f in formulas]
+                ),
                 "key": key,
                 "outcomes": outcomes,
                 "n_outcomes": c["n_outcomes"],
@@ -184,9 +192,12 @@ def _profiles(ex: Explorer, ev: Evidence) -> list[dict[str, Any]]:
 
 
 def _charts(ex: Explorer, ev: Evidence) -> list[dict[str, Any]]:
-    """Bar charts of the canonical indicators reported by the most counties: actual values only, the newest a
-    county, one chart per unit and denominator (per-unit amounts apart), each bar linked to its figure."""
-    names = [r["indicator"] for r in ex.indicators().rows if int(r["counties"] or 0) >= 2][:MAX_CHARTS]
+    """Bar charts of the canonical indicators reported by the most counties (two or more, when any is): actual
+    values only, the newest a county, one chart per unit and denominator (per-unit amounts apart), each bar
+    linked to its figure."""
+    table = ex.indicators().rows
+    least = 2 if any(int(r["counties"] or 0) >= 2 for r in table) else 1  # one county: its own indicators
+    names = [r["indicator"] for r in table if int(r["counties"] or 0) >= least][:MAX_CHARTS]
     out = []
     for name in names:
         rows = ex.rows(
@@ -216,42 +227,53 @@ def _tools(ex: Explorer, ev: Evidence) -> dict[str, Any]:
     """The coded clauses of each county by policy tool (policy_tools_crosstab) as stacked bars and a table."""
     if not ex.has("policy_tools_crosstab"):
         return {"rows": [], "svg": None}
-    rows = ex.rows("select * from policy_tools_crosstab order by county")
-    clauses: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    rows = ex.rows("select * from policy_tools_crosstab order by county_code = '', county")
+    clauses: dict[str, dict[str, list[tuple[Any, ...]]]] = {}  # county code -> tool -> spans
     if ex.has("policy_tools"):
         for c in ex.rows(
-            """select county_code, tool, doc_id, start, "end", page from policy_tools
-               where tool <> '未编码' order by doc_id, start"""
+            'select county_code, tool, doc_id, start, "end", page from policy_tools order by doc_id, start'
         ):
-            clauses.setdefault((str(c["county_code"] or ""), str(c["tool"])), []).append(
-                (c["doc_id"], c["start"], c["end"], c["page"])
-            )
+            for code in _split(c["county_code"]) or [""]:
+                span = (c["doc_id"], c["start"], c["end"], c["page"])
+                clauses.setdefault(code, {}).setdefault(str(c["tool"]), []).append(span)
     label_w, width, bar_h, gap = 190, 700, 20, 6
-    top = max((sum(int(r.get(t) or 0) for t in TOOLS) for r in rows), default=0) or 1
-    out = []
-    for i, r in enumerate(rows):
+    counties = [r for r in rows if str(r["county_code"] or "")]  # the total row (合计) is in the table only
+    top = max((sum(int(r.get(t) or 0) for t in TOOLS) for r in counties), default=0) or 1
+    out: list[dict[str, Any]] = []
+    for r in rows:
         name = str(r["county"] or r["county_code"] or "?")
+        codes = _split(r["county_code"]) or list(clauses)  # the total row: every county's clauses
+
+        def spans(tools: Sequence[str], codes: list[str] = codes) -> list[tuple[Any, ...]]:
+            got = [s for code in codes for t in tools for s in clauses.get(code, {}).get(t, [])]
+            return sorted(set(got), key=lambda s: (str(s[0]), s[1] or 0))
+
+        i = len(out)
         y, x = i * (bar_h + gap), float(label_w)
         parts = []
         for t in TOOLS:
             n = int(r.get(t) or 0)
-            spans = clauses.get((str(r["county_code"] or ""), t), [])
-            href = ev.add(f"{name}：{t}条款", spans) if n and spans else ""
+            got = spans([t])
+            href = ev.add(f"{name}：{t}条款", got) if n and got else ""
             w = n / top * (width - label_w - 60)
             parts.append({"tool": t, "n": n, "share": r.get(f"{t}_share"), "x": x, "w": w, "href": href})
             x += w
+        coded, uncoded = spans(TOOLS), spans(["未编码"])
         out.append(
             {
                 "name": name,
+                "total": not str(r["county_code"] or ""),
                 "n_clauses": int(r.get("n_clauses") or 0),
+                "clauses_href": ev.add(f"{name}：已编码条款", coded) if coded else "",
                 "uncoded": int(r.get("未编码") or 0),
+                "uncoded_href": ev.add(f"{name}：未编码条款", uncoded) if uncoded else "",
                 "parts": parts,
                 "y": y,
                 "ty": y + bar_h * 0.7,
                 "end": x,
             }
         )
-    svg = {"width": width, "height": max(1, len(out)) * (bar_h + gap) + 24, "x": label_w, "h": bar_h}
+    svg = {"width": width, "height": max(1, len(counties)) * (bar_h + gap) + 4, "x": label_w, "h": bar_h}
     return {"rows": out, "svg": svg if out else None, "colours": TOOL_COLOURS}
 
 
