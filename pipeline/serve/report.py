@@ -24,7 +24,7 @@ from markupsafe import Markup
 from pipeline.errors import PipelineError
 from pipeline.io.writers import atomic_write_text
 from pipeline.serve.app import HERE, STATIC, STATUS_ZH, _fmt
-from pipeline.serve.store import MAX_BARS, Explorer, Segment, bar_chart
+from pipeline.serve.store import KINDS, MAX_BARS, Explorer, Segment, bar_chart
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ table.matrix td { text-align:center; } table.matrix th.county { writing-mode:ver
 table.matrix td.zero { color:#ccc; }
 .evidence { border-top:1px solid var(--line); padding:.4em 0; }
 .evidence:target { background:#fffbe6; }
+.evidence, section.part, .profile { scroll-margin-top:3em; }
 .evidence .item { margin:.3em 0 .6em 1em; }
 .swatch { display:inline-block; width:1em; height:1em; vertical-align:middle; margin-right:.2em; }
 svg a:hover rect { opacity:.75; }
@@ -103,7 +104,7 @@ class Evidence:
         ``docs``, for whole documents ((doc_id, note)); made on first use."""
         if not spans:
             return ""
-        key = (docs, tuple(tuple(s) for s in spans))
+        key = (docs, tuple(tuple(s) if docs else (*s[:3], *s[4:]) for s in spans))  # the page does not tell apart
         if key in self._seen:
             return self._seen[key]
         anchor = f"ev-{len(self.groups) + 1}"
@@ -371,7 +372,7 @@ def render(out: Path) -> str:
         conflicts = _conflicts(ex, ev)
         env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True)
         env.filters["fmt"] = _fmt
-        env.globals.update(status_zh=STATUS_ZH)
+        env.globals.update(status_zh=STATUS_ZH, kinds_zh={**KINDS, "organization": "组织"})
         css = (STATIC / "app.css").read_text(encoding="utf-8") + REPORT_CSS
         return env.get_template("report.html").render(
             css=Markup(css.replace("</", "<\\/")),
