@@ -15,7 +15,7 @@ WEB_DEV  := ^w(0[1-9]|[12][0-9]|30)_
 WEB_HELD := ^w(3[1-9]|40)_
 CLI    := $(PY) -m pipeline.cli
 
-.PHONY: all venv models extract serve test quick lint eval eval-bulletins bench bench-ingest bench-extract corpus clean
+.PHONY: all venv models extract serve report test quick lint eval eval-bulletins bench bench-ingest bench-extract corpus clean
 
 all: extract
 
@@ -41,6 +41,10 @@ extract: $(STAMP)
 PORT ?= 8765
 serve: $(STAMP)
 	$(CLI) serve --out $(OUT) --port $(PORT) $(if $(HOST),--host $(HOST))
+
+# One self-contained HTML report of OUT's store (OUT/report.html): opens from disk, no network.
+report: $(STAMP)
+	$(CLI) report --out $(OUT)
 
 # Static checks: lint rules, formatting and types (mypy, settings in pyproject.toml).
 lint: $(STAMP)

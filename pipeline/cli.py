@@ -591,6 +591,30 @@ def query_sql(
 
 
 @app.command()
+def report(
+    out: OutOpt = Path("outputs"),
+    name: Annotated[str, typer.Option(help="File name of the report, written into OUT.")] = "report.html",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """One self-contained HTML report (Chinese) of OUT's store, written to OUT/report.html: county profiles,
+    indicator charts, policy tools, practice × county matrix, practice families, conflicts; every number links
+    to its evidence quote. Opens from disk, no network."""
+    _setup_logging(verbose)
+    import time
+
+    from pipeline.serve.report import write_report
+
+    began = time.perf_counter()
+    try:
+        path = write_report(out, name)
+    except PipelineError as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    size = path.stat().st_size
+    console.print(f"report: {escape(str(path))} ({size / 1024:,.0f} KB, {time.perf_counter() - began:.1f} s)")
+
+
+@app.command()
 def serve(
     out: OutOpt = Path("outputs"),
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")] = 8765,

@@ -4,6 +4,7 @@ markup (a script tag, an img with onerror) and a spreadsheet formula, so escapin
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from pipeline.corpus.build import build_corpus
 from pipeline.io.output import write_outputs
 from pipeline.learn.indicators import IndicatorMapper, IndicatorVocabulary
-from pipeline.model import Link, Mention
+from pipeline.model import Clause, Link, Mention
 from tests.records import figure, measure, place, result
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def _fig(indicator: str, value: float, unit: str, raw: str, std: str, nth: int =
     return dataclasses.replace(f, indicator_std=std, county="榕江县", **kw)
 
 
-def build(base: Path) -> Path:
+def build(base: Path, clauses: Iterable[Clause] = ()) -> Path:
     """OUT (base/out) with one document d1 about 榕江县, and an empty corpus folder base/corpus."""
     practice = dataclasses.replace(measure("d1", "社社联建", start=_at("社社联建"), county_code="522632"))
     formula = measure("d1", "三统一", "slogan", start=_at("三统一"), county_code="522632",
@@ -63,6 +64,7 @@ def build(base: Path) -> Path:
         measures=[practice, formula],
         figures=figures,
         links=[Link(practice, poor, "achieved", "rule:test", evidence)],
+        clauses=clauses,
     )
     out = base / "out"
     mapper = IndicatorMapper(IndicatorVocabulary.load(REPO / "models"), None)
