@@ -259,7 +259,7 @@ _SHORT_MODIFIER = 4
 
 
 def _right_np(right: str, allow_verb: bool) -> str:
-    """The noun phrase a number modifies: 500亩未挂果的核桃基地 → 核桃基地 (a relative clause before 的 is
+    """The noun phrase a number modifies: 120亩尚未投产的花椒基地 → 花椒基地 (a relative clause before 的 is
     dropped), 8头膘肥体壮的黄白花牛 → 黄白花牛, else what ``_right_phrase`` reads."""
     s = right[: _MAX_INDICATOR * 2].lstrip(" ")
     s = s[1:] if s.startswith("的") else s
@@ -271,7 +271,7 @@ def _right_np(right: str, allow_verb: bool) -> str:
             return before  # 3个舞蹈的小区居民, 140多项具体指标评定…的: the noun before 的 is counted
         after = _right_phrase(s[k + 1 :], allow_verb=False)
         if after:
-            return after  # 500亩未挂果的核桃基地: a modifier clause, then the noun
+            return after  # 120亩尚未投产的花椒基地: a modifier clause, then the noun
     return _right_phrase(s, allow_verb)
 
 
@@ -494,8 +494,8 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         np_left = _trim_np(left_raw)
         gap = text[prev.end : c.start].strip() if prev is not None else "x"
         joined_prev = prev is not None and gap in {"、", "和", "及", "与", ""}
-        # the number modifies the noun after it (建设30万平方米绿色食品产业园, 19个乡镇, 30平方米的夯土房), except
-        # after a noun that is itself a measure (年交易量40万头的肉牛交易市场, 种植面积8.7万亩)
+        # the number modifies the noun after it (建成12万平方米农产品加工园, 19个乡镇, 30平方米的夯土房), except
+        # after a noun that is itself a measure (年交易量8万只的肉羊交易市场, 种植面积8.7万亩)
         attribute = bool(np_left) and not _last_verb(np_left) and bool(_ATTRIBUTE_HEAD.search(np_left))
         want_right = not attribute
         right = _right_np(c.right, allow_verb=not joined_prev and c.q.unit in _CLASSIFIERS) if want_right else ""
@@ -547,7 +547,7 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             if c.q.unit in _CLASSIFIERS and not joined_prev and _last_verb(np_left) == np_left:
                 c.indicator += _right_verbs(c.right)
             elif c.q.unit in _PERSON_UNITS and not all_then_verb and _starts_with_verb(c.right):
-                c.indicator += _right_verbs(c.right)  # 拉动当地农民1250人就业: what happened to the people
+                c.indicator += _right_verbs(c.right)  # 吸纳附近村民360人务工: what happened to the people
         elif prev is not None and gap in {"、", "和", "及", "与", "", "，", ","}:
             c.indicator = prev.indicator  # 贫困户32712户、118900人: shared subject
         if not c.indicator and prev is not None and c.q.unit in {"%", "倍", "个百分点"}:
@@ -562,7 +562,7 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
             c.indicator = np_left + c.q.unit  # 全县最贫困的272户 → 最贫困户: the phrase names what it counts
         fragment = bool(c.indicator) and all(f not in _NOUNISH and len(w) == 1 for w, f in _right_tags(c.indicator))
         if fragment and prev is not None and prev.q.unit == c.q.unit and prev.head:
-            c.indicator = prev.head  # 再到现在的每月2000元 → 到现: a fragment; the measure of the figure before
+            c.indicator = prev.head  # 再到如今的每月1500元: one-character fragments; the measure of the figure before
         threshold = "以上" in c.q.qualifier or "以下" in c.q.qualifier  # 千人以上安置点: a class, not a count
         if not c.indicator and c.q.unit in _PERSON_UNITS and not threshold and _starts_with_verb(c.right):
             c.indicator = _right_verbs(c.right)  # 今年将有2.8万人告别贫困: people named by what they do
@@ -594,7 +594,7 @@ def _previous_subject(text: str, c: _Cand) -> str:
 
 
 def _share_list_head(text: str, cands: list[_Cand]) -> None:
-    """``带动48个贫困村、2117户、4424名建档立卡贫困户脱贫``, ``5户、13口贫困人口``: bare counts of people or
+    """``带动21个贫困村、903户、2650名建档立卡贫困户脱贫``, ``5户、13口贫困人口``: bare counts of people or
     households listed before one that names them take that name (from the right, so a run shares it)."""
     for i in range(len(cands) - 2, -1, -1):
         c, nxt = cands[i], cands[i + 1]

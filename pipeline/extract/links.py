@@ -513,7 +513,7 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
     if len(name) >= 4 and (
         _counted_head(text[s0:pos], name) or _counted_head(text[s0:fend] + text[fend : fend + 4], name)
     ):
-        f["head_in_clause"] = 1.0  # 全县11个合作社共发展社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
+        f["head_in_clause"] = 1.0  # 全县7个合作社吸收社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
     if _in_speech(text, s0, pos):
         f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
     nl = text.find("\n", p0)  # not `"\n" in text[p0:]`: a copy of the rest of the text for every pair

@@ -1006,7 +1006,7 @@ def extract_measures(
         found.append(_Found("program", hp.name, hp.start, hp.end, HEADING_SOURCE))
     for name, start, end in title_practices(doc):
         if name not in named and not any(name in n or n in name for n in named if len(n) >= 4):
-            named.add(name)  # 沂水县推进村党支部领办合作社: the practice the whole report is about
+            named.add(name)  # 某县推进村党支部领办合作社联社: the practice the whole report is about
             found.append(_Found("program", name, start, end, TITLE_SOURCE))
 
     by_key: dict[tuple[str, str], Measure] = {}

@@ -363,7 +363,7 @@ def _change_of_prev() -> re.Pattern[str]:
 def _carried_per(text: str, prev: Figure, f: Figure, cs: int) -> str:
     """The denominator ``f`` shares with the per-unit figure ``prev`` before it (a list or a parallel clause)."""
     gap = text[prev.mention.end : f.mention.start]
-    if gap.strip() in _SAME_HEAD and f.unit not in _NO_PER_UNITS:  # 每亩地折合8000股、8000元: one head, two amounts
+    if gap.strip() in _SAME_HEAD and f.unit not in _NO_PER_UNITS:  # 每亩折合600股、600元: one head, two amounts
         return prev.per
     if prev.unit != f.unit or len(gap) > _MAX_CARRY_GAP or prev.value <= 0 or f.value <= 0:
         return ""

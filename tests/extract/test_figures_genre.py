@@ -176,6 +176,6 @@ def test_headline_takes_the_page_date() -> None:
 
 
 def test_date_inside_the_phrase_after_it() -> None:
-    f = find("2018年度全县乡村旅游综合收入2.1亿元。", "2.1亿元")
+    f = find("2019年度全县乡村旅游综合收入3.4亿元。", "3.4亿元")
     assert f.indicator == "乡村旅游综合收入"
-    assert f.date == "2018"
+    assert f.date == "2019"
