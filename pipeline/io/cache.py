@@ -7,8 +7,8 @@ records) and a *fingerprint* of everything else the result depends on:
 - the code: the bytes of every file of the ``pipeline`` package, the Python version and the versions of the
   package's runtime dependencies;
 - the models and language data: the bytes of every file under ``config.models_dir`` and ``models/lexicon``;
-- the settings that change a document's result (every ``Config`` field except ``workers``, ``strict`` and
-  ``models_dir``, whose files are hashed instead).
+- the settings that change a document's result (every ``Config`` field except ``workers``, ``engine``, ``strict``
+  and ``models_dir``, whose files are hashed instead).
 
 The corrections file is not part of it: corrections are applied to the cached results at the corpus stage
 (``corpus.build.correct_and_build``) on every run. A run looks each file up; only the misses are processed.
@@ -60,7 +60,7 @@ FORMAT = 1  # of the entries and of the run record; a new format makes every old
 MAGIC = b"ruralmine-cache\n"
 DIGEST = 32
 # Settings that do not change a document's result (models_dir: its files are hashed instead).
-NOT_PER_DOCUMENT = ("workers", "strict", "models_dir")
+NOT_PER_DOCUMENT = ("workers", "engine", "strict", "models_dir")
 # Results not kept: failures that may not happen again (I/O errors, entries the walk refused, stage bugs that
 # may be a lack of memory); their files are read again on the next run.
 NOT_KEPT = frozenset(

@@ -249,12 +249,15 @@ def measure_extract(
     stages: dict[str, float] = {}
     first = marks[0][1] if marks else t_end
     docs_phase = first - t0
-    sequential = cfg.workers <= 1
+    from pipeline.scale import local_processes
+
+    sequential = local_processes(cfg, int(sums["docs"])) == 1  # else ingest ran in the workers, inside "doc"
     stages["models"] = t_models
     stages["ingest"] = max(0.0, docs_phase - sums["doc"]) if sequential else float("nan")
     stages["prepare"] = sums["prepare"]
     stages["nlp"] = sums["doc"] - sums["prepare"]
-    for (name, t), nxt in zip(marks, [*[m[1] for m in marks[1:]], t_end], strict=True):
+    ends = [m[1] for m in marks[1:]] + ([t_end] if marks else [])  # no stages at all: an unchanged re-run
+    for (name, t), nxt in zip(marks, ends, strict=True):
         stages[name] = stages.get(name, 0.0) + nxt - t
     own, children = _peak_rss_mb()
     out_rows = dict(summary.rows)
