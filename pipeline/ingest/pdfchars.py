@@ -87,15 +87,72 @@ class PdfiumPage:
         return extract_words(self.chars, **kwargs)
 
     def find_tables(self, table_settings: dict[str, Any] | None = None) -> list[Any]:
-        from pdfplumber.table import TableFinder, TableSettings
+        from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
 
         if not self.edges:  # the default strategy finds tables from ruling lines only
             return []
-        tables = TableFinder(self, TableSettings.resolve(table_settings)).tables  # type: ignore[arg-type]
+        # TableFinder.__init__ step by step, with intersections_to_cells replaced by the faster equivalent below.
+        finder = TableFinder.__new__(TableFinder)
+        finder.page = self  # type: ignore[assignment]
+        finder.settings = TableSettings.resolve(table_settings)
+        finder.edges = finder.get_edges()
+        finder.intersections = edges_to_intersections(
+            finder.edges, finder.settings.intersection_x_tolerance, finder.settings.intersection_y_tolerance
+        )
+        finder.cells = intersections_to_cells(finder.intersections)
+        tables = [Table(self, group) for group in cells_to_tables(finder.cells)]  # type: ignore[arg-type]
         return [_Table(t, self.chars) for t in tables]
 
     def flush_cache(self) -> None:
         """Nothing cached (pdfplumber's pages need it)."""
+
+
+def intersections_to_cells(intersections: dict[Any, dict[str, list[dict[str, Any]]]]) -> list[Any]:
+    """What ``pdfplumber.table.intersections_to_cells`` returns (the same cells in the same order), faster: each
+    point's edges are turned into sets once (not once per comparison), and the points below and to the right
+    of a point are looked up by column and row instead of scanned for."""
+    points = sorted(intersections)
+    v_sets = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in intersections[p]["v"]} for p in points}
+    h_sets = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in intersections[p]["h"]} for p in points}
+
+    def connects(p1: tuple[Any, Any], p2: tuple[Any, Any]) -> bool:
+        if p1[0] == p2[0] and not v_sets[p1].isdisjoint(v_sets[p2]):
+            return True
+        return p1[1] == p2[1] and not h_sets[p1].isdisjoint(h_sets[p2])
+
+    by_x: dict[Any, list[tuple[Any, Any]]] = {}
+    by_y: dict[Any, list[tuple[Any, Any]]] = {}
+    for p in points:  # in sorted order: each list is sorted too
+        by_x.setdefault(p[0], []).append(p)
+        by_y.setdefault(p[1], []).append(p)
+    x_pos = {p: k for lst in by_x.values() for k, p in enumerate(lst)}
+    y_pos = {p: k for lst in by_y.values() for k, p in enumerate(lst)}
+    cells = []
+    for i, pt in enumerate(points):
+        if i == len(points) - 1:
+            break
+        below = by_x[pt[0]][x_pos[pt] + 1 :]
+        right = by_y[pt[1]][y_pos[pt] + 1 :]
+        found = None
+        for below_pt in below:
+            if not connects(pt, below_pt):
+                continue
+            for right_pt in right:
+                if not connects(pt, right_pt):
+                    continue
+                bottom_right = (right_pt[0], below_pt[1])
+                if (
+                    bottom_right in intersections
+                    and connects(bottom_right, right_pt)
+                    and connects(bottom_right, below_pt)
+                ):
+                    found = (pt[0], pt[1], bottom_right[0], bottom_right[1])
+                    break
+            if found:
+                break
+        if found:
+            cells.append(found)
+    return cells
 
 
 class _Table:
