@@ -353,23 +353,72 @@ def read_page(pdf: Any, index: int, plausible: Callable[[str], bool]) -> PdfiumP
         page.close()
 
 
-class PdfiumPages:
-    """The pages of a PDF for pdf.py: PDFium's where it reads them, else pdfplumber's (``fallback``)."""
+class _FailedPage:
+    """A page pdfplumber should have read but could not open: reading its characters raises ``error``."""
 
-    def __init__(self, data: bytes, fallback: list[Any], plausible: Callable[[str], bool]) -> None:
+    def __init__(self, page_number: int, error: Exception) -> None:
+        self.page_number = page_number
+        self.height = 0.0
+        self._error = error
+
+    @property
+    def chars(self) -> list[dict[str, Any]]:
+        raise self._error
+
+    def flush_cache(self) -> None:
+        """Nothing cached."""
+
+
+class PdfiumPages:
+    """The pages of a PDF for pdf.py: PDFium's where it reads them, else pdfplumber's (``fallback``).
+
+    ``fallback`` is pdfplumber's page list, or a function giving it: then pdfplumber opens the file only when a
+    page needs it (the first page PDFium should not read), and not at all for most files."""
+
+    def __init__(
+        self, data: bytes, fallback: list[Any] | Callable[[], list[Any]], plausible: Callable[[str], bool]
+    ) -> None:
         import pypdfium2 as pdfium
 
         with _PDFIUM_LOCK:
             self._pdf = pdfium.PdfDocument(data)
-        self._fallback = fallback
+        self._fallback: list[Any] | None = None if callable(fallback) else fallback
+        self._open_fallback = fallback if callable(fallback) else None
         self._plausible = plausible
         self.plumber_pages: list[int] = []  # 1-based pages read by pdfplumber
-        if len(self._pdf) != len(fallback):
+        if self._fallback is not None and len(self._pdf) != len(self._fallback):
             self.close()
-            raise ValueError(f"PDFium sees {len(self._pdf)} pages, pdfplumber {len(fallback)}")
+            raise ValueError(f"PDFium sees {len(self._pdf)} pages, pdfplumber {len(self._fallback)}")
+
+    def __len__(self) -> int:
+        return len(self._pdf)
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the file has a security handler (pdf.py then opens it with pdfplumber first, as before)."""
+        import pypdfium2 as pdfium
+
+        with _PDFIUM_LOCK:
+            return bool(pdfium.raw.FPDF_GetSecurityHandlerRevision(self._pdf.raw) != -1)
+
+    def _plumber_page(self, i: int) -> Any:
+        if self._fallback is None and self._open_fallback is not None:
+            try:
+                self._fallback = self._open_fallback()
+            except Exception as exc:  # pdfplumber cannot open the file: the pages it should read fail
+                self._open_fallback = None
+                self._error: Exception = exc
+            else:
+                if len(self._fallback) != len(self._pdf):
+                    logger.warning("PDFium sees %d pages, pdfplumber %d", len(self._pdf), len(self._fallback))
+        if self._fallback is None:
+            return _FailedPage(i + 1, self._error)
+        if i >= len(self._fallback):
+            return _FailedPage(i + 1, IndexError(f"pdfplumber has no page {i + 1}"))
+        return self._fallback[i]
 
     def __iter__(self) -> Iterator[Any]:
-        for i, plumber_page in enumerate(self._fallback):
+        for i in range(len(self._pdf)):
             try:
                 with _PDFIUM_LOCK:
                     page = read_page(self._pdf, i, self._plausible)
@@ -378,7 +427,7 @@ class PdfiumPages:
                 page = None
             if page is None:
                 self.plumber_pages.append(i + 1)
-                yield plumber_page
+                yield self._plumber_page(i)
             else:
                 yield page
 
