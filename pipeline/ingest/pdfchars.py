@@ -155,6 +155,37 @@ def intersections_to_cells(intersections: dict[Any, dict[str, list[dict[str, Any
     return cells
 
 
+def _one_line_text(chars: list[dict[str, Any]], x_tolerance: float) -> str | None:
+    """What ``pdfplumber.utils.extract_text(chars)`` gives for characters on one line (the same ``top``, upright,
+    left to right as given, no ligature): words split at blanks and at gaps wider than ``x_tolerance``, joined
+    with a space; None for anything else (pdfplumber's function then reads them)."""
+    from pdfplumber.utils.text import LIGATURES
+
+    top = chars[0]["top"]
+    words: list[str] = []
+    word: list[str] = []
+    prev: dict[str, Any] | None = None
+    for c in chars:
+        t = c["text"]
+        if c["top"] != top or not c["upright"] or not t or t in LIGATURES:
+            return None
+        if prev is not None and c["x0"] < prev["x0"]:
+            return None  # not in reading order: pdfplumber sorts
+        if t.isspace():
+            if word:
+                words.append("".join(word))
+                word = []
+        elif word and prev is not None and c["x0"] > prev["x1"] + x_tolerance:
+            words.append("".join(word))
+            word = [t]
+        else:
+            word.append(t)
+        prev = c
+    if word:
+        words.append("".join(word))
+    return " ".join(words)
+
+
 class _Table:
     """A table pdfplumber's finder found, read faster: ``extract`` gives what ``pdfplumber.table.Table.extract``
     gives (a cell holds the characters whose centre is inside it, its text by ``extract_text``) but looks up each
@@ -189,7 +220,8 @@ class _Table:
                     continue
                 cx0, ctop, cx1, cbottom = cell
                 inside = [m[3] for m in row_chars if cx0 <= m[2] < cx1 and ctop <= m[0] < cbottom]
-                cells.append(extract_text(inside, **kwargs) if inside else "")
+                text = _one_line_text(inside, kwargs.get("x_tolerance", 3)) if inside else ""
+                cells.append(text if text is not None else extract_text(inside, **kwargs))
             out.append(cells)
         return out
 

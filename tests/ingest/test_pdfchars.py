@@ -214,3 +214,31 @@ def test_fast_cells_are_pdfplumbers() -> None:
     assert intersections_to_cells(inter) == want and len(want) == 8 and (xs[0], ys[1], xs[2], ys[2]) in want
     table = PdfiumPage(1, 200, 100, [], edges).find_tables()
     assert [t.bbox for t in table] == [(10, 10, 160, 70)]
+
+
+def test_one_line_cells_read_as_pdfplumber_reads_them() -> None:
+    import random
+
+    from pdfplumber.utils import extract_text
+
+    from pipeline.ingest.pdfchars import _one_line_text
+
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(400):
+        x, chars = 10.0, []
+        top = rng.choice([100.0, 100.0, 100.0, 101.5])
+        for _k in range(rng.randint(1, 8)):
+            w = rng.choice([5.0, 10.5])
+            text = rng.choice(["粮", "食", "1", ".", " ", "ﬁ", "a"])
+            x += rng.choice([0.0, 0.0, 1.0, 3.0, 3.5, 8.0, -2.0])
+            chars.append({"text": text, "x0": x, "x1": x + w, "top": top, "bottom": top + 10, "upright": True})
+            chars[-1] |= {"doctop": top, "height": 10.0, "width": w, "size": 10.0}
+            x += w
+            top = rng.choice([top, top, top, top + 0.5])
+        want = extract_text(chars, x_tolerance=X_TOLERANCE, y_tolerance=Y_TOLERANCE)
+        got = _one_line_text(chars, X_TOLERANCE)
+        if got is not None:
+            checked += 1
+            assert got == want, chars
+    assert checked > 100  # the fast path is taken for most cells, and agrees each time
