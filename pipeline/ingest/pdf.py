@@ -18,6 +18,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -720,7 +721,25 @@ def _open_pdf(data: bytes) -> Any:
     return pdf
 
 
-def _pdfium_pages(data: bytes, plumber_pages: list[Any]) -> Any:
+class _LazyPlumber:
+    """pdfplumber's reading of a file, opened on first use (``pages``: a function giving its pages)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pdf: Any = None
+
+    def pages(self) -> list[Any]:
+        if self._pdf is None:
+            self._pdf = _open_pdf(self._data)
+        return list(self._pdf.pages)
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+            self._pdf = None
+
+
+def _pdfium_pages(data: bytes, plumber_pages: list[Any] | Callable[[], list[Any]]) -> Any:
     """The pages as pdfchars.PdfiumPages (pdfplumber's for pages PDFium should not read), or None when PDFium
     cannot open the file (pdfplumber then reads every page)."""
     from pipeline.ingest.pdfchars import PdfiumPages
@@ -738,13 +757,20 @@ def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1, ocr: 
     Pages with fewer than ``min_chars`` characters in their text layer are listed in ``empty_pages``; with
     ``ocr``, they (and pages whose text is garbage with both readers) are read by OCR (ocr.py, ``ocr_pages``).
     """
-    try:
-        pdf = _open_pdf(data)
-    except PdfOpenError as exc:
-        if exc.kind == "encrypted":
-            raise
-        return _extract_with_pdfium(data, exc, min_chars, ocr)  # "damaged" for pdfplumber may open in PDFium
-    fast = _pdfium_pages(data, pdf.pages) if CHAR_READER == "pdfium" else None
+    lazy = _LazyPlumber(data)
+    fast = _pdfium_pages(data, lazy.pages) if CHAR_READER == "pdfium" else None
+    if fast is not None and fast.encrypted:  # encrypted: pdfplumber opens it first and decides, as before
+        fast.close()
+        fast = None
+    pdf: Any = lazy
+    if fast is None:
+        try:
+            pdf = _open_pdf(data)
+        except PdfOpenError as exc:
+            if exc.kind == "encrypted":
+                raise
+            return _extract_with_pdfium(data, exc, min_chars, ocr)  # "damaged" for pdfplumber may open in PDFium
+        fast = _pdfium_pages(data, pdf.pages) if CHAR_READER == "pdfium" else None
     try:
         raw_pages: list[tuple[list[dict[str, Any]], float]] = []
         page_tables: list[list[_TableBlock]] = []
@@ -768,9 +794,10 @@ def extract_pdf(data: bytes, with_tables: bool = True, min_chars: int = 1, ocr: 
                 page.flush_cache()
             raw_pages.append((words, float(page.height) or 1.0))
             page_tables.append(found)
-        n_pages = len(pdf.pages)
+        n_pages = len(fast) if fast is not None else len(pdf.pages)
     finally:
         pdf.close()
+        lazy.close()
         if fast is not None:
             fast.close()
     dropped = drop_margin_chrome(raw_pages)

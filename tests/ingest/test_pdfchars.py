@@ -163,3 +163,82 @@ def test_real_pdfs_read_as_with_pdfplumber(name: str, same_text: bool, monkeypat
     else:
         ratio = difflib.SequenceMatcher(None, old.raw_text, new.raw_text, autojunk=False).ratio()
         assert ratio >= 0.999 and new.raw_text.replace(" ", "") == old.raw_text.replace(" ", "")
+
+
+def test_pdfplumber_opens_a_file_only_when_a_page_needs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[int] = []
+    real_open = pdf_mod._open_pdf
+
+    def counting_open(data: bytes) -> object:
+        opened.append(1)
+        return real_open(data)
+
+    monkeypatch.setattr(pdf_mod, "_open_pdf", counting_open)
+    plain = extract_pdf(pages_pdf([[LINE], [LINE]]))
+    assert opened == [] and plain.n_pages == 2 and plain.raw_text.count(LINE) == 2
+    rotated = extract_pdf(_rotated(pages_pdf([[LINE], [LINE]])))  # page 1 is pdfplumber's: opened once
+    assert opened == [1] and rotated.n_pages == 2 and rotated.raw_text.count(LINE) == 2
+
+
+def test_a_page_pdfplumber_cannot_open_fails_alone() -> None:
+    def cannot_open() -> list[object]:
+        raise pdf_mod.PdfOpenError("damaged", "PSEOF")
+
+    data = _rotated(pages_pdf([[LINE], [LINE]]))
+    pages = PdfiumPages(data, cannot_open, lambda text: True)
+    got = list(pages)
+    pages.close()
+    assert pages.plumber_pages == [1] and isinstance(got[1], PdfiumPage)
+    with pytest.raises(pdf_mod.PdfOpenError, match="PSEOF"):
+        _ = got[0].chars
+
+
+def test_fast_cells_are_pdfplumbers() -> None:
+    from pdfplumber.table import edges_to_intersections
+    from pdfplumber.table import intersections_to_cells as plumber_cells
+
+    from pipeline.ingest.pdfchars import intersections_to_cells
+
+    def edge(x0: float, top: float, x1: float, bottom: float) -> dict[str, object]:
+        o = "v" if x0 == x1 else "h"
+        size = {"width": x1 - x0, "height": bottom - top, "doctop": top, "object_type": "curve_edge"}
+        return {"x0": x0, "top": top, "x1": x1, "bottom": bottom, "orientation": o, **size}
+
+    # A ruled grid with a merged cell (no inner rule at x=60 in the second row), a header ruled only on top and
+    # a stray vertical rule: cells in pdfplumber's order.
+    xs, ys = [10, 60, 110, 160], [10, 30, 50, 70]
+    edges = [edge(10, y, 160, y) for y in ys] + [edge(x, 10, x, 70) for x in (10, 110, 160)]
+    edges += [edge(60, 10, 60, 30), edge(60, 50, 60, 70), edge(200, 0, 200, 90), edge(5, 80, 120, 80)]
+    inter = edges_to_intersections(edges, 3, 3)
+    want = plumber_cells(inter)
+    assert intersections_to_cells(inter) == want and len(want) == 8 and (xs[0], ys[1], xs[2], ys[2]) in want
+    table = PdfiumPage(1, 200, 100, [], edges).find_tables()
+    assert [t.bbox for t in table] == [(10, 10, 160, 70)]
+
+
+def test_one_line_cells_read_as_pdfplumber_reads_them() -> None:
+    import random
+
+    from pdfplumber.utils import extract_text
+
+    from pipeline.ingest.pdfchars import _one_line_text
+
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(400):
+        x, chars = 10.0, []
+        top = rng.choice([100.0, 100.0, 100.0, 101.5])
+        for _k in range(rng.randint(1, 8)):
+            w = rng.choice([5.0, 10.5])
+            text = rng.choice(["粮", "食", "1", ".", " ", "ﬁ", "a"])
+            x += rng.choice([0.0, 0.0, 1.0, 3.0, 3.5, 8.0, -2.0])
+            chars.append({"text": text, "x0": x, "x1": x + w, "top": top, "bottom": top + 10, "upright": True})
+            chars[-1] |= {"doctop": top, "height": 10.0, "width": w, "size": 10.0}
+            x += w
+            top = rng.choice([top, top, top, top + 0.5])
+        want = extract_text(chars, x_tolerance=X_TOLERANCE, y_tolerance=Y_TOLERANCE)
+        got = _one_line_text(chars, X_TOLERANCE)
+        if got is not None:
+            checked += 1
+            assert got == want, chars
+    assert checked > 100  # the fast path is taken for most cells, and agrees each time
