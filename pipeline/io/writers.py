@@ -226,14 +226,16 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     import networkx as nx
 
     from pipeline.corpus.graph import EXPORT_TYPES, clean_for_export
+    from pipeline.io import gexf
 
     g = clean_for_export(graph)  # a copy for export: changed below, never the corpus graph
-    # straight into the files (no bytes held, no copy of the graph): GEXF's writer alone holds its whole XML tree
+    # straight into the files (no bytes held, no XML tree: networkx's GraphML writer streams through lxml, ours
+    # streams GEXF with networkx's bytes)
     atomic_write_stream(out_dir / "graph.graphml", lambda fh: nx.write_graphml(g, fh))
     had_id = {key: d["id"] for _, _, key, d in g.edges(keys=True, data=True) if "id" in d}
     for _, _, key, d in g.edges(keys=True, data=True):
         d["id"] = key  # the GEXF edge id is the GraphML one
-    atomic_write_stream(out_dir / "graph.gexf", lambda fh: nx.write_gexf(g, fh))
+    atomic_write_stream(out_dir / "graph.gexf", lambda fh: gexf.write_gexf(g, fh))
     for _, _, key, d in g.edges(keys=True, data=True):  # as it was, for the Neo4j files
         if key in had_id:
             d["id"] = had_id[key]

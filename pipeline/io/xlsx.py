@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.io import columns as dictionary
-from pipeline.io.writers import PLAIN_NUMBER, atomic_write_bytes, cell, neutralize, table_columns
+from pipeline.io.writers import PLAIN_NUMBER, atomic_write_stream, cell, neutralize, table_columns
 from pipeline.names import clean_text
 
 log = logging.getLogger(__name__)
@@ -99,16 +99,6 @@ def county_names(tables: Mapping[str, Table]) -> dict[str, str]:
     return names
 
 
-def _with_county(rows: Sequence[Mapping[str, Any]], cols: list[str], names: Mapping[str, str]) -> tuple[list, list]:
-    """Rows and columns with ``county`` right after ``county_code`` when the table has no county name."""
-    if "county_code" not in cols or "county" in cols:
-        return list(rows), cols
-    k = cols.index("county_code") + 1
-    cols = [*cols[:k], "county", *cols[k:]]
-    rows = [{**r, "county": names.get(str(r.get("county_code") or ""), "")} for r in rows]
-    return rows, cols
-
-
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -121,8 +111,9 @@ def _is_yuan(col: str, row: Mapping[str, Any], entry: dictionary.Column) -> bool
     return col.endswith("(元)")
 
 
-def workbook_bytes(tables: Mapping[str, Table]) -> bytes:
-    """The workbook: the data dictionary, then one sheet per table (file name without ``.csv``)."""
+def _workbook(tables: Mapping[str, Table]) -> Any:
+    """The write-only workbook: the data dictionary, then one sheet per table (file name without ``.csv``); its
+    rows are streamed to openpyxl's temporary sheet files, so memory holds one row and the shared strings."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -142,11 +133,15 @@ def workbook_bytes(tables: Mapping[str, Table]) -> bytes:
         return out
 
     described: list[tuple[str, str, dictionary.Column]] = []
-    sheets: list[tuple[str, list[Mapping[str, Any]], list[str]]] = []
+    sheets: list[tuple[str, Sequence[Mapping[str, Any]], list[str], bool]] = []
     for file_name, (rows, cols) in tables.items():
         name = dictionary.table_name(file_name)
-        full, all_cols = _with_county(rows, table_columns(rows, cols), names)
-        sheets.append((name, full, all_cols))
+        all_cols = table_columns(rows, cols)
+        county = "county_code" in all_cols and "county" not in all_cols  # the name goes beside the code
+        if county:
+            k = all_cols.index("county_code") + 1
+            all_cols = [*all_cols[:k], "county", *all_cols[k:]]
+        sheets.append((name, rows, all_cols, county))
         described += [(name, c, dictionary.describe(name, c, entries)) for c in all_cols]
 
     ws = wb.create_sheet(DICTIONARY_SHEET)
@@ -161,10 +156,15 @@ def workbook_bytes(tables: Mapping[str, Table]) -> bytes:
         ws.append(cells)
     ws.auto_filter.ref = f"A1:G{len(lines) + 1}"
 
-    for name, rows, cols in sheets:
-        _sheet(wb.create_sheet(name), name, rows, cols, entries, header_cells, wrap)
+    for name, rows, cols, county in sheets:
+        _sheet(wb.create_sheet(name), name, rows, cols, entries, header_cells, wrap, names if county else None)
+    return wb
+
+
+def workbook_bytes(tables: Mapping[str, Table]) -> bytes:
+    """The workbook as bytes (see :func:`_workbook`)."""
     buf = BytesIO()
-    wb.save(buf)
+    _workbook(tables).save(buf)
     return buf.getvalue()
 
 
@@ -195,41 +195,61 @@ def _dictionary_lines(described: list[tuple[str, str, dictionary.Column]]) -> li
 def _sheet(
     ws: Any,
     name: str,
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     cols: list[str],
     entries: tuple[dictionary.Column, ...],
     header_cells: Any,
     wrap: Any,
+    names: Mapping[str, str] | None = None,
 ) -> None:
+    """One table's sheet. Cells that need no style go to openpyxl as plain values (it reuses one cell object
+    for them); only wrapped long text and 万元 amounts are ``WriteOnlyCell``s. ``names``: county_code -> name,
+    for the ``county`` column a table without one gets, right after ``county_code``."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
+    def value(r: Mapping[str, Any], col: str) -> Any:
+        if names is not None and col == "county":
+            return names.get(str(r.get("county_code") or ""), "")
+        return r.get(col)
+
     kinds = [dictionary.describe(name, c, entries) for c in cols]
-    if len(rows) > MAX_ROWS:
-        log.warning("%s: %d rows, over Excel's limit; the sheet keeps the first %d", name, len(rows), MAX_ROWS)
-        rows = rows[:MAX_ROWS]
-    sample = rows[:200]
+    n = len(rows)
+    if n > MAX_ROWS:
+        log.warning("%s: %d rows, over Excel's limit; the sheet keeps the first %d", name, n, MAX_ROWS)
+        n = MAX_ROWS
+    sample = [rows[i] for i in range(min(n, 200))]
     for i, (col, e) in enumerate(zip(cols, kinds, strict=True), start=1):
-        seen = [_width(cell(r.get(col))) for r in sample]
+        seen = [_width(cell(value(r, col))) for r in sample]
         width = LONG_WIDTH if e.type == "longtext" else min(MAX_WIDTH, max([_width(col), *seen]) + 2)
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     ws.append(header_cells(ws, cols))
-    for r in rows:
-        out = []
-        for col, e in zip(cols, kinds, strict=True):
-            c = WriteOnlyCell(ws, convert(r.get(col), e.type))
-            if e.type == "longtext":
+    plan = [(col, e, e.type, e.type == "longtext", e.numeric) for col, e in zip(cols, kinds, strict=True)]
+    for j in range(n):
+        r = rows[j]
+        out: list[Any] = []
+        for col, e, kind, long, numeric in plan:
+            v = convert(value(r, col), kind)
+            if v is None:
+                out.append(None)
+            elif long:
+                c = WriteOnlyCell(ws, v)
                 c.alignment = wrap
-            elif e.numeric and isinstance(c.value, int | float) and abs(c.value) >= WAN_FROM and _is_yuan(col, r, e):
+                out.append(c)
+            elif numeric and isinstance(v, int | float) and abs(v) >= WAN_FROM and _is_yuan(col, r, e):
+                c = WriteOnlyCell(ws, v)
                 c.number_format = WAN_YUAN
-            out.append(c)
+                out.append(c)
+            else:
+                out.append(v)
         ws.append(out)
     if cols:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(rows) + 1}"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{n + 1}"
 
 
 def write_xlsx(path: Path, tables: Mapping[str, Table]) -> int:
     """Write the workbook atomically; returns the number of sheets (tables + the data dictionary)."""
-    atomic_write_bytes(path, workbook_bytes(tables))
+    wb = _workbook(tables)
+    atomic_write_stream(path, wb.save)  # zipped straight into the file, never held as bytes
     return len(tables) + 1

@@ -186,3 +186,72 @@ def test_dictionary_types_agree_with_the_store_types(const: str, table: str) -> 
         if not ok:
             disagree.append((col, e.type, kind))
     assert cols and not disagree, disagree
+
+
+def _old_sheet(ws: Any, name: str, rows: Any, cols: list[str], entries: Any, header_cells: Any, wrap: Any,
+               names: Any = None) -> None:  # fmt: skip
+    """The sheet as it was written before (every cell a WriteOnlyCell, county names copied into the rows)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    from pipeline.io import xlsx
+    from pipeline.io.writers import cell
+
+    if names is not None:
+        rows = [{**r, "county": names.get(str(r.get("county_code") or ""), "")} for r in rows]
+    kinds = [columns.describe(name, c, entries) for c in cols]
+    rows = list(rows)[: xlsx.MAX_ROWS]
+    for i, (col, e) in enumerate(zip(cols, kinds, strict=True), start=1):
+        seen = [xlsx._width(cell(r.get(col))) for r in rows[:200]]
+        width = xlsx.LONG_WIDTH if e.type == "longtext" else min(xlsx.MAX_WIDTH, max([xlsx._width(col), *seen]) + 2)
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.append(header_cells(ws, cols))
+    for r in rows:
+        out = []
+        for col, e in zip(cols, kinds, strict=True):
+            c = WriteOnlyCell(ws, xlsx.convert(r.get(col), e.type))
+            if e.type == "longtext":
+                c.alignment = wrap
+            elif (
+                e.numeric and isinstance(c.value, int | float) and abs(c.value) >= WAN_FROM and xlsx._is_yuan(col, r, e)
+            ):
+                c.number_format = WAN_YUAN
+            out.append(c)
+        ws.append(out)
+    if cols:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(rows) + 1}"
+
+
+WAN_FROM = 10_000
+
+
+def _cells(wb: Any) -> dict[str, Any]:
+    """Everything a reader meets: per sheet its cells' values, types, number formats, wrap and bold, the column
+    widths, frozen panes and filter range (empty cells with a style and absent cells read alike: None)."""
+    out = {}
+    for ws in wb.worksheets:
+        cells = [
+            (c.coordinate, c.value, c.data_type, c.number_format, bool(c.alignment.wrap_text), bool(c.font.b))
+            for row in ws.iter_rows() for c in row if c.value is not None
+        ]  # fmt: skip
+        widths = {k: d.width for k, d in ws.column_dimensions.items()}
+        out[ws.title] = (cells, widths, ws.freeze_panes, ws.auto_filter.ref)
+    return out
+
+
+def test_streamed_sheets_read_as_the_old_writer_wrote_them(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pipeline.io import xlsx
+
+    tables = _tables()
+    many = [{**tables["figures.csv"][0][i % 3], "doc_id": f"d{i}", "value": str(10**i), "page": i % 2 or ""}
+            for i in range(12)]  # fmt: skip
+    tables["figures.csv"] = (many, schema.FIGURE_COLUMNS)
+    new_path = tmp_path / "new.xlsx"
+    write_xlsx(new_path, tables)
+    monkeypatch.setattr(xlsx, "_sheet", _old_sheet)
+    old = load_workbook(BytesIO(workbook_bytes(tables)))
+    new = load_workbook(new_path)
+    assert new.sheetnames == old.sheetnames
+    assert _cells(new) == _cells(old)
+    assert _records(new["links"])[0]["county"].value == "黎平县"

@@ -1,0 +1,176 @@
+"""graph.gexf written element by element: the bytes ``networkx.write_gexf`` gives, without its XML tree.
+
+networkx builds the whole document as an ElementTree before writing it (hundreds of MB for a corpus graph);
+this writer makes one pass over the graph to declare the attribute keys (ids, types and the order networkx
+gives them), then streams the ``<node>`` and ``<edge>`` elements with the same indentation, attribute order
+and escaping (``xml.etree.ElementTree``'s rules, encoded UTF-8 with ``xmlcharrefreplace``). A graph using GEXF
+features the pipeline never exports (dynamic spells, ``viz``, ``parents``, ``start``/``end``, list values,
+graph attributes) goes to networkx's writer unchanged.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+_TYPES = {int: "long", float: "double", bool: "boolean", str: "string"}
+# keys networkx turns into GEXF structure (dynamic mode, viz, hierarchy): left to networkx's own writer
+_NODE_SPECIAL = frozenset({"id", "pid", "start", "end", "parents", "spells", "slices", "viz"})
+_EDGE_SPECIAL = frozenset({"start", "end", "spells", "slices", "viz", "networkx_key"})
+_EDGE_XML = ("label", "weight", "type")  # popped into the <edge> element's attributes, in this order
+
+
+def _attr(text: str) -> str:
+    """ElementTree's attribute escaping (``xml.etree.ElementTree._escape_attrib``, Python 3.11)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def _cdata(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _value(v: Any) -> str:
+    """An attvalue as networkx prints it: booleans lower case, float infinities and NaN as GEXF spells them."""
+    if isinstance(v, bool):
+        return str(v).lower()
+    text = str(v)
+    if type(v) is float:
+        return {"inf": "INF", "nan": "NaN", "-inf": "-INF"}.get(text, text)
+    return text
+
+
+def _plain(data: dict[str, Any], special: frozenset[str]) -> bool:
+    return not (special & data.keys()) and all(type(v) in _TYPES for v in data.values())
+
+
+def streamable(g: Any) -> bool:
+    """True when :func:`write_gexf` writes ``g`` itself (else it hands ``g`` to networkx)."""
+    if g.graph or not g.is_multigraph() or not g.is_directed():
+        return False
+    if not all(_plain(d, _NODE_SPECIAL) for _, d in g.nodes(data=True)):
+        return False
+    return all(type(k) is str and _plain(d, _EDGE_SPECIAL) for _, _, k, d in g.edges(keys=True, data=True))
+
+
+def _edge_items(g: Any) -> Any:
+    """(source, target, edge id, the element's XML attributes, the attvalue items) as networkx derives them."""
+    taken = {str(d["id"]) for _, _, d in g.edges(data=True) if d.get("id") is not None}
+    counter = itertools.count()
+    for u, v, key, data in g.edges(keys=True, data=True):
+        d = dict(data)
+        d.update(key=key)
+        eid = d.pop("id", None)
+        if eid is None:
+            eid = next(counter)
+            while str(eid) in taken:
+                eid = next(counter)
+            taken.add(str(eid))
+        kw = [("id", str(eid))] + [(name, str(d.pop(name))) for name in _EDGE_XML if name in d]
+        yield u, v, kw, d
+
+
+def _title(k: str) -> str:
+    return "networkx_key" if k == "key" else str(k)
+
+
+def write_gexf(g: Any, fh: BinaryIO) -> None:
+    """``networkx.write_gexf(g, fh)``'s bytes, streamed (falls back to networkx when ``streamable(g)`` is false)."""
+    import networkx as nx
+
+    if not streamable(g):
+        nx.write_gexf(g, fh)
+        return
+
+    ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}  # class -> title -> (id, type)
+    counter = itertools.count()
+
+    def declare(cls: str, data: dict[str, Any]) -> None:
+        for k, v in data.items():
+            title = _title(k)
+            if title not in ids[cls]:
+                ids[cls][title] = (str(next(counter)), _TYPES[type(v)])
+
+    for _, d in g.nodes(data=True):
+        declare("node", {k: v for k, v in d.items() if k != "label"})
+    for _, _, _, d in _edge_items(g):
+        declare("edge", d)
+
+    out: list[str] = []
+    size = 0
+
+    def emit(text: str) -> None:
+        nonlocal size
+        out.append(text)
+        size += len(text)
+        if size > 1 << 16:
+            flush()
+
+    def flush() -> None:
+        nonlocal size
+        fh.write("".join(out).encode("utf-8", "xmlcharrefreplace"))
+        out.clear()
+        size = 0
+
+    def attvalues(cls: str, data: dict[str, Any], pad: str) -> str:
+        known = ids[cls]
+        lines = [
+            f'{pad}    <attvalue for="{known[_title(k)][0]}" value="{_attr(_value(v))}" />' for k, v in data.items()
+        ]
+        return f"\n{pad}  <attvalues>\n" + "\n".join(lines) + f"\n{pad}  </attvalues>\n{pad}"
+
+    head = (
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        '<gexf xmlns="http://www.gexf.net/1.2draft" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://www.gexf.net/1.2draft http://www.gexf.net/1.2draft/gexf.xsd" version="1.2">\n'
+        f'  <meta lastmodifieddate="{_attr(time.strftime("%Y-%m-%d"))}">\n'
+        f"    <creator>{_cdata(f'NetworkX {nx.__version__}')}</creator>\n"
+        "  </meta>\n"
+        '  <graph defaultedgetype="directed" mode="static" name="">\n'
+    )
+    emit(head)
+    # networkx inserts each class's <attributes> at the front of <graph>: the class declared last comes first
+    for cls in sorted((c for c in ids if ids[c]), key=lambda c: -min(int(i) for i, _ in ids[c].values())):
+        emit(f'    <attributes mode="static" class="{cls}">\n')
+        for title, (aid, kind) in ids[cls].items():
+            emit(f'      <attribute id="{aid}" title="{_attr(title)}" type="{kind}" />\n')
+        emit("    </attributes>\n")
+    _elements(g, emit, attvalues)
+    emit("  </graph>\n</gexf>\n")
+    flush()
+
+
+def _elements(g: Any, emit: Callable[[str], None], attvalues: Callable[[str, dict[str, Any], str], str]) -> None:
+    nodes, edges = g.number_of_nodes(), g.number_of_edges()
+    emit("    <nodes>\n      " if nodes else "    <nodes />\n")
+    for i, (n, data) in enumerate(g.nodes(data=True)):
+        d = dict(data)
+        label = str(d.pop("label", n))
+        tail = "\n    " if i == nodes - 1 else "\n      "
+        start = f'<node id="{_attr(str(n))}" label="{_attr(label)}"'
+        emit(f"{start}>{attvalues('node', d, '      ')}</node>{tail}" if d else f"{start} />{tail}")
+    if nodes:
+        emit("</nodes>\n")
+    emit("    <edges>\n      " if edges else "    <edges />\n")
+    for i, (u, v, kw, d) in enumerate(_edge_items(g)):
+        tail = "\n    " if i == edges - 1 else "\n      "
+        attrs = "".join(f' {name}="{_attr(value)}"' for name, value in kw)
+        start = f'<edge source="{_attr(str(u))}" target="{_attr(str(v))}"{attrs}'
+        emit(f"{start}>{attvalues('edge', d, '      ')}</edge>{tail}")
+    if edges:
+        emit("</edges>\n")
