@@ -26,6 +26,7 @@ repeats) gives one link.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections import Counter
@@ -447,7 +448,13 @@ def _means_after(ctx: LinkContext, lo: int, hi: int) -> str | None:
 
 def _counted_head(left: str, name: str) -> bool:
     """The text before the figure refers to the practice by its head, counted or pointed at (11个合作社, 该车间)."""
-    return any(re.search(f"(?:{_COUNTER}){re.escape(name[-k:])}", left) for k in (3, 2))
+    return any(_counted_head_pattern(name[-k:]).search(left) for k in (3, 2))
+
+
+@functools.lru_cache(maxsize=4096)
+def _counted_head_pattern(head: str) -> re.Pattern[str]:
+    """Compiled once per head (re's own cache of 512 patterns is too small for a long document's practices)."""
+    return re.compile(f"(?:{_COUNTER}){re.escape(head)}")
 
 
 def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> dict[str, float]:
