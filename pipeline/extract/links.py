@@ -532,7 +532,7 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             f["result_between"] = 1.0
         if _COORDINATED.match(text, me) and _starts_at(ctx, _skip_quotes(text, me)):
             f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
-        if _COORDINATED.match(text[:ms], max(s0, ms - 4)) or _joined_before(text, ctx, ms):
+        if _COORDINATED.match(text, max(s0, ms - 4), ms) or _joined_before(text, ctx, ms):
             f["coordinated"] = 1.0
         if _MEANS.search(text[max(s0, ms - 8) : ms]):
             f["means_before"] = 1.0  # 通过A, 依托A, 实施A
