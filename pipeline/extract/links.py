@@ -26,8 +26,10 @@ repeats) gives one link.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,8 +98,21 @@ MAIN_KINDS = ("program", "loan_product", "organization", "slogan")
 
 def _title_zone(doc: Document, art: Article, n_lines: int = 3) -> str:
     """Title, subtitle and byline: where an article announces what it is about."""
-    head = doc.text[art.start : art.end].lstrip().split("\n")
-    return "\n".join([art.title, *[ln for ln in head if ln.strip()][:n_lines]])
+    # the first non-blank lines, read from the text in place: splitting the whole article would copy it for every
+    # pair (what ``doc.text[art.start:art.end].lstrip().split("\n")`` kept)
+    text, i = doc.text, art.start
+    lines: list[str] = []
+    while i < art.end and text[i].isspace():
+        i += 1
+    while len(lines) < n_lines:
+        j = text.find("\n", i, art.end)
+        line = text[i : j if j >= 0 else art.end]
+        if line.strip():
+            lines.append(line)
+        if j < 0:
+            break
+        i = j + 1
+    return "\n".join([art.title, *lines])
 
 
 def main_practice(doc: Document, art: Article, practices: Sequence[Measure]) -> Measure | None:
@@ -229,6 +244,16 @@ class Pair:
 
 
 @dataclass
+class _Own:
+    """One practice's mentions in an article, in order, with their starts and ends (both increasing)."""
+
+    spans: list[tuple[int, int]]
+    starts: list[int]
+    ends: list[int]
+    start_set: set[int]
+
+
+@dataclass
 class LinkContext:
     """What the features of one article need: the practice mentions (sorted), paragraph and sentence starts."""
 
@@ -246,7 +271,39 @@ class LinkContext:
     masked: str = ""  # the text with practice names blanked, so cue words inside names (雨露计划) are not read
     title_zone: str = ""  # the article's title, subtitle and byline (:func:`_title_zone`)
     manner: set[int] = field(default_factory=set)  # starts of mentions named as a manner (以“A”的方式)
-    own: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # name → its mentions, filled on first use
+    own: dict[str, _Own] = field(default_factory=dict)  # name → its mentions, filled on first use
+    ends: list[int] = field(default_factory=list)  # the mentions' ends, increasing (mentions never overlap)
+    title_line: str = ""  # the article's title and first line (``_title_zone(doc, art, 1)``)
+    occurrences: dict[str, int] = field(default_factory=dict)  # name → times it occurs in the article, on first use
+    roles: dict[int, str] = field(default_factory=dict)  # position → ``_role_at``, on first use
+    paras: dict[tuple[int, int], Counter[str]] = field(default_factory=dict)  # paragraph → names counted in it
+
+    def para_counts(self, p0: int, p1: int) -> Counter[str]:
+        """How often each practice is named inside ``[p0, p1]`` (counted once per paragraph)."""
+        got = self.paras.get((p0, p1))
+        if got is None:
+            got = self.paras[(p0, p1)] = Counter(n for s, e, n in self.within(p0, p1) if p0 <= s and e <= p1)
+        return got
+
+    def own_mentions(self, name: str) -> _Own:
+        """The mentions of ``name``, with their starts and ends for bisecting (filled on first use)."""
+        own = self.own.get(name)
+        if own is None:
+            spans = [(s, e) for s, e, n in self.mentions if n == name]
+            own = self.own[name] = _Own(spans, [s for s, _ in spans], [e for _, e in spans], {s for s, _ in spans})
+        return own
+
+    def role_at(self, pos: int) -> str:
+        role = self.roles.get(pos)
+        if role is None:
+            role = self.roles[pos] = _role_at(self.art, pos)
+        return role
+
+    def n_occurrences(self, name: str) -> int:
+        n = self.occurrences.get(name)
+        if n is None:
+            n = self.occurrences[name] = len(_occurrences(self.doc.text, name, self.art.start, self.art.end))
+        return n
 
     def within(self, lo: int, hi: int) -> list[tuple[int, int, str]]:
         """The mentions that start in ``[lo, hi]``, in order (a superset of those inside ``[lo, hi]``): the
@@ -314,6 +371,8 @@ def link_context(
         masked,
         _title_zone(doc, art),
         {s for s, e, _ in mentions if _AS_MANNER.match(text, e)},
+        ends=[e for _, e, _ in mentions],
+        title_line=_title_zone(doc, art, 1),
     )
 
 
@@ -345,10 +404,10 @@ def _starts_at(ctx: LinkContext, i: int) -> bool:
 def _joined_before(text: str, ctx: LinkContext, ms: int) -> bool:
     """The practice at ``ms`` is the second of a coordination (A和B): a practice mention ends just before the
     conjunction."""
-    for _, e, _ in ctx.mentions:
-        if e <= ms and ms - e <= 4:
-            m = _COORDINATED.match(text, e)
-            return m is not None and m.end() == ms
+    k = bisect.bisect_left(ctx.ends, ms - 4)  # the first mention ending at most 4 characters before ``ms``
+    if k < len(ctx.ends) and ctx.ends[k] <= ms:
+        m = _COORDINATED.match(text, ctx.ends[k])
+        return m is not None and m.end() == ms
     return False
 
 
@@ -389,7 +448,13 @@ def _means_after(ctx: LinkContext, lo: int, hi: int) -> str | None:
 
 def _counted_head(left: str, name: str) -> bool:
     """The text before the figure refers to the practice by its head, counted or pointed at (11个合作社, 该车间)."""
-    return any(re.search(f"(?:{_COUNTER}){re.escape(name[-k:])}", left) for k in (3, 2))
+    return any(_counted_head_pattern(name[-k:]).search(left) for k in (3, 2))
+
+
+@functools.lru_cache(maxsize=4096)
+def _counted_head_pattern(head: str) -> re.Pattern[str]:
+    """Compiled once per head (re's own cache of 512 patterns is too small for a long document's practices)."""
+    return re.compile(f"(?:{_COUNTER}){re.escape(head)}")
 
 
 def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> dict[str, float]:
@@ -405,22 +470,21 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
     p0 = ctx.para_starts[_para_index(ctx, pos)]
     meas = ctx.by_name[name]
     f: dict[str, float] = {f"kind={meas.kind}": 1.0}
-    role = _role_at(art, pos)
+    role = ctx.role_at(pos)
     f[f"role={role or 'none'}"] = 1.0
 
     def _by_way(s: int) -> bool:  # another practice named only as a manner (以“A”的方式) is no rival
         return s in ctx.manner and s not in own_starts
 
     # the mention that matters: the nearest before the figure, else the nearest after it in the same sentence
-    own = ctx.own.get(name)
-    if own is None:
-        own = ctx.own[name] = [(s, e) for s, e, n in ctx.mentions if n == name]
-    own_starts = {s for s, _ in own}
-    before = [(s, e) for s, e in own if e <= pos]
+    # bisecting the practice's own mentions (sorted, never overlapping): no scan of them for every pair
+    own_m = ctx.own_mentions(name)
+    own, own_starts = own_m.spans, own_m.start_set
+    k_before = bisect.bisect_right(own_m.ends, pos)  # own[:k_before] end before the figure
+    before = own[:k_before]
     p1 = ctx.para_starts[_para_index(ctx, pos) + 1] if _para_index(ctx, pos) + 1 < len(ctx.para_starts) else art.end
-    after = [(s, e) for s, e in own if s >= fend and s < max(s1, p1)]
-    inside = [(s, e) for s, e in own if s < fend and e > pos]  # the figure inside the name (三个万亩)
-    if inside:
+    after = own[bisect.bisect_left(own_m.starts, fend) : bisect.bisect_left(own_m.starts, max(s1, p1))]
+    if k_before < len(own) and own[k_before][0] < fend:  # the figure inside the name (三个万亩)
         f["inside"] = 1.0
     if before and before[-1][0] >= s0:
         ment: tuple[int, int] | None = before[-1]
@@ -455,15 +519,20 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             elif same_sent and ms > c0:
                 f["other_item"] = 1.0
         lo, hi = (me, pos) if is_before else (fend, ms)
-        between = [n for s, e, n in ctx.within(lo, hi) if s >= lo and e <= hi and n != name and s not in ctx.manner]
-        f["intervening"] = min(len(set(between)), 3) / 3
+        between: set[str] = set()  # up to 3 other practices named between: the feature counts no further
+        for bs, be, bn in ctx.within(lo, hi):
+            if bs >= lo and be <= hi and bn != name and bs not in ctx.manner:
+                between.add(bn)
+                if len(between) >= 3:
+                    break
+        f["intervening"] = min(len(between), 3) / 3
         if is_before and OUTCOME_CUES.search(text, me, pos):
             f["cue_between"] = 1.0
         if _RESULT.search(text, me if is_before else c0, pos):
             f["result_between"] = 1.0
         if _COORDINATED.match(text, me) and _starts_at(ctx, _skip_quotes(text, me)):
             f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
-        if _COORDINATED.match(text[:ms], max(s0, ms - 4)) or _joined_before(text, ctx, ms):
+        if _COORDINATED.match(text, max(s0, ms - 4), ms) or _joined_before(text, ctx, ms):
             f["coordinated"] = 1.0
         if _MEANS.search(text[max(s0, ms - 8) : ms]):
             f["means_before"] = 1.0  # 通过A, 依托A, 实施A
@@ -477,7 +546,7 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         if is_before and colon is not None and colon.end() <= pos and _para_index(ctx, ms) == _para_index(ctx, pos):
             f["list_head"] = 1.0  # the practice opens the enumeration the figure is in
         # a means of its own serves the article's title practice, but replaces any other earlier practice
-        own_means = is_before and name not in _title_zone(ctx.doc, art, 1)
+        own_means = is_before and name not in ctx.title_line
         if own_means and _unnamed_means(ctx, max(me, s0), pos):
             f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
         if own_means and _para_index(ctx, ms) != _para_index(ctx, pos) and _unnamed_means(ctx, p0, s0):
@@ -503,10 +572,10 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
 
     else:
         f["no_mention_near"] = 1.0
-    in_para = [n for s, e, n in ctx.within(p0, p1) if p0 <= s and e <= p1]
-    count = in_para.count(name)
+    in_para = ctx.para_counts(p0, p1)  # how often each practice is named in the figure's paragraph
+    count = in_para.get(name, 0)
     f["para_count"] = min(count, 4) / 4
-    if count >= 2 and all(in_para.count(n) <= count for n in in_para):
+    if count >= 2 and max(in_para.values()) <= count:
         f["para_topic"] = 1.0
     if len(name) >= 5 and (name[-4:] in text[s0:s1] or name[-3:] in text[c0:fend]) and not f.get("same_sentence"):
         f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
@@ -554,8 +623,8 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
                 f["main&title_line"] = 1.0
             if f.get("head_in_clause"):
                 f["main&head_in_clause"] = 1.0
-            passing = len(_occurrences(text, name, art.start, art.end)) <= 1 and not f.get("same_paragraph")
-            if passing and name not in _title_zone(ctx.doc, art, 1):
+            passing = ctx.n_occurrences(name) <= 1 and not f.get("same_paragraph")
+            if passing and name not in ctx.title_line:
                 f["main_in_passing"] = 1.0  # the most-named practice, named once and not in the title
 
     return f
@@ -568,7 +637,7 @@ def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
     pos = fig.mention.start
     s0, s1 = sentence_span(text, pos, fig.mention.end)
     p0 = ctx.para_starts[_para_index(ctx, pos)]
-    role = _role_at(ctx.art, pos)
+    role = ctx.role_at(pos)
     lo = max(ctx.art.start, p0 - WINDOW)
     k = _para_index(ctx, pos) + 1
     p1 = ctx.para_starts[k] if k < len(ctx.para_starts) else ctx.art.end
