@@ -87,6 +87,45 @@ class OffsetMap:
         return lo, max(lo, hi)
 
 
+class KeptSpans(OffsetMap):
+    """The raw spans of a few normalized spans (a document's sections), kept when a processed document's full map
+    is dropped (``pipeline.io.docfiles.slim``): ``to_raw`` answers for those spans only and raises for any other."""
+
+    __slots__ = ("n", "spans")
+
+    def __init__(self, spans: dict[tuple[int, int], tuple[int, int]], n: int, raw_len: int) -> None:
+        super().__init__((), (), raw_len)
+        self.spans, self.n = spans, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeptSpans) and (self.spans, self.n, self.raw_len) == (
+            other.spans,
+            other.n,
+            other.raw_len,
+        )
+
+    def __repr__(self) -> str:
+        return f"KeptSpans({len(self.spans)} spans, n={self.n}, raw_len={self.raw_len})"
+
+    def to_raw(self, start: int, end: int) -> tuple[int, int]:
+        try:
+            return self.spans[(start, end)]
+        except KeyError:
+            raise IndexError(
+                f"span [{start}, {end}) was not kept when the document's offset map was dropped: take raw offsets "
+                "before pipeline.io.docfiles.slim"
+            ) from None
+
+    def raw_pos(self, i: int) -> int:
+        raise IndexError("the offset map was dropped (pipeline.io.docfiles.slim): only section spans were kept")
+
+    def from_raw(self, raw_start: int, raw_end: int) -> tuple[int, int]:
+        raise IndexError("the offset map was dropped (pipeline.io.docfiles.slim): only section spans were kept")
+
+
 @dataclass(frozen=True)
 class Edit:
     """Replace ``text[start:end]`` with ``replacement`` (coordinates of the text being edited)."""
@@ -132,7 +171,7 @@ def apply_edits(text: str, omap: OffsetMap, edits: Iterable[Edit]) -> tuple[str,
     return "".join(parts), new
 
 
-@dataclass
+@dataclass(slots=True)
 class Section:
     """A heading-delimited part of an article; offsets into the normalized text."""
 
@@ -145,7 +184,7 @@ class Section:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Article:
     """One article of a file that may hold several; offsets into the normalized text."""
 
@@ -157,7 +196,7 @@ class Article:
     sections: list[Section] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """A source file: text as extracted (``raw_text``), pages, and normalized ``text`` with its map."""
 
@@ -210,7 +249,7 @@ class Document:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Table:
     """A table found on a PDF page: rows of cell strings, with the raw span its text occupies."""
 
@@ -221,7 +260,7 @@ class Table:
     caption: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """A span of a document produced by a named rule or model (``source``)."""
 
@@ -237,7 +276,7 @@ class Mention:
     source: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Place:
     mention: Mention
     name: str
@@ -250,7 +289,7 @@ class Place:
     mentions: int = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class Figure:
     """A reported quantity: value in its base unit, what it measures, when; ``county_code``/``county`` and
     ``article`` say whose figure it is (set by the attribution component)."""
@@ -273,7 +312,7 @@ class Figure:
     value_high: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Measure:
     """A formula (slogan), program, loan product, policy document or organization named in the text."""
 
@@ -288,7 +327,7 @@ class Measure:
     aliases: list[str] = field(default_factory=list)  # other spellings of the same practice (name is canonical)
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     """Practice → outcome: ``practice`` achieved ``figure``; ``evidence`` is the supporting sentence."""
 
@@ -300,7 +339,7 @@ class Link:
     role: str = ""  # the role of the section holding the figure (成效 …), "" when none
 
 
-@dataclass
+@dataclass(slots=True)
 class Clause:
     """A clause that states a policy action, coded with field and policy tool (policy_tools.csv)."""
 
@@ -314,7 +353,7 @@ class Clause:
     county_code: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class DocResult:
     """Everything extracted from one document, as typed records (rows are made only by ``pipeline.io``)."""
 
@@ -327,6 +366,20 @@ class DocResult:
     review_html: str = ""
     seconds: float = 0.0
     prepare_seconds: float = 0.0  # the share of ``seconds`` spent normalizing and structuring (the bench's split)
+    # Set when the result is slimmed (pipeline.io.docfiles.slim: its text and review page written, then dropped):
+    # the length of the raw text and whether a review page was written; None / False on a whole result.
+    text_chars: int | None = None
+    review_written: bool = False
+
+    @property
+    def n_chars(self) -> int:
+        """Characters of the raw text (documents.csv ``n_chars``), also once the text is dropped."""
+        return len(self.doc.raw_text) if self.text_chars is None else self.text_chars
+
+    @property
+    def has_review(self) -> bool:
+        """Whether the document has a review page (in ``review_html``, or written before it was dropped)."""
+        return bool(self.review_html) or self.review_written
 
     @property
     def focal(self) -> list[Place]:

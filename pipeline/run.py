@@ -19,7 +19,7 @@ from pipeline.corpus.corrections import AppliedCorrection, Correction, correctio
 from pipeline.errors import stage_error
 from pipeline.io.folder import LOCK_WAIT, OutputRun
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, DocResult, Document
-from pipeline.resources import Resources, cached, corpus_models, worker_resources
+from pipeline.resources import Resources, cached, corpus_models
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,10 @@ def write_outputs(
     models_dir: Path,
     corrections: Sequence[Correction] = (),
     on_stage: Callable[[str], None] | None = None,
+    written: Iterable[Path] = (),
 ) -> tuple[dict[str, int], list[AppliedCorrection]]:
-    """Correct the results, run the corpus stages and write the output folder: rows per output, corrections."""
+    """Correct the results, run the corpus stages and write the output folder (``written``: files already written,
+    ``io/docfiles.py``): rows per output, corrections."""
     from pipeline.corpus.build import correct_and_build
     from pipeline.io.output import write_outputs as write
 
@@ -109,7 +111,7 @@ def write_outputs(
     mapper, policy_model = corpus_models(models_dir, bool(results))
     results, corpus = correct_and_build(results, mapper, policy_model, corrections)
     stage("writing outputs")
-    return write(out_dir, results, corpus), corpus.corrections
+    return write(out_dir, results, corpus, written), corpus.corrections
 
 
 def run_corpus(
@@ -128,7 +130,8 @@ def run_corpus(
     on the engine (pipeline.scale: local cores or Dask), sort by doc_id, write the output folder as one unit."""
     from pipeline.ingest import walk_corpus
     from pipeline.io.cache import plan as cache_plan
-    from pipeline.scale import plan, run_engine
+    from pipeline.io.docfiles import DocFiles
+    from pipeline.scale import plan, process_path, run_engine, run_given
 
     t0 = time.perf_counter()
     fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
@@ -142,19 +145,22 @@ def run_corpus(
             return RunSummary(**cache.unchanged_summary(fixes_path), seconds=time.perf_counter() - t0)
         if walk is not None:
             refused, tasks = plan(walk, corpus, config)  # refused entries are rows made here, never dispatched
+            doc_ids = [r.doc.doc_id for r in refused] + [doc_id for _, doc_id in tasks]
             tasks = cache.select(tasks)  # the misses only
             stream = itertools.chain(refused, run_engine(tasks, corpus, config, scheduler) if tasks else ())
         else:
-            stream = (
-                process_document(d, worker_resources(config.models_dir), review=config.review) for d in docs or ()
-            )
-        for r in itertools.chain(cache.hits, stream):
-            results.append(cache.keep(r))  # a new result goes into the cache
+            doc_ids, stream = run_given(docs or (), config)
+        files = DocFiles(folder.staging, doc_ids)  # text/, review/ written as results arrive, then dropped
+        for r in itertools.chain(cache.results(lambda p, i: process_path(p, corpus, i, config)), stream):
+            r = cache.keep(r)  # a new result goes into the cache (whole)
             if on_document is not None:
                 on_document(r)
+            results.append(files.take(r))
         results.sort(key=lambda r: r.doc.doc_id)
         summary = RunSummary(len(results), **cache.summary_fields(fixes_path))
-        rows, summary.corrections = write_outputs(folder.staging, results, Path(config.models_dir), fixes, on_stage)
+        rows, summary.corrections = write_outputs(
+            folder.staging, results, Path(config.models_dir), fixes, on_stage, files.written
+        )
         cache.finish(results)
         summary.rows = folder.commit(rows, config, corpus, [r.doc.source for r in results], fixes_path)
     summary.status.update(r.doc.status for r in results)

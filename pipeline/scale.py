@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline.config import ENGINES, Config
 from pipeline.errors import PipelineError
 from pipeline.ingest.walk import CorpusWalk
-from pipeline.model import DocResult
+from pipeline.model import DocResult, Document
 from pipeline.resources import worker_resources
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,17 @@ def plan(walk: CorpusWalk, corpus: Path, config: Config) -> tuple[list[DocResult
         DocResult(doc=load_document(p, corpus, config, doc_id=ids[p], refusal=r)) for p, r in walk.refused.items()
     ]
     return refused, [(p, ids[p]) for p in walk.files if p not in walk.refused]
+
+
+def run_given(docs: Iterable[Document], config: Config) -> tuple[list[str], Iterator[DocResult]]:
+    """Documents given (not read from files): their doc_ids, and their results processed in this process, one at
+    a time (a document is not held once processed)."""
+    from pipeline.run import process_document
+
+    given = list(docs)[::-1]
+    ids = [d.doc_id for d in reversed(given)]
+    res = worker_resources(config.models_dir)
+    return ids, (process_document(given.pop(), res, review=config.review) for _ in range(len(given)))
 
 
 def n_workers(config: Config) -> int:

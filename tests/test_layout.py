@@ -38,9 +38,10 @@ def test_production_never_imports_tools() -> None:
 def test_run_is_orchestration_only() -> None:
     """run.py only strings the stages together (walk, process, correct, write, commit the folder under its lock):
     any logic of its own belongs in a module of its stage. The cap grew from 150 to 160 with issue 10's locked,
-    staged output folder and the reporting corpus walk, and to 165 with issue 12's cache and engine dispatch."""
+    staged output folder and the reporting corpus walk, and to 165 with issue 12's cache and engine dispatch, and to
+    170 with its per-document files written as results arrive (io/docfiles.py)."""
     text = (PIPELINE / "run.py").read_text(encoding="utf-8")
-    assert len(text.splitlines()) <= 165
+    assert len(text.splitlines()) <= 170
     assert "import re\n" not in text and "open(" not in text  # no text processing, no file I/O of its own
 
 

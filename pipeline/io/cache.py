@@ -40,7 +40,7 @@ import stat
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -251,7 +251,7 @@ class Plan:
     fingerprint: str
     run_key: str
     items: dict[str, Input]  # doc_id -> its input
-    hits: list[DocResult] = field(default_factory=list)
+    hits: list[Input] = field(default_factory=list)  # checked when planned, read again by ``results`` one by one
     todo: list[tuple[Path, str]] = field(default_factory=list)
     damaged: int = 0  # entries found damaged (processed again)
     unchanged: bool = False
@@ -262,6 +262,21 @@ class Plan:
 
     def entry(self, key: str) -> Path:
         return self.root / DOCS_DIR / key[:2] / f"{key}.pkl"
+
+    def results(self, process: Callable[[Path, str], DocResult]) -> Iterator[DocResult]:
+        """The cached results, read one at a time (a run never holds every whole result at once); an entry that
+        can no longer be read (changed since it was planned) is processed by ``process(path, doc_id)``."""
+        for item in self.hits:
+            key = entry_key(self.fingerprint, item)
+            got = _lookup(self, item)
+            if got is None:
+                self.kept.discard(key)  # the new result is stored again
+                if not self.entry(key).exists():  # (_lookup said why for an entry that is there but damaged)
+                    log.warning(
+                        "%s: its cache entry went away during the run; the document is processed again", item.rel
+                    )
+                got = process(item.path, item.doc_id)
+            yield got
 
     def keep(self, result: DocResult) -> DocResult:
         """Store a result just processed (before any corpus stage sees it) when its file is still as hashed;
@@ -402,7 +417,7 @@ def plan(
         if got is None:
             p.todo.append((item.path, item.doc_id))
         else:
-            p.hits.append(got)
+            p.hits.append(item)  # the result is read again when the run takes it (Plan.results)
     log.info("cache: %d of %d documents from %s, %d to process", len(p.hits), len(items), p.root, len(p.todo))
     return p
 

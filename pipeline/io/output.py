@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from pipeline.corpus.build import CorpusResult
@@ -71,12 +71,15 @@ def remove_stale(out_dir: Path, candidates: set[str], written: set[Path]) -> lis
     return removed
 
 
-def write_outputs(out_dir: Path, results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, int]:
-    """Write the whole output folder; returns the number of rows per output."""
+def write_outputs(
+    out_dir: Path, results: Sequence[DocResult], corpus: CorpusResult, written_before: Iterable[Path] = ()
+) -> dict[str, int]:
+    """Write the whole output folder; returns the number of rows per output. ``written_before``: per-document
+    files already written (``io/docfiles.py``, for the results it slimmed)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     before = previous_files(out_dir)
     stems = file_stems(r.doc.doc_id for r in results)
-    written: set[Path] = set()
+    written: set[Path] = set(written_before)
     for r in results:
         text_path, review_path = (out_dir / f for f in per_document_files(stems[r.doc.doc_id]))
         if r.doc.raw_text:

@@ -38,17 +38,17 @@ def document_row(r: DocResult, stem: str | None = None) -> Row:
         "title": d.title,
         "county_code": r.county_code,
         "county": r.county,
-        "n_chars": len(d.raw_text),
+        "n_chars": r.n_chars,
         "n_pages": d.n_pages or "",
         "status": d.status,
         "error": d.error,
         "error_code": d.error_code,
         "encoding": d.meta.get("encoding", ""),
         "n_articles": len(d.articles),
-        "text_file": text_file if d.raw_text else "",
-        "review_file": review_file if r.review_html else "",
+        "text_file": text_file if r.n_chars else "",
+        "review_file": review_file if r.has_review else "",
         # how the text was got: text (a text layer, or a text format), ocr (every page OCR'd) or mixed (some)
-        "text_method": d.meta.get("text_method", "text") if d.raw_text else "",
+        "text_method": d.meta.get("text_method", "text") if r.n_chars else "",
         "ocr_confidence": d.meta.get("ocr_confidence", ""),
     }
 
