@@ -95,7 +95,7 @@ class RunSummary:
 
 def write_outputs(
     out_dir: Path,
-    results: list[DocResult],
+    results: Sequence[DocResult],
     models_dir: Path,
     corrections: Sequence[Correction] = (),
     on_stage: Callable[[str], None] | None = None,
@@ -131,13 +131,14 @@ def run_corpus(
     from pipeline.ingest import walk_corpus
     from pipeline.io.cache import plan as cache_plan
     from pipeline.io.docfiles import DocFiles
+    from pipeline.io.spill import KeptResults
     from pipeline.scale import plan, process_path, run_engine, run_given
 
     t0 = time.perf_counter()
     fixes_path = corrections_path(corpus, corrections)  # a bad file stops the run here, before any work
     fixes = read_for_run(fixes_path, Path(config.models_dir), cached(config.models_dir))
     with OutputRun(out_dir, lock_wait) as folder:  # checked, locked, staged; old leftovers cleaned up
-        results: list[DocResult] = []
+        results = KeptResults(folder.staging)  # in memory for a small corpus, else in a file (io/spill.py)
         stream: Iterable[DocResult]
         walk = walk_corpus(corpus, exclude=[out_dir]) if docs is None else None  # never ingest our own outputs
         cache = cache_plan(folder, corpus, walk, config, fixes_path, force)  # OUT's cache: hits, misses
@@ -156,7 +157,7 @@ def run_corpus(
             if on_document is not None:
                 on_document(r)
             results.append(files.take(r))
-        results.sort(key=lambda r: r.doc.doc_id)
+        results.sort_by_doc_id()
         summary = RunSummary(len(results), **cache.summary_fields(fixes_path))
         rows, summary.corrections = write_outputs(
             folder.staging, results, Path(config.models_dir), fixes, on_stage, files.written

@@ -84,7 +84,7 @@ def build_corpus(
 
 def correct_and_build(
     results: Sequence[DocResult], mapper: Any, policy_model: Any = None, corrections: Sequence[Correction] = ()
-) -> tuple[list[DocResult], CorpusResult]:
+) -> tuple[Sequence[DocResult], CorpusResult]:
     """The one place a corrections file meets the records: the corrected results (new ones; the given are not
     changed), then every corpus stage over them. Write the tables from the returned results."""
     units = {i.name: i.units for i in mapper.vocab.indicators}

@@ -333,14 +333,15 @@ class _Rules:
 
 def apply_corrections(
     results: Sequence[DocResult], rules: Sequence[Correction], units: Mapping[str, Iterable[str]] | None = None
-) -> tuple[list[DocResult], list[AppliedCorrection]]:
+) -> tuple[Sequence[DocResult], list[AppliedCorrection]]:
     """New document results with every rule applied, and what each rule touched (in file order).
 
     ``units`` maps each canonical indicator to its units (an ``indicator`` rule leaves a figure whose unit is
-    not among them unmapped). The given results are not changed; with no rules they are returned as they are.
+    not among them unmapped). The given results are not changed; with no rules they are returned as they are
+    (the same sequence: a run's results may be read from a file, io/spill.py).
     """
     if not rules:
-        return list(results), []
+        return results, []
     idx = _Rules(rules, units or {})
     out = [_apply_one(r, idx) for r in results]
     report = [idx.applied[id(r)] for r in rules]
