@@ -23,10 +23,10 @@ import csv
 import io
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from pipeline.errors import PipelineError
 from pipeline.model import Clause, DocResult, Figure, Link, Measure, Mention, Place
@@ -337,13 +337,20 @@ def apply_corrections(
     """New document results with every rule applied, and what each rule touched (in file order).
 
     ``units`` maps each canonical indicator to its units (an ``indicator`` rule leaves a figure whose unit is
-    not among them unmapped). The given results are not changed; with no rules they are returned as they are
-    (the same sequence: a run's results may be read from a file, io/spill.py).
+    not among them unmapped). The given results are not changed; with no rules they are returned as they are.
+    A list gives a list; another sequence (a run's results read back from a file, io/spill.py) gives a view that
+    applies the rules as each result is read, so the corrected results are never all held at once.
     """
     if not rules:
         return results, []
     idx = _Rules(rules, units or {})
-    out = [_apply_one(r, idx) for r in results]
+    out: Sequence[DocResult]
+    if isinstance(results, list):
+        out = [_apply_one(r, idx) for r in results]
+    else:
+        for r in results:  # the tally, once
+            _apply_one(r, idx)
+        out = _Corrected(results, rules, units or {})
     report = [idx.applied[id(r)] for r in rules]
     doc_ids = {r.doc.doc_id for r in results}
     for a in report:
@@ -352,6 +359,32 @@ def apply_corrections(
         if not a.rows:
             log.warning("%s: %s %r matched nothing (%s)", a.rule.where, a.rule.action, a.rule.name, a.detail)
     return out, report
+
+
+class _Corrected(Sequence[DocResult]):
+    """``results`` with ``rules`` applied to each as it is read (a tally of its own, not reported)."""
+
+    def __init__(self, results: Sequence[DocResult], rules: Sequence[Correction], units: Mapping[str, Iterable[str]]):
+        self.results, self.rules, self.units = results, rules, units
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __iter__(self) -> Iterator[DocResult]:
+        idx = _Rules(self.rules, self.units)
+        return (_apply_one(r, idx) for r in self.results)
+
+    @overload
+    def __getitem__(self, i: int) -> DocResult: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[DocResult]: ...
+
+    def __getitem__(self, i: int | slice) -> DocResult | list[DocResult]:
+        idx = _Rules(self.rules, self.units)
+        if isinstance(i, slice):
+            return [_apply_one(r, idx) for r in self.results[i]]
+        return _apply_one(self.results[i], idx)
 
 
 def _apply_one(r: DocResult, idx: _Rules) -> DocResult:

@@ -38,3 +38,20 @@ def test_a_small_run_keeps_its_results_in_memory_sorted(tmp_path: Path) -> None:
         kept.append(_r(d))
     kept.sort_by_doc_id()
     assert not kept.spilled and [r.doc.doc_id for r in kept] == ["a", "b", "b"] and len(kept) == 3
+
+
+def test_corrections_over_results_in_a_file_are_those_over_a_list(tmp_path: Path) -> None:
+    """A corrections file over spilled results: the same corrected records and report, as a view (not a list)."""
+    from pipeline.corpus.corrections import apply_corrections, parse_corrections
+
+    rules = parse_corrections("action,name,into,note\nmerge,合作联营,联营,\nreject,贫困户,figure,\n", "c.csv")
+    kept = KeptResults(tmp_path, spill_after=0)
+    for d in ("a", "b"):
+        kept.append(_r(d))
+    want, want_report = apply_corrections([_r("a"), _r("b")], rules)
+    got, report = apply_corrections(kept, rules)
+    assert not isinstance(got, list) and len(got) == 2
+    assert list(got) == want and list(got) == want and got[1] == want[1] and got[:1] == want[:1]
+    assert [r.measures[0].name for r in got] == ["联营", "联营"] and all(not r.figures for r in got)
+    assert [(a.rule.action, a.detail) for a in report] == [(a.rule.action, a.detail) for a in want_report]
+    assert [a.rows for a in report] == [2, 2]
