@@ -23,6 +23,7 @@ from pipeline.io.schema import DOUBLE, INTEGER, TEXT
 from pipeline.names import clean_text, safe_stem
 
 log = logging.getLogger(__name__)
+Row = dict[str, Any]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -189,7 +190,7 @@ def cell_writer(kind: str | None) -> Callable[[Any], str]:
     """``typed_cell`` for a column of ``kind`` (``sheet_cell`` when None), with the common values (text, ints,
     floats) printed directly: the same text, without ``coerce.typed``'s checks for each cell."""
     if kind is None:
-        return sheet_cell
+        return lambda v: neutralize(v) if v.__class__ is str else sheet_cell(v)
 
     def text_cell(v: Any) -> str:
         if v.__class__ is str:
@@ -313,12 +314,6 @@ def _neo4j_header(key: str, kinds: Mapping[str, type]) -> str:
     return f"{key}:{kind}" if kind else key
 
 
-def _write_plain_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> int:
-    """A CSV without the byte-order mark (for tools, not Excel: neo4j-admin reads it as part of the header)."""
-    atomic_write_bytes(path, csv_bytes(rows, columns).removeprefix(codecs.BOM_UTF8))
-    return len(rows)
-
-
 def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     """graph.graphml (contract), graph.gexf (Gephi) and Neo4j bulk-import CSVs, each atomically.
 
@@ -326,15 +321,13 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     across the graph, offsets as ``char_start``/``char_end`` (so GEXF stays ``mode="static"``), the node ``type``
     (= Neo4j ``:LABEL``) and edge ``relation`` (= Neo4j ``:TYPE``) spelled alike, typed Neo4j headers.
     """
-    import networkx as nx
 
     from pipeline.corpus.graph import EXPORT_TYPES, clean_for_export
-    from pipeline.io import gexf
+    from pipeline.io import gexf, graphml
 
     g = clean_for_export(graph)  # a copy for export: changed below, never the corpus graph
-    # straight into the files (no bytes held, no XML tree: networkx's GraphML writer streams through lxml, ours
-    # streams GEXF with networkx's bytes)
-    atomic_write_stream(out_dir / "graph.graphml", lambda fh: nx.write_graphml(g, fh))
+    # straight into the files (no bytes held, no XML tree: ours stream networkx's GraphML and GEXF bytes)
+    atomic_write_stream(out_dir / "graph.graphml", lambda fh: graphml.write_graphml(g, fh))
     had_id = {key: d["id"] for _, _, key, d in g.edges(keys=True, data=True) if "id" in d}
     for _, _, key, d in g.edges(keys=True, data=True):
         d["id"] = key  # the GEXF edge id is the GraphML one
@@ -345,21 +338,23 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
         else:
             del d["id"]
     node_keys = sorted({k for _, d in g.nodes(data=True) for k in d if k not in ("type", "label")})
-    nodes = [
-        {"id:ID": n, ":LABEL": d.get("type", "Node"), "type": d.get("type", "Node"), "label": d.get("label", "")}
-        | {_neo4j_header(k, EXPORT_TYPES): d.get(k, "") for k in node_keys}
-        for n, d in g.nodes(data=True)
-    ]
     edge_keys = sorted({k for _, _, d in g.edges(data=True) for k in d if k != "relation"})
-    edges = [
-        {":START_ID": u, ":END_ID": v, ":TYPE": d.get("relation", "related"), "id": key}
-        | {_neo4j_header(k, EXPORT_TYPES): d.get(k, "") for k in edge_keys}
-        for u, v, key, d in g.edges(keys=True, data=True)
-    ]
     node_cols = ["id:ID", ":LABEL", "type", "label", *(_neo4j_header(k, EXPORT_TYPES) for k in node_keys)]
     edge_cols = [":START_ID", ":END_ID", ":TYPE", "id", *(_neo4j_header(k, EXPORT_TYPES) for k in edge_keys)]
-    _write_plain_csv(out_dir / "neo4j" / "nodes.csv", nodes, node_cols)
-    _write_plain_csv(out_dir / "neo4j" / "relationships.csv", edges, edge_cols)
+
+    def nodes() -> Iterable[Row]:  # a row at a time, straight into the file
+        for n, d in g.nodes(data=True):
+            kind = d.get("type", "Node")
+            row = {"id:ID": n, ":LABEL": kind, "type": kind, "label": d.get("label", "")}
+            yield row | {h: d.get(k, "") for k, h in zip(node_keys, node_cols[4:], strict=True)}
+
+    def edges() -> Iterable[Row]:
+        for u, v, key, d in g.edges(keys=True, data=True):
+            row = {":START_ID": u, ":END_ID": v, ":TYPE": d.get("relation", "related"), "id": key}
+            yield row | {h: d.get(k, "") for k, h in zip(edge_keys, edge_cols[4:], strict=True)}
+
+    write_table(out_dir / "neo4j" / "nodes.csv", nodes, node_cols, bom=False)
+    write_table(out_dir / "neo4j" / "relationships.csv", edges, edge_cols, bom=False)
     return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
 
 

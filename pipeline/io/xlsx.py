@@ -19,6 +19,7 @@ import csv
 import itertools
 import logging
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,8 +52,13 @@ MAX_WIDTH = 40
 _ILLEGAL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 
+_UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # _ILLEGAL and lone surrogates
+
+
 def _text(value: Any) -> str:
-    text = clean_text(neutralize(cell(value))).translate(_ILLEGAL)
+    text = neutralize(value if value.__class__ is str else cell(value))
+    if _UNFIT.search(text):  # rare: only then the copies clean_text and translate make
+        text = clean_text(text).translate(_ILLEGAL)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
