@@ -105,7 +105,7 @@ def test_the_workbook_from_the_csv_files_shows_what_the_rows_give(tmp_path: Path
         "places.csv": (
             [{"doc_id": "d1", "adcode": "522631", "canonical": "黎平县", "level": "county", "focal": True}],
             schema.PLACE_COLUMNS,
-        ),  # fmt: skip
+        ),
     }
     written = {}
     for name, (data, cols) in tables.items():
