@@ -216,6 +216,21 @@ def _write(fh: BinaryIO, sheets: Sequence[Sheet]) -> None:
         described += [(name, c, dictionary.describe(name, c, entries)) for c in cols]
 
     wb = xlsxml.Workbook(fh, len(plans) + 1, WAN_YUAN)
+    try:
+        _sheets(wb, described, plans, entries, names)
+    except BaseException:
+        wb.abandon()  # the file is going (atomic write); no half-written archive closed later by the collector
+        raise
+    wb.close()
+
+
+def _sheets(
+    wb: xlsxml.Workbook,
+    described: list[tuple[str, str, dictionary.Column]],
+    plans: list[tuple[str, Sheet, list[str], int | None]],
+    entries: tuple[dictionary.Column, ...],
+    names: Mapping[str, str],
+) -> None:
     lines = _dictionary_lines(described)
     with wb.sheet(DICTIONARY_SHEET, (24, 28, 14, 10, 12, 70, 30)) as ws:
         letters = [xlsxml.column_letter(j) for j in range(len(DICTIONARY_HEADER))]
@@ -238,7 +253,6 @@ def _write(fh: BinaryIO, sheets: Sequence[Sheet]) -> None:
         ws.filter = f"A1:G{len(lines) + 1}"
     for name, sheet, cols, code_at in plans:
         _sheet(wb, name, sheet, cols, code_at, entries, names)
-    wb.close()
 
 
 def _sheet(

@@ -10,6 +10,7 @@ commit that added it): a row is one string join, a cell one f-string.
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -118,8 +119,12 @@ class Workbook:
         self._names: list[str] = []
         self._filters: list[str] = []
         self._n = n_sheets
-        for name, text in self._package(number_format).items():  # [Content_Types].xml first, as Excel writes it
-            self._zip.writestr(self._entry(name), text.encode("utf-8"))
+        try:
+            for name, text in self._package(number_format).items():  # [Content_Types].xml first, as Excel does
+                self._zip.writestr(self._entry(name), text.encode("utf-8"))
+        except BaseException:
+            self.abandon()
+            raise
 
     def _entry(self, name: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, DATE)
@@ -213,6 +218,11 @@ class Workbook:
         )
         self._zip.writestr(self._entry("xl/workbook.xml"), workbook.encode("utf-8"))
         self._zip.close()
+
+    def abandon(self) -> None:
+        """After a failed write: release the archive without finishing it (its file is being removed)."""
+        with contextlib.suppress(Exception):
+            self._zip.close()  # fails again on a full disk; the archive lets go of its file either way
 
 
 def _quoted(sheet: str) -> str:
