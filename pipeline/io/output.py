@@ -12,7 +12,7 @@ from pipeline.corpus.build import CorpusResult
 from pipeline.io import rows, schema, writers
 from pipeline.io.folder import pause_point
 from pipeline.io.store import write_duckdb
-from pipeline.io.xlsx import XLSX_NAME, write_xlsx
+from pipeline.io.xlsx import XLSX_NAME, csv_sheets, write_sheets
 from pipeline.model import DocResult
 from pipeline.names import PER_DOCUMENT, file_stems, per_document_files, safe_stem
 
@@ -89,15 +89,17 @@ def write_outputs(
             writers.atomic_write_text(review_path, r.review_html)
             written.add(review_path)
     pause_point("tables")  # texts written, tables not yet (tests kill a run here)
-    tables = rows.tables(results, corpus)
-    counts = {
-        name: writers.write_csv(out_dir / name, data, cols, schema.column_types(name, cols))
-        for name, (data, cols) in tables.items()
-    }
-    counts[XLSX_NAME] = write_xlsx(out_dir / XLSX_NAME, tables)
+    written_cols: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    plan = rows.table_plan(results, corpus)  # each table's rows made as they are written, one document at a time
+    for name, (make_rows, cols) in plan.items():
+        counts[name], written_cols[name] = writers.write_table(
+            out_dir / name, make_rows, cols, schema.column_types(name, cols)
+        )
+    counts[XLSX_NAME] = write_sheets(out_dir / XLSX_NAME, csv_sheets(out_dir, written_cols))
     counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, corpus.graph).items()})
     counts["cooccurrence.dl"] = writers.write_dl(out_dir / "cooccurrence.dl", corpus.cooccurrence)
-    write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in tables.items()}, corpus.graph)
+    write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in plan.items()}, corpus.graph)
     ours = {f for stem in stems.values() for f in per_document_files(stem)}
     stale = remove_stale(out_dir, before | ours, written)
     if stale:

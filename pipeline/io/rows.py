@@ -5,7 +5,7 @@ Offsets in rows are raw offsets (into ``outputs/text/{doc_id}.txt``); ``page`` i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pipeline.corpus.build import CorpusResult
@@ -19,6 +19,7 @@ from pipeline.text.numerals import format_value
 
 Row = dict[str, Any]
 Table = tuple[list[Row], Sequence[str]]
+RowSource = Callable[[], Iterable[Row]]
 
 
 def _page(m: Mention) -> int | str:
@@ -382,29 +383,49 @@ def codebook_rows() -> list[Row]:
     return rows
 
 
-def tables(results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, Table]:
-    """Every CSV table of the output folder: file name -> (rows, columns), in writing order."""
+PER_DOCUMENT_TABLES: dict[str, tuple[Callable[[DocResult], list[Row]], Sequence[str]]] = {
+    "places.csv": (place_rows, schema.PLACE_COLUMNS),
+    "figures.csv": (figure_rows, schema.FIGURE_COLUMNS),
+    "measures.csv": (measure_rows, schema.MEASURE_COLUMNS),
+    "sections.csv": (section_rows, schema.SECTION_COLUMNS),
+    "links.csv": (link_rows, schema.LINK_COLUMNS),
+    "policy_tools.csv": (clause_rows, schema.CLAUSE_COLUMNS),
+}  # tables made one document at a time (their rows never all held at once by the writers)
 
-    def each(fn: Any) -> list[Row]:
-        return [row for r in results for row in fn(r)]
 
+def table_plan(results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, tuple[RowSource, Sequence[str]]]:
+    """Every CSV table of the output folder, in writing order: file name -> (a function giving its rows, columns).
+
+    Each call of a table's function makes its rows afresh; those of the per-document tables come one document at a
+    time (a generator), so a writer that streams them holds one document's rows, never the whole table."""
+
+    def each(fn: Callable[[DocResult], list[Row]]) -> RowSource:
+        return lambda: (row for r in results for row in fn(r))
+
+    def once(fn: Callable[[CorpusResult], list[Row]]) -> RowSource:
+        return lambda: fn(corpus)
+
+    cooc_rows, cooc_cols = cooccurrence_table(corpus)
+    per_doc = {name: (each(fn), cols) for name, (fn, cols) in PER_DOCUMENT_TABLES.items()}
     return {
-        "documents.csv": (document_rows(results), schema.DOCUMENT_COLUMNS),
-        "places.csv": (each(place_rows), schema.PLACE_COLUMNS),
-        "figures.csv": (each(figure_rows), schema.FIGURE_COLUMNS),
-        "measures.csv": (each(measure_rows), schema.MEASURE_COLUMNS),
-        "sections.csv": (each(section_rows), schema.SECTION_COLUMNS),
-        "links.csv": (each(link_rows), schema.LINK_COLUMNS),
-        "conflicts.csv": (conflict_rows(corpus), schema.CONFLICT_COLUMNS),
-        "compare_counties.csv": (compare_county_rows(corpus), schema.compare_columns(corpus.county_columns)),
-        "compare_counties_long.csv": (compare_long_rows(corpus), schema.COMPARE_LONG_COLUMNS),
-        "compare_practices.csv": (practice_rows(corpus), schema.PRACTICE_COLUMNS),
-        "practices.csv": (practice_index_rows(corpus), schema.PRACTICE_INDEX_COLUMNS),
-        "corrections_applied.csv": (correction_rows(corpus), schema.CORRECTION_COLUMNS),
-        "policy_tools.csv": (each(clause_rows), schema.CLAUSE_COLUMNS),
-        "policy_tools_crosstab.csv": (crosstab_rows(corpus), schema.TOOLS_CROSSTAB_COLUMNS),
-        "policy_tools_codebook.csv": (codebook_rows(), schema.CODEBOOK_COLUMNS),
-        "cooccurrence.csv": cooccurrence_table(corpus),
-        "edges_county_practice.csv": (county_practice_edge_rows(corpus), schema.COUNTY_PRACTICE_EDGE_COLUMNS),
-        "edges_practice_practice.csv": (practice_edge_rows(corpus), schema.PRACTICE_EDGE_COLUMNS),
+        "documents.csv": (lambda: document_rows(results), schema.DOCUMENT_COLUMNS),
+        **{k: per_doc[k] for k in ("places.csv", "figures.csv", "measures.csv", "sections.csv", "links.csv")},
+        "conflicts.csv": (once(conflict_rows), schema.CONFLICT_COLUMNS),
+        "compare_counties.csv": (once(compare_county_rows), schema.compare_columns(corpus.county_columns)),
+        "compare_counties_long.csv": (once(compare_long_rows), schema.COMPARE_LONG_COLUMNS),
+        "compare_practices.csv": (once(practice_rows), schema.PRACTICE_COLUMNS),
+        "practices.csv": (once(practice_index_rows), schema.PRACTICE_INDEX_COLUMNS),
+        "corrections_applied.csv": (once(correction_rows), schema.CORRECTION_COLUMNS),
+        "policy_tools.csv": per_doc["policy_tools.csv"],
+        "policy_tools_crosstab.csv": (once(crosstab_rows), schema.TOOLS_CROSSTAB_COLUMNS),
+        "policy_tools_codebook.csv": (codebook_rows, schema.CODEBOOK_COLUMNS),
+        "cooccurrence.csv": (lambda: cooc_rows, cooc_cols),
+        "edges_county_practice.csv": (once(county_practice_edge_rows), schema.COUNTY_PRACTICE_EDGE_COLUMNS),
+        "edges_practice_practice.csv": (once(practice_edge_rows), schema.PRACTICE_EDGE_COLUMNS),
     }
+
+
+def tables(results: Sequence[DocResult], corpus: CorpusResult) -> dict[str, Table]:
+    """Every CSV table of the output folder: file name -> (rows, columns), in writing order (``table_plan`` with
+    every row made: for tests and small corpora; the output folder streams the plan)."""
+    return {name: (list(make()), cols) for name, (make, cols) in table_plan(results, corpus).items()}

@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import math
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import networkx as nx
 
 from pipeline.io import coerce, schema
 from pipeline.io.folder import WriteFailed, pause_point
-from pipeline.io.writers import cell
+from pipeline.io.writers import ExtraColumns, cell, table_columns
 from pipeline.names import clean_text
 
 log = logging.getLogger(__name__)
@@ -40,28 +41,12 @@ def _ident(name: str, i: int, seen: set[str]) -> str:
 
 
 _INT32 = 2**31 - 1
+Rows = Sequence[Mapping[str, Any]] | Callable[[], Iterable[Mapping[str, Any]]]
 
 
-def _kinds(name: str, cols: list[str], rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """The SQL type of each column (``schema.column_types``) and the rows' values made to it. A column whose
-    values do not all fit its kind stays VARCHAR, with a warning naming the first misfit (nothing is lost)."""
-    kinds = schema.column_types(name, cols)
-    sql_types, columns = [], []
-    for c in cols:
-        kind, values = kinds[c], [r.get(c) for r in rows]
-        try:  # text as it is, dates keep their empty strings; empty numbers and booleans are NULL
-            got = [
-                v if kind == schema.TEXT or (kind == schema.DATE and v == "") else coerce.typed(v, kind) for v in values
-            ]
-        except (TypeError, ValueError) as exc:
-            log.warning("store: column %r of table %r kept as text: %s (fix the rows of that table)", c, name, exc)
-            kind, got = schema.TEXT, values
-        sql = schema.SQL_TYPES[kind]
-        if sql == "INTEGER" and any(v is not None and abs(v) > _INT32 for v in got):
-            sql = "BIGINT"
-        sql_types.append(sql)
-        columns.append(got)
-    return sql_types, columns
+def _rows(rows: Rows) -> Iterable[Mapping[str, Any]]:
+    """A table's rows: held in a list, or made afresh by a function (``rows.table_plan``: streamed)."""
+    return rows() if callable(rows) else rows
 
 
 def _text(value: Any) -> str:
@@ -73,40 +58,115 @@ def _text(value: Any) -> str:
     return clean_text(cell(value))  # any str: lone surrogates become U+FFFD
 
 
+def _loader(kind: str) -> Callable[[Any], str]:
+    """A cell of a column of ``kind`` as the bulk-load CSV gives it (``coerce.typed``, then ``_text``; text as it
+    is, dates keep their empty strings, empty numbers and booleans are NULL); raises ``ValueError`` or
+    ``TypeError`` for a value that does not fit. The common values (text, ints, floats) take a short way."""
+    if kind == schema.TEXT:
+        return lambda v: clean_text(v) if v.__class__ is str else _text(v)
+    if kind == schema.DATE:
+        return lambda v: "" if v == "" else _text(coerce.typed(v, kind))
+    if kind == schema.INTEGER:
+        return lambda v: str(v) if v.__class__ is int else _text(coerce.typed(v, kind))
+    if kind == schema.DOUBLE:
+
+        def double(v: Any) -> str:
+            if v.__class__ is float and v == v and abs(v) != math.inf:
+                return repr(v)
+            return _text(coerce.typed(v, kind))
+
+        return double
+    return lambda v: _text(coerce.typed(v, kind))
+
+
+class _Misfit(Exception):
+    def __init__(self, column: str, exc: Exception) -> None:
+        super().__init__(column, exc)
+        self.column, self.exc = column, exc
+
+
+def _load_file(
+    path: Path, rows: Iterable[Mapping[str, Any]], cols: list[str], kinds: list[str]
+) -> tuple[int, set[int]]:
+    """The bulk-load CSV of ``rows``, one row at a time; returns the number of rows and the integer columns
+    (positions) holding a value beyond INTEGER. Raises ``_Misfit`` at the first value that does not fit its
+    column's kind, ``writers.ExtraColumns`` at a row with a key outside ``cols``."""
+    fns = [_loader(k) for k in kinds]
+    pairs = list(zip(cols, fns, strict=True))
+    ints = [i for i, k in enumerate(kinds) if k == schema.INTEGER]
+    known = set(cols)
+    big: set[int] = set()
+    n = 0
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        for row in rows:
+            if len(row) > len(known) or not known.issuperset(row):
+                raise ExtraColumns(f"row {n + 1} has columns {sorted(set(row) - known)} outside the table's")
+            get = row.get
+            out = []
+            for c, fn in pairs:
+                try:
+                    out.append(fn(get(c)))
+                except (TypeError, ValueError) as exc:
+                    raise _Misfit(c, exc) from exc
+            for i in ints:
+                if out[i] != NULL and abs(int(out[i])) > _INT32:
+                    big.add(i)
+            w.writerow(out)
+            n += 1
+    return n, big
+
+
 def _create(
     con: duckdb.DuckDBPyConnection,
     name: str,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Rows,
     columns: Sequence[str],
     scratch: Path | None = None,
-) -> None:
-    """One typed table; bulk-loaded through a CSV file, which is far faster than row inserts."""
+) -> int:
+    """One typed table, bulk-loaded by DuckDB from a CSV file of its rows (far faster than row inserts) written a
+    row at a time; a column whose values do not all fit its kind (``schema.column_types``) stays VARCHAR, with a
+    warning naming the first misfit (nothing is lost). Returns the number of rows."""
     cols = list(columns)
-    for r in rows:
-        cols.extend(k for k in r if k not in cols)
-    seen: set[str] = set()
-    idents = [_ident(c, i, seen) for i, c in enumerate(cols)]
-    sql_types, values = _kinds(name, cols, rows)
-    con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} {t}" for c, t in zip(idents, sql_types, strict=True))})')
-    if not rows:
-        return
+    kinds = schema.column_types(name, cols)
+    text: set[str] = set()  # columns kept as text after a misfit
     with tempfile.TemporaryDirectory(dir=scratch, prefix=".kg-load-") as tmp:  # in the output folder, not /tmp
         src = Path(tmp) / "rows.csv"
-        with src.open("w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerows(zip(*([_text(v) for v in col] for col in values), strict=True))
-        spec = ", ".join(f"'c{i}': '{t}'" for i, t in enumerate(sql_types))
-        con.execute(
-            f'INSERT INTO "{name}" SELECT * FROM read_csv(?, header = false, '
-            f"delim = ',', quote = '\"', escape = '\"', nullstr = '{NULL}', auto_detect = false, "
-            f"columns = {{{spec}}})",
-            [str(src)],
-        )
+        while True:
+            try:
+                n, big = _load_file(src, _rows(rows), cols, [schema.TEXT if c in text else kinds[c] for c in cols])
+                break
+            except _Misfit as m:
+                log.warning(
+                    "store: column %r of table %r kept as text: %s (fix the rows of that table)", m.column, name, m.exc
+                )
+                text.add(m.column)
+            except ExtraColumns:  # rows with keys of their own: their columns too, in first-seen order
+                rows = list(_rows(rows))
+                cols = table_columns(rows, cols)
+                kinds = schema.column_types(name, cols)
+        seen: set[str] = set()
+        idents = [_ident(c, i, seen) for i, c in enumerate(cols)]
+        sql_types = []
+        for i, c in enumerate(cols):
+            sql = schema.SQL_TYPES[schema.TEXT if c in text else kinds[c]]
+            sql_types.append("BIGINT" if sql == "INTEGER" and i in big else sql)
+        defs = ", ".join(f"{c} {t}" for c, t in zip(idents, sql_types, strict=True))
+        con.execute(f'CREATE TABLE "{name}" ({defs})')
+        if n:
+            spec = ", ".join(f"'c{i}': '{t}'" for i, t in enumerate(sql_types))
+            con.execute(
+                f'INSERT INTO "{name}" SELECT * FROM read_csv(?, header = false, '
+                f"delim = ',', quote = '\"', escape = '\"', nullstr = '{NULL}', auto_detect = false, "
+                f"columns = {{{spec}}})",
+                [str(src)],
+            )
+    return n
 
 
 def write_duckdb(
     path: Path,
-    tables: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[str]]],
+    tables: Mapping[str, tuple[Rows, Sequence[str]]],
     graph: nx.MultiDiGraph,
 ) -> None:
     """Tables (name -> (rows, columns)) plus ``nodes`` and ``edges`` of the graph, each column typed as
@@ -117,10 +177,10 @@ def write_duckdb(
     tmp.unlink(missing_ok=True)
     wal.unlink(missing_ok=True)
     try:
-        _write_store(tmp, path.parent, tables, graph)
+        counts = _write_store(tmp, path.parent, tables, graph)
         if wal.exists():  # data still in the write-ahead log: the file itself is not complete
             raise OSError(f"the store's write-ahead log {wal.name} was not checkpointed into {tmp.name}")
-        _verify(tmp, {name: len(rows) for name, (rows, _) in tables.items()})
+        _verify(tmp, counts)
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
@@ -146,35 +206,32 @@ def _verify(db: Path, counts: Mapping[str, int]) -> None:
 def _write_store(
     tmp: Path,
     scratch: Path,
-    tables: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[str]]],
+    tables: Mapping[str, tuple[Rows, Sequence[str]]],
     graph: nx.MultiDiGraph,
-) -> None:
+) -> dict[str, int]:
+    """Every table and the graph into the new store ``tmp``; returns the rows each table was given."""
     # Written in a storage format the `duckdb` command-line client (PyPI duckdb-cli, 1.5) can open too.
     con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_VERSION})
     try:
-        for name, (rows, cols) in tables.items():
-            _create(con, name, rows, cols, scratch)
-        nodes = [
-            {
-                "id": n,
-                "type": d.get("type", ""),
-                "label": d.get("label", ""),
-                "attrs": json.dumps(d, ensure_ascii=False, default=str),
-            }
-            for n, d in graph.nodes(data=True)
-        ]
-        edges = [
-            {
-                "source": u,
-                "target": v,
-                "relation": d.get("relation", ""),
-                "doc_id": d.get("doc_id", ""),
-                "start": d.get("start", d.get("char_start", "")),  # char_*: the names Gephi-clean exports may use
-                "end": d.get("end", d.get("char_end", "")),
-                "attrs": json.dumps(d, ensure_ascii=False, default=str),
-            }
-            for u, v, d in graph.edges(data=True)
-        ]
+        counts = {name: _create(con, name, rows, cols, scratch) for name, (rows, cols) in tables.items()}
+
+        def nodes() -> Iterable[dict[str, Any]]:
+            for n, d in graph.nodes(data=True):
+                attrs = json.dumps(d, ensure_ascii=False, default=str)
+                yield {"id": n, "type": d.get("type", ""), "label": d.get("label", ""), "attrs": attrs}
+
+        def edges() -> Iterable[dict[str, Any]]:
+            for u, v, d in graph.edges(data=True):
+                yield {
+                    "source": u,
+                    "target": v,
+                    "relation": d.get("relation", ""),
+                    "doc_id": d.get("doc_id", ""),
+                    "start": d.get("start", d.get("char_start", "")),  # char_*: the names Gephi-clean exports may use
+                    "end": d.get("end", d.get("char_end", "")),
+                    "attrs": json.dumps(d, ensure_ascii=False, default=str),
+                }
+
         _create(con, "nodes", nodes, ["id", "type", "label", "attrs"], scratch)
         _create(con, "edges", edges, ["source", "target", "relation", "doc_id", "start", "end", "attrs"], scratch)
         if "figures" in tables:  # the typed view of earlier stores, for scripts written against it
@@ -183,3 +240,4 @@ def _write_store(
         con.execute("CHECKPOINT")  # everything into the file itself; a failure (disk full) raises here
     finally:
         con.close()
+    return counts

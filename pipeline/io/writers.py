@@ -19,10 +19,11 @@ from typing import Any, BinaryIO
 
 from pipeline.io.coerce import typed
 from pipeline.io.folder import WriteFailed
-from pipeline.io.schema import DOUBLE
+from pipeline.io.schema import DOUBLE, INTEGER, TEXT
 from pipeline.names import clean_text, safe_stem
 
 log = logging.getLogger(__name__)
+Row = dict[str, Any]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -162,8 +163,9 @@ def csv_bytes(
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([neutralize(c) for c in cols])  # headers can be text too (practices, indicators)
     kinds = types or {}
+    pairs = [(c, cell_writer(kinds.get(c))) for c in cols]
     for row in rows:
-        writer.writerow([typed_cell(row.get(c), kinds[c]) if c in kinds else sheet_cell(row.get(c)) for c in cols])
+        writer.writerow([fn(row.get(c)) for c, fn in pairs])
     return clean_text(buf.getvalue()).encode("utf-8-sig")  # any str: lone surrogates become U+FFFD
 
 
@@ -174,6 +176,108 @@ def write_csv(
     atomic_write_bytes(path, csv_bytes(data, columns, types))
     log.debug("wrote %d rows to %s", len(data), path)
     return len(data)
+
+
+_CHUNK = 2000  # rows encoded and written at a time by ``stream_csv``
+
+
+class ExtraColumns(ValueError):
+    """A streamed table's row has a key outside its columns (``stream_csv`` cannot add a column once its header
+    is written); the caller writes that table from all its rows instead (``write_table``)."""
+
+
+def cell_writer(kind: str | None) -> Callable[[Any], str]:
+    """``typed_cell`` for a column of ``kind`` (``sheet_cell`` when None), with the common values (text, ints,
+    floats) printed directly: the same text, without ``coerce.typed``'s checks for each cell."""
+    if kind is None:
+        return lambda v: neutralize(v) if v.__class__ is str else sheet_cell(v)
+
+    def text_cell(v: Any) -> str:
+        if v.__class__ is str:
+            return neutralize(v) if v.strip() else ""
+        return typed_cell(v, kind)
+
+    def number_cell(v: Any) -> str:
+        cls = v.__class__
+        if cls is int or (cls is float and v == v and v not in _INFINITE):
+            return cell(v)
+        return typed_cell(v, kind)
+
+    if kind == TEXT:
+        return text_cell
+    if kind in (INTEGER, DOUBLE):
+        return number_cell
+    return lambda v: typed_cell(v, kind)
+
+
+_INFINITE = (float("inf"), float("-inf"))
+
+
+def stream_csv(
+    fh: BinaryIO,
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    types: Mapping[str, str] | None = None,
+    bom: bool = True,
+) -> int:
+    """Write what ``csv_bytes`` gives for ``rows`` into ``fh`` a chunk of rows at a time (the rows are never all
+    held); raises ``ExtraColumns`` at the first row with a key outside ``columns``. Returns the number of rows."""
+    cols = list(columns)
+    known = set(cols)
+    kinds = types or {}
+    fns = [cell_writer(kinds.get(c)) for c in cols]
+    pairs = list(zip(cols, fns, strict=True))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([neutralize(c) for c in cols])
+    n = 0
+
+    def flush() -> None:
+        fh.write(clean_text(buf.getvalue()).encode("utf-8"))  # any str: lone surrogates become U+FFFD
+        buf.seek(0)
+        buf.truncate()
+
+    if bom:
+        fh.write(codecs.BOM_UTF8)
+    for row in rows:
+        if len(row) > len(known) or not known.issuperset(row):
+            raise ExtraColumns(f"row {n + 1} has columns {sorted(set(row) - known)} outside the table's")
+        get = row.get
+        writer.writerow([fn(get(c)) for c, fn in pairs])
+        n += 1
+        if n % _CHUNK == 0:
+            flush()
+    flush()
+    return n
+
+
+def write_table(
+    path: Path,
+    make_rows: Callable[[], Iterable[Mapping[str, Any]]],
+    columns: Sequence[str],
+    types: Mapping[str, str] | None = None,
+    bom: bool = True,
+) -> tuple[int, list[str]]:
+    """A table streamed into ``path`` atomically (``stream_csv``: the bytes ``write_csv`` writes); a table whose rows
+    bring columns of their own is made again and written whole. Returns its rows and columns as written."""
+    count = 0
+
+    def write(fh: BinaryIO) -> None:
+        nonlocal count
+        count = stream_csv(fh, make_rows(), columns, types, bom)
+
+    try:
+        atomic_write_stream(path, write)
+        cols = list(columns)
+    except ExtraColumns as exc:
+        log.debug("%s: %s; written from all its rows", path.name, exc)
+        data = list(make_rows())
+        cols = table_columns(data, columns)
+        body = csv_bytes(data, cols, types)
+        atomic_write_bytes(path, body if bom else body.removeprefix(codecs.BOM_UTF8))
+        count = len(data)
+    log.debug("wrote %d rows to %s", count, path)
+    return count, cols
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -210,12 +314,6 @@ def _neo4j_header(key: str, kinds: Mapping[str, type]) -> str:
     return f"{key}:{kind}" if kind else key
 
 
-def _write_plain_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> int:
-    """A CSV without the byte-order mark (for tools, not Excel: neo4j-admin reads it as part of the header)."""
-    atomic_write_bytes(path, csv_bytes(rows, columns).removeprefix(codecs.BOM_UTF8))
-    return len(rows)
-
-
 def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     """graph.graphml (contract), graph.gexf (Gephi) and Neo4j bulk-import CSVs, each atomically.
 
@@ -223,15 +321,13 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     across the graph, offsets as ``char_start``/``char_end`` (so GEXF stays ``mode="static"``), the node ``type``
     (= Neo4j ``:LABEL``) and edge ``relation`` (= Neo4j ``:TYPE``) spelled alike, typed Neo4j headers.
     """
-    import networkx as nx
 
     from pipeline.corpus.graph import EXPORT_TYPES, clean_for_export
-    from pipeline.io import gexf
+    from pipeline.io import gexf, graphml
 
     g = clean_for_export(graph)  # a copy for export: changed below, never the corpus graph
-    # straight into the files (no bytes held, no XML tree: networkx's GraphML writer streams through lxml, ours
-    # streams GEXF with networkx's bytes)
-    atomic_write_stream(out_dir / "graph.graphml", lambda fh: nx.write_graphml(g, fh))
+    # straight into the files (no bytes held, no XML tree: ours stream networkx's GraphML and GEXF bytes)
+    atomic_write_stream(out_dir / "graph.graphml", lambda fh: graphml.write_graphml(g, fh))
     had_id = {key: d["id"] for _, _, key, d in g.edges(keys=True, data=True) if "id" in d}
     for _, _, key, d in g.edges(keys=True, data=True):
         d["id"] = key  # the GEXF edge id is the GraphML one
@@ -242,21 +338,23 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
         else:
             del d["id"]
     node_keys = sorted({k for _, d in g.nodes(data=True) for k in d if k not in ("type", "label")})
-    nodes = [
-        {"id:ID": n, ":LABEL": d.get("type", "Node"), "type": d.get("type", "Node"), "label": d.get("label", "")}
-        | {_neo4j_header(k, EXPORT_TYPES): d.get(k, "") for k in node_keys}
-        for n, d in g.nodes(data=True)
-    ]
     edge_keys = sorted({k for _, _, d in g.edges(data=True) for k in d if k != "relation"})
-    edges = [
-        {":START_ID": u, ":END_ID": v, ":TYPE": d.get("relation", "related"), "id": key}
-        | {_neo4j_header(k, EXPORT_TYPES): d.get(k, "") for k in edge_keys}
-        for u, v, key, d in g.edges(keys=True, data=True)
-    ]
     node_cols = ["id:ID", ":LABEL", "type", "label", *(_neo4j_header(k, EXPORT_TYPES) for k in node_keys)]
     edge_cols = [":START_ID", ":END_ID", ":TYPE", "id", *(_neo4j_header(k, EXPORT_TYPES) for k in edge_keys)]
-    _write_plain_csv(out_dir / "neo4j" / "nodes.csv", nodes, node_cols)
-    _write_plain_csv(out_dir / "neo4j" / "relationships.csv", edges, edge_cols)
+
+    def nodes() -> Iterable[Row]:  # a row at a time, straight into the file
+        for n, d in g.nodes(data=True):
+            kind = d.get("type", "Node")
+            row = {"id:ID": n, ":LABEL": kind, "type": kind, "label": d.get("label", "")}
+            yield row | {h: d.get(k, "") for k, h in zip(node_keys, node_cols[4:], strict=True)}
+
+    def edges() -> Iterable[Row]:
+        for u, v, key, d in g.edges(keys=True, data=True):
+            row = {":START_ID": u, ":END_ID": v, ":TYPE": d.get("relation", "related"), "id": key}
+            yield row | {h: d.get(k, "") for k, h in zip(edge_keys, edge_cols[4:], strict=True)}
+
+    write_table(out_dir / "neo4j" / "nodes.csv", nodes, node_cols, bom=False)
+    write_table(out_dir / "neo4j" / "relationships.csv", edges, edge_cols, bom=False)
     return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
 
 

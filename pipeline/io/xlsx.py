@@ -9,19 +9,26 @@
 - text cells through ``writers.neutralize`` (formula injection: document text is untrusted), exactly as in
   the CSV files.
 
-Written with openpyxl in write-only mode (rows streamed, memory flat) to bytes, then atomically.
+Written by ``xlsxml`` (rows streamed into the zip archive, memory flat), fed by the CSV files just written
+(``csv_sheets``) or by tables in memory (``table_sheets``), zipped straight into the file, atomically.
 """
 
 from __future__ import annotations
 
+import csv
+import itertools
 import logging
+import math
+import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pipeline.io import columns as dictionary
+from pipeline.io import xlsxml
 from pipeline.io.writers import PLAIN_NUMBER, atomic_write_stream, cell, neutralize, table_columns
 from pipeline.names import clean_text
 
@@ -45,8 +52,13 @@ MAX_WIDTH = 40
 _ILLEGAL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 
+_UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # _ILLEGAL and lone surrogates
+
+
 def _text(value: Any) -> str:
-    text = clean_text(neutralize(cell(value))).translate(_ILLEGAL)
+    text = neutralize(value if value.__class__ is str else cell(value))
+    if _UNFIT.search(text):  # rare: only then the copies clean_text and translate make
+        text = clean_text(text).translate(_ILLEGAL)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
@@ -56,12 +68,15 @@ def _number(value: Any) -> int | float | str | None:
         return None
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, int | float):
-        return None if value != value else value  # NaN -> empty
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value if math.isfinite(value) else _text(value)  # NaN -> empty
     text = str(value).strip()
     if PLAIN_NUMBER.fullmatch(text):
         number = float(text)
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        if math.isfinite(number):
+            return int(number) if number.is_integer() and abs(number) < 2**53 else number
     return _text(value)
 
 
@@ -85,87 +100,16 @@ def convert(value: Any, kind: str) -> Any:
     return _text(value)
 
 
-def county_names(tables: Mapping[str, Table]) -> dict[str, str]:
-    """county_code -> county name, from the rows that carry both (documents, figures, compare tables, places)."""
-    names: dict[str, str] = {}
-    for rows, _ in tables.values():
-        for r in rows:
-            for code_col, name_col in (("county_code", "county"), ("adcode", "county")):
-                code, name = r.get(code_col), r.get(name_col)
-                if code and name:
-                    names.setdefault(str(code), str(name))
-            if r.get("level") == "county" and r.get("adcode") and r.get("canonical"):
-                names.setdefault(str(r["adcode"]), str(r["canonical"]))
-    return names
-
-
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _is_yuan(col: str, row: Mapping[str, Any], entry: dictionary.Column) -> bool:
-    """An amount in 元: the row's unit column says 元, or the column is headed ``…(元)``."""
+def _is_yuan(col: str, unit: Any, entry: dictionary.Column) -> bool:
+    """An amount in 元: the row's unit column (``unit``) says 元, or the column is headed ``…(元)``."""
     if entry.unit == "见 unit 列":
-        return row.get("unit") == "元"
+        return unit == "元"
     return col.endswith("(元)")
-
-
-def _workbook(tables: Mapping[str, Table]) -> Any:
-    """The write-only workbook: the data dictionary, then one sheet per table (file name without ``.csv``); its
-    rows are streamed to openpyxl's temporary sheet files, so memory holds one row and the shared strings."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    wb = Workbook(write_only=True)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    names = county_names(tables)
-    entries = dictionary.load()
-
-    def header_cells(ws: Any, labels: Sequence[str]) -> list[Any]:
-        out = []
-        for label in labels:
-            c = WriteOnlyCell(ws, _text(label))
-            c.font, c.fill = bold, fill
-            out.append(c)
-        return out
-
-    described: list[tuple[str, str, dictionary.Column]] = []
-    sheets: list[tuple[str, Sequence[Mapping[str, Any]], list[str], bool]] = []
-    for file_name, (rows, cols) in tables.items():
-        name = dictionary.table_name(file_name)
-        all_cols = table_columns(rows, cols)
-        county = "county_code" in all_cols and "county" not in all_cols  # the name goes beside the code
-        if county:
-            k = all_cols.index("county_code") + 1
-            all_cols = [*all_cols[:k], "county", *all_cols[k:]]
-        sheets.append((name, rows, all_cols, county))
-        described += [(name, c, dictionary.describe(name, c, entries)) for c in all_cols]
-
-    ws = wb.create_sheet(DICTIONARY_SHEET)
-    ws.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFG", (24, 28, 14, 10, 12, 70, 30), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.append(header_cells(ws, DICTIONARY_HEADER))
-    lines = _dictionary_lines(described)
-    for values in lines:
-        cells = [WriteOnlyCell(ws, _text(v) if v else None) for v in values]
-        cells[5].alignment = wrap
-        ws.append(cells)
-    ws.auto_filter.ref = f"A1:G{len(lines) + 1}"
-
-    for name, rows, cols, county in sheets:
-        _sheet(wb.create_sheet(name), name, rows, cols, entries, header_cells, wrap, names if county else None)
-    return wb
-
-
-def workbook_bytes(tables: Mapping[str, Table]) -> bytes:
-    """The workbook as bytes (see :func:`_workbook`)."""
-    buf = BytesIO()
-    _workbook(tables).save(buf)
-    return buf.getvalue()
 
 
 def _dictionary_lines(described: list[tuple[str, str, dictionary.Column]]) -> list[tuple[str, ...]]:
@@ -192,64 +136,196 @@ def _dictionary_lines(described: list[tuple[str, str, dictionary.Column]]) -> li
     return lines
 
 
-def _sheet(
-    ws: Any,
-    name: str,
-    rows: Sequence[Mapping[str, Any]],
-    cols: list[str],
+RowValues = Sequence[Any]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table as the workbook reads it: its file name, columns and a function giving its rows afresh, each
+    row its values in column order (from rows in memory, or read back from the CSV file just written)."""
+
+    file_name: str
+    columns: list[str]
+    rows: Callable[[], Iterable[RowValues]]
+
+
+def table_sheets(tables: Mapping[str, Table]) -> list[Sheet]:
+    """Sheets of tables held in memory (file name -> (rows, columns)); extra keys become columns at the end."""
+
+    def values(rows: Sequence[Mapping[str, Any]], cols: list[str]) -> Callable[[], Iterable[RowValues]]:
+        return lambda: ([r.get(c) for c in cols] for r in rows)
+
+    out = []
+    for file_name, (rows, cols) in tables.items():
+        all_cols = table_columns(rows, cols)
+        out.append(Sheet(file_name, all_cols, values(rows, all_cols)))
+    return out
+
+
+def csv_sheets(out_dir: Path, written: Mapping[str, Sequence[str]]) -> list[Sheet]:
+    """Sheets read back from the CSV files of ``out_dir`` (file name -> the columns it was written with), a row at
+    a time: what the workbook shows is what the CSV files hold (their text cells already neutralized)."""
+
+    def reader(path: Path) -> Callable[[], Iterable[RowValues]]:
+        def rows() -> Iterator[RowValues]:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                it = csv.reader(fh)
+                next(it, None)  # the header: the sheet's columns are the names as written, not neutralized
+                yield from it
+
+        return rows
+
+    return [Sheet(name, list(cols), reader(out_dir / name)) for name, cols in written.items()]
+
+
+def county_names(sheets: Sequence[Sheet]) -> dict[str, str]:
+    """county_code -> county name, from the rows that carry both (documents, figures, compare tables, places)."""
+    names: dict[str, str] = {}
+    for sheet in sheets:
+        at = {c: i for i, c in reversed(list(enumerate(sheet.columns)))}  # a name's first column
+        pairs = [(at[code], at["county"]) for code in ("county_code", "adcode") if code in at and "county" in at]
+        place = [at[c] for c in ("level", "adcode", "canonical") if c in at]
+        if not pairs and len(place) < 3:
+            continue
+        for r in sheet.rows():
+            for code_i, name_i in pairs:
+                code, name = r[code_i], r[name_i]
+                if code and name:
+                    names.setdefault(str(code), str(name))
+            if len(place) == 3 and r[place[0]] == "county" and r[place[1]] and r[place[2]]:
+                names.setdefault(str(r[place[1]]), str(r[place[2]]))
+    return names
+
+
+def _write(fh: BinaryIO, sheets: Sequence[Sheet]) -> None:
+    """The workbook into ``fh``: the data dictionary, then one sheet per table (file name without ``.csv``), each
+    streamed a chunk of rows at a time (``xlsxml``), so memory holds no table whatever its size."""
+    entries = dictionary.load()
+    names = county_names(sheets)
+
+    described: list[tuple[str, str, dictionary.Column]] = []
+    plans: list[tuple[str, Sheet, list[str], int | None]] = []
+    for sheet in sheets:
+        name = dictionary.table_name(sheet.file_name)
+        cols = list(sheet.columns)
+        code_at = None
+        if "county_code" in cols and "county" not in cols:  # the name goes beside the code
+            code_at = cols.index("county_code")
+            cols = [*cols[: code_at + 1], "county", *cols[code_at + 1 :]]
+        plans.append((name, sheet, cols, code_at))
+        described += [(name, c, dictionary.describe(name, c, entries)) for c in cols]
+
+    wb = xlsxml.Workbook(fh, len(plans) + 1, WAN_YUAN)
+    try:
+        _sheets(wb, described, plans, entries, names)
+    except BaseException:
+        wb.abandon()  # the file is going (atomic write); no half-written archive closed later by the collector
+        raise
+    wb.close()
+
+
+def _sheets(
+    wb: xlsxml.Workbook,
+    described: list[tuple[str, str, dictionary.Column]],
+    plans: list[tuple[str, Sheet, list[str], int | None]],
     entries: tuple[dictionary.Column, ...],
-    header_cells: Any,
-    wrap: Any,
-    names: Mapping[str, str] | None = None,
+    names: Mapping[str, str],
 ) -> None:
-    """One table's sheet. Cells that need no style go to openpyxl as plain values (it reuses one cell object
-    for them); only wrapped long text and 万元 amounts are ``WriteOnlyCell``s. ``names``: county_code -> name,
-    for the ``county`` column a table without one gets, right after ``county_code``."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
+    lines = _dictionary_lines(described)
+    with wb.sheet(DICTIONARY_SHEET, (24, 28, 14, 10, 12, 70, 30)) as ws:
+        letters = [xlsxml.column_letter(j) for j in range(len(DICTIONARY_HEADER))]
+        ws.row(
+            1,
+            [
+                xlsxml.string_cell(f"{L}1", _text(h), xlsxml.HEADER)
+                for L, h in zip(letters, DICTIONARY_HEADER, strict=True)
+            ],
+        )
+        for i, values in enumerate(lines, start=2):
+            cells = []
+            for j, v in enumerate(values):
+                style = xlsxml.WRAP if j == 5 else xlsxml.PLAIN
+                if v:
+                    cells.append(xlsxml.string_cell(f"{letters[j]}{i}", _text(v), style))
+                elif style:
+                    cells.append(xlsxml.blank_cell(f"{letters[j]}{i}", style))
+            ws.row(i, cells)
+        ws.filter = f"A1:G{len(lines) + 1}"
+    for name, sheet, cols, code_at in plans:
+        _sheet(wb, name, sheet, cols, code_at, entries, names)
 
-    def value(r: Mapping[str, Any], col: str) -> Any:
-        if names is not None and col == "county":
-            return names.get(str(r.get("county_code") or ""), "")
-        return r.get(col)
 
+def _sheet(
+    wb: xlsxml.Workbook,
+    name: str,
+    sheet: Sheet,
+    cols: list[str],
+    code_at: int | None,
+    entries: tuple[dictionary.Column, ...],
+    names: Mapping[str, str],
+) -> None:
+    """One table's sheet, its rows streamed; ``code_at``: the position of ``county_code`` when the sheet gets a
+    ``county`` column (the county's name) right after it. Widths from the first 200 rows."""
+    rows: Iterator[RowValues] = iter(sheet.rows())
+    if code_at is not None:
+        rows = ([*r[: code_at + 1], names.get(str(r[code_at] or ""), ""), *r[code_at + 1 :]] for r in rows)
+    sample = list(itertools.islice(rows, 200))
     kinds = [dictionary.describe(name, c, entries) for c in cols]
-    n = len(rows)
-    if n > MAX_ROWS:
-        log.warning("%s: %d rows, over Excel's limit; the sheet keeps the first %d", name, n, MAX_ROWS)
-        n = MAX_ROWS
-    sample = [rows[i] for i in range(min(n, 200))]
-    for i, (col, e) in enumerate(zip(cols, kinds, strict=True), start=1):
-        seen = [_width(cell(value(r, col))) for r in sample]
-        width = LONG_WIDTH if e.type == "longtext" else min(MAX_WIDTH, max([_width(col), *seen]) + 2)
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.append(header_cells(ws, cols))
-    plan = [(col, e, e.type, e.type == "longtext", e.numeric) for col, e in zip(cols, kinds, strict=True)]
-    for j in range(n):
-        r = rows[j]
-        out: list[Any] = []
-        for col, e, kind, long, numeric in plan:
-            v = convert(value(r, col), kind)
-            if v is None:
-                out.append(None)
-            elif long:
-                c = WriteOnlyCell(ws, v)
-                c.alignment = wrap
-                out.append(c)
-            elif numeric and isinstance(v, int | float) and abs(v) >= WAN_FROM and _is_yuan(col, r, e):
-                c = WriteOnlyCell(ws, v)
-                c.number_format = WAN_YUAN
-                out.append(c)
-            else:
-                out.append(v)
-        ws.append(out)
-    if cols:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{n + 1}"
+    widths = []
+    for i, (col, e) in enumerate(zip(cols, kinds, strict=True)):
+        seen = [_width(cell(r[i])) for r in sample]
+        widths.append(LONG_WIDTH if e.type == "longtext" else min(MAX_WIDTH, max([_width(col), *seen]) + 2))
+    letters = [xlsxml.column_letter(j) for j in range(len(cols))]
+    unit_at = cols.index("unit") if "unit" in cols else None
+    plan = [
+        (j, letters[j], col, e, e.type, xlsxml.WRAP if e.type == "longtext" else xlsxml.PLAIN, e.numeric)
+        for j, (col, e) in enumerate(zip(cols, kinds, strict=True))
+    ]
+    string_cell, number_cell, bool_cell = xlsxml.string_cell, xlsxml.number_cell, xlsxml.bool_cell
+    n = 0
+    with wb.sheet(name, widths) as ws:
+        ws.row(1, [string_cell(f"{L}1", _text(c), xlsxml.HEADER) for L, c in zip(letters, cols, strict=True)])
+        for r in itertools.chain(sample, rows):
+            n += 1
+            if n > MAX_ROWS:
+                continue  # counted for the warning, not written
+            at = str(n + 1)
+            unit = r[unit_at] if unit_at is not None else None
+            cells = []
+            for j, letter, col, e, kind, style, numeric in plan:
+                v = convert(r[j], kind)
+                if v is None:
+                    continue
+                if v.__class__ is str:
+                    cells.append(string_cell(letter + at, v, style))
+                elif v.__class__ is bool:
+                    cells.append(bool_cell(letter + at, v))
+                elif numeric and abs(v) >= WAN_FROM and _is_yuan(col, unit, e):
+                    cells.append(number_cell(letter + at, v, xlsxml.CUSTOM_NUMBER))
+                else:
+                    cells.append(number_cell(letter + at, v))
+            ws.row(n + 1, cells)
+        if n > MAX_ROWS:
+            log.warning("%s: %d rows, over Excel's limit; the sheet keeps the first %d", name, n, MAX_ROWS)
+            n = MAX_ROWS
+        if cols:
+            ws.filter = f"A1:{letters[-1]}{n + 1}"
+
+
+def workbook_bytes(tables: Mapping[str, Table]) -> bytes:
+    """The workbook of tables in memory as bytes (see :func:`_write`)."""
+    buf = BytesIO()
+    _write(buf, table_sheets(tables))
+    return buf.getvalue()
+
+
+def write_sheets(path: Path, sheets: Sequence[Sheet]) -> int:
+    """Write the workbook of ``sheets`` atomically, zipped straight into the file; returns the number of sheets
+    (tables + the data dictionary)."""
+    atomic_write_stream(path, lambda fh: _write(fh, sheets))
+    return len(sheets) + 1
 
 
 def write_xlsx(path: Path, tables: Mapping[str, Table]) -> int:
-    """Write the workbook atomically; returns the number of sheets (tables + the data dictionary)."""
-    wb = _workbook(tables)
-    atomic_write_stream(path, wb.save)  # zipped straight into the file, never held as bytes
-    return len(tables) + 1
+    """Write the workbook of tables in memory atomically; returns the number of sheets."""
+    return write_sheets(path, table_sheets(tables))

@@ -3,6 +3,7 @@ headers, numbers as numbers, 万元 display, wrapped long text, county names, fo
 
 from __future__ import annotations
 
+import logging
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -188,42 +189,79 @@ def test_dictionary_types_agree_with_the_store_types(const: str, table: str) -> 
     assert cols and not disagree, disagree
 
 
-def _old_sheet(ws: Any, name: str, rows: Any, cols: list[str], entries: Any, header_cells: Any, wrap: Any,
-               names: Any = None) -> None:  # fmt: skip
-    """The sheet as it was written before (every cell a WriteOnlyCell, county names copied into the rows)."""
+def _openpyxl_workbook(tables: dict[str, Any]) -> Any:
+    """The workbook as openpyxl's write-only mode wrote it before (every cell a WriteOnlyCell, county names copied
+    into the rows): the reference the streamed writer (pipeline/io/xlsxml.py) must read like."""
+    from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     from pipeline.io import xlsx
-    from pipeline.io.writers import cell
+    from pipeline.io.writers import cell, table_columns
 
-    if names is not None:
-        rows = [{**r, "county": names.get(str(r.get("county_code") or ""), "")} for r in rows]
-    kinds = [columns.describe(name, c, entries) for c in cols]
-    rows = list(rows)[: xlsx.MAX_ROWS]
-    for i, (col, e) in enumerate(zip(cols, kinds, strict=True), start=1):
-        seen = [xlsx._width(cell(r.get(col))) for r in rows[:200]]
-        width = xlsx.LONG_WIDTH if e.type == "longtext" else min(xlsx.MAX_WIDTH, max([xlsx._width(col), *seen]) + 2)
-        ws.column_dimensions[get_column_letter(i)].width = width
+    wb = Workbook(write_only=True)
+    bold, fill, wrap = Font(bold=True), PatternFill("solid", fgColor="DDEBF7"), Alignment(wrap_text=True)
+    entries = columns.load()
+    names = xlsx.county_names(xlsx.table_sheets(tables))
+
+    def header(ws: Any, labels: Any) -> list[Any]:
+        out = [WriteOnlyCell(ws, xlsx._text(label)) for label in labels]
+        for c in out:
+            c.font, c.fill = bold, fill
+        return out
+
+    sheets, described = [], []
+    for file_name, (rows, cols) in tables.items():
+        name = columns.table_name(file_name)
+        cols = table_columns(rows, cols)
+        if "county_code" in cols and "county" not in cols:
+            k = cols.index("county_code") + 1
+            cols = [*cols[:k], "county", *cols[k:]]
+            rows = [{**r, "county": names.get(str(r.get("county_code") or ""), "")} for r in rows]
+        sheets.append((name, rows, cols))
+        described += [(name, c, columns.describe(name, c, entries)) for c in cols]
+    ws = wb.create_sheet(xlsx.DICTIONARY_SHEET)
     ws.freeze_panes = "A2"
-    ws.append(header_cells(ws, cols))
-    for r in rows:
-        out = []
-        for col, e in zip(cols, kinds, strict=True):
-            c = WriteOnlyCell(ws, xlsx.convert(r.get(col), e.type))
-            if e.type == "longtext":
-                c.alignment = wrap
-            elif (
-                e.numeric and isinstance(c.value, int | float) and abs(c.value) >= WAN_FROM and xlsx._is_yuan(col, r, e)
-            ):
-                c.number_format = WAN_YUAN
-            out.append(c)
+    for letter, width in zip("ABCDEFG", (24, 28, 14, 10, 12, 70, 30), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.append(header(ws, xlsx.DICTIONARY_HEADER))
+    lines = xlsx._dictionary_lines(described)
+    for values in lines:
+        out = [WriteOnlyCell(ws, xlsx._text(v) if v else None) for v in values]
+        out[5].alignment = wrap
         ws.append(out)
-    if cols:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(rows) + 1}"
-
-
-WAN_FROM = 10_000
+    ws.auto_filter.ref = f"A1:G{len(lines) + 1}"
+    for name, rows, cols in sheets:
+        ws = wb.create_sheet(name)
+        kinds = [columns.describe(name, c, entries) for c in cols]
+        rows = list(rows)[: xlsx.MAX_ROWS]
+        for i, (col, e) in enumerate(zip(cols, kinds, strict=True), start=1):
+            seen = [xlsx._width(cell(r.get(col))) for r in rows[:200]]
+            width = xlsx.LONG_WIDTH if e.type == "longtext" else min(xlsx.MAX_WIDTH, max([xlsx._width(col), *seen]) + 2)
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.freeze_panes = "A2"
+        ws.append(header(ws, cols))
+        for r in rows:
+            out = []
+            for col, e in zip(cols, kinds, strict=True):
+                c = WriteOnlyCell(ws, xlsx.convert(r.get(col), e.type))
+                if e.type == "longtext":
+                    c.alignment = wrap
+                elif (
+                    e.numeric
+                    and isinstance(c.value, int | float)
+                    and abs(c.value) >= xlsx.WAN_FROM
+                    and xlsx._is_yuan(col, r.get("unit"), e)
+                ):
+                    c.number_format = WAN_YUAN
+                out.append(c)
+            ws.append(out)
+        if cols:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(rows) + 1}"
+    buf = BytesIO()
+    wb.save(buf)
+    return load_workbook(BytesIO(buf.getvalue()))
 
 
 def _cells(wb: Any) -> dict[str, Any]:
@@ -240,18 +278,36 @@ def _cells(wb: Any) -> dict[str, Any]:
     return out
 
 
-def test_streamed_sheets_read_as_the_old_writer_wrote_them(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from pipeline.io import xlsx
-
+def test_streamed_sheets_read_as_openpyxl_wrote_them(tmp_path: Path) -> None:
     tables = _tables()
-    many = [{**tables["figures.csv"][0][i % 3], "doc_id": f"d{i}", "value": str(10**i), "page": i % 2 or ""}
-            for i in range(12)]  # fmt: skip
+    many = [{**tables["figures.csv"][0][i % 3], "doc_id": f"d{i}", "value": str(10**i), "page": i % 2 or "",
+             "sentence": f"  前后空格{i} & <b>\"引号\"</b>  "} for i in range(12)]  # fmt: skip
     tables["figures.csv"] = (many, schema.FIGURE_COLUMNS)
     new_path = tmp_path / "new.xlsx"
     write_xlsx(new_path, tables)
-    monkeypatch.setattr(xlsx, "_sheet", _old_sheet)
-    old = load_workbook(BytesIO(workbook_bytes(tables)))
+    old = _openpyxl_workbook(tables)
     new = load_workbook(new_path)
     assert new.sheetnames == old.sheetnames
     assert _cells(new) == _cells(old)
     assert _records(new["links"])[0]["county"].value == "黎平县"
+    assert _records(new["figures"])[0]["sentence"].value == '  前后空格0 & <b>"引号"</b>  '
+
+
+def test_the_same_tables_give_the_same_bytes(tmp_path: Path) -> None:
+    """No time of the run in the workbook (entry dates fixed, no creation date): reruns compare byte for byte."""
+    assert workbook_bytes(_tables()) == workbook_bytes(_tables())
+
+
+def test_sheets_over_the_row_limit_keep_the_first_rows(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pipeline.io import xlsx
+
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)
+    rows = [{"doc_id": f"d{i}", "start": i} for i in range(5)]
+    with caplog.at_level(logging.WARNING, logger="pipeline.io.xlsx"):
+        wb = load_workbook(BytesIO(workbook_bytes({"figures.csv": (rows, schema.FIGURE_COLUMNS)})))
+    got = _records(wb["figures"])
+    assert [r["doc_id"].value for r in got] == ["d0", "d1", "d2"]
+    assert wb["figures"].auto_filter.ref.endswith("4")
+    assert "figures: 5 rows, over Excel's limit; the sheet keeps the first 3" in caplog.text

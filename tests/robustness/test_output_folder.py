@@ -175,7 +175,7 @@ def test_in_place_mode_marks_an_interrupted_run_incomplete(tmp_path: Path, monke
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError(5, "Input/output error", str(out / "figures.csv"))
 
-    monkeypatch.setattr(pipeline.io.output.rows, "tables", broken)
+    monkeypatch.setattr(pipeline.io.output.rows, "table_plan", broken)  # the write phase fails
     got = _extract(corpus, out)
     assert got.exit_code == 2 and "marked incomplete" in got.output
     assert manifest_state(out).startswith("incomplete")

@@ -1,0 +1,103 @@
+"""graph.graphml written element by element: the bytes ``networkx.write_graphml`` gives (through lxml), without
+lxml's element objects for every node, edge and data value.
+
+One pass declares the keys (``d0``, ``d1`` … in the order networkx meets them: node data, then edge data; one key
+per name, type and scope; written last-declared first, as networkx inserts each at the front), then the nodes and
+edges are formatted as lxml pretty-prints them (two-space ``<data>`` lines, lxml's escaping: ``& < >`` and CR in
+text, also ``"`` and TAB/LF/CR in attributes). A graph this writer does not cover (graph attributes or defaults,
+values other than str/int/float/bool, text XML cannot hold) goes to networkx's writer unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any, BinaryIO
+
+_TYPES = {str: "string", int: "long", float: "double", bool: "boolean"}
+_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # lxml refuses these in a document
+_HEAD = (
+    "<?xml version='1.0' encoding='utf-8'?>\n"
+    '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+    'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">'
+)
+_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
+_PLAIN = re.compile(r"[^&<>\"\r\n\t]*")
+
+
+def _text(s: str) -> str:
+    return s if _PLAIN.fullmatch(s) else s.translate(_TEXT)
+
+
+def _attr(s: str) -> str:
+    return s if _PLAIN.fullmatch(s) else s.translate(_ATTR)
+
+
+def _fits(values: Iterable[Any]) -> bool:
+    return all(type(v) in _TYPES and not (type(v) is str and _BAD.search(v)) for v in values)
+
+
+def streamable(g: Any) -> bool:
+    """True when :func:`write_graphml` writes ``g`` itself (else it hands ``g`` to networkx)."""
+    if g.graph or not g.is_multigraph() or not g.is_directed():
+        return False
+    for n, d in g.nodes(data=True):
+        if not _fits([n, *d, *d.values()]):
+            return False
+    return all(_fits([u, v, k, *d, *d.values()]) for u, v, k, d in g.edges(keys=True, data=True))
+
+
+def write_graphml(g: Any, fh: BinaryIO) -> None:
+    """``networkx.write_graphml(g, fh)``'s bytes, streamed (networkx writes a graph ``streamable`` refuses)."""
+    import networkx as nx
+
+    if not streamable(g):
+        nx.write_graphml(g, fh)
+        return
+    keys: dict[tuple[str, str, str], str] = {}
+    for scope, items in (("node", (d for _, d in g.nodes(data=True))), ("edge", (d for *_, d in g.edges(data=True)))):
+        for d in items:
+            for k, v in d.items():
+                key = (str(k), _TYPES[type(v)], scope)
+                if key not in keys:
+                    keys[key] = f"d{len(keys)}"
+    out: list[str] = [_HEAD]
+    size = 0
+
+    def emit(text: str) -> None:
+        nonlocal size
+        out.append(text)
+        size += len(text)
+        if size > 1 << 16:
+            flush()
+
+    def flush() -> None:
+        nonlocal size
+        fh.write("".join(out).encode("utf-8"))
+        out.clear()
+        size = 0
+
+    for (name, kind, scope), kid in reversed(keys.items()):
+        emit(f'<key id="{kid}" for="{scope}" attr.name="{_attr(name)}" attr.type="{kind}"/>\n')
+    emit('<graph edgedefault="directed">')
+
+    def element(start: str, tag: str, scope: str, d: dict[str, Any]) -> str:
+        if not d:
+            return f"{start}/>\n"
+        lines = "".join(
+            f'  <data key="{keys[(str(k), _TYPES[type(v)], scope)]}">{_text(str(v))}</data>\n' for k, v in d.items()
+        )
+        return f"{start}>\n{lines}</{tag}>\n"
+
+    for n, d in g.nodes(data=True):
+        emit(element(f'<node id="{_attr(str(n))}"', "node", "node", d))
+    for u, v, k, d in g.edges(keys=True, data=True):
+        emit(
+            element(f'<edge source="{_attr(str(u))}" target="{_attr(str(v))}" id="{_attr(str(k))}"', "edge", "edge", d)
+        )
+    emit("</graph></graphml>")
+    flush()
