@@ -6,7 +6,10 @@ records) and a *fingerprint* of everything else the result depends on:
 
 - the code: the bytes of every file of the ``pipeline`` package, the Python version and the versions of the
   package's runtime dependencies;
-- the models and language data: the bytes of every file under ``config.models_dir`` and ``models/lexicon``;
+- the models and language data the per-document work reads: the bytes of the files ``resources.document_files``
+  names (each model's files as its loader names them, and every lexicon but those only corpus stages use,
+  from their ``# Used by:`` header lines); another file of ``config.models_dir`` (training data) or a corpus
+  stage's lexicon is part of the run's key only, so changing it re-runs the corpus stages and no document;
 - the settings that change a document's result (every ``Config`` field except ``workers``, ``engine``, ``strict``
   and ``models_dir``, whose files are hashed instead).
 
@@ -113,7 +116,8 @@ def code_fingerprint() -> str:
 
 def models_fingerprint(models_dir: Path) -> str:
     """The bytes of every file under ``models_dir`` and of the lexicons (``models/lexicon`` of the checkout,
-    where ``pipeline.lexicon`` reads them, when it is not inside ``models_dir``)."""
+    where ``pipeline.lexicon`` reads them, when it is not inside ``models_dir``): what the corpus stages may read
+    (part of the run's key, not of a document's)."""
     from pipeline.lexicon import LEXICON_DIR
 
     h = hashlib.sha256()
@@ -125,13 +129,28 @@ def models_fingerprint(models_dir: Path) -> str:
     return h.hexdigest()
 
 
+def document_models_fingerprint(models_dir: Path) -> str:
+    """The bytes of the model and lexicon files the per-document work reads (``resources.document_files``, named
+    by the loaders): a change to any other file (a corpus stage's lexicon, training data) keeps the documents'
+    results and re-runs the corpus stages only."""
+    from pipeline.resources import document_files
+
+    h = hashlib.sha256()
+    for name, path in document_files(models_dir):
+        h.update(os.fsencode(name) + b"\0")
+        h.update((sha256_file(path) if path.is_file() else "absent").encode() + b"\0")
+    return h.hexdigest()
+
+
 def per_document_settings(config: Config) -> dict[str, Any]:
     return {k: v for k, v in sorted(dataclasses.asdict(config).items()) if k not in NOT_PER_DOCUMENT}
 
 
 def fingerprint(config: Config) -> str:
-    """What every cached result depends on besides its file: code, models and lexicons, settings."""
-    parts = [FORMAT, code_fingerprint(), models_fingerprint(Path(config.models_dir)), per_document_settings(config)]
+    """What every cached result depends on besides its file: code, the models and lexicons the per-document work
+    reads, settings."""
+    models = document_models_fingerprint(Path(config.models_dir))
+    parts = [FORMAT, code_fingerprint(), models, per_document_settings(config)]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -389,7 +408,8 @@ def plan(
         return Plan(folder.staging / CACHE_DIR, "", "", {}, enabled=False)
     fp = fingerprint(config)
     items = inputs(corpus, walk, config)
-    key = run_key(fp, config, corpus, items, walk, corrections)
+    whole = hashlib.sha256(f"{fp}\0{models_fingerprint(Path(config.models_dir))}".encode()).hexdigest()
+    key = run_key(whole, config, corpus, items, walk, corrections)  # every model file: the corpus stages' too
     p = Plan(folder.staging / CACHE_DIR, fp, key, {i.doc_id: i for i in items}, skipped=walk.skipped)
     # --strict judges the documents' results (failed ones, no Chinese text): it never skips the run
     previous = None if force or config.strict else _previous_run(folder.out, key, folder.staged)
