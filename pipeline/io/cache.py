@@ -51,7 +51,15 @@ from typing import Any
 
 from pipeline.config import Config
 from pipeline.ingest.walk import CorpusWalk
-from pipeline.io.folder import OutputRun, changed_files, manifest_state, read_manifest, sha256_file
+from pipeline.io.folder import (
+    OutputRun,
+    Stamp,
+    changed_files,
+    file_stamp,
+    manifest_state,
+    read_manifest,
+    sha256_file,
+)
 from pipeline.model import STATUS_OK, DocResult
 
 log = logging.getLogger(__name__)
@@ -75,6 +83,16 @@ PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/
 # -- the fingerprint ----------------------------------------------------------------------------------------------
 
 
+def _model_sha(path: Path) -> str:
+    """sha256 of a model or lexicon file, once per process while its stamp stays (both fingerprints read it)."""
+    return _sha_at(str(path), file_stamp(os.stat(path)))
+
+
+@lru_cache(maxsize=4096)
+def _sha_at(path: str, stamp: Stamp) -> str:
+    return sha256_file(Path(path))
+
+
 def _hash_tree(h: Any, root: Path) -> None:
     """Feed every file under ``root`` (relative path and bytes, sorted; caches of Python left out) into ``h``."""
     if not root.is_dir():
@@ -87,7 +105,7 @@ def _hash_tree(h: Any, root: Path) -> None:
                 continue
             path = Path(dirpath) / name
             h.update(os.fsencode(path.relative_to(root).as_posix()) + b"\0")
-            h.update(sha256_file(path).encode() + b"\0")
+            h.update(_model_sha(path).encode() + b"\0")
 
 
 def _runtime_requirements() -> list[str]:
@@ -138,7 +156,7 @@ def document_models_fingerprint(models_dir: Path) -> str:
     h = hashlib.sha256()
     for name, path in document_files(models_dir):
         h.update(os.fsencode(name) + b"\0")
-        h.update((sha256_file(path) if path.is_file() else "absent").encode() + b"\0")
+        h.update((_model_sha(path) if path.is_file() else "absent").encode() + b"\0")
     return h.hexdigest()
 
 
@@ -167,31 +185,30 @@ class Input:
     doc_id: str
     rel: str
     sha256: str = ""
-    stamp: tuple[int, int, int] = (0, 0, 0)
+    stamp: Stamp = (0, 0, 0, 0)
 
 
-def _stamp(st: os.stat_result) -> tuple[int, int, int]:
-    return st.st_ino, st.st_size, st.st_mtime_ns
+_stamp = file_stamp
 
 
-def _hash_input(path: Path, limit: float) -> tuple[str, tuple[int, int, int]]:
+def _hash_input(path: Path, limit: float) -> tuple[str, Stamp]:
     """sha256 and stamp of a regular file (opened without blocking, like the ingest; never a FIFO); ("", …)
     when it is not a regular file, cannot be read or is over the size limit (the ingest says why)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
     except OSError:
-        return "", (0, 0, 0)
+        return "", (0, 0, 0, 0)
     with os.fdopen(fd, "rb") as fh:
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-                return "", (0, 0, 0)
+                return "", (0, 0, 0, 0)
             h = hashlib.sha256()
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
         except OSError:
-            return "", (0, 0, 0)
+            return "", (0, 0, 0, 0)
     return h.hexdigest(), _stamp(st)
 
 
@@ -211,7 +228,7 @@ def inputs(corpus: Path, walk: CorpusWalk, config: Config) -> list[Input]:
     limit = config.max_file_mb * 1024 * 1024
     out = []
     for p in walk.files:
-        sha, st = ("", (0, 0, 0)) if p in walk.refused else _hash_input(p, limit)
+        sha, st = ("", (0, 0, 0, 0)) if p in walk.refused else _hash_input(p, limit)
         out.append(Input(p, ids[p], _rel(p, corpus), sha, st))
     return out
 
@@ -411,6 +428,7 @@ def plan(
     whole = hashlib.sha256(f"{fp}\0{models_fingerprint(Path(config.models_dir))}".encode()).hexdigest()
     key = run_key(whole, config, corpus, items, walk, corrections)  # every model file: the corpus stages' too
     p = Plan(folder.staging / CACHE_DIR, fp, key, {i.doc_id: i for i in items}, skipped=walk.skipped)
+    folder.known_inputs = _known(items)  # run.json's input hashes: each file is read once
     # --strict judges the documents' results (failed ones, no Chinese text): it never skips the run
     previous = None if force or config.strict else _previous_run(folder.out, key, folder.staged)
     if previous is not None:
@@ -425,6 +443,17 @@ def plan(
             p.hits.append(got)
     log.info("cache: %d of %d documents from %s, %d to process", len(p.hits), len(items), p.root, len(p.todo))
     return p
+
+
+def _known(items: Iterable[Input]) -> dict[Path, tuple[str, Stamp]]:
+    out = {}
+    for i in items:
+        if i.sha256:
+            try:
+                out[i.path.resolve()] = (i.sha256, i.stamp)
+            except (OSError, RuntimeError):
+                continue
+    return out
 
 
 def _lookup(p: Plan, item: Input) -> DocResult | None:
