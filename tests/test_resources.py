@@ -38,6 +38,16 @@ def test_corpus_only_lexicons_are_left_out_and_their_headers_tell_the_truth() ->
         assert set(using) <= set(lexicon_users(name, lexicon.LEXICON_DIR)), name
 
 
+def test_no_per_document_module_imports_a_corpus_stage() -> None:
+    """What makes a corpus stage's lexicon safe to leave out of a document's key: the per-document code never
+    calls into pipeline/corpus/ (where those lexicons are used)."""
+    per_document = ["extract", "ingest", "text", "learn"]
+    files = [p for d in per_document for p in (REPO / "pipeline" / d).rglob("*.py")]
+    files += [REPO / "pipeline" / f for f in ("normalize.py", "structure.py", "gazetteer.py", "resources.py")]
+    for p in files:
+        assert not re.search(r"(from|import)\s+pipeline\.corpus", p.read_text(encoding="utf-8")), p
+
+
 def test_a_lexicon_without_used_by_lines_counts_as_per_document(tmp_path: Path) -> None:
     (tmp_path / "plain.tsv").write_text("# plain: words\nword\n甲\n", encoding="utf-8")
     late = "# late\n# Used by: pipeline/corpus/compare.py (x)\nword\n乙\n"
