@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ class Resources:
 
     @classmethod
     def load(cls, models_dir: Path) -> Resources:
+        """Every model of ``document_files`` (what each loader opens), and the extractors built on them."""
         from pipeline.extract.annotate import build_annotator
         from pipeline.gazetteer import Gazetteer
         from pipeline.learn.links import LinkModel
@@ -46,6 +48,71 @@ class Resources:
             link_model=link_model,
             nlp=build_annotator(gazetteer, program_filter, policy_model, mapper, link_model),
         )
+
+
+# -- what the per-document work reads (the cache's key: pipeline/io/cache.py) ------------------------------------
+
+# Modules of the corpus stages: a lexicon whose ``# Used by:`` lines name only these is read after the documents
+# are processed (a change re-runs the corpus stages, never a document).
+CORPUS_STAGES = "pipeline/corpus/"
+_USED_BY = re.compile(r"pipeline/[\w/]+\.py")
+
+
+def model_files(models_dir: Path) -> dict[str, tuple[Path, ...]]:
+    """The files under ``models_dir`` each model of ``Resources.load`` is read from, as its loader names them
+    (``Gazetteer.load``, ``SavedModel.paths``, ``IndicatorVocabulary``): the per-document stages read these and
+    no other file of ``models_dir`` (training data, the README and meta files no loader opens are not here)."""
+    from pipeline.gazetteer import GAZETTEER_FILE
+    from pipeline.learn.indicators import VOCABULARY_FILE, IndicatorModel
+    from pipeline.learn.links import LinkModel
+    from pipeline.learn.policy_tools import PolicyToolModel
+    from pipeline.learn.program_filter import ProgramFilter
+
+    return {
+        "gazetteer": (models_dir / GAZETTEER_FILE,),
+        "program_filter": ProgramFilter.paths(models_dir),
+        "policy_model": PolicyToolModel.paths(models_dir),
+        "indicator_mapper": (models_dir / VOCABULARY_FILE, *IndicatorModel.paths(models_dir)),
+        "link_model": LinkModel.paths(models_dir),
+    }
+
+
+def lexicon_users(name: str, directory: Path) -> list[str]:
+    """The modules a lexicon's ``# Used by:`` header lines name (tests check they are the modules using it)."""
+    users: set[str] = set()
+    with (directory / f"{name}.tsv").open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            head = line.lstrip("#").strip()
+            if head.lower().startswith("used by"):
+                users.update(_USED_BY.findall(head))
+    return sorted(users)
+
+
+def document_lexicons(directory: Path | None = None) -> list[str]:
+    """The lexicons the per-document stages may read: all but those only corpus stages use (``CORPUS_STAGES``);
+    a lexicon whose header names no module counts as a per-document one."""
+    from pipeline import lexicon
+
+    folder = Path(directory) if directory else lexicon.LEXICON_DIR
+    out = []
+    for name in lexicon.names(str(folder)):
+        users = lexicon_users(name, folder)
+        if not users or not all(u.startswith(CORPUS_STAGES) for u in users):
+            out.append(name)
+    return out
+
+
+def document_files(models_dir: Path, lexicon_dir: Path | None = None) -> list[tuple[str, Path]]:
+    """Every file the per-document work reads, named for the cache key (``models/<file>``, ``lexicon/<file>``):
+    the models of ``model_files`` and the lexicons of ``document_lexicons``."""
+    from pipeline import lexicon
+
+    folder = Path(lexicon_dir) if lexicon_dir else lexicon.LEXICON_DIR
+    files = sorted({p for paths in model_files(models_dir).values() for p in paths})
+    out = [(f"models/{p.relative_to(models_dir).as_posix()}", p) for p in files]
+    return out + [(f"lexicon/{name}.tsv", folder / f"{name}.tsv") for name in document_lexicons(folder)]
 
 
 def optional_model(loader: Callable[[Path], Any], models_dir: Path, without: str) -> Any:

@@ -7,6 +7,7 @@ Cues are general layout conventions of Chinese reports and magazine pages (a tit
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import logging
 import re
@@ -125,6 +126,7 @@ def parse_sections(text: str, article: Article) -> list[Section]:
     first_top = next((h[2] for h in heads if h[0] == top), "")
     implied = str(max(0, (_cn_to_int(first_top.split(".")[0]) or 1) - 1)) if first_top else "0"
     seen_top = False
+    open_: list[Section] = []  # sections not closed yet (end == article.end): levels strictly increasing
     for rank, line, num in heads:
         while stack and stack[-1][0] >= rank:
             stack.pop()
@@ -150,10 +152,12 @@ def parse_sections(text: str, article: Article) -> list[Section]:
             start=line.start,
             end=article.end,
         )
-        # close every open section at this rank or deeper (already popped) and siblings' ends
-        for s in sections:
-            if s.end == article.end and s.start < sec.start and s.level >= sec.level:
+        # close every open section at this level or deeper (already popped) and siblings' ends; the others stay
+        # open (only open sections are looked at: linear in the headings, not quadratic)
+        for s in open_:
+            if s.start < sec.start and s.level >= sec.level:
                 s.end = sec.start
+        open_ = [s for s in open_ if s.end == article.end] + [sec]
         sections.append(sec)
         stack.append((rank, sec))
     return sections
@@ -307,6 +311,7 @@ def split_articles(text: str) -> list[Article]:
             continue  # leftover fragment: stays with the previous article
         merged.append((s, t))
     articles: list[Article] = []
+    line_starts = [ln.start for ln in lines]
     for k, (s, t) in enumerate(merged):
         start = 0 if k == 0 else lines[s].start
         end = lines[merged[k + 1][0]].start if k + 1 < len(merged) else len(text)
@@ -317,7 +322,7 @@ def split_articles(text: str) -> list[Article]:
             while j < len(lines) and _is_byline(lines[j]) and lines[j].start < end:
                 header.append(lines[j])
                 j += 1
-        inside = [ln for ln in lines if start <= ln.start < end]
+        inside = lines[bisect.bisect_left(line_starts, start) : bisect.bisect_left(line_starts, end)]
         closing = [_closing_note(ln) for ln in inside if _END_RE.search(ln.text)]
         signed = [ln for ln in inside if re.match(r"^作者\s*[:：]", ln.text) and ln.n <= 80]
         authors = _authors(header + closing + signed)

@@ -135,16 +135,33 @@ def test_added_removed_and_edited_files_are_the_only_work_and_tables_equal_a_col
 
 
 @pytest.mark.slow
-def test_a_changed_lexicon_or_model_invalidates_the_cache(tmp_path: Path, processed: list[str]) -> None:
+def test_a_changed_lexicon_or_model_invalidates_what_depends_on_it(
+    tmp_path: Path, processed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A per-document lexicon or model re-runs every document; a corpus stage's lexicon or the training data only
+    the corpus stages (every document from the cache; the run is not "unchanged")."""
+    import pipeline.lexicon
+
     models = tmp_path / "models"
     shutil.copytree(REPO / "models", models)
+    monkeypatch.setattr(pipeline.lexicon, "LEXICON_DIR", models / "lexicon")  # where the lexicons are read
     corpus, out = write_corpus(tmp_path / "c", 2), tmp_path / "out"
     extract(corpus, out, "--models-dir", str(models))
-    lexicon = models / "lexicon" / "units.tsv"
-    lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # any change of its bytes
-    processed.clear()
-    assert "cache: 0 document(s) unchanged, 2 processed" in extract(corpus, out, "--models-dir", str(models))
-    assert sorted(processed) == ["county0", "county1"] and len(entries(out)) == 2  # the old entries are gone
+
+    def touch(path: Path) -> None:  # any change of its bytes
+        path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+
+    for corpus_only in (models / "lexicon" / "scope_words.tsv", models / "training" / "links.tsv"):
+        touch(corpus_only)
+        processed.clear()
+        got = extract(corpus, out, "--models-dir", str(models))
+        assert processed == [] and "cache: 2 document(s) unchanged, 0 processed" in got, corpus_only.name
+    for per_document in (models / "lexicon" / "units.tsv", models / "indicators.json"):
+        touch(per_document)
+        processed.clear()
+        got = extract(corpus, out, "--models-dir", str(models))
+        assert "cache: 0 document(s) unchanged, 2 processed" in got, per_document.name
+        assert sorted(processed) == ["county0", "county1"] and len(entries(out)) == 2  # the old entries are gone
 
 
 @pytest.mark.slow
@@ -245,6 +262,11 @@ def test_the_fingerprint_follows_models_lexicons_and_per_document_settings(
     fp = cache.fingerprint(cfg)
     (models / "gazetteer.tsv").write_text("b\n", encoding="utf-8")
     assert cache.fingerprint(cfg) != fp
+    fp = cache.fingerprint(cfg)  # a corpus stage's lexicon, a file no loader opens: no document changes
+    (lexicon / "scope_words.tsv").write_text((lexicon / "scope_words.tsv").read_text(encoding="utf-8") + "\n")
+    (models / "training").mkdir()
+    (models / "training" / "links.tsv").write_text("x\n", encoding="utf-8")
+    assert cache.fingerprint(cfg) == fp
 
 
 @pytest.mark.slow

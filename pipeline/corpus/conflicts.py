@@ -6,8 +6,14 @@ little (at most ``max_rel_diff``): a large gap almost always means two different
 pilot cooperatives), not a conflict.
 
 A conflict is reported once per pair of distinct values, with every document that gives each value: ten copies
-of a report that says 263 and 261 make one conflict (its documents listed), not 45 or 100. The work is linear
-in the figures plus quadratic only in the distinct values of one indicator, county and date (a handful).
+of a report that says 263 and 261 make one conflict (its documents listed), not 45 or 100.
+
+Bounded: a group (county, indicator core, unit, date) with up to ``ALL_PAIRS_UP_TO`` distinct values reports
+every pair of them (real corpora: two or three values); a group with more (hundreds of recombined copies of one
+report with varied numbers) reports each other value once, against the group's most-reported value (given by
+the most documents; the first seen on a tie), so its rows grow with its values, not their square. Every row
+says how many distinct values its group has (``n_values``) and how it was paired (``compared``: ``pair`` or
+``most_reported``). The work is linear in the figures plus at most ``ALL_PAIRS_UP_TO``² per group.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from pipeline.model import DocResult, Figure
 from pipeline.text.numerals import format_value
 
 _SCOPE = lazy_pattern("^(?:{words})+", "scope_words")
+ALL_PAIRS_UP_TO = 8  # distinct values of a group up to which every pair is a row
+PAIR, MOST_REPORTED = "pair", "most_reported"  # the ``compared`` of a row
 
 
 @dataclass
@@ -35,6 +43,8 @@ class Conflict:
     b: Figure  # the first figure with value b
     docs_a: list[str] = field(default_factory=list)  # every document giving value a, in order of first appearance
     docs_b: list[str] = field(default_factory=list)
+    n_values: int = 2  # distinct values of the group
+    compared: str = PAIR  # PAIR: one of every pair; MOST_REPORTED: ``a`` is the group's most-reported value
 
     @property
     def value_a(self) -> float:
@@ -56,7 +66,8 @@ def core_indicator(indicator: str) -> str:
 
 def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> list[Conflict]:
     """One conflict per pair of distinct values of a (county, indicator core, unit, date), values in order of
-    first appearance (``a`` is the value seen first), each with the documents that give it."""
+    first appearance (``a`` is the value seen first), each with the documents that give it; for a group of more
+    than ``ALL_PAIRS_UP_TO`` values, one per other value against the most-reported one (``a``)."""
     groups: dict[tuple[str, str, str, str], dict[float, tuple[Figure, dict[str, None]]]] = defaultdict(dict)
     for r in results:
         for f in r.figures:
@@ -75,9 +86,16 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
     for (county, core, unit, date), values in groups.items():
         county = "" if county.startswith("doc:") else county
         distinct = list(values.items())
-        for i, (va, (a, docs_a)) in enumerate(distinct):
-            for vb, (b, docs_b) in distinct[i + 1 :]:
-                if max(abs(va), abs(vb)) == 0 or abs(va - vb) / max(abs(va), abs(vb)) > max_rel_diff:
-                    continue
-                out.append(Conflict(county, core, unit, date, a, b, list(docs_a), list(docs_b)))
+        n = len(distinct)
+        if n <= ALL_PAIRS_UP_TO:
+            pairs = [(x, y) for i, x in enumerate(distinct) for y in distinct[i + 1 :]]
+            compared = PAIR
+        else:  # the first value with the most documents, against every other (in order of first appearance)
+            top = max(range(n), key=lambda i: (len(distinct[i][1][1]), -i))
+            pairs = [(distinct[top], y) for i, y in enumerate(distinct) if i != top]
+            compared = MOST_REPORTED
+        for (va, (a, docs_a)), (vb, (b, docs_b)) in pairs:
+            if max(abs(va), abs(vb)) == 0 or abs(va - vb) / max(abs(va), abs(vb)) > max_rel_diff:
+                continue
+            out.append(Conflict(county, core, unit, date, a, b, list(docs_a), list(docs_b), n, compared))
     return out

@@ -6,7 +6,10 @@ records) and a *fingerprint* of everything else the result depends on:
 
 - the code: the bytes of every file of the ``pipeline`` package, the Python version and the versions of the
   package's runtime dependencies;
-- the models and language data: the bytes of every file under ``config.models_dir`` and ``models/lexicon``;
+- the models and language data the per-document work reads: the bytes of the files ``resources.document_files``
+  names (each model's files as its loader names them, and every lexicon but those only corpus stages use,
+  from their ``# Used by:`` header lines); another file of ``config.models_dir`` (training data) or a corpus
+  stage's lexicon is part of the run's key only, so changing it re-runs the corpus stages and no document;
 - the settings that change a document's result (every ``Config`` field except ``workers``, ``engine``, ``strict``
   and ``models_dir``, whose files are hashed instead).
 
@@ -48,7 +51,15 @@ from typing import Any
 
 from pipeline.config import Config
 from pipeline.ingest.walk import CorpusWalk
-from pipeline.io.folder import OutputRun, changed_files, manifest_state, read_manifest, sha256_file
+from pipeline.io.folder import (
+    OutputRun,
+    Stamp,
+    changed_files,
+    file_stamp,
+    manifest_state,
+    read_manifest,
+    sha256_file,
+)
 from pipeline.model import STATUS_OK, DocResult
 
 log = logging.getLogger(__name__)
@@ -72,6 +83,16 @@ PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/
 # -- the fingerprint ----------------------------------------------------------------------------------------------
 
 
+def _model_sha(path: Path) -> str:
+    """sha256 of a model or lexicon file, once per process while its stamp stays (both fingerprints read it)."""
+    return _sha_at(str(path), file_stamp(os.stat(path)))
+
+
+@lru_cache(maxsize=4096)
+def _sha_at(path: str, stamp: Stamp) -> str:
+    return sha256_file(Path(path))
+
+
 def _hash_tree(h: Any, root: Path) -> None:
     """Feed every file under ``root`` (relative path and bytes, sorted; caches of Python left out) into ``h``."""
     if not root.is_dir():
@@ -84,7 +105,7 @@ def _hash_tree(h: Any, root: Path) -> None:
                 continue
             path = Path(dirpath) / name
             h.update(os.fsencode(path.relative_to(root).as_posix()) + b"\0")
-            h.update(sha256_file(path).encode() + b"\0")
+            h.update(_model_sha(path).encode() + b"\0")
 
 
 def _runtime_requirements() -> list[str]:
@@ -113,7 +134,8 @@ def code_fingerprint() -> str:
 
 def models_fingerprint(models_dir: Path) -> str:
     """The bytes of every file under ``models_dir`` and of the lexicons (``models/lexicon`` of the checkout,
-    where ``pipeline.lexicon`` reads them, when it is not inside ``models_dir``)."""
+    where ``pipeline.lexicon`` reads them, when it is not inside ``models_dir``): what the corpus stages may read
+    (part of the run's key, not of a document's)."""
     from pipeline.lexicon import LEXICON_DIR
 
     h = hashlib.sha256()
@@ -125,13 +147,28 @@ def models_fingerprint(models_dir: Path) -> str:
     return h.hexdigest()
 
 
+def document_models_fingerprint(models_dir: Path) -> str:
+    """The bytes of the model and lexicon files the per-document work reads (``resources.document_files``, named
+    by the loaders): a change to any other file (a corpus stage's lexicon, training data) keeps the documents'
+    results and re-runs the corpus stages only."""
+    from pipeline.resources import document_files
+
+    h = hashlib.sha256()
+    for name, path in document_files(models_dir):
+        h.update(os.fsencode(name) + b"\0")
+        h.update((_model_sha(path) if path.is_file() else "absent").encode() + b"\0")
+    return h.hexdigest()
+
+
 def per_document_settings(config: Config) -> dict[str, Any]:
     return {k: v for k, v in sorted(dataclasses.asdict(config).items()) if k not in NOT_PER_DOCUMENT}
 
 
 def fingerprint(config: Config) -> str:
-    """What every cached result depends on besides its file: code, models and lexicons, settings."""
-    parts = [FORMAT, code_fingerprint(), models_fingerprint(Path(config.models_dir)), per_document_settings(config)]
+    """What every cached result depends on besides its file: code, the models and lexicons the per-document work
+    reads, settings."""
+    models = document_models_fingerprint(Path(config.models_dir))
+    parts = [FORMAT, code_fingerprint(), models, per_document_settings(config)]
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -148,31 +185,30 @@ class Input:
     doc_id: str
     rel: str
     sha256: str = ""
-    stamp: tuple[int, int, int] = (0, 0, 0)
+    stamp: Stamp = (0, 0, 0, 0)
 
 
-def _stamp(st: os.stat_result) -> tuple[int, int, int]:
-    return st.st_ino, st.st_size, st.st_mtime_ns
+_stamp = file_stamp
 
 
-def _hash_input(path: Path, limit: float) -> tuple[str, tuple[int, int, int]]:
+def _hash_input(path: Path, limit: float) -> tuple[str, Stamp]:
     """sha256 and stamp of a regular file (opened without blocking, like the ingest; never a FIFO); ("", …)
     when it is not a regular file, cannot be read or is over the size limit (the ingest says why)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
     except OSError:
-        return "", (0, 0, 0)
+        return "", (0, 0, 0, 0)
     with os.fdopen(fd, "rb") as fh:
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-                return "", (0, 0, 0)
+                return "", (0, 0, 0, 0)
             h = hashlib.sha256()
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
         except OSError:
-            return "", (0, 0, 0)
+            return "", (0, 0, 0, 0)
     return h.hexdigest(), _stamp(st)
 
 
@@ -192,7 +228,7 @@ def inputs(corpus: Path, walk: CorpusWalk, config: Config) -> list[Input]:
     limit = config.max_file_mb * 1024 * 1024
     out = []
     for p in walk.files:
-        sha, st = ("", (0, 0, 0)) if p in walk.refused else _hash_input(p, limit)
+        sha, st = ("", (0, 0, 0, 0)) if p in walk.refused else _hash_input(p, limit)
         out.append(Input(p, ids[p], _rel(p, corpus), sha, st))
     return out
 
@@ -404,8 +440,10 @@ def plan(
         return Plan(folder.staging / CACHE_DIR, "", "", {}, enabled=False)
     fp = fingerprint(config)
     items = inputs(corpus, walk, config)
-    key = run_key(fp, config, corpus, items, walk, corrections)
+    whole = hashlib.sha256(f"{fp}\0{models_fingerprint(Path(config.models_dir))}".encode()).hexdigest()
+    key = run_key(whole, config, corpus, items, walk, corrections)  # every model file: the corpus stages' too
     p = Plan(folder.staging / CACHE_DIR, fp, key, {i.doc_id: i for i in items}, skipped=walk.skipped)
+    folder.known_inputs = _known(items)  # run.json's input hashes: each file is read once
     # --strict judges the documents' results (failed ones, no Chinese text): it never skips the run
     previous = None if force or config.strict else _previous_run(folder.out, key, folder.staged)
     if previous is not None:
@@ -420,6 +458,17 @@ def plan(
             p.hits.append(item)  # the result is read again when the run takes it (Plan.results)
     log.info("cache: %d of %d documents from %s, %d to process", len(p.hits), len(items), p.root, len(p.todo))
     return p
+
+
+def _known(items: Iterable[Input]) -> dict[Path, tuple[str, Stamp]]:
+    out = {}
+    for i in items:
+        if i.sha256:
+            try:
+                out[i.path.resolve()] = (i.sha256, i.stamp)
+            except (OSError, RuntimeError):
+                continue
+    return out
 
 
 def _lookup(p: Plan, item: Input) -> DocResult | None:

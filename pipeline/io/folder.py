@@ -354,9 +354,20 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def input_hashes(corpus: Path, sources: Iterable[str]) -> list[dict[str, Any]]:
+Stamp = tuple[int, int, int, int]  # what says a file is the one hashed: inode, size, mtime and ctime (ns)
+
+
+def file_stamp(st: os.stat_result) -> Stamp:
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def input_hashes(
+    corpus: Path, sources: Iterable[str], known: Mapping[Path, tuple[str, Stamp]] | None = None
+) -> list[dict[str, Any]]:
     """sha256 and size of each input (``Document.source``, relative to the corpus); a source that is no regular
-    file inside the corpus (a FIFO, a link leading out) is listed without a hash, never read."""
+    file inside the corpus (a FIFO, a link leading out) is listed without a hash, never read. ``known``: hashes
+    the run already made (``io/cache.py``, by resolved path, with the file's stamp then): a file whose stamp is
+    still that one is not read again."""
     root = corpus.resolve()
     out = []
     for src in sources:
@@ -367,7 +378,8 @@ def input_hashes(corpus: Path, sources: Iterable[str]) -> list[dict[str, Any]]:
             inside = real == root or real.is_relative_to(root if root.is_dir() else root.parent)
             st = os.stat(real)
             if inside and stat.S_ISREG(st.st_mode):
-                entry.update(sha256=sha256_file(real), bytes=st.st_size)
+                sha, when = (known or {}).get(real, ("", None))
+                entry.update(sha256=sha if sha and when == file_stamp(st) else sha256_file(real), bytes=st.st_size)
         except (OSError, RuntimeError):
             pass
         out.append(entry)
@@ -404,8 +416,10 @@ def manifest(
     corpus: Path,
     sources: Iterable[str],
     corrections: Path | None = None,
+    known: Mapping[Path, tuple[str, Stamp]] | None = None,
 ) -> dict[str, Any]:
-    """run.json of a run (``finished``, ``files`` and ``out`` are added by ``OutputRun.commit``)."""
+    """run.json of a run (``finished``, ``files`` and ``out`` are added by ``OutputRun.commit``); ``known``: the
+    inputs' hashes already made (``input_hashes``)."""
     cfg = dataclasses.asdict(config) if dataclasses.is_dataclass(config) and not isinstance(config, type) else config
     return {
         "format": MANIFEST_FORMAT,
@@ -416,7 +430,7 @@ def manifest(
         "corpus": str(corpus),
         "config": cfg,
         "counts": dict(counts),
-        "inputs": input_hashes(corpus, sources),
+        "inputs": input_hashes(corpus, sources, known),
         "corrections": {"path": str(corrections), "sha256": sha256_file(corrections)} if corrections else None,
     }
 
@@ -535,6 +549,7 @@ class OutputRun:
         self.committed = False
         self.manifest: dict[str, Any] = {}
         self.carried: set[tuple[int, int]] = set()  # files of the previous folder, as copied into the staging one
+        self.known_inputs: dict[Path, tuple[str, Stamp]] = {}  # inputs hashed by the cache: not read again
 
     def __enter__(self) -> OutputRun:
         self.staged = check_writable(self.out)
@@ -582,7 +597,7 @@ class OutputRun:
     ) -> dict[str, int]:
         """Write the manifest run.json (``manifest``; last) and switch the staging folder in; returns ``counts``."""
         pause_point("manifest")
-        data = manifest(self.started, counts, config, corpus, sources, corrections)
+        data = manifest(self.started, counts, config, corpus, sources, corrections, self.known_inputs)
         data.update(finished=_now(), out=str(self.given), files=_files(self.staging, self.carried))
         _write_durable(self.staging / MANIFEST, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
         _fsync_dir(self.staging)

@@ -218,6 +218,8 @@ def conflict_rows(corpus: CorpusResult) -> list[Row]:
             "doc_id": c.a.mention.doc_id,
             "docs_a": " | ".join(c.docs_a),
             "docs_b": " | ".join(c.docs_b),
+            "n_values": c.n_values,
+            "compared": c.compared,
         }
         for c in corpus.conflicts
     ]

@@ -40,7 +40,8 @@ CLAUSE_COLUMNS = (
 )  # fmt: skip
 CONFLICT_COLUMNS = (
     "county_code", "indicator", "unit", "date", "value_a", "value_b", "doc_a", "start_a", "end_a", "raw_a",
-    "doc_b", "start_b", "end_b", "raw_b", "sentence_a", "sentence_b", "doc_id", "docs_a", "docs_b",
+    "doc_b", "start_b", "end_b", "raw_b", "sentence_a", "sentence_b", "doc_id", "docs_a", "docs_b", "n_values",
+    "compared",
 )  # fmt: skip
 COMPARE_BASE_COLUMNS = ("adcode", "county", "province", "prefecture", "n_docs")
 COMPARE_LONG_COLUMNS = (
@@ -91,7 +92,7 @@ COLUMN_TYPES: dict[str, str] = {
     # counts and positions
     "n_chars": INTEGER, "n_pages": INTEGER, "n_articles": INTEGER, "mentions": INTEGER, "declared_count": INTEGER,
     "article": INTEGER, "n_docs": INTEGER, "n_clauses": INTEGER, "n_counties": INTEGER, "n_outcomes": INTEGER,
-    "n_aliases": INTEGER, "n_records": INTEGER,
+    "n_aliases": INTEGER, "n_records": INTEGER, "n_values": INTEGER,
     "focal": BOOLEAN, "table_total": BOOLEAN,
     # dates as ISO-like text: 2019, 2019-06, 2019-06-30
     "date": DATE,

@@ -38,13 +38,16 @@ class Indicator:
         return f"{self.name}({self.unit})"
 
 
+VOCABULARY_FILE = "indicators.json"  # the vocabulary under models_dir
+
+
 class IndicatorVocabulary:
     def __init__(self, indicators: list[Indicator]) -> None:
         self.indicators = indicators
 
     @classmethod
     def load(cls, models_dir: Path) -> IndicatorVocabulary:
-        data = json.loads((models_dir / "indicators.json").read_text(encoding="utf-8"))
+        data = json.loads((models_dir / VOCABULARY_FILE).read_text(encoding="utf-8"))
         return cls(
             [
                 Indicator(

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.corpus.build import CorpusResult
-from pipeline.corpus.conflicts import core_indicator, find_conflicts
+from pipeline.corpus.conflicts import ALL_PAIRS_UP_TO, MOST_REPORTED, PAIR, core_indicator, find_conflicts
 from pipeline.io.rows import conflict_rows
 from pipeline.model import DocResult, Figure
 from tests.records import figure, result
@@ -136,3 +136,44 @@ def test_unknown_county_conflicts_only_within_its_document() -> None:
     c = figure("e", "行政村", 262, start=0)
     (only,) = find_conflicts([result("d", figures=[a, b]), result("e", figures=[c])])
     assert (only.a, only.b, only.county_code, only.docs_a, only.docs_b) == (a, b, "", ["d"], ["d"])
+
+
+def _group(values: list[float], copies: dict[float, int] | None = None) -> list[DocResult]:
+    """One document per figure, all of one county, indicator, unit and date; ``copies`` repeats a value."""
+    out = []
+    for i, v in enumerate(values):
+        for k in range((copies or {}).get(v, 1)):
+            d = f"doc{i:03d}_{k}"
+            out.append(result(d, figures=[figure(d, "建档立卡贫困户", v, "户", date="2015", county_code="1")]))
+    return out
+
+
+def test_up_to_the_bound_every_pair_of_values_is_a_row() -> None:
+    values = [1000.0 + i for i in range(ALL_PAIRS_UP_TO)]
+    got = find_conflicts(_group(values))
+    n = ALL_PAIRS_UP_TO
+    assert len(got) == n * (n - 1) // 2
+    assert {(c.n_values, c.compared) for c in got} == {(n, PAIR)}
+    assert {frozenset((c.value_a, c.value_b)) for c in got} == {
+        frozenset((a, b)) for i, a in enumerate(values) for b in values[i + 1 :]
+    }
+
+
+def test_above_the_bound_each_value_is_a_row_against_the_most_reported_one() -> None:
+    """300 distinct values of one group (recombined copies with varied numbers): 299 rows, not 44,850; value a is
+    the value the most documents give; values too far from it (a different scope) make no row."""
+    values = [10000.0 + 3 * i for i in range(300)] + [500.0]  # the last one is far from every other
+    most = values[123]
+    got = find_conflicts(_group(values, {most: 4}))
+    assert len(got) == 299
+    assert {(c.value_a, c.n_values, c.compared) for c in got} == {(most, 301, MOST_REPORTED)}
+    assert [c.value_b for c in got] == [v for v in values[:-1] if v != most]  # in order of first appearance
+    assert got[0].docs_a == [f"doc123_{k}" for k in range(4)] and got[0].docs_b == ["doc000_0"]
+    row = conflict_rows(CorpusResult(conflicts=got[:1]))[0]
+    assert (row["n_values"], row["compared"], row["value_a"]) == (301, MOST_REPORTED, most)
+
+
+def test_a_tie_for_most_reported_goes_to_the_value_seen_first() -> None:
+    values = [2000.0 + i for i in range(ALL_PAIRS_UP_TO + 1)]
+    got = find_conflicts(_group(values))
+    assert {c.value_a for c in got} == {values[0]} and len(got) == ALL_PAIRS_UP_TO
