@@ -277,6 +277,7 @@ class LinkContext:
     roles: dict[int, str] = field(default_factory=dict)  # position → ``_role_at``, on first use
     paras: dict[tuple[int, int], Counter[str]] = field(default_factory=dict)  # paragraph → names counted in it
     mention_views: dict[tuple[int, int], _Mention] = field(default_factory=dict)  # (start, end) → what it reads
+    unnamed: dict[tuple[int, int], bool] = field(default_factory=dict)  # span → ``_unnamed_means``
 
     def para_counts(self, p0: int, p1: int) -> Counter[str]:
         """How often each practice is named inside ``[p0, p1]`` (counted once per paragraph)."""
@@ -423,8 +424,15 @@ def _in_speech(text: str, s0: int, pos: int) -> bool:
 
 def _unnamed_means(ctx: LinkContext, lo: int, hi: int) -> bool:
     """``text[lo:hi]`` opens a means clause (通过…, 依托…) whose object is no known practice (通过创新扶贫机制),
-    nor a mere manner (通过线上线下的方式, 通过创新思路)."""
-    masked = ctx.masked
+    nor a mere manner (通过线上线下的方式, 通过创新思路); asked once per span of the article (the pairs of a figure
+    whose practices were named before its sentence all ask about the sentence)."""
+    got = ctx.unnamed.get((lo, hi))
+    if got is None:
+        got = ctx.unnamed[(lo, hi)] = _unnamed_means_in(ctx.masked, lo, hi)
+    return got
+
+
+def _unnamed_means_in(masked: str, lo: int, hi: int) -> bool:
     for m in _OPENER.finditer(masked, lo, hi):
         if masked.startswith(MASK, m.end()):
             continue

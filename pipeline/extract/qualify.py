@@ -55,6 +55,7 @@ class _Cue:
     status: str
     scope: str  # clause | sentence | after
     weak: bool  # yields to a target, projection or supposition cue framing the same figure
+    literal: str = ""  # the word of a cue that is no regular expression: it matches only where the word occurs
 
 
 @lru_cache(maxsize=1)
@@ -65,8 +66,21 @@ def _status_cues() -> tuple[_Cue, ...]:
         if status not in STATUSES:
             raise ValueError(f"figure_status.tsv: unknown status {status!r} for {word!r}")
         rx = re.compile(word if is_re.strip() else re.escape(word))
-        out.append(_Cue(rx, status, scope, bool(weak.strip())))
+        out.append(_Cue(rx, status, scope, bool(weak.strip()), "" if is_re.strip() else word))
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _left_cues() -> tuple[_Cue, ...]:
+    """The cues read left of a figure (not ``after`` and ``section`` ones), in the lexicon's order."""
+    return tuple(c for c in _status_cues() if c.scope not in ("after", "section"))
+
+
+@lru_cache(maxsize=4096)
+def _supposition_spans(sentence: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the supposition frames (按每亩1200棵、每棵2元计算) in a sentence, found once per sentence text."""
+    frames = [c for c in _status_cues() if c.status == HYPOTHETICAL and c.scope == "sentence"]
+    return tuple(m.span() for c in frames for m in c.rx.finditer(sentence))
 
 
 @dataclass(frozen=True)
@@ -217,8 +231,7 @@ def _status(
     cue counts when its year is after ``ref_year`` (the document's latest other year; never when that is 0)."""
     left = text[ss:start]
     # an amount inside the frame of a supposition is one of its assumptions (按每亩1200棵、每棵2元计算)
-    frames = [c for c in _status_cues() if c.status == HYPOTHETICAL and c.scope == "sentence"]
-    if any(m.start() < len(left) < m.end() for c in frames for m in c.rx.finditer(text[ss:se])):
+    if any(a < len(left) < b for a, b in _supposition_spans(text[ss:se])):
         return HYPOTHETICAL
     # a cue may end inside the figure's own text when that opens with its verb (将|达到3.2万亩, 可|达1万元)
     seen = text[ss:end]
@@ -226,9 +239,9 @@ def _status(
     best_pos, best = -1, ACTUAL
     weak_key, weak_pos, weak = (False, -1), -1, ACTUAL
     hyp_pos = -1
-    for cue in _status_cues():
-        if cue.scope in ("after", "section"):
-            continue
+    for cue in _left_cues():
+        if cue.literal and cue.literal not in seen:
+            continue  # a word that does not occur: no regular expression run for it
         for m in cue.rx.finditer(seen):
             if m.start() >= len(left) or (cue.scope == "clause" and m.start() < clause_off):
                 continue
@@ -302,12 +315,23 @@ def _default_status(sections: list[tuple[int, int, int, str]], pos: int) -> str:
 
 
 def _value_high(f: Figure) -> float | None:
-    q = parse_quantity(f.mention.text)
+    got = _range_of(f.mention.text)
+    if got is None:
+        return None
+    value, high = got
+    if abs(value - f.value) > 1e-6 * max(1.0, abs(f.value)):
+        return None
+    return high
+
+
+@lru_cache(maxsize=8192)
+def _range_of(span: str) -> tuple[float, float] | None:
+    """(low, high) of the range a figure's text states (3至5万元), None when it states no range: parsed once per
+    distinct text (a report repeats its 100万元 and 2000户 many times)."""
+    q = parse_quantity(span)
     if q is None or q.value_high is None or q.value_high <= q.value:
         return None
-    if abs(q.value - f.value) > 1e-6 * max(1.0, abs(f.value)):
-        return None
-    return q.value_high
+    return q.value, q.value_high
 
 
 # ------------------------------------------------------------------------------------------------------ main

@@ -109,14 +109,15 @@ class LinkModel(SavedModel):
         if linear is None:
             return [float(p[1]) for p in self.pipeline_.predict_proba(list(X))]
         import numpy as np
-        from scipy.special import expit
+        from scipy.special import expit  # type: ignore[import-untyped]
 
         index, coef, intercept = linear
         scores = []
         for x in X:
             # the sparse row's order (DictVectorizer sorts a row's columns), products summed from 0.0 as the
             # sparse dot product does, then the intercept: the same floating-point operations, the same result
-            terms = sorted((index[k], v) for k, v in x.items() if k in index)
+            terms = [(index[k], v) for k, v in x.items() if k in index]
+            terms.sort()
             total = 0.0
             for j, v in terms:
                 total += float(v) * coef[j]
