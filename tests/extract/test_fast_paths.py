@@ -144,6 +144,39 @@ def test_literal_cues_are_the_escaped_words_they_stand_for() -> None:
 
 
 _CUE_WORDS = sorted({c.literal for c in Q._status_cues() if c.literal})[:40]
+_REGEX_CUES = [c for c in Q._status_cues() if not c.literal]
+
+
+def test_first_characters_of_the_regex_cues() -> None:
+    def firsts(prefix: str) -> frozenset[str] | None:
+        return next(c for c in _REGEX_CUES if c.rx.pattern.startswith(prefix)).firsts
+
+    assert firsts("确保(?:今年") == frozenset("确")
+    assert firsts("(?<![露火光风才援])计划") == frozenset("计")  # the lookbehind consumes nothing
+    assert firsts("(?:今年|今年内") == frozenset("今本12")  # (?P<y>(?:19|20)\\d\\d)年 starts with 1 or 2
+    assert firsts("(?:^|(?<=[，,：:；;。！？!?\\s]))(?:到|至)\\s*") == frozenset("到至")
+    assert firsts("(?:^|(?<=[，,。；;：:]))") is None  # a negated set may start it
+    assert sum(c.firsts is not None for c in _REGEX_CUES) >= len(_REGEX_CUES) // 2
+    assert Q.first_chars(re.compile(r"a?b")) == frozenset("ab")
+    assert Q.first_chars(re.compile(r"a*")) is None  # it matches the empty string
+    assert Q.first_chars(re.compile(r"[^a]b")) is None and Q.first_chars(re.compile(r"\db")) is None
+    assert Q.first_chars(re.compile(r"(?i)ab")) is None
+
+
+_CUE_TEXT = st.text(
+    alphabet="".join(sorted({ch for c in _REGEX_CUES for ch in c.rx.pattern if ord(ch) > 127} | set("2019年 ，。"))),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CUE_TEXT)
+def test_every_match_of_a_regex_cue_starts_with_one_of_its_first_characters(text: str) -> None:
+    for c in _REGEX_CUES:
+        if c.firsts is None:
+            continue
+        for m in c.rx.finditer(text):
+            assert m.end() > m.start() and text[m.start()] in c.firsts, (c.rx.pattern, text)
 
 
 def _statuses(texts: list[str]) -> list[list[tuple[str, str]]]:
@@ -151,8 +184,8 @@ def _statuses(texts: list[str]) -> list[list[tuple[str, str]]]:
 
 
 def _every_cue_run(monkeypatch: pytest.MonkeyPatch, texts: list[str]) -> list[list[tuple[str, str]]]:
-    """The statuses with every left cue run as a regular expression (no literal skipped)."""
-    every = tuple(dataclasses.replace(c, literal="") for c in Q._left_cues())
+    """The statuses with every left cue run as a regular expression (no literal or first character skipped)."""
+    every = tuple(dataclasses.replace(c, literal="", firsts=None) for c in Q._left_cues())
     with monkeypatch.context() as m:
         m.setattr(Q, "_left_cues", lambda: every)
         return _statuses(texts)
