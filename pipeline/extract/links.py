@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.extract.headings import SectionName, section_names
-from pipeline.lexicon import LazyPattern, lazy_pattern, load
+from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Article, Document, Figure, Link, Measure
 from pipeline.text.chars import CLAUSE_BOUND, CLOSE_QUOTES, OPEN_QUOTES, SENT_END
 from pipeline.text.names import norm_name
@@ -70,6 +70,9 @@ _AS_MANNER = LazyPattern(
 # the object of a means clause that is a manner, not a practice (通过线上线下的方式, 通过创新思路, 各项政策)
 _MANNER_IN = LazyPattern(lambda: re.compile(load("link_cues").alternation("use", "manner")))
 _INPUT = LazyPattern(lambda: re.compile(load("link_cues").alternation("use", "input")))
+# the words of OUTCOME_CUES and _RESULT (both alternations of escaped words): looked up in an article's index
+_OUTCOME_WORDS = lazy_words("outcome_cues")
+_RESULT_WORDS = lazy_words("link_cues", "use", "result")
 MASK = "□"  # a practice mention in ``LinkContext.masked``
 
 
@@ -278,6 +281,20 @@ class LinkContext:
     paras: dict[tuple[int, int], Counter[str]] = field(default_factory=dict)  # paragraph → names counted in it
     mention_views: dict[tuple[int, int], _Mention] = field(default_factory=dict)  # (start, end) → what it reads
     unnamed: dict[tuple[int, int], bool] = field(default_factory=dict)  # span → ``_unnamed_means``
+    word_index: dict[str, _WordIndex] = field(default_factory=dict)  # cue words' occurrences, on first use
+
+    def has_word(self, which: str, lo: int, hi: int) -> bool:
+        """One of the words ``which`` names (``outcome``: OUTCOME_CUES, ``result``: _RESULT) occurs inside
+        ``text[lo:hi]``: what ``pattern.search(text, lo, hi)`` tells for an alternation of escaped words, read
+        from the article's occurrences by bisection (the regex is asked outside the article)."""
+        pattern = OUTCOME_CUES if which == "outcome" else _RESULT
+        if lo < self.art.start or hi > self.art.end:
+            return pattern.search(self.doc.text, lo, hi) is not None
+        index = self.word_index.get(which)
+        if index is None:
+            words = _OUTCOME_WORDS if which == "outcome" else _RESULT_WORDS
+            index = self.word_index[which] = _WordIndex.of(self.doc.text, list(words), self.art.start, self.art.end)
+        return index.inside(lo, hi)
 
     def para_counts(self, p0: int, p1: int) -> Counter[str]:
         """How often each practice is named inside ``[p0, p1]`` (counted once per paragraph)."""
@@ -310,6 +327,28 @@ class LinkContext:
         """The mentions that start in ``[lo, hi]``, in order (a superset of those inside ``[lo, hi]``): the
         features look at a window of the article, not at every mention of it for every pair."""
         return self.mentions[bisect.bisect_left(self.starts, lo) : bisect.bisect_right(self.starts, hi)]
+
+
+@dataclass
+class _WordIndex:
+    """Every occurrence of a set of words in a stretch of text (overlapping ones too), by start, with the least end
+    from each start on: whether a word lies inside ``[lo, hi)`` is one bisection."""
+
+    starts: list[int]
+    least_end: list[int]  # least_end[k] = min(end of occurrences k, k+1, …)
+
+    @classmethod
+    def of(cls, text: str, words: Sequence[str], start: int, end: int) -> _WordIndex:
+        spans = sorted((i, i + len(w)) for w in set(words) if w for i in _occurrences(text, w, start, end))
+        least, acc = [0] * len(spans), end + 1
+        for k in range(len(spans) - 1, -1, -1):
+            acc = min(acc, spans[k][1])
+            least[k] = acc
+        return cls([s for s, _ in spans], least)
+
+    def inside(self, lo: int, hi: int) -> bool:
+        k = bisect.bisect_left(self.starts, lo)
+        return k < len(self.starts) and self.least_end[k] <= hi
 
 
 def _mentions(text: str, names: Sequence[str], start: int, end: int) -> list[tuple[int, int, str]]:
@@ -672,9 +711,9 @@ def pair_features(
                 if len(between) >= 3:
                     break
         f["intervening"] = min(len(between), 3) / 3
-        if is_before and OUTCOME_CUES.search(text, me, pos):
+        if is_before and ctx.has_word("outcome", me, pos):
             f["cue_between"] = 1.0
-        if _RESULT.search(text, me if is_before else c0, pos):
+        if ctx.has_word("result", me if is_before else c0, pos):
             f["result_between"] = 1.0
         if mv.coordinated_after:
             f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named

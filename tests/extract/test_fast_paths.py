@@ -262,3 +262,25 @@ def test_a_count_that_ends_the_text_is_a_figure() -> None:
     """新建大棚300个 with no full stop: the count ends its sentence, no quantity follows (this raised before)."""
     figs = _qualified("新建大棚300个")
     assert [(f.value, f.unit, f.indicator) for f in figs] == [(300, "个", "新建大棚")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["带动", "实现", "累计", "使", "让", "动实", "，", "。", "甲", "\n"]), max_size=30),
+    st.data(),
+)
+def test_cue_words_by_index_equal_the_regex_search(pieces: list[str], data: st.DataObject) -> None:
+    """``LinkContext.has_word`` (the article's occurrences of the cue words, bisected) tells what the alternation's
+    ``search(text, lo, hi)`` tells, inside the article and around it."""
+    from pipeline.model import Article, Document, OffsetMap
+
+    text = "".join(pieces)
+    doc = Document("h", "h.txt", "txt", raw_text=text, text=text, offsets=OffsetMap.identity(len(text)))
+    a0 = data.draw(st.integers(0, len(text)))
+    art = Article(index=0, start=a0, end=data.draw(st.integers(a0, len(text))), title="")
+    ctx = L.LinkContext(doc, art, {}, [], [], [a0], [], None, {}, {})
+    for _ in range(20):
+        lo = data.draw(st.integers(0, len(text)))
+        hi = data.draw(st.integers(lo, len(text)))
+        assert ctx.has_word("outcome", lo, hi) == (L.OUTCOME_CUES.search(text, lo, hi) is not None)
+        assert ctx.has_word("result", lo, hi) == (L._RESULT.search(text, lo, hi) is not None)
