@@ -128,9 +128,11 @@ class LinkModel(SavedModel):
         """(feature → column, coefficients, intercept) of a fitted DictVectorizer + binary LogisticRegression,
         read once (None for any other pipeline): scikit-learn's ``predict_proba`` checks its input and builds a
         sparse matrix on every call, which cost more than the arithmetic for the few pairs of an article."""
+        # keyed on the pipeline and its classifier's coefficients: a refit in place (new coef_) reads them again
+        key = (self.pipeline_, getattr(self.pipeline_.steps[-1][1], "coef_", None))
         cached = self.__dict__.get("_linear_cache")
-        if cached is not None and cached[0] is self.pipeline_:
-            return cached[1]
+        if cached is not None and cached[0] is key[0] and cached[1] is key[1]:
+            return cached[2]
         import numpy as np
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -147,7 +149,7 @@ class LinkModel(SavedModel):
             vec, clf = steps
             coef = [float(w) for w in np.asarray(clf.coef_, dtype=np.float64)[0]]
             linear = (dict(vec.vocabulary_), coef, float(clf.intercept_[0]))
-        self._linear_cache = (self.pipeline_, linear)
+        self._linear_cache = (*key, linear)
         return linear
 
     def predict(self, X: Sequence[dict[str, float]]) -> list[bool]:

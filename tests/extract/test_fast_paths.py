@@ -111,6 +111,8 @@ def test_a_fitted_link_model_gives_scikit_learns_probabilities_bitwise_and_follo
     assert model.predict_proba(X) == _pipeline_probs(model, X)  # features it never saw are left out, as there
     model.fit(train, [int(x.get("f1", 0) > 0.5) for x in train])  # a refit: the coefficients are read again
     assert model.predict_proba(X) == _pipeline_probs(model, X)
+    model.pipeline_.fit(train, [int(x.get("f2", 0) > 0.5) for x in train])  # refitted in place
+    assert model.predict_proba(X) == _pipeline_probs(model, X)
     assert "_linear_cache" not in model.__getstate__()  # the cache is never pickled
 
 
