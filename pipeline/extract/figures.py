@@ -485,8 +485,9 @@ def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int
         next_start = min((s for s, e in spans if s >= c.end), default=c.sent_end)
         c.left = _clause_left(text, c.sent_start, c.start, prev_end)
         c.right = _clause_right(text, c.end, c.sent_end, next_start)
-        if next_start == c.end and c.q.unit in _CLASSIFIERS:
+        if next_start == c.end and c.q.unit in _CLASSIFIERS and any(s == next_start for s, _ in spans):
             # 1处200亩苹果示范园, 3个万头养殖基地: a count right before another quantity counts the noun after both
+            # (not a count that ends the text: 新建大棚300个 with no full stop; its sentence end is no quantity)
             nxt_end = min(e for s, e in spans if s == next_start)
             after_next = min((s for s, e in spans if s >= nxt_end), default=c.sent_end)
             c.right = _clause_right(text, nxt_end, c.sent_end, after_next)

@@ -26,7 +26,6 @@ repeats) gives one link.
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 import re
 from collections import Counter
@@ -35,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.extract.headings import SectionName, section_names
-from pipeline.lexicon import LazyPattern, lazy_pattern, load
+from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Article, Document, Figure, Link, Measure
 from pipeline.text.chars import CLAUSE_BOUND, CLOSE_QUOTES, OPEN_QUOTES, SENT_END
 from pipeline.text.names import norm_name
@@ -71,6 +70,9 @@ _AS_MANNER = LazyPattern(
 # the object of a means clause that is a manner, not a practice (通过线上线下的方式, 通过创新思路, 各项政策)
 _MANNER_IN = LazyPattern(lambda: re.compile(load("link_cues").alternation("use", "manner")))
 _INPUT = LazyPattern(lambda: re.compile(load("link_cues").alternation("use", "input")))
+# the words of OUTCOME_CUES and _RESULT (both alternations of escaped words): looked up in an article's index
+_OUTCOME_WORDS = lazy_words("outcome_cues")
+_RESULT_WORDS = lazy_words("link_cues", "use", "result")
 MASK = "□"  # a practice mention in ``LinkContext.masked``
 
 
@@ -277,6 +279,22 @@ class LinkContext:
     occurrences: dict[str, int] = field(default_factory=dict)  # name → times it occurs in the article, on first use
     roles: dict[int, str] = field(default_factory=dict)  # position → ``_role_at``, on first use
     paras: dict[tuple[int, int], Counter[str]] = field(default_factory=dict)  # paragraph → names counted in it
+    mention_views: dict[tuple[int, int], _Mention] = field(default_factory=dict)  # (start, end) → what it reads
+    unnamed: dict[tuple[int, int], bool] = field(default_factory=dict)  # span → ``_unnamed_means``
+    word_index: dict[str, _WordIndex] = field(default_factory=dict)  # cue words' occurrences, on first use
+
+    def has_word(self, which: str, lo: int, hi: int) -> bool:
+        """One of the words ``which`` names (``outcome``: OUTCOME_CUES, ``result``: _RESULT) occurs inside
+        ``text[lo:hi]``: what ``pattern.search(text, lo, hi)`` tells for an alternation of escaped words, read
+        from the article's occurrences by bisection (the regex is asked outside the article)."""
+        pattern = OUTCOME_CUES if which == "outcome" else _RESULT
+        if lo < self.art.start or hi > self.art.end:
+            return pattern.search(self.doc.text, lo, hi) is not None
+        index = self.word_index.get(which)
+        if index is None:
+            words = _OUTCOME_WORDS if which == "outcome" else _RESULT_WORDS
+            index = self.word_index[which] = _WordIndex.of(self.doc.text, list(words), self.art.start, self.art.end)
+        return index.inside(lo, hi)
 
     def para_counts(self, p0: int, p1: int) -> Counter[str]:
         """How often each practice is named inside ``[p0, p1]`` (counted once per paragraph)."""
@@ -309,6 +327,28 @@ class LinkContext:
         """The mentions that start in ``[lo, hi]``, in order (a superset of those inside ``[lo, hi]``): the
         features look at a window of the article, not at every mention of it for every pair."""
         return self.mentions[bisect.bisect_left(self.starts, lo) : bisect.bisect_right(self.starts, hi)]
+
+
+@dataclass
+class _WordIndex:
+    """Every occurrence of a set of words in a stretch of text (overlapping ones too), by start, with the least end
+    from each start on: whether a word lies inside ``[lo, hi)`` is one bisection."""
+
+    starts: list[int]
+    least_end: list[int]  # least_end[k] = min(end of occurrences k, k+1, …)
+
+    @classmethod
+    def of(cls, text: str, words: Sequence[str], start: int, end: int) -> _WordIndex:
+        spans = sorted((i, i + len(w)) for w in set(words) if w for i in _occurrences(text, w, start, end))
+        least, acc = [0] * len(spans), end + 1
+        for k in range(len(spans) - 1, -1, -1):
+            acc = min(acc, spans[k][1])
+            least[k] = acc
+        return cls([s for s, _ in spans], least)
+
+    def inside(self, lo: int, hi: int) -> bool:
+        k = bisect.bisect_left(self.starts, lo)
+        return k < len(self.starts) and self.least_end[k] <= hi
 
 
 def _mentions(text: str, names: Sequence[str], start: int, end: int) -> list[tuple[int, int, str]]:
@@ -423,8 +463,15 @@ def _in_speech(text: str, s0: int, pos: int) -> bool:
 
 def _unnamed_means(ctx: LinkContext, lo: int, hi: int) -> bool:
     """``text[lo:hi]`` opens a means clause (通过…, 依托…) whose object is no known practice (通过创新扶贫机制),
-    nor a mere manner (通过线上线下的方式, 通过创新思路)."""
-    masked = ctx.masked
+    nor a mere manner (通过线上线下的方式, 通过创新思路); asked once per span of the article (the pairs of a figure
+    whose practices were named before its sentence all ask about the sentence)."""
+    got = ctx.unnamed.get((lo, hi))
+    if got is None:
+        got = ctx.unnamed[(lo, hi)] = _unnamed_means_in(ctx.masked, lo, hi)
+    return got
+
+
+def _unnamed_means_in(masked: str, lo: int, hi: int) -> bool:
     for m in _OPENER.finditer(masked, lo, hi):
         if masked.startswith(MASK, m.end()):
             continue
@@ -446,20 +493,106 @@ def _means_after(ctx: LinkContext, lo: int, hi: int) -> str | None:
     return None
 
 
+_COUNTED_PAIR_ENDS = frozenset(("这些", "全县", "全市", "全区"))
+_COUNTED_CHAR_ENDS = frozenset("该这此各")
+_COUNTER_DIGITS = frozenset("一二三四五六七八九十两百")
+_COUNTER_MEASURES = frozenset("个家座所处批")
+
+
+def _after_counter(left: str, i: int) -> bool:
+    """A match of ``_COUNTER`` ends at ``left[i]`` (8个, 该, 这些, 全县): what ``(?:_COUNTER)`` before a head
+    needs, read from the two characters before ``i``."""
+    if i <= 0:
+        return False
+    c = left[i - 1]
+    if c in _COUNTED_CHAR_ENDS or left[i - 2 : i] in _COUNTED_PAIR_ENDS:
+        return True
+    if c in _COUNTER_MEASURES and i >= 2:
+        d = left[i - 2]
+        return d in _COUNTER_DIGITS or d.isdecimal()  # ``\\d`` is a Unicode decimal digit (category Nd)
+    return False
+
+
 def _counted_head(left: str, name: str) -> bool:
-    """The text before the figure refers to the practice by its head, counted or pointed at (11个合作社, 该车间)."""
-    return any(_counted_head_pattern(name[-k:]).search(left) for k in (3, 2))
+    """The text before the figure refers to the practice by its head, counted or pointed at (11个合作社, 该车间):
+    ``(?:_COUNTER)head`` for the last 3 or 2 characters of ``name``, read as the head's occurrences (``str.find``)
+    each checked for a counter just before it (no regular expression per practice and figure)."""
+    for k in (3, 2):
+        head = name[-k:]
+        i = left.find(head)
+        while i != -1:
+            if _after_counter(left, i):
+                return True
+            i = left.find(head, i + 1)
+    return False
 
 
-@functools.lru_cache(maxsize=4096)
-def _counted_head_pattern(head: str) -> re.Pattern[str]:
-    """Compiled once per head (re's own cache of 512 patterns is too small for a long document's practices)."""
-    return re.compile(f"(?:{_COUNTER}){re.escape(head)}")
+@dataclass
+class _Mention:
+    """What the features read at one practice mention, whatever the figure (computed once per mention)."""
+
+    para: int  # paragraph index
+    sent: int  # sentence index
+    coordinated_after: bool  # 通过A和B: another practice named right after the conjunction
+    joined_before: bool  # the second of a coordination (A和B)
+    as_manner: bool
+    named_head: bool
+    colon_end: int  # end of the enumeration colon right after it, -1 when none
 
 
-def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> dict[str, float]:
-    """Features of the pair (practice ``name``, ``fig``); ``extra``: how the candidate was proposed (``heading``,
-    ``anaphor``, ``main``)."""
+def _mention_view(ctx: LinkContext, ms: int, me: int) -> _Mention:
+    key = (ms, me)
+    got = ctx.mention_views.get(key)
+    if got is None:
+        text = ctx.doc.text
+        colon = _LIST_COLON.match(text, me)
+        got = ctx.mention_views[key] = _Mention(
+            _para_index(ctx, ms),
+            _sent_index(ctx, ms),
+            bool(_COORDINATED.match(text, me) and _starts_at(ctx, _skip_quotes(text, me))),
+            _joined_before(text, ctx, ms),
+            bool(_AS_MANNER.match(text, me)),
+            bool(_NAMED_HEAD.match(text, me)),
+            colon.end() if colon is not None else -1,
+        )
+    return got
+
+
+@dataclass
+class _FigureView:
+    """What the features read around one figure, whatever the practice (computed once per figure)."""
+
+    pos: int
+    fend: int
+    s0: int
+    s1: int
+    c0: int
+    c1: int  # end of the figure's clause
+    item: str
+    item_lo: int
+    para: int  # paragraph index
+    sent: int  # sentence index
+    p0: int
+    p1: int
+    role: str
+    in_sentence: list[tuple[int, str]]  # mentions ending before the figure in its sentence, nearest first
+    in_paragraph: list[tuple[int, str]]  # the same in its paragraph
+    sentence_names: set[str]  # practices named (not as a manner) inside the sentence
+    means_after: str | None
+    unnamed_means_in_para: bool
+    left: str  # text[s0:pos]
+    left_on: str  # text[s0:fend + 4]
+    sentence: str  # text[s0:s1]
+    clause: str  # text[c0:fend]
+    masked_clause: str  # ctx.masked[c0:pos]
+    in_speech: bool
+    in_title: bool
+    cue_in_sentence: bool
+    cue_in_clause: bool
+    input_in_clause: bool
+
+
+def _figure_view(ctx: LinkContext, fig: Figure) -> _FigureView:
     text = ctx.doc.text
     art = ctx.art
     pos, fend = fig.mention.start, fig.mention.end
@@ -467,10 +600,62 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
     c0 = clause_start(text, pos, s0)
     item = list_item(text, pos, fend, s0, s1)
     item_lo = text.find(item, s0, s1) if item else -1
-    p0 = ctx.para_starts[_para_index(ctx, pos)]
+    pi = _para_index(ctx, pos)
+    p0 = ctx.para_starts[pi]
+    p1 = ctx.para_starts[pi + 1] if pi + 1 < len(ctx.para_starts) else art.end
+    c1 = fend
+    while c1 < s1 and text[c1] not in CLAUSE_BOUND:
+        c1 += 1
+    nl = text.find("\n", p0)  # not `"\n" in text[p0:]`: a copy of the rest of the text for every figure
+    line = text[p0 : nl if nl >= 0 else len(text)].strip()
+    in_title = pos - art.start < LEDE and (
+        line == art.title.strip() or line.startswith(TITLE_LINE_MARKS) or p0 == art.start
+    )
+    return _FigureView(
+        pos,
+        fend,
+        s0,
+        s1,
+        c0,
+        c1,
+        item,
+        item_lo,
+        pi,
+        _sent_index(ctx, pos),
+        p0,
+        p1,
+        ctx.role_at(pos),
+        [(s, n) for s, e, n in reversed(ctx.within(s0, pos)) if e <= pos and s >= s0],
+        [(s, n) for s, e, n in reversed(ctx.within(p0, pos)) if e <= pos and s >= p0],
+        {n for s, e, n in ctx.within(s0, s1) if s0 <= s and e <= s1 and s not in ctx.manner},
+        _means_after(ctx, fend, c1),
+        _unnamed_means(ctx, p0, s0),
+        text[s0:pos],
+        text[s0 : fend + 4],
+        text[s0:s1],
+        text[c0:fend],
+        ctx.masked[c0:pos],
+        _in_speech(text, s0, pos),
+        in_title,
+        OUTCOME_CUES.search(text, s0, s1) is not None,
+        OUTCOME_CUES.search(text, c0, pos) is not None,
+        _INPUT.search(ctx.masked, c0, pos) is not None,
+    )
+
+
+def pair_features(
+    ctx: LinkContext, name: str, fig: Figure, extra: set[str], view: _FigureView | None = None
+) -> dict[str, float]:
+    """Features of the pair (practice ``name``, ``fig``); ``extra``: how the candidate was proposed (``heading``,
+    ``anaphor``, ``main``); ``view``: what the features read around the figure (:func:`_figure_view`, made here
+    when not given: :func:`candidate_pairs` makes it once for all the figure's pairs)."""
+    text = ctx.doc.text
+    v = _figure_view(ctx, fig) if view is None else view
+    pos, fend, s0, s1, c0, p0 = v.pos, v.fend, v.s0, v.s1, v.c0, v.p0
+    item, item_lo = v.item, v.item_lo
     meas = ctx.by_name[name]
     f: dict[str, float] = {f"kind={meas.kind}": 1.0}
-    role = ctx.role_at(pos)
+    role = v.role
     f[f"role={role or 'none'}"] = 1.0
 
     def _by_way(s: int) -> bool:  # another practice named only as a manner (以“A”的方式) is no rival
@@ -482,8 +667,7 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
     own, own_starts = own_m.spans, own_m.start_set
     k_before = bisect.bisect_right(own_m.ends, pos)  # own[:k_before] end before the figure
     before = own[:k_before]
-    p1 = ctx.para_starts[_para_index(ctx, pos) + 1] if _para_index(ctx, pos) + 1 < len(ctx.para_starts) else art.end
-    after = own[bisect.bisect_left(own_m.starts, fend) : bisect.bisect_left(own_m.starts, max(s1, p1))]
+    after = own[bisect.bisect_left(own_m.starts, fend) : bisect.bisect_left(own_m.starts, max(s1, v.p1))]
     if k_before < len(own) and own[k_before][0] < fend:  # the figure inside the name (三个万亩)
         f["inside"] = 1.0
     if before and before[-1][0] >= s0:
@@ -496,6 +680,7 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
         ment = after[0] if after else None
     if ment is not None:
         ms, me = ment
+        mv = _mention_view(ctx, ms, me)
         is_before = me <= pos
         dist = (pos - me) if is_before else (ms - fend)
         f["before" if is_before else "after"] = 1.0
@@ -507,9 +692,9 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
             f["same_sentence"] = 1.0
             if ms >= c0:
                 f["same_clause"] = 1.0
-        sg = abs(_sent_index(ctx, pos) - _sent_index(ctx, ms))
+        sg = abs(v.sent - mv.sent)
         f["sent_gap"] = min(sg, 10) / 10  # numeric, so farther is never better
-        pg = abs(_para_index(ctx, pos) - _para_index(ctx, ms))
+        pg = abs(v.para - mv.para)
         f["para_gap"] = min(pg, 5) / 5
         if pg == 0:
             f["same_paragraph"] = 1.0
@@ -526,79 +711,67 @@ def pair_features(ctx: LinkContext, name: str, fig: Figure, extra: set[str]) -> 
                 if len(between) >= 3:
                     break
         f["intervening"] = min(len(between), 3) / 3
-        if is_before and OUTCOME_CUES.search(text, me, pos):
+        if is_before and ctx.has_word("outcome", me, pos):
             f["cue_between"] = 1.0
-        if _RESULT.search(text, me if is_before else c0, pos):
+        if ctx.has_word("result", me if is_before else c0, pos):
             f["result_between"] = 1.0
-        if _COORDINATED.match(text, me) and _starts_at(ctx, _skip_quotes(text, me)):
+        if mv.coordinated_after:
             f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
-        if _COORDINATED.match(text, max(s0, ms - 4), ms) or _joined_before(text, ctx, ms):
+        if _COORDINATED.match(text, max(s0, ms - 4), ms) or mv.joined_before:
             f["coordinated"] = 1.0
         if _MEANS.search(text[max(s0, ms - 8) : ms]):
             f["means_before"] = 1.0  # 通过A, 依托A, 实施A
         if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
             f["para_opening"] = 1.0
-        if _AS_MANNER.match(text, me):
+        if mv.as_manner:
             f["as_manner"] = 1.0  # 以“企业+村集体+农户”的方式代养: named as the manner of another practice
-        if _NAMED_HEAD.match(text, me):
+        if mv.named_head:
             f["named_head"] = 1.0  # “三零”模式: a quoted coinage the text calls a practice
-        colon = _LIST_COLON.match(text, me)
-        if is_before and colon is not None and colon.end() <= pos and _para_index(ctx, ms) == _para_index(ctx, pos):
+        if is_before and 0 <= mv.colon_end <= pos and mv.para == v.para:
             f["list_head"] = 1.0  # the practice opens the enumeration the figure is in
         # a means of its own serves the article's title practice, but replaces any other earlier practice
         own_means = is_before and name not in ctx.title_line
         if own_means and _unnamed_means(ctx, max(me, s0), pos):
             f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
-        if own_means and _para_index(ctx, ms) != _para_index(ctx, pos) and _unnamed_means(ctx, p0, s0):
+        if own_means and mv.para != v.para and v.unnamed_means_in_para:
             f["unnamed_means_in_para"] = 1.0  # the figure's paragraph opens a means of its own (以产业开发带动…)
-        c1 = fend
-        while c1 < s1 and text[c1] not in CLAUSE_BOUND:
-            c1 += 1
-        other_after = _means_after(ctx, fend, c1)  # in the figure's clause: 2000户通过B实现…
+        other_after = v.means_after  # in the figure's clause: 2000户通过B实现…
         if other_after and other_after != name:
             f["other_means_after"] = 1.0  # 2000户通过B实现脱贫: the figure is B's outcome, not this one's
         elif other_after == name:
             f["means_after"] = 1.0
-        nearest = next(
-            (n for s, e, n in reversed(ctx.within(s0, pos)) if e <= pos and s >= s0 and not _by_way(s)), None
-        )
+        nearest = next((n for s, n in v.in_sentence if not _by_way(s)), None)
         if nearest == name:
             f["nearest_in_sentence"] = 1.0
-        nearest_para = next(
-            (n for s, e, n in reversed(ctx.within(p0, pos)) if e <= pos and s >= p0 and not _by_way(s)), None
-        )
+        nearest_para = next((n for s, n in v.in_paragraph if not _by_way(s)), None)
         if nearest_para == name:
             f["nearest_in_paragraph"] = 1.0
 
     else:
         f["no_mention_near"] = 1.0
-    in_para = ctx.para_counts(p0, p1)  # how often each practice is named in the figure's paragraph
+    in_para = ctx.para_counts(p0, v.p1)  # how often each practice is named in the figure's paragraph
     count = in_para.get(name, 0)
     f["para_count"] = min(count, 4) / 4
     if count >= 2 and max(in_para.values()) <= count:
         f["para_topic"] = 1.0
-    if len(name) >= 5 and (name[-4:] in text[s0:s1] or name[-3:] in text[c0:fend]) and not f.get("same_sentence"):
+    if len(name) >= 5 and (name[-4:] in v.sentence or name[-3:] in v.clause) and not f.get("same_sentence"):
         f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
-    if len(name) >= 4 and (
-        _counted_head(text[s0:pos], name) or _counted_head(text[s0:fend] + text[fend : fend + 4], name)
-    ):
+    if len(name) >= 4 and (_counted_head(v.left, name) or _counted_head(v.left_on, name)):
         f["head_in_clause"] = 1.0  # 全县7个合作社吸收社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
-    if _in_speech(text, s0, pos):
+    if v.in_speech:
         f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
-    nl = text.find("\n", p0)  # not `"\n" in text[p0:]`: a copy of the rest of the text for every pair
-    line = text[p0 : nl if nl >= 0 else len(text)].strip()
-    if pos - art.start < LEDE and (line == art.title.strip() or line.startswith(TITLE_LINE_MARKS) or p0 == art.start):
+    if v.in_title:
         f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
-    others = {n for s, e, n in ctx.within(s0, s1) if s0 <= s and e <= s1 and n != name and s not in ctx.manner}
+    others = len(v.sentence_names) > (1 if name in v.sentence_names else 0)  # another practice in the sentence
     if others and not f.get("nearest_in_sentence"):
         f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
-    if OUTCOME_CUES.search(text, s0, s1):
+    if v.cue_in_sentence:
         f["cue_in_sentence"] = 1.0
-    if OUTCOME_CUES.search(text, c0, pos):
+    if v.cue_in_clause:
         f["cue_in_clause"] = 1.0
-    if len(name) >= 6 and name[:4] in ctx.masked[c0:pos]:
+    if len(name) >= 6 and name[:4] in v.masked_clause:
         f["topic_in_clause"] = 1.0  # 电子商务交易额907万元 for 电子商务进农村综合示范: the clause counts its topic
-    if _INPUT.search(ctx.masked, c0, pos):
+    if v.input_in_clause:
         f["input_in_clause"] = 1.0  # 选派30名干部, 召开推进会8次: the county's work put in, no outcome
     # a few conjunctions a linear model cannot form itself
     if f.get("para_opening") and not f.get("nearest_in_paragraph"):
@@ -634,13 +807,9 @@ def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
     """The candidate pairs of one figure: practices named in its paragraph or up to ``WINDOW`` characters before
     it, its section's practice, the practice an anaphor points to, the article's main practice."""
     text = ctx.doc.text
-    pos = fig.mention.start
-    s0, s1 = sentence_span(text, pos, fig.mention.end)
-    p0 = ctx.para_starts[_para_index(ctx, pos)]
-    role = ctx.role_at(pos)
+    view = _figure_view(ctx, fig)
+    pos, s0, s1, p0, p1, role = view.pos, view.s0, view.s1, view.p0, view.p1, view.role
     lo = max(ctx.art.start, p0 - WINDOW)
-    k = _para_index(ctx, pos) + 1
-    p1 = ctx.para_starts[k] if k < len(ctx.para_starts) else ctx.art.end
     a, b = bisect.bisect_left(ctx.starts, lo), bisect.bisect_left(ctx.starts, max(s1, p1))
     names: dict[str, set[str]] = {n: set() for _, _, n in ctx.mentions[a:b]}
     heading = _heading_practice_at(ctx.art, pos, ctx.by_name, ctx.heading_names)
@@ -656,7 +825,7 @@ def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
     if ctx.main is not None:
         names.setdefault(ctx.main.name, set()).add("main")
     return [
-        Pair(ctx.by_name[n], fig, pair_features(ctx, n, fig, extra), (s0, s1), role)
+        Pair(ctx.by_name[n], fig, pair_features(ctx, n, fig, extra, view), (s0, s1), role)
         for n, extra in names.items()
         if n in ctx.by_name
     ]

@@ -55,6 +55,9 @@ class _Cue:
     status: str
     scope: str  # clause | sentence | after
     weak: bool  # yields to a target, projection or supposition cue framing the same figure
+    literal: str = ""  # the word of a cue that is no regular expression: it matches only where the word occurs
+    # the characters any match of the cue starts with (计 for 计划(?!生育)), None when any character may start one
+    firsts: frozenset[str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -65,8 +68,79 @@ def _status_cues() -> tuple[_Cue, ...]:
         if status not in STATUSES:
             raise ValueError(f"figure_status.tsv: unknown status {status!r} for {word!r}")
         rx = re.compile(word if is_re.strip() else re.escape(word))
-        out.append(_Cue(rx, status, scope, bool(weak.strip())))
+        literal = "" if is_re.strip() else word
+        out.append(_Cue(rx, status, scope, bool(weak.strip()), literal, None if literal else first_chars(rx)))
     return tuple(out)
+
+
+def first_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """The characters a non-empty match of ``rx`` can start with, read from its parsed form: literals and sets of
+    literals, through groups, alternatives, optional parts and zero-width assertions (which consume nothing);
+    None when that is not known (a negated set, any character, a class such as \\d, flags, or a pattern that
+    can match the empty string). A cue whose first characters are all absent from the text cannot match there."""
+    if rx.flags & ~(re.UNICODE):
+        return None
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        firsts, nullable = _firsts(list(_parser.parse(rx.pattern)))
+    except Exception:  # an internal parse we do not follow: no filter, the regex decides
+        return None
+    return None if firsts is None or nullable else frozenset(firsts)
+
+
+def _firsts(items: list[Any]) -> tuple[set[str] | None, bool]:
+    """(first characters, can match empty) of a parsed sequence; first characters None = unknown."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    out: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            return out | {chr(av)}, False
+        if op is c.IN:
+            if any(o is not c.LITERAL for o, _ in av):
+                return None, False
+            return out | {chr(v) for _, v in av}, False
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero-width: the next item starts the match
+        if op is c.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if add_flags or del_flags:
+                return None, False
+            got, nullable = _firsts(list(sub))
+        elif op is c.BRANCH:
+            got, nullable = set(), False
+            for alt in av[1]:
+                a, n = _firsts(list(alt))
+                if a is None:
+                    return None, False
+                got |= a
+                nullable = nullable or n
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            lo, _hi, sub = av
+            got, nullable = _firsts(list(sub))
+            nullable = nullable or lo == 0
+        else:
+            return None, False
+        if got is None:
+            return None, False
+        out |= got
+        if not nullable:
+            return out, False
+    return out, True
+
+
+@lru_cache(maxsize=1)
+def _left_cues() -> tuple[_Cue, ...]:
+    """The cues read left of a figure (not ``after`` and ``section`` ones), in the lexicon's order."""
+    return tuple(c for c in _status_cues() if c.scope not in ("after", "section"))
+
+
+@lru_cache(maxsize=4096)
+def _supposition_spans(sentence: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the supposition frames (按每亩1200棵、每棵2元计算) in a sentence, found once per sentence text."""
+    frames = [c for c in _status_cues() if c.status == HYPOTHETICAL and c.scope == "sentence"]
+    return tuple(m.span() for c in frames for m in c.rx.finditer(sentence))
 
 
 @dataclass(frozen=True)
@@ -217,8 +291,7 @@ def _status(
     cue counts when its year is after ``ref_year`` (the document's latest other year; never when that is 0)."""
     left = text[ss:start]
     # an amount inside the frame of a supposition is one of its assumptions (按每亩1200棵、每棵2元计算)
-    frames = [c for c in _status_cues() if c.status == HYPOTHETICAL and c.scope == "sentence"]
-    if any(m.start() < len(left) < m.end() for c in frames for m in c.rx.finditer(text[ss:se])):
+    if any(a < len(left) < b for a, b in _supposition_spans(text[ss:se])):
         return HYPOTHETICAL
     # a cue may end inside the figure's own text when that opens with its verb (将|达到3.2万亩, 可|达1万元)
     seen = text[ss:end]
@@ -226,9 +299,11 @@ def _status(
     best_pos, best = -1, ACTUAL
     weak_key, weak_pos, weak = (False, -1), -1, ACTUAL
     hyp_pos = -1
-    for cue in _status_cues():
-        if cue.scope in ("after", "section"):
-            continue
+    for cue in _left_cues():
+        if cue.literal and cue.literal not in seen:
+            continue  # a word that does not occur: no regular expression run for it
+        if cue.firsts is not None and not any(ch in left for ch in cue.firsts):
+            continue  # a match must start left of the figure, with one of these characters
         for m in cue.rx.finditer(seen):
             if m.start() >= len(left) or (cue.scope == "clause" and m.start() < clause_off):
                 continue
@@ -302,12 +377,23 @@ def _default_status(sections: list[tuple[int, int, int, str]], pos: int) -> str:
 
 
 def _value_high(f: Figure) -> float | None:
-    q = parse_quantity(f.mention.text)
+    got = _range_of(f.mention.text)
+    if got is None:
+        return None
+    value, high = got
+    if abs(value - f.value) > 1e-6 * max(1.0, abs(f.value)):
+        return None
+    return high
+
+
+@lru_cache(maxsize=8192)
+def _range_of(span: str) -> tuple[float, float] | None:
+    """(low, high) of the range a figure's text states (3至5万元), None when it states no range: parsed once per
+    distinct text (a report repeats its 100万元 and 2000户 many times)."""
+    q = parse_quantity(span)
     if q is None or q.value_high is None or q.value_high <= q.value:
         return None
-    if abs(q.value - f.value) > 1e-6 * max(1.0, abs(f.value)):
-        return None
-    return q.value_high
+    return q.value, q.value_high
 
 
 # ------------------------------------------------------------------------------------------------------ main

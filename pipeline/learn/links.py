@@ -101,10 +101,56 @@ class LinkModel(SavedModel):
         return self
 
     def predict_proba(self, X: Sequence[dict[str, float]]) -> list[float]:
+        """P(link) per pair: the fitted pipeline's ``predict_proba``, computed in place (:meth:`_linear`)."""
         self.check_fitted()
         if not X:
             return []
-        return [float(p[1]) for p in self.pipeline_.predict_proba(list(X))]
+        linear = self._linear()
+        if linear is None:
+            return [float(p[1]) for p in self.pipeline_.predict_proba(list(X))]
+        import numpy as np
+        from scipy.special import expit  # type: ignore[import-untyped]
+
+        index, coef, intercept = linear
+        scores = []
+        for x in X:
+            # the sparse row's order (DictVectorizer sorts a row's columns), products summed from 0.0 as the
+            # sparse dot product does, then the intercept: the same floating-point operations, the same result
+            terms = [(index[k], v) for k, v in x.items() if k in index]
+            terms.sort()
+            total = 0.0
+            for j, v in terms:
+                total += float(v) * coef[j]
+            scores.append(total + intercept)
+        return [float(p) for p in expit(np.asarray(scores, dtype=np.float64))]
+
+    def _linear(self) -> tuple[dict[str, int], list[float], float] | None:
+        """(feature → column, coefficients, intercept) of a fitted DictVectorizer + binary LogisticRegression,
+        read once (None for any other pipeline): scikit-learn's ``predict_proba`` checks its input and builds a
+        sparse matrix on every call, which cost more than the arithmetic for the few pairs of an article."""
+        # keyed on the pipeline and its classifier's coefficients: a refit in place (new coef_) reads them again
+        key = (self.pipeline_, getattr(self.pipeline_.steps[-1][1], "coef_", None))
+        cached = self.__dict__.get("_linear_cache")
+        if cached is not None and cached[0] is key[0] and cached[1] is key[1]:
+            return cached[2]
+        import numpy as np
+        from sklearn.feature_extraction import DictVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        steps = [step for _, step in self.pipeline_.steps]
+        linear = None
+        if (
+            len(steps) == 2
+            and type(steps[0]) is DictVectorizer
+            and type(steps[1]) is LogisticRegression
+            and steps[0].dtype is np.float64
+            and len(steps[1].classes_) == 2
+        ):
+            vec, clf = steps
+            coef = [float(w) for w in np.asarray(clf.coef_, dtype=np.float64)[0]]
+            linear = (dict(vec.vocabulary_), coef, float(clf.intercept_[0]))
+        self._linear_cache = (*key, linear)
+        return linear
 
     def predict(self, X: Sequence[dict[str, float]]) -> list[bool]:
         return [p >= self.threshold for p in self.predict_proba(X)]

@@ -49,6 +49,8 @@ _CN_CHARS = _CN_DIGIT_CHARS + "".join(_SMALL) + "".join(_BIG)
 _ARABIC_RE = re.compile(r"\d+(?:\.\d+)?")
 _SEP_RE = re.compile(r"(?<=\d)[,，\s](?=\d{3}(?!\d))")
 _RMB_RE = re.compile(r"^(?P<yuan>.*?)(?:元|圆)(?:(?P<jiao>.)角)?(?:(?P<fen>.)分)?[整正]?$")
+_DIGIT_GAP_RE = re.compile(r"(?<=[\d.])\s+(?=[\d.])")
+_DECIMAL_THEN_UNITS_RE = re.compile(r"^(\d+\.\d+)(.*)$")
 
 
 def _normalize_digits(s: str) -> str:
@@ -57,7 +59,7 @@ def _normalize_digits(s: str) -> str:
     prev = None
     while prev != s:
         prev, s = s, _SEP_RE.sub("", s)
-    return re.sub(r"(?<=[\d.])\s+(?=[\d.])", "", s)
+    return _DIGIT_GAP_RE.sub("", s)
 
 
 def _digit(ch: str) -> int:
@@ -185,7 +187,13 @@ def parse_number(s: str, strict: bool = False) -> float:
 
     Raises ValueError for anything that is not a number. ``strict`` rejects readings that
     are only plausible in running text (bare digit strings like 一二三, a unit without a digit).
+    Each distinct span is read once (a report writes 100 and 2.5万 many times); a failure is not remembered.
     """
+    return _parse_number(s, strict)
+
+
+@lru_cache(maxsize=16384)
+def _parse_number(s: str, strict: bool) -> float:
     s = _normalize_digits(s).replace("廿", "二十").replace("卅", "三十")
     if not s:
         raise ValueError("empty number")
@@ -224,7 +232,7 @@ def parse_number(s: str, strict: bool = False) -> float:
             val *= _BIG[ch]
         return sign * val
     # Arabic decimal followed by Chinese units: 10.1万, 3.2亿
-    m = re.match(r"^(\d+\.\d+)(.*)$", s)
+    m = _DECIMAL_THEN_UNITS_RE.match(s)
     if m:
         rest = m.group(2)
         if not rest or any(c not in _BIG and c not in _SMALL for c in rest):
@@ -332,9 +340,12 @@ def _clean_float(v: float) -> float:
     return float(int(r)) if r == int(r) and abs(r) < 2**53 else r
 
 
+_AR_THEN_BIG_RE = re.compile(rf"^({_AR})([十百千万亿萬億]+)$")
+
+
 def _split_multiplier(num: str) -> tuple[str, float]:
     """``4824.31万`` → ('4824.31', 10000) when the number ends with a big unit after Arabic digits."""
-    m = re.match(rf"^({_AR})([十百千万亿萬億]+)$", num)
+    m = _AR_THEN_BIG_RE.match(num)
     if m:
         return m.group(1), _mult_value(m.group(2))
     k = len(num)

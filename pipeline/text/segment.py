@@ -18,11 +18,24 @@ def sentence_span(text: str, start: int, end: int | None = None) -> tuple[int, i
     >>> sentence_span("甲。乙丙。丁", 3)
     (2, 5)
     """
-    a = start
-    while a > 0 and text[a - 1] not in SENT_END and text[a - 1] != "\n":
-        a -= 1
     m = SENT_END_RE.search(text, start if end is None else end)
-    return a, (m.end() if m else len(text))
+    return sentence_start(text, start), (m.end() if m else len(text))
+
+
+_SENT_BREAKS = (*SENT_END, "\n")
+
+
+def sentence_start(text: str, start: int) -> int:
+    """Just after the last sentence end (or line break) before ``start``, 0 when there is none: ``str.rfind`` in
+    a window that widens back from ``start`` (what a loop back over the characters finds, at C speed)."""
+    hi, width = start, 64
+    while hi > 0:
+        lo = max(0, hi - width)
+        k = max(text.rfind(c, lo, hi) for c in _SENT_BREAKS)
+        if k >= 0:
+            return k + 1
+        hi, width = lo, width * 4
+    return 0
 
 
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -112,6 +125,7 @@ __all__ = [
     "is_period",
     "list_item",
     "sentence_span",
+    "sentence_start",
     "sentences",
     "trimmed_sentences",
 ]
