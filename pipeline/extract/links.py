@@ -26,6 +26,7 @@ repeats) gives one link.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 from collections import Counter
@@ -392,10 +393,14 @@ def link_context(
         by_name[main.name] = main
     starts = [s for s, _, _ in mentions]
     year = latest_year(text, art.start, art.end)
-    chars = list(text)
+    # only the stretch holding the mentions is copied as characters (a whole-text list per article was quadratic
+    # in a long document of many articles)
+    lo = min([art.start, *(s for s, _, _ in mentions)])
+    hi = max([art.end, *(e for _, e, _ in mentions)])
+    chars = list(text[lo:hi])
     for s, e, _ in mentions:
-        chars[s:e] = "□" * (e - s)
-    masked = "".join(chars)
+        chars[s - lo : e - lo] = MASK * (e - s)
+    masked = text[:lo] + "".join(chars) + text[hi:] if mentions else text
     return LinkContext(
         doc,
         art,
@@ -912,11 +917,16 @@ def link_outcomes(
     heading_names = {id(sn.section): sn.name for sn in (section_names(doc) if headings is None else headings)}
     links: list[Link] = []
     seen: set[tuple[str, float, str, str, str]] = set()
+    fig_starts = [fig.mention.start for fig in figures]
+    in_order = all(a <= b for a, b in itertools.pairwise(fig_starts))
     for art in articles_of(doc):
         ctx = link_context(doc, art, measures, heading_names)
         if not ctx.by_name:
             continue
-        figs = [fig for fig in figures if art.start <= fig.mention.start < art.end]
+        if in_order:  # figures come in text order: the article's are one slice (a scan per article was quadratic)
+            figs = list(figures[bisect.bisect_left(fig_starts, art.start) : bisect.bisect_left(fig_starts, art.end)])
+        else:
+            figs = [fig for fig in figures if art.start <= fig.mention.start < art.end]
         pairs_of = [candidate_pairs(ctx, fig) for fig in figs]
         first_any = min(ctx.first_mention.values(), default=art.end)
         for fig, pairs, probs in zip(figs, pairs_of, _pair_probs(pairs_of, model), strict=True):

@@ -24,6 +24,7 @@ Rules, not a learned model: the cues are closed-class words of planning and repo
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -373,6 +374,20 @@ def _default_status(sections: list[tuple[int, int, int, str]], pos: int) -> str:
     return max(inner)[1] if inner else ACTUAL
 
 
+def _default_statuses(sections: list[tuple[int, int, int, str]]) -> tuple[list[int], list[str]]:
+    """``_default_status`` for every position at once: the sections' starts and ends cut the text into stretches
+    inside which the same sections hold a position, so one answer per stretch (found by bisection) serves every
+    figure — not a scan of all framed sections per figure (a long document has hundreds of each)."""
+    points = sorted({p for s, e, _, _ in sections for p in (s, e)})
+    return points, [_default_status(sections, p) for p in points]
+
+
+def _status_at(table: tuple[list[int], list[str]], pos: int) -> str:
+    points, answers = table
+    i = bisect.bisect_right(points, pos) - 1
+    return answers[i] if i >= 0 else ACTUAL
+
+
 # ----------------------------------------------------------------------------------------------------- range
 
 
@@ -405,7 +420,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
     ordered = sorted(figures, key=lambda f: (f.mention.start, f.mention.end))
     prev: Figure | None = None
     prev_sent = (-1, -1)
-    framed = _section_status(doc)
+    framed = _default_statuses(_section_status(doc))
     ref_year = reference_year(text) if text else 0
     for f in ordered:
         start, end = f.mention.start, f.mention.end
@@ -428,7 +443,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
         if not per and prev is not None and prev.per:
             per = _carried_per(text, prev, f, cs)
         f.per = slash or (per if _allowed(per, f.unit) else "")
-        default = _default_status(framed, start) if framed else ACTUAL
+        default = _status_at(framed, start)
         fs = _frame_start(text, ss) if text else ss
         f.status = _status(text, fs, cs, start, end, se, default, ref_year) if text else default
         f.value_high = _value_high(f)
