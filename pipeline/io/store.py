@@ -103,14 +103,17 @@ def _load_file(
             if len(row) > len(known) or not known.issuperset(row):
                 raise ExtraColumns(f"row {n + 1} has columns {sorted(set(row) - known)} outside the table's")
             get = row.get
-            out = []
-            for c, fn in pairs:
-                try:
-                    out.append(fn(get(c)))
-                except (TypeError, ValueError) as exc:
-                    raise _Misfit(c, exc) from exc
-            for i in ints:
-                if out[i] != NULL and abs(int(out[i])) > _INT32:
+            try:
+                out = [fn(get(c)) for c, fn in pairs]
+            except (TypeError, ValueError):
+                for c, fn in pairs:  # which column: the first whose value does not fit
+                    try:
+                        fn(get(c))
+                    except (TypeError, ValueError) as exc:
+                        raise _Misfit(c, exc) from exc
+                raise
+            for i in ints:  # beyond INTEGER (2**31 - 1) takes 10 digits at least
+                if len(out[i]) > 9 and out[i] != NULL and abs(int(out[i])) > _INT32:
                     big.add(i)
             w.writerow(out)
             n += 1
