@@ -62,7 +62,7 @@ def _make_clf(c: float) -> Any:
 
 
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
-MEMO_TEXTS = 32_768  # distinct clause texts whose probabilities a loaded model keeps (about 1 KB each)
+MEMO_TEXTS = 16_384  # distinct clause texts whose probabilities a loaded model keeps (about 0.5 KB each)
 
 
 def _fold(text: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.learn.base import SavedModel, identity
 from pipeline.lexicon import lazy_pattern
 
-MEMO_CANDIDATES = 65_536  # distinct candidates whose probability a loaded filter keeps
+MEMO_CANDIDATES = 16_384  # distinct candidates whose probability a loaded filter keeps (about 0.4 KB each)
 DEFAULT_THRESHOLD = 0.45  # a little under 0.5: the labeled data under-represents county-level programs
 
 _ESTABLISH = lazy_pattern(r"(?:{words})[“\"]?$", "adoption_verbs", "establish")

@@ -113,7 +113,7 @@ def rust_cuts_as_jieba(block: str) -> bool:
     return _RUST_PLAIN.fullmatch(block) is not None
 
 
-BLOCK_MEMO = 65_536  # distinct blocks whose words a HybridTokenizer keeps (a few MB)
+BLOCK_MEMO = 16_384  # distinct blocks whose words a HybridTokenizer keeps (about 0.8 KB each)
 
 
 class HybridTokenizer(jieba.Tokenizer):
