@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -66,7 +67,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 def _content_len(line: str) -> int:
     """Line length without whitespace: invariant under space repair, so classifiers stay stable."""
-    return sum(1 for c in line if c not in WS)
+    return len(line) - sum(map(line.count, WS))  # WS: single characters, counted in C
 
 
 def _is_cjk(ch: str) -> bool:
@@ -96,9 +97,13 @@ def _half(ch: str) -> str | None:
     return _WIDTH_EXTRA.get(ch)
 
 
+_WIDE_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a" + "".join(_WIDTH_EXTRA) + "]")
+_HALF = {chr(o): h for o in range(0xFF00, 0xFF80) if (h := _half(chr(o))) is not None} | _WIDTH_EXTRA
+
+
 def unify_width(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     """Full-width digits/letters/number signs -> ASCII, one char for one char."""
-    edits = [Edit(i, i + 1, h) for i, ch in enumerate(text) if (h := _half(ch)) is not None]
+    edits = [Edit(m.start(), m.start() + 1, _HALF[m.group()]) for m in _WIDE_RE.finditer(text)]
     return apply_edits(text, omap, edits) if edits else (text, omap)
 
 
@@ -205,17 +210,24 @@ def to_simplified(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     return apply_edits(text, omap, edits) if edits else (text, omap)
 
 
+@lru_cache(maxsize=65_536)
+def _char_script(ch: str) -> int:
+    """1 when t2s changes the character (traditional), 2 when only s2t does (simplified), else 0."""
+    if _converter("t2s").convert(ch) != ch:
+        return 1
+    if _converter("s2t").convert(ch) != ch:
+        return 2
+    return 0
+
+
 def detect_script(text: str) -> str:
     """simplified | traditional | mixed from chars t2s would change vs. chars s2t would change."""
-    t2s, s2t = _converter("t2s"), _converter("s2t")
-    counts: dict[str, int] = {}
-    for ch in HAN_RE.findall(text):
-        counts[ch] = counts.get(ch, 0) + 1
     n_trad = n_simp = 0
-    for ch, n in counts.items():
-        if t2s.convert(ch) != ch:
+    for ch, n in Counter(HAN_RE.findall(text)).items():
+        kind = _char_script(ch)  # a character's conversions never change: asked once per process
+        if kind == 1:
             n_trad += n
-        elif s2t.convert(ch) != ch:
+        elif kind == 2:
             n_simp += n
     if n_trad <= 2:
         return SCRIPT_SIMPLIFIED

@@ -52,8 +52,8 @@ def classify_practices(results: Sequence[DocResult], model: PolicyToolModel) -> 
 
     Policy documents are coded too (their titles say what they regulate); every practice gets a tool.
     """
-    out: dict[str, dict[str, Any]] = {}
-    for name, bundle in practice_contexts(results).items():
-        p = model.predict_pooled(bundle, force=True)
-        out[name] = {k: p[k] for k in ("field", "tool", "sub_tool", "confidence")}
-    return out
+    ctx = practice_contexts(results)
+    preds = model.predict_pooled_many(list(ctx.values()), force=True)  # one batch for the whole corpus
+    return {
+        name: {k: p[k] for k in ("field", "tool", "sub_tool", "confidence")} for name, p in zip(ctx, preds, strict=True)
+    }

@@ -359,6 +359,8 @@ def _list_after(text: str, end: int, window: int = 6000, near: int = 400) -> lis
     for rx in (NUMBERED_ITEM_RE, PAREN_ITEM_RE, CN_ITEM_RE, _ORDINAL_ITEM_RE):
         marks: list[re.Match[str]] = []
         for m in rx.finditer(text, end, seg_end):
+            if not marks and m.start() - end > near:
+                break  # no first item near the formula: none can follow (the scan of the window stops here)
             n = cn_int(m.group(1))
             if n == len(marks) + 1:
                 if not marks and m.start() - end > near:

@@ -235,6 +235,8 @@ def _is_word(gaz: Gazetteer, w: str) -> bool:
 def _in_file_name(text: str, start: int, end: int) -> bool:
     """The name is part of an image or file name left in the page (成都博物_fororder_banner2.jpg): the
     whitespace-delimited token around it joins words with underscores."""
+    if text.find("_", max(0, start - 60), end + 60) < 0:
+        return False  # no underscore within the token's reach (most names): no need to find the token
     return "_" in _token_at(text, start, end)
 
 

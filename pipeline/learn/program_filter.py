@@ -9,6 +9,7 @@ trained by :func:`pipeline.learn.train.train_program_filter`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from pipeline.learn.base import SavedModel, identity
 from pipeline.lexicon import lazy_pattern
 
+MEMO_CANDIDATES = 16_384  # distinct candidates whose probability a loaded filter keeps (about 0.4 KB each)
 DEFAULT_THRESHOLD = 0.45  # a little under 0.5: the labeled data under-represents county-level programs
 
 _ESTABLISH = lazy_pattern(r"(?:{words})[“\"]?$", "adoption_verbs", "establish")
@@ -73,6 +75,8 @@ class ProgramFilter(SavedModel):
 
     name = "program_filter"
     version = "v1"
+    _fast: Any = None  # fast_linear.TfidfLogitGroup over the pipeline (False: not of that shape)
+    _memo: dict[Candidate, float] | None = None  # candidate -> probability, for the next calls
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, C: float = 4.0) -> None:
         self.threshold = threshold
@@ -90,15 +94,34 @@ class ProgramFilter(SavedModel):
 
     def fit(self, cands: Sequence[Candidate], labels: Sequence[int]) -> ProgramFilter:
         self.pipeline_ = self.make_estimator().fit([program_features(c) for c in cands], list(labels))
+        self._fast, self._memo = None, None  # caches of the pipeline fitted before
         return self
 
     def predict_proba(self, cands: Sequence[Candidate]) -> list[float]:
-        """Probability that each candidate is a program."""
+        """Probability that each candidate is a program (each distinct candidate computed once per process, up
+        to :data:`MEMO_CANDIDATES` of them: a probability depends on the candidate only)."""
         self.check_fitted()
         if not cands:
             return []
-        probs = self.pipeline_.predict_proba([program_features(c) for c in cands])
-        return [float(p[1]) for p in probs]
+        if self._memo is None:
+            self._memo = {}
+        memo = self._memo
+        todo = list(dict.fromkeys(c for c in cands if c not in memo))
+        fresh: dict[Candidate, float] = {}
+        if todo:
+            feats = [program_features(c) for c in todo]
+            if self._fast is None:
+                from pipeline.learn.fast_linear import TfidfLogitGroup, supports
+
+                self._fast = TfidfLogitGroup([self.pipeline_]) if supports(self.pipeline_) else False
+            probs = self._fast.predict_proba(feats)[0] if self._fast else self.pipeline_.predict_proba(feats)
+            fresh = {c: float(p[1]) for c, p in zip(todo, probs, strict=True)}
+        out = [fresh[c] if c in fresh else memo[c] for c in cands]
+        memo.update(fresh)
+        if len(memo) > MEMO_CANDIDATES:
+            for c in list(itertools.islice(memo, len(memo) - MEMO_CANDIDATES // 2)):
+                del memo[c]
+        return out
 
     def predict(self, cands: Sequence[Candidate]) -> list[bool]:
         """Whether each candidate is a program (probability at least :attr:`threshold`)."""

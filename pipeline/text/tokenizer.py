@@ -8,6 +8,7 @@ the segmenter, the part-of-speech tagger and the gazetteer's word checks.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -99,7 +100,20 @@ def make_segmenter(user_words: Iterable[str] = ()) -> jieba.Tokenizer:
     return seg
 
 
-_PURE_HAN = re.compile("[\u4e00-\u9fd5]+")
+_RUST_PLAIN = re.compile("[\u4e00-\u9fd5a-zA-Z0-9+#&%]+")
+# A decimal that stands alone between Chinese characters (3.5万元, 12.8%): jieba and jieba-rs keep it one word.
+_RUST_DECIMAL = re.compile(r"(?<![a-zA-Z0-9.+#&%])\d+\.\d+%?(?![a-zA-Z0-9.+#&%])")
+
+
+def rust_cuts_as_jieba(block: str) -> bool:
+    """Whether jieba-rs cuts this jieba block (a run of ``[\u4e00-\u9fd5a-zA-Z0-9+#&._%-]``) as jieba does:
+    Chinese characters, Latin letters, digits, ``+#&%`` and lone decimals; not ``-``, ``_`` or another dot."""
+    if "." in block:
+        block = _RUST_DECIMAL.sub("0", block)
+    return _RUST_PLAIN.fullmatch(block) is not None
+
+
+BLOCK_MEMO = 16_384  # distinct blocks whose words a HybridTokenizer keeps (about 0.8 KB each)
 
 
 class HybridTokenizer(jieba.Tokenizer):
@@ -109,24 +123,43 @@ class HybridTokenizer(jieba.Tokenizer):
     block of Chinese characters only goes to jieba-rs (about 10x faster), every other block (digits, Latin letters,
     ``-``, ``_``: where jieba-rs joins what jieba splits) to jieba itself. On the project's texts (1.43 M characters
     in 140,911 such blocks) jieba-rs cuts every block as jieba does; tests/text/test_tokenizer.py checks it.
+    Blocks that mix Chinese characters with Latin letters, digits, ``+#&%`` and decimals standing alone
+    (``2020年``, ``3.5万元``, ``B超``; :func:`rust_cuts_as_jieba`) go to jieba-rs as well: it cuts them as jieba
+    does on the project's texts and on hundreds of thousands of made-up ones (the same tests); ``-``, ``_``, a dot
+    anywhere else (``3.02.7``, ``9.a``) still go to jieba.
+
+    A block's words depend on the block only (the dictionary never changes: :meth:`add_word` refuses), so the
+    words of the last :data:`BLOCK_MEMO` distinct blocks are kept: a block seen before (``2020年``, a set phrase,
+    a clause coded again) is not cut again.
     """
 
     def __init__(self, rust: Any) -> None:
         super().__init__()
         self._rust = rust
+        self._blocks: dict[str, tuple[str, ...]] = {}
 
     def cut(self, sentence: Any, cut_all: bool = False, HMM: bool = True, use_paddle: bool = False) -> Any:
         if cut_all or not HMM or use_paddle or not isinstance(sentence, str):
             yield from super().cut(sentence, cut_all=cut_all, HMM=HMM, use_paddle=use_paddle)
             return
-        rust_cut = self._rust.cut
+        memo = self._blocks
         for blk in jieba.re_han_default.split(sentence):
             if not blk:
                 continue
-            if _PURE_HAN.fullmatch(blk):
-                yield from rust_cut(blk, True)
-            else:
-                yield from super().cut(blk, HMM=True)
+            words = memo.get(blk)
+            if words is None:
+                words = self._cut_block(blk)
+                if len(memo) >= BLOCK_MEMO:
+                    for old in list(itertools.islice(memo, BLOCK_MEMO // 2)):
+                        del memo[old]
+                memo[blk] = words
+            yield from words
+
+    def _cut_block(self, blk: str) -> tuple[str, ...]:
+        """One of jieba's blocks cut: by jieba-rs when it is Chinese characters only, else by jieba."""
+        if rust_cuts_as_jieba(blk):
+            return tuple(self._rust.cut(blk, True))
+        return tuple(super().cut(blk, HMM=True))
 
     def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
         raise TypeError("the shared segmenter takes no words: ask make_segmenter(words) for one of your own")

@@ -235,3 +235,17 @@ def test_a_prefecture_report_citing_one_county_has_no_focal(gaz: Gazetteer) -> N
 def test_quanzhou_county_still_found_in_a_list_of_counties(gaz: Gazetteer) -> None:
     """The real 全州县 (Guangxi) listed with its neighbours is still a county."""
     assert "450324" in _codes(gaz, "全州县、兴安县、灌阳县共建柑橘基地1.2万亩。")
+
+
+def test_file_name_check_reaches_as_far_as_the_token() -> None:
+    from pipeline.extract.places import _in_file_name, _token_at
+
+    name = "芦溪县"
+    near = "图片" + name + "_fororder_banner2.jpg 芦溪县推进产业扶贫。"
+    s = near.index(name)
+    assert _in_file_name(near, s, s + len(name))
+    far = name + "推进产业扶贫" * 12 + "_x.jpg"  # an underscore past the token's 60-character reach
+    assert not _in_file_name(far, 0, len(name)) and "_" not in _token_at(far, 0, len(name))
+    spaced = name + "推进产业扶贫 a_b.jpg"  # an underscore in the next token
+    assert not _in_file_name(spaced, 0, len(name))
+    assert not _in_file_name(name + "推进产业扶贫。", 0, len(name))

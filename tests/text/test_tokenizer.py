@@ -17,6 +17,7 @@ from pipeline.text.tokenizer import (
     HybridTokenizer,
     make_nlp,
     make_segmenter,
+    rust_cuts_as_jieba,
     shared_pos_tokenizer,
     shared_segmenter,
     words_and_spaces,
@@ -180,3 +181,36 @@ def test_shared_segmenter_is_the_hybrid_and_takes_no_words() -> None:
     assert isinstance(shared_segmenter(), HybridTokenizer)
     with pytest.raises(TypeError):
         shared_segmenter().add_word("坝长制")
+
+
+def test_rust_takes_chinese_with_letters_digits_and_lone_decimals_only() -> None:
+    for block in ("县乡村", "2020年", "投入3.5万元", "增长12.8%", "B超室", "AT&T公司", "C++课程", "5G基站"):
+        assert rust_cuts_as_jieba(block), block
+    for block in ("3.02.7万", "9.a", "a3.5", "7_40次", "2-74户", "3.5.", ".5亩"):
+        assert not rust_cuts_as_jieba(block), block
+
+
+_MIXED = "县乡村贫困户发放贷款万元亩投入同比增长合作社" + "0123456789" + "abcXYZ" + "%+#&." + "超股"
+
+
+@_HYBRID
+@given(st.text(st.sampled_from(list(_MIXED)), min_size=1, max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_hybrid_cuts_mixed_blocks_as_jieba(text: str) -> None:
+    assert list(shared_segmenter().cut(text, HMM=True)) == _plain_cut(text)
+
+
+@_HYBRID
+def test_block_memo_is_bounded_and_cuts_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rjieba
+
+    import pipeline.text.tokenizer as tokenizer
+
+    monkeypatch.setattr(tokenizer, "BLOCK_MEMO", 4)
+    d = jieba_dictionary()
+    seg = HybridTokenizer(rjieba.Jieba())
+    seg.FREQ, seg.total, seg.initialized = d.prefix_freq, d.total, True
+    texts = ["2020年全县投入3.5万元，", "发放贷款12户；B超室3间。", "2020年全县投入3.5万元，", "a_b-c 1.2.3"] * 3
+    for text in texts:
+        assert list(seg.cut(text, HMM=True)) == _plain_cut(text)
+        assert len(seg._blocks) <= 4
