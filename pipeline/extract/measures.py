@@ -967,10 +967,13 @@ def extract_measures(
         if w and not _LEFT_STOP.search(w.group(1)):
             name = f.name + w.group(1) + w.group(2)
             found.append(_Found("program", name, f.start, w.end(), "rule:quoted_formula_suffix"))
+    latest_start: dict[int, int] = {}  # a slogan's end -> the latest start of a slogan ending there
+    for a, b in slogan_spans:
+        latest_start[b] = max(a, latest_start.get(b, a))
     cands = [  # not a formula, nor words before a formula that closes the name (县级、农户自身三级防控机制)
         c
         for c in program_candidates(text, quoted)
-        if (c[1], c[2]) not in slogan_spans and not any(c[1] < a and b == c[2] for a, b in slogan_spans)
+        if (c[1], c[2]) not in slogan_spans and not c[1] < latest_start.get(c[2], -1)
     ]
     if cands:
         # A quoted coinage right before 模式/机制/制度… is a program by the text's own words; the learned

@@ -11,6 +11,7 @@ prefecture/province, and dropped when still ambiguous.
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 from collections import Counter, defaultdict
@@ -373,14 +374,31 @@ def _focal(doc: Document, hits: list[_Hit]) -> set[str]:
     """Adcodes of the county (or counties) the document is about: each substantial article votes for its own,
     so a magazine page with three county reports has three focal counties."""
     arts = _articles(doc)
+    county = [h for h in hits if h.entry.level == "county"]
+    starts = [h.start for h in county]
+    # in text order (as the matcher gives them), an article's county hits are one bisected slice, not a scan of
+    # every hit per article (a long file holds hundreds of articles)
+    ordered = all(a <= b for a, b in itertools.pairwise(starts))
     focal: set[str] = set()
     for i, (a_start, a_end, title) in enumerate(arts):
-        focal |= _focal_in(doc, hits, a_start, a_end, title, fallback=i == 0)
+        inside = county[bisect.bisect_left(starts, a_start) : bisect.bisect_left(starts, a_end)] if ordered else None
+        focal |= _focal_in(doc, hits, a_start, a_end, title, fallback=i == 0, inside=inside)
     return focal
 
 
-def _focal_in(doc: Document, hits: list[_Hit], a_start: int, a_end: int, title: str, fallback: bool) -> set[str]:
-    county_hits = [h for h in hits if h.entry.level == "county" and a_start <= h.start < a_end]
+def _focal_in(
+    doc: Document,
+    hits: list[_Hit],
+    a_start: int,
+    a_end: int,
+    title: str,
+    fallback: bool,
+    inside: list[_Hit] | None = None,
+) -> set[str]:
+    """``inside``: the county hits in [a_start, a_end) when the caller has them (else found here)."""
+    county_hits = (
+        inside if inside is not None else [h for h in hits if h.entry.level == "county" and a_start <= h.start < a_end]
+    )
     if not county_hits and fallback:
         county_hits = [h for h in hits if h.entry.level == "county"]
         a_start, a_end = 0, len(doc.text)
