@@ -13,6 +13,7 @@ N; different numerals (两不愁三保障, 三保一治) give their sum (2+3 = 5
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Iterator
@@ -505,9 +506,20 @@ def _formulas(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
 def _drop_overlapped(found: list[_Found]) -> list[_Found]:
     """Keep the longest of overlapping formula spans (一图一表一说明 over its inner 一表一说)."""
     keep: list[_Found] = []
+    starts: list[int] = []  # the kept spans never overlap, so in order of start their ends rise too: the one
+    ends: list[int] = []  # kept span that can overlap a new one is the last starting before it ends (bisection)
+    empty: list[_Found] = []  # kept empty spans (none in practice) break that order: checked one by one
     for f in sorted(found, key=lambda f: (-(f.end - f.start), f.start)):
-        if not any(f.start < k.end and k.start < f.end for k in keep):
-            keep.append(f)
+        i = bisect.bisect_left(starts, f.end)
+        if (i and ends[i - 1] > f.start) or any(f.start < k.end and k.start < f.end for k in empty):
+            continue
+        keep.append(f)
+        if f.start == f.end:
+            empty.append(f)
+            continue
+        j = bisect.bisect_right(starts, f.start)
+        starts.insert(j, f.start)
+        ends.insert(j, f.end)
     return keep
 
 

@@ -4,6 +4,7 @@ bisection equals the scan it replaced, and a document of many articles links wha
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,3 +61,21 @@ def test_masked_text_of_each_article_equals_masking_the_whole_text() -> None:
         assert ctx.masked == "".join(chars)
         masked_any += bool(ctx.mentions)
     assert masked_any > 1
+
+
+def _drop_overlapped_scan(found: list[Any]) -> list[Any]:
+    keep: list[Any] = []
+    for f in sorted(found, key=lambda f: (-(f.end - f.start), f.start)):
+        if not any(f.start < k.end and k.start < f.end for k in keep):
+            keep.append(f)
+    return keep
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 80), st.integers(0, 12)), max_size=30))
+def test_drop_overlapped_equals_the_scan(spans: list[tuple[int, int]]) -> None:
+    """The longest of overlapping formula spans, found by bisection over the kept ones, as the scan found it."""
+    from pipeline.extract.measures import _drop_overlapped, _Found
+
+    found = [_Found("slogan", f"f{i}", s, s + n, "rule:test") for i, (s, n) in enumerate(spans)]
+    assert _drop_overlapped(found) == _drop_overlapped_scan(found)
