@@ -45,6 +45,7 @@ WAN_YUAN = '0"."0,"万元"'
 WAN_FROM = 10_000
 MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
 MAX_CELL = 32_767  # Excel's characters per cell
+_FIELD_LIMIT = 2**31 - 1  # the longest CSV cell read back (a C long on every platform)
 LONG_WIDTH = 60
 MAX_PATTERN_LINES = 5
 MAX_WIDTH = 40
@@ -168,10 +169,16 @@ def csv_sheets(out_dir: Path, written: Mapping[str, Sequence[str]]) -> list[Shee
 
     def reader(path: Path) -> Callable[[], Iterable[RowValues]]:
         def rows() -> Iterator[RowValues]:
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                it = csv.reader(fh)
-                next(it, None)  # the header: the sheet's columns are the names as written, not neutralized
-                yield from it
+            # a cell may be longer than the csv module's default limit (128 KiB: a practice named in thousands of
+            # documents lists them all); the sheet cuts it to Excel's limit. The limit is the module's, restored after.
+            old = csv.field_size_limit(_FIELD_LIMIT)
+            try:
+                with path.open(encoding="utf-8-sig", newline="") as fh:
+                    it = csv.reader(fh)
+                    next(it, None)  # the header: the sheet's columns are the names as written, not neutralized
+                    yield from it
+            finally:
+                csv.field_size_limit(old)
 
         return rows
 

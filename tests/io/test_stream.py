@@ -152,3 +152,18 @@ def test_write_outputs_streams_the_tables(tmp_path: Path, monkeypatch: pytest.Mo
     con = duckdb.connect(str(tmp_path / "out" / "kg.duckdb"), read_only=True)
     assert con.execute("select count(*) from figures").fetchone() == (len(want["figures.csv"][0]),)
     con.close()
+
+
+def test_the_workbook_reads_back_a_cell_longer_than_the_csv_default_limit(tmp_path: Path) -> None:
+    """A cell of 200,000 characters (a practice listing thousands of documents) reaches the sheet, cut to Excel's
+    limit, and the csv module's limit is left as it was."""
+    import csv
+
+    long = "文" * 200_000
+    cols = ["name", "documents"]
+    _, written = writers.write_table(tmp_path / "t.csv", lambda: iter([{"name": "x", "documents": long}]), cols, {})
+    before = csv.field_size_limit()
+    xlsx.write_sheets(tmp_path / "t.xlsx", xlsx.csv_sheets(tmp_path, {"t.csv": written}))
+    assert csv.field_size_limit() == before
+    cell = load_workbook(tmp_path / "t.xlsx")["t"]["B2"].value
+    assert len(cell) == xlsx.MAX_CELL and cell.startswith("文文") and cell.endswith("…")
