@@ -571,9 +571,14 @@ def _scalar(key: str, v: Any) -> Any:
 
 
 def _export_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``_scalar`` of every value under its export name, empty ones left out (text values without the call)."""
     out = {}
     for k, v in data.items():
         key = EXPORT_NAMES.get(k, k)
+        if v.__class__ is str and key not in EXPORT_TYPES:
+            if v:
+                out[key] = v
+            continue
         cleaned = _scalar(key, v)
         if cleaned is not None:
             out[key] = cleaned

@@ -70,9 +70,10 @@ def streamable(g: Any) -> bool:
     return _declare(g) is not None
 
 
-def write_graphml(g: Any, fh: BinaryIO) -> None:
+def write_graphml(g: Any, fh: BinaryIO) -> dict[tuple[str, str, str], str] | None:
     """``networkx.write_graphml(g, fh)``'s bytes, streamed (networkx writes a graph ``streamable`` refuses).
-    ``g``: a networkx graph or anything read like one (``nodes(data=True)``, ``edges(keys=True, data=True)``)."""
+    ``g``: a networkx graph or anything read like one (``nodes(data=True)``, ``edges(keys=True, data=True)``).
+    Returns the keys declared, (attribute name, type, node|edge) -> key id; None when networkx wrote the file."""
     import networkx as nx
 
     keys = _declare(g)
@@ -80,7 +81,7 @@ def write_graphml(g: Any, fh: BinaryIO) -> None:
         from pipeline.corpus.graph import as_networkx
 
         nx.write_graphml(as_networkx(g), fh)
-        return
+        return None
     out: list[str] = [_HEAD]
     size = 0
 
@@ -117,3 +118,4 @@ def write_graphml(g: Any, fh: BinaryIO) -> None:
         )
     emit("</graph></graphml>")
     flush()
+    return keys

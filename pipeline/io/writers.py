@@ -327,15 +327,20 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     from pipeline.io import gexf, graphml
 
     g = ExportView(graph)
+    declared: list[Any] = []
     # straight into the files (no bytes held, no XML tree: ours stream networkx's GraphML and GEXF bytes)
-    atomic_write_stream(out_dir / "graph.graphml", lambda fh: graphml.write_graphml(g, fh))
+    atomic_write_stream(out_dir / "graph.graphml", lambda fh: declared.append(graphml.write_graphml(g, fh)))
     atomic_write_stream(out_dir / "graph.gexf", lambda fh: gexf.write_gexf(ExportView(graph, edge_ids=True), fh))
     node_set: set[str] = set()
     edge_set: set[str] = set()
-    for _, d in g.nodes(data=True):
-        node_set.update(d)
-    for _, _, d in g.edges(data=True):
-        edge_set.update(d)
+    if declared and declared[-1] is not None:  # the attribute names GraphML declared: no pass of their own
+        for name, _, scope in declared[-1]:
+            (node_set if scope == "node" else edge_set).add(name)
+    else:
+        for _, d in g.nodes(data=True):
+            node_set.update(d)
+        for _, _, d in g.edges(data=True):
+            edge_set.update(d)
     node_keys = sorted(node_set - {"type", "label"})
     edge_keys = sorted(edge_set - {"relation"})
     node_cols = ["id:ID", ":LABEL", "type", "label", *(_neo4j_header(k, EXPORT_TYPES) for k in node_keys)]
