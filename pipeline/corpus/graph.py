@@ -47,6 +47,7 @@ _BEFORE, _AMONG, _AFTER = 0, 1, 2
 # The build's passes, in the order a networkx graph would get their edges (an edge's stamp starts with its pass).
 _PASS_PLACES, _PASS_MEASURES, _PASS_USES, _PASS_LINKS, _PASS_SIMILAR = 1, 2, 3, 4, 5
 _PASS_SHIFT = 40
+_DOC_ID = "doc_id"
 
 
 def _prov(doc_id: str, start: int | str = "", end: int | str = "") -> dict[str, Any]:
@@ -672,7 +673,8 @@ def county_practice_edges(g: Graph) -> list[CountyPractice]:
         if attrs(u).get("type") != "County":
             continue
         key = (u, str(attrs(v).get("label", v)))
-        docs.setdefault(key, set()).update([str(d["doc_id"])] if d.get("doc_id") else [])
+        doc = d.get(_DOC_ID, "")  # the edge's provenance (an attribute, not a row)
+        docs.setdefault(key, set()).update([str(doc)] if doc else [])
         ids.setdefault(key, set()).add(v)
     found = [
         CountyPractice(str(attrs(c).get("label", c)), c, name, tuple(sorted(ids[(c, name)])), tuple(sorted(ds)))

@@ -13,15 +13,17 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from pipeline.corpus.graph import Graph
 from pipeline.io import coerce, schema
 from pipeline.io.folder import WriteFailed, pause_point
 from pipeline.io.writers import ExtraColumns, cell, table_columns
 from pipeline.names import clean_text
+
+if TYPE_CHECKING:
+    from pipeline.corpus.graph import Graph
 
 log = logging.getLogger(__name__)
 
