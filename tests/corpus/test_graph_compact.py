@@ -399,3 +399,30 @@ def test_extract_writes_the_same_graph_from_results_in_a_file(tmp_path: Path, mo
         rows.append([con.execute(f"select * from {t}").fetchall() for t in ("nodes", "edges")])
         con.close()
     assert rows[0] == rows[1] and rows[0][1]
+
+
+def test_the_writers_read_the_graph_once_from_a_file_that_never_shows(tmp_path: Path) -> None:
+    """write_graph reads the compact graph once (each read of it a pass over the results), into an unnamed file of
+    the output folder that the writers read back; passes over it may nest; nothing is left behind."""
+    from pipeline.io.graphspool import SpooledGraph
+
+    reads = []
+
+    class Counted(list):  # type: ignore[type-arg]
+        def __iter__(self) -> Any:
+            reads.append(1)
+            return super().__iter__()
+
+    g = corpus_graph(Counted(_corpus()), SIMILAR, FAMILIES, CLASSES)
+    reads.clear()
+    writers.write_graph(tmp_path, g)
+    assert len(reads) == 3  # figure nodes; document edges, figure edges: one read of the graph
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.gexf", "graph.graphml", "neo4j"]
+    spool = SpooledGraph(ExportView(g), tmp_path / "s")
+    assert _listed(spool) == _listed(ExportView(g)) and not list((tmp_path / "s").iterdir())
+    pairs = [(n, e[2]) for n in spool.nodes() for e in spool.edges(keys=True)]
+    assert len(pairs) == spool.number_of_nodes() * spool.number_of_edges() > 0
+    with_ids = spool.with_edge_ids()
+    assert all(d["id"] == k for _, _, k, d in with_ids.edges(keys=True, data=True))
+    assert not any("id" in d for _, _, d in spool.edges(data=True))
+    spool.close()
