@@ -492,7 +492,8 @@ class CorpusGraph:
             pos[i] = p
         cols = self._edges.cols
         src, grp, stamp = cols["src"], cols["grp"], cols["stamp"]
-        order = sorted(range(len(self._edges)), key=lambda i: (pos[src[i]], grp[i], stamp[i]))
+        # one int a row (stamps < 2**45), not a tuple: the sort's keys stay small
+        order = sorted(range(len(self._edges)), key=lambda i: (pos[src[i]] << 90) | (grp[i] << 45) | stamp[i])
         self._edges.reorder(order)
         self._split = sum(1 for i in self._edges.cols["src"] if self._ents[self._ids[i]].block == _BEFORE)
         self._pairs = {}
