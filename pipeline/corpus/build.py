@@ -12,7 +12,7 @@ import networkx as nx
 from pipeline.corpus.compare import CountyComparison, compare_counties
 from pipeline.corpus.conflicts import Conflict, find_conflicts
 from pipeline.corpus.corrections import AppliedCorrection, Correction, apply_corrections, merge_targets
-from pipeline.corpus.graph import CountyPractice, build_graph, county_practice_edges
+from pipeline.corpus.graph import CountyPractice, Graph, corpus_graph, county_practice_edges
 from pipeline.corpus.practice_index import PracticeEntry, practice_index
 from pipeline.corpus.practice_tables import (
     Cooccurrence,
@@ -42,7 +42,7 @@ class CorpusResult:
     practices: list[PracticeSummary] = field(default_factory=list)
     tools: list[ToolCounts] = field(default_factory=list)
     cooccurrence: Cooccurrence | None = None
-    graph: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+    graph: Graph = field(default_factory=nx.MultiDiGraph)  # CorpusGraph: compact, reads the results again
     practice_index: list[PracticeEntry] = field(default_factory=list)  # practices.csv
     corrections: list[AppliedCorrection] = field(default_factory=list)  # corrections_applied.csv
     county_practice: list[CountyPractice] = field(default_factory=list)  # weighted edge list from the graph
@@ -63,7 +63,7 @@ def build_corpus(
     families = practice_families(similar, {m.name for r in results for m in r.measures})
     classes = classify_practices(results, policy_model) if policy_model is not None else {}
     co = cooccurrence(results)
-    graph = build_graph(results, similar=similar, families=families, classes=classes)
+    graph = corpus_graph(results, similar=similar, families=families, classes=classes)
     return CorpusResult(
         conflicts=find_conflicts(results),
         counties=counties,

@@ -42,24 +42,51 @@ def _plain(data: dict[str, Any], special: frozenset[str]) -> bool:
     return not (special & data.keys()) and all(type(v) in _TYPES for v in data.values())
 
 
+def _declare(g: Any) -> dict[str, dict[str, tuple[str, str]]] | None:
+    """class -> title -> (attribute id, type) as networkx declares them, in one pass over the nodes and edges; None
+    when :func:`write_gexf` leaves ``g`` to networkx."""
+    if g.graph or not g.is_multigraph() or not g.is_directed():
+        return None
+    ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}  # class -> title -> (id, type)
+    counter = itertools.count()
+
+    def declare(cls: str, data: dict[str, Any]) -> None:
+        for k, v in data.items():
+            title = _title(k)
+            if title not in ids[cls]:
+                ids[cls][title] = (str(next(counter)), _TYPES[type(v)])
+
+    for _, data in g.nodes(data=True):
+        if not _plain(data, _NODE_SPECIAL):
+            return None
+        declare("node", {k: v for k, v in data.items() if k != "label"})
+    for _, _, key, data in g.edges(keys=True, data=True):
+        if type(key) is not str or not _plain(data, _EDGE_SPECIAL):
+            return None
+        d = dict(data)
+        d.update(key=key)
+        for name in ("id", *_EDGE_XML):  # what ``_edge_items`` takes out of the attvalues
+            d.pop(name, None)
+        declare("edge", d)
+    return ids
+
+
 def streamable(g: Any) -> bool:
     """True when :func:`write_gexf` writes ``g`` itself (else it hands ``g`` to networkx)."""
-    if g.graph or not g.is_multigraph() or not g.is_directed():
-        return False
-    if not all(_plain(d, _NODE_SPECIAL) for _, d in g.nodes(data=True)):
-        return False
-    return all(type(k) is str and _plain(d, _EDGE_SPECIAL) for _, _, k, d in g.edges(keys=True, data=True))
+    return _declare(g) is not None
 
 
 def _edge_items(g: Any) -> Any:
     """(source, target, edge id, the element's XML attributes, the attvalue items) as networkx derives them."""
-    taken = {str(d["id"]) for _, _, d in g.edges(data=True) if d.get("id") is not None}
+    taken: set[str] | None = None  # the ids edges bring: read (another pass) only when an edge has none
     counter = itertools.count()
     for u, v, key, data in g.edges(keys=True, data=True):
         d = dict(data)
         d.update(key=key)
         eid = d.pop("id", None)
         if eid is None:
+            if taken is None:
+                taken = {str(d["id"]) for _, _, d in g.edges(data=True) if d.get("id") is not None}
             eid = next(counter)
             while str(eid) in taken:
                 eid = next(counter)
@@ -76,23 +103,13 @@ def write_gexf(g: Any, fh: BinaryIO) -> None:
     """``networkx.write_gexf(g, fh)``'s bytes, streamed (falls back to networkx when ``streamable(g)`` is false)."""
     import networkx as nx
 
-    if not streamable(g):
-        nx.write_gexf(g, fh)
+    found = _declare(g)
+    if found is None:
+        from pipeline.corpus.graph import as_networkx
+
+        nx.write_gexf(as_networkx(g), fh)
         return
-
-    ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}  # class -> title -> (id, type)
-    counter = itertools.count()
-
-    def declare(cls: str, data: dict[str, Any]) -> None:
-        for k, v in data.items():
-            title = _title(k)
-            if title not in ids[cls]:
-                ids[cls][title] = (str(next(counter)), _TYPES[type(v)])
-
-    for _, d in g.nodes(data=True):
-        declare("node", {k: v for k, v in d.items() if k != "label"})
-    for _, _, _, d in _edge_items(g):
-        declare("edge", d)
+    ids = found
 
     out: list[str] = []
     size = 0

@@ -41,30 +41,47 @@ def _fits(values: Iterable[Any]) -> bool:
     return all(type(v) in _TYPES and not (type(v) is str and _BAD.search(v)) for v in values)
 
 
-def streamable(g: Any) -> bool:
-    """True when :func:`write_graphml` writes ``g`` itself (else it hands ``g`` to networkx)."""
+def _declare(g: Any) -> dict[tuple[str, str, str], str] | None:
+    """The keys (name, type, scope) -> id in the order networkx declares them, in one pass over the nodes and edges;
+    None when :func:`write_graphml` leaves ``g`` to networkx."""
     if g.graph or not g.is_multigraph() or not g.is_directed():
-        return False
+        return None
+    keys: dict[tuple[str, str, str], str] = {}
+
+    def declare(scope: str, d: dict[str, Any]) -> None:
+        for k, v in d.items():
+            key = (str(k), _TYPES[type(v)], scope)
+            if key not in keys:
+                keys[key] = f"d{len(keys)}"
+
     for n, d in g.nodes(data=True):
         if not _fits([n, *d, *d.values()]):
-            return False
-    return all(_fits([u, v, k, *d, *d.values()]) for u, v, k, d in g.edges(keys=True, data=True))
+            return None
+        declare("node", d)
+    for u, v, k, d in g.edges(keys=True, data=True):
+        if not _fits([u, v, k, *d, *d.values()]):
+            return None
+        declare("edge", d)
+    return keys
 
 
-def write_graphml(g: Any, fh: BinaryIO) -> None:
-    """``networkx.write_graphml(g, fh)``'s bytes, streamed (networkx writes a graph ``streamable`` refuses)."""
+def streamable(g: Any) -> bool:
+    """True when :func:`write_graphml` writes ``g`` itself (else it hands ``g`` to networkx)."""
+    return _declare(g) is not None
+
+
+def write_graphml(g: Any, fh: BinaryIO) -> dict[tuple[str, str, str], str] | None:
+    """``networkx.write_graphml(g, fh)``'s bytes, streamed (networkx writes a graph ``streamable`` refuses).
+    ``g``: a networkx graph or anything read like one (``nodes(data=True)``, ``edges(keys=True, data=True)``).
+    Returns the keys declared, (attribute name, type, node|edge) -> key id; None when networkx wrote the file."""
     import networkx as nx
 
-    if not streamable(g):
-        nx.write_graphml(g, fh)
-        return
-    keys: dict[tuple[str, str, str], str] = {}
-    for scope, items in (("node", (d for _, d in g.nodes(data=True))), ("edge", (d for *_, d in g.edges(data=True)))):
-        for d in items:
-            for k, v in d.items():
-                key = (str(k), _TYPES[type(v)], scope)
-                if key not in keys:
-                    keys[key] = f"d{len(keys)}"
+    keys = _declare(g)
+    if keys is None:
+        from pipeline.corpus.graph import as_networkx
+
+        nx.write_graphml(as_networkx(g), fh)
+        return None
     out: list[str] = [_HEAD]
     size = 0
 
@@ -101,3 +118,4 @@ def write_graphml(g: Any, fh: BinaryIO) -> None:
         )
     emit("</graph></graphml>")
     flush()
+    return keys

@@ -13,15 +13,17 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import networkx as nx
 
 from pipeline.io import coerce, schema
 from pipeline.io.folder import WriteFailed, pause_point
 from pipeline.io.writers import ExtraColumns, cell, table_columns
 from pipeline.names import clean_text
+
+if TYPE_CHECKING:
+    from pipeline.corpus.graph import Graph
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +172,7 @@ def _create(
 def write_duckdb(
     path: Path,
     tables: Mapping[str, tuple[Rows, Sequence[str]]],
-    graph: nx.MultiDiGraph,
+    graph: Graph,
 ) -> None:
     """Tables (name -> (rows, columns)) plus ``nodes`` and ``edges`` of the graph, each column typed as
     ``schema.column_types`` declares it (numbers DOUBLE/INTEGER, ``focal`` BOOLEAN, dates ISO-like text)."""
@@ -210,7 +212,7 @@ def _write_store(
     tmp: Path,
     scratch: Path,
     tables: Mapping[str, tuple[Rows, Sequence[str]]],
-    graph: nx.MultiDiGraph,
+    graph: Graph,
 ) -> dict[str, int]:
     """Every table and the graph into the new store ``tmp``; returns the rows each table was given."""
     # Written in a storage format the `duckdb` command-line client (PyPI duckdb-cli, 1.5) can open too.

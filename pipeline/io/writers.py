@@ -315,32 +315,47 @@ def _neo4j_header(key: str, kinds: Mapping[str, type]) -> str:
 
 
 def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
-    """graph.graphml (contract), graph.gexf (Gephi) and Neo4j bulk-import CSVs, each atomically.
+    """graph.graphml (contract), graph.gexf (Gephi) and Neo4j bulk-import CSVs, each atomically, each streamed.
 
-    All three get the same graph (:func:`pipeline.corpus.graph.clean_for_export`): edge ids ``e0``, ``e1`` … unique
-    across the graph, offsets as ``char_start``/``char_end`` (so GEXF stays ``mode="static"``), the node ``type``
-    (= Neo4j ``:LABEL``) and edge ``relation`` (= Neo4j ``:TYPE``) spelled alike, typed Neo4j headers.
+    All three get the same graph (:class:`pipeline.corpus.graph.ExportView`, made as the graph is read, never a
+    copy in memory): edge ids ``e0``, ``e1`` … unique across the graph, offsets as ``char_start``/``char_end`` (so
+    GEXF stays ``mode="static"``), the node ``type`` (= Neo4j ``:LABEL``) and edge ``relation`` (= Neo4j ``:TYPE``)
+    spelled alike, typed Neo4j headers. ``graph``: a :class:`~pipeline.corpus.graph.CorpusGraph` or a networkx
+    graph, read once into a temporary file of ``out_dir`` that the writers read back (io/graphspool.py).
     """
 
-    from pipeline.corpus.graph import EXPORT_TYPES, clean_for_export
+    from pipeline.corpus.graph import EXPORT_TYPES, ExportView
     from pipeline.io import gexf, graphml
+    from pipeline.io.graphspool import SpooledGraph
 
-    g = clean_for_export(graph)  # a copy for export: changed below, never the corpus graph
+    g = SpooledGraph(ExportView(graph), out_dir)  # the graph read once (io/graphspool.py), then read back
+    try:
+        return _write_graph_files(out_dir, g, EXPORT_TYPES, graphml, gexf)
+    finally:
+        g.close()
+
+
+def _write_graph_files(
+    out_dir: Path, g: Any, export_types: Mapping[str, type], graphml: Any, gexf: Any
+) -> dict[str, int]:
+    declared: list[Any] = []
     # straight into the files (no bytes held, no XML tree: ours stream networkx's GraphML and GEXF bytes)
-    atomic_write_stream(out_dir / "graph.graphml", lambda fh: graphml.write_graphml(g, fh))
-    had_id = {key: d["id"] for _, _, key, d in g.edges(keys=True, data=True) if "id" in d}
-    for _, _, key, d in g.edges(keys=True, data=True):
-        d["id"] = key  # the GEXF edge id is the GraphML one
-    atomic_write_stream(out_dir / "graph.gexf", lambda fh: gexf.write_gexf(g, fh))
-    for _, _, key, d in g.edges(keys=True, data=True):  # as it was, for the Neo4j files
-        if key in had_id:
-            d["id"] = had_id[key]
-        else:
-            del d["id"]
-    node_keys = sorted({k for _, d in g.nodes(data=True) for k in d if k not in ("type", "label")})
-    edge_keys = sorted({k for _, _, d in g.edges(data=True) for k in d if k != "relation"})
-    node_cols = ["id:ID", ":LABEL", "type", "label", *(_neo4j_header(k, EXPORT_TYPES) for k in node_keys)]
-    edge_cols = [":START_ID", ":END_ID", ":TYPE", "id", *(_neo4j_header(k, EXPORT_TYPES) for k in edge_keys)]
+    atomic_write_stream(out_dir / "graph.graphml", lambda fh: declared.append(graphml.write_graphml(g, fh)))
+    atomic_write_stream(out_dir / "graph.gexf", lambda fh: gexf.write_gexf(g.with_edge_ids(), fh))
+    node_set: set[str] = set()
+    edge_set: set[str] = set()
+    if declared and declared[-1] is not None:  # the attribute names GraphML declared: no pass of their own
+        for name, _, scope in declared[-1]:
+            (node_set if scope == "node" else edge_set).add(name)
+    else:
+        for _, d in g.nodes(data=True):
+            node_set.update(d)
+        for _, _, d in g.edges(data=True):
+            edge_set.update(d)
+    node_keys = sorted(node_set - {"type", "label"})
+    edge_keys = sorted(edge_set - {"relation"})
+    node_cols = ["id:ID", ":LABEL", "type", "label", *(_neo4j_header(k, export_types) for k in node_keys)]
+    edge_cols = [":START_ID", ":END_ID", ":TYPE", "id", *(_neo4j_header(k, export_types) for k in edge_keys)]
 
     def nodes() -> Iterable[Row]:  # a row at a time, straight into the file
         for n, d in g.nodes(data=True):
