@@ -34,11 +34,17 @@ def practice_index(results: Sequence[DocResult], merged: Mapping[str, str] | Non
         by_hand[into].append(name)
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     entries: dict[str, PracticeEntry] = {}
-    names = {p.adcode: p.canonical for r in results for p in r.places if p.level == "county" and p.canonical}
-    names.update({m.county_code: m.county for r in results for m in r.measures if m.county_code and m.county})
-    for r in results:
+    seen: dict[str, set[str]] = defaultdict(set)  # the county codes an entry holds (a scan of its list was quadratic)
+    place_names: dict[str, str] = {}  # county names from the places, then the measures' own (they win)
+    measure_names: dict[str, str] = {}
+    for r in results:  # one pass: the results may be read back from disk on every pass (io/spill.py)
+        for p in r.places:
+            if p.level == "county" and p.canonical:
+                place_names[p.adcode] = p.canonical
         doc_codes = r.county_code.split(";") if r.county_code else []
         for m in r.measures:
+            if m.county_code and m.county:
+                measure_names[m.county_code] = m.county
             name = m.name.strip()
             if not name:
                 continue
@@ -49,9 +55,12 @@ def practice_index(results: Sequence[DocResult], merged: Mapping[str, str] | Non
                 if a and a != name and a not in e.aliases:
                     e.aliases.append(a)
             for code in [m.county_code] if m.county_code else doc_codes:
-                if code and all(code != c for c, _ in e.counties):
-                    e.counties.append((code, names.get(code, code)))
+                if code and code not in seen[name]:
+                    seen[name].add(code)
+                    e.counties.append((code, ""))  # named below, once every document has been read
+    names = {**place_names, **measure_names}
     for name, e in entries.items():
         e.kind = kinds[name].most_common(1)[0][0]
+        e.counties = [(code, names.get(code, code)) for code, _ in e.counties]
         e.corrected = [a for a in e.aliases if a in by_hand.get(name, ())]
     return sorted(entries.values(), key=lambda e: (-len(e.documents), -e.n_records, e.practice))
