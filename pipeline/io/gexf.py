@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 from xml.etree import ElementTree
 
+from pipeline.io.writers import TextSink
+
 _TYPES = {int: "long", float: "double", bool: "boolean", str: "string"}
 # keys networkx turns into GEXF structure (dynamic mode, viz, hierarchy): left to networkx's own writer
 _NODE_SPECIAL = frozenset({"id", "pid", "start", "end", "parents", "spells", "slices", "viz"})
@@ -111,21 +113,8 @@ def write_gexf(g: Any, fh: BinaryIO) -> None:
         return
     ids = found
 
-    out: list[str] = []
-    size = 0
-
-    def emit(text: str) -> None:
-        nonlocal size
-        out.append(text)
-        size += len(text)
-        if size > 1 << 16:
-            flush()
-
-    def flush() -> None:
-        nonlocal size
-        fh.write("".join(out).encode("utf-8", "xmlcharrefreplace"))
-        out.clear()
-        size = 0
+    sink = TextSink(fh, "xmlcharrefreplace")
+    emit = sink.write
 
     def attvalues(cls: str, data: dict[str, Any], pad: str) -> str:
         known = ids[cls]
@@ -152,7 +141,7 @@ def write_gexf(g: Any, fh: BinaryIO) -> None:
         emit("    </attributes>\n")
     _elements(g, emit, attvalues)
     emit("  </graph>\n</gexf>\n")
-    flush()
+    sink.flush()
 
 
 def _elements(g: Any, emit: Callable[[str], None], attvalues: Callable[[str, dict[str, Any], str], str]) -> None:

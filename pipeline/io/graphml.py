@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
+from pipeline.io.writers import TextSink
+
 _TYPES = {str: "string", int: "long", float: "double", bool: "boolean"}
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # lxml refuses these in a document
 _HEAD = (
@@ -82,21 +84,8 @@ def write_graphml(g: Any, fh: BinaryIO) -> dict[tuple[str, str, str], str] | Non
 
         nx.write_graphml(as_networkx(g), fh)
         return None
-    out: list[str] = [_HEAD]
-    size = 0
-
-    def emit(text: str) -> None:
-        nonlocal size
-        out.append(text)
-        size += len(text)
-        if size > 1 << 16:
-            flush()
-
-    def flush() -> None:
-        nonlocal size
-        fh.write("".join(out).encode("utf-8"))
-        out.clear()
-        size = 0
+    sink = TextSink(fh, first=_HEAD)
+    emit = sink.write
 
     for (name, kind, scope), kid in reversed(keys.items()):
         emit(f'<key id="{kid}" for="{scope}" attr.name="{_attr(name)}" attr.type="{kind}"/>\n')
@@ -117,5 +106,5 @@ def write_graphml(g: Any, fh: BinaryIO) -> dict[tuple[str, str, str], str] | Non
             element(f'<edge source="{_attr(str(u))}" target="{_attr(str(v))}" id="{_attr(str(k))}"', "edge", "edge", d)
         )
     emit("</graph></graphml>")
-    flush()
+    sink.flush()
     return keys

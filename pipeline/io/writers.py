@@ -411,3 +411,24 @@ def write_dl(path: Path, cooc: Any) -> int:
     label = cooc.label if cooc is not None else "paragraphs_naming_both"
     atomic_write_text(path, dl_text(terms, cooc.counts if cooc is not None else {}, label))
     return len(terms)
+
+
+class TextSink:
+    """Text written in pieces to a binary file, encoded a batch (~64 K characters) at a time: the streaming exports'
+    one buffer (graph.graphml, graph.gexf). Never closes the file; ``flush`` writes what is left."""
+
+    def __init__(self, fh: BinaryIO, errors: str = "strict", first: str = "") -> None:
+        self.fh, self.errors = fh, errors
+        self.parts: list[str] = [first] if first else []
+        self.size = len(first)
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size > 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        self.fh.write("".join(self.parts).encode("utf-8", self.errors))
+        self.parts.clear()
+        self.size = 0
