@@ -33,6 +33,7 @@ venv: $(STAMP)
 # Gazetteer, dictionaries and trained models, built reproducibly with their source and date.
 models: $(STAMP)
 	$(CLI) models --models-dir models
+	$(PY) -m pipeline.text.jieba_dict models
 
 extract: $(STAMP)
 	$(CLI) extract $(CORPUS) --out $(OUT) --engine $(ENGINE) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
