@@ -300,10 +300,11 @@ def _status(
     best_pos, best = -1, ACTUAL
     weak_key, weak_pos, weak = (False, -1), -1, ACTUAL
     hyp_pos = -1
+    left_chars = frozenset(left)
     for cue in _left_cues():
         if cue.literal and cue.literal not in seen:
             continue  # a word that does not occur: no regular expression run for it
-        if cue.firsts is not None and not any(ch in left for ch in cue.firsts):
+        if cue.firsts is not None and cue.firsts.isdisjoint(left_chars):
             continue  # a match must start left of the figure, with one of these characters
         for m in cue.rx.finditer(seen):
             if m.start() >= len(left) or (cue.scope == "clause" and m.start() < clause_off):

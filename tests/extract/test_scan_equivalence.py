@@ -1,0 +1,41 @@
+"""Per-character scans replaced by C-level calls (str.split/translate, str.startswith over a tuple, a set of the
+left context's characters) give the answers of the scans they replace, on made-up strings."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.extract.clauses import _content_len
+from pipeline.extract.places import _ADDRESS_AFTER, NOT_PLACE_AFTER, ORG_HEAD, _not_place_after, _prefixes
+
+# whitespace of several kinds (str.isspace), list punctuation, Han characters, Latin letters, digits
+_ALPHABET = '农村合作社县市区人民医院学院路号，,、：:“”"《》()（）ab1 \t\n\u3000\u00a0\u2002\u200b\ufeff\x1c\x85\u2028'
+_texts = st.text(alphabet=_ALPHABET, max_size=40)
+
+
+def _content_len_by_scan(s: str) -> int:
+    return sum(1 for c in s if not c.isspace() and c not in '，,、：:“”"《》()（）')
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts)
+def test_content_len_equals_the_character_scan(s: str) -> None:
+    assert _content_len(s) == _content_len_by_scan(s)
+
+
+def test_content_len_examples() -> None:
+    assert _content_len(" 推进，“合作社”（试点）\u3000") == 7
+    assert _content_len("") == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*sorted(NOT_PLACE_AFTER), "路", "号", "农村", "12路"]), max_size=3), _texts)
+def test_not_place_after_equals_the_word_scan(words: list[str], rest: str) -> None:
+    text = "榕江" + "".join(words) + rest
+    by_scan = any(text[2:8].startswith(w) for w in NOT_PLACE_AFTER)
+    assert _not_place_after(text, 2) == (by_scan or _ADDRESS_AFTER.match(text[2:8]) is not None)
+
+
+def test_prefixes_holds_every_word() -> None:
+    assert set(_prefixes(ORG_HEAD)) == set(ORG_HEAD) and len(_prefixes(ORG_HEAD)) == len(ORG_HEAD)
