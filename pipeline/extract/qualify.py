@@ -284,12 +284,68 @@ def reference_year(text: str) -> int:
     return max(years, default=0)
 
 
+@lru_cache(maxsize=1)
+def _cue_index() -> tuple[
+    tuple[_Cue, ...], tuple[tuple[int, str], ...], tuple[tuple[int, re.Pattern[str]], ...], tuple[int, ...]
+]:
+    """The left cues and, by their index, the words of the literal ones, a character class of the first characters
+    of the others (where known), and the cues that may start anywhere."""
+    cues = _left_cues()
+    lits = tuple((i, c.literal) for i, c in enumerate(cues) if c.literal)
+    firsts = tuple(
+        (i, re.compile("[" + "".join(re.escape(ch) for ch in sorted(c.firsts)) + "]"))
+        for i, c in enumerate(cues)
+        if not c.literal and c.firsts is not None
+    )
+    anywhere = tuple(i for i, c in enumerate(cues) if not c.literal and c.firsts is None)
+    return cues, lits, firsts, anywhere
+
+
+class _FrameCues:
+    """Which left cues can match in a status frame ``text[fs:fe]``, found once for all the figures of the frame.
+
+    A literal cue occurs in ``text[fs:end]`` (``end <= fe``) exactly when its first occurrence in the frame ends by
+    ``end``; a cue with known first characters can start left of a figure exactly when the first of them in the
+    frame is left of it. So two sorted lists and a bisection per figure stand in for a test of every cue."""
+
+    __slots__ = ("anywhere", "cues", "fe", "first_at", "first_ids", "fs", "lit_ends", "lit_ids")
+
+    def __init__(self, text: str, fs: int, fe: int) -> None:
+        self.fs, self.fe = fs, fe
+        frame = text[fs:fe]
+        self.cues, lits, firsts, self.anywhere = _cue_index()
+        ends = sorted((p + len(w), i) for i, w in lits if (p := frame.find(w)) >= 0)
+        self.lit_ends, self.lit_ids = [e for e, _ in ends], [i for _, i in ends]
+        starts = sorted((m.start(), i) for i, rx in firsts if (m := rx.search(frame)) is not None)
+        self.first_at, self.first_ids = [a for a, _ in starts], [i for _, i in starts]
+
+    def candidates(self, n_left: int, n_seen: int) -> list[_Cue]:
+        """The cues, in the lexicon's order, that may match left of a figure ``n_left`` characters into the frame
+        whose text up to the figure's end is ``n_seen`` characters long; the others cannot."""
+        ids = [
+            *self.anywhere,
+            *self.lit_ids[: bisect.bisect_right(self.lit_ends, n_seen)],
+            *self.first_ids[: bisect.bisect_left(self.first_at, n_left)],
+        ]
+        ids.sort()
+        return [self.cues[i] for i in ids]
+
+
 def _status(
-    text: str, ss: int, cs: int, start: int, end: int, se: int, default: str = ACTUAL, ref_year: int = 0
+    text: str,
+    ss: int,
+    cs: int,
+    start: int,
+    end: int,
+    se: int,
+    default: str = ACTUAL,
+    ref_year: int = 0,
+    frame: _FrameCues | None = None,
 ) -> str:
     """The status of the figure at ``[start, end)`` of the sentence ``[ss, se)`` whose clause starts at ``cs``;
     ``default`` when no cue speaks (the status its section's heading gives: 发展目标 → target). A future date
-    cue counts when its year is after ``ref_year`` (the document's latest other year; never when that is 0)."""
+    cue counts when its year is after ``ref_year`` (the document's latest other year; never when that is 0).
+    ``frame``: the cue table of ``text[ss:fe]`` for some ``fe >= end`` (made here when not given)."""
     left = text[ss:start]
     # an amount inside the frame of a supposition is one of its assumptions (按每亩1200棵、每棵2元计算)
     if any(a < len(left) < b for a, b in _supposition_spans(text[ss:se])):
@@ -300,12 +356,10 @@ def _status(
     best_pos, best = -1, ACTUAL
     weak_key, weak_pos, weak = (False, -1), -1, ACTUAL
     hyp_pos = -1
-    left_chars = frozenset(left)
-    for cue in _left_cues():
-        if cue.literal and cue.literal not in seen:
-            continue  # a word that does not occur: no regular expression run for it
-        if cue.firsts is not None and cue.firsts.isdisjoint(left_chars):
-            continue  # a match must start left of the figure, with one of these characters
+    if frame is None or frame.fs != ss or frame.fe < end:
+        frame = _FrameCues(text, ss, max(se, end))
+    # a word that does not occur, or a cue none of whose first characters is left of the figure: no regex run
+    for cue in frame.candidates(len(left), len(seen)):
         for m in cue.rx.finditer(seen):
             if m.start() >= len(left) or (cue.scope == "clause" and m.start() < clause_off):
                 continue
@@ -423,6 +477,7 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
     prev_sent = (-1, -1)
     framed = _default_statuses(_section_status(doc))
     ref_year = reference_year(text) if text else 0
+    frame: _FrameCues | None = None
     for f in ordered:
         start, end = f.mention.start, f.mention.end
         ss, se = sentence_span(text, start, end) if text else (start, end)
@@ -446,7 +501,9 @@ def qualify_figures(doc: Document, figures: Sequence[Figure], mapper: Any = None
         f.per = slash or (per if _allowed(per, f.unit) else "")
         default = _status_at(framed, start)
         fs = _frame_start(text, ss) if text else ss
-        f.status = _status(text, fs, cs, start, end, se, default, ref_year) if text else default
+        if text and (frame is None or frame.fs != fs or frame.fe < max(se, end)):
+            frame = _FrameCues(text, fs, max(se, end))  # the figures of a frame come one after another
+        f.status = _status(text, fs, cs, start, end, se, default, ref_year, frame) if text else default
         f.value_high = _value_high(f)
         prev, prev_sent = f, (ss, se)
     if mapper is not None:  # after the loop, which may fix units (元/亩 → 元); each distinct pair mapped once
