@@ -27,10 +27,14 @@ _MIN_CLAUSE = 6
 _LONG = 60
 
 
+_HEADING_BREAKERS = frozenset(_SENT_END + _COMMA + "：:")
+_COMMA_RE = re.compile("[" + re.escape(_COMMA) + "]")
+
+
 def _is_heading_line(line: str) -> bool:
     """A short line without sentence punctuation (a title, heading, byline or caption)."""
     t = line.strip()
-    return len(t) <= 40 and not any(c in t for c in _SENT_END + _COMMA + "：:")
+    return len(t) <= 40 and _HEADING_BREAKERS.isdisjoint(t)
 
 
 def _is_title_line(line: str, titles: set[str]) -> bool:
@@ -56,9 +60,8 @@ def _predicates() -> tuple[str, ...]:
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split a long sentence at commas where the next piece opens with a predicate."""
     cuts = [start]
-    for i in range(start, end):
-        if text[i] not in _COMMA:
-            continue
+    for c in _COMMA_RE.finditer(text, start, end):  # the commas of the sentence, not a test of every character
+        i = c.start()
         nxt = text[i + 1 : i + 6].lstrip()
         if i - cuts[-1] >= 15 and end - i >= 15 and nxt.startswith(_predicates()):
             cuts.append(i + 1)
