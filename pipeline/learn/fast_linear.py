@@ -48,6 +48,31 @@ def supports(pipe: Any) -> bool:
         return False
 
 
+def supports_char_ngrams(pipe: Any) -> bool:
+    """Whether ``pipe`` is a fitted (TfidfVectorizer with ``analyzer="char"``, LogisticRegression) pipeline: its
+    vectorizer's own analyzer (``build_analyzer``) gives the n-grams of a text, counted here as it counts them."""
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        steps = getattr(pipe, "steps", None)
+        if not steps or len(steps) != 2:
+            return False
+        vec, clf = steps[0][1], steps[1][1]
+        return (
+            type(vec) is TfidfVectorizer
+            and type(clf) is LogisticRegression
+            and vec.analyzer == "char"
+            and vec.norm in ("l1", "l2", None)
+            and hasattr(vec, "vocabulary_")
+            and hasattr(clf, "coef_")
+            and not getattr(vec, "binary", False)
+            and np.dtype(vec.dtype) in (np.dtype(np.float64), np.dtype(np.float32))
+        )
+    except (ImportError, AttributeError, TypeError):
+        return False
+
+
 class _Model:
     """One fitted pipeline's numbers: its column of every union feature, idf, coefficients."""
 
@@ -133,4 +158,16 @@ class TfidfLogitGroup:
         return [m.proba(gids, counts, rows, len(feats)) for m in self._models]
 
 
-__all__ = ["TfidfLogitGroup", "supports"]
+class TfidfLogitText:
+    """``predict_proba`` of one fitted char n-gram pipeline (see :func:`supports_char_ngrams`) on raw texts: the
+    vectorizer's own analyzer makes each text's n-grams, :class:`TfidfLogitGroup` the rest (the same numbers)."""
+
+    def __init__(self, pipe: Any) -> None:
+        self._analyze = pipe.steps[0][1].build_analyzer()
+        self._group = TfidfLogitGroup([pipe])
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self._group.predict_proba([self._analyze(t) for t in texts])[0]
+
+
+__all__ = ["TfidfLogitGroup", "TfidfLogitText", "supports", "supports_char_ngrams"]

@@ -98,6 +98,7 @@ class IndicatorModel(SavedModel):
 
     name = "indicator_model"
     version = "v1"
+    _fast: Any = None  # TfidfLogitText over pipeline_ (False: not supported); a cache, never pickled
 
     def __init__(self, C: float = 20.0) -> None:
         self.C = C
@@ -116,15 +117,24 @@ class IndicatorModel(SavedModel):
     def fit(self, items: Sequence[tuple[str, str]], labels: Sequence[str]) -> IndicatorModel:
         """Learn from ``(phrase, unit)`` pairs and their canonical indicator names (or ``NONE``)."""
         self.pipeline_ = self.make_estimator().fit([indicator_features(p, u) for p, u in items], list(labels))
+        self._fast = None  # made from the fitted pipeline on first use
         return self
 
     def predict(self, items: Sequence[tuple[str, str]]) -> list[Prediction]:
         self.check_fitted()
         if not items:
             return []
-        probs = self.pipeline_.predict_proba([indicator_features(p, u) for p, u in items])
+        probs = self._fast_proba([indicator_features(p, u) for p, u in items])
         classes = self.pipeline_.classes_
         return [Prediction(str(classes[int(row.argmax())]), float(row.max())) for row in probs]
+
+    def _fast_proba(self, texts: list[str]) -> Any:
+        """``pipeline_.predict_proba`` (the same numbers) without scikit-learn's per-call input checks."""
+        if self._fast is None:
+            from pipeline.learn.fast_linear import TfidfLogitText, supports_char_ngrams
+
+            self._fast = TfidfLogitText(self.pipeline_) if supports_char_ngrams(self.pipeline_) else False
+        return self._fast.predict_proba(texts) if self._fast else self.pipeline_.predict_proba(texts)
 
 
 class IndicatorMapper:
