@@ -40,3 +40,57 @@ def test_the_worker_pool_keeps_no_result_the_caller_has_let_go(tmp_path: Path, m
         kept.append(_alive(set(seen[:-1])))  # the results handed over before this one, and let go
     assert sorted(seen) == sorted(doc_id for _, doc_id in tasks)
     assert kept == [0] * len(tasks)
+
+
+PIPELINE = Path(__file__).resolve().parent.parent / "pipeline"
+
+
+def memo_sizes(source: str) -> list[tuple[str, int | None]]:
+    """(function, maxsize) of every ``lru_cache`` / ``cache`` decorator in ``source`` (None: unbounded)."""
+    import ast
+
+    found: list[tuple[str, int | None]] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for dec in node.decorator_list:
+            call = dec if isinstance(dec, ast.Call) else None
+            target = call.func if call is not None else dec
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if name not in ("lru_cache", "cache"):
+                continue
+            size: int | None = 128 if name == "lru_cache" else None  # lru_cache's default; cache is unbounded
+            if call is not None:
+                args = [*call.args[:1], *(k.value for k in call.keywords if k.arg == "maxsize")]
+                size = args[0].value if args and isinstance(args[0], ast.Constant) else None
+            found.append((node.name, size))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("source", "sizes"),
+    [
+        ("@lru_cache(maxsize=4096)\ndef f(s): ...", [("f", 4096)]),
+        ("@functools.lru_cache(64)\ndef f(s): ...", [("f", 64)]),
+        ("@lru_cache\ndef f(s): ...", [("f", 128)]),
+        ("@lru_cache(maxsize=None)\ndef f(s): ...", [("f", None)]),
+        ("@functools.cache\ndef f(s): ...", [("f", None)]),
+        ("@cache\ndef f(s): ...\n@staticmethod\ndef g(s): ...", [("f", None)]),
+    ],
+)
+def test_the_memo_scan_reads_each_decorator_s_bound(source: str, sizes: list[tuple[str, int | None]]) -> None:
+    assert memo_sizes(source) == sizes
+
+
+def test_every_memo_decorator_in_the_library_is_bounded() -> None:
+    # A worker lives for the whole corpus: a memo keyed by the text it meets grows with the corpus unless capped.
+    # (The memos kept on objects have caps of their own, each tested beside its class: tokenizer.BLOCK_MEMO,
+    # policy_tools.MEMO_TEXTS, program_filter.MEMO_CANDIDATES, IndicatorMapper.MEMO_SIZE.)
+    memos = [
+        (str(p.relative_to(PIPELINE)), fn, size)
+        for p in sorted(PIPELINE.rglob("*.py"))
+        for fn, size in memo_sizes(p.read_text(encoding="utf-8"))
+    ]
+    assert len(memos) > 10  # the scan sees them (normalize, numerals, qualify, tokenizer ...)
+    by_file_name = {("io/columns.py", "load"), ("lexicon.py", "load")}  # keyed by a data file, never by text
+    assert [m for m in memos if (m[2] is None or m[2] > 100_000) and m[:2] not in by_file_name] == []
