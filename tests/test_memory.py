@@ -94,3 +94,34 @@ def test_every_memo_decorator_in_the_library_is_bounded() -> None:
     assert len(memos) > 10  # the scan sees them (normalize, numerals, qualify, tokenizer ...)
     by_file_name = {("io/columns.py", "load"), ("lexicon.py", "load")}  # keyed by a data file, never by text
     assert [m for m in memos if (m[2] is None or m[2] > 100_000) and m[:2] not in by_file_name] == []
+
+
+def test_the_store_is_loaded_under_a_memory_cap_spilling_inside_the_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DuckDB takes up to 80% of the machine's memory by default; the store's load is capped, and what it spills
+    # goes into the (staging) output folder, removed when the store is written.
+    import duckdb
+    import networkx as nx
+
+    from pipeline.io import store
+
+    opened: list[dict[str, str]] = []
+    real = duckdb.connect
+
+    def spy(db: str, *args: object, config: dict[str, str] | None = None, **kw: object) -> duckdb.DuckDBPyConnection:
+        con = real(db, *args, config=config or {}, **kw)  # type: ignore[arg-type]
+        if not kw.get("read_only"):
+            opened.append(dict(con.execute("select name, value from duckdb_settings()").fetchall()))
+        return con
+
+    monkeypatch.setattr(store.duckdb, "connect", spy)
+    monkeypatch.setattr(store, "WRITE_MEMORY", {"memory_limit": "64MB"})
+    out = tmp_path / "out"
+    data = [{"a": f"县{i}" * 20, "b": i} for i in range(200_000)]
+    store.write_duckdb(out / "kg.duckdb", {"t": (data, ["a", "b"])}, nx.MultiDiGraph())
+    assert opened[0]["memory_limit"].startswith(("61.", "64"))  # DuckDB shows 64MB as 61.0 MiB
+    assert Path(opened[0]["temp_directory"]).parent == out
+    assert sorted(p.name for p in out.iterdir()) == ["kg.duckdb"]
+    con = real(str(out / "kg.duckdb"), read_only=True)
+    assert con.execute("select count(*), count(distinct b) from t").fetchone() == (200_000, 200_000)
