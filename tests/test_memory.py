@@ -184,3 +184,25 @@ def test_conflicts_hold_only_the_figures_they_report(tmp_path: Path) -> None:
     assert [(c.a, c.b, c.docs_a, c.docs_b, c.n_values, c.compared) for c in again] == [
         (c.a, c.b, c.docs_a, c.docs_b, c.n_values, c.compared) for c in got
     ]
+
+
+def test_pooled_policy_codes_are_the_same_predicted_a_batch_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The corpus stage codes every practice's bundle in one call: the features of every distinct text of the
+    # corpus (~10 KB a text) were made at once; now PREDICT_BATCH texts at a time, with the same codes.
+    import pipeline.learn.policy_tools as policy_tools
+    from pipeline.learn.policy_tools import PolicyToolModel
+    from pipeline.learn.train import POLICY_TRAINING_TSV, read_training
+
+    models = Path(__file__).resolve().parent.parent / "models"
+    if not PolicyToolModel.paths(models)[0].exists():
+        pytest.skip("models/policy_tools.pkl not present")
+    texts = [r["text"] for r in read_training(models / POLICY_TRAINING_TSV)[:120]]
+    bundles = [texts[i : i + 7] for i in range(0, 110, 5)] + [["", " "]]
+    want = PolicyToolModel.from_disk(models).predict_pooled_many(bundles)
+    monkeypatch.setattr(policy_tools, "PREDICT_BATCH", 4)
+    model = PolicyToolModel.from_disk(models)
+    calls: list[int] = []
+    real = model._predict_proba
+    monkeypatch.setattr(model, "_predict_proba", lambda feats: calls.append(len(feats)) or real(feats))
+    assert model.predict_pooled_many(bundles) == want
+    assert max(calls) == 4 and sum(calls) == len({policy_tools._fold(t) for t in texts[:112] if t.strip()})
