@@ -154,6 +154,7 @@ def _run_pool(tasks: Sequence[Task], corpus: Path, config: Config, n: int) -> It
         futures = {pool.submit(process_path, p, corpus, doc_id, config): p for p, doc_id in tasks}
         try:
             for fut in as_completed(futures):
+                del futures[fut]  # the future holds its whole result: kept in the dict, every result stays in memory
                 yield fut.result()
         except BrokenProcessPool as exc:
             raise PipelineError(

@@ -68,9 +68,12 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
     """One conflict per pair of distinct values of a (county, indicator core, unit, date), values in order of
     first appearance (``a`` is the value seen first), each with the documents that give it; for a group of more
     than ``ALL_PAIRS_UP_TO`` values, one per other value against the most-reported one (``a``)."""
-    groups: dict[tuple[str, str, str, str], dict[float, tuple[Figure, dict[str, None]]]] = defaultdict(dict)
-    for r in results:
-        for f in r.figures:
+    # A value's first figure is kept as its place (result, figure) and read again at the end, only for the pairs
+    # reported: holding every figure of the corpus here grew the run's memory with the corpus.
+    Where = tuple[int, int]
+    groups: dict[tuple[str, str, str, str], dict[float, tuple[Where, dict[str, None]]]] = defaultdict(dict)
+    for pos, r in enumerate(results):
+        for idx, f in enumerate(r.figures):
             core = core_indicator(f.indicator)
             if len(core) < 2 or f.unit in ("%", "个百分点", "倍") or f.status != "actual":
                 continue  # a target or projection never conflicts with what was reported
@@ -80,9 +83,9 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
             values = groups[(county, core, f.unit + (f"/{f.per}" if f.per else ""), f.date)]
             v = _value(f)
             if v not in values:
-                values[v] = (f, {})
+                values[v] = ((pos, idx), {})
             values[v][1][f.mention.doc_id] = None
-    out = []
+    found: list[tuple[str, str, str, str, Where, Where, list[str], list[str], int, str]] = []
     for (county, core, unit, date), values in groups.items():
         county = "" if county.startswith("doc:") else county
         distinct = list(values.items())
@@ -97,5 +100,15 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
         for (va, (a, docs_a)), (vb, (b, docs_b)) in pairs:
             if max(abs(va), abs(vb)) == 0 or abs(va - vb) / max(abs(va), abs(vb)) > max_rel_diff:
                 continue
-            out.append(Conflict(county, core, unit, date, a, b, list(docs_a), list(docs_b), n, compared))
-    return out
+            found.append((county, core, unit, date, a, b, list(docs_a), list(docs_b), n, compared))
+    del groups
+    wanted = {w: None for row in found for w in (row[4], row[5])}
+    figure: dict[Where, Figure] = {}
+    places = {pos for pos, _ in wanted}
+    for pos, r in enumerate(results) if wanted else ():
+        if pos in places:
+            figure.update(((pos, idx), f) for idx, f in enumerate(r.figures) if (pos, idx) in wanted)
+    return [
+        Conflict(county, core, unit, date, figure[a], figure[b], docs_a, docs_b, n, compared)
+        for county, core, unit, date, a, b, docs_a, docs_b, n, compared in found
+    ]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STORAGE_VERSION = "v1.4.0"
+WRITE_MEMORY = {"memory_limit": "256MB"}  # DuckDB's share while it loads the store (it spills past it)
 NULL = "\u2400NULL\u2400"  # marks a missing value in the bulk-load CSV; never produced by the pipeline
 
 
@@ -215,8 +216,12 @@ def _write_store(
     graph: Graph,
 ) -> dict[str, int]:
     """Every table and the graph into the new store ``tmp``; returns the rows each table was given."""
-    # Written in a storage format the `duckdb` command-line client (PyPI duckdb-cli, 1.5) can open too.
-    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_VERSION})
+    # Written in a storage format the `duckdb` command-line client (PyPI duckdb-cli, 1.5) can open too. DuckDB's
+    # own memory is capped (its default is 80% of the machine's): past the cap it spills into the staging folder.
+    spill = tempfile.TemporaryDirectory(dir=scratch, prefix=".kg-spill-")
+    settings: dict[str, Any] = {"storage_compatibility_version": STORAGE_VERSION, **WRITE_MEMORY}
+    settings["temp_directory"] = spill.name
+    con = duckdb.connect(str(tmp), config=settings)
     try:
         counts = {name: _create(con, name, rows, cols, scratch) for name, (rows, cols) in tables.items()}
 
@@ -245,4 +250,5 @@ def _write_store(
         con.execute("CHECKPOINT")  # everything into the file itself; a failure (disk full) raises here
     finally:
         con.close()
+        spill.cleanup()
     return counts

@@ -62,6 +62,7 @@ def _make_clf(c: float) -> Any:
 
 
 _DIGITS_RE = re.compile(r"\d+(?:\.\d+)?")
+PREDICT_BATCH = 2_048  # distinct texts whose features are made and predicted together (a row is the same in any batch)
 MEMO_TEXTS = 16_384  # distinct clause texts whose probabilities a loaded model keeps (about 0.5 KB each)
 
 
@@ -181,9 +182,10 @@ class PolicyToolModel(SavedModel):
         keys = [_fold(t) for t in texts]
         todo = list(dict.fromkeys(k for k in keys if k not in memo))
         fresh: dict[str, Any] = {}
-        if todo:
-            probs = self._predict_proba([self._folded_features(k) for k in todo])
-            for i, k in enumerate(todo):
+        for lo in range(0, len(todo), PREDICT_BATCH):  # a batch's features at a time (~10 KB a text), not all
+            batch = todo[lo : lo + PREDICT_BATCH]
+            probs = self._predict_proba([self._folded_features(k) for k in batch])
+            for i, k in enumerate(batch):
                 fresh[k] = np.concatenate([p[i] for p in probs])
         n_t, n_s = len(self.tool_model_.classes_), len(self.sub_model_.classes_)
         out = []
