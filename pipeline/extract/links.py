@@ -648,12 +648,58 @@ def _figure_view(ctx: LinkContext, fig: Figure) -> _FigureView:
     )
 
 
+# Features read last by :func:`pair_features`: each is never negative and the link model weighs each below zero, so
+# once the others are known they can only lower a pair's score (:class:`Prune`)
+DEFERRED = ("intervening", "cue_between", "result_between", "means_before", "unnamed_means_between")
+
+
+@dataclass(frozen=True)
+class Prune:
+    """A linear link model's weights, intercept and the score its threshold needs: a pair whose score without the
+    :data:`DEFERRED` features (whose weights are all ≤ 0) is already below that cannot pass, and its remaining
+    features are not read. ``margin`` covers the order in which floating-point terms are added."""
+
+    weights: dict[str, float]
+    intercept: float
+    cut: float
+    margin: float = 1e-6
+
+    @classmethod
+    def of(cls, model: Any) -> Prune | None:
+        """From a model whose ``pruning()`` gives (weights, intercept, threshold score), when it weighs none of
+        :data:`DEFERRED` above zero; else None (every pair is read whole)."""
+        pruning = getattr(model, "pruning", None)
+        got = pruning() if pruning is not None else None
+        if got is None:
+            return None
+        weights, intercept, cut = got
+        if any(weights.get(k, 0.0) > 0.0 for k in DEFERRED):
+            return None
+        return cls(weights, intercept, cut)
+
+    def below(self, features: dict[str, float]) -> bool:
+        w = self.weights
+        score = self.intercept
+        for k, v in features.items():
+            score += w.get(k, 0.0) * v
+        return score < self.cut - self.margin
+
+
 def pair_features(
     ctx: LinkContext, name: str, fig: Figure, extra: set[str], view: _FigureView | None = None
 ) -> dict[str, float]:
     """Features of the pair (practice ``name``, ``fig``); ``extra``: how the candidate was proposed (``heading``,
     ``anaphor``, ``main``); ``view``: what the features read around the figure (:func:`_figure_view`, made here
     when not given: :func:`candidate_pairs` makes it once for all the figure's pairs)."""
+    f = _pair_features(ctx, name, fig, extra, view, None)
+    assert f is not None  # only a ``Prune`` stops early
+    return f
+
+
+def _pair_features(
+    ctx: LinkContext, name: str, fig: Figure, extra: set[str], view: _FigureView | None, prune: Prune | None
+) -> dict[str, float] | None:
+    """:func:`pair_features`, or None when ``prune`` tells the pair cannot pass the link model's threshold."""
     text = ctx.doc.text
     v = _figure_view(ctx, fig) if view is None else view
     pos, fend, s0, s1, c0, p0 = v.pos, v.fend, v.s0, v.s1, v.c0, v.p0
@@ -708,24 +754,10 @@ def pair_features(
                 f["same_item"] = 1.0
             elif same_sent and ms > c0:
                 f["other_item"] = 1.0
-        lo, hi = (me, pos) if is_before else (fend, ms)
-        between: set[str] = set()  # up to 3 other practices named between: the feature counts no further
-        for bs, be, bn in ctx.within(lo, hi):
-            if bs >= lo and be <= hi and bn != name and bs not in ctx.manner:
-                between.add(bn)
-                if len(between) >= 3:
-                    break
-        f["intervening"] = min(len(between), 3) / 3
-        if is_before and ctx.has_word("outcome", me, pos):
-            f["cue_between"] = 1.0
-        if ctx.has_word("result", me if is_before else c0, pos):
-            f["result_between"] = 1.0
         if mv.coordinated_after:
             f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
         if _COORDINATED.match(text, max(s0, ms - 4), ms) or mv.joined_before:
             f["coordinated"] = 1.0
-        if _MEANS.search(text[max(s0, ms - 8) : ms]):
-            f["means_before"] = 1.0  # 通过A, 依托A, 实施A
         if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
             f["para_opening"] = 1.0
         if mv.as_manner:
@@ -736,8 +768,6 @@ def pair_features(
             f["list_head"] = 1.0  # the practice opens the enumeration the figure is in
         # a means of its own serves the article's title practice, but replaces any other earlier practice
         own_means = is_before and name not in ctx.title_line
-        if own_means and _unnamed_means(ctx, max(me, s0), pos):
-            f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
         if own_means and mv.para != v.para and v.unnamed_means_in_para:
             f["unnamed_means_in_para"] = 1.0  # the figure's paragraph opens a means of its own (以产业开发带动…)
         other_after = v.means_after  # in the figure's clause: 2000户通过B实现…
@@ -804,13 +834,37 @@ def pair_features(
             passing = ctx.n_occurrences(name) <= 1 and not f.get("same_paragraph")
             if passing and name not in ctx.title_line:
                 f["main_in_passing"] = 1.0  # the most-named practice, named once and not in the title
-
+    if ment is None:
+        return f
+    if prune is not None and prune.below(f):
+        return None  # the features still to come (:data:`DEFERRED`) only lower the score: the pair cannot pass
+    # features that only lower the link model's score (:data:`DEFERRED`), read last so that ``prune`` can stop first
+    ms, me = ment
+    is_before = me <= pos
+    lo, hi = (me, pos) if is_before else (fend, ms)
+    between: set[str] = set()  # up to 3 other practices named between: the feature counts no further
+    for bs, be, bn in ctx.within(lo, hi):
+        if bs >= lo and be <= hi and bn != name and bs not in ctx.manner:
+            between.add(bn)
+            if len(between) >= 3:
+                break
+    f["intervening"] = min(len(between), 3) / 3
+    if is_before and ctx.has_word("outcome", me, pos):
+        f["cue_between"] = 1.0
+    if ctx.has_word("result", me if is_before else c0, pos):
+        f["result_between"] = 1.0
+    if _MEANS.search(text[max(s0, ms - 8) : ms]):
+        f["means_before"] = 1.0  # 通过A, 依托A, 实施A
+    if is_before and name not in ctx.title_line and _unnamed_means(ctx, max(me, s0), pos):
+        f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
     return f
 
 
-def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
+def candidate_pairs(ctx: LinkContext, fig: Figure, prune: Prune | None = None) -> list[Pair]:
     """The candidate pairs of one figure: practices named in its paragraph or up to ``WINDOW`` characters before
-    it, its section's practice, the practice an anaphor points to, the article's main practice."""
+    it, its section's practice, the practice an anaphor points to, the article's main practice. With ``prune``
+    (the link model's :class:`Prune`), the pairs that provably cannot pass its threshold are left out: the model
+    would reject them, so :func:`decide` links the same pairs."""
     text = ctx.doc.text
     view = _figure_view(ctx, fig)
     pos, s0, s1, p0, p1, role = view.pos, view.s0, view.s1, view.p0, view.p1, view.role
@@ -829,11 +883,19 @@ def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
             names.setdefault(ref.name, set()).add("para_anaphor")
     if ctx.main is not None:
         names.setdefault(ctx.main.name, set()).add("main")
-    return [
-        Pair(ctx.by_name[n], fig, pair_features(ctx, n, fig, extra, view), (s0, s1), role)
-        for n, extra in names.items()
-        if n in ctx.by_name
-    ]
+    if prune is None:
+        return [
+            Pair(ctx.by_name[n], fig, pair_features(ctx, n, fig, extra, view), (s0, s1), role)
+            for n, extra in names.items()
+            if n in ctx.by_name
+        ]
+    out = []
+    for n, extra in names.items():
+        if n in ctx.by_name:
+            f = _pair_features(ctx, n, fig, extra, view, prune)
+            if f is not None:
+                out.append(Pair(ctx.by_name[n], fig, f, (s0, s1), role))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ decisions
@@ -919,6 +981,7 @@ def link_outcomes(
     seen: set[tuple[str, float, str, str, str]] = set()
     fig_starts = [fig.mention.start for fig in figures]
     in_order = all(a <= b for a, b in itertools.pairwise(fig_starts))
+    prune = Prune.of(model) if model is not None else None
     for art in articles_of(doc):
         ctx = link_context(doc, art, measures, heading_names)
         if not ctx.by_name:
@@ -927,7 +990,7 @@ def link_outcomes(
             figs = list(figures[bisect.bisect_left(fig_starts, art.start) : bisect.bisect_left(fig_starts, art.end)])
         else:
             figs = [fig for fig in figures if art.start <= fig.mention.start < art.end]
-        pairs_of = [candidate_pairs(ctx, fig) for fig in figs]
+        pairs_of = [candidate_pairs(ctx, fig, prune) for fig in figs]
         first_any = min(ctx.first_mention.values(), default=art.end)
         for fig, pairs, probs in zip(figs, pairs_of, _pair_probs(pairs_of, model), strict=True):
             pos = fig.mention.start
@@ -953,6 +1016,7 @@ __all__ = [
     "RELATIONS",
     "LinkContext",
     "Pair",
+    "Prune",
     "articles_of",
     "candidate_pairs",
     "decide",
