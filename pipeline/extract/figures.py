@@ -97,6 +97,13 @@ class _Cand:
     head: str = ""  # indicator before the verb phrase a share is used for (收益 of 收益用于道路养护)
 
 
+@lru_cache(maxsize=4096)
+def _quantities(sentence: str) -> tuple[Quantity, ...]:
+    """``iter_quantities`` of a sentence, cached: a report (and a web page's repeated blocks) states the same
+    sentence again; the quantities are only read, never changed."""
+    return tuple(iter_quantities(sentence))
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     return [sp for sp in sentences(text) if not is_blank_sentence(text, sp)]
 
@@ -225,8 +232,10 @@ _LEFT_CUT = lazy_words("figure_context", "left_cut")
 _DATE_AND_TAIL = re.compile(rf"(?:到|至|截至|截止)?(?:{_DATE_RE.pattern})(?:年度|度|底|末|初|以来)?")
 
 
+@lru_cache(maxsize=4096)
 def _trim_np(left: str) -> str:
-    """Noun phrase the number measures, from the clause text left of it."""
+    """Noun phrase the number measures, from the clause text left of it (a pure function of ``left``: cached, as
+    the same clause openings recur across a report's figures)."""
     s = SAME_YEAR.sub("", RELATIVE_YEAR.sub("", _DATE_AND_TAIL.sub("", left)))  # 去年, 次年: dates, not the phrase
     s = re.sub(r"\d+(?:\.\d+)?", "", s)
     s = _TRAIL_STRIP.sub("", s)
@@ -399,7 +408,7 @@ def _candidates(doc: Document) -> list[_Cand]:
         sent = text[ss:se]
         if not any(ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成" for ch in sent):
             continue
-        qs = [q for q in iter_quantities(sent)]
+        qs = _quantities(sent)
         if not qs:
             continue
         dates = dates_in(text, ss, se, year, stated_before)
