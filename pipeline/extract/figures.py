@@ -9,6 +9,8 @@ sharing one subject (``贫困户32712户、118900人``), ``分别`` pairing, gro
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -267,6 +269,7 @@ _REL_CLAUSE_SPAN = 16
 _SHORT_MODIFIER = 4
 
 
+@lru_cache(maxsize=4096)
 def _right_np(right: str, allow_verb: bool) -> str:
     """The noun phrase a number modifies: 120亩尚未投产的花椒基地 → 花椒基地 (a relative clause before 的 is
     dropped), 8头膘肥体壮的黄白花牛 → 黄白花牛, else what ``_right_phrase`` reads."""
@@ -356,6 +359,7 @@ def _is_verb(w: str, f: str) -> bool:
     return (f.startswith("v") and f != "vn") or w in _KEEP_ADVERBS
 
 
+@lru_cache(maxsize=4096)
 def _last_verb(np_left: str) -> str:
     """Trailing verbs of the left phrase (带动, 新增注册) that give a counted noun its meaning."""
     toks = list(_tags(np_left)) if np_left else []
@@ -489,9 +493,22 @@ _ADV_TRAIL = lazy_pattern("(?:{words})$", "figure_words", "all_adverb")
 
 def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int]]) -> None:
     prev: _Cand | None = None
+    # the spans' starts and ends, each bisected when in order (iter_quantities gives them so): the greatest end
+    # before a figure and the least start after it without a scan of all the sentence's spans per figure
+    starts, ends = [s for s, _ in spans], [e for _, e in spans]
+    starts_sorted = all(a <= b for a, b in itertools.pairwise(starts))
+    ends_sorted = all(a <= b for a, b in itertools.pairwise(ends))
     for idx, c in enumerate(cands):
-        prev_end = max((e for s, e in spans if e <= c.start), default=c.sent_start)
-        next_start = min((s for s, e in spans if s >= c.end), default=c.sent_end)
+        if ends_sorted:
+            k = bisect.bisect_right(ends, c.start)
+            prev_end = ends[k - 1] if k else c.sent_start
+        else:
+            prev_end = max((e for s, e in spans if e <= c.start), default=c.sent_start)
+        if starts_sorted:
+            k = bisect.bisect_left(starts, c.end)
+            next_start = starts[k] if k < len(starts) else c.sent_end
+        else:
+            next_start = min((s for s, e in spans if s >= c.end), default=c.sent_end)
         c.left = _clause_left(text, c.sent_start, c.start, prev_end)
         c.right = _clause_right(text, c.end, c.sent_end, next_start)
         if next_start == c.end and c.q.unit in _CLASSIFIERS and any(s == next_start for s, _ in spans):
