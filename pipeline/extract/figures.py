@@ -51,6 +51,16 @@ _CLASSIFIERS = lazy_words("units", "classifier")
 _SKIP_UNITS = {"年", "月"}
 _CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")
 
+
+@lru_cache(maxsize=1)
+def _numberish() -> re.Pattern[str]:
+    """A character for which ``ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成"``: ``\\d`` (a decimal digit,
+    category Nd, what ``str.isdecimal`` tells), the other digits ``str.isdigit`` knows (²), the numeral
+    characters and 成; one regular expression instead of a test per character of every sentence."""
+    other_digits = "".join(c for c in map(chr, range(0x110000)) if c.isdigit() and not c.isdecimal())
+    return re.compile(f"[\\d{re.escape(other_digits)}{re.escape(''.join(sorted(_CN_NUMERAL_CHARS)))}成]")
+
+
 _DATE_RE = DATE_RE  # the date forms (tables.py and the phrase trimmer)
 
 
@@ -410,7 +420,7 @@ def _candidates(doc: Document) -> list[_Cand]:
         stated_before = stated
         stated = next((d for _, d in reversed(dates_in(text, ss, se))), stated)
         sent = text[ss:se]
-        if not any(ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成" for ch in sent):
+        if not _numberish().search(sent):
             continue
         qs = _quantities(sent)
         if not qs:

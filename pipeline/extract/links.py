@@ -1028,9 +1028,14 @@ def link_outcomes(
         first_any = min(ctx.first_mention.values(), default=art.end)
         for fig, pairs, probs in zip(figs, pairs_of, _pair_probs(pairs_of, model), strict=True):
             pos = fig.mention.start
+            relations: dict[str, str] = {}  # role → relation: the figure's pairs share its clause and section
             for pair, rule in decide(pairs, model, probs):
                 s0, s1 = pair.evidence
-                relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
+                relation = relations.get(pair.role)
+                if relation is None:
+                    relation = relations[pair.role] = relation_of(
+                        ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year
+                    )
                 f = pair.features
                 named_before = f.get("heading")  # the section heading names the practice
                 early = pos < first_any and not (f.get("same_paragraph") or f.get("fig_in_title") or named_before)

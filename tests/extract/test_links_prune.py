@@ -68,3 +68,20 @@ def test_no_pruning_when_a_deferred_feature_could_raise_the_score(link_model: An
 
     assert L.Prune.of(Raising()) is None
     assert L.Prune.of(object()) is None  # a model without linear weights: every pair read whole
+
+
+def test_a_figures_relation_is_read_once_for_its_links(link_model: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pairs of one figure share its clause and section: ``relation_of`` is asked once per figure and role."""
+    doc, measures, figures = _parsed(1)
+    calls: list[tuple[int, str]] = []
+    relation_of = L.relation_of
+
+    def counted(text: str, start: int, end: int, role: str = "", ref_year: int | None = None) -> str:
+        calls.append((start, role))
+        return relation_of(text, start, end, role, ref_year)
+
+    monkeypatch.setattr(L, "relation_of", counted)
+    links = L.link_outcomes(doc, measures, figures, model=link_model)
+    assert len(calls) == len(set(calls))  # never twice for one figure
+    by_fig = {ln.figure.mention.start for ln in links}
+    assert len(links) > len(by_fig)  # some figure has several links, and its relation was read once
