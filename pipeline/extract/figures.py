@@ -9,6 +9,8 @@ sharing one subject (``贫困户32712户、118900人``), ``分别`` pairing, gro
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import re
 from dataclasses import dataclass
@@ -48,6 +50,16 @@ _CLASSIFIERS = lazy_words("units", "classifier")
 # Units never reported as figures on their own (durations written as dates, calendar months).
 _SKIP_UNITS = {"年", "月"}
 _CN_NUMERAL_CHARS = set("零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟")
+
+
+@lru_cache(maxsize=1)
+def _numberish() -> re.Pattern[str]:
+    """A character for which ``ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成"``: ``\\d`` (a decimal digit,
+    category Nd, what ``str.isdecimal`` tells), the other digits ``str.isdigit`` knows (²), the numeral
+    characters and 成; one regular expression instead of a test per character of every sentence."""
+    other_digits = "".join(c for c in map(chr, range(0x110000)) if c.isdigit() and not c.isdecimal())
+    return re.compile(f"[\\d{re.escape(other_digits)}{re.escape(''.join(sorted(_CN_NUMERAL_CHARS)))}成]")
+
 
 _DATE_RE = DATE_RE  # the date forms (tables.py and the phrase trimmer)
 
@@ -95,6 +107,13 @@ class _Cand:
     right: str = ""
     resp: bool = False  # indicator assigned by 分别 pairing
     head: str = ""  # indicator before the verb phrase a share is used for (收益 of 收益用于道路养护)
+
+
+@lru_cache(maxsize=4096)
+def _quantities(sentence: str) -> tuple[Quantity, ...]:
+    """``iter_quantities`` of a sentence, cached: a report (and a web page's repeated blocks) states the same
+    sentence again; the quantities are only read, never changed."""
+    return tuple(iter_quantities(sentence))
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -225,8 +244,10 @@ _LEFT_CUT = lazy_words("figure_context", "left_cut")
 _DATE_AND_TAIL = re.compile(rf"(?:到|至|截至|截止)?(?:{_DATE_RE.pattern})(?:年度|度|底|末|初|以来)?")
 
 
+@lru_cache(maxsize=4096)
 def _trim_np(left: str) -> str:
-    """Noun phrase the number measures, from the clause text left of it."""
+    """Noun phrase the number measures, from the clause text left of it (a pure function of ``left``: cached, as
+    the same clause openings recur across a report's figures)."""
     s = SAME_YEAR.sub("", RELATIVE_YEAR.sub("", _DATE_AND_TAIL.sub("", left)))  # 去年, 次年: dates, not the phrase
     s = re.sub(r"\d+(?:\.\d+)?", "", s)
     s = _TRAIL_STRIP.sub("", s)
@@ -258,6 +279,7 @@ _REL_CLAUSE_SPAN = 16
 _SHORT_MODIFIER = 4
 
 
+@lru_cache(maxsize=4096)
 def _right_np(right: str, allow_verb: bool) -> str:
     """The noun phrase a number modifies: 120亩尚未投产的花椒基地 → 花椒基地 (a relative clause before 的 is
     dropped), 8头膘肥体壮的黄白花牛 → 黄白花牛, else what ``_right_phrase`` reads."""
@@ -347,6 +369,7 @@ def _is_verb(w: str, f: str) -> bool:
     return (f.startswith("v") and f != "vn") or w in _KEEP_ADVERBS
 
 
+@lru_cache(maxsize=4096)
 def _last_verb(np_left: str) -> str:
     """Trailing verbs of the left phrase (带动, 新增注册) that give a counted noun its meaning."""
     toks = list(_tags(np_left)) if np_left else []
@@ -397,9 +420,9 @@ def _candidates(doc: Document) -> list[_Cand]:
         stated_before = stated
         stated = next((d for _, d in reversed(dates_in(text, ss, se))), stated)
         sent = text[ss:se]
-        if not any(ch.isdigit() or ch in _CN_NUMERAL_CHARS or ch == "成" for ch in sent):
+        if not _numberish().search(sent):
             continue
-        qs = [q for q in iter_quantities(sent)]
+        qs = _quantities(sent)
         if not qs:
             continue
         dates = dates_in(text, ss, se, year, stated_before)
@@ -480,9 +503,22 @@ _ADV_TRAIL = lazy_pattern("(?:{words})$", "figure_words", "all_adverb")
 
 def _assign_indicators(text: str, cands: list[_Cand], spans: list[tuple[int, int]]) -> None:
     prev: _Cand | None = None
+    # the spans' starts and ends, each bisected when in order (iter_quantities gives them so): the greatest end
+    # before a figure and the least start after it without a scan of all the sentence's spans per figure
+    starts, ends = [s for s, _ in spans], [e for _, e in spans]
+    starts_sorted = all(a <= b for a, b in itertools.pairwise(starts))
+    ends_sorted = all(a <= b for a, b in itertools.pairwise(ends))
     for idx, c in enumerate(cands):
-        prev_end = max((e for s, e in spans if e <= c.start), default=c.sent_start)
-        next_start = min((s for s, e in spans if s >= c.end), default=c.sent_end)
+        if ends_sorted:
+            k = bisect.bisect_right(ends, c.start)
+            prev_end = ends[k - 1] if k else c.sent_start
+        else:
+            prev_end = max((e for s, e in spans if e <= c.start), default=c.sent_start)
+        if starts_sorted:
+            k = bisect.bisect_left(starts, c.end)
+            next_start = starts[k] if k < len(starts) else c.sent_end
+        else:
+            next_start = min((s for s, e in spans if s >= c.end), default=c.sent_end)
         c.left = _clause_left(text, c.sent_start, c.start, prev_end)
         c.right = _clause_right(text, c.end, c.sent_end, next_start)
         if next_start == c.end and c.q.unit in _CLASSIFIERS and any(s == next_start for s, _ in spans):

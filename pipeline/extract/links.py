@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -75,6 +76,7 @@ _INPUT = LazyPattern(lambda: re.compile(load("link_cues").alternation("use", "in
 _OUTCOME_WORDS = lazy_words("outcome_cues")
 _RESULT_WORDS = lazy_words("link_cues", "use", "result")
 MASK = "□"  # a practice mention in ``LinkContext.masked``
+_LOG_1000 = math.log(1000)
 
 
 def _occurrences(text: str, name: str, start: int, end: int) -> list[int]:
@@ -595,6 +597,25 @@ class _FigureView:
     cue_in_sentence: bool
     cue_in_clause: bool
     input_in_clause: bool
+    # the names that can be the nearest of ``in_sentence`` (``in_paragraph``) for some practice: the mentions up
+    # to the first not named as a manner (:func:`_nearest_names`)
+    near_in_sentence: frozenset[str] = frozenset()
+    near_in_paragraph: frozenset[str] = frozenset()
+    in_para: Counter[str] = field(default_factory=Counter)  # ``ctx.para_counts(p0, p1)``
+    para_max: int = 0  # the most times a practice is named in the paragraph
+    role_key: str = ""  # the feature of the section's role
+
+
+def _nearest_names(ctx: LinkContext, mentions: list[tuple[int, str]]) -> frozenset[str]:
+    """The practices ``name`` for which ``next(n for s, n in mentions if not by_way(s, name)) == name``, where
+    ``by_way(s, name)``: the mention at ``s`` is named as a manner and is not one of ``name``'s (its own name is
+    ``name``, as mentions never overlap): the names up to (with) the first mention not named as a manner."""
+    out = set()
+    for s, n in mentions:
+        out.add(n)
+        if s not in ctx.manner:
+            break
+    return frozenset(out)
 
 
 def _figure_view(ctx: LinkContext, fig: Figure) -> _FigureView:
@@ -616,6 +637,10 @@ def _figure_view(ctx: LinkContext, fig: Figure) -> _FigureView:
     in_title = pos - art.start < LEDE and (
         line == art.title.strip() or line.startswith(TITLE_LINE_MARKS) or p0 == art.start
     )
+    in_sentence = [(s, n) for s, e, n in reversed(ctx.within(s0, pos)) if e <= pos and s >= s0]
+    in_paragraph = [(s, n) for s, e, n in reversed(ctx.within(p0, pos)) if e <= pos and s >= p0]
+    in_para = ctx.para_counts(p0, p1)
+    role = ctx.role_at(pos)
     return _FigureView(
         pos,
         fend,
@@ -629,9 +654,9 @@ def _figure_view(ctx: LinkContext, fig: Figure) -> _FigureView:
         _sent_index(ctx, pos),
         p0,
         p1,
-        ctx.role_at(pos),
-        [(s, n) for s, e, n in reversed(ctx.within(s0, pos)) if e <= pos and s >= s0],
-        [(s, n) for s, e, n in reversed(ctx.within(p0, pos)) if e <= pos and s >= p0],
+        role,
+        in_sentence,
+        in_paragraph,
         {n for s, e, n in ctx.within(s0, s1) if s0 <= s and e <= s1 and s not in ctx.manner},
         _means_after(ctx, fend, c1),
         _unnamed_means(ctx, p0, s0),
@@ -645,7 +670,47 @@ def _figure_view(ctx: LinkContext, fig: Figure) -> _FigureView:
         OUTCOME_CUES.search(text, s0, s1) is not None,
         OUTCOME_CUES.search(text, c0, pos) is not None,
         _INPUT.search(ctx.masked, c0, pos) is not None,
+        _nearest_names(ctx, in_sentence),
+        _nearest_names(ctx, in_paragraph),
+        in_para,
+        max(in_para.values(), default=0),
+        f"role={role or 'none'}",
     )
+
+
+# Features read last by :func:`pair_features`: each is never negative and the link model weighs each below zero, so
+# once the others are known they can only lower a pair's score (:class:`Prune`)
+DEFERRED = ("intervening", "cue_between", "result_between", "means_before", "unnamed_means_between")
+
+
+@dataclass(frozen=True)
+class Prune:
+    """A linear link model's weights, intercept and the score its threshold needs: a pair whose score without the
+    :data:`DEFERRED` features (whose weights are all ≤ 0) is already below that cannot pass, and its remaining
+    features are not read. ``margin`` covers the order in which floating-point terms are added."""
+
+    weights: dict[str, float]
+    intercept: float
+    cut: float
+    margin: float = 1e-6
+
+    @classmethod
+    def of(cls, model: Any) -> Prune | None:
+        """From a model whose ``pruning()`` gives (weights, intercept, threshold score), when it weighs none of
+        :data:`DEFERRED` above zero; else None (every pair is read whole)."""
+        pruning = getattr(model, "pruning", None)
+        got = pruning() if pruning is not None else None
+        if got is None:
+            return None
+        weights, intercept, cut = got
+        if any(weights.get(k, 0.0) > 0.0 for k in DEFERRED):
+            return None
+        return cls(weights, intercept, cut)
+
+    def below(self, features: dict[str, float]) -> bool:
+        """The score of ``features`` (a feature the model does not know weighs nothing) is below the cut."""
+        score = sum(map(operator.mul, map(self.weights.get, features, itertools.repeat(0.0)), features.values()))
+        return self.intercept + score < self.cut - self.margin
 
 
 def pair_features(
@@ -654,6 +719,15 @@ def pair_features(
     """Features of the pair (practice ``name``, ``fig``); ``extra``: how the candidate was proposed (``heading``,
     ``anaphor``, ``main``); ``view``: what the features read around the figure (:func:`_figure_view`, made here
     when not given: :func:`candidate_pairs` makes it once for all the figure's pairs)."""
+    f = _pair_features(ctx, name, fig, extra, view, None)
+    assert f is not None  # only a ``Prune`` stops early
+    return f
+
+
+def _pair_features(
+    ctx: LinkContext, name: str, fig: Figure, extra: set[str], view: _FigureView | None, prune: Prune | None
+) -> dict[str, float] | None:
+    """:func:`pair_features`, or None when ``prune`` tells the pair cannot pass the link model's threshold."""
     text = ctx.doc.text
     v = _figure_view(ctx, fig) if view is None else view
     pos, fend, s0, s1, c0, p0 = v.pos, v.fend, v.s0, v.s1, v.c0, v.p0
@@ -661,35 +735,35 @@ def pair_features(
     meas = ctx.by_name[name]
     f: dict[str, float] = {f"kind={meas.kind}": 1.0}
     role = v.role
-    f[f"role={role or 'none'}"] = 1.0
-
-    def _by_way(s: int) -> bool:  # another practice named only as a manner (以“A”的方式) is no rival
-        return s in ctx.manner and s not in own_starts
+    f[v.role_key] = 1.0
 
     # the mention that matters: the nearest before the figure, else the nearest after it in the same sentence
     # bisecting the practice's own mentions (sorted, never overlapping): no scan of them for every pair
     own_m = ctx.own_mentions(name)
-    own, own_starts = own_m.spans, own_m.start_set
+    own = own_m.spans
     k_before = bisect.bisect_right(own_m.ends, pos)  # own[:k_before] end before the figure
-    before = own[:k_before]
-    after = own[bisect.bisect_left(own_m.starts, fend) : bisect.bisect_left(own_m.starts, max(s1, v.p1))]
+    k_after = bisect.bisect_left(own_m.starts, fend)  # own[k_after:k_end]: after the figure, up to its paragraph end
+    k_end = bisect.bisect_left(own_m.starts, max(s1, v.p1))
     if k_before < len(own) and own[k_before][0] < fend:  # the figure inside the name (三个万亩)
         f["inside"] = 1.0
-    if before and before[-1][0] >= s0:
-        ment: tuple[int, int] | None = before[-1]
-    elif after and after[0][0] < s1:
-        ment = after[0]
-    elif before:
-        ment = before[-1]
+    last_before = own[k_before - 1] if k_before else None
+    first_after = own[k_after] if k_after < k_end else None
+    if last_before is not None and last_before[0] >= s0:
+        ment: tuple[int, int] | None = last_before
+    elif first_after is not None and first_after[0] < s1:
+        ment = first_after
+    elif last_before is not None:
+        ment = last_before
     else:
-        ment = after[0] if after else None
+        ment = first_after
+    same_sent = same_paragraph = nearest_in_sentence = nearest_in_paragraph = para_opening = coordinated = False
     if ment is not None:
         ms, me = ment
         mv = _mention_view(ctx, ms, me)
         is_before = me <= pos
         dist = (pos - me) if is_before else (ms - fend)
         f["before" if is_before else "after"] = 1.0
-        f["log_dist"] = math.log1p(max(dist, 0)) / math.log(1000)
+        f["log_dist"] = math.log1p(max(dist, 0)) / _LOG_1000
         if dist <= 4:
             f["adjacent"] = 1.0
         same_sent = ms >= s0 and me <= s1
@@ -703,31 +777,21 @@ def pair_features(
         f["para_gap"] = min(pg, 5) / 5
         if pg == 0:
             f["same_paragraph"] = 1.0
+            same_paragraph = True
         if item:
             if item_lo <= ms < item_lo + len(item):
                 f["same_item"] = 1.0
             elif same_sent and ms > c0:
                 f["other_item"] = 1.0
-        lo, hi = (me, pos) if is_before else (fend, ms)
-        between: set[str] = set()  # up to 3 other practices named between: the feature counts no further
-        for bs, be, bn in ctx.within(lo, hi):
-            if bs >= lo and be <= hi and bn != name and bs not in ctx.manner:
-                between.add(bn)
-                if len(between) >= 3:
-                    break
-        f["intervening"] = min(len(between), 3) / 3
-        if is_before and ctx.has_word("outcome", me, pos):
-            f["cue_between"] = 1.0
-        if ctx.has_word("result", me if is_before else c0, pos):
-            f["result_between"] = 1.0
         if mv.coordinated_after:
             f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
-        if _COORDINATED.match(text, max(s0, ms - 4), ms) or mv.joined_before:
+            coordinated = True
+        if mv.joined_before or _COORDINATED.match(text, max(s0, ms - 4), ms):
             f["coordinated"] = 1.0
-        if _MEANS.search(text[max(s0, ms - 8) : ms]):
-            f["means_before"] = 1.0  # 通过A, 依托A, 实施A
+            coordinated = True
         if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
             f["para_opening"] = 1.0
+            para_opening = True
         if mv.as_manner:
             f["as_manner"] = 1.0  # 以“企业+村集体+农户”的方式代养: named as the manner of another practice
         if mv.named_head:
@@ -736,8 +800,6 @@ def pair_features(
             f["list_head"] = 1.0  # the practice opens the enumeration the figure is in
         # a means of its own serves the article's title practice, but replaces any other earlier practice
         own_means = is_before and name not in ctx.title_line
-        if own_means and _unnamed_means(ctx, max(me, s0), pos):
-            f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
         if own_means and mv.para != v.para and v.unnamed_means_in_para:
             f["unnamed_means_in_para"] = 1.0  # the figure's paragraph opens a means of its own (以产业开发带动…)
         other_after = v.means_after  # in the figure's clause: 2000户通过B实现…
@@ -745,30 +807,32 @@ def pair_features(
             f["other_means_after"] = 1.0  # 2000户通过B实现脱贫: the figure is B's outcome, not this one's
         elif other_after == name:
             f["means_after"] = 1.0
-        nearest = next((n for s, n in v.in_sentence if not _by_way(s)), None)
-        if nearest == name:
+        # the nearest practice named before the figure in its sentence (paragraph), skipping another practice
+        # named only as a manner (以“A”的方式), which is no rival
+        if name in v.near_in_sentence:
             f["nearest_in_sentence"] = 1.0
-        nearest_para = next((n for s, n in v.in_paragraph if not _by_way(s)), None)
-        if nearest_para == name:
+            nearest_in_sentence = True
+        if name in v.near_in_paragraph:
             f["nearest_in_paragraph"] = 1.0
+            nearest_in_paragraph = True
 
     else:
         f["no_mention_near"] = 1.0
-    in_para = ctx.para_counts(p0, v.p1)  # how often each practice is named in the figure's paragraph
-    count = in_para.get(name, 0)
+    count = v.in_para.get(name, 0)  # how often the practice is named in the figure's paragraph
     f["para_count"] = min(count, 4) / 4
-    if count >= 2 and max(in_para.values()) <= count:
+    if count >= 2 and v.para_max <= count:
         f["para_topic"] = 1.0
-    if len(name) >= 5 and (name[-4:] in v.sentence or name[-3:] in v.clause) and not f.get("same_sentence"):
+    if len(name) >= 5 and not same_sent and (name[-4:] in v.sentence or name[-3:] in v.clause):
         f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
-    if len(name) >= 4 and (_counted_head(v.left, name) or _counted_head(v.left_on, name)):
+    head_in_clause = len(name) >= 4 and (_counted_head(v.left, name) or _counted_head(v.left_on, name))
+    if head_in_clause:
         f["head_in_clause"] = 1.0  # 全县7个合作社吸收社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
     if v.in_speech:
         f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
     if v.in_title:
         f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
     others = len(v.sentence_names) > (1 if name in v.sentence_names else 0)  # another practice in the sentence
-    if others and not f.get("nearest_in_sentence"):
+    if others and not nearest_in_sentence:
         f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
     if v.cue_in_sentence:
         f["cue_in_sentence"] = 1.0
@@ -779,9 +843,9 @@ def pair_features(
     if v.input_in_clause:
         f["input_in_clause"] = 1.0  # 选派30名干部, 召开推进会8次: the county's work put in, no outcome
     # a few conjunctions a linear model cannot form itself
-    if f.get("para_opening") and not f.get("nearest_in_paragraph"):
+    if para_opening and not nearest_in_paragraph:
         f["topic_over_nearer"] = 1.0  # the paragraph opens with this practice; another is named in passing
-    if f.get("coordinated") and f.get("same_sentence"):
+    if coordinated and same_sent:
         f["coordinated_in_sentence"] = 1.0
     first = ctx.first_mention.get(name)
     if first is None or first > pos:
@@ -795,22 +859,46 @@ def pair_features(
                 f["main&alone"] = 1.0
             if name in ctx.title_zone:
                 f["main_in_title"] = 1.0
-                if f.get("cue_in_clause") and role not in NON_OUTCOME_ROLES:
+                if v.cue_in_clause and role not in NON_OUTCOME_ROLES:
                     f["title_practice_outcome"] = 1.0  # what the article's own practice achieved (累计发放…)
-            if f.get("fig_in_title"):
+            if v.in_title:
                 f["main&title_line"] = 1.0
-            if f.get("head_in_clause"):
+            if head_in_clause:
                 f["main&head_in_clause"] = 1.0
-            passing = ctx.n_occurrences(name) <= 1 and not f.get("same_paragraph")
+            passing = ctx.n_occurrences(name) <= 1 and not same_paragraph
             if passing and name not in ctx.title_line:
                 f["main_in_passing"] = 1.0  # the most-named practice, named once and not in the title
-
+    if prune is not None and prune.below(f):
+        return None  # the features still to come (:data:`DEFERRED`) only lower the score: the pair cannot pass
+    if ment is None:
+        return f
+    # features that only lower the link model's score (:data:`DEFERRED`), read last so that ``prune`` can stop first
+    ms, me = ment
+    is_before = me <= pos
+    lo, hi = (me, pos) if is_before else (fend, ms)
+    between: set[str] = set()  # up to 3 other practices named between: the feature counts no further
+    for bs, be, bn in ctx.within(lo, hi):
+        if bs >= lo and be <= hi and bn != name and bs not in ctx.manner:
+            between.add(bn)
+            if len(between) >= 3:
+                break
+    f["intervening"] = min(len(between), 3) / 3
+    if is_before and ctx.has_word("outcome", me, pos):
+        f["cue_between"] = 1.0
+    if ctx.has_word("result", me if is_before else c0, pos):
+        f["result_between"] = 1.0
+    if _MEANS.search(text[max(s0, ms - 8) : ms]):
+        f["means_before"] = 1.0  # 通过A, 依托A, 实施A
+    if is_before and name not in ctx.title_line and _unnamed_means(ctx, max(me, s0), pos):
+        f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
     return f
 
 
-def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
+def candidate_pairs(ctx: LinkContext, fig: Figure, prune: Prune | None = None) -> list[Pair]:
     """The candidate pairs of one figure: practices named in its paragraph or up to ``WINDOW`` characters before
-    it, its section's practice, the practice an anaphor points to, the article's main practice."""
+    it, its section's practice, the practice an anaphor points to, the article's main practice. With ``prune``
+    (the link model's :class:`Prune`), the pairs that provably cannot pass its threshold are left out: the model
+    would reject them, so :func:`decide` links the same pairs."""
     text = ctx.doc.text
     view = _figure_view(ctx, fig)
     pos, s0, s1, p0, p1, role = view.pos, view.s0, view.s1, view.p0, view.p1, view.role
@@ -829,11 +917,19 @@ def candidate_pairs(ctx: LinkContext, fig: Figure) -> list[Pair]:
             names.setdefault(ref.name, set()).add("para_anaphor")
     if ctx.main is not None:
         names.setdefault(ctx.main.name, set()).add("main")
-    return [
-        Pair(ctx.by_name[n], fig, pair_features(ctx, n, fig, extra, view), (s0, s1), role)
-        for n, extra in names.items()
-        if n in ctx.by_name
-    ]
+    if prune is None:
+        return [
+            Pair(ctx.by_name[n], fig, pair_features(ctx, n, fig, extra, view), (s0, s1), role)
+            for n, extra in names.items()
+            if n in ctx.by_name
+        ]
+    out = []
+    for n, extra in names.items():
+        if n in ctx.by_name:
+            f = _pair_features(ctx, n, fig, extra, view, prune)
+            if f is not None:
+                out.append(Pair(ctx.by_name[n], fig, f, (s0, s1), role))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ decisions
@@ -919,6 +1015,7 @@ def link_outcomes(
     seen: set[tuple[str, float, str, str, str]] = set()
     fig_starts = [fig.mention.start for fig in figures]
     in_order = all(a <= b for a, b in itertools.pairwise(fig_starts))
+    prune = Prune.of(model) if model is not None else None
     for art in articles_of(doc):
         ctx = link_context(doc, art, measures, heading_names)
         if not ctx.by_name:
@@ -927,13 +1024,18 @@ def link_outcomes(
             figs = list(figures[bisect.bisect_left(fig_starts, art.start) : bisect.bisect_left(fig_starts, art.end)])
         else:
             figs = [fig for fig in figures if art.start <= fig.mention.start < art.end]
-        pairs_of = [candidate_pairs(ctx, fig) for fig in figs]
+        pairs_of = [candidate_pairs(ctx, fig, prune) for fig in figs]
         first_any = min(ctx.first_mention.values(), default=art.end)
         for fig, pairs, probs in zip(figs, pairs_of, _pair_probs(pairs_of, model), strict=True):
             pos = fig.mention.start
+            relations: dict[str, str] = {}  # role → relation: the figure's pairs share its clause and section
             for pair, rule in decide(pairs, model, probs):
                 s0, s1 = pair.evidence
-                relation = relation_of(ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year)
+                relation = relations.get(pair.role)
+                if relation is None:
+                    relation = relations[pair.role] = relation_of(
+                        ctx.masked, fig.mention.start, fig.mention.end, pair.role, ctx.ref_year
+                    )
                 f = pair.features
                 named_before = f.get("heading")  # the section heading names the practice
                 early = pos < first_any and not (f.get("same_paragraph") or f.get("fig_in_title") or named_before)
@@ -953,6 +1055,7 @@ __all__ = [
     "RELATIONS",
     "LinkContext",
     "Pair",
+    "Prune",
     "articles_of",
     "candidate_pairs",
     "decide",

@@ -16,6 +16,7 @@ outcome of (``-``: none; ``A&B``: both, 通过A和B，…). ``\\n`` in a cell is
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -151,6 +152,17 @@ class LinkModel(SavedModel):
             linear = (dict(vec.vocabulary_), coef, float(clf.intercept_[0]))
         self._linear_cache = (*key, linear)
         return linear
+
+    def pruning(self) -> tuple[dict[str, float], float, float] | None:
+        """(feature → coefficient, intercept, the score ``threshold`` needs) of a fitted linear pipeline (None for
+        any other): a pair whose score is below that has ``predict_proba`` below ``threshold``. Candidates can
+        be left out early with these (``pipeline.extract.links.Prune``)."""
+        self.check_fitted()
+        linear = self._linear()
+        if linear is None or not 0.0 < self.threshold < 1.0:
+            return None
+        index, coef, intercept = linear
+        return {k: coef[j] for k, j in index.items()}, intercept, math.log(self.threshold / (1.0 - self.threshold))
 
     def predict(self, X: Sequence[dict[str, float]]) -> list[bool]:
         return [p >= self.threshold for p in self.predict_proba(X)]
