@@ -68,8 +68,21 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
     """One conflict per pair of distinct values of a (county, indicator core, unit, date), values in order of
     first appearance (``a`` is the value seen first), each with the documents that give it; for a group of more
     than ``ALL_PAIRS_UP_TO`` values, one per other value against the most-reported one (``a``)."""
-    groups: dict[tuple[str, str, str, str], dict[float, tuple[Figure, dict[str, None]]]] = defaultdict(dict)
+    finder = ConflictFinder(max_rel_diff)
     for r in results:
+        finder.add(r)
+    return finder.finish()
+
+
+class ConflictFinder:
+    """:func:`find_conflicts` one result at a time (``add``), then ``finish``: one pass over the results."""
+
+    def __init__(self, max_rel_diff: float = 0.2) -> None:
+        self.max_rel_diff = max_rel_diff
+        self.groups: dict[tuple[str, str, str, str], dict[float, tuple[Figure, dict[str, None]]]] = defaultdict(dict)
+
+    def add(self, r: DocResult) -> None:
+        groups = self.groups
         for f in r.figures:
             core = core_indicator(f.indicator)
             if len(core) < 2 or f.unit in ("%", "个百分点", "倍") or f.status != "actual":
@@ -82,20 +95,23 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
             if v not in values:
                 values[v] = (f, {})
             values[v][1][f.mention.doc_id] = None
-    out = []
-    for (county, core, unit, date), values in groups.items():
-        county = "" if county.startswith("doc:") else county
-        distinct = list(values.items())
-        n = len(distinct)
-        if n <= ALL_PAIRS_UP_TO:
-            pairs = [(x, y) for i, x in enumerate(distinct) for y in distinct[i + 1 :]]
-            compared = PAIR
-        else:  # the first value with the most documents, against every other (in order of first appearance)
-            top = max(range(n), key=lambda i: (len(distinct[i][1][1]), -i))
-            pairs = [(distinct[top], y) for i, y in enumerate(distinct) if i != top]
-            compared = MOST_REPORTED
-        for (va, (a, docs_a)), (vb, (b, docs_b)) in pairs:
-            if max(abs(va), abs(vb)) == 0 or abs(va - vb) / max(abs(va), abs(vb)) > max_rel_diff:
-                continue
-            out.append(Conflict(county, core, unit, date, a, b, list(docs_a), list(docs_b), n, compared))
-    return out
+
+    def finish(self) -> list[Conflict]:
+        max_rel_diff = self.max_rel_diff
+        out = []
+        for (county, core, unit, date), values in self.groups.items():
+            county = "" if county.startswith("doc:") else county
+            distinct = list(values.items())
+            n = len(distinct)
+            if n <= ALL_PAIRS_UP_TO:
+                pairs = [(x, y) for i, x in enumerate(distinct) for y in distinct[i + 1 :]]
+                compared = PAIR
+            else:  # the first value with the most documents, against every other (in order of first appearance)
+                top = max(range(n), key=lambda i: (len(distinct[i][1][1]), -i))
+                pairs = [(distinct[top], y) for i, y in enumerate(distinct) if i != top]
+                compared = MOST_REPORTED
+            for (va, (a, docs_a)), (vb, (b, docs_b)) in pairs:
+                if max(abs(va), abs(vb)) == 0 or abs(va - vb) / max(abs(va), abs(vb)) > max_rel_diff:
+                    continue
+                out.append(Conflict(county, core, unit, date, a, b, list(docs_a), list(docs_b), n, compared))
+        return out
