@@ -62,12 +62,11 @@ def build_corpus(
     codes each practice with a field and policy tool. ``results`` are already corrected
     (``corrections.apply_corrections``); ``corrections`` is what that did, kept for the report."""
     # The results are read three times (past io.spill.SPILL_AFTER documents each read unpickles every result):
-    # the first pass feeds every stage's collector (passes.py), the second and third are the co-occurrence's
-    # search for the corpus's practice names and the graph's later steps, which need the first pass done.
+    # the first pass feeds every stage that needs one; the second, the stages that need what the first found (the
+    # corpus's practice names, each document's county) and the graph's second step; the third, its third.
     table, finder = CountyTable(mapper), ConflictFinder()
     contexts, found = PracticeContexts(SKIP_KINDS), PracticeDocs(SKIP_KINDS)
-    doc_counties, summaries, tools = CountyNames(), PracticeSummaries(), ToolCrosstab()
-    names, index, measure_names = PracticeNames(), PracticeIndex(), _MeasureNames()
+    doc_counties, names, index, measure_names = CountyNames(), PracticeNames(), PracticeIndex(), _MeasureNames()
     graph = CorpusGraph(results)
     places, measures, links = graph.passes()
     feed(
@@ -77,15 +76,14 @@ def build_corpus(
         contexts.add,
         found.add,
         doc_counties.add,
-        summaries.add,
-        tools.add,
         names.add,
         index.add,
         measure_names.add,
         places,
     )
     units = CooccurrenceUnits(names.names)
-    feed(results, units.add, measures)
+    summaries, tools = PracticeSummaries(doc_counties), ToolCrosstab(doc_counties)
+    feed(results, units.add, summaries.add, tools.add, measures)
     feed(results, links)
     counties, columns = table.finish()
     similar = similar_pairs(contexts.kept, found)
@@ -100,8 +98,8 @@ def build_corpus(
         similar=similar,
         families=families,
         classes=classes,
-        practices=summaries.finish(doc_counties, families, classes),
-        tools=tools.finish(doc_counties),
+        practices=summaries.finish(families, classes),
+        tools=tools.finish(),
         cooccurrence=co,
         graph=graph,
         county_practice=county_practice_edges(graph),

@@ -87,7 +87,7 @@ def _county_names(results: Sequence[DocResult]) -> tuple[dict[str, str], dict[st
 
 class CountyNames:
     """Each document's county code (the last result of a doc_id wins) and each county's name (its first), one
-    result at a time: what :class:`PracticeSummaries` and :class:`ToolCrosstab` resolve their counties with."""
+    result at a time: a first pass, before :class:`PracticeSummaries` and :class:`ToolCrosstab` read the results."""
 
     def __init__(self) -> None:
         self.doc_county: dict[str, str] = {}
@@ -105,34 +105,37 @@ def compare_practices(
 ) -> list[PracticeSummary]:
     """One summary per practice, most widely reported first: family, field and policy tool, the counties and
     documents that report it, and the outcomes it achieved (links with relation ``achieved``)."""
-    names, summaries = CountyNames(), PracticeSummaries()
+    names = CountyNames()
     for r in results:
         names.add(r)
+    summaries = PracticeSummaries(names)
+    for r in results:
         summaries.add(r)
-    return summaries.finish(names, families, classes)
+    return summaries.finish(families, classes)
 
 
 class PracticeSummaries:
-    """:func:`compare_practices` one result at a time (``add``), then ``finish`` with the documents' counties
-    (:class:`CountyNames` of the same pass): one pass over the results."""
+    """:func:`compare_practices` one result at a time (``add``), then ``finish``: a pass after the documents'
+    counties are known (``names``: :class:`CountyNames` over every result)."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: CountyNames) -> None:
+        self.names = names
         self.kinds: dict[str, Counter[str]] = defaultdict(Counter)
         self.docs: dict[str, set[str]] = defaultdict(set)
-        # per practice, its (county code, "") or, for a record of no county, ("", doc_id): resolved to the
-        # document's county in ``finish`` (known once every document has been read), in order of first appearance
-        self.counties: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
+        self.counties: dict[str, list[str]] = defaultdict(list)
         self.outcomes: dict[str, list[str]] = defaultdict(list)
 
     def add(self, r: DocResult) -> None:
-        doc_id = r.doc.doc_id
+        doc_county = self.names.doc_county
         for m in r.measures:
             name = m.name.strip()
             if not name:
                 continue
             self.kinds[name][m.kind] += 1
-            self.docs[name].add(doc_id)
-            self.counties[name][(m.county_code, "") if m.county_code else ("", doc_id)] = None
+            self.docs[name].add(r.doc.doc_id)
+            code = m.county_code or doc_county.get(r.doc.doc_id, "")
+            if code and code not in self.counties[name]:
+                self.counties[name].append(code)
         for lk in r.links:
             if lk.relation != "achieved":
                 continue  # a baseline or a target is not what the practice achieved
@@ -144,17 +147,10 @@ class PracticeSummaries:
             if item not in self.outcomes[name]:
                 self.outcomes[name].append(item)
 
-    def finish(
-        self, names: CountyNames, families: Mapping[str, str], classes: Mapping[str, Mapping[str, Any]]
-    ) -> list[PracticeSummary]:
-        kinds, docs, doc_county, county_name = self.kinds, self.docs, names.doc_county, names.names
+    def finish(self, families: Mapping[str, str], classes: Mapping[str, Mapping[str, Any]]) -> list[PracticeSummary]:
+        kinds, docs, county_name = self.kinds, self.docs, self.names.names
         out = []
         for name in sorted(kinds, key=lambda n: (-len(docs[n]), n)):
-            counties: list[str] = []
-            for code, doc_id in self.counties[name]:
-                code = code or doc_county.get(doc_id, "")
-                if code and code not in counties:
-                    counties.append(code)
             c = classes.get(name, {})
             out.append(
                 PracticeSummary(
@@ -164,7 +160,7 @@ class PracticeSummaries:
                     policy_field=c.get("field", ""),
                     policy_tool=c.get("tool", "") if c.get("tool") != NONE else "",
                     sub_tool=c.get("sub_tool", "") if c.get("sub_tool") != NONE else "",
-                    counties=[county_name.get(k, k) for k in counties],
+                    counties=[county_name.get(k, k) for k in self.counties[name]],
                     n_docs=len(docs[name]),
                     outcomes=self.outcomes[name],
                 )
@@ -175,37 +171,36 @@ class PracticeSummaries:
 def policy_tools_crosstab(results: Sequence[DocResult]) -> list[ToolCounts]:
     """Counties × policy tools: clause counts per tool and sub-tool (and of 未编码 clauses, which are not in the
     shares), then a 合计 row. Documents without a county are pooled under ``(未识别)``."""
-    names, tab = CountyNames(), ToolCrosstab()
+    names = CountyNames()
     for r in results:
         names.add(r)
+    tab = ToolCrosstab(names)
+    for r in results:
         tab.add(r)
-    return tab.finish(names)
+    return tab.finish()
 
 
 class ToolCrosstab:
-    """:func:`policy_tools_crosstab` one result at a time (``add``: the clause counts of each document), then
-    ``finish`` with the documents' counties (:class:`CountyNames` of the same pass)."""
+    """:func:`policy_tools_crosstab` one result at a time (``add``), then ``finish``: a pass after the documents'
+    counties are known (``names``: :class:`CountyNames` over every result)."""
 
-    def __init__(self) -> None:
-        self.per_doc: dict[str, Counter[str]] = {}  # doc_id -> its clause counts (a few tools and sub-tools)
+    def __init__(self, names: CountyNames) -> None:
+        self.names = names
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.ndocs: dict[str, set[str]] = defaultdict(set)
 
     def add(self, r: DocResult) -> None:
         for c in r.clauses:
             if c.tool not in TOOLS and c.tool != UNCODED:
                 continue
-            got = self.per_doc.setdefault(r.doc.doc_id, Counter())
-            got[c.tool] += 1
+            code = self.names.doc_county.get(r.doc.doc_id, "")
+            self.counts[code][c.tool] += 1
             if c.tool != UNCODED:
-                got[c.sub_tool] += 1
+                self.counts[code][c.sub_tool] += 1
+            self.ndocs[code].add(r.doc.doc_id)
 
-    def finish(self, names: CountyNames) -> list[ToolCounts]:
-        doc_county, county_name = names.doc_county, names.names
-        counts: dict[str, Counter[str]] = defaultdict(Counter)
-        ndocs: dict[str, set[str]] = defaultdict(set)
-        for doc_id, got in self.per_doc.items():
-            code = doc_county.get(doc_id, "")
-            counts[code].update(got)
-            ndocs[code].add(doc_id)
+    def finish(self) -> list[ToolCounts]:
+        counts, ndocs, county_name = self.counts, self.ndocs, self.names.names
         rows = [
             ToolCounts(code, county_name.get(code, code) if code else UNKNOWN_COUNTY, len(ndocs[code]), counts[code])
             for code in sorted(counts, key=lambda k: (k == "", k))
