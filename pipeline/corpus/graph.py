@@ -50,6 +50,9 @@ _PASS_SHIFT = 40
 _DOC_ID = "doc_id"
 
 
+_Step: TypeAlias = Callable[[DocResult], None]
+
+
 def _prov(doc_id: str, start: int | str = "", end: int | str = "") -> dict[str, Any]:
     return {"doc_id": doc_id, "start": start, "end": end}
 
@@ -455,7 +458,7 @@ class CorpusGraph:
             self._edge(county, node, _PASS_LINKS, {"relation": "ran", **prov}, first_only=True)
         return node
 
-    def passes(self) -> tuple[Callable[[DocResult], None], ...]:
+    def passes(self) -> tuple[_Step, _Step, _Step]:
         """The build's steps over the results (:func:`corpus_graph`): every result through the first, then every
         result through the second, then through the third; then :meth:`finish`. Each may share its pass over the
         results with other stages (``corpus/build.py``)."""

@@ -299,3 +299,17 @@ def test_results_in_a_file_give_the_same_corpus(tmp_path: Path, mapper: Indicato
     assert kept.spilled
     _same(build_corpus(kept, mapper), build_corpus(results, mapper))
     kept.close()
+
+
+def test_results_in_a_file_read_as_they_are_added(tmp_path: Path) -> None:
+    """Reads (at an offset, past the file's write buffer) see every result appended before them, between passes."""
+    results = _sample()
+    kept = KeptResults(tmp_path, spill_after=0)
+    kept.append(results[0])
+    assert kept[0] == results[0] and list(kept) == results[:1]
+    kept.append(results[1])
+    assert kept[1] == results[1] and kept[:2] == results[:2]
+    kept.append(results[2])
+    kept.sort_by_doc_id()
+    assert list(kept) == sorted(results, key=lambda r: r.doc.doc_id) and kept[-1] == results[2]
+    kept.close()
