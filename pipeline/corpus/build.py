@@ -63,7 +63,8 @@ def build_corpus(
     (``corrections.apply_corrections``); ``corrections`` is what that did, kept for the report."""
     # The results are read three times (past io.spill.SPILL_AFTER documents each read unpickles every result):
     # the first pass feeds every stage that needs one; the second, the stages that need what the first found (the
-    # corpus's practice names, each document's county) and the graph's second step; the third, its third.
+    # corpus's practice names, each document's county) and the graph's second step; the third, its third. What a
+    # stage gathered is dropped once it has given its result (memory: the collectors do not all live at once).
     table, finder = CountyTable(mapper), ConflictFinder()
     contexts, found = PracticeContexts(SKIP_KINDS), PracticeDocs(SKIP_KINDS)
     doc_counties, names, index, measure_names = CountyNames(), PracticeNames(), PracticeIndex(), _MeasureNames()
@@ -81,18 +82,25 @@ def build_corpus(
         measure_names.add,
         places,
     )
+    counties, columns = table.finish()
+    conflicts = finder.finish()
+    practices = index.finish(merge_targets(a.rule for a in corrections))
+    every, kept = contexts.finish()
+    del table, finder, index, contexts
+    similar = similar_pairs(kept, found)
+    families = practice_families(similar, measure_names.names)
+    del kept, found, measure_names
+    classes = classify_contexts(every, policy_model) if policy_model is not None else {}
+    del every
     units = CooccurrenceUnits(names.names)
     summaries, tools = PracticeSummaries(doc_counties), ToolCrosstab(doc_counties)
     feed(results, units.add, summaries.add, tools.add, measures)
-    feed(results, links)
-    counties, columns = table.finish()
-    similar = similar_pairs(contexts.kept, found)
-    families = practice_families(similar, measure_names.names)
-    classes = classify_contexts(contexts.every, policy_model) if policy_model is not None else {}
     co = units.finish()
+    del units
+    feed(results, links)
     graph.finish(similar, families, classes)
     return CorpusResult(
-        conflicts=finder.finish(),
+        conflicts=conflicts,
         counties=counties,
         county_columns=columns,
         similar=similar,
@@ -104,7 +112,7 @@ def build_corpus(
         graph=graph,
         county_practice=county_practice_edges(graph),
         practice_pairs=cooccurrence_pairs(co),
-        practice_index=index.finish(merge_targets(a.rule for a in corrections)),
+        practice_index=practices,
         corrections=list(corrections),
     )
 

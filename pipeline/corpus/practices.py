@@ -36,19 +36,6 @@ def practice_contexts(results: Sequence[DocResult], skip_kinds: Iterable[str] = 
     return ctx.kept
 
 
-class _Bucket(list[str]):
-    """A practice's context: its texts in order, each once (a set beside the list: no scan of it per text)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__([name])
-        self.seen = {name}
-
-    def put(self, text: str) -> None:
-        if text not in self.seen:
-            self.seen.add(text)
-            self.append(text)
-
-
 class PracticeContexts:
     """:func:`practice_contexts` one result at a time (``add``): ``every`` with no kind skipped (what
     :func:`classify_practices` pools) and ``kept`` without the measures of ``skip_kinds`` (what the similarity
@@ -56,16 +43,9 @@ class PracticeContexts:
 
     def __init__(self, skip_kinds: Iterable[str] = ()) -> None:
         self.skip = set(skip_kinds)
-        self._every: dict[str, _Bucket] = {}
-        self._kept: dict[str, _Bucket] = {} if self.skip else self._every
-
-    @property
-    def every(self) -> dict[str, list[str]]:
-        return {name: list(b) for name, b in self._every.items()}
-
-    @property
-    def kept(self) -> dict[str, list[str]]:
-        return {name: list(b) for name, b in self._kept.items()}
+        self.every: dict[str, list[str]] = {}
+        self.kept: dict[str, list[str]] = {} if self.skip else self.every
+        self._seen: dict[int, set[str]] = {}  # id of a context -> its texts (no scan of the list per text)
 
     def add(self, r: DocResult) -> None:
         found: dict[str, list[str]] = {}  # name -> its sentences in this document
@@ -77,15 +57,21 @@ class PracticeContexts:
             sents = found.get(name)
             if sents is None:
                 sents = found[name] = _mention_sentences(name, r.doc.text)
-            buckets = [self._every] if m.kind in self.skip or not self.skip else [self._every, self._kept]
-            for ctx in buckets:
+            for ctx in [self.every] if m.kind in self.skip or not self.skip else [self.every, self.kept]:
                 bucket = ctx.get(name)
                 if bucket is None:
-                    bucket = ctx[name] = _Bucket(name)
-                if comps:
-                    bucket.put(comps)
-                for s in sents:
-                    bucket.put(s)
+                    bucket = ctx[name] = [name]
+                    self._seen[id(bucket)] = {name}
+                seen = self._seen[id(bucket)]
+                for text in [comps, *sents] if comps else sents:
+                    if text not in seen:
+                        seen.add(text)
+                        bucket.append(text)
+
+    def finish(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """``every`` and ``kept``, once every result is in (the sets that kept each context's texts unique go)."""
+        self._seen = {}
+        return self.every, self.kept
 
 
 def classify_practices(results: Sequence[DocResult], model: PolicyToolModel) -> dict[str, dict[str, Any]]:
