@@ -9,23 +9,26 @@ from typing import Any
 
 import networkx as nx
 
-from pipeline.corpus.compare import CountyComparison, compare_counties
-from pipeline.corpus.conflicts import Conflict, find_conflicts
+from pipeline.corpus.compare import CountyComparison, CountyTable
+from pipeline.corpus.conflicts import Conflict, ConflictFinder
 from pipeline.corpus.corrections import AppliedCorrection, Correction, apply_corrections, merge_targets
-from pipeline.corpus.graph import CountyPractice, Graph, corpus_graph, county_practice_edges
-from pipeline.corpus.practice_index import PracticeEntry, practice_index
+from pipeline.corpus.graph import CorpusGraph, CountyPractice, Graph, county_practice_edges
+from pipeline.corpus.passes import feed
+from pipeline.corpus.practice_index import PracticeEntry, PracticeIndex
 from pipeline.corpus.practice_tables import (
     Cooccurrence,
+    CooccurrenceUnits,
+    CountyNames,
+    PracticeNames,
     PracticePair,
+    PracticeSummaries,
     PracticeSummary,
     ToolCounts,
-    compare_practices,
-    cooccurrence,
+    ToolCrosstab,
     cooccurrence_pairs,
-    policy_tools_crosstab,
 )
-from pipeline.corpus.practices import classify_practices
-from pipeline.corpus.similarity import practice_families, practice_similarity
+from pipeline.corpus.practices import PracticeContexts, classify_contexts
+from pipeline.corpus.similarity import SKIP_KINDS, PracticeDocs, practice_families, similar_pairs
 from pipeline.model import DocResult
 
 
@@ -58,28 +61,73 @@ def build_corpus(
     """Run every corpus stage; ``mapper`` maps indicators to the canonical vocabulary, ``policy_model`` (optional)
     codes each practice with a field and policy tool. ``results`` are already corrected
     (``corrections.apply_corrections``); ``corrections`` is what that did, kept for the report."""
-    counties, columns = compare_counties(results, mapper)
-    similar = practice_similarity(results)
-    families = practice_families(similar, {m.name for r in results for m in r.measures})
-    classes = classify_practices(results, policy_model) if policy_model is not None else {}
-    co = cooccurrence(results)
-    graph = corpus_graph(results, similar=similar, families=families, classes=classes)
+    # The results are read three times (past io.spill.SPILL_AFTER documents each read unpickles every result):
+    # the first pass feeds every stage that needs one; the second, the stages that need what the first found (the
+    # corpus's practice names, each document's county, the conflicting values' figures) and the graph's second
+    # step; the third, its third. What a stage gathered is dropped once it has given its result (memory: the
+    # collectors do not all live at once).
+    table, finder = CountyTable(mapper), ConflictFinder()
+    contexts, found = PracticeContexts(SKIP_KINDS), PracticeDocs(SKIP_KINDS)
+    doc_counties, names, index, measure_names = CountyNames(), PracticeNames(), PracticeIndex(), _MeasureNames()
+    graph = CorpusGraph(results)
+    places, measures, links = graph.passes()
+    feed(
+        results,
+        table.add,
+        finder.add,
+        contexts.add,
+        found.add,
+        doc_counties.add,
+        names.add,
+        index.add,
+        measure_names.add,
+        places,
+    )
+    counties, columns = table.finish()
+    finder.settle()  # the conflicting values' figures are collected in the second pass
+    practices = index.finish(merge_targets(a.rule for a in corrections))
+    every, kept = contexts.finish()
+    del table, index, contexts
+    similar = similar_pairs(kept, found)
+    families = practice_families(similar, measure_names.names)
+    del kept, found, measure_names
+    classes = classify_contexts(every, policy_model) if policy_model is not None else {}
+    del every
+    units = CooccurrenceUnits(names.names)
+    summaries, tools = PracticeSummaries(doc_counties), ToolCrosstab(doc_counties)
+    feed(results, units.add, summaries.add, tools.add, measures, finder.collect)
+    co = units.finish()
+    conflicts = finder.finish()
+    del units, finder
+    feed(results, links)
+    graph.finish(similar, families, classes)
     return CorpusResult(
-        conflicts=find_conflicts(results),
+        conflicts=conflicts,
         counties=counties,
         county_columns=columns,
         similar=similar,
         families=families,
         classes=classes,
-        practices=compare_practices(results, families, classes),
-        tools=policy_tools_crosstab(results),
+        practices=summaries.finish(families, classes),
+        tools=tools.finish(),
         cooccurrence=co,
         graph=graph,
         county_practice=county_practice_edges(graph),
         practice_pairs=cooccurrence_pairs(co),
-        practice_index=practice_index(results, merge_targets(a.rule for a in corrections)),
+        practice_index=practices,
         corrections=list(corrections),
     )
+
+
+class _MeasureNames:
+    """Every measure's name as written (the families' nodes)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def add(self, r: DocResult) -> None:
+        for m in r.measures:
+            self.names.add(m.name)
 
 
 def correct_and_build(

@@ -61,34 +61,49 @@ def compare_counties(results: Sequence[DocResult], mapper: IndicatorMapper) -> t
     a researcher can check it against its document and offsets. Cells take only actual figures, keyed by their
     ``indicator_std`` and, for per-unit amounts, their ``per`` (a column of its own after the total's).
     """
-    counties: dict[str, CountyComparison] = {}
+    table = CountyTable(mapper)
     for r in results:
+        table.add(r)
+    return table.finish()
+
+
+class CountyTable:
+    """:func:`compare_counties` one result at a time (``add``), then ``finish``: one pass over the results."""
+
+    def __init__(self, mapper: IndicatorMapper) -> None:
+        self.mapper = mapper
+        self.counties: dict[str, CountyComparison] = {}
+        self.n_docs: dict[str, int] = defaultdict(int)
+        # the best figure of every (county code, column), a focal county's or not: the focal counties are known
+        # once every document has been read (``finish`` keeps theirs)
+        self.best: dict[tuple[str, str], Figure] = {}
+
+    def add(self, r: DocResult) -> None:
+        counties, best = self.counties, self.best
         for p in r.places:
             if p.level == "county" and p.focal and p.adcode not in counties:
                 counties[p.adcode] = CountyComparison(p.adcode, p.canonical, p.province, p.prefecture)
-    n_docs: dict[str, int] = defaultdict(int)
-    for r in results:
         for code in r.county_code.split(";"):
             if code:
-                n_docs[code] += 1
-    best: dict[tuple[str, str], Figure] = {}
-    for r in results:
+                self.n_docs[code] += 1
         for f in r.figures:
-            code = f.county_code.split(";")[0]
-            if code not in counties:
-                continue
-            ind = comparable(f, mapper)
+            ind = comparable(f, self.mapper)
             if ind is None:
                 continue
-            key = (code, column_of(ind, f.per))
+            key = (f.county_code.split(";")[0], column_of(ind, f.per))
             if key not in best or f.date > best[key].date:
                 best[key] = f
-    used = {col for _, col in best}
-    pers = sorted({f.per for f in best.values() if f.per})
-    ordered = [c for i in mapper.vocab.indicators for c in (column_of(i, p) for p in ("", *pers)) if c in used]
-    rows = []
-    for code, row in sorted(counties.items()):
-        row.n_docs = n_docs.get(code, 0)
-        row.cells = {col: best[(code, col)] for col in ordered if (code, col) in best}
-        rows.append(row)
-    return rows, ordered
+
+    def finish(self) -> tuple[list[CountyComparison], list[str]]:
+        counties = self.counties
+        best = {key: f for key, f in self.best.items() if key[0] in counties}
+        used = {col for _, col in best}
+        pers = sorted({f.per for f in best.values() if f.per})
+        vocab = self.mapper.vocab.indicators
+        ordered = [c for i in vocab for c in (column_of(i, p) for p in ("", *pers)) if c in used]
+        rows = []
+        for code, row in sorted(counties.items()):
+            row.n_docs = self.n_docs.get(code, 0)
+            row.cells = {col: best[(code, col)] for col in ordered if (code, col) in best}
+            rows.append(row)
+        return rows, ordered

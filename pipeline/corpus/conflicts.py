@@ -68,11 +68,37 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
     """One conflict per pair of distinct values of a (county, indicator core, unit, date), values in order of
     first appearance (``a`` is the value seen first), each with the documents that give it; for a group of more
     than ``ALL_PAIRS_UP_TO`` values, one per other value against the most-reported one (``a``)."""
-    # A value's first figure is kept as its place (result, figure) and read again at the end, only for the pairs
-    # reported: holding every figure of the corpus here grew the run's memory with the corpus.
-    Where = tuple[int, int]
-    groups: dict[tuple[str, str, str, str], dict[float, tuple[Where, dict[str, None]]]] = defaultdict(dict)
-    for pos, r in enumerate(results):
+    finder = ConflictFinder(max_rel_diff)
+    for r in results:
+        finder.add(r)
+    if finder.settle():  # a second read only when some pair is reported
+        for r in results:
+            finder.collect(r)
+    return finder.finish()
+
+
+Where = tuple[int, int]  # (the result's place in the pass, the figure's index in it)
+Found = tuple[str, str, str, str, Where, Where, list[str], list[str], int, str]
+
+
+class ConflictFinder:
+    """:func:`find_conflicts` one result at a time: ``add`` each result (one pass), ``settle`` (the pairs, from
+    the values), ``collect`` each result again in the same order (a later pass: only the figures of the pairs
+    reported are kept), then ``finish``. A value's first figure is kept as its place (result, figure), not the
+    figure: holding a figure for every distinct value of the corpus grew the run's memory with the corpus."""
+
+    def __init__(self, max_rel_diff: float = 0.2) -> None:
+        self.max_rel_diff = max_rel_diff
+        self.groups: dict[tuple[str, str, str, str], dict[float, tuple[Where, dict[str, None]]]] = defaultdict(dict)
+        self._added = self._collected = 0
+        self.found: list[Found] = []
+        self._wanted: dict[Where, None] = {}
+        self._places: set[int] = set()
+        self._figures: dict[Where, Figure] = {}
+
+    def add(self, r: DocResult) -> None:
+        groups, pos = self.groups, self._added
+        self._added += 1
         for idx, f in enumerate(r.figures):
             core = core_indicator(f.indicator)
             if len(core) < 2 or f.unit in ("%", "个百分点", "倍") or f.status != "actual":
@@ -85,30 +111,42 @@ def find_conflicts(results: Sequence[DocResult], max_rel_diff: float = 0.2) -> l
             if v not in values:
                 values[v] = ((pos, idx), {})
             values[v][1][f.mention.doc_id] = None
-    found: list[tuple[str, str, str, str, Where, Where, list[str], list[str], int, str]] = []
-    for (county, core, unit, date), values in groups.items():
-        county = "" if county.startswith("doc:") else county
-        distinct = list(values.items())
-        n = len(distinct)
-        if n <= ALL_PAIRS_UP_TO:
-            pairs = [(x, y) for i, x in enumerate(distinct) for y in distinct[i + 1 :]]
-            compared = PAIR
-        else:  # the first value with the most documents, against every other (in order of first appearance)
-            top = max(range(n), key=lambda i: (len(distinct[i][1][1]), -i))
-            pairs = [(distinct[top], y) for i, y in enumerate(distinct) if i != top]
-            compared = MOST_REPORTED
-        for (va, (a, docs_a)), (vb, (b, docs_b)) in pairs:
-            if max(abs(va), abs(vb)) == 0 or abs(va - vb) / max(abs(va), abs(vb)) > max_rel_diff:
-                continue
-            found.append((county, core, unit, date, a, b, list(docs_a), list(docs_b), n, compared))
-    del groups
-    wanted = {w: None for row in found for w in (row[4], row[5])}
-    figure: dict[Where, Figure] = {}
-    places = {pos for pos, _ in wanted}
-    for pos, r in enumerate(results) if wanted else ():
-        if pos in places:
-            figure.update(((pos, idx), f) for idx, f in enumerate(r.figures) if (pos, idx) in wanted)
-    return [
-        Conflict(county, core, unit, date, figure[a], figure[b], docs_a, docs_b, n, compared)
-        for county, core, unit, date, a, b, docs_a, docs_b, n, compared in found
-    ]
+
+    def settle(self) -> bool:
+        """The pairs to report, from the values seen; the groups are let go. True when a figure must be
+        collected."""
+        max_rel_diff = self.max_rel_diff
+        found = self.found
+        for (county, core, unit, date), values in self.groups.items():
+            county = "" if county.startswith("doc:") else county
+            distinct = list(values.items())
+            n = len(distinct)
+            if n <= ALL_PAIRS_UP_TO:
+                pairs = [(x, y) for i, x in enumerate(distinct) for y in distinct[i + 1 :]]
+                compared = PAIR
+            else:  # the first value with the most documents, against every other (in order of first appearance)
+                top = max(range(n), key=lambda i: (len(distinct[i][1][1]), -i))
+                pairs = [(distinct[top], y) for i, y in enumerate(distinct) if i != top]
+                compared = MOST_REPORTED
+            for (va, (a, docs_a)), (vb, (b, docs_b)) in pairs:
+                if max(abs(va), abs(vb)) == 0 or abs(va - vb) / max(abs(va), abs(vb)) > max_rel_diff:
+                    continue
+                found.append((county, core, unit, date, a, b, list(docs_a), list(docs_b), n, compared))
+        self.groups = defaultdict(dict)
+        self._wanted = {w: None for row in found for w in (row[4], row[5])}
+        self._places = {pos for pos, _ in self._wanted}
+        return bool(self._wanted)
+
+    def collect(self, r: DocResult) -> None:
+        pos = self._collected
+        self._collected += 1
+        if pos in self._places:
+            wanted = self._wanted
+            self._figures.update(((pos, idx), f) for idx, f in enumerate(r.figures) if (pos, idx) in wanted)
+
+    def finish(self) -> list[Conflict]:
+        figure = self._figures
+        return [
+            Conflict(county, core, unit, date, figure[a], figure[b], docs_a, docs_b, n, compared)
+            for county, core, unit, date, a, b, docs_a, docs_b, n, compared in self.found
+        ]

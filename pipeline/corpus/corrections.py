@@ -345,14 +345,16 @@ def apply_corrections(
         return results, []
     idx = _Rules(rules, units or {})
     out: Sequence[DocResult]
+    doc_ids: set[str] = set()
     if isinstance(results, list):
         out = [_apply_one(r, idx) for r in results]
+        doc_ids = {r.doc.doc_id for r in results}
     else:
-        for r in results:  # the tally, once
+        for r in results:  # the tally and the doc_ids, in one pass (each pass may read the results from a file)
             _apply_one(r, idx)
+            doc_ids.add(r.doc.doc_id)
         out = _Corrected(results, rules, units or {})
     report = [idx.applied[id(r)] for r in rules]
-    doc_ids = {r.doc.doc_id for r in results}
     for a in report:
         if a.rule.action == "county" and a.rule.doc_id not in doc_ids:
             a.why_none = f"no match: no document {a.rule.doc_id!r} (a doc_id of documents.csv: path without extension)"

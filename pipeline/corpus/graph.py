@@ -50,6 +50,9 @@ _PASS_SHIFT = 40
 _DOC_ID = "doc_id"
 
 
+_Step: TypeAlias = Callable[[DocResult], None]
+
+
 def _prov(doc_id: str, start: int | str = "", end: int | str = "") -> dict[str, Any]:
     return {"doc_id": doc_id, "start": start, "end": end}
 
@@ -455,6 +458,27 @@ class CorpusGraph:
             self._edge(county, node, _PASS_LINKS, {"relation": "ran", **prov}, first_only=True)
         return node
 
+    def passes(self) -> tuple[_Step, _Step, _Step]:
+        """The build's steps over the results (:func:`corpus_graph`): every result through the first, then every
+        result through the second, then through the third; then :meth:`finish`. Each may share its pass over the
+        results with other stages (``corpus/build.py``)."""
+        return self._add_places, self._add_measures, self._add_uses_figures_and_links
+
+    def _add_uses_figures_and_links(self, r: DocResult) -> None:
+        self._add_uses(r)
+        self._add_figures_and_links(r)
+
+    def finish(
+        self,
+        similar: Iterable[tuple[str, str, float]] = (),
+        families: Mapping[str, str] | None = None,
+        classes: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """The last step of the build, after the passes: similar_to edges, families and classes, edge order."""
+        if len({d for d, _ in self._docs}) != len(self._docs):
+            log.warning("two results share a doc_id: the graph gives each its own nodes under the same id")
+        self._finish(similar, families, classes)
+
     def _finish(
         self,
         similar: Iterable[tuple[str, str, float]],
@@ -515,16 +539,10 @@ def corpus_graph(
     ``results`` to make each document's nodes and edges again when read (module docstring).
     """
     g = CorpusGraph(results)
-    for r in results:
-        g._add_places(r)
-    if len({d for d, _ in g._docs}) != len(g._docs):
-        log.warning("two results share a doc_id: the graph gives each its own nodes under the same id")
-    for r in results:
-        g._add_measures(r)
-    for r in results:
-        g._add_uses(r)
-        g._add_figures_and_links(r)
-    g._finish(similar, families, classes)
+    for step in g.passes():
+        for r in results:
+            step(r)
+    g.finish(similar, families, classes)
     return g
 
 

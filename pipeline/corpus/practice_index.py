@@ -29,22 +29,31 @@ class PracticeEntry:
 def practice_index(results: Sequence[DocResult], merged: Mapping[str, str] | None = None) -> list[PracticeEntry]:
     """Every canonical name of ``results``' measures, most documents first; ``merged`` (name -> the name a
     correction merged it into) marks the aliases that came from the corrections file."""
-    by_hand: dict[str, list[str]] = defaultdict(list)
-    for name, into in (merged or {}).items():
-        by_hand[into].append(name)
-    kinds: dict[str, Counter[str]] = defaultdict(Counter)
-    entries: dict[str, PracticeEntry] = {}
-    seen: dict[str, set[str]] = defaultdict(set)  # the county codes an entry holds (a scan of its list was quadratic)
-    place_names: dict[str, str] = {}  # county names from the places, then the measures' own (they win)
-    measure_names: dict[str, str] = {}
+    index = PracticeIndex()
     for r in results:  # one pass: the results may be read back from disk on every pass (io/spill.py)
+        index.add(r)
+    return index.finish(merged)
+
+
+class PracticeIndex:
+    """:func:`practice_index` one result at a time (``add``), then ``finish``: one pass over the results."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, Counter[str]] = defaultdict(Counter)
+        self.entries: dict[str, PracticeEntry] = {}
+        self.seen: dict[str, set[str]] = defaultdict(set)  # an entry's county codes (a scan of its list was quadratic)
+        self.place_names: dict[str, str] = {}  # county names from the places, then the measures' own (they win)
+        self.measure_names: dict[str, str] = {}
+
+    def add(self, r: DocResult) -> None:
+        entries, kinds, seen = self.entries, self.kinds, self.seen
         for p in r.places:
             if p.level == "county" and p.canonical:
-                place_names[p.adcode] = p.canonical
+                self.place_names[p.adcode] = p.canonical
         doc_codes = r.county_code.split(";") if r.county_code else []
         for m in r.measures:
             if m.county_code and m.county:
-                measure_names[m.county_code] = m.county
+                self.measure_names[m.county_code] = m.county
             name = m.name.strip()
             if not name:
                 continue
@@ -57,10 +66,15 @@ def practice_index(results: Sequence[DocResult], merged: Mapping[str, str] | Non
             for code in [m.county_code] if m.county_code else doc_codes:
                 if code and code not in seen[name]:
                     seen[name].add(code)
-                    e.counties.append((code, ""))  # named below, once every document has been read
-    names = {**place_names, **measure_names}
-    for name, e in entries.items():
-        e.kind = kinds[name].most_common(1)[0][0]
-        e.counties = [(code, names.get(code, code)) for code, _ in e.counties]
-        e.corrected = [a for a in e.aliases if a in by_hand.get(name, ())]
-    return sorted(entries.values(), key=lambda e: (-len(e.documents), -e.n_records, e.practice))
+                    e.counties.append((code, ""))  # named in ``finish``, once every document has been read
+
+    def finish(self, merged: Mapping[str, str] | None = None) -> list[PracticeEntry]:
+        by_hand: dict[str, list[str]] = defaultdict(list)
+        for name, into in (merged or {}).items():
+            by_hand[into].append(name)
+        names = {**self.place_names, **self.measure_names}
+        for name, e in self.entries.items():
+            e.kind = self.kinds[name].most_common(1)[0][0]
+            e.counties = [(code, names.get(code, code)) for code, _ in e.counties]
+            e.corrected = [a for a in e.aliases if a in by_hand.get(name, ())]
+        return sorted(self.entries.values(), key=lambda e: (-len(e.documents), -e.n_records, e.practice))

@@ -79,14 +79,25 @@ def fmt_value(v: float) -> str:
 
 def _county_names(results: Sequence[DocResult]) -> tuple[dict[str, str], dict[str, str]]:
     """(doc_id -> county_code, county_code -> county name) of the documents."""
-    doc_county: dict[str, str] = {}
-    names: dict[str, str] = {}
+    names = CountyNames()
     for r in results:
+        names.add(r)
+    return names.doc_county, names.names
+
+
+class CountyNames:
+    """Each document's county code (the last result of a doc_id wins) and each county's name (its first), one
+    result at a time: a first pass, before :class:`PracticeSummaries` and :class:`ToolCrosstab` read the results."""
+
+    def __init__(self) -> None:
+        self.doc_county: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+
+    def add(self, r: DocResult) -> None:
         code = r.county_code
-        doc_county[r.doc.doc_id] = code
+        self.doc_county[r.doc.doc_id] = code
         if code and r.county:
-            names.setdefault(code, r.county)
-    return doc_county, names
+            self.names.setdefault(code, r.county)
 
 
 def compare_practices(
@@ -94,22 +105,37 @@ def compare_practices(
 ) -> list[PracticeSummary]:
     """One summary per practice, most widely reported first: family, field and policy tool, the counties and
     documents that report it, and the outcomes it achieved (links with relation ``achieved``)."""
-    doc_county, county_name = _county_names(results)
-    kinds: dict[str, Counter[str]] = defaultdict(Counter)
-    docs: dict[str, set[str]] = defaultdict(set)
-    counties: dict[str, list[str]] = defaultdict(list)
+    names = CountyNames()
     for r in results:
+        names.add(r)
+    summaries = PracticeSummaries(names)
+    for r in results:
+        summaries.add(r)
+    return summaries.finish(families, classes)
+
+
+class PracticeSummaries:
+    """:func:`compare_practices` one result at a time (``add``), then ``finish``: a pass after the documents'
+    counties are known (``names``: :class:`CountyNames` over every result)."""
+
+    def __init__(self, names: CountyNames) -> None:
+        self.names = names
+        self.kinds: dict[str, Counter[str]] = defaultdict(Counter)
+        self.docs: dict[str, set[str]] = defaultdict(set)
+        self.counties: dict[str, list[str]] = defaultdict(list)
+        self.outcomes: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, r: DocResult) -> None:
+        doc_county = self.names.doc_county
         for m in r.measures:
             name = m.name.strip()
             if not name:
                 continue
-            kinds[name][m.kind] += 1
-            docs[name].add(r.doc.doc_id)
+            self.kinds[name][m.kind] += 1
+            self.docs[name].add(r.doc.doc_id)
             code = m.county_code or doc_county.get(r.doc.doc_id, "")
-            if code and code not in counties[name]:
-                counties[name].append(code)
-    outcomes: dict[str, list[str]] = defaultdict(list)
-    for r in results:
+            if code and code not in self.counties[name]:
+                self.counties[name].append(code)
         for lk in r.links:
             if lk.relation != "achieved":
                 continue  # a baseline or a target is not what the practice achieved
@@ -118,52 +144,73 @@ def compare_practices(
             if not name or not ind:
                 continue
             item = f"{ind} {fmt_value(lk.figure.value)}{lk.figure.unit}".strip()
-            if item not in outcomes[name]:
-                outcomes[name].append(item)
-    out = []
-    for name in sorted(kinds, key=lambda n: (-len(docs[n]), n)):
-        c = classes.get(name, {})
-        out.append(
-            PracticeSummary(
-                practice=name,
-                kind=kinds[name].most_common(1)[0][0],
-                family=families.get(name, name),
-                policy_field=c.get("field", ""),
-                policy_tool=c.get("tool", "") if c.get("tool") != NONE else "",
-                sub_tool=c.get("sub_tool", "") if c.get("sub_tool") != NONE else "",
-                counties=[county_name.get(k, k) for k in counties[name]],
-                n_docs=len(docs[name]),
-                outcomes=outcomes[name],
+            if item not in self.outcomes[name]:
+                self.outcomes[name].append(item)
+
+    def finish(self, families: Mapping[str, str], classes: Mapping[str, Mapping[str, Any]]) -> list[PracticeSummary]:
+        kinds, docs, county_name = self.kinds, self.docs, self.names.names
+        out = []
+        for name in sorted(kinds, key=lambda n: (-len(docs[n]), n)):
+            c = classes.get(name, {})
+            out.append(
+                PracticeSummary(
+                    practice=name,
+                    kind=kinds[name].most_common(1)[0][0],
+                    family=families.get(name, name),
+                    policy_field=c.get("field", ""),
+                    policy_tool=c.get("tool", "") if c.get("tool") != NONE else "",
+                    sub_tool=c.get("sub_tool", "") if c.get("sub_tool") != NONE else "",
+                    counties=[county_name.get(k, k) for k in self.counties[name]],
+                    n_docs=len(docs[name]),
+                    outcomes=self.outcomes[name],
+                )
             )
-        )
-    return out
+        return out
 
 
 def policy_tools_crosstab(results: Sequence[DocResult]) -> list[ToolCounts]:
     """Counties × policy tools: clause counts per tool and sub-tool (and of 未编码 clauses, which are not in the
     shares), then a 合计 row. Documents without a county are pooled under ``(未识别)``."""
-    doc_county, county_name = _county_names(results)
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    ndocs: dict[str, set[str]] = defaultdict(set)
+    names = CountyNames()
     for r in results:
+        names.add(r)
+    tab = ToolCrosstab(names)
+    for r in results:
+        tab.add(r)
+    return tab.finish()
+
+
+class ToolCrosstab:
+    """:func:`policy_tools_crosstab` one result at a time (``add``), then ``finish``: a pass after the documents'
+    counties are known (``names``: :class:`CountyNames` over every result)."""
+
+    def __init__(self, names: CountyNames) -> None:
+        self.names = names
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.ndocs: dict[str, set[str]] = defaultdict(set)
+
+    def add(self, r: DocResult) -> None:
         for c in r.clauses:
             if c.tool not in TOOLS and c.tool != UNCODED:
                 continue
-            code = doc_county.get(r.doc.doc_id, "")
-            counts[code][c.tool] += 1
+            code = self.names.doc_county.get(r.doc.doc_id, "")
+            self.counts[code][c.tool] += 1
             if c.tool != UNCODED:
-                counts[code][c.sub_tool] += 1
-            ndocs[code].add(r.doc.doc_id)
-    rows = [
-        ToolCounts(code, county_name.get(code, code) if code else UNKNOWN_COUNTY, len(ndocs[code]), counts[code])
-        for code in sorted(counts, key=lambda k: (k == "", k))
-    ]
-    if rows:
-        total: Counter[str] = Counter()
-        for per_county in counts.values():
-            total.update(per_county)
-        rows.append(ToolCounts("", "合计", len(set().union(*ndocs.values())), total, total=True))
-    return rows
+                self.counts[code][c.sub_tool] += 1
+            self.ndocs[code].add(r.doc.doc_id)
+
+    def finish(self) -> list[ToolCounts]:
+        counts, ndocs, county_name = self.counts, self.ndocs, self.names.names
+        rows = [
+            ToolCounts(code, county_name.get(code, code) if code else UNKNOWN_COUNTY, len(ndocs[code]), counts[code])
+            for code in sorted(counts, key=lambda k: (k == "", k))
+        ]
+        if rows:
+            total: Counter[str] = Counter()
+            for per_county in counts.values():
+                total.update(per_county)
+            rows.append(ToolCounts("", "合计", len(set().union(*ndocs.values())), total, total=True))
+        return rows
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -195,29 +242,63 @@ def cooccurrence(results: Sequence[DocResult], unit: str = "paragraph", max_term
     """
     if unit not in ("paragraph", "document"):
         raise ValueError(f"unit must be 'paragraph' or 'document', not {unit!r}")
-    find = name_finder({m.name.strip() for r in results for m in r.measures if len(m.name.strip()) >= 2})
-    units: list[set[str]] = []
+    names = PracticeNames()
     for r in results:
+        names.add(r)
+    units = CooccurrenceUnits(names.names, unit)
+    for r in results:  # a practice named in one document is looked for in every document: others may use it unnamed
+        units.add(r)
+    return units.finish(max_terms)
+
+
+class PracticeNames:
+    """The practice names of the corpus that :func:`cooccurrence` looks for (two characters or more), one result
+    at a time: the first of its two passes."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def add(self, r: DocResult) -> None:
+        for m in r.measures:
+            name = m.name.strip()
+            if len(name) >= 2:
+                self.names.add(name)
+
+
+class CooccurrenceUnits:
+    """The second pass of :func:`cooccurrence`: the ``names`` found in each unit of each result (``add``), then
+    the matrix (``finish``)."""
+
+    def __init__(self, names: Iterable[str], unit: str = "paragraph") -> None:
+        if unit not in ("paragraph", "document"):
+            raise ValueError(f"unit must be 'paragraph' or 'document', not {unit!r}")
+        self.unit = unit
+        self.find = name_finder(names)
+        self.units: list[set[str]] = []
+
+    def add(self, r: DocResult) -> None:
         if not r.doc.text:
-            continue
-        # a practice named in one document is looked for in every document: others may use it unnamed
-        parts = _paragraphs(r.doc.text) if unit == "paragraph" else [r.doc.text]
+            return
+        parts = _paragraphs(r.doc.text) if self.unit == "paragraph" else [r.doc.text]
         for p in parts:
-            hit = find(p)
+            hit = self.find(p)
             if hit:
-                units.append(hit)
-    freq: Counter[str] = Counter(n for u in units for n in u)
-    terms = sorted(freq, key=lambda n: (-freq[n], n))[:max_terms]
-    keep = set(terms)
-    pair: Counter[tuple[str, str]] = Counter()
-    for u in units:
-        present = sorted(u & keep)
-        for i, a in enumerate(present):
-            pair[(a, a)] += 1
-            for b in present[i + 1 :]:
-                pair[(a, b)] += 1
-                pair[(b, a)] += 1
-    return Cooccurrence(unit, terms, pair)
+                self.units.append(hit)
+
+    def finish(self, max_terms: int = 150) -> Cooccurrence:
+        units = self.units
+        freq: Counter[str] = Counter(n for u in units for n in u)
+        terms = sorted(freq, key=lambda n: (-freq[n], n))[:max_terms]
+        keep = set(terms)
+        pair: Counter[tuple[str, str]] = Counter()
+        for u in units:
+            present = sorted(u & keep)
+            for i, a in enumerate(present):
+                pair[(a, a)] += 1
+                for b in present[i + 1 :]:
+                    pair[(a, b)] += 1
+                    pair[(b, a)] += 1
+        return Cooccurrence(self.unit, terms, pair)
 
 
 def cooccurrence_pairs(co: Cooccurrence | None) -> list[PracticePair]:

@@ -30,21 +30,48 @@ def _mention_sentences(name: str, text: str, limit: int = 6) -> list[str]:
 
 def practice_contexts(results: Sequence[DocResult], skip_kinds: Iterable[str] = ()) -> dict[str, list[str]]:
     """Practice name -> its name, components and the sentences that mention it in its documents."""
-    skip = set(skip_kinds)
-    ctx: dict[str, list[str]] = {}
+    ctx = PracticeContexts(skip_kinds)
     for r in results:
+        ctx.add(r)
+    return ctx.kept
+
+
+class PracticeContexts:
+    """:func:`practice_contexts` one result at a time (``add``): ``every`` with no kind skipped (what
+    :func:`classify_practices` pools) and ``kept`` without the measures of ``skip_kinds`` (what the similarity
+    compares), both from one pass, each document's sentences about a name found once."""
+
+    def __init__(self, skip_kinds: Iterable[str] = ()) -> None:
+        self.skip = set(skip_kinds)
+        self.every: dict[str, list[str]] = {}
+        self.kept: dict[str, list[str]] = {} if self.skip else self.every
+        self._seen: dict[int, set[str]] = {}  # id of a context -> its texts (no scan of the list per text)
+
+    def add(self, r: DocResult) -> None:
+        found: dict[str, list[str]] = {}  # name -> its sentences in this document
         for m in r.measures:
             name = m.name.strip()
-            if not name or m.kind in skip:
+            if not name:
                 continue
-            bucket = ctx.setdefault(name, [name])
             comps = "，".join(m.components)
-            if comps and comps not in bucket:
-                bucket.append(comps)
-            for s in _mention_sentences(name, r.doc.text):
-                if s not in bucket:
-                    bucket.append(s)
-    return ctx
+            sents = found.get(name)
+            if sents is None:
+                sents = found[name] = _mention_sentences(name, r.doc.text)
+            for ctx in [self.every] if m.kind in self.skip or not self.skip else [self.every, self.kept]:
+                bucket = ctx.get(name)
+                if bucket is None:
+                    bucket = ctx[name] = [name]
+                    self._seen[id(bucket)] = {name}
+                seen = self._seen[id(bucket)]
+                for text in [comps, *sents] if comps else sents:
+                    if text not in seen:
+                        seen.add(text)
+                        bucket.append(text)
+
+    def finish(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """``every`` and ``kept``, once every result is in (the sets that kept each context's texts unique go)."""
+        self._seen = {}
+        return self.every, self.kept
 
 
 def classify_practices(results: Sequence[DocResult], model: PolicyToolModel) -> dict[str, dict[str, Any]]:
@@ -52,7 +79,11 @@ def classify_practices(results: Sequence[DocResult], model: PolicyToolModel) -> 
 
     Policy documents are coded too (their titles say what they regulate); every practice gets a tool.
     """
-    ctx = practice_contexts(results)
+    return classify_contexts(practice_contexts(results), model)
+
+
+def classify_contexts(ctx: dict[str, list[str]], model: PolicyToolModel) -> dict[str, dict[str, Any]]:
+    """:func:`classify_practices` of the contexts :class:`PracticeContexts` gathered (``every``)."""
     preds = model.predict_pooled_many(list(ctx.values()), force=True)  # one batch for the whole corpus
     return {
         name: {k: p[k] for k in ("field", "tool", "sub_tool", "confidence")} for name, p in zip(ctx, preds, strict=True)

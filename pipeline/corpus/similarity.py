@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pipeline.corpus.practices import practice_contexts
+from pipeline.corpus.passes import feed
+from pipeline.corpus.practices import PracticeContexts
 from pipeline.lexicon import lazy_words
 from pipeline.model import DocResult
 
@@ -55,21 +56,42 @@ def _cosine_rows(x: Any, lo: int, hi: int) -> Any:
     return safe_sparse_dot(x[lo:hi], x.T, dense_output=True)
 
 
+class PracticeDocs:
+    """The documents each practice name appears in and its first components (measures of ``skip_kinds`` left
+    out), one result at a time (``add``): with :class:`PracticeContexts`, what the similarity needs from a pass."""
+
+    def __init__(self, skip_kinds: Iterable[str] = ()) -> None:
+        self.skip = set(skip_kinds)
+        self.docs: dict[str, set[str]] = defaultdict(set)
+        self.comps: dict[str, str] = {}
+
+    def add(self, r: DocResult) -> None:
+        for m in r.measures:
+            name = m.name.strip()
+            if name and m.kind not in self.skip:
+                self.docs[name].add(r.doc.doc_id)
+                if m.components and name not in self.comps:
+                    self.comps[name] = " | ".join(m.components)
+
+
+def _gather(results: Sequence[DocResult], skip: set[str]) -> tuple[dict[str, list[str]], PracticeDocs]:
+    ctx, docs = PracticeContexts(skip), PracticeDocs(skip)
+    feed(results, ctx.add, docs.add)
+    return ctx.kept, docs
+
+
 def practice_vectors(
     results: Sequence[DocResult], skip_kinds: Iterable[str] = (), seg: Any = None
 ) -> tuple[list[str], list[list[str]], list[list[str]], dict[str, set[str]]]:
     """Names, their name+component grams, their context words, and the documents each appears in."""
-    skip = set(skip_kinds)
-    ctx = practice_contexts(results, skip)
-    docs: dict[str, set[str]] = defaultdict(set)
-    comps: dict[str, str] = {}
-    for r in results:
-        for m in r.measures:
-            name = m.name.strip()
-            if name and m.kind not in skip:
-                docs[name].add(r.doc.doc_id)
-                if m.components and name not in comps:
-                    comps[name] = " | ".join(m.components)
+    return vectors_of(*_gather(results, set(skip_kinds)), seg)
+
+
+def vectors_of(
+    ctx: dict[str, list[str]], found: PracticeDocs, seg: Any = None
+) -> tuple[list[str], list[list[str]], list[list[str]], dict[str, set[str]]]:
+    """:func:`practice_vectors` of gathered contexts (``PracticeContexts.kept``) and documents."""
+    docs, comps = found.docs, found.comps
     names = sorted(ctx)
     if seg is None:
         from pipeline.text.tokenizer import shared_segmenter  # jieba and spaCy: loaded when there is text to cut
@@ -104,10 +126,23 @@ def practice_similarity(
     them only the name+components view counts. Titled policy documents are left out by default: a
     《…管理办法》 about a practice is not another name for it. ``seg``: a jieba tokenizer to reuse.
     """
-    skip = set(skip_kinds)
-    if len({m.name.strip() for r in results for m in r.measures if m.kind not in skip} - {""}) < 2:
+    ctx, found = _gather(results, set(skip_kinds))
+    return similar_pairs(ctx, found, threshold, seg, top_k, block_cells)
+
+
+def similar_pairs(
+    ctx: dict[str, list[str]],
+    gathered: PracticeDocs,
+    threshold: float = 0.35,
+    seg: Any = None,
+    top_k: int | None = TOP_K,
+    block_cells: int = 4_000_000,
+) -> list[tuple[str, str, float]]:
+    """:func:`practice_similarity` of gathered contexts (``PracticeContexts.kept``) and documents (the same
+    ``skip_kinds``): what ``build.py`` calls after its one pass."""
+    if len(gathered.docs) < 2:
         return []
-    names, name_docs, ctx_docs, docs = practice_vectors(results, skip, seg)
+    names, name_docs, ctx_docs, docs = vectors_of(ctx, gathered, seg)
     if len(names) < 2:
         return []
     import numpy as np

@@ -62,10 +62,15 @@ class KeptResults(Sequence[DocResult]):
         self._index.append((r.doc.doc_id, offset, len(data)))
 
     def _read(self, entry: tuple[str, int, int]) -> DocResult:
+        """One result, read at its offset (``pread``: no seek, the file's position and buffer left alone); the
+        file is flushed first (``_flush``) by whoever reads."""
         assert self._file is not None
-        self._file.seek(entry[1])
-        got: DocResult = pickle.loads(self._file.read(entry[2]))
+        got: DocResult = pickle.loads(os.pread(self._file.fileno(), entry[2], entry[1]))
         return got
+
+    def _flush(self) -> None:
+        if self._file is not None and not self._file.closed:
+            self._file.flush()
 
     def sort_by_doc_id(self) -> None:
         """Order the results by doc_id (stable: as ``list.sort`` with that key)."""
@@ -79,8 +84,7 @@ class KeptResults(Sequence[DocResult]):
         if self._file is None:
             yield from list(self._mem)
             return
-        if not self._file.closed:
-            self._file.flush()
+        self._flush()
         for entry in list(self._index):
             yield self._read(entry)
 
@@ -93,6 +97,7 @@ class KeptResults(Sequence[DocResult]):
     def __getitem__(self, i: int | slice) -> DocResult | list[DocResult]:
         if self._file is None:
             return self._mem[i]
+        self._flush()
         if isinstance(i, slice):
             return [self._read(e) for e in self._index[i]]
         return self._read(self._index[i])
