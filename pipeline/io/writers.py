@@ -189,18 +189,30 @@ class ExtraColumns(ValueError):
 def cell_writer(kind: str | None) -> Callable[[Any], str]:
     """``typed_cell`` for a column of ``kind`` (``sheet_cell`` when None), with the common values (text, ints,
     floats) printed directly: the same text, without ``coerce.typed``'s checks for each cell."""
+    starts, plain = FORMULA_START, PLAIN_NUMBER.fullmatch
+
     if kind is None:
-        return lambda v: neutralize(v) if v.__class__ is str else sheet_cell(v)
+
+        def any_cell(v: Any) -> str:
+            if v.__class__ is str:
+                return "'" + v if v.startswith(starts) and not plain(v) else v  # neutralize, inlined
+            return sheet_cell(v)
+
+        return any_cell
 
     def text_cell(v: Any) -> str:
         if v.__class__ is str:
-            return neutralize(v) if v.strip() else ""
+            if not v or ((v[0].isspace() or v[-1].isspace()) and not v.strip()):  # blank: ""
+                return ""
+            return "'" + v if v.startswith(starts) and not plain(v) else v  # neutralize, inlined
         return typed_cell(v, kind)
 
     def number_cell(v: Any) -> str:
         cls = v.__class__
-        if cls is int or (cls is float and v == v and v not in _INFINITE):
-            return cell(v)
+        if cls is int:
+            return str(v)  # cell(v)
+        if cls is float and v == v and v not in _INFINITE:
+            return str(int(v)) if v.is_integer() else f"{v:.6f}".rstrip("0").rstrip(".")  # cell(v)
         return typed_cell(v, kind)
 
     if kind == TEXT:
