@@ -340,20 +340,27 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     from pipeline.io import gexf, graphml
     from pipeline.io.graphspool import SpooledGraph
 
-    g = SpooledGraph(ExportView(graph), out_dir)  # the graph read once (io/graphspool.py), then read back
+    declared = (graphml.Declarer(), gexf.Declarer())  # the exports' keys, declared as the graph is spooled
+    g = SpooledGraph(ExportView(graph), out_dir, declared)  # the graph read once (io/graphspool.py), then read back
     try:
-        return _write_graph_files(out_dir, g, EXPORT_TYPES, graphml, gexf)
+        return _write_graph_files(out_dir, g, EXPORT_TYPES, graphml, gexf, declared)
     finally:
         g.close()
 
 
 def _write_graph_files(
-    out_dir: Path, g: Any, export_types: Mapping[str, type], graphml: Any, gexf: Any
+    out_dir: Path,
+    g: Any,
+    export_types: Mapping[str, type],
+    graphml: Any,
+    gexf: Any,
+    declarers: tuple[Any, Any] | tuple[()] = (),
 ) -> dict[str, int]:
     declared: list[Any] = []
+    ml, gx = declarers or (None, None)  # keys declared as ``g`` was read (else each writer makes its own pass)
     # straight into the files (no bytes held, no XML tree: ours stream networkx's GraphML and GEXF bytes)
-    atomic_write_stream(out_dir / "graph.graphml", lambda fh: declared.append(graphml.write_graphml(g, fh)))
-    atomic_write_stream(out_dir / "graph.gexf", lambda fh: gexf.write_gexf(g.with_edge_ids(), fh))
+    atomic_write_stream(out_dir / "graph.graphml", lambda fh: declared.append(graphml.write_graphml(g, fh, ml)))
+    atomic_write_stream(out_dir / "graph.gexf", lambda fh: gexf.write_gexf(g.with_edge_ids(), fh, gx))
     node_set: set[str] = set()
     edge_set: set[str] = set()
     if declared and declared[-1] is not None:  # the attribute names GraphML declared: no pass of their own
