@@ -53,6 +53,9 @@ REPO = Path(__file__).resolve().parents[2]
 # Top-level folders whose files are hashed in the manifest besides the top-level files (text/ and review/ are not:
 # a corpus can have many thousands of them).
 HASHED_DIRS = ("neo4j",)
+# The per-document cache's entries (io/cache.py): content-addressed (a file's name is the key of what it holds), so a
+# run that fails or is interrupted moves those it made into the output folder instead of losing them.
+KEPT_ON_FAILURE = (".cache", "docs")
 
 
 class OutputFolderError(PipelineError):
@@ -273,7 +276,10 @@ def recover(out: Path) -> list[str]:
         os.rename(back, out)
         notes.append(f"restored the previous complete run from {back.name} (a run died while switching folders)")
     for p in _leftovers(out, "staging") + asides:
+        kept = keep_entries(p, out) if p.name.startswith(f".{out.name}.staging-") else 0
         _remove(p)
+        if kept:
+            notes.append(f"kept {kept} cache entries of {p.name} in {out.name}/{'/'.join(KEPT_ON_FAILURE)}")
         notes.append(f"removed {p.name} (left by a run that was interrupted)")
     if out.is_dir():
         temps = [p for p in _walk(out) if _is_temp(p.name)]
@@ -287,6 +293,31 @@ def recover(out: Path) -> list[str]:
     for n in notes:
         log.warning("%s: %s", out, n)
     return notes
+
+
+def keep_entries(staging: Path, out: Path) -> int:
+    """Move the cache entries of a staging folder that ``out`` lacks into ``out`` (created when missing): a run that
+    failed keeps the documents it processed for the next run. Entries are content-addressed and each written
+    atomically (a name is its content's key), so an entry ``out`` already has (the hard-linked copy of its own)
+    stays; temporary files are left behind. Returns the number moved; never raises (logs what it could not do)."""
+    src_root, dst_root = staging.joinpath(*KEPT_ON_FAILURE), out.joinpath(*KEPT_ON_FAILURE)
+    moved = 0
+    try:
+        if not src_root.is_dir() or src_root.is_symlink():
+            return 0
+        for sub in sorted(src_root.iterdir()):
+            if not sub.is_dir() or sub.is_symlink():
+                continue
+            for entry in sorted(sub.glob("*.pkl")):
+                dst = dst_root / sub.name / entry.name
+                if entry.name.startswith(".") or dst.exists() or not entry.is_file():
+                    continue
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(entry, dst)  # same filesystem (the staging folder is out's sibling): a rename
+                moved += 1
+    except OSError as exc:
+        log.warning("%s: could not keep all cache entries of the failed run (%s); kept %d", out, exc, moved)
+    return moved
 
 
 def _walk(root: Path) -> Iterable[Path]:
@@ -550,6 +581,7 @@ class OutputRun:
         self.manifest: dict[str, Any] = {}
         self.carried: set[tuple[int, int]] = set()  # files of the previous folder, as copied into the staging one
         self.known_inputs: dict[Path, tuple[str, Stamp]] = {}  # inputs hashed by the cache: not read again
+        self.kept = 0  # cache entries of a run that did not finish moved into ``out`` (``keep_entries``)
 
     def __enter__(self) -> OutputRun:
         self.staged = check_writable(self.out)
@@ -616,23 +648,34 @@ class OutputRun:
             if self.lock is not None:
                 self.lock.release()
         if isinstance(exc, OSError) and not isinstance(exc, OutputFolderError):
-            raise _failed(self.given, exc, self.staged) from exc
+            raise _failed(self.given, exc, self.staged, self.kept) from exc
 
     def _abort(self) -> None:
         if self.staged and self.staging != self.out:
-            _remove(self.staging)
-            if self.out.exists() or not _leftovers(self.out, "old"):
+            if not self.out.exists() and _leftovers(self.out, "old"):
+                recover(self.out)  # died between the two renames of a switch: put the old run back (entries kept)
                 return
-            recover(self.out)  # died between the two renames of a switch: put the old run back
+            self.kept = keep_entries(self.staging, self.out)
+            if self.kept:
+                log.warning(
+                    "%s: the run did not finish; the %d documents it processed are kept in its cache (%s): the next "
+                    "run takes them",
+                    self.given,
+                    self.kept,
+                    "/".join(KEPT_ON_FAILURE),
+                )
+            _remove(self.staging)
 
 
-def _failed(out: Path, exc: OSError, staged: bool) -> OutputFolderError:
+def _failed(out: Path, exc: OSError, staged: bool, entries: int = 0) -> OutputFolderError:
     if not staged:
         kept = f"{out} is marked incomplete (run.json) until a run succeeds"
-    elif out.exists():
+    elif (out / MANIFEST).exists():
         kept = f"{out} still holds the previous complete run; nothing in it was changed"
     else:
         kept = f"nothing was written to {out}"
+    if entries:  # ``OutputRun._abort`` moved them there
+        kept += f" but the cache of the {entries} documents processed ({out}/{'/'.join(KEPT_ON_FAILURE)})"
     hint = "free some space" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "fix the cause"
     return OutputFolderError(f"the run failed while writing its outputs: {exc}. {kept}; {hint} and run again")
 

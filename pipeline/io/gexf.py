@@ -44,33 +44,60 @@ def _plain(data: dict[str, Any], special: frozenset[str]) -> bool:
     return not (special & data.keys()) and all(type(v) in _TYPES for v in data.values())
 
 
+class Declarer:
+    """class -> title -> (attribute id, type) as networkx declares them, fed the nodes (all of them first) then
+    the edges of a graph as :func:`write_gexf` reads them (edge data carrying ``id``, as ``with_edge_ids`` gives
+    it, or not: it is taken out); ``ids`` is None once an element left to networkx is seen. Fed while a graph is
+    read for something else (io/graphspool.py), it spares :func:`write_gexf` its pass."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, dict[str, tuple[str, str]]] | None = {"node": {}, "edge": {}}
+        self._counter = itertools.count()
+
+    def _declare(self, cls: str, data: dict[str, Any]) -> None:
+        assert self.ids is not None
+        known = self.ids[cls]
+        for k, v in data.items():
+            title = _title(k)
+            if title not in known:
+                known[title] = (str(next(self._counter)), _TYPES[type(v)])
+
+    def node(self, n: Any, data: dict[str, Any]) -> None:
+        if self.ids is None:
+            return
+        if not _plain(data, _NODE_SPECIAL):
+            self.ids = None
+            return
+        self._declare("node", {k: v for k, v in data.items() if k != "label"})
+
+    def edge(self, u: Any, v: Any, key: Any, data: dict[str, Any]) -> None:
+        if self.ids is None:
+            return
+        if type(key) is not str or not _plain(data, _EDGE_SPECIAL):
+            self.ids = None
+            return
+        d = dict(data)
+        d.update(key=key)
+        for name in ("id", *_EDGE_XML):  # what ``_edge_items`` takes out of the attvalues
+            d.pop(name, None)
+        self._declare("edge", d)
+
+
 def _declare(g: Any) -> dict[str, dict[str, tuple[str, str]]] | None:
     """class -> title -> (attribute id, type) as networkx declares them, in one pass over the nodes and edges; None
     when :func:`write_gexf` leaves ``g`` to networkx."""
     if g.graph or not g.is_multigraph() or not g.is_directed():
         return None
-    ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}  # class -> title -> (id, type)
-    counter = itertools.count()
-
-    def declare(cls: str, data: dict[str, Any]) -> None:
-        for k, v in data.items():
-            title = _title(k)
-            if title not in ids[cls]:
-                ids[cls][title] = (str(next(counter)), _TYPES[type(v)])
-
-    for _, data in g.nodes(data=True):
-        if not _plain(data, _NODE_SPECIAL):
+    declarer = Declarer()
+    for n, data in g.nodes(data=True):
+        declarer.node(n, data)
+        if declarer.ids is None:
             return None
-        declare("node", {k: v for k, v in data.items() if k != "label"})
-    for _, _, key, data in g.edges(keys=True, data=True):
-        if type(key) is not str or not _plain(data, _EDGE_SPECIAL):
+    for u, v, key, data in g.edges(keys=True, data=True):
+        declarer.edge(u, v, key, data)
+        if declarer.ids is None:
             return None
-        d = dict(data)
-        d.update(key=key)
-        for name in ("id", *_EDGE_XML):  # what ``_edge_items`` takes out of the attvalues
-            d.pop(name, None)
-        declare("edge", d)
-    return ids
+    return declarer.ids
 
 
 def streamable(g: Any) -> bool:
@@ -101,11 +128,15 @@ def _title(k: str) -> str:
     return "networkx_key" if k == "key" else str(k)
 
 
-def write_gexf(g: Any, fh: BinaryIO) -> None:
-    """``networkx.write_gexf(g, fh)``'s bytes, streamed (falls back to networkx when ``streamable(g)`` is false)."""
+def write_gexf(g: Any, fh: BinaryIO, declared: Declarer | None = None) -> None:
+    """``networkx.write_gexf(g, fh)``'s bytes, streamed (falls back to networkx when ``streamable(g)`` is false);
+    ``declared``: a :class:`Declarer` already fed all of ``g`` (else a pass of its own declares the keys)."""
     import networkx as nx
 
-    found = _declare(g)
+    if declared is None:
+        found = _declare(g)
+    else:
+        found = None if g.graph or not g.is_multigraph() or not g.is_directed() else declared.ids
     if found is None:
         from pipeline.corpus.graph import as_networkx
 
@@ -119,7 +150,8 @@ def write_gexf(g: Any, fh: BinaryIO) -> None:
     def attvalues(cls: str, data: dict[str, Any], pad: str) -> str:
         known = ids[cls]
         lines = [
-            f'{pad}    <attvalue for="{known[_title(k)][0]}" value="{_attr(_value(v))}" />' for k, v in data.items()
+            f'{pad}    <attvalue for="{known[_title(k)][0]}" value="{_attr(v if v.__class__ is str else _value(v))}" />'
+            for k, v in data.items()
         ]
         return f"\n{pad}  <attvalues>\n" + "\n".join(lines) + f"\n{pad}  </attvalues>\n{pad}"
 

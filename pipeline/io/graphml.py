@@ -43,28 +43,52 @@ def _fits(values: Iterable[Any]) -> bool:
     return all(type(v) in _TYPES and not (type(v) is str and _BAD.search(v)) for v in values)
 
 
-def _declare(g: Any) -> dict[tuple[str, str, str], str] | None:
-    """The keys (name, type, scope) -> id in the order networkx declares them, in one pass over the nodes and edges;
-    None when :func:`write_graphml` leaves ``g`` to networkx."""
-    if g.graph or not g.is_multigraph() or not g.is_directed():
-        return None
-    keys: dict[tuple[str, str, str], str] = {}
+class Declarer:
+    """The keys (name, type, scope) -> id in the order networkx declares them, fed the nodes (all of them first)
+    then the edges of a graph; ``keys`` is None once an element :func:`write_graphml` leaves to networkx is seen.
+    Fed while a graph is read for something else (io/graphspool.py), it spares :func:`write_graphml` its pass."""
 
-    def declare(scope: str, d: dict[str, Any]) -> None:
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, str, str], str] | None = {}
+
+    def _declare(self, scope: str, d: dict[str, Any]) -> None:
+        keys = self.keys
+        assert keys is not None
         for k, v in d.items():
             key = (str(k), _TYPES[type(v)], scope)
             if key not in keys:
                 keys[key] = f"d{len(keys)}"
 
+    def node(self, n: Any, d: dict[str, Any]) -> None:
+        if self.keys is not None:
+            if _fits([n, *d, *d.values()]):
+                self._declare("node", d)
+            else:
+                self.keys = None
+
+    def edge(self, u: Any, v: Any, k: Any, d: dict[str, Any]) -> None:
+        if self.keys is not None:
+            if _fits([u, v, k, *d, *d.values()]):
+                self._declare("edge", d)
+            else:
+                self.keys = None
+
+
+def _declare(g: Any) -> dict[tuple[str, str, str], str] | None:
+    """The keys (name, type, scope) -> id in the order networkx declares them, in one pass over the nodes and edges;
+    None when :func:`write_graphml` leaves ``g`` to networkx."""
+    if g.graph or not g.is_multigraph() or not g.is_directed():
+        return None
+    declarer = Declarer()
     for n, d in g.nodes(data=True):
-        if not _fits([n, *d, *d.values()]):
+        declarer.node(n, d)
+        if declarer.keys is None:
             return None
-        declare("node", d)
     for u, v, k, d in g.edges(keys=True, data=True):
-        if not _fits([u, v, k, *d, *d.values()]):
+        declarer.edge(u, v, k, d)
+        if declarer.keys is None:
             return None
-        declare("edge", d)
-    return keys
+    return declarer.keys
 
 
 def streamable(g: Any) -> bool:
@@ -72,13 +96,17 @@ def streamable(g: Any) -> bool:
     return _declare(g) is not None
 
 
-def write_graphml(g: Any, fh: BinaryIO) -> dict[tuple[str, str, str], str] | None:
+def write_graphml(g: Any, fh: BinaryIO, declared: Declarer | None = None) -> dict[tuple[str, str, str], str] | None:
     """``networkx.write_graphml(g, fh)``'s bytes, streamed (networkx writes a graph ``streamable`` refuses).
-    ``g``: a networkx graph or anything read like one (``nodes(data=True)``, ``edges(keys=True, data=True)``).
+    ``g``: a networkx graph or anything read like one (``nodes(data=True)``, ``edges(keys=True, data=True)``);
+    ``declared``: a :class:`Declarer` already fed all of ``g`` (else a pass of its own declares the keys).
     Returns the keys declared, (attribute name, type, node|edge) -> key id; None when networkx wrote the file."""
     import networkx as nx
 
-    keys = _declare(g)
+    if declared is None:
+        keys = _declare(g)
+    else:
+        keys = None if g.graph or not g.is_multigraph() or not g.is_directed() else declared.keys
     if keys is None:
         from pipeline.corpus.graph import as_networkx
 

@@ -2,7 +2,8 @@
 
 The corpus graph (:class:`pipeline.corpus.graph.CorpusGraph`) makes each document's nodes and edges again from the
 results whenever it is read, which for results kept in a file (io/spill.py) means reading them all back. The graph
-exports read the graph five times (GraphML and GEXF: declare, then write; Neo4j), so ``write_graph`` reads it once
+exports read the graph three times (GraphML, GEXF, Neo4j; their keys are declared as it is spooled), so
+``write_graph`` reads it once
 into a :class:`SpooledGraph`: its nodes and edges pickled in chunks into an unnamed temporary file of the output
 folder (never visible there, gone when closed), read back chunk by chunk at each pass. Read like a networkx graph.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,13 +23,31 @@ class SpooledGraph:
     """``g``'s nodes (with data) and edges (with keys and data) in a temporary file of ``folder``; ``edge_ids``:
     :meth:`with_edge_ids` gives the same graph whose edges also carry ``id`` = their key (GEXF's edge id)."""
 
-    def __init__(self, g: Any, folder: Path) -> None:
+    def __init__(self, g: Any, folder: Path, watchers: Sequence[Any] = ()) -> None:
+        """``watchers``: objects with ``node(n, d)`` and ``edge(u, v, k, d)``, fed every node then every edge as
+        ``g`` is read (the exports' key declarations: ``graphml.Declarer``, ``gexf.Declarer``; no pass of their
+        own). They must not change what they are given."""
         self.graph: dict[str, Any] = dict(g.graph)
         folder.mkdir(parents=True, exist_ok=True)
         self._fh: IO[bytes] = tempfile.TemporaryFile(dir=folder, prefix=".graph-")  # noqa: SIM115 (kept open)
-        self._nodes = self._spool(((n, d) for n, d in g.nodes(data=True)))
+        on_node = [w.node for w in watchers]
+        on_edge = [w.edge for w in watchers]
+
+        def nodes() -> Iterator[Any]:
+            for n, d in g.nodes(data=True):
+                for f in on_node:
+                    f(n, d)
+                yield n, d
+
+        def edges() -> Iterator[Any]:
+            for u, v, k, d in g.edges(keys=True, data=True):
+                for f in on_edge:
+                    f(u, v, k, d)
+                yield u, v, k, d
+
+        self._nodes = self._spool(nodes())
         self._edges_at = self._fh.tell()
-        self._edges = self._spool(((u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True)))
+        self._edges = self._spool(edges())
         self._end = self._fh.tell()
         self._fh.flush()
         self._ids = False

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pipeline.corpus.build import CorpusResult
 from pipeline.io import rows, schema, writers
 from pipeline.io.folder import pause_point
 from pipeline.io.store import write_duckdb
+from pipeline.io.tablespool import spool_tables
 from pipeline.io.xlsx import XLSX_NAME, csv_sheets, write_sheets
 from pipeline.model import DocResult
 from pipeline.names import PER_DOCUMENT, file_stems, per_document_files, safe_stem
@@ -80,7 +82,8 @@ def write_outputs(
     before = previous_files(out_dir)
     stems = file_stems(r.doc.doc_id for r in results)
     written: set[Path] = set(written_before)
-    for r in results:
+
+    def texts(r: DocResult) -> None:
         text_path, review_path = (out_dir / f for f in per_document_files(stems[r.doc.doc_id]))
         if r.doc.raw_text:
             writers.atomic_write_text(text_path, r.doc.raw_text)
@@ -88,10 +91,35 @@ def write_outputs(
         if r.review_html:
             writers.atomic_write_text(review_path, r.review_html)
             written.add(review_path)
-    pause_point("tables")  # texts written, tables not yet (tests kill a run here)
+
+    plan = rows.table_plan(results, corpus)  # each table's rows made as they are written, one document at a time
+    spool = None
+    if getattr(results, "spilled", False):  # results in a file: read once for the texts and every per-doc table
+        per_doc = {n: fn for n, (fn, _) in rows.PER_DOCUMENT_TABLES.items()}
+        per_doc["documents.csv"] = lambda r: [rows.document_row(r, stems[r.doc.doc_id])]
+        spool = spool_tables(results, per_doc, out_dir, texts)
+        plan = {name: (spool.rows(name) if name in per_doc else make, cols) for name, (make, cols) in plan.items()}
+    else:
+        for r in results:
+            texts(r)
+    try:
+        pause_point("tables")  # texts written, tables not yet (tests kill a run here)
+        return _write_tables(out_dir, corpus, plan, written, before, stems)
+    finally:
+        if spool is not None:
+            spool.close()
+
+
+def _write_tables(
+    out_dir: Path,
+    corpus: CorpusResult,
+    plan: Mapping[str, tuple[Callable[[], Iterable[Mapping[str, Any]]], Sequence[str]]],
+    written: set[Path],
+    before: set[str],
+    stems: Mapping[str, str],
+) -> dict[str, int]:
     written_cols: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
-    plan = rows.table_plan(results, corpus)  # each table's rows made as they are written, one document at a time
     for name, (make_rows, cols) in plan.items():
         counts[name], written_cols[name] = writers.write_table(
             out_dir / name, make_rows, cols, schema.column_types(name, cols)

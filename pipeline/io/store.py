@@ -6,6 +6,7 @@ Rebuilt idempotently: written to a temporary file beside the target, then moved 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import math
@@ -44,6 +45,9 @@ def _ident(name: str, i: int, seen: set[str]) -> str:
 
 
 _INT32 = 2**31 - 1
+_CHUNK = 2000  # rows of the load file encoded and written at a time
+# One encoder for every node and edge (``json.dumps`` with arguments makes a new one per call): the same text.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
 Rows = Sequence[Mapping[str, Any]] | Callable[[], Iterable[Mapping[str, Any]]]
 
 
@@ -65,8 +69,8 @@ def _loader(kind: str) -> Callable[[Any], str]:
     """A cell of a column of ``kind`` as the bulk-load CSV gives it (``coerce.typed``, then ``_text``; text as it
     is, dates keep their empty strings, empty numbers and booleans are NULL); raises ``ValueError`` or
     ``TypeError`` for a value that does not fit. The common values (text, ints, floats) take a short way."""
-    if kind == schema.TEXT:
-        return lambda v: clean_text(v) if v.__class__ is str else _text(v)
+    if kind == schema.TEXT:  # (lone surrogates are replaced in the load file's chunks: ``_load_file``)
+        return lambda v: v if v.__class__ is str else _text(v)
     if kind == schema.DATE:
         return lambda v: "" if v == "" else _text(coerce.typed(v, kind))
     if kind == schema.INTEGER:
@@ -100,8 +104,15 @@ def _load_file(
     known = set(cols)
     big: set[int] = set()
     n = 0
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    with path.open("wb") as fh:
+
+        def flush() -> None:  # clean_text replaces each lone surrogate: on a chunk, what it does cell by cell
+            fh.write(clean_text(buf.getvalue()).encode("utf-8"))
+            buf.seek(0)
+            buf.truncate()
+
         for row in rows:
             if len(row) > len(known) or not known.issuperset(row):
                 raise ExtraColumns(f"row {n + 1} has columns {sorted(set(row) - known)} outside the table's")
@@ -120,6 +131,9 @@ def _load_file(
                     big.add(i)
             w.writerow(out)
             n += 1
+            if n % _CHUNK == 0:
+                flush()
+        flush()
     return n, big
 
 
@@ -227,7 +241,7 @@ def _write_store(
 
         def nodes() -> Iterable[dict[str, Any]]:
             for n, d in graph.nodes(data=True):
-                attrs = json.dumps(d, ensure_ascii=False, default=str)
+                attrs = _JSON(d)
                 yield {"id": n, "type": d.get("type", ""), "label": d.get("label", ""), "attrs": attrs}
 
         def edges() -> Iterable[dict[str, Any]]:
@@ -239,7 +253,7 @@ def _write_store(
                     "doc_id": d.get("doc_id", ""),
                     "start": d.get("start", d.get("char_start", "")),  # char_*: the names Gephi-clean exports may use
                     "end": d.get("end", d.get("char_end", "")),
-                    "attrs": json.dumps(d, ensure_ascii=False, default=str),
+                    "attrs": _JSON(d),
                 }
 
         _create(con, "nodes", nodes, ["id", "type", "label", "attrs"], scratch)

@@ -189,18 +189,30 @@ class ExtraColumns(ValueError):
 def cell_writer(kind: str | None) -> Callable[[Any], str]:
     """``typed_cell`` for a column of ``kind`` (``sheet_cell`` when None), with the common values (text, ints,
     floats) printed directly: the same text, without ``coerce.typed``'s checks for each cell."""
+    starts, plain = FORMULA_START, PLAIN_NUMBER.fullmatch
+
     if kind is None:
-        return lambda v: neutralize(v) if v.__class__ is str else sheet_cell(v)
+
+        def any_cell(v: Any) -> str:
+            if v.__class__ is str:
+                return "'" + v if v.startswith(starts) and not plain(v) else v  # neutralize, inlined
+            return sheet_cell(v)
+
+        return any_cell
 
     def text_cell(v: Any) -> str:
         if v.__class__ is str:
-            return neutralize(v) if v.strip() else ""
+            if not v or ((v[0].isspace() or v[-1].isspace()) and not v.strip()):  # blank: ""
+                return ""
+            return "'" + v if v.startswith(starts) and not plain(v) else v  # neutralize, inlined
         return typed_cell(v, kind)
 
     def number_cell(v: Any) -> str:
         cls = v.__class__
-        if cls is int or (cls is float and v == v and v not in _INFINITE):
-            return cell(v)
+        if cls is int:
+            return str(v)  # cell(v)
+        if cls is float and v == v and v not in _INFINITE:
+            return str(int(v)) if v.is_integer() else f"{v:.6f}".rstrip("0").rstrip(".")  # cell(v)
         return typed_cell(v, kind)
 
     if kind == TEXT:
@@ -328,20 +340,27 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     from pipeline.io import gexf, graphml
     from pipeline.io.graphspool import SpooledGraph
 
-    g = SpooledGraph(ExportView(graph), out_dir)  # the graph read once (io/graphspool.py), then read back
+    declared = (graphml.Declarer(), gexf.Declarer())  # the exports' keys, declared as the graph is spooled
+    g = SpooledGraph(ExportView(graph), out_dir, declared)  # the graph read once (io/graphspool.py), then read back
     try:
-        return _write_graph_files(out_dir, g, EXPORT_TYPES, graphml, gexf)
+        return _write_graph_files(out_dir, g, EXPORT_TYPES, graphml, gexf, declared)
     finally:
         g.close()
 
 
 def _write_graph_files(
-    out_dir: Path, g: Any, export_types: Mapping[str, type], graphml: Any, gexf: Any
+    out_dir: Path,
+    g: Any,
+    export_types: Mapping[str, type],
+    graphml: Any,
+    gexf: Any,
+    declarers: tuple[Any, Any] | tuple[()] = (),
 ) -> dict[str, int]:
     declared: list[Any] = []
+    ml, gx = declarers or (None, None)  # keys declared as ``g`` was read (else each writer makes its own pass)
     # straight into the files (no bytes held, no XML tree: ours stream networkx's GraphML and GEXF bytes)
-    atomic_write_stream(out_dir / "graph.graphml", lambda fh: declared.append(graphml.write_graphml(g, fh)))
-    atomic_write_stream(out_dir / "graph.gexf", lambda fh: gexf.write_gexf(g.with_edge_ids(), fh))
+    atomic_write_stream(out_dir / "graph.graphml", lambda fh: declared.append(graphml.write_graphml(g, fh, ml)))
+    atomic_write_stream(out_dir / "graph.gexf", lambda fh: gexf.write_gexf(g.with_edge_ids(), fh, gx))
     node_set: set[str] = set()
     edge_set: set[str] = set()
     if declared and declared[-1] is not None:  # the attribute names GraphML declared: no pass of their own

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 from pipeline.io import columns as dictionary
 from pipeline.io import xlsxml
-from pipeline.io.writers import PLAIN_NUMBER, atomic_write_stream, cell, neutralize, table_columns
+from pipeline.io.writers import FORMULA_START, PLAIN_NUMBER, atomic_write_stream, cell, table_columns
 from pipeline.names import clean_text
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,9 @@ _UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")  # _ILLEGAL and
 
 
 def _text(value: Any) -> str:
-    text = neutralize(value if value.__class__ is str else cell(value))
+    text = value if value.__class__ is str else cell(value)
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):  # neutralize, inlined
+        text = "'" + text
     if _UNFIT.search(text):  # rare: only then the copies clean_text and translate make
         text = clean_text(text).translate(_ILLEGAL)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
@@ -99,6 +101,19 @@ def convert(value: Any, kind: str) -> Any:
     if value is None or value == "":
         return None
     return _text(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else _text(value)
+
+
+def converter(kind: str) -> Callable[[Any], Any]:
+    """``convert`` for a column of ``kind``, chosen once per column (the same values)."""
+    if kind in ("integer", "number"):
+        return _number
+    if kind == "boolean":
+        return _boolean
+    return _text_or_none
 
 
 def _width(text: str) -> int:
@@ -285,7 +300,7 @@ def _sheet(
     letters = [xlsxml.column_letter(j) for j in range(len(cols))]
     unit_at = cols.index("unit") if "unit" in cols else None
     plan = [
-        (j, letters[j], col, e, e.type, xlsxml.WRAP if e.type == "longtext" else xlsxml.PLAIN, e.numeric)
+        (j, letters[j], col, e, converter(e.type), xlsxml.WRAP if e.type == "longtext" else xlsxml.PLAIN, e.numeric)
         for j, (col, e) in enumerate(zip(cols, kinds, strict=True))
     ]
     string_cell, number_cell, bool_cell = xlsxml.string_cell, xlsxml.number_cell, xlsxml.bool_cell
@@ -299,8 +314,8 @@ def _sheet(
             at = str(n + 1)
             unit = r[unit_at] if unit_at is not None else None
             cells = []
-            for j, letter, col, e, kind, style, numeric in plan:
-                v = convert(r[j], kind)
+            for j, letter, col, e, conv, style, numeric in plan:
+                v = conv(r[j])
                 if v is None:
                     continue
                 if v.__class__ is str:
