@@ -26,6 +26,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	@sh scripts/system_deps.sh
+	$(PY) -m pipeline.text.jieba_dict models || echo "no pre-built jieba dictionary: start-up parses its text"
 	@touch $(STAMP)
 
 venv: $(STAMP)
