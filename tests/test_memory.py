@@ -118,12 +118,14 @@ def test_the_store_is_loaded_under_a_memory_cap_spilling_inside_the_output_folde
         return con
 
     monkeypatch.setattr(store.duckdb, "connect", spy)
-    monkeypatch.setattr(store, "WRITE_MEMORY", {"memory_limit": "64MB"})
+    assert store.WRITE_MEMORY["threads"] <= 4  # each thread's buffers come out of the same share
+    monkeypatch.setattr(store, "WRITE_MEMORY", {"memory_limit": "64MB", "threads": 1})
     out = tmp_path / "out"
     data = [{"a": f"县{i}" * 20, "b": i} for i in range(200_000)]
     store.write_duckdb(out / "kg.duckdb", {"t": (data, ["a", "b"])}, nx.MultiDiGraph())
     assert opened[0]["memory_limit"].startswith(("61.", "64"))  # DuckDB shows 64MB as 61.0 MiB
     assert Path(opened[0]["temp_directory"]).parent == out
+    assert opened[0]["threads"] == "1"
     assert sorted(p.name for p in out.iterdir()) == ["kg.duckdb"]
     con = real(str(out / "kg.duckdb"), read_only=True)
     assert con.execute("select count(*), count(distinct b) from t").fetchone() == (200_000, 200_000)

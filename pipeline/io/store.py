@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STORAGE_VERSION = "v1.4.0"
-WRITE_MEMORY = {"memory_limit": "256MB"}  # DuckDB's share while it loads the store (it spills past it)
+# DuckDB's share while it loads the store (it spills past it); its threads capped too, since each thread's buffers
+# come out of the same share (on a many-core machine the default of one thread per core would not fit in it).
+WRITE_MEMORY: dict[str, Any] = {"memory_limit": "256MB", "threads": min(4, os.cpu_count() or 1)}
 NULL = "\u2400NULL\u2400"  # marks a missing value in the bulk-load CSV; never produced by the pipeline
 
 
