@@ -77,6 +77,15 @@ def model_files(models_dir: Path) -> dict[str, tuple[Path, ...]]:
     }
 
 
+def prebuilt_files() -> tuple[Path, ...]:
+    """Files under ``models/`` that are a pre-built form of a source outside it, used only when they match that
+    source (its SHA-256, checked at load) and giving the same tables: not part of the cache key, since the source
+    is (jieba's dictionary comes with the pinned jieba)."""
+    from pipeline.text.jieba_dict import default_prebuilt_path
+
+    return (default_prebuilt_path(),)
+
+
 def lexicon_users(name: str, directory: Path) -> list[str]:
     """The modules a lexicon's ``# Used by:`` header lines name (tests check they are the modules using it)."""
     users: set[str] = set()
