@@ -4,6 +4,7 @@ pickle, a spill file (io/spill.py) and a cache entry (io/cache.py)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import zlib
 from pathlib import Path
@@ -30,7 +31,11 @@ from pipeline.model import (
     Section,
     Table,
 )
+from tests import test_cache
 from tests.records import figure, link, measure, result
+from tests.test_cache import csvs, entries, extract, write_corpus
+
+processed = test_cache.processed  # the fixture: the doc_ids a run processed
 
 text = st.text(max_size=8)
 ints = st.integers(-5, 10**6)
@@ -127,3 +132,22 @@ def test_an_entry_of_the_previous_format_is_a_miss() -> None:
     assert cache.FORMAT != 1
     with pytest.raises(cache.DamagedEntry, match="another format"):
         cache.decode_entry(cache.MAGIC + hashlib.sha256(old).digest() + old, "k1")
+
+
+@pytest.mark.slow
+def test_through_the_cli_an_entry_of_the_previous_format_is_processed_again(
+    tmp_path: Path, processed: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus, out = write_corpus(tmp_path / "c"), tmp_path / "out"
+    extract(corpus, out)
+    before = csvs(out)
+    old = entries(out)[0]
+    payload = zlib.compress(pickle.dumps((cache.FORMAT - 1, old.stem, _shared()), protocol=pickle.HIGHEST_PROTOCOL))
+    old.write_bytes(cache.MAGIC + hashlib.sha256(payload).digest() + payload)
+    (out / cache.CACHE_DIR / cache.RUN_FILE).unlink()  # not "unchanged": every entry is looked up
+    processed.clear()
+    with caplog.at_level(logging.WARNING, logger="pipeline.io.cache"):
+        got = extract(corpus, out)
+    assert len(processed) == 1 and "cache: 2 document(s) unchanged, 1 processed" in got
+    assert any("another format" in r.getMessage() for r in caplog.records)
+    assert csvs(out) == before  # the hits (compact pickles) give the same tables as the cold run
