@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".cache"
 DOCS_DIR = "docs"
 RUN_FILE = "run.json"  # OUT/.cache/run.json: the key and summary of the run the folder holds
-FORMAT = 1  # of the entries and of the run record; a new format makes every old entry a miss
+FORMAT = 2  # of the entries and of the run record; a new format makes every old entry a miss (2: model._Compact)
 MAGIC = b"ruralmine-cache\n"
 DIGEST = 32
 # Settings that do not change a document's result (models_dir: its files are hashed instead).
