@@ -186,13 +186,13 @@ def _create(
     return n
 
 
-NODE_COLUMNS = ("id", "type", "label", "attrs")
-EDGE_COLUMNS = ("source", "target", "relation", "doc_id", "start", "end", "attrs")
+_NODE_COLS = schema.STORE_NODE_COLUMNS
+_EDGE_COLS = schema.STORE_EDGE_COLUMNS
 
 
 class GraphRows:
-    """The store's ``nodes`` and ``edges`` rows (tuples in ``NODE_COLUMNS``/``EDGE_COLUMNS`` order) from the
-    graph's own attributes: made here, or by io/graphspool.py as the graph exports read the graph."""
+    """The store's ``nodes`` and ``edges`` rows (tuples, in ``schema.STORE_NODE_COLUMNS``/``STORE_EDGE_COLUMNS``
+    order) from the graph's own attributes: made here, or by io/graphspool.py as the graph exports read it."""
 
     @staticmethod
     def node(n: str, d: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -268,14 +268,14 @@ def _write_store(
 
         def nodes() -> Iterable[dict[str, Any]]:
             rows = spool.store_nodes() if spooled else (GRAPH_ROWS.node(n, d) for n, d in graph.nodes(data=True))
-            return (dict(zip(NODE_COLUMNS, r, strict=True)) for r in rows)
+            return (dict(zip(_NODE_COLS, r, strict=True)) for r in rows)
 
         def edges() -> Iterable[dict[str, Any]]:
             rows = spool.store_edges() if spooled else (GRAPH_ROWS.edge(u, v, d) for u, v, d in graph.edges(data=True))
-            return (dict(zip(EDGE_COLUMNS, r, strict=True)) for r in rows)
+            return (dict(zip(_EDGE_COLS, r, strict=True)) for r in rows)
 
-        _create(con, "nodes", nodes, NODE_COLUMNS, scratch)
-        _create(con, "edges", edges, EDGE_COLUMNS, scratch)
+        _create(con, "nodes", nodes, _NODE_COLS, scratch)
+        _create(con, "edges", edges, _EDGE_COLS, scratch)
         if "figures" in tables:  # the typed view of earlier stores, for scripts written against it
             con.execute("CREATE VIEW figures_typed AS SELECT * FROM figures")
         pause_point("store")
