@@ -80,3 +80,13 @@ def test_one_read_gives_the_same_files_and_store_tables(tmp_path: Path) -> None:
     assert _graph_tables(once / "kg.duckdb") == _graph_tables(alone / "kg.duckdb")
     assert len(_graph_tables(once / "kg.duckdb")["edges"]) == 3
     assert [p.name for p in once.iterdir() if p.name.startswith(".graph")] == []  # the spool leaves nothing
+
+
+def test_graphml_fits_as_a_search_of_each_text() -> None:
+    from pipeline.io import graphml
+
+    assert graphml._fits(["a", 1, 2.5, True, "", "县"])
+    assert not graphml._fits(["a", "b\x01c", 1])  # a character lxml refuses, in any text
+    assert not graphml._fits(["a", "\ud800"])  # a lone surrogate
+    assert not graphml._fits(["a", (1, 2)])  # a type GraphML does not declare
+    assert graphml._fits([])
