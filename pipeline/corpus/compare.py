@@ -15,6 +15,10 @@ from pipeline.learn.indicators import Indicator, IndicatorMapper
 from pipeline.lexicon import lazy_pattern
 from pipeline.model import DocResult, Figure
 
+# A figure read from a document table: pipeline.extract.figures.SOURCE_TABLE, spelled here so the write phase
+# never imports the extractor's module (it loads jieba); tests/corpus/test_compare_import.py keeps the two alike.
+SOURCE_TABLE = "figures.table"
+
 # A table's sum row (合计 | 1200) or column (… | 合计): its label opens or closes the figure's indicator.
 _TABLE_TOTAL = lazy_pattern("^(?:{words})|(?:{words})$", "table_totals")
 
@@ -38,8 +42,6 @@ def column_of(ind: Indicator, per: str) -> str:
 
 def table_total(f: Figure) -> bool:
     """A figure read from a document table's sum row or column (合计, 总计 …), not from one of its data rows."""
-    from pipeline.extract.figures import SOURCE_TABLE  # here: the extractor's module loads jieba and spaCy
-
     return f.mention.source == SOURCE_TABLE and bool(_TABLE_TOTAL.search(f.indicator.strip()))
 
 

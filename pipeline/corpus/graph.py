@@ -605,6 +605,16 @@ def _export_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def export_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's or edge's attributes as :class:`ExportView` gives them (io/graphspool.py makes them once)."""
+    return _export_attrs(data)
+
+
+def export_edge_key(i: int) -> str:
+    """The ``i``-th edge's key in :class:`ExportView` (unique in the whole graph)."""
+    return f"e{i}"
+
+
 Graph: TypeAlias = CorpusGraph | nx.MultiDiGraph  # what the writers and the store take
 
 
@@ -639,7 +649,7 @@ class ExportView:
 
     def edges(self, keys: bool = False, data: bool = False) -> Iterator[Any]:
         for i, (u, v, d) in enumerate(self.g.edges(data=True)):
-            key = f"e{i}"
+            key = export_edge_key(i)
             if data:
                 attrs = _export_attrs(d)
                 if self.edge_ids:

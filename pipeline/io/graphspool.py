@@ -23,56 +23,104 @@ class SpooledGraph:
     """``g``'s nodes (with data) and edges (with keys and data) in a temporary file of ``folder``; ``edge_ids``:
     :meth:`with_edge_ids` gives the same graph whose edges also carry ``id`` = their key (GEXF's edge id)."""
 
-    def __init__(self, g: Any, folder: Path, watchers: Sequence[Any] = ()) -> None:
+    def __init__(
+        self, g: Any, folder: Path, watchers: Sequence[Any] = (), store: Any = None, export: Any = None
+    ) -> None:
         """``watchers``: objects with ``node(n, d)`` and ``edge(u, v, k, d)``, fed every node then every edge as
         ``g`` is read (the exports' key declarations: ``graphml.Declarer``, ``gexf.Declarer``; no pass of their
-        own). They must not change what they are given."""
-        self.graph: dict[str, Any] = dict(g.graph)
+        own). They must not change what they are given. ``export`` (optional): ``(attrs, edge_key)``, making the
+        nodes' and edges' export attributes and edge keys from ``g``'s own (``g`` then the corpus graph itself, not
+        its export view), and ``store`` (optional): an object with ``node(n, d)`` and ``edge(u, v, d)`` making
+        the store's ``nodes`` and ``edges`` rows from ``g``'s own attributes, spooled apart in the same single
+        read (:meth:`store_nodes`, :meth:`store_edges`), so the store never reads the graph again."""
+        self.graph: dict[str, Any] = {} if export is not None else dict(g.graph)  # as the export view has it
         folder.mkdir(parents=True, exist_ok=True)
         self._fh: IO[bytes] = tempfile.TemporaryFile(dir=folder, prefix=".graph-")  # noqa: SIM115 (kept open)
+        self._store_fh: IO[bytes] | None = None
+        self.watchers = tuple(watchers)
         on_node = [w.node for w in watchers]
         on_edge = [w.edge for w in watchers]
+        store_nodes: list[Any] = []
+        store_edges: list[Any] = []
+        if store is not None:
+            self._store_fh = tempfile.TemporaryFile(dir=folder, prefix=".graph-store-")  # noqa: SIM115
+        node_row = store.node if store is not None else None
+        edge_row = store.edge if store is not None else None
+        attrs, edge_key = export if export is not None else (None, str)
 
         def nodes() -> Iterator[Any]:
-            for n, d in g.nodes(data=True):
+            for n, raw in g.nodes(data=True):
+                d = attrs(raw) if attrs is not None else raw
                 for f in on_node:
                     f(n, d)
+                if node_row is not None:
+                    store_nodes.append(node_row(n, raw))
                 yield n, d
 
         def edges() -> Iterator[Any]:
-            for u, v, k, d in g.edges(keys=True, data=True):
+            if attrs is not None:
+                items: Iterator[Any] = ((u, v, edge_key(i), raw) for i, (u, v, raw) in enumerate(g.edges(data=True)))
+            else:
+                items = g.edges(keys=True, data=True)
+            for u, v, k, raw in items:
+                d = attrs(raw) if attrs is not None else raw
                 for f in on_edge:
                     f(u, v, k, d)
+                if edge_row is not None:
+                    store_edges.append(edge_row(u, v, raw))
                 yield u, v, k, d
 
-        self._nodes = self._spool(nodes())
+        self._nodes = self._spool(nodes(), store_nodes)
         self._edges_at = self._fh.tell()
-        self._edges = self._spool(edges())
+        self._store_at = self._store_fh.tell() if self._store_fh is not None else 0  # store: node rows, edge rows
+        self._edges = self._spool(edges(), store_edges)
         self._end = self._fh.tell()
+        self._store_end = self._store_fh.tell() if self._store_fh is not None else 0
         self._fh.flush()
+        if self._store_fh is not None:
+            self._store_fh.flush()
         self._ids = False
 
-    def _spool(self, items: Iterator[Any]) -> int:
+    def _spool(self, items: Iterator[Any], side: list[Any]) -> int:
+        """``items`` pickled in chunks; ``side``: filled as ``items`` is read (the store's rows), its chunks
+        pickled alongside into the store's file (kept apart: the exports never unpickle them)."""
         n = 0
         chunk: list[Any] = []
         for item in items:
             chunk.append(item)
             if len(chunk) == _CHUNK:
-                pickle.dump(chunk, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+                self._dump(chunk, side)
                 n += len(chunk)
                 chunk = []
         if chunk:
-            pickle.dump(chunk, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self._dump(chunk, side)
             n += len(chunk)
         return n
 
-    def _read(self, start: int, end: int) -> Iterator[Any]:
+    def _dump(self, chunk: list[Any], side: list[Any]) -> None:
+        pickle.dump(chunk, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if self._store_fh is not None:
+            pickle.dump(side[:], self._store_fh, protocol=pickle.HIGHEST_PROTOCOL)
+            side.clear()
+
+    def _read(self, start: int, end: int, fh: IO[bytes] | None = None) -> Iterator[Any]:
+        fh = self._fh if fh is None else fh
         pos = start  # each pass keeps its own place: passes may nest
         while pos < end:
-            self._fh.seek(pos)
-            chunk = pickle.load(self._fh)
-            pos = self._fh.tell()
+            fh.seek(pos)
+            chunk = pickle.load(fh)
+            pos = fh.tell()
             yield from chunk
+
+    def store_nodes(self) -> Iterator[Any]:
+        """The store's ``nodes`` rows made as the graph was read (``store`` given), in node order."""
+        assert self._store_fh is not None, "SpooledGraph made without store"
+        yield from self._read(0, self._store_at, self._store_fh)
+
+    def store_edges(self) -> Iterator[Any]:
+        """The store's ``edges`` rows made as the graph was read (``store`` given), in edge order."""
+        assert self._store_fh is not None, "SpooledGraph made without store"
+        yield from self._read(self._store_at, self._store_end, self._store_fh)
 
     def with_edge_ids(self) -> SpooledGraph:
         other = object.__new__(SpooledGraph)
@@ -82,6 +130,8 @@ class SpooledGraph:
 
     def close(self) -> None:
         self._fh.close()
+        if self._store_fh is not None:
+            self._store_fh.close()
 
     def is_multigraph(self) -> bool:
         return True

@@ -125,9 +125,13 @@ def _write_tables(
             out_dir / name, make_rows, cols, schema.column_types(name, cols)
         )
     counts[XLSX_NAME] = write_sheets(out_dir / XLSX_NAME, csv_sheets(out_dir, written_cols))
-    counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, corpus.graph).items()})
-    counts["cooccurrence.dl"] = writers.write_dl(out_dir / "cooccurrence.dl", corpus.cooccurrence)
-    write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in plan.items()}, corpus.graph)
+    graph = writers.spool_graph(out_dir, corpus.graph)  # read once for the exports and the store (io/graphspool.py)
+    try:
+        counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, graph).items()})
+        counts["cooccurrence.dl"] = writers.write_dl(out_dir / "cooccurrence.dl", corpus.cooccurrence)
+        write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in plan.items()}, graph)
+    finally:
+        graph.close()
     ours = {f for stem in stems.values() for f in per_document_files(stem)}
     stale = remove_stale(out_dir, before | ours, written)
     if stale:

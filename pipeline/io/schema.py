@@ -126,3 +126,8 @@ def column_types(table: str, columns: Sequence[str]) -> dict[str, str]:
             kind = TEXT if c == "practice" else INTEGER
         kinds[c] = kind or COLUMN_TYPES.get(c, TEXT)
     return kinds
+
+
+# kg.duckdb's graph tables (io/store.py; rows made by store.GraphRows, spooled by io/graphspool.py)
+STORE_NODE_COLUMNS = ("id", "type", "label", "attrs")
+STORE_EDGE_COLUMNS = ("source", "target", "relation", "doc_id", "start", "end", "attrs")

@@ -186,6 +186,28 @@ def _create(
     return n
 
 
+_NODE_COLS = schema.STORE_NODE_COLUMNS
+_EDGE_COLS = schema.STORE_EDGE_COLUMNS
+
+
+class GraphRows:
+    """The store's ``nodes`` and ``edges`` rows (tuples, in ``schema.STORE_NODE_COLUMNS``/``STORE_EDGE_COLUMNS``
+    order) from the graph's own attributes: made here, or by io/graphspool.py as the graph exports read it."""
+
+    @staticmethod
+    def node(n: str, d: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (n, d.get("type", ""), d.get("label", ""), _JSON(d))
+
+    @staticmethod
+    def edge(u: str, v: str, d: Mapping[str, Any]) -> tuple[Any, ...]:
+        start = d.get("start", d.get("char_start", ""))  # char_*: the names Gephi-clean exports may use
+        end = d.get("end", d.get("char_end", ""))
+        return (u, v, d.get("relation", ""), d.get("doc_id", ""), start, end, _JSON(d))
+
+
+GRAPH_ROWS = GraphRows()
+
+
 def write_duckdb(
     path: Path,
     tables: Mapping[str, tuple[Rows, Sequence[str]]],
@@ -241,25 +263,19 @@ def _write_store(
     try:
         counts = {name: _create(con, name, rows, cols, scratch) for name, (rows, cols) in tables.items()}
 
+        spool: Any = graph
+        spooled = hasattr(spool, "store_nodes")  # rows made as the graph exports read it (io/graphspool.py)
+
         def nodes() -> Iterable[dict[str, Any]]:
-            for n, d in graph.nodes(data=True):
-                attrs = _JSON(d)
-                yield {"id": n, "type": d.get("type", ""), "label": d.get("label", ""), "attrs": attrs}
+            rows = spool.store_nodes() if spooled else (GRAPH_ROWS.node(n, d) for n, d in graph.nodes(data=True))
+            return (dict(zip(_NODE_COLS, r, strict=True)) for r in rows)
 
         def edges() -> Iterable[dict[str, Any]]:
-            for u, v, d in graph.edges(data=True):
-                yield {
-                    "source": u,
-                    "target": v,
-                    "relation": d.get("relation", ""),
-                    "doc_id": d.get("doc_id", ""),
-                    "start": d.get("start", d.get("char_start", "")),  # char_*: the names Gephi-clean exports may use
-                    "end": d.get("end", d.get("char_end", "")),
-                    "attrs": _JSON(d),
-                }
+            rows = spool.store_edges() if spooled else (GRAPH_ROWS.edge(u, v, d) for u, v, d in graph.edges(data=True))
+            return (dict(zip(_EDGE_COLS, r, strict=True)) for r in rows)
 
-        _create(con, "nodes", nodes, ["id", "type", "label", "attrs"], scratch)
-        _create(con, "edges", edges, ["source", "target", "relation", "doc_id", "start", "end", "attrs"], scratch)
+        _create(con, "nodes", nodes, _NODE_COLS, scratch)
+        _create(con, "edges", edges, _EDGE_COLS, scratch)
         if "figures" in tables:  # the typed view of earlier stores, for scripts written against it
             con.execute("CREATE VIEW figures_typed AS SELECT * FROM figures")
         pause_point("store")

@@ -326,6 +326,20 @@ def _neo4j_header(key: str, kinds: Mapping[str, type]) -> str:
     return f"{key}:{kind}" if kind else key
 
 
+def spool_graph(out_dir: Path, graph: Any, store: bool = True) -> Any:
+    """``graph`` read once into a :class:`~pipeline.io.graphspool.SpooledGraph` in a temporary file of ``out_dir``
+    (close it when done): the export view :func:`write_graph` writes, the exports' keys declared as it is read and,
+    with ``store``, the rows of the store's ``nodes`` and ``edges`` tables (io/store.py reads them back)."""
+    from pipeline.corpus.graph import export_attrs, export_edge_key
+    from pipeline.io import gexf, graphml
+    from pipeline.io.graphspool import SpooledGraph
+    from pipeline.io.store import GRAPH_ROWS
+
+    declared = (graphml.Declarer(), gexf.Declarer())  # the exports' keys, declared as the graph is spooled
+    rows = GRAPH_ROWS if store else None
+    return SpooledGraph(graph, out_dir, declared, store=rows, export=(export_attrs, export_edge_key))
+
+
 def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     """graph.graphml (contract), graph.gexf (Gephi) and Neo4j bulk-import CSVs, each atomically, each streamed.
 
@@ -333,17 +347,19 @@ def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
     copy in memory): edge ids ``e0``, ``e1`` … unique across the graph, offsets as ``char_start``/``char_end`` (so
     GEXF stays ``mode="static"``), the node ``type`` (= Neo4j ``:LABEL``) and edge ``relation`` (= Neo4j ``:TYPE``)
     spelled alike, typed Neo4j headers. ``graph``: a :class:`~pipeline.corpus.graph.CorpusGraph` or a networkx
-    graph, read once into a temporary file of ``out_dir`` that the writers read back (io/graphspool.py).
+    graph, read once into a temporary file of ``out_dir`` that the writers read back (io/graphspool.py), or such a
+    file already made by :func:`spool_graph` (kept open: the store reads it too).
     """
 
-    from pipeline.corpus.graph import EXPORT_TYPES, ExportView
+    from pipeline.corpus.graph import EXPORT_TYPES
     from pipeline.io import gexf, graphml
     from pipeline.io.graphspool import SpooledGraph
 
-    declared = (graphml.Declarer(), gexf.Declarer())  # the exports' keys, declared as the graph is spooled
-    g = SpooledGraph(ExportView(graph), out_dir, declared)  # the graph read once (io/graphspool.py), then read back
+    if isinstance(graph, SpooledGraph):
+        return _write_graph_files(out_dir, graph, EXPORT_TYPES, graphml, gexf, graph.watchers)
+    g = spool_graph(out_dir, graph, store=False)
     try:
-        return _write_graph_files(out_dir, g, EXPORT_TYPES, graphml, gexf, declared)
+        return _write_graph_files(out_dir, g, EXPORT_TYPES, graphml, gexf, g.watchers)
     finally:
         g.close()
 
