@@ -143,6 +143,7 @@ _TABLE_OF = {
     "TOOLS_CROSSTAB_COLUMNS": "policy_tools_crosstab", "PRACTICE_INDEX_COLUMNS": "practices",
     "CORRECTION_COLUMNS": "corrections_applied", "COUNTY_PRACTICE_EDGE_COLUMNS": "edges_county_practice",
     "PRACTICE_EDGE_COLUMNS": "edges_practice_practice", "CODEBOOK_COLUMNS": "policy_tools_codebook",
+    "STORE_NODE_COLUMNS": "nodes", "STORE_EDGE_COLUMNS": "edges", "REVIEW_COLUMNS": "reviewed",
 }  # fmt: skip
 
 
