@@ -22,13 +22,12 @@ from typing import Any
 import numpy as np
 
 
-def supports(pipe: Any) -> bool:
-    """Whether ``pipe`` is a fitted (TfidfVectorizer over ready-made feature lists, LogisticRegression) pipeline."""
+def _tfidf_logit(pipe: Any, analyzer_ok: Any) -> bool:
+    """Whether ``pipe`` is a fitted (TfidfVectorizer, LogisticRegression) pipeline whose vectorizer's analyzer
+    passes ``analyzer_ok`` and whose weighting this module reproduces."""
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
-
-        from pipeline.learn.base import identity
 
         steps = getattr(pipe, "steps", None)
         if not steps or len(steps) != 2:
@@ -37,7 +36,7 @@ def supports(pipe: Any) -> bool:
         return (
             type(vec) is TfidfVectorizer
             and type(clf) is LogisticRegression
-            and vec.analyzer is identity
+            and analyzer_ok(vec.analyzer)
             and vec.norm in ("l1", "l2", None)
             and hasattr(vec, "vocabulary_")
             and hasattr(clf, "coef_")
@@ -46,31 +45,19 @@ def supports(pipe: Any) -> bool:
         )
     except (ImportError, AttributeError, TypeError):
         return False
+
+
+def supports(pipe: Any) -> bool:
+    """Whether ``pipe`` is a fitted (TfidfVectorizer over ready-made feature lists, LogisticRegression) pipeline."""
+    from pipeline.learn.base import identity
+
+    return _tfidf_logit(pipe, lambda analyzer: analyzer is identity)
 
 
 def supports_char_ngrams(pipe: Any) -> bool:
     """Whether ``pipe`` is a fitted (TfidfVectorizer with ``analyzer="char"``, LogisticRegression) pipeline: its
     vectorizer's own analyzer (``build_analyzer``) gives the n-grams of a text, counted here as it counts them."""
-    try:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
-        steps = getattr(pipe, "steps", None)
-        if not steps or len(steps) != 2:
-            return False
-        vec, clf = steps[0][1], steps[1][1]
-        return (
-            type(vec) is TfidfVectorizer
-            and type(clf) is LogisticRegression
-            and vec.analyzer == "char"
-            and vec.norm in ("l1", "l2", None)
-            and hasattr(vec, "vocabulary_")
-            and hasattr(clf, "coef_")
-            and not getattr(vec, "binary", False)
-            and np.dtype(vec.dtype) in (np.dtype(np.float64), np.dtype(np.float32))
-        )
-    except (ImportError, AttributeError, TypeError):
-        return False
+    return _tfidf_logit(pipe, lambda analyzer: analyzer == "char")
 
 
 class _Model:
