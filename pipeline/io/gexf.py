@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 from xml.etree import ElementTree
 
-from pipeline.io.writers import TextSink
+from pipeline.io.writers import TextSink, declare_graph
 
 _TYPES = {int: "long", float: "double", bool: "boolean", str: "string"}
 # keys networkx turns into GEXF structure (dynamic mode, viz, hierarchy): left to networkx's own writer
@@ -86,18 +86,8 @@ class Declarer:
 def _declare(g: Any) -> dict[str, dict[str, tuple[str, str]]] | None:
     """class -> title -> (attribute id, type) as networkx declares them, in one pass over the nodes and edges; None
     when :func:`write_gexf` leaves ``g`` to networkx."""
-    if g.graph or not g.is_multigraph() or not g.is_directed():
-        return None
     declarer = Declarer()
-    for n, data in g.nodes(data=True):
-        declarer.node(n, data)
-        if declarer.ids is None:
-            return None
-    for u, v, key, data in g.edges(keys=True, data=True):
-        declarer.edge(u, v, key, data)
-        if declarer.ids is None:
-            return None
-    return declarer.ids
+    return declare_graph(g, declarer, lambda: declarer.ids)
 
 
 def streamable(g: Any) -> bool:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 
-from pipeline.io.writers import TextSink
+from pipeline.io.writers import TextSink, declare_graph
 
 _TYPES = {str: "string", int: "long", float: "double", bool: "boolean"}
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # lxml refuses these in a document
@@ -86,18 +86,8 @@ class Declarer:
 def _declare(g: Any) -> dict[tuple[str, str, str], str] | None:
     """The keys (name, type, scope) -> id in the order networkx declares them, in one pass over the nodes and edges;
     None when :func:`write_graphml` leaves ``g`` to networkx."""
-    if g.graph or not g.is_multigraph() or not g.is_directed():
-        return None
     declarer = Declarer()
-    for n, d in g.nodes(data=True):
-        declarer.node(n, d)
-        if declarer.keys is None:
-            return None
-    for u, v, k, d in g.edges(keys=True, data=True):
-        declarer.edge(u, v, k, d)
-        if declarer.keys is None:
-            return None
-    return declarer.keys
+    return declare_graph(g, declarer, lambda: declarer.keys)
 
 
 def streamable(g: Any) -> bool:

@@ -467,3 +467,21 @@ class TextSink:
         self.fh.write("".join(self.parts).encode("utf-8", self.errors))
         self.parts.clear()
         self.size = 0
+
+
+def declare_graph(g: Any, declarer: Any, declared: Callable[[], Any]) -> Any:
+    """Feed every node and edge of ``g`` to a GraphML or GEXF ``declarer`` (``node(n, data)``, ``edge(u, v, key,
+    data)``) in networkx's order and return ``declared()``, its declarations; None as soon as ``declared()`` is None
+    (the declarer met something it does not stream) or when ``g`` is not a plain directed multigraph (networkx
+    writes those)."""
+    if g.graph or not g.is_multigraph() or not g.is_directed():
+        return None
+    for n, data in g.nodes(data=True):
+        declarer.node(n, data)
+        if declared() is None:
+            return None
+    for u, v, key, data in g.edges(keys=True, data=True):
+        declarer.edge(u, v, key, data)
+        if declared() is None:
+            return None
+    return declared()
