@@ -156,6 +156,56 @@ def worker_resources(models_dir: str) -> Resources:
     return _CACHE[models_dir]
 
 
+_KEEP = ("pipeline.io.",)  # their caches are the run's own (fingerprints of the code, column lists): not models
+
+
+def release() -> int:
+    """Drop every model and table this process loaded (``worker_resources``' models, every ``lru_cache`` of the
+    package's modules but ``pipeline.io``'s: segmenters, automata, lexicons, compiled tables; jieba's dictionary),
+    then collect and give the freed memory back to the system (``trim_memory``). What is needed later is loaded
+    again on first use, the same as before: the main process calls this once the per-document work is done (it
+    loaded the models only so the workers could fork with them; the corpus stages load the two they use). Returns
+    the number of caches cleared."""
+    import gc
+    import sys
+
+    _CACHE.clear()
+    cleared = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == "pipeline" or name.startswith("pipeline.")) or name.startswith(_KEEP):
+            continue
+        for value in list(vars(module).values()):
+            # functools.lru_cache / cache of a function defined here; asked of the type, never the object (a
+            # lexicon.LazyPattern builds itself when asked for any attribute)
+            if callable(getattr(type(value), "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                value.cache_clear()
+                cleared += 1
+    jieba_dict = sys.modules.get("pipeline.text.jieba_dict")
+    if jieba_dict is not None:
+        jieba_dict.release()
+    gc.collect()
+    trim_memory()
+    log.debug("released %d caches of this process", cleared)
+    return cleared
+
+
+def trim_memory() -> bool:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; Python's freed objects stay in
+    the heap otherwise): True when it ran, False elsewhere (not glibc: nothing to do)."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # this process's own symbols: the C library it runs on
+    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        return False
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+    return True
+
+
 def cached(models_dir: str) -> Resources | None:
     """The resources this process already loaded, if any."""
     return _CACHE.get(models_dir)

@@ -19,11 +19,14 @@ from pipeline.corpus.corrections import AppliedCorrection, Correction, correctio
 from pipeline.errors import stage_error
 from pipeline.io.folder import LOCK_WAIT, OutputRun
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, DocResult, Document
-from pipeline.resources import Resources, cached, corpus_models
+from pipeline.resources import Resources, cached, corpus_models, release
 
 log = logging.getLogger(__name__)
 
 REPORT = " (please report this file)"
+# Documents from which the models are let go once every document is processed (``resources.release``): the corpus
+# stages load the two they use again (about a second); below this, a small run keeps them (start-up matters more).
+RELEASE_AFTER = 500
 
 
 def prepare(doc: Document) -> Document:
@@ -158,6 +161,8 @@ def run_corpus(
                 on_document(r)
             results.append(files.take(r))
         results.sort_by_doc_id()
+        if len(results) >= RELEASE_AFTER:
+            release()  # loaded for the documents (and for the workers to fork with): not needed from here on
         summary = RunSummary(len(results), **cache.summary_fields(fixes_path))
         rows, summary.corrections = write_outputs(
             folder.staging, results, Path(config.models_dir), fixes, on_stage, files.written

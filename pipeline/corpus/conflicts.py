@@ -18,9 +18,10 @@ says how many distinct values its group has (``n_values``) and how it was paired
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.lexicon import lazy_pattern
 from pipeline.model import DocResult, Figure
@@ -81,15 +82,31 @@ Where = tuple[int, int]  # (the result's place in the pass, the figure's index i
 Found = tuple[str, str, str, str, Where, Where, list[str], list[str], int, str]
 
 
+class _Rows:
+    """A conflict finder's rows: one per eligible figure, a column per field (machine numbers, not objects)."""
+
+    def __init__(self) -> None:
+        self.county, self.core, self.unit, self.date = array("i"), array("i"), array("i"), array("i")
+        self.value = array("d")
+        self.pos, self.idx, self.doc = array("i"), array("i"), array("i")
+
+
 class ConflictFinder:
     """:func:`find_conflicts` one result at a time: ``add`` each result (one pass), ``settle`` (the pairs, from
     the values), ``collect`` each result again in the same order (a later pass: only the figures of the pairs
     reported are kept), then ``finish``. A value's first figure is kept as its place (result, figure), not the
-    figure: holding a figure for every distinct value of the corpus grew the run's memory with the corpus."""
+    figure: holding a figure for every distinct value of the corpus grew the run's memory with the corpus.
+
+    Compact (memory grows with the figures, 36 bytes each): ``add`` keeps one row of numbers per eligible
+    figure in arrays (its group's four parts as codes of strings kept once, its value, its place, its document's
+    code), not a dict of dicts per group; ``settle`` sorts the rows by group (stable: the rows of a group in the
+    order they were read) and walks each group's rows as the dicts did, in order of first appearance."""
 
     def __init__(self, max_rel_diff: float = 0.2) -> None:
         self.max_rel_diff = max_rel_diff
-        self.groups: dict[tuple[str, str, str, str], dict[float, tuple[Where, dict[str, None]]]] = defaultdict(dict)
+        self._codes: list[dict[str, int]] = [{}, {}, {}, {}]  # county, core, unit, date -> code
+        self._docs: dict[str, int] = {}  # doc_id -> code
+        self._rows = _Rows()
         self._added = self._collected = 0
         self.found: list[Found] = []
         self._wanted: dict[Where, None] = {}
@@ -97,7 +114,9 @@ class ConflictFinder:
         self._figures: dict[Where, Figure] = {}
 
     def add(self, r: DocResult) -> None:
-        groups, pos = self.groups, self._added
+        rows, pos = self._rows, self._added
+        county_codes, core_codes, unit_codes, date_codes = self._codes
+        docs = self._docs
         self._added += 1
         for idx, f in enumerate(r.figures):
             core = core_indicator(f.indicator)
@@ -106,18 +125,57 @@ class ConflictFinder:
             # a figure of no known county conflicts only with its own document: two documents about unknown
             # counties are not about the same county (and would pair every such document with every other)
             county = f.county_code or f"doc:{f.mention.doc_id}"
-            values = groups[(county, core, f.unit + (f"/{f.per}" if f.per else ""), f.date)]
-            v = _value(f)
-            if v not in values:
-                values[v] = ((pos, idx), {})
-            values[v][1][f.mention.doc_id] = None
+            unit = f.unit + (f"/{f.per}" if f.per else "")
+            rows.county.append(county_codes.setdefault(county, len(county_codes)))
+            rows.core.append(core_codes.setdefault(core, len(core_codes)))
+            rows.unit.append(unit_codes.setdefault(unit, len(unit_codes)))
+            rows.date.append(date_codes.setdefault(f.date, len(date_codes)))
+            rows.value.append(_value(f))
+            rows.pos.append(pos)
+            rows.idx.append(idx)
+            rows.doc.append(docs.setdefault(f.mention.doc_id, len(docs)))
+
+    def _groups(self) -> Iterator[tuple[tuple[str, str, str, str], dict[float, tuple[Where, dict[str, None]]]]]:
+        """Each group (county, core, unit, date) with two rows or more, in order of first appearance, with its
+        values in order of first appearance: value -> (its first figure's place, its documents in order)."""
+        import numpy as np
+
+        rows = self._rows
+        n = len(rows.value)
+        if n < 2:
+            return
+        parts = [np.frombuffer(col, dtype=np.intc) for col in (rows.county, rows.core, rows.unit, rows.date)]
+        keys: list[Any] = [np.arange(n), *parts[::-1]]  # the last is the first sort key
+        order = np.lexsort(keys)  # by county, core, unit, date, then row: stable
+        change = np.zeros(n, dtype=bool)  # a row whose group is not the one of the row before it (sorted)
+        change[0] = True
+        for part in parts:
+            keyed = part[order]
+            change[1:] |= keyed[1:] != keyed[:-1]
+        del parts, keyed
+        starts = np.flatnonzero(change).tolist()
+        runs = [(int(order[a]), a, b) for a, b in zip(starts, [*starts[1:], n], strict=True) if b - a > 1]
+        del change, starts
+        runs.sort()  # groups in order of their first row (the first appearance)
+        names = [list(codes) for codes in self._codes]
+        doc_ids = list(self._docs)
+        value, pos, idx, doc = rows.value, rows.pos, rows.idx, rows.doc
+        for first, a, b in runs:
+            values: dict[float, tuple[Where, dict[str, None]]] = {}
+            for i in order[a:b].tolist():
+                v = value[i]
+                if v not in values:
+                    values[v] = ((pos[i], idx[i]), {})
+                values[v][1][doc_ids[doc[i]]] = None
+            key = rows.county[first], rows.core[first], rows.unit[first], rows.date[first]
+            yield (names[0][key[0]], names[1][key[1]], names[2][key[2]], names[3][key[3]]), values
 
     def settle(self) -> bool:
-        """The pairs to report, from the values seen; the groups are let go. True when a figure must be
+        """The pairs to report, from the values seen; the rows are let go. True when a figure must be
         collected."""
         max_rel_diff = self.max_rel_diff
         found = self.found
-        for (county, core, unit, date), values in self.groups.items():
+        for (county, core, unit, date), values in self._groups():
             county = "" if county.startswith("doc:") else county
             distinct = list(values.items())
             n = len(distinct)
@@ -132,7 +190,7 @@ class ConflictFinder:
                 if max(abs(va), abs(vb)) == 0 or abs(va - vb) / max(abs(va), abs(vb)) > max_rel_diff:
                     continue
                 found.append((county, core, unit, date, a, b, list(docs_a), list(docs_b), n, compared))
-        self.groups = defaultdict(dict)
+        self._rows, self._codes, self._docs = _Rows(), [{}, {}, {}, {}], {}
         self._wanted = {w: None for row in found for w in (row[4], row[5])}
         self._places = {pos for pos, _ in self._wanted}
         return bool(self._wanted)

@@ -48,6 +48,11 @@ class JiebaDictionary:
 _LOADED: dict[Path, JiebaDictionary] = {}
 
 
+def release() -> None:
+    """Forget the dictionaries read so far (``resources.release``): the next call reads them again."""
+    _LOADED.clear()
+
+
 def default_dictionary_path() -> Path:
     """The ``dict.txt`` that ships with jieba (what ``jieba.Tokenizer()`` reads by default)."""
     import jieba
