@@ -19,7 +19,7 @@ from pipeline.corpus.corrections import AppliedCorrection, Correction, correctio
 from pipeline.errors import stage_error
 from pipeline.io.folder import LOCK_WAIT, OutputRun
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, DocResult, Document
-from pipeline.resources import Resources, cached, corpus_models, release
+from pipeline.resources import Resources, cached, corpus_models, release, trim_memory
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,7 @@ def write_outputs(
     stage("corpus stages")
     mapper, policy_model = corpus_models(models_dir, bool(results))
     results, corpus = correct_and_build(results, mapper, policy_model, corrections)
+    trim_memory()  # what the corpus stages freed goes back to the system before the writers take theirs
     stage("writing outputs")
     return write(out_dir, results, corpus, written), corpus.corrections
 
