@@ -24,8 +24,9 @@ from pipeline.resources import Resources, cached, corpus_models, release, trim_m
 log = logging.getLogger(__name__)
 
 REPORT = " (please report this file)"
-# Documents from which the models are let go once every document is processed (``resources.release``): the corpus
-# stages load the two they use again (about a second); below this, a small run keeps them (start-up matters more).
+# Documents from which the models are let go once every document is processed (``resources.release``; the corpus
+# stages load the two they use again, about a second) and again once the corpus stages are done (the writers use
+# none); below this, a small run keeps them (a process that runs again reuses them).
 RELEASE_AFTER = 500
 
 
@@ -113,7 +114,11 @@ def write_outputs(
     stage("corpus stages")
     mapper, policy_model = corpus_models(models_dir, bool(results))
     results, corpus = correct_and_build(results, mapper, policy_model, corrections)
-    trim_memory()  # what the corpus stages freed goes back to the system before the writers take theirs
+    del mapper, policy_model  # the writers use no model: past RELEASE_AFTER documents, jieba's tables go too
+    if len(results) >= RELEASE_AFTER:
+        release()
+    else:
+        trim_memory()  # what the corpus stages freed goes back to the system before the writers take theirs
     stage("writing outputs")
     return write(out_dir, results, corpus, written), corpus.corrections
 

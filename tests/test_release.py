@@ -98,7 +98,7 @@ def test_extract_releases_the_models_past_the_bound_with_the_same_outputs(
         args = ["extract", str(corpus), "--out", str(out), "--models-dir", str(MODELS), "--workers", "1"]
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0, result.output
-    assert len(calls) == 1  # only the run past the bound
+    assert len(calls) == 2  # only the run past the bound: after the documents, after the corpus stages
     names = sorted(p.name for p in outs[2].glob("*.csv"))
     assert "figures.csv" in names and names == sorted(p.name for p in outs[1000].glob("*.csv"))
     _, differ, errors = filecmp.cmpfiles(outs[2], outs[1000], names, shallow=False)

@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 SKIP_KINDS = ("policy_document",)
 NAME_WEIGHT = 0.5  # share of the score from name+components; the rest from context words
 TOP_K = 50  # partners kept per practice: more than this many other names for one practice is noise
+# Scores computed at once (a block of rows): each of the block's dense arrays (name, context, combined score …) is
+# 8 bytes a cell, so 1,000,000 cells keep the stage's peak near 50 MB (4,000,000 made it ~190 MB: the C heap then
+# kept it for the rest of the run); the same scores, the same CPU time.
+BLOCK_CELLS = 1_000_000
 _STOP = lazy_words("similarity_stop")
 
 
@@ -114,7 +118,7 @@ def practice_similarity(
     skip_kinds: Iterable[str] = SKIP_KINDS,
     seg: Any = None,
     top_k: int | None = TOP_K,
-    block_cells: int = 4_000_000,
+    block_cells: int = BLOCK_CELLS,
 ) -> list[tuple[str, str, float]]:
     """``(a, b, score)`` for practice pairs with score >= ``threshold`` (a < b), best first.
 
@@ -136,7 +140,7 @@ def similar_pairs(
     threshold: float = 0.35,
     seg: Any = None,
     top_k: int | None = TOP_K,
-    block_cells: int = 4_000_000,
+    block_cells: int = BLOCK_CELLS,
 ) -> list[tuple[str, str, float]]:
     """:func:`practice_similarity` of gathered contexts (``PracticeContexts.kept``) and documents (the same
     ``skip_kinds``): what ``build.py`` calls after its one pass."""
