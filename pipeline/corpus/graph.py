@@ -72,14 +72,16 @@ class _Entity:
 class _EdgeColumns:
     """Edges that start at an entity node, one row of integer columns each: source and target entity (target
     ``-1``: the figure ``Figure:{tdoc}@{tstart}``), the attribute names (an interned tuple) and up to five values.
-    A value is stored as ``2*v`` when a non-negative int (offsets), else as ``2*i+1``, ``i`` its index in an
+    A value is stored as ``2*v`` when a non-negative int below 2**30 (offsets), else as ``2*i+1``, ``i`` its index in an
     interned table (relations, rules, doc_ids, weights: bounded by the distinct values)."""
 
     WIDTH = 5
 
     def __init__(self) -> None:
-        self.cols = {name: array("q") for name in ("src", "tgt", "tdoc", "tstart", "shape", "grp", "stamp")}
-        self.vals = [array("q") for _ in range(self.WIDTH)]
+        # 4 bytes a cell (codes < 2**31); the sort keys (stamps: a pass << 40) are 8, dropped once sorted
+        self.cols = {name: array("i") for name in ("src", "tgt", "tdoc", "tstart", "shape")}
+        self.cols.update(grp=array("q"), stamp=array("q"))
+        self.vals = [array("i") for _ in range(self.WIDTH)]
         self.values: list[Any] = []
         self._value_ids: dict[tuple[type, Any], int] = {}
         self.shapes: list[tuple[str, ...]] = []
@@ -89,7 +91,7 @@ class _EdgeColumns:
         return len(self.cols["src"])
 
     def code(self, v: Any) -> int:
-        if type(v) is int and 0 <= v < 1 << 61:
+        if type(v) is int and 0 <= v < 1 << 30:
             return v << 1
         try:
             key = (type(v), v)
@@ -131,8 +133,8 @@ class _EdgeColumns:
         """Rows in ``order`` (a permutation); the sort keys are not needed after."""
         for name in ("src", "tgt", "tdoc", "tstart", "shape"):
             col = self.cols[name]
-            self.cols[name] = array("q", (col[i] for i in order))
-        self.vals = [array("q", (col[i] for i in order)) for col in self.vals]
+            self.cols[name] = array("i", (col[i] for i in order))
+        self.vals = [array("i", (col[i] for i in order)) for col in self.vals]
         self.cols["grp"] = array("q")
         self.cols["stamp"] = array("q")
 
