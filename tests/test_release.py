@@ -152,3 +152,16 @@ def test_the_conflict_finder_keeps_a_few_numbers_per_figure() -> None:
     ]
     assert [(c.county_code, c.indicator, c.value_a, c.value_b) for c in got] == expected
     assert got == find_conflicts(results)  # type: ignore[arg-type]
+
+
+def test_the_graph_s_edge_columns_take_4_bytes_a_cell_and_keep_every_value() -> None:
+    from pipeline.corpus.graph import _EdgeColumns
+
+    cols = _EdgeColumns()
+    values = [0, 7, (1 << 30) - 1, 1 << 30, 1 << 62, -1, 2.5, "ran", None, True]
+    for v in values:
+        cols.add(1, 2, {"weight": v}, grp=0, stamp=(5 << 40) | 1)  # a stamp needs 8 bytes: a sort key only
+    assert [cols.row(i)[3]["weight"] for i in range(len(values))] == values
+    assert [type(cols.row(i)[3]["weight"]) for i in range(len(values))] == [type(v) for v in values]
+    cols.reorder(range(len(values)))
+    assert {c.itemsize for c in [*cols.cols.values(), *cols.vals] if len(c)} == {4}
