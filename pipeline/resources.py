@@ -156,6 +156,11 @@ def worker_resources(models_dir: str) -> Resources:
     return _CACHE[models_dir]
 
 
+# Documents from which the extract process lets the models go (``release``): once the worker pool is forked (the
+# workers keep theirs), once every document is processed (the corpus stages load the two they use again, about a
+# second) and once the corpus stages are done (the writers use none). Below it a run keeps them (start-up matters
+# more than memory there, and a process that runs again reuses them).
+RELEASE_AFTER = 500
 _KEEP = ("pipeline.io.",)  # their caches are the run's own (fingerprints of the code, column lists): not models
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline import resources
 from pipeline.config import Config
 from pipeline.corpus.corrections import AppliedCorrection, Correction, corrections_path, read_for_run
 from pipeline.errors import stage_error
@@ -24,10 +25,6 @@ from pipeline.resources import Resources, cached, corpus_models, release, trim_m
 log = logging.getLogger(__name__)
 
 REPORT = " (please report this file)"
-# Documents from which the models are let go once every document is processed (``resources.release``; the corpus
-# stages load the two they use again, about a second) and again once the corpus stages are done (the writers use
-# none); below this, a small run keeps them (a process that runs again reuses them).
-RELEASE_AFTER = 500
 
 
 def prepare(doc: Document) -> Document:
@@ -115,7 +112,7 @@ def write_outputs(
     mapper, policy_model = corpus_models(models_dir, bool(results))
     results, corpus = correct_and_build(results, mapper, policy_model, corrections)
     del mapper, policy_model  # the writers use no model: past RELEASE_AFTER documents, jieba's tables go too
-    if len(results) >= RELEASE_AFTER:
+    if len(results) >= resources.RELEASE_AFTER:
         release()
     else:
         trim_memory()  # what the corpus stages freed goes back to the system before the writers take theirs
@@ -167,7 +164,7 @@ def run_corpus(
                 on_document(r)
             results.append(files.take(r))
         results.sort_by_doc_id()
-        if len(results) >= RELEASE_AFTER:
+        if len(results) >= resources.RELEASE_AFTER:
             release()  # loaded for the documents (and for the workers to fork with): not needed from here on
         summary = RunSummary(len(results), **cache.summary_fields(fixes_path))
         rows, summary.corrections = write_outputs(

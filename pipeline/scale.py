@@ -19,6 +19,7 @@ from dataclasses import replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
+from pipeline import resources
 from pipeline.config import ENGINES, Config
 from pipeline.errors import PipelineError
 from pipeline.ingest.walk import CorpusWalk
@@ -152,6 +153,10 @@ def _run_pool(tasks: Sequence[Task], corpus: Path, config: Config, n: int) -> It
     level = logging.getLogger().level
     with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker, initargs=(level, forked)) as pool:
         futures = {pool.submit(process_path, p, corpus, doc_id, config): p for p, doc_id in tasks}
+        if forked and len(tasks) >= resources.RELEASE_AFTER:
+            # a fork pool starts every worker at the first task: they have the models; this process needs none
+            # (a worker started later, were there one, loads its own)
+            resources.release()
         try:
             for fut in as_completed(futures):
                 del futures[fut]  # the future holds its whole result: kept in the dict, every result stays in memory

@@ -93,7 +93,7 @@ def test_extract_releases_the_models_past_the_bound_with_the_same_outputs(
     monkeypatch.setattr(pipeline.run, "release", lambda: calls.append(resources.release()) or 0)
     outs = {}
     for bound in (2, 1000):  # released (3 documents >= 2), kept
-        monkeypatch.setattr(pipeline.run, "RELEASE_AFTER", bound)
+        monkeypatch.setattr(resources, "RELEASE_AFTER", bound)
         out = outs[bound] = tmp_path / f"out{bound}"
         args = ["extract", str(corpus), "--out", str(out), "--models-dir", str(MODELS), "--workers", "1"]
         result = CliRunner().invoke(app, args)
@@ -165,3 +165,33 @@ def test_the_graph_s_edge_columns_take_4_bytes_a_cell_and_keep_every_value() -> 
     assert [type(cols.row(i)[3]["weight"]) for i in range(len(values))] == [type(v) for v in values]
     cols.reorder(range(len(values)))
     assert {c.itemsize for c in [*cols.cols.values(), *cols.vals] if len(c)} == {4}
+
+
+def _fake_process(path: Path, root: Path, doc_id: str, config: object) -> object:
+    """Stands in for ``scale.process_path`` in the forked workers: what the worker's resources cache holds."""
+    from pipeline.model import DocResult
+
+    held = ",".join(sorted(resources._CACHE))
+    return DocResult(doc=Document(doc_id, path.name, "txt", raw_text=held))
+
+
+@pytest.mark.parametrize("bound", [4, 1000])
+def test_the_pool_lets_the_models_go_in_this_process_once_its_workers_are_forked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: int
+) -> None:
+    import pipeline.scale as scale
+    from pipeline.config import Config
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("workers are forked on Linux only")
+    fake = resources.Resources(models_dir=tmp_path)  # stands in for the loaded models (no model loaded here)
+    monkeypatch.setattr(scale, "_warm", lambda models_dir: resources._CACHE.__setitem__(models_dir, fake))
+    monkeypatch.setattr(scale, "process_path", _fake_process)
+    monkeypatch.setattr(resources, "RELEASE_AFTER", bound)
+    monkeypatch.setattr(resources, "_CACHE", {})
+    config = Config()
+    tasks = [(tmp_path / f"d{i}.txt", f"d{i}") for i in range(8)]
+    got = list(scale._run_pool(tasks, tmp_path, config, 2))
+    assert sorted(r.doc.doc_id for r in got) == [f"d{i}" for i in range(8)]
+    assert {r.doc.raw_text for r in got} == {config.models_dir}  # every worker had the models forked with it
+    assert (config.models_dir in resources._CACHE) is (bound > len(tasks))  # this process let them go (8 >= 4)
