@@ -157,9 +157,9 @@ def worker_resources(models_dir: str) -> Resources:
 
 
 # Documents from which the extract process lets the models go (``release``): once the worker pool is forked (the
-# workers keep theirs), once every document is processed (the corpus stages load the two they use again, about a
-# second) and once the corpus stages are done (the writers use none). Below it a run keeps them (start-up matters
-# more than memory there, and a process that runs again reuses them).
+# workers keep theirs; the corpus stages load the two they use again, about a second) and once the corpus stages
+# are done (the writers use none). Below it a run keeps them (start-up matters more than memory there, and a
+# process that runs again reuses them).
 RELEASE_AFTER = 500
 _KEEP = ("pipeline.io.",)  # their caches are the run's own (fingerprints of the code, column lists): not models
 
@@ -168,9 +168,9 @@ def release() -> int:
     """Drop every model and table this process loaded (``worker_resources``' models, every ``lru_cache`` of the
     package's modules but ``pipeline.io``'s: segmenters, automata, lexicons, compiled tables; jieba's dictionary),
     then collect and give the freed memory back to the system (``trim_memory``). What is needed later is loaded
-    again on first use, the same as before: the main process calls this once the per-document work is done (it
-    loaded the models only so the workers could fork with them; the corpus stages load the two they use). Returns
-    the number of caches cleared."""
+    again on first use, the same as before: the main process calls this once its workers are forked (it loaded
+    the models only so they could fork with them; the corpus stages load the two they use) and after the corpus
+    stages (``let_go``). Returns the number of caches cleared."""
     import gc
     import sys
 
@@ -192,6 +192,14 @@ def release() -> int:
     trim_memory()
     log.debug("released %d caches of this process", cleared)
     return cleared
+
+
+def let_go(n_results: int) -> None:
+    """``release`` for a run of ``n_results`` documents past ``RELEASE_AFTER``, else only ``trim_memory``."""
+    if n_results >= RELEASE_AFTER:
+        release()
+    else:
+        trim_memory()
 
 
 def trim_memory() -> bool:

@@ -14,13 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import resources
 from pipeline.config import Config
 from pipeline.corpus.corrections import AppliedCorrection, Correction, corrections_path, read_for_run
 from pipeline.errors import stage_error
 from pipeline.io.folder import LOCK_WAIT, OutputRun
 from pipeline.model import STATUS_FAILED, STATUS_OK, STATUS_PARTIAL, DocResult, Document
-from pipeline.resources import Resources, cached, corpus_models, release, trim_memory
+from pipeline.resources import Resources, cached, corpus_models, let_go
 
 log = logging.getLogger(__name__)
 
@@ -109,13 +108,8 @@ def write_outputs(
 
     stage = on_stage or (lambda name: None)  # the CLI's progress display hears each stage start
     stage("corpus stages")
-    mapper, policy_model = corpus_models(models_dir, bool(results))
-    results, corpus = correct_and_build(results, mapper, policy_model, corrections)
-    del mapper, policy_model  # the writers use no model: past RELEASE_AFTER documents, jieba's tables go too
-    if len(results) >= resources.RELEASE_AFTER:
-        release()
-    else:
-        trim_memory()  # what the corpus stages freed goes back to the system before the writers take theirs
+    results, corpus = correct_and_build(results, *corpus_models(models_dir, bool(results)), corrections)
+    let_go(len(results))  # the writers use no model: past RELEASE_AFTER documents they go (resources.release)
     stage("writing outputs")
     return write(out_dir, results, corpus, written), corpus.corrections
 
@@ -164,8 +158,6 @@ def run_corpus(
                 on_document(r)
             results.append(files.take(r))
         results.sort_by_doc_id()
-        if len(results) >= resources.RELEASE_AFTER:
-            release()  # loaded for the documents (and for the workers to fork with): not needed from here on
         summary = RunSummary(len(results), **cache.summary_fields(fixes_path))
         rows, summary.corrections = write_outputs(
             folder.staging, results, Path(config.models_dir), fixes, on_stage, files.written
