@@ -260,8 +260,15 @@ def neutralize_all(values: Sequence[str]) -> Sequence[str]:
 
 def format_column(values: Sequence[Any], kind: str | None) -> Sequence[str]:
     """``cell_writer(kind)`` of each of ``values`` (one column of a chunk of rows): the same text, a column at a
-    time, with the common columns (all text, all integers) done without a call per cell."""
+    time, with the common columns (text, integers, each with empty cells; dates) done without a call per cell."""
     classes = set(map(type, values))
+    if _NONE in classes and kind in _INT_AS_IS:  # None: "" in every kind (and "" stays "")
+        classes.discard(_NONE)
+        if classes <= {str} or classes == {int}:
+            values = ["" if v is None else v for v in values]
+            if classes == {int}:  # "" stays ""
+                return [v if v == "" else str(v) for v in values]
+            classes = {str}
     if classes == {str}:
         if kind is None:
             return neutralize_all(values)
@@ -274,9 +281,27 @@ def format_column(values: Sequence[Any], kind: str | None) -> Sequence[str]:
             return neutralize_all(values)
     elif classes == {int} and kind in _INT_AS_IS:
         return list(map(str, values))
-    return list(map(cell_writer(kind), values))
+    elif kind in (INTEGER, DOUBLE) and classes <= _NUMBERS:  # number_cell, inlined (NaN: "", inf: "inf")
+        return [
+            ""
+            if v is None or v != v
+            else str(v)
+            if v.__class__ is int
+            else str(int(v))
+            if v.is_integer()
+            else f"{v:.6f}".rstrip("0").rstrip(".")
+            for v in values
+        ]
+    fn = cell_writer(kind)
+    if kind not in _INT_AS_IS and classes <= _TEXT_OR_NONE:  # dates: each distinct value once
+        once = {v: fn(v) for v in set(values)}
+        return list(map(once.__getitem__, values))
+    return list(map(fn, values))
 
 
+_NONE = type(None)
+_TEXT_OR_NONE = {str, _NONE}
+_NUMBERS = {int, float, _NONE}
 _INT_AS_IS = (None, TEXT, INTEGER, DOUBLE)  # kinds whose cell of an int is str(int)
 
 

@@ -119,6 +119,8 @@ def converter(kind: str) -> Callable[[Any], Any]:
 
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -296,8 +298,12 @@ def _sheet(
     kinds = [dictionary.describe(name, c, entries) for c in cols]
     widths = []
     for i, (col, e) in enumerate(zip(cols, kinds, strict=True)):
-        seen = [_width(cell(r[i])) for r in sample]
-        widths.append(LONG_WIDTH if e.type == "longtext" else min(MAX_WIDTH, max([_width(col), *seen]) + 2))
+        if e.type == "longtext":
+            widths.append(LONG_WIDTH)
+            continue
+        # a character is one column at least: the first MAX_WIDTH of a cell decide whether it reaches MAX_WIDTH
+        seen = [_width(cell(r[i])[:MAX_WIDTH]) for r in sample]
+        widths.append(min(MAX_WIDTH, max([_width(col[:MAX_WIDTH]), *seen]) + 2))
     letters = [xlsxml.column_letter(j) for j in range(len(cols))]
     unit_at = cols.index("unit") if "unit" in cols else None
     plan = [
@@ -421,18 +427,18 @@ def _number_cells(
 ) -> list[str]:
     """``number_cell`` of each number ("" for None), in 万元 where ``_is_yuan``."""
     by_unit = e.unit == "见 unit 列"
-    yuan_column = not by_unit and col.endswith("(元)")
+    if not by_unit and not col.endswith("(元)"):  # no amount in 元 here
+        return [
+            "" if v is None else f'<c r="{letter}{at}"><v>{v!r}</v></c>' for v, at in zip(numbers, ats, strict=True)
+        ]
     custom = f' s="{xlsxml.CUSTOM_NUMBER}"'
-    out = []
-    for i, (v, at) in enumerate(zip(numbers, ats, strict=True)):
-        if v is None:
-            out.append("")
-            continue
-        big = (v >= WAN_FROM or v <= -WAN_FROM) and (
-            (units is not None and units[i] == "元") if by_unit else yuan_column
-        )
-        out.append(f'<c r="{letter}{at}"{custom if big else ""}><v>{v!r}</v></c>')
-    return out
+    yuan = [u == "元" for u in units] if by_unit and units is not None else [not by_unit] * len(numbers)
+    return [
+        ""
+        if v is None
+        else f'<c r="{letter}{at}"{custom if y and (v >= WAN_FROM or v <= -WAN_FROM) else ""}><v>{v!r}</v></c>'
+        for v, at, y in zip(numbers, ats, yuan, strict=True)
+    ]
 
 
 def workbook_bytes(tables: Mapping[str, Table]) -> bytes:
