@@ -384,9 +384,9 @@ def _text_cells(values: Sequence[str], letter: str, ats: Sequence[str], style: i
     if any(ch in joined for ch in '&<>"'):
         texts = list(map(xlsxml.escape, texts))
     s = f' s="{style}"' if style else ""
-    return [
-        f'<c r="{letter}{at}"{s} t="inlineStr"><is><t{sp}>{t}</t></is></c>' if t else ""
-        for t, at, sp in zip(texts, ats, spaces, strict=True)
+    return [  # an empty value: no cell (a value that is control characters only: an empty one)
+        f'<c r="{letter}{at}"{s} t="inlineStr"><is><t{sp}>{t}</t></is></c>' if v else ""
+        for v, t, at, sp in zip(values, texts, ats, spaces, strict=True)
     ]
 
 
