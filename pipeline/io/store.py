@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
 
 from pipeline.io import coerce, schema
 from pipeline.io.folder import WriteFailed, pause_point
@@ -178,6 +177,8 @@ def _beyond_int32(values: Sequence[Any]) -> bool:
 def _insert(con: duckdb.DuckDBPyConnection, name: str, columns: list[Sequence[Any]], n: int) -> None:
     """One chunk's columns into ``name`` (one statement: all or nothing). Text with lone surrogates (which DuckDB
     refuses) is cleaned (U+FFFD) and the chunk given again."""
+    import numpy as np  # (loaded when a store is written, not when the CLI starts)
+
     for attempt in range(2):
         arrays = {f"c{i}": np.fromiter(values, dtype=object, count=n) for i, values in enumerate(columns)}
         con.register("_ruralmine_chunk", arrays)
