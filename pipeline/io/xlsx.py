@@ -292,9 +292,10 @@ def _sheet(
     """One table's sheet, its rows streamed; ``code_at``: the position of ``county_code`` when the sheet gets a
     ``county`` column (the county's name) right after it. Widths from the first 200 rows."""
     rows: Iterator[RowValues] = iter(sheet.rows())
-    if code_at is not None:
-        rows = ([*r[: code_at + 1], names.get(str(r[code_at] or ""), ""), *r[code_at + 1 :]] for r in rows)
-    sample = list(itertools.islice(rows, 200))
+    head = list(itertools.islice(rows, 200))
+    sample = head
+    if code_at is not None:  # (the other rows get theirs a column at a time)
+        sample = [[*r[: code_at + 1], names.get(str(r[code_at] or ""), ""), *r[code_at + 1 :]] for r in head]
     kinds = [dictionary.describe(name, c, entries) for c in cols]
     widths = []
     for i, (col, e) in enumerate(zip(cols, kinds, strict=True)):
@@ -313,7 +314,7 @@ def _sheet(
     n = 0
     with wb.sheet(name, widths) as ws:
         ws.row(1, [xlsxml.string_cell(f"{L}1", _text(c), xlsxml.HEADER) for L, c in zip(letters, cols, strict=True)])
-        it = itertools.chain(sample, rows)
+        it = itertools.chain(head, rows)
         while chunk := list(itertools.islice(it, xlsxml.CHUNK)):
             first = n + 2
             n += len(chunk)
@@ -322,7 +323,9 @@ def _sheet(
             if n > MAX_ROWS:
                 chunk = chunk[: MAX_ROWS - first + 2]
             ats = list(map(str, range(first, first + len(chunk))))
-            columns = list(zip(*chunk, strict=False)) if plan else []  # (rows as long as cols)
+            columns: list[Sequence[Any]] = list(zip(*chunk, strict=False)) if plan else []  # (rows as long as cols)
+            if code_at is not None:
+                columns.insert(code_at + 1, [names.get(str(c or ""), "") for c in columns[code_at]])
             units = columns[unit_at] if unit_at is not None else None
             cells = [_column_cells(columns[j], letter, ats, col, e, style, units) for j, letter, col, e, style in plan]
             ws.rows(first, map("".join, zip(*cells, strict=True)) if cells else [""] * len(chunk))
