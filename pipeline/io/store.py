@@ -5,8 +5,7 @@ Rebuilt idempotently: written to a temporary file beside the target, then moved 
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 import json
 import logging
 import math
@@ -20,7 +19,7 @@ import duckdb
 
 from pipeline.io import coerce, schema
 from pipeline.io.folder import WriteFailed, pause_point
-from pipeline.io.writers import ExtraColumns, cell, table_columns
+from pipeline.io.writers import ExtraColumns, cell, columns_of, table_columns
 from pipeline.names import clean_text
 
 if TYPE_CHECKING:
@@ -32,7 +31,6 @@ STORAGE_VERSION = "v1.4.0"
 # DuckDB's share while it loads the store (it spills past it); its threads capped too, since each thread's buffers
 # come out of the same share (on a many-core machine the default of one thread per core would not fit in it).
 WRITE_MEMORY: dict[str, Any] = {"memory_limit": "256MB", "threads": min(4, os.cpu_count() or 1)}
-NULL = "\u2400NULL\u2400"  # marks a missing value in the bulk-load CSV; never produced by the pipeline
 
 
 def _ident(name: str, i: int, seen: set[str]) -> str:
@@ -47,45 +45,76 @@ def _ident(name: str, i: int, seen: set[str]) -> str:
 
 
 _INT32 = 2**31 - 1
-_CHUNK = 2000  # rows of the load file encoded and written at a time
+_CHUNK = 10_000  # rows converted and inserted at a time (a few MB)
 # One encoder for every node and edge (``json.dumps`` with arguments makes a new one per call): the same text.
 _JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
 Rows = Sequence[Mapping[str, Any]] | Callable[[], Iterable[Mapping[str, Any]]]
+_AnyRows = Sequence[Any] | Callable[[], Iterable[Any]]  # mappings, or tuples in column order (nodes, edges)
+_NONE = type(None)
+_INFINITE = (math.inf, -math.inf)
 
 
-def _rows(rows: Rows) -> Iterable[Mapping[str, Any]]:
+def _rows(rows: _AnyRows) -> Iterable[Any]:
     """A table's rows: held in a list, or made afresh by a function (``rows.table_plan``: streamed)."""
     return rows() if callable(rows) else rows
 
 
-def _text(value: Any) -> str:
-    """A typed value as the bulk-load CSV gives it to DuckDB (doubles at full precision)."""
+def _text(value: Any) -> str | None:
+    """A value of a text column as the store holds it (None: NULL; doubles at full precision)."""
     if value is None:
-        return NULL
-    if isinstance(value, float):
+        return None
+    if value.__class__ is float:
         return repr(value)
     return clean_text(cell(value))  # any str: lone surrogates become U+FFFD
 
 
-def _loader(kind: str) -> Callable[[Any], str]:
-    """A cell of a column of ``kind`` as the bulk-load CSV gives it (``coerce.typed``, then ``_text``; text as it
-    is, dates keep their empty strings, empty numbers and booleans are NULL); raises ``ValueError`` or
-    ``TypeError`` for a value that does not fit. The common values (text, ints, floats) take a short way."""
-    if kind == schema.TEXT:  # (lone surrogates are replaced in the load file's chunks: ``_load_file``)
-        return lambda v: v if v.__class__ is str else _text(v)
-    if kind == schema.DATE:
-        return lambda v: "" if v == "" else _text(coerce.typed(v, kind))
+def _typed(kind: str) -> Callable[[Any], Any]:
+    """One value of a column of ``kind`` as the store holds it (``coerce.typed``; None: NULL); raises
+    ``ValueError`` or ``TypeError`` for a value that does not fit."""
     if kind == schema.INTEGER:
-        return lambda v: str(v) if v.__class__ is int else _text(coerce.typed(v, kind))
+        return lambda v: v if v.__class__ is int else _int(coerce.typed(v, kind))
     if kind == schema.DOUBLE:
-
-        def double(v: Any) -> str:
-            if v.__class__ is float and v == v and abs(v) != math.inf:
-                return repr(v)
-            return _text(coerce.typed(v, kind))
-
-        return double
+        return lambda v: v if v.__class__ is float and v == v and v not in _INFINITE else _float(coerce.typed(v, kind))
+    if kind == schema.DATE:
+        return lambda v: "" if v == "" else _text(coerce.typed(v, kind))  # dates keep their empty strings
+    if kind == schema.BOOLEAN:
+        return lambda v: coerce.typed(v, kind)
+    if kind == schema.TEXT:  # text as it is (an empty string too)
+        return lambda v: v if v.__class__ is str else _text(v)
     return lambda v: _text(coerce.typed(v, kind))
+
+
+def _int(v: Any) -> int | None:
+    return None if v is None else int(v)
+
+
+def _float(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+_TEXT = {str, _NONE}
+_FAST = {  # the classes a column of each kind holds as they are (the common case: no conversion)
+    schema.TEXT: {str, _NONE},
+    schema.INTEGER: {int, _NONE},
+    schema.DOUBLE: {float, _NONE},
+    schema.BOOLEAN: {bool, _NONE},
+}
+
+
+def _column(values: Sequence[Any], kind: str) -> Sequence[Any]:
+    """A column of a chunk of rows as the store holds it (``_typed`` of each value, a column at a time: values
+    already of their kind are kept as they are); raises ``ValueError`` or ``TypeError`` at a value that does not
+    fit its kind."""
+    classes = set(map(type, values))
+    fast = _FAST.get(kind)
+    if fast is not None and fast.issuperset(classes):
+        if kind != schema.DOUBLE or not (math.inf in values or -math.inf in values):  # NaN: NULL in DuckDB
+            return values
+    elif kind == schema.DATE and _TEXT.issuperset(classes):  # few distinct dates: each converted once
+        convert = _typed(kind)
+        once = {v: convert(v) for v in set(values)}
+        return list(map(once.__getitem__, values))
+    return list(map(_typed(kind), values))
 
 
 class _Misfit(Exception):
@@ -94,96 +123,110 @@ class _Misfit(Exception):
         self.column, self.exc = column, exc
 
 
-def _load_file(
-    path: Path, rows: Iterable[Mapping[str, Any]], cols: list[str], kinds: list[str]
-) -> tuple[int, set[int]]:
-    """The bulk-load CSV of ``rows``, one row at a time; returns the number of rows and the integer columns
-    (positions) holding a value beyond INTEGER. Raises ``_Misfit`` at the first value that does not fit its
-    column's kind, ``writers.ExtraColumns`` at a row with a key outside ``cols``."""
-    fns = [_loader(k) for k in kinds]
-    pairs = list(zip(cols, fns, strict=True))
-    ints = [i for i, k in enumerate(kinds) if k == schema.INTEGER]
-    known = set(cols)
-    big: set[int] = set()
+def _transpose(chunk: list[Any], cols: list[str], before: int) -> list[Sequence[Any]]:
+    """The columns of a chunk of rows: tuples in column order (nodes, edges), or mappings
+    (``writers.columns_of``: raises ``writers.ExtraColumns`` at a row with a key outside ``cols``)."""
+    if chunk[0].__class__ is tuple:
+        return list(zip(*chunk, strict=True))
+    return columns_of(chunk, cols, before)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    rows: Iterable[Any],
+    cols: list[str],
+    kinds: list[str],
+    sql_types: list[str],
+) -> int:
+    """Insert ``rows`` into table ``name`` a chunk at a time, each chunk's columns converted (``_column``) and
+    handed to DuckDB as arrays; an INTEGER column given a value beyond it becomes BIGINT. Returns the number of
+    rows. Raises ``_Misfit`` at the first value that does not fit its column's kind, ``writers.ExtraColumns``
+    at a row with a key outside ``cols``."""
+    idents = _idents(cols)
     n = 0
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    with path.open("wb") as fh:
-
-        def flush() -> None:  # clean_text replaces each lone surrogate: on a chunk, what it does cell by cell
-            fh.write(clean_text(buf.getvalue()).encode("utf-8"))
-            buf.seek(0)
-            buf.truncate()
-
-        for row in rows:
-            if len(row) > len(known) or not known.issuperset(row):
-                raise ExtraColumns(f"row {n + 1} has columns {sorted(set(row) - known)} outside the table's")
-            get = row.get
+    it = iter(rows)
+    while chunk := list(itertools.islice(it, _CHUNK)):
+        columns = _transpose(chunk, cols, n)
+        converted = []
+        for c, kind, values in zip(cols, kinds, columns, strict=True):
             try:
-                out = [fn(get(c)) for c, fn in pairs]
-            except (TypeError, ValueError):
-                for c, fn in pairs:  # which column: the first whose value does not fit
+                converted.append(_column(values, kind))
+            except (TypeError, ValueError) as exc:
+                for v in values:  # the first value that does not fit
                     try:
-                        fn(get(c))
-                    except (TypeError, ValueError) as exc:
-                        raise _Misfit(c, exc) from exc
+                        _typed(kind)(v)
+                    except (TypeError, ValueError) as e:
+                        raise _Misfit(c, e) from e
+                raise _Misfit(c, exc) from exc
+        for i, values in enumerate(converted):
+            if sql_types[i] == "INTEGER" and _beyond_int32(values):
+                con.execute(f'ALTER TABLE "{name}" ALTER COLUMN {idents[i]} TYPE BIGINT')
+                sql_types[i] = "BIGINT"
+        _insert(con, name, converted, len(chunk))
+        n += len(chunk)
+    return n
+
+
+def _beyond_int32(values: Sequence[Any]) -> bool:
+    """A value beyond INTEGER (what DuckDB's INTEGER holds, less its lowest value)."""
+    numbers = [v for v in values if v is not None] if None in values else values
+    return bool(numbers) and (max(numbers) > _INT32 or min(numbers) < -_INT32)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, columns: list[Sequence[Any]], n: int) -> None:
+    """One chunk's columns into ``name`` (one statement: all or nothing). Text with lone surrogates (which DuckDB
+    refuses) is cleaned (U+FFFD) and the chunk given again."""
+    import numpy as np  # (loaded when a store is written, not when the CLI starts)
+
+    for attempt in range(2):
+        arrays = {f"c{i}": np.fromiter(values, dtype=object, count=n) for i, values in enumerate(columns)}
+        con.register("_ruralmine_chunk", arrays)
+        try:
+            con.execute(f'INSERT INTO "{name}" SELECT * FROM _ruralmine_chunk')
+            return
+        except duckdb.InvalidInputException:
+            if attempt:
                 raise
-            for i in ints:  # beyond INTEGER (2**31 - 1) takes 10 digits at least
-                if len(out[i]) > 9 and out[i] != NULL and abs(int(out[i])) > _INT32:
-                    big.add(i)
-            w.writerow(out)
-            n += 1
-            if n % _CHUNK == 0:
-                flush()
-        flush()
-    return n, big
+            columns = [[clean_text(v) if v.__class__ is str else v for v in values] for values in columns]
+        finally:
+            con.unregister("_ruralmine_chunk")
+
+
+def _idents(cols: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    return [_ident(c, i, seen) for i, c in enumerate(cols)]
 
 
 def _create(
     con: duckdb.DuckDBPyConnection,
     name: str,
-    rows: Rows,
+    rows: _AnyRows,
     columns: Sequence[str],
-    scratch: Path | None = None,
 ) -> int:
-    """One typed table, bulk-loaded by DuckDB from a CSV file of its rows (far faster than row inserts) written a
-    row at a time; a column whose values do not all fit its kind (``schema.column_types``) stays VARCHAR, with a
-    warning naming the first misfit (nothing is lost). Returns the number of rows."""
+    """One typed table, its rows inserted a chunk at a time (``_load``); a column whose values do not all fit its
+    kind (``schema.column_types``) stays VARCHAR, with a warning naming the first misfit (nothing is lost).
+    Returns the number of rows."""
     cols = list(columns)
     kinds = schema.column_types(name, cols)
     text: set[str] = set()  # columns kept as text after a misfit
-    with tempfile.TemporaryDirectory(dir=scratch, prefix=".kg-load-") as tmp:  # in the output folder, not /tmp
-        src = Path(tmp) / "rows.csv"
-        while True:
-            try:
-                n, big = _load_file(src, _rows(rows), cols, [schema.TEXT if c in text else kinds[c] for c in cols])
-                break
-            except _Misfit as m:
-                log.warning(
-                    "store: column %r of table %r kept as text: %s (fix the rows of that table)", m.column, name, m.exc
-                )
-                text.add(m.column)
-            except ExtraColumns:  # rows with keys of their own: their columns too, in first-seen order
-                rows = list(_rows(rows))
-                cols = table_columns(rows, cols)
-                kinds = schema.column_types(name, cols)
-        seen: set[str] = set()
-        idents = [_ident(c, i, seen) for i, c in enumerate(cols)]
-        sql_types = []
-        for i, c in enumerate(cols):
-            sql = schema.SQL_TYPES[schema.TEXT if c in text else kinds[c]]
-            sql_types.append("BIGINT" if sql == "INTEGER" and i in big else sql)
-        defs = ", ".join(f"{c} {t}" for c, t in zip(idents, sql_types, strict=True))
+    while True:
+        col_kinds = [schema.TEXT if c in text else kinds[c] for c in cols]
+        sql_types = [schema.SQL_TYPES[k] for k in col_kinds]
+        defs = ", ".join(f"{c} {t}" for c, t in zip(_idents(cols), sql_types, strict=True))
         con.execute(f'CREATE TABLE "{name}" ({defs})')
-        if n:
-            spec = ", ".join(f"'c{i}': '{t}'" for i, t in enumerate(sql_types))
-            con.execute(
-                f'INSERT INTO "{name}" SELECT * FROM read_csv(?, header = false, '
-                f"delim = ',', quote = '\"', escape = '\"', nullstr = '{NULL}', auto_detect = false, "
-                f"columns = {{{spec}}})",
-                [str(src)],
+        try:
+            return _load(con, name, _rows(rows), cols, col_kinds, sql_types)
+        except _Misfit as m:
+            log.warning(
+                "store: column %r of table %r kept as text: %s (fix the rows of that table)", m.column, name, m.exc
             )
-    return n
+            text.add(m.column)
+        except ExtraColumns:  # rows with keys of their own: their columns too, in first-seen order
+            rows = list(_rows(rows))
+            cols = table_columns(rows, cols)
+            kinds = schema.column_types(name, cols)
+        con.execute(f'DROP TABLE "{name}"')
 
 
 _NODE_COLS = schema.STORE_NODE_COLUMNS
@@ -261,21 +304,19 @@ def _write_store(
     settings["temp_directory"] = spill.name
     con = duckdb.connect(str(tmp), config=settings)
     try:
-        counts = {name: _create(con, name, rows, cols, scratch) for name, (rows, cols) in tables.items()}
+        counts = {name: _create(con, name, rows, cols) for name, (rows, cols) in tables.items()}
 
         spool: Any = graph
         spooled = hasattr(spool, "store_nodes")  # rows made as the graph exports read it (io/graphspool.py)
 
-        def nodes() -> Iterable[dict[str, Any]]:
-            rows = spool.store_nodes() if spooled else (GRAPH_ROWS.node(n, d) for n, d in graph.nodes(data=True))
-            return (dict(zip(_NODE_COLS, r, strict=True)) for r in rows)
+        def nodes() -> Iterable[tuple[Any, ...]]:  # tuples in _NODE_COLS order
+            return spool.store_nodes() if spooled else (GRAPH_ROWS.node(n, d) for n, d in graph.nodes(data=True))
 
-        def edges() -> Iterable[dict[str, Any]]:
-            rows = spool.store_edges() if spooled else (GRAPH_ROWS.edge(u, v, d) for u, v, d in graph.edges(data=True))
-            return (dict(zip(_EDGE_COLS, r, strict=True)) for r in rows)
+        def edges() -> Iterable[tuple[Any, ...]]:
+            return spool.store_edges() if spooled else (GRAPH_ROWS.edge(u, v, d) for u, v, d in graph.edges(data=True))
 
-        _create(con, "nodes", nodes, _NODE_COLS, scratch)
-        _create(con, "edges", edges, _EDGE_COLS, scratch)
+        _create(con, "nodes", nodes, _NODE_COLS)
+        _create(con, "edges", edges, _EDGE_COLS)
         if "figures" in tables:  # the typed view of earlier stores, for scripts written against it
             con.execute("CREATE VIEW figures_typed AS SELECT * FROM figures")
         pause_point("store")

@@ -19,6 +19,7 @@ import csv
 import itertools
 import logging
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -29,7 +30,7 @@ from typing import Any, BinaryIO
 
 from pipeline.io import columns as dictionary
 from pipeline.io import xlsxml
-from pipeline.io.writers import FORMULA_START, PLAIN_NUMBER, atomic_write_stream, cell, table_columns
+from pipeline.io.writers import FORMULA_START, PLAIN_NUMBER, atomic_write_stream, cell, neutralize_all, table_columns
 from pipeline.names import clean_text
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,8 @@ def converter(kind: str) -> Callable[[Any], Any]:
 
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -289,49 +292,156 @@ def _sheet(
     """One table's sheet, its rows streamed; ``code_at``: the position of ``county_code`` when the sheet gets a
     ``county`` column (the county's name) right after it. Widths from the first 200 rows."""
     rows: Iterator[RowValues] = iter(sheet.rows())
-    if code_at is not None:
-        rows = ([*r[: code_at + 1], names.get(str(r[code_at] or ""), ""), *r[code_at + 1 :]] for r in rows)
-    sample = list(itertools.islice(rows, 200))
+    head = list(itertools.islice(rows, 200))
+    sample = head
+    if code_at is not None:  # (the other rows get theirs a column at a time)
+        sample = [[*r[: code_at + 1], names.get(str(r[code_at] or ""), ""), *r[code_at + 1 :]] for r in head]
     kinds = [dictionary.describe(name, c, entries) for c in cols]
     widths = []
     for i, (col, e) in enumerate(zip(cols, kinds, strict=True)):
-        seen = [_width(cell(r[i])) for r in sample]
-        widths.append(LONG_WIDTH if e.type == "longtext" else min(MAX_WIDTH, max([_width(col), *seen]) + 2))
+        if e.type == "longtext":
+            widths.append(LONG_WIDTH)
+            continue
+        # a character is one column at least: the first MAX_WIDTH of a cell decide whether it reaches MAX_WIDTH
+        seen = [_width(cell(r[i])[:MAX_WIDTH]) for r in sample]
+        widths.append(min(MAX_WIDTH, max([_width(col[:MAX_WIDTH]), *seen]) + 2))
     letters = [xlsxml.column_letter(j) for j in range(len(cols))]
     unit_at = cols.index("unit") if "unit" in cols else None
     plan = [
-        (j, letters[j], col, e, converter(e.type), xlsxml.WRAP if e.type == "longtext" else xlsxml.PLAIN, e.numeric)
+        (j, letters[j], col, e, xlsxml.WRAP if e.type == "longtext" else xlsxml.PLAIN)
         for j, (col, e) in enumerate(zip(cols, kinds, strict=True))
     ]
-    string_cell, number_cell, bool_cell = xlsxml.string_cell, xlsxml.number_cell, xlsxml.bool_cell
     n = 0
     with wb.sheet(name, widths) as ws:
-        ws.row(1, [string_cell(f"{L}1", _text(c), xlsxml.HEADER) for L, c in zip(letters, cols, strict=True)])
-        for r in itertools.chain(sample, rows):
-            n += 1
-            if n > MAX_ROWS:
+        ws.row(1, [xlsxml.string_cell(f"{L}1", _text(c), xlsxml.HEADER) for L, c in zip(letters, cols, strict=True)])
+        it = itertools.chain(head, rows)
+        while chunk := list(itertools.islice(it, xlsxml.CHUNK)):
+            first = n + 2
+            n += len(chunk)
+            if first - 1 > MAX_ROWS:
                 continue  # counted for the warning, not written
-            at = str(n + 1)
-            unit = r[unit_at] if unit_at is not None else None
-            cells = []
-            for j, letter, col, e, conv, style, numeric in plan:
-                v = conv(r[j])
-                if v is None:
-                    continue
-                if v.__class__ is str:
-                    cells.append(string_cell(letter + at, v, style))
-                elif v.__class__ is bool:
-                    cells.append(bool_cell(letter + at, v))
-                elif numeric and abs(v) >= WAN_FROM and _is_yuan(col, unit, e):
-                    cells.append(number_cell(letter + at, v, xlsxml.CUSTOM_NUMBER))
-                else:
-                    cells.append(number_cell(letter + at, v))
-            ws.row(n + 1, cells)
+            if n > MAX_ROWS:
+                chunk = chunk[: MAX_ROWS - first + 2]
+            ats = list(map(str, range(first, first + len(chunk))))
+            columns: list[Sequence[Any]] = list(zip(*chunk, strict=False)) if plan else []  # (rows as long as cols)
+            if code_at is not None:
+                columns.insert(code_at + 1, [names.get(str(c or ""), "") for c in columns[code_at]])
+            units = columns[unit_at] if unit_at is not None else None
+            cells = [_column_cells(columns[j], letter, ats, col, e, style, units) for j, letter, col, e, style in plan]
+            ws.rows(first, map("".join, zip(*cells, strict=True)) if cells else [""] * len(chunk))
         if n > MAX_ROWS:
             log.warning("%s: %d rows, over Excel's limit; the sheet keeps the first %d", name, n, MAX_ROWS)
             n = MAX_ROWS
         if cols:
             ws.filter = f"A1:{letters[-1]}{n + 1}"
+
+
+_EXACT = 2**53  # integers a double holds exactly
+
+
+def _column_cells(
+    values: Sequence[Any],
+    letter: str,
+    ats: Sequence[str],
+    col: str,
+    e: dictionary.Column,
+    style: int,
+    units: Sequence[Any] | None,
+) -> list[str]:
+    """The ``<c>`` elements of one column of a chunk of rows (rows ``ats``), "" for an empty cell: ``converter`` of
+    each value as a string, number or boolean cell. A column of text (the CSV files read back) is made a column at
+    a time; anything else a cell at a time (the same XML)."""
+    if set(map(type, values)) == {str}:
+        if e.numeric:
+            numbers = _numbers(values)
+            if numbers is not None:
+                return _number_cells(numbers, letter, ats, col, e, units)
+        elif e.type != "boolean":
+            return _text_cells(values, letter, ats, style)
+    conv = converter(e.type)
+    string_cell, number_cell, bool_cell = xlsxml.string_cell, xlsxml.number_cell, xlsxml.bool_cell
+    out = []
+    for i, (value, at) in enumerate(zip(values, ats, strict=True)):
+        v = conv(value)
+        if v is None:
+            out.append("")
+        elif v.__class__ is str:
+            out.append(string_cell(letter + at, v, style))
+        elif v.__class__ is bool:
+            out.append(bool_cell(letter + at, v))
+        elif e.numeric and abs(v) >= WAN_FROM and _is_yuan(col, units[i] if units is not None else None, e):
+            out.append(number_cell(letter + at, v, xlsxml.CUSTOM_NUMBER))
+        else:
+            out.append(number_cell(letter + at, v))
+    return out
+
+
+def _text_cells(values: Sequence[str], letter: str, ats: Sequence[str], style: int) -> list[str]:
+    """``string_cell`` of ``_text`` of each value ("" for an empty one), a column at a time."""
+    joined = "".join(values)
+    if _UNFIT.search(joined) or max(map(len, values)) > MAX_CELL:  # rare: a cell at a time
+        texts: Sequence[str] = [_text(v) for v in values]
+    else:
+        texts = neutralize_all(values)
+    spaces = [' xml:space="preserve"' if x else "" for x in map(operator.ne, texts, map(str.strip, texts))]
+    if any(ch in joined for ch in '&<>"'):
+        texts = list(map(xlsxml.escape, texts))
+    s = f' s="{style}"' if style else ""
+    return [  # an empty value: no cell (a value that is control characters only: an empty one)
+        f'<c r="{letter}{at}"{s} t="inlineStr"><is><t{sp}>{t}</t></is></c>' if v else ""
+        for v, t, at, sp in zip(values, texts, ats, spaces, strict=True)
+    ]
+
+
+def _numbers(values: Sequence[str]) -> list[int | float | None] | None:
+    """``_number`` of each value (all text) when every non-empty value is a finite number, else None."""
+    full = list(itertools.compress(range(len(values)), values))
+    present = [values[i] for i in full] if len(full) < len(values) else values
+    if "_" in "".join(present):  # int() and float() read 1_000; PLAIN_NUMBER does not
+        return None
+    numbers: list[int | float]
+    try:
+        numbers = list(map(int, present))
+        if numbers and (max(numbers) >= _EXACT or min(numbers) <= -_EXACT):
+            return None
+    except ValueError:
+        try:
+            floats = list(map(float, present))
+        except ValueError:
+            return None
+        if not all(map(math.isfinite, floats)):  # nan, inf: text
+            return None
+        numbers = [int(x) if x.is_integer() and -_EXACT < x < _EXACT else x for x in floats]
+    if len(full) == len(values):
+        return numbers  # type: ignore[return-value]
+    out: list[int | float | None] = [None] * len(values)
+    for i, x in zip(full, numbers, strict=True):
+        out[i] = x
+    return out
+
+
+def _number_cells(
+    numbers: Sequence[int | float | None],
+    letter: str,
+    ats: Sequence[str],
+    col: str,
+    e: dictionary.Column,
+    units: Sequence[Any] | None,
+) -> list[str]:
+    """``number_cell`` of each number ("" for None), in 万元 where ``_is_yuan``."""
+    by_unit = e.unit == "见 unit 列"
+    if not by_unit and not col.endswith("(元)"):  # no amount in 元 here
+        return [
+            "" if v is None else f'<c r="{letter}{at}"><v>{v!r}</v></c>' for v, at in zip(numbers, ats, strict=True)
+        ]
+    custom = f' s="{xlsxml.CUSTOM_NUMBER}"'
+    yuan = [u == "元" for u in units] if by_unit and units is not None else [not by_unit] * len(numbers)
+    return [
+        ""
+        if v is None
+        else f'<c r="{letter}{at}"{custom if y and (v >= WAN_FROM or v <= -WAN_FROM) else ""}><v>{v!r}</v></c>'
+        for v, at, y in zip(numbers, ats, yuan, strict=True)
+    ]
 
 
 def workbook_bytes(tables: Mapping[str, Table]) -> bytes:

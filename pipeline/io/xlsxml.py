@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO
 
@@ -103,6 +103,12 @@ class SheetWriter:
 
     def row(self, n: int, cells: Sequence[str]) -> None:
         self._buf.append(f'<row r="{n}">{"".join(cells)}</row>')
+        if len(self._buf) >= CHUNK:
+            self.flush()
+
+    def rows(self, first: int, rows: Iterable[str]) -> None:
+        """Rows ``first``, ``first + 1`` ... (each its ``<c>`` elements joined)."""
+        self._buf.extend(f'<row r="{i}">{r}</row>' for i, r in enumerate(rows, start=first))
         if len(self._buf) >= CHUNK:
             self.flush()
 
