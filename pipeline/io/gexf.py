@@ -11,6 +11,7 @@ graph attributes) goes to networkx's writer unchanged.
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Callable
 from typing import Any, BinaryIO
@@ -53,6 +54,7 @@ class Declarer:
     def __init__(self) -> None:
         self.ids: dict[str, dict[str, tuple[str, str]]] | None = {"node": {}, "edge": {}}
         self._counter = itertools.count()
+        self._seen: set[tuple[Any, ...]] = set()  # shapes (class, data names and types) declared: nothing new
 
     def _declare(self, cls: str, data: dict[str, Any]) -> None:
         assert self.ids is not None
@@ -65,6 +67,10 @@ class Declarer:
     def node(self, n: Any, data: dict[str, Any]) -> None:
         if self.ids is None:
             return
+        sig = ("node", *data, *map(type, data.values()))  # what is declared depends on nothing else
+        if sig in self._seen:
+            return
+        self._seen.add(sig)
         if not _plain(data, _NODE_SPECIAL):
             self.ids = None
             return
@@ -73,7 +79,14 @@ class Declarer:
     def edge(self, u: Any, v: Any, key: Any, data: dict[str, Any]) -> None:
         if self.ids is None:
             return
-        if type(key) is not str or not _plain(data, _EDGE_SPECIAL):
+        if type(key) is not str:
+            self.ids = None
+            return
+        sig = ("edge", *data, *map(type, data.values()))
+        if sig in self._seen:
+            return
+        self._seen.add(sig)
+        if not _plain(data, _EDGE_SPECIAL):
             self.ids = None
             return
         d = dict(data)
@@ -95,11 +108,17 @@ def streamable(g: Any) -> bool:
     return _declare(g) is not None
 
 
-def _edge_items(g: Any) -> Any:
-    """(source, target, edge id, the element's XML attributes, the attvalue items) as networkx derives them."""
+def _edge_items(g: Any, fast: Any = None) -> Any:
+    """(source, target, edge id, the element's XML attributes, the attvalue items) as networkx derives them; with
+    ``fast`` (a ``_Shapes`` of edges), (source, target, None, the formatted element) for an edge it formats."""
     taken: set[str] | None = None  # the ids edges bring: read (another pass) only when an edge has none
     counter = itertools.count()
     for u, v, key, data in g.edges(keys=True, data=True):
+        if fast is not None and type(key) is str and data.get("id") is not None:
+            text = fast.format([u, v, key, *data.values()], data, type(key))
+            if text is not None:
+                yield u, v, None, text
+                continue
         d = dict(data)
         d.update(key=key)
         eid = d.pop("id", None)
@@ -161,27 +180,112 @@ def write_gexf(g: Any, fh: BinaryIO, declared: Declarer | None = None) -> None:
         for title, (aid, kind) in ids[cls].items():
             emit(f'      <attribute id="{aid}" title="{_attr(title)}" type="{kind}" />\n')
         emit("    </attributes>\n")
-    _elements(g, emit, attvalues)
+    _elements(g, emit, attvalues, ids)
     emit("  </graph>\n</gexf>\n")
     sink.flush()
 
 
-def _elements(g: Any, emit: Callable[[str], None], attvalues: Callable[[str, dict[str, Any], str], str]) -> None:
+def _elements(
+    g: Any,
+    emit: Callable[[str], None],
+    attvalues: Callable[[str, dict[str, Any], str], str],
+    ids: dict[str, dict[str, tuple[str, str]]],
+) -> None:
+    """The ``<nodes>`` and ``<edges>``: each from its shape's template (``_Shapes``), else as ``attvalues`` and
+    ``_edge_items`` make it (an element that needs escaping or that no template covers)."""
     nodes, edges = g.number_of_nodes(), g.number_of_edges()
     emit("    <nodes>\n      " if nodes else "    <nodes />\n")
+    fast = _Shapes(ids, _node_template)
     for i, (n, data) in enumerate(g.nodes(data=True)):
+        tail = "\n    " if i == nodes - 1 else "\n      "
+        text = fast.format([n, *data.values()], data, type(n))
+        if text is not None:
+            emit(text + tail)
+            continue
         d = dict(data)
         label = str(d.pop("label", n))
-        tail = "\n    " if i == nodes - 1 else "\n      "
         start = f'<node id="{_attr(str(n))}" label="{_attr(label)}"'
         emit(f"{start}>{attvalues('node', d, '      ')}</node>{tail}" if d else f"{start} />{tail}")
     if nodes:
         emit("</nodes>\n")
     emit("    <edges>\n      " if edges else "    <edges />\n")
-    for i, (u, v, kw, d) in enumerate(_edge_items(g)):
+    fast = _Shapes(ids, _edge_template)
+    for i, (u, v, kw, d) in enumerate(_edge_items(g, fast)):
         tail = "\n    " if i == edges - 1 else "\n      "
+        if kw is None:  # formatted already
+            emit(d + tail)
+            continue
         attrs = "".join(f' {name}="{_attr(value)}"' for name, value in kw)
         start = f'<edge source="{_attr(str(u))}" target="{_attr(str(v))}"{attrs}'
         emit(f"{start}>{attvalues('edge', d, '      ')}</edge>{tail}")
     if edges:
         emit("</edges>\n")
+
+
+_SPECIAL = re.compile(r'[&<>"\r\n\t]')  # what ``_attr`` would change
+_CONVERTED = (float, bool)  # attvalues ``_value`` spells its own way (the rest: ``format(v, "")`` = ``str(v)``)
+_Template = tuple[str, str, tuple[int, ...]]  # template, probe, the argument positions ``_value`` converts
+
+
+def _attvalues(ids: dict[str, tuple[str, str]], items: list[tuple[str, str]]) -> str:
+    """The ``<attvalues>`` block of (title, template field) pairs, as ``attvalues`` pads it (element level 6)."""
+    lines = "\n".join(f'          <attvalue for="{ids[title][0]}" value="{field}" />' for title, field in items)
+    return f"\n        <attvalues>\n{lines}\n        </attvalues>\n      "
+
+
+def _node_template(ids: Any, keys: tuple[Any, ...], types: tuple[type, ...]) -> _Template | None:
+    """A node of data names ``keys`` (types ``types``), formatted from ``[n, *data.values()]``."""
+    if _NODE_SPECIAL.intersection(keys) or not all(t in _TYPES for t in types) or not all(type(k) is str for k in keys):
+        return None
+    label = f"{{{keys.index('label') + 1}}}" if "label" in keys else "{0}"
+    items = [(k, f"{{{i + 1}}}") for i, k in enumerate(keys) if k != "label"]
+    conv = tuple(i + 1 for i, k in enumerate(keys) if k != "label" and types[i] in _CONVERTED)
+    head = f'<node id="{{0}}" label="{label}"'
+    template = f"{head}>{_attvalues(ids['node'], items)}</node>" if items else f"{head} />"
+    return template, "{}" * (len(keys) + 1), conv
+
+
+def _edge_template(ids: Any, keys: tuple[Any, ...], types: tuple[type, ...]) -> _Template | None:
+    """An edge with its own ``id`` (``with_edge_ids``) of data names ``keys``, formatted from ``[u, v, key,
+    *data.values()]`` as ``_edge_items`` and ``attvalues`` would: ``key`` an attvalue in place of the data's or last."""
+    if "id" not in keys or _EDGE_SPECIAL.intersection(keys) or not all(type(k) is str for k in keys):
+        return None
+    if not all(t in _TYPES for t in types):
+        return None
+    pos = {k: i + 3 for i, k in enumerate(keys)}
+    attrs = "".join(f' {name}="{{{pos[name]}}}"' for name in ("id", *_EDGE_XML) if name in pos)
+    items = [(_title(k), "{2}" if k == "key" else f"{{{pos[k]}}}") for k in keys if k not in ("id", *_EDGE_XML)]
+    if "key" not in pos:
+        items.append(("networkx_key", "{2}"))
+    conv = tuple(
+        pos[k] for k, t in zip(keys, types, strict=True) if k not in ("id", "key", *_EDGE_XML) and t in _CONVERTED
+    )
+    template = f'<edge source="{{0}}" target="{{1}}"{attrs}>{_attvalues(ids["edge"], items)}</edge>'
+    return template, "{}" * (len(keys) + 3), conv
+
+
+class _Shapes:
+    """Elements formatted from a template made once per shape (data names and types: a few shapes repeat across
+    the whole graph); ``format`` gives None when the shape has no template or a text needs escaping."""
+
+    def __init__(self, ids: Any, make: Callable[[Any, tuple[Any, ...], tuple[type, ...]], _Template | None]) -> None:
+        self.ids, self.make = ids, make
+        self.shapes: dict[tuple[Any, ...], _Template | None] = {}
+
+    def format(self, args: list[Any], data: dict[str, Any], head: type) -> str | None:
+        """``args``: the element's ids then its data values (changed in place); ``head``: the type of its last id."""
+        sig = (head, *data, *map(type, data.values()))
+        made = self.shapes.get(sig)
+        if made is None:
+            if sig in self.shapes:
+                return None
+            types = tuple(map(type, data.values()))
+            made = self.shapes[sig] = self.make(self.ids, tuple(data), types) if head in _TYPES else None
+            if made is None:
+                return None
+        template, probe, conv = made
+        for i in conv:
+            args[i] = _value(args[i])
+        if _SPECIAL.search(probe.format(*args)):
+            return None
+        return template.format(*args)

@@ -52,13 +52,50 @@ def _fits(values: Iterable[Any]) -> bool:
     return not _BAD.search("".join(texts))
 
 
+_SPECIAL = re.compile(r'[&<>"\r\n\t]')  # what ``_text`` or ``_attr`` would change
+
+
+class _Templates:
+    """The ``<node>`` or ``<edge>`` elements of one scope formatted from a template made once per shape (the names
+    and types of an element's data, which repeat across the graph): ``head`` with ``n_head`` ``{}`` (the ids), then
+    a ``<data>`` line per value. ``format`` gives None when a text needs escaping (the caller escapes it)."""
+
+    def __init__(self, keys: dict[tuple[str, str, str], str], scope: str, head: str, n_head: int) -> None:
+        self.keys, self.scope, self.head, self.n_head = keys, scope, head, n_head
+        self.shapes: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def _make(self, d: dict[str, Any]) -> tuple[str, str]:
+        probe = "{}" * (self.n_head + len(d))  # every text side by side: one search finds what needs escaping
+        if not d:
+            return f"{self.head}/>\n", probe
+        lines = "".join(
+            f'  <data key="{self.keys[(str(k), _TYPES[type(v)], self.scope)]}">{{}}</data>\n' for k, v in d.items()
+        )
+        return f"{self.head}>\n{lines}</{self.scope}>\n", probe
+
+    def format(self, args: tuple[Any, ...], d: dict[str, Any]) -> str | None:
+        """The element of ids and values ``args`` (data ``d``); None when one of them needs escaping.
+        ``format(v, "")`` is ``str(v)`` for the types GraphML declares (str, int, float, bool)."""
+        sig = (*d, *map(type, d.values()))  # names then types: two shapes of one length never share it
+        made = self.shapes.get(sig)
+        if made is None:
+            made = self.shapes[sig] = self._make(d)
+        template, probe = made
+        if _SPECIAL.search(probe.format(*args)):
+            return None
+        return template.format(*args)
+
+
 class Declarer:
     """The keys (name, type, scope) -> id in the order networkx declares them, fed the nodes (all of them first)
     then the edges of a graph; ``keys`` is None once an element :func:`write_graphml` leaves to networkx is seen.
-    Fed while a graph is read for something else (io/graphspool.py), it spares :func:`write_graphml` its pass."""
+    Fed while a graph is read for something else (io/graphspool.py), it spares :func:`write_graphml` its pass.
+    Names and types are checked and declared once per shape (the ids' types, the data's names and types: the
+    same few repeat across a graph); each element's texts are still searched for what XML cannot hold."""
 
     def __init__(self) -> None:
         self.keys: dict[tuple[str, str, str], str] | None = {}
+        self._shapes: dict[tuple[Any, ...], str] = {}  # shape -> a probe putting the element's texts side by side
 
     def _declare(self, scope: str, d: dict[str, Any]) -> None:
         keys = self.keys
@@ -68,19 +105,25 @@ class Declarer:
             if key not in keys:
                 keys[key] = f"d{len(keys)}"
 
+    def _element(self, scope: str, ids: tuple[Any, ...], d: dict[str, Any]) -> None:
+        sig = (scope, *map(type, ids), *d, *map(type, d.values()))  # (one length: names and types apart)
+        probe = self._shapes.get(sig)
+        if probe is None:
+            if not _fits([*ids, *d, *d.values()]):
+                self.keys = None
+                return
+            self._declare(scope, d)
+            probe = self._shapes[sig] = "{}" * (len(ids) + len(d))  # format(v, "") = str(v) for these types
+        if _BAD.search(probe.format(*ids, *d.values())):
+            self.keys = None
+
     def node(self, n: Any, d: dict[str, Any]) -> None:
         if self.keys is not None:
-            if _fits([n, *d, *d.values()]):
-                self._declare("node", d)
-            else:
-                self.keys = None
+            self._element("node", (n,), d)
 
     def edge(self, u: Any, v: Any, k: Any, d: dict[str, Any]) -> None:
         if self.keys is not None:
-            if _fits([u, v, k, *d, *d.values()]):
-                self._declare("edge", d)
-            else:
-                self.keys = None
+            self._element("edge", (u, v, k), d)
 
 
 def _declare(g: Any) -> dict[tuple[str, str, str], str] | None:
@@ -126,12 +169,17 @@ def write_graphml(g: Any, fh: BinaryIO, declared: Declarer | None = None) -> dic
         )
         return f"{start}>\n{lines}</{tag}>\n"
 
+    node = _Templates(keys, "node", '<node id="{}"', 1)
     for n, d in g.nodes(data=True):
-        emit(element(f'<node id="{_attr(str(n))}"', "node", "node", d))
+        text = node.format((n, *d.values()), d)
+        emit(text if text is not None else element(f'<node id="{_attr(str(n))}"', "node", "node", d))
+    edge = _Templates(keys, "edge", '<edge source="{}" target="{}" id="{}"', 3)
     for u, v, k, d in g.edges(keys=True, data=True):
-        emit(
-            element(f'<edge source="{_attr(str(u))}" target="{_attr(str(v))}" id="{_attr(str(k))}"', "edge", "edge", d)
-        )
+        text = edge.format((u, v, k, *d.values()), d)
+        if text is None:
+            start = f'<edge source="{_attr(str(u))}" target="{_attr(str(v))}" id="{_attr(str(k))}"'
+            text = element(start, "edge", "edge", d)
+        emit(text)
     emit("</graph></graphml>")
     sink.flush()
     return keys

@@ -392,6 +392,15 @@ def _write_graph_files(
     node_cols = ["id:ID", ":LABEL", "type", "label", *(_neo4j_header(k, export_types) for k in node_keys)]
     edge_cols = [":START_ID", ":END_ID", ":TYPE", "id", *(_neo4j_header(k, export_types) for k in edge_keys)]
 
+    if len(set(node_cols)) == len(node_cols) and len(set(edge_cols)) == len(edge_cols):  # (else as rows below)
+        from pipeline.io import neo4j
+
+        node_items = (((n,), d) for n, d in g.nodes(data=True))
+        neo4j.write_rows(out_dir / "neo4j" / "nodes.csv", node_cols, neo4j.node_columns(node_keys), node_items)
+        edge_items = (((u, v, k), d) for u, v, k, d in g.edges(keys=True, data=True))
+        neo4j.write_rows(out_dir / "neo4j" / "relationships.csv", edge_cols, neo4j.edge_columns(edge_keys), edge_items)
+        return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
+
     def nodes() -> Iterable[Row]:  # a row at a time, straight into the file
         for n, d in g.nodes(data=True):
             kind = d.get("type", "Node")
