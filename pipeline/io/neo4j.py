@@ -21,8 +21,9 @@ from pipeline.io.writers import atomic_write_stream, cell, cell_writer, neutrali
 from pipeline.names import clean_text
 
 _CHUNK = 2000  # rows a flush, as ``stream_csv``
-# a text that csv quotes (anywhere) or ``neutralize`` changes (at its start); fields side by side, NUL between
-_SLOW = re.compile('(?:^|\x00)[=+\\-@\t\r]|[,"\r\n]')
+# a text that csv quotes (anywhere) or ``neutralize`` changes (at its start); a probe puts NUL before each field
+_QUOTED = re.compile('[,"\r\n]')
+_FORMULA = re.compile("\x00[=+\\-@\t\r]")
 _FORMATTED = (str, int)  # ``format(v, "")`` is the cell
 _CONVERTED = (float, bool, type(None))  # ``cell(v)`` first
 
@@ -61,11 +62,11 @@ def _template(columns: Sequence[Column], ids: tuple[Any, ...], data: dict[str, A
             fields.append(f"{{{pos[c[1]]}}}")
         else:
             default = c[2]
-            if not isinstance(default, str) or _SLOW.search(default):
+            if not isinstance(default, str) or _QUOTED.search(default) or _FORMULA.search("\x00" + default):
                 return None
             fields.append(default.replace("{", "{{").replace("}", "}}"))
     conv = tuple(i for i, t in enumerate(types) if t in _CONVERTED)
-    return ",".join(fields) + "\r\n", "\x00".join(["{}"] * len(types)), conv
+    return ",".join(fields) + "\r\n", "\x00{}" * len(types), conv
 
 
 def stream_rows(
@@ -89,7 +90,8 @@ def stream_rows(
             args = [*ids, *data.values()]
             for i in conv:
                 args[i] = cell(args[i])
-            if _SLOW.search(probe.format(*args)):
+            text = probe.format(*args)
+            if _QUOTED.search(text) or _FORMULA.search(text):
                 writer.writerow([any_cell(v) for v in _values(columns, ids, data)])
             else:
                 buf.write(template.format(*args))

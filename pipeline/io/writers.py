@@ -332,11 +332,10 @@ def spool_graph(out_dir: Path, graph: Any, store: bool = True) -> Any:
     with ``store``, the rows of the store's ``nodes`` and ``edges`` tables (io/store.py reads them back)."""
     from pipeline.corpus.graph import export_attrs, export_edge_key
     from pipeline.io import gexf, graphml
-    from pipeline.io.graphspool import SpooledGraph
-    from pipeline.io.store import GRAPH_ROWS
+    from pipeline.io.graphspool import SpooledGraph, StoreRows
 
     declared = (graphml.Declarer(), gexf.Declarer())  # the exports' keys, declared as the graph is spooled
-    rows = GRAPH_ROWS if store else None
+    rows = StoreRows() if store else None  # the rows of io.store.GRAPH_ROWS
     return SpooledGraph(graph, out_dir, declared, store=rows, export=(export_attrs, export_edge_key))
 
 
