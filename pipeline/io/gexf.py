@@ -238,7 +238,7 @@ def _node_template(ids: Any, keys: tuple[Any, ...], types: tuple[type, ...]) -> 
     if _NODE_SPECIAL.intersection(keys) or not all(t in _TYPES for t in types) or not all(type(k) is str for k in keys):
         return None
     label = f"{{{keys.index('label') + 1}}}" if "label" in keys else "{0}"
-    items = [(k, f"{{{i + 1}}}") for i, k in enumerate(keys) if k != "label"]
+    items = [(_title(k), f"{{{i + 1}}}") for i, k in enumerate(keys) if k != "label"]
     conv = tuple(i + 1 for i, k in enumerate(keys) if k != "label" and types[i] in _CONVERTED)
     head = f'<node id="{{0}}" label="{label}"'
     template = f"{head}>{_attvalues(ids['node'], items)}</node>" if items else f"{head} />"
