@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.corpus.graph import clean_for_export
+from pipeline.corpus.graph import _export_attrs, clean_for_export, export_attrs
 from pipeline.io import gexf, graphml, neo4j
 from pipeline.io.graphspool import StoreRows
 from pipeline.io.store import GRAPH_ROWS
@@ -177,3 +178,22 @@ def test_write_graph_on_repeated_shapes_and_an_escaped_element(tmp_path: Path) -
     for n, d in g.nodes(data=True):
         assert rows.node(n, d) == GRAPH_ROWS.node(n, d)
     assert len(rows._shapes) == 2  # one template for the 300 figure nodes
+
+
+_EXPORT_NAMES = ["relation", "doc_id", "start", "end", "char_start", "value", "weight", "order", "label"]
+
+
+@_FAST
+@given(st.lists(st.dictionaries(st.sampled_from(_EXPORT_NAMES), st.one_of(_values(), st.none(), st.just("12")))))
+def test_export_attrs_by_plan_are_the_attrs_value_by_value(ds: list[dict[str, Any]]) -> None:
+    for d in [*ds, *ds, {"start": 2**53 + 1, "end": 3}, {"start": 2**53 + 1, "end": 3}]:
+        try:
+            theirs = _export_attrs(d)
+        except OverflowError:  # an infinite float under an int name: raised either way
+            with pytest.raises(OverflowError):
+                export_attrs(d)
+            continue
+        ours = export_attrs(d)
+        assert ours == theirs or repr(ours) == repr(theirs)  # (NaN != NaN)
+        assert list(ours) == list(theirs)
+        assert [type(v) for v in ours.values()] == [type(v) for v in theirs.values()]
