@@ -14,7 +14,7 @@ import itertools
 import re
 import time
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 from xml.etree import ElementTree
 
 from pipeline.io.writers import TextSink, declare_graph
@@ -157,12 +157,7 @@ def write_gexf(g: Any, fh: BinaryIO, declared: Declarer | None = None) -> None:
     emit = sink.write
 
     def attvalues(cls: str, data: dict[str, Any], pad: str) -> str:
-        known = ids[cls]
-        lines = [
-            f'{pad}    <attvalue for="{known[_title(k)][0]}" value="{_attr(v if v.__class__ is str else _value(v))}" />'
-            for k, v in data.items()
-        ]
-        return f"\n{pad}  <attvalues>\n" + "\n".join(lines) + f"\n{pad}  </attvalues>\n{pad}"
+        return _attvalues_text(ids, cls, data, pad)
 
     head = (
         "<?xml version='1.0' encoding='utf-8'?>\n"
@@ -180,7 +175,11 @@ def write_gexf(g: Any, fh: BinaryIO, declared: Declarer | None = None) -> None:
         for title, (aid, kind) in ids[cls].items():
             emit(f'      <attribute id="{aid}" title="{_attr(title)}" type="{kind}" />\n')
         emit("    </attributes>\n")
-    _elements(g, emit, attvalues, ids)
+    if isinstance(declared, Streamer):  # the elements formatted already, as the graph was fed to it
+        sink.flush()
+        declared.copy_to(fh)
+    else:
+        _elements(g, emit, attvalues, ids)
     emit("  </graph>\n</gexf>\n")
     sink.flush()
 
@@ -289,3 +288,86 @@ class _Shapes:
         if _SPECIAL.search(probe.format(*args)):
             return None
         return template.format(*args)
+
+
+def _attvalues_text(ids: dict[str, dict[str, tuple[str, str]]], cls: str, data: dict[str, Any], pad: str) -> str:
+    known = ids[cls]
+    lines = [
+        f'{pad}    <attvalue for="{known[_title(k)][0]}" value="{_attr(v if v.__class__ is str else _value(v))}" />'
+        for k, v in data.items()
+    ]
+    return f"\n{pad}  <attvalues>\n" + "\n".join(lines) + f"\n{pad}  </attvalues>\n{pad}"
+
+
+class Streamer(Declarer):
+    """A :class:`Declarer` that also formats the ``<nodes>`` and ``<edges>`` as it is fed them (edges as
+    ``with_edge_ids`` gives them: their key is their id), into ``body`` (a binary temporary file it closes with
+    :meth:`close`): :func:`write_gexf` given it writes the attributes and copies the elements, without a pass
+    over the graph (io/graphspool.py feeds it as the graph is spooled)."""
+
+    def __init__(self, body: IO[bytes]) -> None:
+        super().__init__()
+        self.body = body
+        self._sink = TextSink(cast(BinaryIO, body), "xmlcharrefreplace")
+        self._nodes = self._edges = 0
+        self._edges_at: int | None = None  # where the edges start in ``body``
+        self._node_shapes: _Shapes | None = None
+        self._edge_shapes: _Shapes | None = None
+
+    def node(self, n: Any, data: dict[str, Any]) -> None:
+        super().node(n, data)
+        if self.ids is None:
+            return
+        if self._node_shapes is None:
+            self._node_shapes = _Shapes(self.ids, _node_template)
+        text = self._node_shapes.format([n, *data.values()], data, type(n))
+        if text is None:
+            d = dict(data)
+            label = str(d.pop("label", n))
+            start = f'<node id="{_attr(str(n))}" label="{_attr(label)}"'
+            text = f"{start}>{_attvalues_text(self.ids, 'node', d, '      ')}</node>" if d else f"{start} />"
+        self._sink.write(f"\n      {text}" if self._nodes else text)  # the layout's tail: before, not after
+        self._nodes += 1
+
+    def edge(self, u: Any, v: Any, key: Any, data: dict[str, Any]) -> None:
+        super().edge(u, v, key, data)
+        if self.ids is None:
+            return
+        if self._edges_at is None:
+            self._sink.flush()
+            self._edges_at = self.body.tell()
+        if self._edge_shapes is None:
+            self._edge_shapes = _Shapes(self.ids, _edge_template)
+        data = {**data, "id": key}  # as ``with_edge_ids`` gives it: in place when it has an id, else last
+        text = self._edge_shapes.format([u, v, key, *data.values()], data, type(key))
+        if text is None:
+            d = dict(data)
+            d.update(key=key)
+            kw = [("id", str(d.pop("id")))] + [(name, str(d.pop(name))) for name in _EDGE_XML if name in d]
+            attrs = "".join(f' {name}="{_attr(value)}"' for name, value in kw)
+            start = f'<edge source="{_attr(str(u))}" target="{_attr(str(v))}"{attrs}'
+            text = f"{start}>{_attvalues_text(self.ids, 'edge', d, '      ')}</edge>"
+        self._sink.write(f"\n      {text}" if self._edges else text)
+        self._edges += 1
+
+    def copy_to(self, fh: BinaryIO) -> None:
+        """``<nodes>`` and ``<edges>`` formatted as fed, into ``fh``."""
+        self._sink.flush()
+        end = self.body.tell()
+        at = end if self._edges_at is None else self._edges_at
+        for n, lo, hi, tag in ((self._nodes, 0, at, "nodes"), (self._edges, at, end, "edges")):
+            if not n:
+                fh.write(f"    <{tag} />\n".encode())
+                continue
+            fh.write(f"    <{tag}>\n      ".encode())
+            self.body.seek(lo)
+            left = hi - lo
+            while left:
+                chunk = self.body.read(min(left, 1 << 20))
+                fh.write(chunk)
+                left -= len(chunk)
+            fh.write(f"\n    </{tag}>\n".encode())
+        self.body.seek(end)
+
+    def close(self) -> None:
+        self.body.close()

@@ -132,9 +132,14 @@ class SpooledGraph:
         return other
 
     def close(self) -> None:
+        """The temporary files, the spool's and its watchers' (those with a ``close``: io/graphml.py's and
+        io/gexf.py's ``Streamer``)."""
         self._fh.close()
         if self._store_fh is not None:
             self._store_fh.close()
+        for w in self.watchers:
+            if hasattr(w, "close"):
+                w.close()
 
     def is_multigraph(self) -> bool:
         return True

@@ -334,9 +334,17 @@ def spool_graph(out_dir: Path, graph: Any, store: bool = True) -> Any:
     from pipeline.io import gexf, graphml
     from pipeline.io.graphspool import SpooledGraph, StoreRows
 
-    declared = (graphml.Declarer(), gexf.Declarer())  # the exports' keys, declared as the graph is spooled
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bodies = [tempfile.TemporaryFile(dir=out_dir, prefix=".graph-body-") for _ in range(2)]  # noqa: SIM115
+    # the exports' keys declared and their elements formatted as the graph is spooled (closed with the spool)
+    declared = (graphml.Streamer(bodies[0]), gexf.Streamer(bodies[1]))
     rows = StoreRows() if store else None  # the rows of io.store.GRAPH_ROWS
-    return SpooledGraph(graph, out_dir, declared, store=rows, export=(export_attrs, export_edge_key))
+    try:
+        return SpooledGraph(graph, out_dir, declared, store=rows, export=(export_attrs, export_edge_key))
+    except BaseException:
+        for body in bodies:
+            body.close()
+        raise
 
 
 def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
