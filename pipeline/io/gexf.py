@@ -244,14 +244,19 @@ def _node_template(ids: Any, keys: tuple[Any, ...], types: tuple[type, ...]) -> 
     return template, "{}" * (len(keys) + 1), conv
 
 
-def _edge_template(ids: Any, keys: tuple[Any, ...], types: tuple[type, ...]) -> _Template | None:
-    """An edge with its own ``id`` (``with_edge_ids``) of data names ``keys``, formatted from ``[u, v, key,
-    *data.values()]`` as ``_edge_items`` and ``attvalues`` would: ``key`` an attvalue in place of the data's or last."""
+def _edge_template(
+    ids: Any, keys: tuple[Any, ...], types: tuple[type, ...], id_is_key: bool = False
+) -> _Template | None:
+    """An edge with its own ``id`` of data names ``keys``, formatted from ``[u, v, key, *data.values()]`` as
+    ``_edge_items`` and ``attvalues`` would: ``key`` an attvalue in place of the data's or last; ``id_is_key``: the
+    ``id`` attribute is ``key`` (the data's ``id`` value, if any, is not written)."""
     if "id" not in keys or _EDGE_SPECIAL.intersection(keys) or not all(type(k) is str for k in keys):
         return None
     if not all(t in _TYPES for t in types):
         return None
     pos = {k: i + 3 for i, k in enumerate(keys)}
+    if id_is_key:  # (``with_edge_ids``: the id is the key, whatever the data's own)
+        pos["id"] = 2
     attrs = "".join(f' {name}="{{{pos[name]}}}"' for name in ("id", *_EDGE_XML) if name in pos)
     items = [(_title(k), "{2}" if k == "key" else f"{{{pos[k]}}}") for k in keys if k not in ("id", *_EDGE_XML)]
     if "key" not in pos:
@@ -282,12 +287,17 @@ class _Shapes:
             made = self.shapes[sig] = self.make(self.ids, tuple(data), types) if head in _TYPES else None
             if made is None:
                 return None
-        template, probe, conv = made
-        for i in conv:
-            args[i] = _value(args[i])
-        if _SPECIAL.search(probe.format(*args)):
-            return None
-        return template.format(*args)
+        return _fill(made, args)
+
+
+def _fill(made: _Template, args: list[Any]) -> str | None:
+    """The element of template ``made`` for ``args`` (converted in place); None when a text needs escaping."""
+    template, probe, conv = made
+    for i in conv:
+        args[i] = _value(args[i])
+    if _SPECIAL.search(probe.format(*args)):
+        return None
+    return template.format(*args)
 
 
 def _attvalues_text(ids: dict[str, dict[str, tuple[str, str]]], cls: str, data: dict[str, Any], pad: str) -> str:
@@ -311,16 +321,21 @@ class Streamer(Declarer):
         self._sink = TextSink(cast(BinaryIO, body), "xmlcharrefreplace")
         self._nodes = self._edges = 0
         self._edges_at: int | None = None  # where the edges start in ``body``
-        self._node_shapes: _Shapes | None = None
-        self._edge_shapes: _Shapes | None = None
+        self._node_made: dict[tuple[Any, ...], _Template | None] = {}  # shape -> template (None: none fits)
+        self._edge_made: dict[tuple[Any, ...], _Template | None] = {}
 
     def node(self, n: Any, data: dict[str, Any]) -> None:
-        super().node(n, data)
         if self.ids is None:
             return
-        if self._node_shapes is None:
-            self._node_shapes = _Shapes(self.ids, _node_template)
-        text = self._node_shapes.format([n, *data.values()], data, type(n))
+        sig = (type(n), *data, *map(type, data.values()))  # one lookup: declared and templated once per shape
+        made = self._node_made.get(sig)
+        if made is None and sig not in self._node_made:
+            super().node(n, data)
+            if self.ids is None:
+                return
+            types = tuple(map(type, data.values()))
+            made = self._node_made[sig] = _node_template(self.ids, tuple(data), types) if type(n) in _TYPES else None
+        text = _fill(made, [n, *data.values()]) if made is not None else None
         if text is None:
             d = dict(data)
             label = str(d.pop("label", n))
@@ -330,18 +345,32 @@ class Streamer(Declarer):
         self._nodes += 1
 
     def edge(self, u: Any, v: Any, key: Any, data: dict[str, Any]) -> None:
-        super().edge(u, v, key, data)
         if self.ids is None:
+            return
+        if type(key) is not str:
+            self.ids = None
             return
         if self._edges_at is None:
             self._sink.flush()
             self._edges_at = self.body.tell()
-        if self._edge_shapes is None:
-            self._edge_shapes = _Shapes(self.ids, _edge_template)
-        data = {**data, "id": key}  # as ``with_edge_ids`` gives it: in place when it has an id, else last
-        text = self._edge_shapes.format([u, v, key, *data.values()], data, type(key))
+        sig = (*data, *map(type, data.values()))
+        made = self._edge_made.get(sig)
+        if made is None and sig not in self._edge_made:
+            super().edge(u, v, key, data)
+            if self.ids is None:
+                return
+            keys, types = tuple(data), tuple(map(type, data.values()))
+            if "id" not in data:  # ``with_edge_ids`` puts the id last: an argument more (the key again)
+                keys, types = (*keys, "id"), (*types, str)
+            made = self._edge_made[sig] = _edge_template(self.ids, keys, types, id_is_key=True)
+        text = None
+        if made is not None:
+            args = [u, v, key, *data.values()]
+            if len(args) < len(made[1]) // 2:  # (the probe: two characters an argument)
+                args.append(key)
+            text = _fill(made, args)
         if text is None:
-            d = dict(data)
+            d = {**data, "id": key}  # as ``with_edge_ids`` gives it: in place when it has an id, else last
             d.update(key=key)
             kw = [("id", str(d.pop("id")))] + [(name, str(d.pop(name))) for name in _EDGE_XML if name in d]
             attrs = "".join(f' {name}="{_attr(value)}"' for name, value in kw)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from pipeline.corpus.graph import _export_attrs, clean_for_export, export_attrs
 from pipeline.io import gexf, graphml, neo4j
-from pipeline.io.graphspool import StoreRows
+from pipeline.io.graphspool import SpooledGraph, StoreRows
 from pipeline.io.store import GRAPH_ROWS
 from pipeline.io.writers import stream_csv, write_graph
 
@@ -197,3 +198,37 @@ def test_export_attrs_by_plan_are_the_attrs_value_by_value(ds: list[dict[str, An
         assert ours == theirs or repr(ours) == repr(theirs)  # (NaN != NaN)
         assert list(ours) == list(theirs)
         assert [type(v) for v in ours.values()] == [type(v) for v in theirs.values()]
+
+
+@_FAST
+@given(_graphs(xml=True))
+def test_write_graph_streamed_while_spooled_gives_networkx_bytes(g: nx.MultiDiGraph) -> None:
+    """write_graph spools the graph once, its GraphML and GEXF elements formatted as it goes (the Streamers)."""
+    expected = clean_for_export(g)
+    ml, gx = io.BytesIO(), io.BytesIO()
+    nx.write_graphml(expected, ml)
+    for _, _, key, d in expected.edges(keys=True, data=True):
+        d["id"] = key
+    nx.write_gexf(expected, gx)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_graph(Path(tmp), g)
+        assert (Path(tmp) / "graph.graphml").read_bytes() == ml.getvalue()
+        assert (Path(tmp) / "graph.gexf").read_bytes() == gx.getvalue()
+        assert sorted(p.name for p in Path(tmp).iterdir()) == ["graph.gexf", "graph.graphml", "neo4j"]  # no body
+
+
+def test_streamers_hand_a_graph_they_do_not_cover_to_networkx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    g = nx.MultiDiGraph()
+    g.add_node("a", label="x")
+    g.add_edge("a", "b", key="e0", relation="r")
+    g.add_node("t", when=(2019, 6))  # the last node: a value of another type, after elements were formatted
+    ml, gx = graphml.Streamer(tempfile.TemporaryFile()), gexf.Streamer(tempfile.TemporaryFile())  # noqa: SIM115
+    s = SpooledGraph(g, tmp_path, (ml, gx))
+    assert ml.keys is None and gx.ids is None
+    called: list[str] = []
+    monkeypatch.setattr(nx, "write_graphml", lambda graph, fh: called.append("graphml"))
+    monkeypatch.setattr(nx, "write_gexf", lambda graph, fh: called.append("gexf"))
+    assert graphml.write_graphml(s, io.BytesIO(), ml) is None
+    gexf.write_gexf(s.with_edge_ids(), io.BytesIO(), gx)
+    s.close()
+    assert called == ["graphml", "gexf"] and ml.body.closed and gx.body.closed
