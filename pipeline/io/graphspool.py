@@ -10,10 +10,7 @@ folder (never visible there, gone when closed), read back chunk by chunk at each
 
 from __future__ import annotations
 
-import json
-import math
 import pickle
-import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -154,75 +151,17 @@ class SpooledGraph:
         return self._edges
 
     def nodes(self, data: bool = False) -> Iterator[Any]:
-        for n, d in self._read(0, self._edges_at):
-            yield (n, d) if data else n
+        if data:
+            yield from self._read(0, self._edges_at)  # the (node, data) pairs as spooled
+            return
+        for n, _ in self._read(0, self._edges_at):
+            yield n
 
     def edges(self, keys: bool = False, data: bool = False) -> Iterator[Any]:
+        if keys and data and not self._ids:
+            yield from self._read(self._edges_at, self._end)  # the (u, v, key, data) tuples as spooled
+            return
         for u, v, k, d in self._read(self._edges_at, self._end):
             if data and self._ids:
                 d["id"] = k  # in place when the edge has an ``id`` of its own, else last
             yield (u, v, *((k,) if keys else ()), *((d,) if data else ()))
-
-
-# ------------------------------------------------------------------------------------------ the store's rows
-
-_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode  # io/store.py's encoder (the same text)
-_JSON_ESCAPED = re.compile('[\x00-\x1f"\\\\]')  # what the encoder escapes in a text (ensure_ascii=False)
-_JSON_FORMATTED = (str, int)  # int.__repr__ = format(v, "") (texts between the template's quotes)
-_JSON_CONVERTED = (float, bool, type(None))
-
-
-def _json_value(v: Any) -> str:
-    """A float, bool or None as the encoder spells it."""
-    if v is None:
-        return "null"
-    if v.__class__ is bool:
-        return "true" if v else "false"
-    if math.isfinite(v):
-        return float.__repr__(v)
-    return "NaN" if v != v else ("Infinity" if v > 0 else "-Infinity")
-
-
-class StoreRows:
-    """The rows ``io.store.GRAPH_ROWS`` makes for the store's ``nodes`` and ``edges`` (the same tuples), with the
-    attributes' JSON formatted from a template made once per shape (names and value types: a few repeat across the
-    graph) instead of an encoder call per element; a shape of other types, or a text the encoder escapes, goes to
-    the encoder itself."""
-
-    def __init__(self) -> None:
-        self._shapes: dict[tuple[Any, ...], tuple[str, str, tuple[int, ...]] | None] = {}
-
-    def _make(self, d: dict[str, Any]) -> tuple[str, str, tuple[int, ...]] | None:
-        types = [type(v) for v in d.values()]
-        if not all(type(k) is str for k in d) or not all(t in _JSON_FORMATTED or t in _JSON_CONVERTED for t in types):
-            return None
-        items = []
-        for i, (k, t) in enumerate(zip(d, types, strict=True)):
-            name = _JSON(k).replace("{", "{{").replace("}", "}}")
-            items.append(f'{name}: "{{{i}}}"' if t is str else f"{name}: {{{i}}}")
-        conv = tuple(i for i, t in enumerate(types) if t in _JSON_CONVERTED)
-        return "{{" + ", ".join(items) + "}}", "{}" * len(types), conv
-
-    def json(self, d: dict[str, Any]) -> str:
-        """``_JSON(d)``: the text io/store.py's encoder gives."""
-        sig = (*d, *map(type, d.values()))  # names then types: two shapes of one length never share it
-        if sig not in self._shapes:
-            self._shapes[sig] = self._make(d)
-        made = self._shapes[sig]
-        if made is None:
-            return _JSON(d)
-        template, probe, conv = made
-        args = [*d.values()]
-        for i in conv:
-            args[i] = _json_value(args[i])
-        if _JSON_ESCAPED.search(probe.format(*args)):
-            return _JSON(d)
-        return template.format(*args)
-
-    def node(self, n: str, d: dict[str, Any]) -> tuple[Any, ...]:
-        return (n, d.get("type", ""), d.get("label", ""), self.json(d))
-
-    def edge(self, u: str, v: str, d: dict[str, Any]) -> tuple[Any, ...]:
-        start = d.get("start", d.get("char_start", ""))  # char_*: the names Gephi-clean exports may use
-        end = d.get("end", d.get("char_end", ""))
-        return (u, v, d.get("relation", ""), d.get("doc_id", ""), start, end, self.json(d))

@@ -332,13 +332,14 @@ def spool_graph(out_dir: Path, graph: Any, store: bool = True) -> Any:
     with ``store``, the rows of the store's ``nodes`` and ``edges`` tables (io/store.py reads them back)."""
     from pipeline.corpus.graph import export_attrs, export_edge_key
     from pipeline.io import gexf, graphml
-    from pipeline.io.graphspool import SpooledGraph, StoreRows
+    from pipeline.io.graphspool import SpooledGraph
+    from pipeline.io.store import GRAPH_ROWS
 
     out_dir.mkdir(parents=True, exist_ok=True)
     bodies = [tempfile.TemporaryFile(dir=out_dir, prefix=".graph-body-") for _ in range(2)]  # noqa: SIM115
     # the exports' keys declared and their elements formatted as the graph is spooled (closed with the spool)
     declared = (graphml.Streamer(bodies[0]), gexf.Streamer(bodies[1]))
-    rows = StoreRows() if store else None  # the rows of io.store.GRAPH_ROWS
+    rows = GRAPH_ROWS if store else None
     try:
         return SpooledGraph(graph, out_dir, declared, store=rows, export=(export_attrs, export_edge_key))
     except BaseException:

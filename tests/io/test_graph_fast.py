@@ -2,7 +2,7 @@
 needs it) give the bytes of the writers they replace, on generated graphs and attributes with odd values: markup,
 quotes, line breaks and tabs, control characters, formula starts, emoji, lone surrogates, NaN, infinities, -0.0,
 big integers and booleans. References: networkx's GraphML and GEXF writers, ``writers.stream_csv`` over the rows
-``_write_graph_files`` made, ``io.store.GRAPH_ROWS``."""
+``_write_graph_files`` made, ``_export_attrs``."""
 
 from __future__ import annotations
 
@@ -14,13 +14,12 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.corpus.graph import _export_attrs, clean_for_export, export_attrs
 from pipeline.io import gexf, graphml, neo4j
-from pipeline.io.graphspool import SpooledGraph, StoreRows
-from pipeline.io.store import GRAPH_ROWS
+from pipeline.io.graphspool import SpooledGraph
 from pipeline.io.writers import stream_csv, write_graph
 
 _ODD = ["", "a", "<", ">", "&", '"', "'", "\n", "\r", "\t", ",", "=", "+", "-", "@", "1", "-3.5", " ", "{", "}", "\\"]
@@ -141,21 +140,6 @@ def test_neo4j_templates_give_stream_csv_bytes(
         assert fh.getvalue() == _neo4j_reference(items, cols, node)
 
 
-@_FAST
-@given(st.lists(st.dictionaries(st.one_of(_texts(), st.sampled_from(_NAMES)), st.one_of(_values(), st.none()))))
-def test_store_rows_give_the_stores_rows(ds: list[dict[str, Any]]) -> None:
-    rows = StoreRows()
-    for d in [*ds, *ds]:  # each shape twice: made, then cached
-        assert rows.node("n", d) == GRAPH_ROWS.node("n", d)
-        assert rows.edge("u", "v", d) == GRAPH_ROWS.edge("u", "v", d)
-
-
-def test_store_rows_other_values_go_to_the_encoder() -> None:
-    rows = StoreRows()
-    for d in [{"a": [1, "x"]}, {1: "one"}, {"t": (2019, 6)}, {"o": Path("x")}]:
-        assert rows.node("n", d) == GRAPH_ROWS.node("n", d)
-
-
 def test_write_graph_on_repeated_shapes_and_an_escaped_element(tmp_path: Path) -> None:
     g = nx.MultiDiGraph()
     g.add_node("Document:d", type="Document", label='=formula, "q" <t>')  # escaped in every file
@@ -175,10 +159,6 @@ def test_write_graph_on_repeated_shapes_and_an_escaped_element(tmp_path: Path) -
     nodes = (tmp_path / "neo4j" / "nodes.csv").read_text(encoding="utf-8").splitlines()
     assert nodes[1] == 'Document:d,Document,Document,"\'=formula, ""q"" <t>",,'
     assert nodes[2] == "Figure:d@0,Figure,Figure,人口 0人,人,0"
-    rows = StoreRows()
-    for n, d in g.nodes(data=True):
-        assert rows.node(n, d) == GRAPH_ROWS.node(n, d)
-    assert len(rows._shapes) == 2  # one template for the 300 figure nodes
 
 
 _EXPORT_NAMES = ["relation", "doc_id", "start", "end", "char_start", "value", "weight", "order", "label"]
@@ -204,7 +184,10 @@ def test_export_attrs_by_plan_are_the_attrs_value_by_value(ds: list[dict[str, An
 @given(_graphs(xml=True))
 def test_write_graph_streamed_while_spooled_gives_networkx_bytes(g: nx.MultiDiGraph) -> None:
     """write_graph spools the graph once, its GraphML and GEXF elements formatted as it goes (the Streamers)."""
-    expected = clean_for_export(g)
+    try:
+        expected = clean_for_export(g)
+    except OverflowError:  # an infinite float under an int name (char_start): the export raises, as before
+        assume(False)
     ml, gx = io.BytesIO(), io.BytesIO()
     nx.write_graphml(expected, ml)
     for _, _, key, d in expected.edges(keys=True, data=True):
