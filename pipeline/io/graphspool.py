@@ -19,6 +19,12 @@ from typing import IO, Any
 _CHUNK = 2000  # nodes or edges pickled at a time
 
 
+def temporary_file(folder: Path, prefix: str) -> IO[bytes]:
+    """An unnamed temporary file in ``folder`` (made if need be): never visible there, gone when closed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryFile(dir=folder, prefix=prefix)
+
+
 class SpooledGraph:
     """``g``'s nodes (with data) and edges (with keys and data) in a temporary file of ``folder``; ``edge_ids``:
     :meth:`with_edge_ids` gives the same graph whose edges also carry ``id`` = their key (GEXF's edge id)."""

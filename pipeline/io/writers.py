@@ -332,11 +332,10 @@ def spool_graph(out_dir: Path, graph: Any, store: bool = True) -> Any:
     with ``store``, the rows of the store's ``nodes`` and ``edges`` tables (io/store.py reads them back)."""
     from pipeline.corpus.graph import export_attrs, export_edge_key
     from pipeline.io import gexf, graphml
-    from pipeline.io.graphspool import SpooledGraph
+    from pipeline.io.graphspool import SpooledGraph, temporary_file
     from pipeline.io.store import GRAPH_ROWS
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    bodies = [tempfile.TemporaryFile(dir=out_dir, prefix=".graph-body-") for _ in range(2)]  # noqa: SIM115
+    bodies = [temporary_file(out_dir, ".graph-body-") for _ in range(2)]
     # the exports' keys declared and their elements formatted as the graph is spooled (closed with the spool)
     declared = (graphml.Streamer(bodies[0]), gexf.Streamer(bodies[1]))
     rows = GRAPH_ROWS if store else None
