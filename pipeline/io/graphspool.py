@@ -1,11 +1,12 @@
 """A graph read once and kept in an unnamed temporary file for the writers that read it again.
 
 The corpus graph (:class:`pipeline.corpus.graph.CorpusGraph`) makes each document's nodes and edges again from the
-results whenever it is read, which for results kept in a file (io/spill.py) means reading them all back. The graph
-exports read the graph three times (GraphML, GEXF, Neo4j; their keys are declared as it is spooled), so
-``write_graph`` reads it once
-into a :class:`SpooledGraph`: its nodes and edges pickled in chunks into an unnamed temporary file of the output
-folder (never visible there, gone when closed), read back chunk by chunk at each pass. Read like a networkx graph.
+results whenever it is read, which for results kept in a file (io/spill.py) means reading them all back. So
+``write_graph`` reads it once into a :class:`SpooledGraph`: its nodes and edges pickled in chunks into an unnamed
+temporary file of the output folder (never visible there, gone when closed), read back chunk by chunk at each pass
+(the Neo4j CSVs, a graph networkx writes); its watchers (``graphml.Streamer``, ``gexf.Streamer``) declare the GraphML
+and GEXF keys and format their elements as it is read, and the store's rows are spooled apart in the same read.
+Read like a networkx graph.
 """
 
 from __future__ import annotations
