@@ -607,9 +607,46 @@ def _export_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_EXACT = 1 << 53  # an int of at most this size is ``int(float(v))`` itself
+
+
+def _export_plan(data: Mapping[str, Any]) -> tuple[tuple[str, ...], tuple[int, ...]] | None:
+    """For data of this shape (names and value types) whose values ``_export_attrs`` keeps as they are: the export
+    names and the positions of int values (kept when at most ``_EXACT``); None when a value may change type."""
+    names, ints = [], []
+    for i, (k, v) in enumerate(data.items()):
+        key = EXPORT_NAMES.get(k, k)
+        kind = EXPORT_TYPES.get(key, str)
+        if type(v) is not kind or type(k) is not str:
+            return None
+        if kind is int:
+            ints.append(i)
+        names.append(key)
+    return tuple(names), tuple(ints)
+
+
+_PLANS: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[int, ...]] | None] = {}
+
+
 def export_attrs(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A node's or edge's attributes as :class:`ExportView` gives them (io/graphspool.py makes them once)."""
-    return _export_attrs(data)
+    """A node's or edge's attributes as :class:`ExportView` gives them (io/graphspool.py makes them once): renamed
+    in one step when every value already has its export type and none is empty (the usual case: one plan per
+    shape), else value by value."""
+    sig = (*data, *map(type, data.values()))  # names then types: two shapes of one length never share it
+    plan = _PLANS.get(sig)
+    if plan is None:
+        if sig in _PLANS:
+            return _export_attrs(data)
+        if len(_PLANS) > 4096:  # a graph of ever new shapes: keep the cache small
+            _PLANS.clear()
+        plan = _PLANS[sig] = _export_plan(data)
+        if plan is None:
+            return _export_attrs(data)
+    names, ints = plan
+    values = list(data.values())
+    if "" in values or any(not -_EXACT <= values[i] <= _EXACT for i in ints):
+        return _export_attrs(data)
+    return dict(zip(names, values, strict=True))
 
 
 def export_edge_key(i: int) -> str:

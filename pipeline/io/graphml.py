@@ -11,8 +11,9 @@ values other than str/int/float/bool, text XML cannot hold) goes to networkx's w
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterable
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 from pipeline.io.writers import TextSink, declare_graph
 
@@ -52,13 +53,50 @@ def _fits(values: Iterable[Any]) -> bool:
     return not _BAD.search("".join(texts))
 
 
+_SPECIAL = re.compile(r'[&<>"\r\n\t]')  # what ``_text`` or ``_attr`` would change
+
+
+class _Templates:
+    """The ``<node>`` or ``<edge>`` elements of one scope formatted from a template made once per shape (the names
+    and types of an element's data, which repeat across the graph): ``head`` with ``n_head`` ``{}`` (the ids), then
+    a ``<data>`` line per value. ``format`` gives None when a text needs escaping (the caller escapes it)."""
+
+    def __init__(self, keys: dict[tuple[str, str, str], str], scope: str, head: str, n_head: int) -> None:
+        self.keys, self.scope, self.head, self.n_head = keys, scope, head, n_head
+        self.shapes: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def _make(self, d: dict[str, Any]) -> tuple[str, str]:
+        probe = "{}" * (self.n_head + len(d))  # every text side by side: one search finds what needs escaping
+        if not d:
+            return f"{self.head}/>\n", probe
+        lines = "".join(
+            f'  <data key="{self.keys[(str(k), _TYPES[type(v)], self.scope)]}">{{}}</data>\n' for k, v in d.items()
+        )
+        return f"{self.head}>\n{lines}</{self.scope}>\n", probe
+
+    def format(self, args: tuple[Any, ...], d: dict[str, Any]) -> str | None:
+        """The element of ids and values ``args`` (data ``d``); None when one of them needs escaping.
+        ``format(v, "")`` is ``str(v)`` for the types GraphML declares (str, int, float, bool)."""
+        sig = (*d, *map(type, d.values()))  # names then types: two shapes of one length never share it
+        made = self.shapes.get(sig)
+        if made is None:
+            made = self.shapes[sig] = self._make(d)
+        template, probe = made
+        if _SPECIAL.search(probe.format(*args)):
+            return None
+        return template.format(*args)
+
+
 class Declarer:
     """The keys (name, type, scope) -> id in the order networkx declares them, fed the nodes (all of them first)
     then the edges of a graph; ``keys`` is None once an element :func:`write_graphml` leaves to networkx is seen.
-    Fed while a graph is read for something else (io/graphspool.py), it spares :func:`write_graphml` its pass."""
+    Fed while a graph is read for something else (io/graphspool.py), it spares :func:`write_graphml` its pass.
+    Names and types are checked and declared once per shape (the ids' types, the data's names and types: the
+    same few repeat across a graph); each element's texts are still searched for what XML cannot hold."""
 
     def __init__(self) -> None:
         self.keys: dict[tuple[str, str, str], str] | None = {}
+        self._shapes: dict[tuple[Any, ...], str] = {}  # shape -> a probe putting the element's texts side by side
 
     def _declare(self, scope: str, d: dict[str, Any]) -> None:
         keys = self.keys
@@ -68,19 +106,25 @@ class Declarer:
             if key not in keys:
                 keys[key] = f"d{len(keys)}"
 
+    def _element(self, scope: str, ids: tuple[Any, ...], d: dict[str, Any]) -> None:
+        sig = (scope, *map(type, ids), *d, *map(type, d.values()))  # (one length: names and types apart)
+        probe = self._shapes.get(sig)
+        if probe is None:
+            if not _fits([*ids, *d, *d.values()]):
+                self.keys = None
+                return
+            self._declare(scope, d)
+            probe = self._shapes[sig] = "{}" * (len(ids) + len(d))  # format(v, "") = str(v) for these types
+        if _BAD.search(probe.format(*ids, *d.values())):
+            self.keys = None
+
     def node(self, n: Any, d: dict[str, Any]) -> None:
         if self.keys is not None:
-            if _fits([n, *d, *d.values()]):
-                self._declare("node", d)
-            else:
-                self.keys = None
+            self._element("node", (n,), d)
 
     def edge(self, u: Any, v: Any, k: Any, d: dict[str, Any]) -> None:
         if self.keys is not None:
-            if _fits([u, v, k, *d, *d.values()]):
-                self._declare("edge", d)
-            else:
-                self.keys = None
+            self._element("edge", (u, v, k), d)
 
 
 def _declare(g: Any) -> dict[tuple[str, str, str], str] | None:
@@ -117,21 +161,88 @@ def write_graphml(g: Any, fh: BinaryIO, declared: Declarer | None = None) -> dic
     for (name, kind, scope), kid in reversed(keys.items()):
         emit(f'<key id="{kid}" for="{scope}" attr.name="{_attr(name)}" attr.type="{kind}"/>\n')
     emit('<graph edgedefault="directed">')
-
-    def element(start: str, tag: str, scope: str, d: dict[str, Any]) -> str:
-        if not d:
-            return f"{start}/>\n"
-        lines = "".join(
-            f'  <data key="{keys[(str(k), _TYPES[type(v)], scope)]}">{_text(str(v))}</data>\n' for k, v in d.items()
-        )
-        return f"{start}>\n{lines}</{tag}>\n"
-
-    for n, d in g.nodes(data=True):
-        emit(element(f'<node id="{_attr(str(n))}"', "node", "node", d))
-    for u, v, k, d in g.edges(keys=True, data=True):
-        emit(
-            element(f'<edge source="{_attr(str(u))}" target="{_attr(str(v))}" id="{_attr(str(k))}"', "edge", "edge", d)
-        )
+    if isinstance(declared, Streamer):  # the elements formatted already, as the graph was fed to it
+        sink.flush()
+        declared.copy_to(fh)
+    else:
+        node = _Templates(keys, "node", _NODE_HEAD, 1)
+        for n, d in g.nodes(data=True):
+            text = node.format((n, *d.values()), d)
+            emit(text if text is not None else _node_text(keys, n, d))
+        edge = _Templates(keys, "edge", _EDGE_HEAD, 3)
+        for u, v, k, d in g.edges(keys=True, data=True):
+            text = edge.format((u, v, k, *d.values()), d)
+            emit(text if text is not None else _edge_text(keys, u, v, k, d))
     emit("</graph></graphml>")
     sink.flush()
     return keys
+
+
+_NODE_HEAD = '<node id="{}"'
+_EDGE_HEAD = '<edge source="{}" target="{}" id="{}"'
+
+
+def _element(keys: dict[tuple[str, str, str], str], start: str, tag: str, scope: str, d: dict[str, Any]) -> str:
+    """An element escaped text by text (what the templates leave: a text with ``& < > "`` or line breaks)."""
+    if not d:
+        return f"{start}/>\n"
+    lines = "".join(
+        f'  <data key="{keys[(str(k), _TYPES[type(v)], scope)]}">{_text(str(v))}</data>\n' for k, v in d.items()
+    )
+    return f"{start}>\n{lines}</{tag}>\n"
+
+
+def _node_text(keys: dict[tuple[str, str, str], str], n: Any, d: dict[str, Any]) -> str:
+    return _element(keys, f'<node id="{_attr(str(n))}"', "node", "node", d)
+
+
+def _edge_text(keys: dict[tuple[str, str, str], str], u: Any, v: Any, k: Any, d: dict[str, Any]) -> str:
+    start = f'<edge source="{_attr(str(u))}" target="{_attr(str(v))}" id="{_attr(str(k))}"'
+    return _element(keys, start, "edge", "edge", d)
+
+
+class Streamer(Declarer):
+    """A :class:`Declarer` that also formats the ``<node>`` and ``<edge>`` elements as it is fed them, into
+    ``body`` (a binary temporary file it closes with :meth:`close`): :func:`write_graphml` given it writes the
+    keys and copies the elements, without a pass over the graph. Fed while the graph is spooled
+    (io/graphspool.py), the shape's one lookup serves the declaration and the template."""
+
+    def __init__(self, body: IO[bytes]) -> None:
+        super().__init__()
+        self.body = body
+        self._sink = TextSink(cast(BinaryIO, body))
+        self._made: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def _element(self, scope: str, ids: tuple[Any, ...], d: dict[str, Any]) -> None:
+        sig = (scope, *map(type, ids), *d, *map(type, d.values()))  # (one length: names and types apart)
+        made = self._made.get(sig)
+        if made is None:
+            if not _fits([*ids, *d, *d.values()]):
+                self.keys = None
+                return
+            self._declare(scope, d)
+            assert self.keys is not None
+            head = _NODE_HEAD if scope == "node" else _EDGE_HEAD
+            made = self._made[sig] = _Templates(self.keys, scope, head, len(ids))._make(d)
+        template, probe = made
+        args = (*ids, *d.values())
+        text = probe.format(*args)
+        if _BAD.search(text):
+            self.keys = None
+        elif not _SPECIAL.search(text):
+            self._sink.write(template.format(*args))
+        else:
+            assert self.keys is not None
+            if scope == "node":
+                self._sink.write(_node_text(self.keys, ids[0], d))
+            else:
+                self._sink.write(_edge_text(self.keys, ids[0], ids[1], ids[2], d))
+
+    def copy_to(self, fh: BinaryIO) -> None:
+        """The elements formatted so far, into ``fh``."""
+        self._sink.flush()
+        self.body.seek(0)
+        shutil.copyfileobj(self.body, fh, 1 << 20)
+
+    def close(self) -> None:
+        self.body.close()

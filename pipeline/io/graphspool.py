@@ -1,11 +1,12 @@
 """A graph read once and kept in an unnamed temporary file for the writers that read it again.
 
 The corpus graph (:class:`pipeline.corpus.graph.CorpusGraph`) makes each document's nodes and edges again from the
-results whenever it is read, which for results kept in a file (io/spill.py) means reading them all back. The graph
-exports read the graph three times (GraphML, GEXF, Neo4j; their keys are declared as it is spooled), so
-``write_graph`` reads it once
-into a :class:`SpooledGraph`: its nodes and edges pickled in chunks into an unnamed temporary file of the output
-folder (never visible there, gone when closed), read back chunk by chunk at each pass. Read like a networkx graph.
+results whenever it is read, which for results kept in a file (io/spill.py) means reading them all back. So
+``write_graph`` reads it once into a :class:`SpooledGraph`: its nodes and edges pickled in chunks into an unnamed
+temporary file of the output folder (never visible there, gone when closed), read back chunk by chunk at each pass
+(the Neo4j CSVs, a graph networkx writes); its watchers (``graphml.Streamer``, ``gexf.Streamer``) declare the GraphML
+and GEXF keys and format their elements as it is read, and the store's rows are spooled apart in the same read.
+Read like a networkx graph.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from pathlib import Path
 from typing import IO, Any
 
 _CHUNK = 2000  # nodes or edges pickled at a time
+
+
+def temporary_file(folder: Path, prefix: str) -> IO[bytes]:
+    """An unnamed temporary file in ``folder`` (made if need be): never visible there, gone when closed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryFile(dir=folder, prefix=prefix)
 
 
 class SpooledGraph:
@@ -129,9 +136,14 @@ class SpooledGraph:
         return other
 
     def close(self) -> None:
+        """The temporary files, the spool's and its watchers' (those with a ``close``: io/graphml.py's and
+        io/gexf.py's ``Streamer``)."""
         self._fh.close()
         if self._store_fh is not None:
             self._store_fh.close()
+        for w in self.watchers:
+            if hasattr(w, "close"):
+                w.close()
 
     def is_multigraph(self) -> bool:
         return True
@@ -146,10 +158,16 @@ class SpooledGraph:
         return self._edges
 
     def nodes(self, data: bool = False) -> Iterator[Any]:
-        for n, d in self._read(0, self._edges_at):
-            yield (n, d) if data else n
+        if data:
+            yield from self._read(0, self._edges_at)  # the (node, data) pairs as spooled
+            return
+        for n, _ in self._read(0, self._edges_at):
+            yield n
 
     def edges(self, keys: bool = False, data: bool = False) -> Iterator[Any]:
+        if keys and data and not self._ids:
+            yield from self._read(self._edges_at, self._end)  # the (u, v, key, data) tuples as spooled
+            return
         for u, v, k, d in self._read(self._edges_at, self._end):
             if data and self._ids:
                 d["id"] = k  # in place when the edge has an ``id`` of its own, else last

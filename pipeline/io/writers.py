@@ -405,12 +405,19 @@ def spool_graph(out_dir: Path, graph: Any, store: bool = True) -> Any:
     with ``store``, the rows of the store's ``nodes`` and ``edges`` tables (io/store.py reads them back)."""
     from pipeline.corpus.graph import export_attrs, export_edge_key
     from pipeline.io import gexf, graphml
-    from pipeline.io.graphspool import SpooledGraph
+    from pipeline.io.graphspool import SpooledGraph, temporary_file
     from pipeline.io.store import GRAPH_ROWS
 
-    declared = (graphml.Declarer(), gexf.Declarer())  # the exports' keys, declared as the graph is spooled
+    bodies = [temporary_file(out_dir, ".graph-body-") for _ in range(2)]
+    # the exports' keys declared and their elements formatted as the graph is spooled (closed with the spool)
+    declared = (graphml.Streamer(bodies[0]), gexf.Streamer(bodies[1]))
     rows = GRAPH_ROWS if store else None
-    return SpooledGraph(graph, out_dir, declared, store=rows, export=(export_attrs, export_edge_key))
+    try:
+        return SpooledGraph(graph, out_dir, declared, store=rows, export=(export_attrs, export_edge_key))
+    except BaseException:
+        for body in bodies:
+            body.close()
+        raise
 
 
 def write_graph(out_dir: Path, graph: Any) -> dict[str, int]:
@@ -464,6 +471,15 @@ def _write_graph_files(
     edge_keys = sorted(edge_set - {"relation"})
     node_cols = ["id:ID", ":LABEL", "type", "label", *(_neo4j_header(k, export_types) for k in node_keys)]
     edge_cols = [":START_ID", ":END_ID", ":TYPE", "id", *(_neo4j_header(k, export_types) for k in edge_keys)]
+
+    if len(set(node_cols)) == len(node_cols) and len(set(edge_cols)) == len(edge_cols):  # (else as rows below)
+        from pipeline.io import neo4j
+
+        node_items = (((n,), d) for n, d in g.nodes(data=True))
+        neo4j.write_rows(out_dir / "neo4j" / "nodes.csv", node_cols, neo4j.node_columns(node_keys), node_items)
+        edge_items = (((u, v, k), d) for u, v, k, d in g.edges(keys=True, data=True))
+        neo4j.write_rows(out_dir / "neo4j" / "relationships.csv", edge_cols, neo4j.edge_columns(edge_keys), edge_items)
+        return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
 
     def nodes() -> Iterable[Row]:  # a row at a time, straight into the file
         for n, d in g.nodes(data=True):
