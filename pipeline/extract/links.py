@@ -418,13 +418,12 @@ def link_context(
         first.setdefault(name, s)
     # paragraphs and sentence ends without the blank lines and the line breaks right after a sentence end, so
     # gaps count what a reader counts
-    para_starts = [art.start] + [
-        i + 1 for i in range(art.start, art.end) if text[i] == "\n" and text[i + 1 : i + 2].strip()
-    ]
+    # (read from the article's sentence ends and line breaks, found by one regular expression, not a loop over its
+    # characters)
+    breaks = [m.start() for m in SENT_END_RE.finditer(text, art.start, art.end)]
+    para_starts = [art.start] + [i + 1 for i in breaks if text[i] == "\n" and text[i + 1 : i + 2].strip()]
     sent_ends = [
-        i
-        for i in range(art.start, art.end)
-        if text[i] in SENT_END or (text[i] == "\n" and i > 0 and text[i - 1] not in SENT_END and text[i - 1] != "\n")
+        i for i in breaks if text[i] != "\n" or (i > 0 and text[i - 1] not in SENT_END and text[i - 1] != "\n")
     ]
     main = main_practice(doc, art, practices)
     if main is not None and main.name not in by_name:
@@ -456,7 +455,7 @@ def link_context(
         {s for s, e, _ in mentions if _AS_MANNER.match(text, e)},
         ends=[e for _, e, _ in mentions],
         title_line=_title_zone(doc, art, 1),
-        breaks=[m.start() for m in SENT_END_RE.finditer(text, art.start, art.end)],
+        breaks=breaks,
     )
 
 

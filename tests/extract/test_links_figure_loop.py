@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pipeline.extract.links as L
+from pipeline.text.chars import SENT_END
 from pipeline.text.segment import sentence_span
 
 PRACTICES = ["⟦扶贫车间⟧", "⟦光伏扶贫|p⟧", "⟦惠农贷|l⟧", "⟦“三变”改革⟧", "⟦种植合作社|o⟧", "⟦四个一|s⟧"]
@@ -164,3 +165,19 @@ def test_a_made_up_document_has_pairs_and_a_prune_cuts_them_by_score() -> None:
         assert {p.practice.name for p in whole} == {"扶贫车间", "光伏扶贫"}
         assert L.candidate_pairs(ctx, fig, L.Prune({}, -5.0, 0.0)) == []
         assert [p.features for p in L.candidate_pairs(ctx, fig, L.Prune({}, 5.0, 0.0))] == [p.features for p in whole]
+
+
+@settings(max_examples=150, deadline=None)
+@given(MARKED)
+def test_paragraph_starts_and_sentence_ends_equal_the_character_loops(marked: str) -> None:
+    """``link_context`` reads paragraph starts and sentence ends from the article's breaks (one regular
+    expression): what the loops over every character of the article found."""
+    for ctx, _ in _contexts(marked):
+        text, art = ctx.doc.text, ctx.art
+        para_starts = [art.start] + [
+            i + 1 for i in range(art.start, art.end) if text[i] == "\n" and text[i + 1 : i + 2].strip()
+        ]
+        after_text = [i > 0 and text[i - 1] not in SENT_END and text[i - 1] != "\n" for i in range(len(text))]
+        sent_ends = [i for i in range(art.start, art.end) if text[i] in SENT_END or (text[i] == "\n" and after_text[i])]
+        assert ctx.para_starts == para_starts
+        assert ctx.sent_ends == sent_ends
