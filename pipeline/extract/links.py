@@ -781,6 +781,9 @@ def _figure_pair_features(
     item, item_lo = v.item, v.item_lo
     role = v.role
     role_key = v.role_key
+    v_sent, v_para = v.sent, v.para
+    views = ctx.mention_views
+    log1p = math.log1p
     out: list[tuple[str, dict[str, float]]] = []
     for name, extra in names.items():
         if name not in ctx.by_name:
@@ -813,11 +816,11 @@ def _figure_pair_features(
         same_sent = same_paragraph = nearest_in_sentence = nearest_in_paragraph = para_opening = coordinated = False
         if ment is not None:
             ms, me = ment
-            mv = _mention_view(ctx, ms, me)
+            mv = views.get(ment) or _mention_view(ctx, ms, me)  # ``ment`` is the key (ms, me)
             is_before = me <= pos
             dist = (pos - me) if is_before else (ms - fend)
             f["before" if is_before else "after"] = 1.0
-            f["log_dist"] = math.log1p(max(dist, 0)) / _LOG_1000
+            f["log_dist"] = log1p(dist if dist > 0 else 0) / _LOG_1000
             if dist <= 4:
                 f["adjacent"] = 1.0
             same_sent = ms >= s0 and me <= s1
@@ -825,10 +828,10 @@ def _figure_pair_features(
                 f["same_sentence"] = 1.0
                 if ms >= c0:
                     f["same_clause"] = 1.0
-            sg = abs(v.sent - mv.sent)
-            f["sent_gap"] = min(sg, 10) / 10  # numeric, so farther is never better
-            pg = abs(v.para - mv.para)
-            f["para_gap"] = min(pg, 5) / 5
+            sg = abs(v_sent - mv.sent)
+            f["sent_gap"] = (sg if sg < 10 else 10) / 10  # numeric, so farther is never better
+            pg = abs(v_para - mv.para)
+            f["para_gap"] = (pg if pg < 5 else 5) / 5
             if pg == 0:
                 f["same_paragraph"] = 1.0
                 same_paragraph = True
@@ -840,7 +843,7 @@ def _figure_pair_features(
             if mv.coordinated_after:
                 f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
                 coordinated = True
-            if mv.joined_before or _COORDINATED.match(text, max(s0, ms - 4), ms):
+            if mv.joined_before or _COORDINATED.match(text, ms - 4 if ms - 4 > s0 else s0, ms):
                 f["coordinated"] = 1.0
                 coordinated = True
             if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
@@ -850,11 +853,11 @@ def _figure_pair_features(
                 f["as_manner"] = 1.0  # 以“企业+村集体+农户”的方式代养: named as the manner of another practice
             if mv.named_head:
                 f["named_head"] = 1.0  # “三零”模式: a quoted coinage the text calls a practice
-            if is_before and 0 <= mv.colon_end <= pos and mv.para == v.para:
+            if is_before and 0 <= mv.colon_end <= pos and mv.para == v_para:
                 f["list_head"] = 1.0  # the practice opens the enumeration the figure is in
             # a means of its own serves the article's title practice, but replaces any other earlier practice
             own_means = is_before and not nv.in_title_line
-            if own_means and mv.para != v.para and v.unnamed_means_in_para:
+            if own_means and mv.para != v_para and v.unnamed_means_in_para:
                 f["unnamed_means_in_para"] = 1.0  # the figure's paragraph opens a means of its own (以产业开发带动…)
             other_after = v.means_after  # in the figure's clause: 2000户通过B实现…
             if other_after and other_after != name:
@@ -873,7 +876,7 @@ def _figure_pair_features(
         else:
             f["no_mention_near"] = 1.0
         count = v.in_para.get(name, 0)  # how often the practice is named in the figure's paragraph
-        f["para_count"] = min(count, 4) / 4
+        f["para_count"] = (count if count < 4 else 4) / 4
         if count >= 2 and v.para_max <= count:
             f["para_topic"] = 1.0
         if len(name) >= 5 and not same_sent and (name[-4:] in v.sentence or name[-3:] in v.clause):
