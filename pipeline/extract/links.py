@@ -38,7 +38,7 @@ from typing import Any
 from pipeline.extract.headings import SectionName, section_names
 from pipeline.lexicon import LazyPattern, lazy_pattern, lazy_words, load
 from pipeline.model import Article, Document, Figure, Link, Measure
-from pipeline.text.chars import CLAUSE_BOUND, CLOSE_QUOTES, OPEN_QUOTES, SENT_END
+from pipeline.text.chars import CLAUSE_BOUND, CLOSE_QUOTES, OPEN_QUOTES, SENT_END, SENT_END_RE
 from pipeline.text.names import norm_name
 from pipeline.text.segment import clause_start, list_item, sentence_span
 
@@ -285,6 +285,31 @@ class LinkContext:
     mention_views: dict[tuple[int, int], _Mention] = field(default_factory=dict)  # (start, end) → what it reads
     unnamed: dict[tuple[int, int], bool] = field(default_factory=dict)  # span → ``_unnamed_means``
     word_index: dict[str, _WordIndex] = field(default_factory=dict)  # cue words' occurrences, on first use
+    names: dict[str, _Name] = field(default_factory=dict)  # name → what every pair of it reads, on first use
+    breaks: list[int] = field(default_factory=list)  # the sentence ends of the article (``SENT_END_RE``), in order
+
+    def sentence_span(self, start: int, end: int) -> tuple[int, int]:
+        """``sentence_span(doc.text, start, end)``, read from the article's sentence ends by bisection (the text
+        is searched only when the sentence runs out of the article)."""
+        breaks = self.breaks
+        k = bisect.bisect_left(breaks, start)  # breaks[k - 1]: the last sentence end before ``start``
+        j = bisect.bisect_left(breaks, end)  # breaks[j]: the first at or after ``end``
+        if k == 0 or j == len(breaks):
+            return sentence_span(self.doc.text, start, end)
+        return breaks[k - 1] + 1, breaks[j] + 1
+
+    def name_view(self, name: str) -> _Name:
+        """What every pair of the practice ``name`` reads (computed once per name and article)."""
+        got = self.names.get(name)
+        if got is None:
+            got = self.names[name] = _Name(
+                f"kind={self.by_name[name].kind}",
+                self.own_mentions(name),
+                name in self.title_line,
+                name in self.title_zone,
+                self.first_mention.get(name),
+            )
+        return got
 
     def has_word(self, which: str, lo: int, hi: int) -> bool:
         """One of the words ``which`` names (``outcome``: OUTCOME_CUES, ``result``: _RESULT) occurs inside
@@ -330,6 +355,17 @@ class LinkContext:
         """The mentions that start in ``[lo, hi]``, in order (a superset of those inside ``[lo, hi]``): the
         features look at a window of the article, not at every mention of it for every pair."""
         return self.mentions[bisect.bisect_left(self.starts, lo) : bisect.bisect_right(self.starts, hi)]
+
+
+@dataclass
+class _Name:
+    """What the features read of one practice, whatever the figure (computed once per name and article)."""
+
+    kind_key: str  # the feature of the practice's kind
+    own: _Own
+    in_title_line: bool  # ``name in ctx.title_line``
+    in_title_zone: bool  # ``name in ctx.title_zone``
+    first: int | None  # ``ctx.first_mention.get(name)``
 
 
 @dataclass
@@ -382,13 +418,12 @@ def link_context(
         first.setdefault(name, s)
     # paragraphs and sentence ends without the blank lines and the line breaks right after a sentence end, so
     # gaps count what a reader counts
-    para_starts = [art.start] + [
-        i + 1 for i in range(art.start, art.end) if text[i] == "\n" and text[i + 1 : i + 2].strip()
-    ]
+    # (read from the article's sentence ends and line breaks, found by one regular expression, not a loop over its
+    # characters)
+    breaks = [m.start() for m in SENT_END_RE.finditer(text, art.start, art.end)]
+    para_starts = [art.start] + [i + 1 for i in breaks if text[i] == "\n" and text[i + 1 : i + 2].strip()]
     sent_ends = [
-        i
-        for i in range(art.start, art.end)
-        if text[i] in SENT_END or (text[i] == "\n" and i > 0 and text[i - 1] not in SENT_END and text[i - 1] != "\n")
+        i for i in breaks if text[i] != "\n" or (i > 0 and text[i - 1] not in SENT_END and text[i - 1] != "\n")
     ]
     main = main_practice(doc, art, practices)
     if main is not None and main.name not in by_name:
@@ -420,6 +455,7 @@ def link_context(
         {s for s, e, _ in mentions if _AS_MANNER.match(text, e)},
         ends=[e for _, e, _ in mentions],
         title_line=_title_zone(doc, art, 1),
+        breaks=breaks,
     )
 
 
@@ -604,6 +640,7 @@ class _FigureView:
     in_para: Counter[str] = field(default_factory=Counter)  # ``ctx.para_counts(p0, p1)``
     para_max: int = 0  # the most times a practice is named in the paragraph
     role_key: str = ""  # the feature of the section's role
+    window_end: int = 0  # ``max(s1, p1)``: a practice's mentions up to here are its candidates' after the figure
 
 
 def _nearest_names(ctx: LinkContext, mentions: list[tuple[int, str]]) -> frozenset[str]:
@@ -622,7 +659,7 @@ def _figure_view(ctx: LinkContext, fig: Figure) -> _FigureView:
     text = ctx.doc.text
     art = ctx.art
     pos, fend = fig.mention.start, fig.mention.end
-    s0, s1 = sentence_span(text, pos, fend)
+    s0, s1 = ctx.sentence_span(pos, fend)
     c0 = clause_start(text, pos, s0)
     item = list_item(text, pos, fend, s0, s1)
     item_lo = text.find(item, s0, s1) if item else -1
@@ -675,6 +712,7 @@ def _figure_view(ctx: LinkContext, fig: Figure) -> _FigureView:
         in_para,
         max(in_para.values(), default=0),
         f"role={role or 'none'}",
+        max(s1, p1),
     )
 
 
@@ -728,170 +766,193 @@ def _pair_features(
     ctx: LinkContext, name: str, fig: Figure, extra: set[str], view: _FigureView | None, prune: Prune | None
 ) -> dict[str, float] | None:
     """:func:`pair_features`, or None when ``prune`` tells the pair cannot pass the link model's threshold."""
+    got = _figure_pair_features(ctx, fig, {name: extra}, _figure_view(ctx, fig) if view is None else view, prune)
+    return got[0][1] if got else None
+
+
+def _figure_pair_features(
+    ctx: LinkContext, fig: Figure, names: dict[str, set[str]], v: _FigureView, prune: Prune | None
+) -> list[tuple[str, dict[str, float]]]:
+    """(name, :func:`pair_features`) for each practice ``name`` of ``names`` (name → how it was proposed) that
+    ``ctx.by_name`` knows, in order, but those ``prune`` tells cannot pass the link model's threshold: one loop
+    over a figure's candidates, which reads the figure's surroundings once."""
     text = ctx.doc.text
-    v = _figure_view(ctx, fig) if view is None else view
     pos, fend, s0, s1, c0, p0 = v.pos, v.fend, v.s0, v.s1, v.c0, v.p0
     item, item_lo = v.item, v.item_lo
-    meas = ctx.by_name[name]
-    f: dict[str, float] = {f"kind={meas.kind}": 1.0}
     role = v.role
-    f[v.role_key] = 1.0
+    role_key = v.role_key
+    v_sent, v_para = v.sent, v.para
+    views = ctx.mention_views
+    log1p = math.log1p
+    out: list[tuple[str, dict[str, float]]] = []
+    for name, extra in names.items():
+        if name not in ctx.by_name:
+            continue
+        nv = ctx.name_view(name)
+        f: dict[str, float] = {nv.kind_key: 1.0}
+        f[role_key] = 1.0
 
-    # the mention that matters: the nearest before the figure, else the nearest after it in the same sentence
-    # bisecting the practice's own mentions (sorted, never overlapping): no scan of them for every pair
-    own_m = ctx.own_mentions(name)
-    own = own_m.spans
-    k_before = bisect.bisect_right(own_m.ends, pos)  # own[:k_before] end before the figure
-    k_after = bisect.bisect_left(own_m.starts, fend)  # own[k_after:k_end]: after the figure, up to its paragraph end
-    k_end = bisect.bisect_left(own_m.starts, max(s1, v.p1))
-    if k_before < len(own) and own[k_before][0] < fend:  # the figure inside the name (三个万亩)
-        f["inside"] = 1.0
-    last_before = own[k_before - 1] if k_before else None
-    first_after = own[k_after] if k_after < k_end else None
-    if last_before is not None and last_before[0] >= s0:
-        ment: tuple[int, int] | None = last_before
-    elif first_after is not None and first_after[0] < s1:
-        ment = first_after
-    elif last_before is not None:
-        ment = last_before
-    else:
-        ment = first_after
-    same_sent = same_paragraph = nearest_in_sentence = nearest_in_paragraph = para_opening = coordinated = False
-    if ment is not None:
+        # the mention that matters: the nearest before the figure, else the nearest after it in the same sentence
+        # bisecting the practice's own mentions (sorted, never overlapping): no scan of them for every pair
+        own_m = nv.own
+        own = own_m.spans
+        k_before = bisect.bisect_right(own_m.ends, pos)  # own[:k_before] end before the figure
+        k_after = bisect.bisect_left(
+            own_m.starts, fend
+        )  # own[k_after:k_end]: after the figure, up to its paragraph end
+        k_end = bisect.bisect_left(own_m.starts, v.window_end)
+        if k_before < len(own) and own[k_before][0] < fend:  # the figure inside the name (三个万亩)
+            f["inside"] = 1.0
+        last_before = own[k_before - 1] if k_before else None
+        first_after = own[k_after] if k_after < k_end else None
+        if last_before is not None and last_before[0] >= s0:
+            ment: tuple[int, int] | None = last_before
+        elif first_after is not None and first_after[0] < s1:
+            ment = first_after
+        elif last_before is not None:
+            ment = last_before
+        else:
+            ment = first_after
+        same_sent = same_paragraph = nearest_in_sentence = nearest_in_paragraph = para_opening = coordinated = False
+        if ment is not None:
+            ms, me = ment
+            mv = views.get(ment) or _mention_view(ctx, ms, me)  # ``ment`` is the key (ms, me)
+            is_before = me <= pos
+            dist = (pos - me) if is_before else (ms - fend)
+            f["before" if is_before else "after"] = 1.0
+            f["log_dist"] = log1p(dist if dist > 0 else 0) / _LOG_1000
+            if dist <= 4:
+                f["adjacent"] = 1.0
+            same_sent = ms >= s0 and me <= s1
+            if same_sent:
+                f["same_sentence"] = 1.0
+                if ms >= c0:
+                    f["same_clause"] = 1.0
+            sg = abs(v_sent - mv.sent)
+            f["sent_gap"] = (sg if sg < 10 else 10) / 10  # numeric, so farther is never better
+            pg = abs(v_para - mv.para)
+            f["para_gap"] = (pg if pg < 5 else 5) / 5
+            if pg == 0:
+                f["same_paragraph"] = 1.0
+                same_paragraph = True
+            if item:
+                if item_lo <= ms < item_lo + len(item):
+                    f["same_item"] = 1.0
+                elif same_sent and ms > c0:
+                    f["other_item"] = 1.0
+            if mv.coordinated_after:
+                f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
+                coordinated = True
+            if mv.joined_before or _COORDINATED.match(text, ms - 4 if ms - 4 > s0 else s0, ms):
+                f["coordinated"] = 1.0
+                coordinated = True
+            if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
+                f["para_opening"] = 1.0
+                para_opening = True
+            if mv.as_manner:
+                f["as_manner"] = 1.0  # 以“企业+村集体+农户”的方式代养: named as the manner of another practice
+            if mv.named_head:
+                f["named_head"] = 1.0  # “三零”模式: a quoted coinage the text calls a practice
+            if is_before and 0 <= mv.colon_end <= pos and mv.para == v_para:
+                f["list_head"] = 1.0  # the practice opens the enumeration the figure is in
+            # a means of its own serves the article's title practice, but replaces any other earlier practice
+            own_means = is_before and not nv.in_title_line
+            if own_means and mv.para != v_para and v.unnamed_means_in_para:
+                f["unnamed_means_in_para"] = 1.0  # the figure's paragraph opens a means of its own (以产业开发带动…)
+            other_after = v.means_after  # in the figure's clause: 2000户通过B实现…
+            if other_after and other_after != name:
+                f["other_means_after"] = 1.0  # 2000户通过B实现脱贫: the figure is B's outcome, not this one's
+            elif other_after == name:
+                f["means_after"] = 1.0
+            # the nearest practice named before the figure in its sentence (paragraph), skipping another practice
+            # named only as a manner (以“A”的方式), which is no rival
+            if name in v.near_in_sentence:
+                f["nearest_in_sentence"] = 1.0
+                nearest_in_sentence = True
+            if name in v.near_in_paragraph:
+                f["nearest_in_paragraph"] = 1.0
+                nearest_in_paragraph = True
+
+        else:
+            f["no_mention_near"] = 1.0
+        count = v.in_para.get(name, 0)  # how often the practice is named in the figure's paragraph
+        f["para_count"] = (count if count < 4 else 4) / 4
+        if count >= 2 and v.para_max <= count:
+            f["para_topic"] = 1.0
+        if len(name) >= 5 and not same_sent and (name[-4:] in v.sentence or name[-3:] in v.clause):
+            f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
+        # ``v.left`` is a prefix of ``v.left_on``, and whether a counter comes before a head read there reads the same
+        # characters: ``_counted_head(v.left, name)`` implies ``_counted_head(v.left_on, name)``
+        head_in_clause = len(name) >= 4 and _counted_head(v.left_on, name)
+        if head_in_clause:
+            f["head_in_clause"] = 1.0  # 全县7个合作社吸收社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
+        if v.in_speech:
+            f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
+        if v.in_title:
+            f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
+        others = len(v.sentence_names) > (1 if name in v.sentence_names else 0)  # another practice in the sentence
+        if others and not nearest_in_sentence:
+            f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
+        if v.cue_in_sentence:
+            f["cue_in_sentence"] = 1.0
+        if v.cue_in_clause:
+            f["cue_in_clause"] = 1.0
+        if len(name) >= 6 and name[:4] in v.masked_clause:
+            f["topic_in_clause"] = 1.0  # 电子商务交易额907万元 for 电子商务进农村综合示范: the clause counts its topic
+        if v.input_in_clause:
+            f["input_in_clause"] = 1.0  # 选派30名干部, 召开推进会8次: the county's work put in, no outcome
+        # a few conjunctions a linear model cannot form itself
+        if para_opening and not nearest_in_paragraph:
+            f["topic_over_nearer"] = 1.0  # the paragraph opens with this practice; another is named in passing
+        if coordinated and same_sent:
+            f["coordinated_in_sentence"] = 1.0
+        first = nv.first
+        if first is None or first > pos:
+            f["before_first_mention"] = 1.0
+        for e in sorted(extra):
+            f[e] = 1.0
+            if e == "main":
+                if role == "成效":
+                    f["main&outcome_section"] = 1.0
+                if not others and ment is None:
+                    f["main&alone"] = 1.0
+                if nv.in_title_zone:
+                    f["main_in_title"] = 1.0
+                    if v.cue_in_clause and role not in NON_OUTCOME_ROLES:
+                        f["title_practice_outcome"] = 1.0  # what the article's own practice achieved (累计发放…)
+                if v.in_title:
+                    f["main&title_line"] = 1.0
+                if head_in_clause:
+                    f["main&head_in_clause"] = 1.0
+                passing = ctx.n_occurrences(name) <= 1 and not same_paragraph
+                if passing and not nv.in_title_line:
+                    f["main_in_passing"] = 1.0  # the most-named practice, named once and not in the title
+        if prune is not None and prune.below(f):
+            continue  # the features still to come (:data:`DEFERRED`) only lower the score: the pair cannot pass
+        if ment is None:
+            out.append((name, f))
+            continue
+        # features that only lower the link model's score (:data:`DEFERRED`), read last so that ``prune`` can stop first
         ms, me = ment
-        mv = _mention_view(ctx, ms, me)
         is_before = me <= pos
-        dist = (pos - me) if is_before else (ms - fend)
-        f["before" if is_before else "after"] = 1.0
-        f["log_dist"] = math.log1p(max(dist, 0)) / _LOG_1000
-        if dist <= 4:
-            f["adjacent"] = 1.0
-        same_sent = ms >= s0 and me <= s1
-        if same_sent:
-            f["same_sentence"] = 1.0
-            if ms >= c0:
-                f["same_clause"] = 1.0
-        sg = abs(v.sent - mv.sent)
-        f["sent_gap"] = min(sg, 10) / 10  # numeric, so farther is never better
-        pg = abs(v.para - mv.para)
-        f["para_gap"] = min(pg, 5) / 5
-        if pg == 0:
-            f["same_paragraph"] = 1.0
-            same_paragraph = True
-        if item:
-            if item_lo <= ms < item_lo + len(item):
-                f["same_item"] = 1.0
-            elif same_sent and ms > c0:
-                f["other_item"] = 1.0
-        if mv.coordinated_after:
-            f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
-            coordinated = True
-        if mv.joined_before or _COORDINATED.match(text, max(s0, ms - 4), ms):
-            f["coordinated"] = 1.0
-            coordinated = True
-        if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
-            f["para_opening"] = 1.0
-            para_opening = True
-        if mv.as_manner:
-            f["as_manner"] = 1.0  # 以“企业+村集体+农户”的方式代养: named as the manner of another practice
-        if mv.named_head:
-            f["named_head"] = 1.0  # “三零”模式: a quoted coinage the text calls a practice
-        if is_before and 0 <= mv.colon_end <= pos and mv.para == v.para:
-            f["list_head"] = 1.0  # the practice opens the enumeration the figure is in
-        # a means of its own serves the article's title practice, but replaces any other earlier practice
-        own_means = is_before and name not in ctx.title_line
-        if own_means and mv.para != v.para and v.unnamed_means_in_para:
-            f["unnamed_means_in_para"] = 1.0  # the figure's paragraph opens a means of its own (以产业开发带动…)
-        other_after = v.means_after  # in the figure's clause: 2000户通过B实现…
-        if other_after and other_after != name:
-            f["other_means_after"] = 1.0  # 2000户通过B实现脱贫: the figure is B's outcome, not this one's
-        elif other_after == name:
-            f["means_after"] = 1.0
-        # the nearest practice named before the figure in its sentence (paragraph), skipping another practice
-        # named only as a manner (以“A”的方式), which is no rival
-        if name in v.near_in_sentence:
-            f["nearest_in_sentence"] = 1.0
-            nearest_in_sentence = True
-        if name in v.near_in_paragraph:
-            f["nearest_in_paragraph"] = 1.0
-            nearest_in_paragraph = True
-
-    else:
-        f["no_mention_near"] = 1.0
-    count = v.in_para.get(name, 0)  # how often the practice is named in the figure's paragraph
-    f["para_count"] = min(count, 4) / 4
-    if count >= 2 and v.para_max <= count:
-        f["para_topic"] = 1.0
-    if len(name) >= 5 and not same_sent and (name[-4:] in v.sentence or name[-3:] in v.clause):
-        f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
-    head_in_clause = len(name) >= 4 and (_counted_head(v.left, name) or _counted_head(v.left_on, name))
-    if head_in_clause:
-        f["head_in_clause"] = 1.0  # 全县7个合作社吸收社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
-    if v.in_speech:
-        f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
-    if v.in_title:
-        f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
-    others = len(v.sentence_names) > (1 if name in v.sentence_names else 0)  # another practice in the sentence
-    if others and not nearest_in_sentence:
-        f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
-    if v.cue_in_sentence:
-        f["cue_in_sentence"] = 1.0
-    if v.cue_in_clause:
-        f["cue_in_clause"] = 1.0
-    if len(name) >= 6 and name[:4] in v.masked_clause:
-        f["topic_in_clause"] = 1.0  # 电子商务交易额907万元 for 电子商务进农村综合示范: the clause counts its topic
-    if v.input_in_clause:
-        f["input_in_clause"] = 1.0  # 选派30名干部, 召开推进会8次: the county's work put in, no outcome
-    # a few conjunctions a linear model cannot form itself
-    if para_opening and not nearest_in_paragraph:
-        f["topic_over_nearer"] = 1.0  # the paragraph opens with this practice; another is named in passing
-    if coordinated and same_sent:
-        f["coordinated_in_sentence"] = 1.0
-    first = ctx.first_mention.get(name)
-    if first is None or first > pos:
-        f["before_first_mention"] = 1.0
-    for e in sorted(extra):
-        f[e] = 1.0
-        if e == "main":
-            if role == "成效":
-                f["main&outcome_section"] = 1.0
-            if not others and ment is None:
-                f["main&alone"] = 1.0
-            if name in ctx.title_zone:
-                f["main_in_title"] = 1.0
-                if v.cue_in_clause and role not in NON_OUTCOME_ROLES:
-                    f["title_practice_outcome"] = 1.0  # what the article's own practice achieved (累计发放…)
-            if v.in_title:
-                f["main&title_line"] = 1.0
-            if head_in_clause:
-                f["main&head_in_clause"] = 1.0
-            passing = ctx.n_occurrences(name) <= 1 and not same_paragraph
-            if passing and name not in ctx.title_line:
-                f["main_in_passing"] = 1.0  # the most-named practice, named once and not in the title
-    if prune is not None and prune.below(f):
-        return None  # the features still to come (:data:`DEFERRED`) only lower the score: the pair cannot pass
-    if ment is None:
-        return f
-    # features that only lower the link model's score (:data:`DEFERRED`), read last so that ``prune`` can stop first
-    ms, me = ment
-    is_before = me <= pos
-    lo, hi = (me, pos) if is_before else (fend, ms)
-    between: set[str] = set()  # up to 3 other practices named between: the feature counts no further
-    for bs, be, bn in ctx.within(lo, hi):
-        if bs >= lo and be <= hi and bn != name and bs not in ctx.manner:
-            between.add(bn)
-            if len(between) >= 3:
-                break
-    f["intervening"] = min(len(between), 3) / 3
-    if is_before and ctx.has_word("outcome", me, pos):
-        f["cue_between"] = 1.0
-    if ctx.has_word("result", me if is_before else c0, pos):
-        f["result_between"] = 1.0
-    if _MEANS.search(text[max(s0, ms - 8) : ms]):
-        f["means_before"] = 1.0  # 通过A, 依托A, 实施A
-    if is_before and name not in ctx.title_line and _unnamed_means(ctx, max(me, s0), pos):
-        f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
-    return f
+        lo, hi = (me, pos) if is_before else (fend, ms)
+        between: set[str] = set()  # up to 3 other practices named between: the feature counts no further
+        for bs, be, bn in ctx.within(lo, hi):
+            if bs >= lo and be <= hi and bn != name and bs not in ctx.manner:
+                between.add(bn)
+                if len(between) >= 3:
+                    break
+        f["intervening"] = min(len(between), 3) / 3
+        if is_before and ctx.has_word("outcome", me, pos):
+            f["cue_between"] = 1.0
+        if ctx.has_word("result", me if is_before else c0, pos):
+            f["result_between"] = 1.0
+        if _MEANS.search(text[max(s0, ms - 8) : ms]):
+            f["means_before"] = 1.0  # 通过A, 依托A, 实施A
+        if is_before and not nv.in_title_line and _unnamed_means(ctx, max(me, s0), pos):
+            f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
+        out.append((name, f))
+    return out
 
 
 def candidate_pairs(ctx: LinkContext, fig: Figure, prune: Prune | None = None) -> list[Pair]:
@@ -917,19 +978,8 @@ def candidate_pairs(ctx: LinkContext, fig: Figure, prune: Prune | None = None) -
             names.setdefault(ref.name, set()).add("para_anaphor")
     if ctx.main is not None:
         names.setdefault(ctx.main.name, set()).add("main")
-    if prune is None:
-        return [
-            Pair(ctx.by_name[n], fig, pair_features(ctx, n, fig, extra, view), (s0, s1), role)
-            for n, extra in names.items()
-            if n in ctx.by_name
-        ]
-    out = []
-    for n, extra in names.items():
-        if n in ctx.by_name:
-            f = _pair_features(ctx, n, fig, extra, view, prune)
-            if f is not None:
-                out.append(Pair(ctx.by_name[n], fig, f, (s0, s1), role))
-    return out
+    by_name = ctx.by_name
+    return [Pair(by_name[n], fig, f, (s0, s1), role) for n, f in _figure_pair_features(ctx, fig, names, view, prune)]
 
 
 # ------------------------------------------------------------------------------------------------ decisions
