@@ -260,16 +260,8 @@ _RUN_MIN_PLAIN = 6  # fragment run without one (cover pages with 4-5 short lines
 _VALUE_END_RE = re.compile(rf"[{HAN}）)%][{WS}]*[-+]?\d+(?:\.\d+)?%?$")
 
 
-@lru_cache(maxsize=1)
-def _chrome_any() -> re.Pattern[str]:
-    """Any of the chrome patterns (one alternation): most lines hold none, and one search tells."""
-    return re.compile("|".join(f"(?:{r.pattern})" for r in _chrome_res()), re.IGNORECASE)
-
-
 def _chrome_hits(line: str) -> int:
     s = line.strip(WS)
-    if not _chrome_any().search(s):
-        return 0
     return sum(1 for r in _chrome_res() if r.search(s))
 
 
