@@ -626,13 +626,22 @@ def strip_markdown(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     return apply_edits(text, omap, kept) if kept else (text, omap)
 
 
+_CR_RE = re.compile("\r")
+
+
+def _cr_edits(raw: str) -> list[Edit]:
+    """CRLF -> LF, a lone CR -> LF: the carriage returns found by a regular expression, not a loop over every
+    character of the text."""
+    crs = (m.start() for m in _CR_RE.finditer(raw)) if "\r" in raw else ()
+    return [Edit(i, i + 1, "" if raw[i + 1 : i + 2] == "\n" else "\n") for i in crs]
+
+
 def normalize(doc: Document) -> Document:
     """A copy of ``doc`` with normalized ``text``, its ``offsets`` into ``raw_text``, and ``script``."""
     raw = doc.raw_text
     # carriage returns go first (CRLF -> LF, lone CR -> LF), so every step sees "\n" only
     omap = OffsetMap.identity(len(raw))
-    cr = [Edit(i, i + 1, "" if raw[i + 1 : i + 2] == "\n" else "\n") for i, c in enumerate(raw) if c == "\r"]
-    text, omap = apply_edits(raw, omap, cr)
+    text, omap = apply_edits(raw, omap, _cr_edits(raw))
     if doc.format == "md":
         text, omap = strip_markdown(text, omap)
     script = detect_script(raw)

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.ingest import text as T
-from pipeline.normalize import _visual_width
+from pipeline.model import Edit
+from pipeline.normalize import _cr_edits, _visual_width
 from pipeline.text.chars import SENT_END, WS
 from pipeline.text.numerals import may_state_range, parse_quantity
 from pipeline.text.segment import is_period, sentence_start, trimmed_sentences
@@ -210,3 +211,18 @@ def test_trimmed_sentences_of_a_made_up_paragraph() -> None:
     text = "  全县新建大棚3.5万亩。 争取资金1.2亿元！\n\n第1. 项：完成 a.b 改造. 下一步\t"
     assert trimmed_sentences(text) == old_trimmed_sentences(text)
     assert len(trimmed_sentences(text)) >= 3
+
+
+def old_cr_edits(raw: str) -> list[Edit]:
+    return [Edit(i, i + 1, "" if raw[i + 1 : i + 2] == "\n" else "\n") for i, c in enumerate(raw) if c == "\r"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("县乡\r\n a1")), max_size=40))
+def test_carriage_returns_found_by_regex(raw: str) -> None:
+    assert _cr_edits(raw) == old_cr_edits(raw)
+
+
+def test_carriage_returns_of_a_made_up_file() -> None:
+    raw = "第一行\r\n第二行\r第三行\r\n\r\n"
+    assert _cr_edits(raw) == old_cr_edits(raw) and len(_cr_edits(raw)) == 4
