@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -226,3 +228,58 @@ def test_carriage_returns_found_by_regex(raw: str) -> None:
 def test_carriage_returns_of_a_made_up_file() -> None:
     raw = "第一行\r\n第二行\r第三行\r\n\r\n"
     assert _cr_edits(raw) == old_cr_edits(raw) and len(_cr_edits(raw)) == 4
+
+
+def _plain_pos() -> Any:
+    """jieba's own POS tagger over the same segmenter and tag table, no memo."""
+    import jieba.posseg
+
+    from pipeline.text.jieba_dict import jieba_dictionary
+    from pipeline.text.tokenizer import shared_segmenter
+
+    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pos.tokenizer, pos.word_tag_tab = shared_segmenter(), jieba_dictionary().tags()
+    return pos
+
+
+PHRASES = ["全县织密防返贫监测网", "鹅舍的建设", "通屯道路硬化", "和冷链物流", "置点安置", "建档立卡贫困户32712户"]
+HAN_RUNS = st.text(
+    st.sampled_from(list("织密鹅舍的通屯和冷链置点县乡村户贫困脱建设产业合作社")), min_size=1, max_size=12
+)
+
+
+@pytest.fixture(scope="module")
+def taggers() -> tuple[Any, Any]:
+    from pipeline.text.jieba_dict import jieba_dictionary
+    from pipeline.text.tokenizer import _pos_tokenizer, shared_segmenter
+
+    return _pos_tokenizer(shared_segmenter(), jieba_dictionary().tags()), _plain_pos()
+
+
+def test_memoized_pos_tags_equal_jiebas(taggers: tuple[Any, Any]) -> None:
+    memo, plain = taggers
+    for _ in range(2):  # cold, then every run read from the memo
+        for s in PHRASES:
+            assert [(w.word, w.flag) for w in memo.cut(s)] == [(w.word, w.flag) for w in plain.cut(s)], s
+    assert memo._details  # the HMM runs were kept
+
+
+@settings(max_examples=150, deadline=None)
+@given(HAN_RUNS)
+def test_memoized_pos_tags_equal_jiebas_generated(s: str) -> None:
+    from pipeline.text.tokenizer import shared_pos_tokenizer
+
+    memo, plain = shared_pos_tokenizer(), _plain_pos()
+    want = [(w.word, w.flag) for w in plain.cut(s)]
+    assert [(w.word, w.flag) for w in memo.cut(s)] == want
+    assert [(w.word, w.flag) for w in memo.cut(s)] == want
+
+
+def test_the_pos_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.text.tokenizer as tok
+
+    monkeypatch.setattr(tok, "DETAIL_MEMO", 4)
+    memo = tok._pos_tokenizer(tok.shared_segmenter(), tok.jieba_dictionary().tags())
+    for s in ["织密防", "鹅舍的", "通屯", "和冷链", "置点", "占比", "约占"]:
+        list(memo._POSTokenizer__cut_detail(s))
+    assert 0 < len(memo._details) <= 4
