@@ -831,12 +831,17 @@ def _plus_chains(text: str) -> list[tuple[int, int]]:
 _LIST_ITEM = re.compile(rf"(?:即|分别为|分别是|包括)?([{CJK}]{{3,16}})$")
 
 
+_NON_CJK_RE = re.compile(rf"[^{CJK}]")
+
+
 def _listed_name(text: str, pos: int, suffix: str) -> str:
     """The whole item of a 、-list of names with one head (即整村再建新乡镇搬迁模式、联村并建小城镇搬迁模式、…): the
     list's punctuation, not a stop word inside the item (新, 并), is its left edge."""
     lo = max(0, pos - 20)
     seg = text[lo:pos]
-    cut = max((i for i, ch in enumerate(seg) if not re.match(rf"[{CJK}]", ch)), default=-1)
+    cut = -1
+    for m_non in _NON_CJK_RE.finditer(seg):  # the last character that is not CJK (one regex scan of the window)
+        cut = m_non.start()
     if cut < 0 or seg[cut] not in "、：:，,；;":
         return ""
     m = _LIST_ITEM.search(seg[cut + 1 :])
@@ -918,10 +923,14 @@ def _loans(text: str, quoted: list[tuple[int, int]]) -> list[_Found]:
     return out
 
 
+_TITLE_MARKS_RE = re.compile("[《》\n]")
+
+
 def _policies(text: str) -> list[_Found]:
     out: list[_Found] = []
     depth, open_at = 0, -1
-    for i, ch in enumerate(text):
+    for mark in _TITLE_MARKS_RE.finditer(text):  # only the characters the scan acts on, not every character
+        i, ch = mark.start(), mark.group()
         if ch == "《":
             if depth == 0:
                 open_at = i

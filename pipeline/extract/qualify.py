@@ -34,7 +34,7 @@ from typing import Any
 from pipeline.lexicon import load
 from pipeline.model import Document, Figure
 from pipeline.text.chars import CLAUSE_BOUND, COLON
-from pipeline.text.numerals import parse_quantity
+from pipeline.text.numerals import may_state_range, parse_quantity
 from pipeline.text.segment import clause_start, sentence_span
 
 ACTUAL, TARGET, PROJECTED, HYPOTHETICAL = "actual", "target", "projected", "hypothetical"
@@ -460,6 +460,8 @@ def _value_high(f: Figure) -> float | None:
 def _range_of(span: str) -> tuple[float, float] | None:
     """(low, high) of the range a figure's text states (3至5万元), None when it states no range: parsed once per
     distinct text (a report repeats its 100万元 and 2000户 many times)."""
+    if not may_state_range(span):
+        return None
     q = parse_quantity(span)
     if q is None or q.value_high is None or q.value_high <= q.value:
         return None

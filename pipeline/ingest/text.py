@@ -8,8 +8,11 @@ same bytes into rare characters. charset-normalizer is consulted only when none 
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 import unicodedata
+from collections import Counter
 
 from pipeline.text.chars import HAN_RE
 
@@ -23,6 +26,7 @@ _BOMS = (
     (b"\xfe\xff", "utf-16"),
 )
 _CJK = HAN_RE  # every Han code point the pipeline knows
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 _SAMPLE = 200_000  # bytes scored per candidate; enough to decide, cheap on big files
 
 
@@ -35,12 +39,12 @@ def plausibility(text: str) -> float:
     if not text:
         return 1.0
     bad = 0
-    for ch in text:
+    for ch, n in Counter(text).items():  # each distinct character asked once (a Chinese text repeats its few thousand)
         if ch in "\t\n\r\f":
             continue
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Co", "Cn", "Cs") or ch == "\ufffd":
-            bad += 1
+            bad += n
     return 1.0 - bad / len(text)
 
 
@@ -50,11 +54,11 @@ def _common_share(text: str, codec: str) -> float:
     if not chars:
         return 0.0
     good = 0
-    for ch in chars:
+    for ch, n in Counter(chars).items():  # each distinct character encoded once
         if codec == "gb18030":
             try:
                 ch.encode("gb2312")
-                good += 1
+                good += n
             except UnicodeEncodeError:
                 pass
         else:
@@ -63,13 +67,14 @@ def _common_share(text: str, codec: str) -> float:
             except UnicodeEncodeError:
                 continue
             if 0xA4 <= b[0] <= 0xC6:  # Big5 level 1: frequently used characters
-                good += 1
+                good += n
     return good / len(chars)
 
 
 def _gbk_posing_as_utf8(text: str, data: bytes) -> bool:
     """Short GBK text can be valid UTF-8 by chance (C4 A3...); it then decodes to Latin/Greek letters."""
-    odd = [ch for ch in text if ord(ch) > 0x7F]
+    # the non-ASCII characters, up to one more than the most a short text has (a long one stops the scan early)
+    odd = [m.group() for m in itertools.islice(_NON_ASCII.finditer(text), 201)]
     if not odd or len(odd) > 200:
         return False
     asian = sum(1 for ch in odd if ord(ch) >= 0x2E80)

@@ -17,6 +17,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pipeline.learn.base import SavedModel, identity
@@ -84,6 +85,7 @@ class PolicyToolModel(SavedModel):
     _seg: Any = None  # jieba segmenter, made on first use and never pickled
     _fast: Any = None  # fast_linear.TfidfLogitGroup over the three models (False: not of that shape)
     _memo: dict[str, Any] | None = None  # folded text -> its three probability rows, one array
+    _names: tuple[tuple[str, ...], ...] | None = None  # (tool, sub-tool, field) class names, as str
 
     def __init__(self, C: float = 1.0, min_confidence: float = MIN_CONFIDENCE) -> None:
         self.C = C
@@ -119,7 +121,7 @@ class PolicyToolModel(SavedModel):
         self.tool_model_ = _make_clf(self.C).fit(list(feats), tools)
         self.sub_model_ = _make_clf(self.C).fit([feats[i] for i in act], [subs[i] for i in act])
         self.field_model_ = _make_clf(self.C).fit([feats[i] for i in act], [fields[i] for i in act])
-        self._fast, self._memo = None, None  # caches of the models fitted before
+        self._fast, self._memo, self._names = None, None, None  # caches of the models fitted before
         return self
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, Any]]:
@@ -201,7 +203,11 @@ class PolicyToolModel(SavedModel):
     def _decide(self, tp: Any, sp: Any, fp: Any, force: bool) -> dict[str, Any]:
         """Tool first (``none`` allowed unless forced); the sub-tool is the likeliest one under that tool. Unless
         forced, a tool under ``min_confidence`` gives :data:`UNCODED` (tool and sub-tool, no field)."""
-        tprobs = {str(c): float(p) for c, p in zip(self.tool_model_.classes_, tp, strict=True)}
+        names = self._names
+        if names is None:  # the three models' class names as strings, made once (not per clause)
+            models = (self.tool_model_, self.sub_model_, self.field_model_)
+            names = self._names = tuple(tuple(str(c) for c in m.classes_) for m in models)
+        tprobs = dict(zip(names[0], _floats(tp), strict=True))
         if force:
             p_none = tprobs.pop(NONE, 0.0)
             tprobs = {k: v / max(1e-9, 1.0 - p_none) for k, v in tprobs.items()}
@@ -210,14 +216,21 @@ class PolicyToolModel(SavedModel):
             return {"field": "", "tool": NONE, "sub_tool": NONE, "confidence": round(tprobs[tool], 4)}
         if not force and tprobs[tool] < self.min_confidence:
             return {"field": "", "tool": UNCODED, "sub_tool": UNCODED, "confidence": round(tprobs[tool], 4)}
-        subs = {str(c): float(p) for c, p in zip(self.sub_model_.classes_, sp, strict=True)}
+        subs = dict(zip(names[1], _floats(sp), strict=True))
         cands = [s for s in subs if SUB_TOOLS.get(s) == tool] or list(subs)
         sub = max(cands, key=lambda s: subs[s])
-        field = str(self.field_model_.classes_[int(fp.argmax())])
+        field = names[2][int(fp.argmax())]
         return {"field": field, "tool": tool, "sub_tool": sub, "confidence": round(tprobs[tool], 4)}
 
 
+def _floats(row: Any) -> list[float]:
+    """A probability row as Python floats (``float`` of each element: what ``ndarray.tolist`` gives, in C)."""
+    return row.tolist() if hasattr(row, "tolist") else [float(p) for p in row]
+
+
+@lru_cache(maxsize=65_536)
 def _is_punct(w: str) -> bool:
+    """A word of punctuation only (cached: a corpus repeats its words)."""
     return all(not (c.isalnum() or is_han_basic(c)) for c in w)
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "Quantity",
     "format_value",
     "iter_quantities",
+    "may_state_range",
     "parse_number",
     "parse_quantity",
 ]
@@ -471,7 +472,8 @@ def iter_quantities(text: str) -> Iterator[Quantity]:
     """Every number-with-unit in ``text``, left to right, non-overlapping (offsets into ``text``)."""
     found: list[Quantity] = []
     quantity_re, fraction_re = _patterns()
-    for fm in fraction_re.finditer(text):
+    fractions = fraction_re.finditer(text) if "成" in text or "分之" in text else ()  # what every fraction holds
+    for fm in fractions:
         if fm.group("den") or fm.group("cheng"):
             q = _fraction_from_match(fm)
             if q is not None:
@@ -510,6 +512,16 @@ def _signed(text: str, q: Quantity, found: list[Quantity]) -> Quantity:
     if any(o.end == i for o in found):
         return q
     return dataclasses.replace(q, value=-q.value, text=text[i : q.end], start=i, numeral="-" + q.numeral)
+
+
+# What a stated range needs: a range separator (3至5万元, 3－5) or two neighbouring numerals (七八千).
+_RANGE_HINT_RE = re.compile(r"[-－—–~～至到]|[一二两三四五六七八九][二三四五六七八九]")
+
+
+def may_state_range(span: str) -> bool:
+    """False when no quantity read from ``span`` can have a ``value_high`` (neither a range separator nor an
+    approximate range like 七八千 in it): a test that spares the parse of most figures' texts."""
+    return _RANGE_HINT_RE.search(span) is not None
 
 
 def parse_quantity(span: str) -> Quantity | None:

@@ -6,6 +6,8 @@ Every extractor reads sentences through these functions, so they agree on where 
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Container
 
 from pipeline.text.chars import CLAUSE_BOUND, ENUM_COMMA, ITEM_BOUND, SENT_END, SENT_END_RE, SENT_END_RUN_RE
@@ -31,7 +33,7 @@ def sentence_start(text: str, start: int) -> int:
     hi, width = start, 64
     while hi > 0:
         lo = max(0, hi - width)
-        k = max(text.rfind(c, lo, hi) for c in _SENT_BREAKS)
+        k = max(map(text.rfind, _SENT_BREAKS, itertools.repeat(lo), itertools.repeat(hi)))
         if k >= 0:
             return k + 1
         hi, width = lo, width * 4
@@ -70,18 +72,21 @@ def trimmed_sentences(text: str, start: int = 0, end: int | None = None) -> list
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     s = start
-    for i in range(start, end + 1):
-        if i == end or text[i] == "\n" or text[i] in SENT_END or (text[i] == "." and is_period(text, i)):
-            e = i + 1 if i < end and text[i] != "\n" else i
-            a, b = s, e
-            while a < b and text[a].isspace():
-                a += 1
-            while b > a and text[b - 1].isspace():
-                b -= 1
-            if a < b:
-                spans.append((a, b))
-            s = i + 1
+    # only the characters that can end a sentence are visited (a regular expression finds them), then the end
+    for i in itertools.chain((m.start() for m in _TRIM_BREAK_RE.finditer(text, start, end)), (end,)):
+        if i < end and text[i] == "." and not is_period(text, i):
+            continue
+        e = i + 1 if i < end and text[i] != "\n" else i
+        piece = text[s:e]
+        body = piece.lstrip()  # str.strip's whitespace is str.isspace's
+        if body:
+            a = s + len(piece) - len(body)
+            spans.append((a, a + len(body.rstrip())))
+        s = i + 1
     return spans
+
+
+_TRIM_BREAK_RE = re.compile("[" + re.escape(SENT_END + "\n.") + "]")  # what may end a trimmed sentence
 
 
 def is_period(text: str, i: int) -> bool:

@@ -196,13 +196,42 @@ def shared_pos_tokenizer() -> jieba.posseg.POSTokenizer:
     return _pos_tokenizer(shared_segmenter(), jieba_dictionary().tags())
 
 
-def _pos_tokenizer(seg: jieba.Tokenizer, tags: dict[str, str]) -> jieba.posseg.POSTokenizer:
-    """jieba's POS tagger over ``seg`` with a ready word → tag table (its own ``__init__`` reads the file again)."""
+DETAIL_MEMO = 4096  # distinct runs of unknown characters whose HMM tagging a POS tagger keeps
+
+
+@lru_cache(maxsize=1)
+def _memo_pos_class() -> Any:
+    """jieba's ``POSTokenizer`` whose HMM pass (``__cut_detail``: the Viterbi over every POS state of a run of
+    characters the dictionary does not join, most of the tagger's time) is kept per distinct run: the run's
+    tags depend on the run only (the tables never change), and runs recur (织密, 鹅舍的). Made on first use, so
+    importing this module does not import ``jieba.posseg``."""
     import jieba.posseg
 
-    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    class MemoPOSTokenizer(jieba.posseg.POSTokenizer):
+        _details: dict[str, tuple[Any, ...]]
+
+        def _POSTokenizer__cut_detail(self, sentence: str) -> Any:  # jieba's private method, by its mangled name
+            memo = self._details
+            got = memo.get(sentence)
+            if got is None:
+                got = tuple(super()._POSTokenizer__cut_detail(sentence))
+                if len(memo) >= DETAIL_MEMO:
+                    for old in list(itertools.islice(memo, DETAIL_MEMO // 2)):
+                        del memo[old]
+                memo[sentence] = got
+            yield from got
+
+    return MemoPOSTokenizer
+
+
+def _pos_tokenizer(seg: jieba.Tokenizer, tags: dict[str, str]) -> jieba.posseg.POSTokenizer:
+    """jieba's POS tagger over ``seg`` with a ready word → tag table (its own ``__init__`` reads the file again),
+    its HMM pass memoized (:func:`_memo_pos_class`)."""
+    cls = _memo_pos_class()
+    pos = cls.__new__(cls)
     pos.tokenizer = seg
     pos.word_tag_tab = tags
+    pos._details = {}
     return pos
 
 

@@ -70,3 +70,14 @@ def test_numberish_is_the_character_test_it_replaces() -> None:
     pattern = F._numberish()
     for c in map(chr, range(0x110000)):
         assert (pattern.search(c) is not None) == (c.isdigit() or c in F._CN_NUMERAL_CHARS or c == "成"), hex(ord(c))
+
+
+def test_other_digit_ranges_are_the_full_scan() -> None:
+    """The stored ranges of non-decimal digits are what a scan of every code point finds (this Unicode version)."""
+    import unicodedata
+
+    scanned = "".join(c for c in map(chr, range(0x110000)) if c.isdigit() and not c.isdecimal())
+    stored = "".join(chr(c) for a, b in F._OTHER_DIGITS for c in range(a, b + 1))
+    if unicodedata.unidata_version != F._OTHER_DIGITS_UNIDATA:
+        pytest.skip(f"Unicode {unicodedata.unidata_version}: the ranges are for {F._OTHER_DIGITS_UNIDATA}")
+    assert stored == scanned
