@@ -100,9 +100,9 @@ def write_outputs(
     corrections: Sequence[Correction] = (),
     on_stage: Callable[[str], None] | None = None,
     written: Iterable[Path] = (),
+    workers: int = 1,
 ) -> tuple[dict[str, int], list[AppliedCorrection]]:
-    """Correct the results, run the corpus stages and write the output folder (``written``: files already written,
-    ``io/docfiles.py``): rows per output, corrections."""
+    """Correct, run the corpus stages, write the output folder (``written``: files written already): rows, fixes."""
     from pipeline.corpus.build import correct_and_build
     from pipeline.io.output import write_outputs as write
 
@@ -111,7 +111,7 @@ def write_outputs(
     results, corpus = correct_and_build(results, *corpus_models(models_dir, bool(results)), corrections)
     let_go(len(results))  # the writers use no model: past RELEASE_AFTER documents they go (resources.release)
     stage("writing outputs")
-    return write(out_dir, results, corpus, written), corpus.corrections
+    return write(out_dir, results, corpus, written, workers), corpus.corrections
 
 
 def run_corpus(
@@ -160,7 +160,7 @@ def run_corpus(
         results.sort_by_doc_id()
         summary = RunSummary(len(results), **cache.summary_fields(fixes_path))
         rows, summary.corrections = write_outputs(
-            folder.staging, results, Path(config.models_dir), fixes, on_stage, files.written
+            folder.staging, results, Path(config.models_dir), fixes, on_stage, files.written, config.workers
         )
         cache.finish(results)
         summary.rows = folder.commit(rows, config, corpus, [r.doc.source for r in results], fixes_path)

@@ -12,6 +12,7 @@ from typing import Any
 from pipeline.corpus.build import CorpusResult
 from pipeline.io import rows, schema, writers
 from pipeline.io.folder import pause_point
+from pipeline.io.parallel_write import Background, can_fork
 from pipeline.io.store import write_duckdb
 from pipeline.io.tablespool import spool_tables
 from pipeline.io.xlsx import XLSX_NAME, csv_sheets, write_sheets
@@ -74,10 +75,15 @@ def remove_stale(out_dir: Path, candidates: set[str], written: set[Path]) -> lis
 
 
 def write_outputs(
-    out_dir: Path, results: Sequence[DocResult], corpus: CorpusResult, written_before: Iterable[Path] = ()
+    out_dir: Path,
+    results: Sequence[DocResult],
+    corpus: CorpusResult,
+    written_before: Iterable[Path] = (),
+    workers: int = 1,
 ) -> dict[str, int]:
     """Write the whole output folder; returns the number of rows per output. ``written_before``: per-document
-    files already written (``io/docfiles.py``, for the results it slimmed)."""
+    files already written (``io/docfiles.py``, for the results it slimmed); ``workers`` as the run's (not 1: the
+    workbook may be written by a second process, ``io/parallel_write.py``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     before = previous_files(out_dir)
     stems = file_stems(r.doc.doc_id for r in results)
@@ -104,7 +110,7 @@ def write_outputs(
             texts(r)
     try:
         pause_point("tables")  # texts written, tables not yet (tests kill a run here)
-        return _write_tables(out_dir, corpus, plan, written, before, stems)
+        return _write_tables(out_dir, corpus, plan, written, before, stems, can_fork(workers, len(results)))
     finally:
         if spool is not None:
             spool.close()
@@ -117,6 +123,7 @@ def _write_tables(
     written: set[Path],
     before: set[str],
     stems: Mapping[str, str],
+    fork: bool = False,
 ) -> dict[str, int]:
     written_cols: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
@@ -124,14 +131,25 @@ def _write_tables(
         counts[name], written_cols[name] = writers.write_table(
             out_dir / name, make_rows, cols, schema.column_types(name, cols)
         )
-    counts[XLSX_NAME] = write_sheets(out_dir / XLSX_NAME, csv_sheets(out_dir, written_cols))
-    graph = writers.spool_graph(out_dir, corpus.graph)  # read once for the exports and the store (io/graphspool.py)
+    # the workbook reads only the CSV files just written: on a second core while the graph and the store are written
+    sheets = csv_sheets(out_dir, written_cols)
+    book = Background(lambda: write_sheets(out_dir / XLSX_NAME, sheets), fork)
+    counts[XLSX_NAME] = 0  # its place in the counts (run.json) as in the serial order
     try:
-        counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, graph).items()})
-        counts["cooccurrence.dl"] = writers.write_dl(out_dir / "cooccurrence.dl", corpus.cooccurrence)
-        write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in plan.items()}, graph)
-    finally:
-        graph.close()
+        if not fork:
+            counts[XLSX_NAME] = book.result()
+        graph = writers.spool_graph(out_dir, corpus.graph)  # read once for the exports and the store (graphspool.py)
+        try:
+            counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, graph).items()})
+            counts["cooccurrence.dl"] = writers.write_dl(out_dir / "cooccurrence.dl", corpus.cooccurrence)
+            write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in plan.items()}, graph)
+        finally:
+            graph.close()
+    except BaseException:
+        book.cancel()
+        raise
+    if fork:
+        counts[XLSX_NAME] = book.result()
     ours = {f for stem in stems.values() for f in per_document_files(stem)}
     stale = remove_stale(out_dir, before | ours, written)
     if stale:
