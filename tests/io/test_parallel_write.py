@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -132,3 +134,39 @@ def test_two_processes_write_what_one_writes(tmp_path: Path, monkeypatch: pytest
         ln for ln in gexf[1] if "lastmodifieddate" not in ln
     ]
     assert not [p for p in two.rglob(".*.tmp")]  # every file through its temporary file and a rename
+
+
+SCRIPT = """
+import sys, time
+from pathlib import Path
+from pipeline.io.parallel_write import Background
+flag = Path(sys.argv[1])
+def slow():
+    time.sleep(20)
+    flag.write_text("late", encoding="utf-8")
+job = Background(slow, forked=True)
+print(job.proc.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_killed_parent_takes_its_child_along(tmp_path: Path) -> None:
+    """A run killed midway (SIGKILL: no cleanup) leaves no writer behind: the kernel kills the child."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("PR_SET_PDEATHSIG is Linux's")
+    flag = tmp_path / "late"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(flag)], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    child = int(proc.stdout.readline())
+    proc.kill()
+    proc.wait()
+    for _ in range(100):  # reaped by init once it is gone
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the child {child} outlived its killed parent")
+    assert not flag.exists()
