@@ -184,6 +184,12 @@ def _diff_edits(old: str, new: str, offset: int) -> list[Edit]:
 _HAN_RUN_RE = re.compile(f"[{HAN}]+")
 
 
+def _copy_map(omap: OffsetMap) -> OffsetMap:
+    new = OffsetMap.__new__(OffsetMap)
+    new.starts, new.ends, new.raw_len = omap.starts[:], omap.ends[:], omap.raw_len
+    return new
+
+
 def simplified(text: str) -> str:
     """``text`` in simplified script (OpenCC t2s), without an offset map."""
     return str(_converter("t2s").convert(text))
@@ -196,7 +202,9 @@ def to_simplified(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     if whole == text:
         return text, omap
     if len(whole) == len(text):
-        return apply_edits(text, omap, _diff_edits(text, whole, 0))
+        # every change is one character for one (what apply_edits would build from _diff_edits): the text is
+        # OpenCC's and each character keeps its raw span, so the map is a copy of ``omap``
+        return whole, _copy_map(omap)
     edits: list[Edit] = []
     for m in _HAN_RUN_RE.finditer(text):
         run = m.group()
@@ -261,7 +269,13 @@ _VALUE_END_RE = re.compile(rf"[{HAN}）)%][{WS}]*[-+]?\d+(?:\.\d+)?%?$")
 
 
 def _chrome_hits(line: str) -> int:
-    s = line.strip(WS)
+    return _chrome_hits_stripped(line.strip(WS))
+
+
+@lru_cache(maxsize=16_384)
+def _chrome_hits_stripped(s: str) -> int:
+    """How many chrome patterns a stripped line matches; cached per distinct line (headers, footers, bylines and
+    blank lines repeat on every page; one alternation of the patterns was no faster, see git log)."""
     return sum(1 for r in _chrome_res() if r.search(s))
 
 
