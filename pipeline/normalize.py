@@ -403,22 +403,42 @@ def _deletions(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) 
     between its last character and its newline included (``經(jīng)\n``), and, apart, the ones before its first
     character (``\n(dòng)員``: a gloss that did not fit at the previous line's end)."""
     out = []
+    starts, ends = omap.starts, omap.ends
+    n = len(starts)  # (0 for KeptSpans: every span then asks to_raw)
+    # a monotone map (every step here keeps one) gives a span's raw start and end at its ends: no min/max over
+    # the line's slice; otherwise, or for a line outside the map, to_raw as before
+    monotone = _monotone(omap)
+    to_raw = omap.to_raw
     for k, ((s, e), line) in enumerate(zip(spans, lines, strict=True)):
         body = line.strip(WS)
         inside = lead = 0
         if body and e > s:
             a = s + (len(line) - len(line.lstrip(WS)))
             b = a + len(body)
-            ra, rb = omap.to_raw(a, b)
+            if monotone and b <= n:
+                ra, rb = starts[a], ends[b - 1]
+            else:
+                ra, rb = to_raw(a, b)
             inside = max(0, (rb - ra) - len(body))
             if a > 0:  # a gloss deleted at the line's start (``\n(dòng)員``), not a whole dropped line
-                gap = ra - omap.to_raw(a - 1, a)[1]
+                gap = ra - (ends[a - 1] if a <= n else to_raw(a - 1, a)[1])
                 lead = gap if 0 < gap <= GLOSS_MAX else 0
             if b == e and k + 1 < len(spans):  # a gloss deleted at the line's end (``經(jīng)\n``)
-                gap = omap.to_raw(e, e + 1)[0] - rb
+                gap = (starts[e] if e < n else to_raw(e, e + 1)[0]) - rb
                 inside += gap if 0 < gap <= GLOSS_MAX else 0
         out.append((inside + lead, lead))
     return out
+
+
+def _monotone(omap: OffsetMap) -> bool:
+    """True when the map's starts and its ends never decrease (then ``to_raw(a, b)`` is ``starts[a], ends[b-1]``)."""
+    if len(omap.starts) < 2:
+        return True
+    import numpy as np  # (loaded by spaCy in a run; not at import)
+
+    st = np.frombuffer(omap.starts, dtype=np.int64)
+    en = np.frombuffer(omap.ends, dtype=np.int64)
+    return bool((st[1:] >= st[:-1]).all() and (en[1:] >= en[:-1]).all())
 
 
 def _deleted_widths(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) -> list[float]:

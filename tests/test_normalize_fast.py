@@ -8,11 +8,15 @@ from hypothesis import strategies as st
 
 from pipeline.model import Document, OffsetMap, apply_edits
 from pipeline.normalize import (
+    GLOSS_MAX,
     WS,
     _chrome_hits,
     _chrome_res,
     _converter,
+    _deletions,
     _diff_edits,
+    _lines,
+    _monotone,
     normalize,
     to_simplified,
 )
@@ -108,3 +112,58 @@ def test_normalize_maps_back_into_the_raw_text(pages: list[str]) -> None:
     assert omap.raw_len == len(raw)
     assert all(0 <= s <= e <= len(raw) for s, e in zip(omap.starts, omap.ends, strict=True))
     assert list(omap.starts) == sorted(omap.starts)
+
+
+def _old_deletions(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) -> list[tuple[int, int]]:
+    out = []
+    for k, ((s, e), line) in enumerate(zip(spans, lines, strict=True)):
+        body = line.strip(WS)
+        inside = lead = 0
+        if body and e > s:
+            a = s + (len(line) - len(line.lstrip(WS)))
+            b = a + len(body)
+            ra, rb = omap.to_raw(a, b)
+            inside = max(0, (rb - ra) - len(body))
+            if a > 0:
+                gap = ra - omap.to_raw(a - 1, a)[1]
+                lead = gap if 0 < gap <= GLOSS_MAX else 0
+            if b == e and k + 1 < len(spans):
+                gap = omap.to_raw(e, e + 1)[0] - rb
+                inside += gap if 0 < gap <= GLOSS_MAX else 0
+        out.append((inside + lead, lead))
+    return out
+
+
+def _gappy_map(n: int, data: st.DataObject, monotone: bool) -> OffsetMap:
+    """Spans with deleted raw characters between them (glosses), whole-span runs (n:m edits), zero-width inserts;
+    ``monotone=False`` shuffles a few ends so the fallback path runs too."""
+    starts, ends, pos = [], [], 0
+    for _ in range(n):
+        pos += data.draw(st.integers(0, 14))  # raw characters deleted before this one
+        kind = data.draw(st.sampled_from(["one", "one", "one", "wide", "insert"]))
+        width = {"one": 1, "wide": 3, "insert": 0}[kind]
+        starts.append(pos)
+        ends.append(pos + width)
+        pos += width
+    if not monotone and n >= 2:
+        i = data.draw(st.integers(0, n - 2))
+        ends[i] = ends[i + 1] + data.draw(st.integers(1, 5))
+    return OffsetMap(starts, ends, pos + data.draw(st.integers(0, 5)))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(st.sampled_from(list("经济发展 \u3000ab\n")), min_size=0, max_size=80), st.booleans(), st.data())
+def test_deletions_equal_the_old_min_max_version(text: str, monotone: bool, data: st.DataObject) -> None:
+    omap = _gappy_map(len(text), data, monotone)
+    spans = _lines(text)
+    lines = [text[s:e] for s, e in spans]
+    assert _deletions(spans, lines, omap) == _old_deletions(spans, lines, omap)
+    if monotone:
+        assert _monotone(omap)
+
+
+def test_monotone_sees_a_decreasing_end() -> None:
+    assert _monotone(OffsetMap([0, 1, 2], [1, 2, 3], 3))
+    assert not _monotone(OffsetMap([0, 1, 2], [5, 2, 3], 5))
+    assert not _monotone(OffsetMap([0, 3, 2], [1, 4, 4], 5))
+    assert _monotone(OffsetMap([], [], 0))
