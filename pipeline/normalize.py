@@ -231,7 +231,9 @@ def _char_script(ch: str) -> int:
 def detect_script(text: str) -> str:
     """simplified | traditional | mixed from chars t2s would change vs. chars s2t would change."""
     n_trad = n_simp = 0
-    for ch, n in Counter(HAN_RE.findall(text)).items():
+    for ch, n in Counter(text).items():  # every character counted in C, the Han ones picked per distinct one
+        if not HAN_RE.match(ch):
+            continue
         kind = _char_script(ch)  # a character's conversions never change: asked once per process
         if kind == 1:
             n_trad += n

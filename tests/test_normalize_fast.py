@@ -49,7 +49,7 @@ def _shifted_map(n: int, data: st.DataObject) -> OffsetMap:
     return OffsetMap(starts, ends, pos)
 
 
-def test_identity_equals_the_old_map_around_the_numpy_threshold() -> None:
+def test_identity_equals_the_old_map() -> None:
     for n in (0, 1, 7, 4095, 4096, 4097, 100_000):
         got = _old_identity(n)
         assert OffsetMap.identity(n) == got
