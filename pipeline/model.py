@@ -67,7 +67,15 @@ class OffsetMap:
 
     @classmethod
     def identity(cls, n: int) -> OffsetMap:
-        return cls(range(n), range(1, n + 1), n)
+        """Each character its own raw span: ``starts`` 0..n-1, and ``ends`` 1..n copied from them shifted by one
+        (a memory copy, not a second array of Python ints)."""
+        new = cls.__new__(cls)
+        new.starts = array("q", range(n))
+        new.ends = new.starts[1:]
+        if n:
+            new.ends.append(n)
+        new.raw_len = n
+        return new
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -184,6 +184,12 @@ def _diff_edits(old: str, new: str, offset: int) -> list[Edit]:
 _HAN_RUN_RE = re.compile(f"[{HAN}]+")
 
 
+def _copy_map(omap: OffsetMap) -> OffsetMap:
+    new = OffsetMap.__new__(OffsetMap)
+    new.starts, new.ends, new.raw_len = omap.starts[:], omap.ends[:], omap.raw_len
+    return new
+
+
 def simplified(text: str) -> str:
     """``text`` in simplified script (OpenCC t2s), without an offset map."""
     return str(_converter("t2s").convert(text))
@@ -196,7 +202,9 @@ def to_simplified(text: str, omap: OffsetMap) -> tuple[str, OffsetMap]:
     if whole == text:
         return text, omap
     if len(whole) == len(text):
-        return apply_edits(text, omap, _diff_edits(text, whole, 0))
+        # every change is one character for one (what apply_edits would build from _diff_edits): the text is
+        # OpenCC's and each character keeps its raw span, so the map is a copy of ``omap``
+        return whole, _copy_map(omap)
     edits: list[Edit] = []
     for m in _HAN_RUN_RE.finditer(text):
         run = m.group()
@@ -223,7 +231,9 @@ def _char_script(ch: str) -> int:
 def detect_script(text: str) -> str:
     """simplified | traditional | mixed from chars t2s would change vs. chars s2t would change."""
     n_trad = n_simp = 0
-    for ch, n in Counter(HAN_RE.findall(text)).items():
+    for ch, n in Counter(text).items():  # every character counted in C, the Han ones picked per distinct one
+        if not HAN_RE.match(ch):
+            continue
         kind = _char_script(ch)  # a character's conversions never change: asked once per process
         if kind == 1:
             n_trad += n
@@ -261,7 +271,13 @@ _VALUE_END_RE = re.compile(rf"[{HAN}）)%][{WS}]*[-+]?\d+(?:\.\d+)?%?$")
 
 
 def _chrome_hits(line: str) -> int:
-    s = line.strip(WS)
+    return _chrome_hits_stripped(line.strip(WS))
+
+
+@lru_cache(maxsize=16_384)
+def _chrome_hits_stripped(s: str) -> int:
+    """How many chrome patterns a stripped line matches; cached per distinct line (headers, footers, bylines and
+    blank lines repeat on every page; one alternation of the patterns was no faster, see git log)."""
     return sum(1 for r in _chrome_res() if r.search(s))
 
 
@@ -389,22 +405,42 @@ def _deletions(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) 
     between its last character and its newline included (``經(jīng)\n``), and, apart, the ones before its first
     character (``\n(dòng)員``: a gloss that did not fit at the previous line's end)."""
     out = []
+    starts, ends = omap.starts, omap.ends
+    n = len(starts)  # (0 for KeptSpans: every span then asks to_raw)
+    # a monotone map (every step here keeps one) gives a span's raw start and end at its ends: no min/max over
+    # the line's slice; otherwise, or for a line outside the map, to_raw as before
+    monotone = _monotone(omap)
+    to_raw = omap.to_raw
     for k, ((s, e), line) in enumerate(zip(spans, lines, strict=True)):
         body = line.strip(WS)
         inside = lead = 0
         if body and e > s:
             a = s + (len(line) - len(line.lstrip(WS)))
             b = a + len(body)
-            ra, rb = omap.to_raw(a, b)
+            if monotone and b <= n:
+                ra, rb = starts[a], ends[b - 1]
+            else:
+                ra, rb = to_raw(a, b)
             inside = max(0, (rb - ra) - len(body))
             if a > 0:  # a gloss deleted at the line's start (``\n(dòng)員``), not a whole dropped line
-                gap = ra - omap.to_raw(a - 1, a)[1]
+                gap = ra - (ends[a - 1] if a <= n else to_raw(a - 1, a)[1])
                 lead = gap if 0 < gap <= GLOSS_MAX else 0
             if b == e and k + 1 < len(spans):  # a gloss deleted at the line's end (``經(jīng)\n``)
-                gap = omap.to_raw(e, e + 1)[0] - rb
+                gap = (starts[e] if e < n else to_raw(e, e + 1)[0]) - rb
                 inside += gap if 0 < gap <= GLOSS_MAX else 0
         out.append((inside + lead, lead))
     return out
+
+
+def _monotone(omap: OffsetMap) -> bool:
+    """True when the map's starts and its ends never decrease (then ``to_raw(a, b)`` is ``starts[a], ends[b-1]``)."""
+    if len(omap.starts) < 2:
+        return True
+    import numpy as np  # (loaded by spaCy in a run; not at import)
+
+    st = np.frombuffer(omap.starts, dtype=np.int64)
+    en = np.frombuffer(omap.ends, dtype=np.int64)
+    return bool((st[1:] >= st[:-1]).all() and (en[1:] >= en[:-1]).all())
 
 
 def _deleted_widths(spans: list[tuple[int, int]], lines: list[str], omap: OffsetMap) -> list[float]:

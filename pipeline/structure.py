@@ -36,7 +36,10 @@ class Line:
 
     @property
     def n(self) -> int:
-        return len(re.sub(r"\s", "", self.text))
+        return len(_WS_RE.sub("", self.text))
+
+
+_WS_RE = re.compile(r"\s")
 
 
 def _lines(text: str, start: int = 0, end: int | None = None) -> list[Line]:
@@ -269,12 +272,19 @@ def split_articles(text: str) -> list[Article]:
     if not lines:
         return [Article(index=0, start=0, end=len(text))]
     starts: list[tuple[int, int | None]] = []  # (line index of article start, line index of title)
+    titled: dict[int, bool] = {}
+
+    def title_like(k: int) -> bool:  # each line judged once (a line is asked again as the next one's kicker)
+        got = titled.get(k)
+        if got is None:
+            got = titled[k] = _title_like(lines[k])
+        return got
+
     i = 0
     while i < len(lines):
-        line = lines[i]
         after_end = i > 0 and bool(_END_RE.search(lines[i - 1].text))
         if (
-            _title_like(line)
+            title_like(i)
             and i + 1 < len(lines)
             and _is_byline(lines[i + 1])
             # mid-file, only a strong cue (or a closing note just before) starts a new article
@@ -282,7 +292,7 @@ def split_articles(text: str) -> list[Article]:
         ):
             title_i, start_i = i, i
             # a kicker: a short title-like line right above, not itself a body line
-            if i > 0 and _title_like(lines[i - 1]) and lines[i - 1].n <= _KICKER_MAX:
+            if i > 0 and title_like(i - 1) and lines[i - 1].n <= _KICKER_MAX:
                 prev_start = starts[-1][0] if starts else -1
                 if i - 1 > prev_start:
                     start_i = i - 1
@@ -293,10 +303,10 @@ def split_articles(text: str) -> list[Article]:
             i = j
             continue
         if i > 0 and _END_RE.search(lines[i - 1].text) and not (starts and starts[-1][0] == i):
-            starts.append((i, i if _title_like(line) else None))
+            starts.append((i, i if title_like(i) else None))
         i += 1
     if not starts or starts[0][0] != 0:
-        starts.insert(0, (0, 0 if _title_like(lines[0]) and len(lines) > 1 else None))
+        starts.insert(0, (0, 0 if title_like(0) and len(lines) > 1 else None))
     # dedupe and merge starts whose article would be a tiny leftover
     bounds: list[tuple[int, int | None]] = []
     for bound in starts:

@@ -13,6 +13,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 from pipeline.text.chars import HAN_RE
 
@@ -46,6 +47,13 @@ def plausibility(text: str) -> float:
         if cat in ("Cc", "Co", "Cn", "Cs") or ch == "\ufffd":
             bad += n
     return 1.0 - bad / len(text)
+
+
+@lru_cache(maxsize=2)
+def _recent_plausibility(text: str) -> float:
+    """``plausibility`` of the last texts asked: decode_bytes scores the same UTF-8 text that detect_encoding scored
+    (a file shorter than the sample, without carriage returns or BOM), now once."""
+    return plausibility(text)
 
 
 def _common_share(text: str, codec: str) -> float:
@@ -128,7 +136,7 @@ def detect_encoding(data: bytes) -> str:
     if b"\x00" not in sample:
         try:
             text = sample.decode("utf-8")
-            if plausibility(text) > 0.95 and not _gbk_posing_as_utf8(text, sample):
+            if _recent_plausibility(text) > 0.95 and not _gbk_posing_as_utf8(text, sample):
                 return "utf-8"
         except UnicodeDecodeError:
             pass
@@ -173,6 +181,6 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     if text.startswith("\ufeff"):
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if plausibility(text[:_SAMPLE]) < 0.95:
+    if _recent_plausibility(text[:_SAMPLE]) < 0.95:
         raise NotTextError(f"the bytes decode as {enc} but contain control or unassigned characters")
     return text, {"utf-8-sig": "utf-8-bom", "big5hkscs": "big5"}.get(enc, enc)
