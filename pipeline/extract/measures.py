@@ -353,11 +353,25 @@ def _head_items_after(text: str, start: int, end: int, want: int) -> list[str]:
     return []
 
 
+_ITEM_MARK_SPAN = 8  # an item marker's characters after its leading whitespace (（十二）, 12．, 第十二, ...) and more
+
+
+def _probe_end(text: str, at: int, seg_end: int) -> int:
+    """End of the stretch that holds every item marker starting before ``at``: the whitespace run a marker's
+    ``\\s*`` may take from there, then the marker's own characters with their lookahead."""
+    while at < seg_end and text[at].isspace():
+        at += 1
+    return min(seg_end, at + _ITEM_MARK_SPAN)
+
+
 def _list_after(text: str, end: int, window: int = 6000, near: int = 400) -> list[list[str]]:
     """Numbered lists starting soon after a formula: ``1. …``, ``（一）…``, ``一是…二是…``."""
     seg_end = min(len(text), end + window)
+    probe_end = _probe_end(text, end + near + 1, seg_end)
     found: list[list[str]] = []
     for rx in (NUMBERED_ITEM_RE, PAREN_ITEM_RE, CN_ITEM_RE, _ORDINAL_ITEM_RE):
+        if rx.search(text, end, probe_end) is None:
+            continue  # no item marker starts near the formula: the scan of the whole window would find no list
         marks: list[re.Match[str]] = []
         for m in rx.finditer(text, end, seg_end):
             if not marks and m.start() - end > near:

@@ -65,3 +65,47 @@ def test_listed_name_of_a_made_up_list() -> None:
     text = "探索了三种模式，即整村再建新乡镇搬迁模式、联村并建小城镇搬迁模式、梯度搬迁模式。"
     pos = text.index("模式、联村")
     assert M._listed_name(text, pos, "模式") == "整村再建新乡镇搬迁"
+
+
+def old_list_after(text: str, end: int, window: int = 6000, near: int = 400) -> list[list[str]]:
+    """``_list_after`` before the probe of the near stretch: every marker pattern scans the whole window."""
+    seg_end = min(len(text), end + window)
+    found: list[list[str]] = []
+    for rx in (M.NUMBERED_ITEM_RE, M.PAREN_ITEM_RE, M.CN_ITEM_RE, M._ORDINAL_ITEM_RE):
+        marks: list[re.Match[str]] = []
+        for m in rx.finditer(text, end, seg_end):
+            if not marks and m.start() - end > near:
+                break
+            n = M.cn_int(m.group(1))
+            if n == len(marks) + 1:
+                if not marks and m.start() - end > near:
+                    break
+                marks.append(m)
+            elif n == 1 and marks:
+                break
+        if len(marks) >= 2:
+            bounds = [m.start() for m in marks[1:]] + [len(text)]
+            found.append([M._item_text(text, m.end(), stop=b) for m, b in zip(marks, bounds, strict=True)])
+    return found
+
+
+LIST_PIECES = [*"12一二三是要、。；：:，\n \u3000（）(.．第x修路", "1.", "（一）", "一是", "第二，"]
+LIST_TEXT = st.lists(st.sampled_from(LIST_PIECES), max_size=40)
+
+
+@settings(max_examples=600, deadline=None)
+@given(LIST_TEXT.map("".join), st.integers(0, 6), st.integers(0, 12), st.integers(1, 40))
+def test_list_after_probe_equals_the_window_scan(text: str, end: int, near: int, window: int) -> None:
+    # small windows and distances put item markers (and whitespace runs) across the probe's edge
+    assert M._list_after(text, end, window, near) == old_list_after(text, end, window, near)
+
+
+def test_list_after_of_made_up_lists() -> None:
+    far = "实施“三保障”工程。" + "修" * 500 + "。1. 修路。2. 建桥。"
+    near = "实施“两个确保”工程：一是修通道路；二是建好桥梁。（一）修路。（二）建桥。"
+    spaced = "实施工程。" + " " * 30 + "1. 修路。2. 建桥。"
+    for text, end in ((far, 10), (near, 10), (spaced, 5)):
+        assert M._list_after(text, end) == old_list_after(text, end)
+    assert M._list_after(far, 10) == []
+    assert len(M._list_after(near, 10)) == 2
+    assert M._list_after(spaced, 5, near=4) == old_list_after(spaced, 5, near=4) != []
