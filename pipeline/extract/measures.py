@@ -110,6 +110,7 @@ _QUOTED_PROGRAM_RIGHT = lazy_pattern(r"^[\"”]?(?:{words})", "practice_suffixes
 # inner parts run up to ten characters (乡镇扶贫产业开发公司), the first and last up to eight, the last one cut at
 # the first practice head or function word after it (企业+农户模式带动… → 企业+农户).
 _GLOSS = r"(?:[（(][^（）()\n+]{1,10}[）)])?"
+_PLUS_LEAD = 8 + 12  # _PLUS_RE: the most characters before a chain's first "+" ([CJK]{2,8} and _GLOSS)
 _PLUS_RE = re.compile(
     rf"[{CJK}]{{2,8}}{_GLOSS}(?:\+(?:[{CJK}]{{1,10}}{_GLOSS}|[A-Za-z]))*\+(?:[{CJK}]{{1,8}}{_GLOSS}|[A-Za-z])\+?"
     rf"|[{CJK}]{{2,6}}\+(?![{CJK}\d])"
@@ -827,7 +828,11 @@ def _plus_chains(text: str) -> list[tuple[int, int]]:
     """Spans of X+Y+Z chains: the left edge cut after the last stop word of the first part, the last part cut at a
     practice head or function word (企业+合作社+农户的模式 → 企业+合作社+农户)."""
     out: list[tuple[int, int]] = []
-    for m in _PLUS_RE.finditer(text):
+    first_plus = text.find("+")
+    if first_plus < 0:
+        return out  # every chain holds a "+": a text without one has none (no scan of the whole text)
+    # a chain's first "+" is at most _PLUS_LEAD characters after its start (8 CJK and a 12-character gloss)
+    for m in _PLUS_RE.finditer(text, max(0, first_plus - _PLUS_LEAD)):
         chain = m.group(0)
         head = chain.split("+", 1)[0]
         cut = [x.end() for x in _LEFT_STOP.finditer(head) if x.end() < len(head) - 1]

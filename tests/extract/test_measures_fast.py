@@ -109,3 +109,35 @@ def test_list_after_of_made_up_lists() -> None:
     assert M._list_after(far, 10) == []
     assert len(M._list_after(near, 10)) == 2
     assert M._list_after(spaced, 5, near=4) == old_list_after(spaced, 5, near=4) != []
+
+
+def old_plus_starts(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in M._PLUS_RE.finditer(text)]
+
+
+PLUS_PIECES = [*"企业合作社农户+（）(龙头)a，。 \n", "+", "（县供销社）", "公司+基地+农户", "龙头企业带动"]
+PLUS_TEXT = st.lists(st.sampled_from(PLUS_PIECES), max_size=50)
+
+
+@settings(max_examples=600, deadline=None)
+@given(PLUS_TEXT.map("".join))
+def test_plus_chains_start_near_the_first_plus(text: str) -> None:
+    # no chain starts more than _PLUS_LEAD characters before the text's first "+": the skipped prefix loses none
+    first = text.find("+")
+    starts = old_plus_starts(text)
+    assert all(s >= first - M._PLUS_LEAD for s, _ in starts)
+    assert [(m.start(), m.end()) for m in M._PLUS_RE.finditer(text, max(0, first - M._PLUS_LEAD))] == (
+        starts if first >= 0 else []
+    )
+
+
+def test_plus_chains_of_made_up_text() -> None:
+    lead = "某某村探索产业模式" * 5
+    text = lead + "采取龙头企业（某某县供销社）+合作社+农户的模式，带动增收。"
+    assert M._plus_chains(text) and M._plus_chains(lead) == []
+    got = M._plus_chains(text)
+    assert text[got[0][0] : got[0][1]].endswith("合作社+农户")
+    # the chain opens 16 characters before its "+" (8 CJK, an 8-character gloss): the skip must not reach it
+    assert old_plus_starts(text)[0][0] == text.index("+") - 16
+    first = text.index("+")
+    assert [(m.start(), m.end()) for m in M._PLUS_RE.finditer(text, first - M._PLUS_LEAD)] == old_plus_starts(text)
