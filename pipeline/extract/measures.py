@@ -110,6 +110,7 @@ _QUOTED_PROGRAM_RIGHT = lazy_pattern(r"^[\"”]?(?:{words})", "practice_suffixes
 # inner parts run up to ten characters (乡镇扶贫产业开发公司), the first and last up to eight, the last one cut at
 # the first practice head or function word after it (企业+农户模式带动… → 企业+农户).
 _GLOSS = r"(?:[（(][^（）()\n+]{1,10}[）)])?"
+_PLUS_LEAD = 8 + 12  # _PLUS_RE: the most characters before a chain's first "+" ([CJK]{2,8} and _GLOSS)
 _PLUS_RE = re.compile(
     rf"[{CJK}]{{2,8}}{_GLOSS}(?:\+(?:[{CJK}]{{1,10}}{_GLOSS}|[A-Za-z]))*\+(?:[{CJK}]{{1,8}}{_GLOSS}|[A-Za-z])\+?"
     rf"|[{CJK}]{{2,6}}\+(?![{CJK}\d])"
@@ -353,11 +354,25 @@ def _head_items_after(text: str, start: int, end: int, want: int) -> list[str]:
     return []
 
 
+_ITEM_MARK_SPAN = 8  # an item marker's characters after its leading whitespace (（十二）, 12．, 第十二, ...) and more
+
+
+def _probe_end(text: str, at: int, seg_end: int) -> int:
+    """End of the stretch that holds every item marker starting before ``at``: the whitespace run a marker's
+    ``\\s*`` may take from there, then the marker's own characters with their lookahead."""
+    while at < seg_end and text[at].isspace():
+        at += 1
+    return min(seg_end, at + _ITEM_MARK_SPAN)
+
+
 def _list_after(text: str, end: int, window: int = 6000, near: int = 400) -> list[list[str]]:
     """Numbered lists starting soon after a formula: ``1. …``, ``（一）…``, ``一是…二是…``."""
     seg_end = min(len(text), end + window)
+    probe_end = _probe_end(text, end + near + 1, seg_end)
     found: list[list[str]] = []
     for rx in (NUMBERED_ITEM_RE, PAREN_ITEM_RE, CN_ITEM_RE, _ORDINAL_ITEM_RE):
+        if rx.search(text, end, probe_end) is None:
+            continue  # no item marker starts near the formula: the scan of the whole window would find no list
         marks: list[re.Match[str]] = []
         for m in rx.finditer(text, end, seg_end):
             if not marks and m.start() - end > near:
@@ -813,7 +828,11 @@ def _plus_chains(text: str) -> list[tuple[int, int]]:
     """Spans of X+Y+Z chains: the left edge cut after the last stop word of the first part, the last part cut at a
     practice head or function word (企业+合作社+农户的模式 → 企业+合作社+农户)."""
     out: list[tuple[int, int]] = []
-    for m in _PLUS_RE.finditer(text):
+    first_plus = text.find("+")
+    if first_plus < 0:
+        return out  # every chain holds a "+": a text without one has none (no scan of the whole text)
+    # a chain's first "+" is at most _PLUS_LEAD characters after its start (8 CJK and a 12-character gloss)
+    for m in _PLUS_RE.finditer(text, max(0, first_plus - _PLUS_LEAD)):
         chain = m.group(0)
         head = chain.split("+", 1)[0]
         cut = [x.end() for x in _LEFT_STOP.finditer(head) if x.end() < len(head) - 1]
