@@ -318,11 +318,15 @@ class LinkContext:
         pattern = OUTCOME_CUES if which == "outcome" else _RESULT
         if lo < self.art.start or hi > self.art.end:
             return pattern.search(self.doc.text, lo, hi) is not None
+        return self.word_index_of(which).inside(lo, hi)
+
+    def word_index_of(self, which: str) -> _WordIndex:
+        """The article's occurrences of the words ``which`` names (:meth:`has_word`), made on first use."""
         index = self.word_index.get(which)
         if index is None:
             words = _OUTCOME_WORDS if which == "outcome" else _RESULT_WORDS
             index = self.word_index[which] = _WordIndex.of(self.doc.text, list(words), self.art.start, self.art.end)
-        return index.inside(lo, hi)
+        return index
 
     def para_counts(self, p0: int, p1: int) -> Counter[str]:
         """How often each practice is named inside ``[p0, p1]`` (counted once per paragraph)."""
@@ -570,6 +574,19 @@ def _counted_head(left: str, name: str) -> bool:
     return False
 
 
+# the positions where ``_after_counter`` holds (a ``_COUNTER`` match ends just before them), as empty matches
+_AFTER_COUNTER = re.compile(r"(?<=[该这此各])|(?<=这些|全县|全市|全区)|(?<=[\d一二三四五六七八九十两百][个家座所处批])")
+
+
+def _counted_heads(left: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The 2- and 3-character stretches of ``left`` that start right after a counter (:func:`_after_counter`):
+    ``_counted_head(left, name)`` for a name of 3 characters or more is ``name[-3:]`` in the second or ``name[-2:]``
+    in the first, so a figure's left context is read once for all its candidates, not once per practice."""
+    n = len(left)
+    at = [m.start() for m in _AFTER_COUNTER.finditer(left)]
+    return frozenset(left[i : i + 2] for i in at if i + 2 <= n), frozenset(left[i : i + 3] for i in at if i + 3 <= n)
+
+
 @dataclass
 class _Mention:
     """What the features read at one practice mention, whatever the figure (computed once per mention)."""
@@ -784,6 +801,15 @@ def _figure_pair_features(
     v_sent, v_para = v.sent, v.para
     views = ctx.mention_views
     log1p = math.log1p
+    # the prune's test (:meth:`Prune.below`) and the cue words' test (:meth:`LinkContext.has_word`) read in place,
+    # with the same operations in the same order: no call per pair
+    if prune is not None:
+        w_get, intercept, cut = prune.weights.get, prune.intercept, prune.cut - prune.margin
+    zero = itertools.repeat(0.0)
+    mul = operator.mul
+    art_start, art_end = ctx.art.start, ctx.art.end
+    outcome_index = result_index = None
+    heads2, heads3 = _counted_heads(v.left_on)  # ``_counted_head(v.left_on, name)`` for every candidate
     out: list[tuple[str, dict[str, float]]] = []
     for name, extra in names.items():
         if name not in ctx.by_name:
@@ -883,7 +909,7 @@ def _figure_pair_features(
             f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
         # ``v.left`` is a prefix of ``v.left_on``, and whether a counter comes before a head read there reads the same
         # characters: ``_counted_head(v.left, name)`` implies ``_counted_head(v.left_on, name)``
-        head_in_clause = len(name) >= 4 and _counted_head(v.left_on, name)
+        head_in_clause = len(name) >= 4 and (name[-3:] in heads3 or name[-2:] in heads2)
         if head_in_clause:
             f["head_in_clause"] = 1.0  # 全县7个合作社吸收社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
         if v.in_speech:
@@ -909,7 +935,7 @@ def _figure_pair_features(
         first = nv.first
         if first is None or first > pos:
             f["before_first_mention"] = 1.0
-        for e in sorted(extra):
+        for e in sorted(extra) if extra else ():
             f[e] = 1.0
             if e == "main":
                 if role == "成效":
@@ -927,7 +953,7 @@ def _figure_pair_features(
                 passing = ctx.n_occurrences(name) <= 1 and not same_paragraph
                 if passing and not nv.in_title_line:
                     f["main_in_passing"] = 1.0  # the most-named practice, named once and not in the title
-        if prune is not None and prune.below(f):
+        if prune is not None and intercept + sum(map(mul, map(w_get, f, zero), f.values())) < cut:
             continue  # the features still to come (:data:`DEFERRED`) only lower the score: the pair cannot pass
         if ment is None:
             out.append((name, f))
@@ -943,9 +969,23 @@ def _figure_pair_features(
                 if len(between) >= 3:
                     break
         f["intervening"] = min(len(between), 3) / 3
-        if is_before and ctx.has_word("outcome", me, pos):
-            f["cue_between"] = 1.0
-        if ctx.has_word("result", me if is_before else c0, pos):
+        if is_before:
+            if me < art_start or pos > art_end:
+                cue = ctx.has_word("outcome", me, pos)
+            else:
+                if outcome_index is None:
+                    outcome_index = ctx.word_index_of("outcome")
+                cue = outcome_index.inside(me, pos)
+            if cue:
+                f["cue_between"] = 1.0
+        r_lo = me if is_before else c0
+        if r_lo < art_start or pos > art_end:
+            cue = ctx.has_word("result", r_lo, pos)
+        else:
+            if result_index is None:
+                result_index = ctx.word_index_of("result")
+            cue = result_index.inside(r_lo, pos)
+        if cue:
             f["result_between"] = 1.0
         if _MEANS.search(text[max(s0, ms - 8) : ms]):
             f["means_before"] = 1.0  # 通过A, 依托A, 实施A
