@@ -308,6 +308,11 @@ class LinkContext:
                 name in self.title_line,
                 name in self.title_zone,
                 self.first_mention.get(name),
+                name[-4:] if len(name) >= 5 else None,
+                name[-3:],
+                name[-3:] if len(name) >= 4 else None,
+                name[-2:],
+                name[:4] if len(name) >= 6 else None,
             )
         return got
 
@@ -370,6 +375,12 @@ class _Name:
     in_title_line: bool  # ``name in ctx.title_line``
     in_title_zone: bool  # ``name in ctx.title_zone``
     first: int | None  # ``ctx.first_mention.get(name)``
+    # the slices of the name the features read, None when the name is too short for the feature to be read
+    tail4: str | None  # ``name[-4:]`` of a name of 5 characters or more (``tail_in_sentence``)
+    tail3: str  # ``name[-3:]``
+    head3: str | None  # ``name[-3:]`` of a name of 4 characters or more (``head_in_clause``)
+    head2: str  # ``name[-2:]``
+    topic4: str | None  # ``name[:4]`` of a name of 6 characters or more (``topic_in_clause``)
 
 
 @dataclass
@@ -810,11 +821,15 @@ def _figure_pair_features(
     art_start, art_end = ctx.art.start, ctx.art.end
     outcome_index = result_index = None
     heads2, heads3 = _counted_heads(v.left_on)  # ``_counted_head(v.left_on, name)`` for every candidate
+    by_name, names_get = ctx.by_name, ctx.names.get
+    log_1000 = _LOG_1000
+    sentence_names = v.sentence_names
+    n_sentence_names = len(sentence_names)
     out: list[tuple[str, dict[str, float]]] = []
     for name, extra in names.items():
-        if name not in ctx.by_name:
+        if name not in by_name:
             continue
-        nv = ctx.name_view(name)
+        nv = names_get(name) or ctx.name_view(name)
         f: dict[str, float] = {nv.kind_key: 1.0}
         f[role_key] = 1.0
 
@@ -846,7 +861,7 @@ def _figure_pair_features(
             is_before = me <= pos
             dist = (pos - me) if is_before else (ms - fend)
             f["before" if is_before else "after"] = 1.0
-            f["log_dist"] = log1p(dist if dist > 0 else 0) / _LOG_1000
+            f["log_dist"] = log1p(dist if dist > 0 else 0) / log_1000
             if dist <= 4:
                 f["adjacent"] = 1.0
             same_sent = ms >= s0 and me <= s1
@@ -905,25 +920,28 @@ def _figure_pair_features(
         f["para_count"] = (count if count < 4 else 4) / 4
         if count >= 2 and v.para_max <= count:
             f["para_topic"] = 1.0
-        if len(name) >= 5 and not same_sent and (name[-4:] in v.sentence or name[-3:] in v.clause):
+        tail4 = nv.tail4
+        if tail4 is not None and not same_sent and (tail4 in v.sentence or nv.tail3 in v.clause):
             f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
         # ``v.left`` is a prefix of ``v.left_on``, and whether a counter comes before a head read there reads the same
         # characters: ``_counted_head(v.left, name)`` implies ``_counted_head(v.left_on, name)``
-        head_in_clause = len(name) >= 4 and (name[-3:] in heads3 or name[-2:] in heads2)
+        head3 = nv.head3
+        head_in_clause = head3 is not None and (head3 in heads3 or nv.head2 in heads2)
         if head_in_clause:
             f["head_in_clause"] = 1.0  # 全县7个合作社吸收社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
         if v.in_speech:
             f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
         if v.in_title:
             f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
-        others = len(v.sentence_names) > (1 if name in v.sentence_names else 0)  # another practice in the sentence
+        others = n_sentence_names > (1 if name in sentence_names else 0)  # another practice in the sentence
         if others and not nearest_in_sentence:
             f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
         if v.cue_in_sentence:
             f["cue_in_sentence"] = 1.0
         if v.cue_in_clause:
             f["cue_in_clause"] = 1.0
-        if len(name) >= 6 and name[:4] in v.masked_clause:
+        topic4 = nv.topic4
+        if topic4 is not None and topic4 in v.masked_clause:
             f["topic_in_clause"] = 1.0  # 电子商务交易额907万元 for 电子商务进农村综合示范: the clause counts its topic
         if v.input_in_clause:
             f["input_in_clause"] = 1.0  # 选派30名干部, 召开推进会8次: the county's work put in, no outcome
