@@ -248,7 +248,7 @@ class Pair:
     role: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Own:
     """One practice's mentions in an article, in order, with their starts and ends (both increasing)."""
 
@@ -366,7 +366,7 @@ class LinkContext:
         return self.mentions[bisect.bisect_left(self.starts, lo) : bisect.bisect_right(self.starts, hi)]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Name:
     """What the features read of one practice, whatever the figure (computed once per name and article)."""
 
@@ -383,7 +383,7 @@ class _Name:
     topic4: str | None  # ``name[:4]`` of a name of 6 characters or more (``topic_in_clause``)
 
 
-@dataclass
+@dataclass(slots=True)
 class _WordIndex:
     """Every occurrence of a set of words in a stretch of text (overlapping ones too), by start, with the least end
     from each start on: whether a word lies inside ``[lo, hi)`` is one bisection."""
@@ -513,9 +513,16 @@ def _in_speech(text: str, s0: int, pos: int) -> bool:
     """The figure sits inside quoted speech: an open quote before it in its paragraph, not closed, after a speech
     verb or holding a long stretch (a quoted name such as “三金” is closed at once)."""
     lo = text.rfind("\n", 0, pos) + 1
-    opened = max(text.rfind(q, lo, pos) for q in OPEN_QUOTES)
-    if opened < 0 or any(text.find(q, opened, pos) != -1 for q in CLOSE_QUOTES):
+    opened = -1  # the last open quote (``max`` of ``rfind`` over the quotes, read in a loop: no generator per figure)
+    for q in OPEN_QUOTES:
+        i = text.rfind(q, lo, pos)
+        if i > opened:
+            opened = i
+    if opened < 0:
         return False
+    for q in CLOSE_QUOTES:
+        if text.find(q, opened, pos) != -1:
+            return False
     return pos - opened > 12 or text[max(lo, opened - 3) : opened].rstrip("：:，,").endswith(("说", "道", "讲", "表示"))
 
 
@@ -598,7 +605,7 @@ def _counted_heads(left: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(left[i : i + 2] for i in at if i + 2 <= n), frozenset(left[i : i + 3] for i in at if i + 3 <= n)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Mention:
     """What the features read at one practice mention, whatever the figure (computed once per mention)."""
 
@@ -629,7 +636,7 @@ def _mention_view(ctx: LinkContext, ms: int, me: int) -> _Mention:
     return got
 
 
-@dataclass
+@dataclass(slots=True)
 class _FigureView:
     """What the features read around one figure, whatever the practice (computed once per figure)."""
 

@@ -87,3 +87,28 @@ def test_a_head_counted_by_the_figure_itself_is_read() -> None:
     marked = "某县扶贫工作\n全县⟦扶贫车间|o⟧。今年建成⟨12个@扶贫车间⟩车间。"
     feats = [dict(f) for _, _, f in _pairs(marked, None)]
     assert feats and all(f.get("head_in_clause") for f in feats)
+
+
+def _in_speech_reference(text: str, s0: int, pos: int) -> bool:
+    """``_in_speech`` as it was written with ``max``/``any`` over generators."""
+    from pipeline.text.chars import CLOSE_QUOTES, OPEN_QUOTES
+
+    lo = text.rfind("\n", 0, pos) + 1
+    opened = max(text.rfind(q, lo, pos) for q in OPEN_QUOTES)
+    if opened < 0 or any(text.find(q, opened, pos) != -1 for q in CLOSE_QUOTES):
+        return False
+    return pos - opened > 12 or text[max(lo, opened - 3) : opened].rstrip("：:，,").endswith(("说", "道", "讲", "表示"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='他说：，“”"「」『』\n我们一年能挣3000多元表示', max_size=40), st.data())
+def test_in_speech_read_in_loops_equals_the_generators(text: str, data: st.DataObject) -> None:
+    pos = data.draw(st.integers(0, len(text)))
+    s0 = data.draw(st.integers(0, pos))
+    assert L._in_speech(text, s0, pos) == _in_speech_reference(text, s0, pos)
+
+
+def test_in_speech_of_made_up_sentences() -> None:
+    text = "他说：“我们一年能挣3000多元”"
+    assert L._in_speech(text, 0, text.index("3000"))
+    assert not L._in_speech("“三金”模式带动3000户", 0, 9)
