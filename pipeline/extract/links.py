@@ -280,13 +280,17 @@ class LinkContext:
     ends: list[int] = field(default_factory=list)  # the mentions' ends, increasing (mentions never overlap)
     title_line: str = ""  # the article's title and first line (``_title_zone(doc, art, 1)``)
     occurrences: dict[str, int] = field(default_factory=dict)  # name → times it occurs in the article, on first use
-    roles: dict[int, str] = field(default_factory=dict)  # position → ``_role_at``, on first use
+    roles: dict[int, str] = field(default_factory=dict)  # stretch of ``section_bounds`` → ``_role_at``, on first use
     paras: dict[tuple[int, int], Counter[str]] = field(default_factory=dict)  # paragraph → names counted in it
     mention_views: dict[tuple[int, int], _Mention] = field(default_factory=dict)  # (start, end) → what it reads
     unnamed: dict[tuple[int, int], bool] = field(default_factory=dict)  # span → ``_unnamed_means``
     word_index: dict[str, _WordIndex] = field(default_factory=dict)  # cue words' occurrences, on first use
     names: dict[str, _Name] = field(default_factory=dict)  # name → what every pair of it reads, on first use
     breaks: list[int] = field(default_factory=list)  # the sentence ends of the article (``SENT_END_RE``), in order
+    # the starts and ends of the article's sections, sorted and distinct: between two of them the same sections hold a
+    # position, so what is read from those sections (its role, its heading's practice) is read once per stretch
+    section_bounds: list[int] | None = None  # made on first use when not given
+    headings_at: dict[int, Measure | None] = field(default_factory=dict)  # stretch → ``_heading_practice_at``
 
     def sentence_span(self, start: int, end: int) -> tuple[int, int]:
         """``sentence_span(doc.text, start, end)``, read from the article's sentence ends by bisection (the text
@@ -349,10 +353,27 @@ class LinkContext:
         return own
 
     def role_at(self, pos: int) -> str:
-        role = self.roles.get(pos)
+        """``_role_at(art, pos)``, read once per stretch between section bounds (the sections holding ``pos``)."""
+        k = bisect.bisect_right(self.bounds(), pos)
+        role = self.roles.get(k)
         if role is None:
-            role = self.roles[pos] = _role_at(self.art, pos)
+            role = self.roles[k] = _role_at(self.art, pos)
         return role
+
+    def bounds(self) -> list[int]:
+        """``section_bounds``, made from the article's sections when not given."""
+        got = self.section_bounds
+        if got is None:
+            got = self.section_bounds = _section_bounds(self.art)
+        return got
+
+    def heading_practice_at(self, pos: int) -> Measure | None:
+        """``_heading_practice_at`` for ``pos``, read once per stretch between section bounds."""
+        k = bisect.bisect_right(self.bounds(), pos)
+        if k in self.headings_at:
+            return self.headings_at[k]
+        got = self.headings_at[k] = _heading_practice_at(self.art, pos, self.by_name, self.heading_names)
+        return got
 
     def n_occurrences(self, name: str) -> int:
         n = self.occurrences.get(name)
@@ -471,7 +492,13 @@ def link_context(
         ends=[e for _, e, _ in mentions],
         title_line=_title_zone(doc, art, 1),
         breaks=breaks,
+        section_bounds=_section_bounds(art),
     )
+
+
+def _section_bounds(art: Article) -> list[int]:
+    """The starts and ends of the article's sections, sorted and distinct."""
+    return sorted({b for sec in art.sections for b in (sec.start, sec.end)})
 
 
 def _para_index(ctx: LinkContext, pos: int) -> int:
@@ -1031,7 +1058,7 @@ def candidate_pairs(ctx: LinkContext, fig: Figure, prune: Prune | None = None) -
     lo = max(ctx.art.start, p0 - WINDOW)
     a, b = bisect.bisect_left(ctx.starts, lo), bisect.bisect_left(ctx.starts, max(s1, p1))
     names: dict[str, set[str]] = {n: set() for _, _, n in ctx.mentions[a:b]}
-    heading = _heading_practice_at(ctx.art, pos, ctx.by_name, ctx.heading_names)
+    heading = ctx.heading_practice_at(pos)
     if heading is not None:
         names.setdefault(heading.name, set()).add("heading")
     ref = _anaphor(text, s0, pos, ctx.art.start, ctx.by_name)

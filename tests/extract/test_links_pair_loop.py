@@ -112,3 +112,35 @@ def test_in_speech_of_made_up_sentences() -> None:
     text = "他说：“我们一年能挣3000多元”"
     assert L._in_speech(text, 0, text.index("3000"))
     assert not L._in_speech("“三金”模式带动3000户", 0, 9)
+
+
+SECTIONS = st.lists(
+    st.tuples(
+        st.integers(0, 40),
+        st.integers(0, 40),
+        st.integers(1, 3),
+        st.sampled_from(["", "成效", "做法", "背景"]),
+        st.sampled_from(["", "扶贫车间", "光伏扶贫"]),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SECTIONS)
+def test_a_role_and_a_heading_practice_read_per_stretch_equal_the_scans(sections: list[Any]) -> None:
+    from pipeline.model import Article, Measure, Section
+
+    secs = [
+        Section(0, str(k), h, level, role, min(a, b), max(a, b)) for k, (a, b, level, role, h) in enumerate(sections)
+    ]
+    art = Article(0, 0, 41, "", sections=secs)
+    by_name = {n: Measure(None, n, "program") for n in ("扶贫车间", "光伏扶贫")}  # type: ignore[arg-type]
+    named = {id(s): s.heading for s in secs if s.heading}
+    for given_bounds in (True, False):
+        ctx = L.LinkContext(None, art, by_name, [], [], [0], [], None, {}, named)  # type: ignore[arg-type]
+        if given_bounds:
+            ctx.section_bounds = L._section_bounds(art)
+        for pos in [*range(0, 42), *range(41, -1, -1)]:  # both ways: the answers cached per stretch are reused
+            assert ctx.role_at(pos) == L._role_at(art, pos)
+            assert ctx.heading_practice_at(pos) is L._heading_practice_at(art, pos, by_name, named)
