@@ -248,7 +248,7 @@ class Pair:
     role: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Own:
     """One practice's mentions in an article, in order, with their starts and ends (both increasing)."""
 
@@ -280,13 +280,17 @@ class LinkContext:
     ends: list[int] = field(default_factory=list)  # the mentions' ends, increasing (mentions never overlap)
     title_line: str = ""  # the article's title and first line (``_title_zone(doc, art, 1)``)
     occurrences: dict[str, int] = field(default_factory=dict)  # name → times it occurs in the article, on first use
-    roles: dict[int, str] = field(default_factory=dict)  # position → ``_role_at``, on first use
+    roles: dict[int, str] = field(default_factory=dict)  # stretch of ``section_bounds`` → ``_role_at``, on first use
     paras: dict[tuple[int, int], Counter[str]] = field(default_factory=dict)  # paragraph → names counted in it
     mention_views: dict[tuple[int, int], _Mention] = field(default_factory=dict)  # (start, end) → what it reads
     unnamed: dict[tuple[int, int], bool] = field(default_factory=dict)  # span → ``_unnamed_means``
     word_index: dict[str, _WordIndex] = field(default_factory=dict)  # cue words' occurrences, on first use
     names: dict[str, _Name] = field(default_factory=dict)  # name → what every pair of it reads, on first use
     breaks: list[int] = field(default_factory=list)  # the sentence ends of the article (``SENT_END_RE``), in order
+    # the starts and ends of the article's sections, sorted and distinct: between two of them the same sections hold a
+    # position, so what is read from those sections (its role, its heading's practice) is read once per stretch
+    section_bounds: list[int] | None = None  # made on first use when not given
+    headings_at: dict[int, Measure | None] = field(default_factory=dict)  # stretch → ``_heading_practice_at``
 
     def sentence_span(self, start: int, end: int) -> tuple[int, int]:
         """``sentence_span(doc.text, start, end)``, read from the article's sentence ends by bisection (the text
@@ -308,6 +312,11 @@ class LinkContext:
                 name in self.title_line,
                 name in self.title_zone,
                 self.first_mention.get(name),
+                name[-4:] if len(name) >= 5 else None,
+                name[-3:],
+                name[-3:] if len(name) >= 4 else None,
+                name[-2:],
+                name[:4] if len(name) >= 6 else None,
             )
         return got
 
@@ -318,11 +327,15 @@ class LinkContext:
         pattern = OUTCOME_CUES if which == "outcome" else _RESULT
         if lo < self.art.start or hi > self.art.end:
             return pattern.search(self.doc.text, lo, hi) is not None
+        return self.word_index_of(which).inside(lo, hi)
+
+    def word_index_of(self, which: str) -> _WordIndex:
+        """The article's occurrences of the words ``which`` names (:meth:`has_word`), made on first use."""
         index = self.word_index.get(which)
         if index is None:
             words = _OUTCOME_WORDS if which == "outcome" else _RESULT_WORDS
             index = self.word_index[which] = _WordIndex.of(self.doc.text, list(words), self.art.start, self.art.end)
-        return index.inside(lo, hi)
+        return index
 
     def para_counts(self, p0: int, p1: int) -> Counter[str]:
         """How often each practice is named inside ``[p0, p1]`` (counted once per paragraph)."""
@@ -340,10 +353,27 @@ class LinkContext:
         return own
 
     def role_at(self, pos: int) -> str:
-        role = self.roles.get(pos)
+        """``_role_at(art, pos)``, read once per stretch between section bounds (the sections holding ``pos``)."""
+        k = bisect.bisect_right(self.bounds(), pos)
+        role = self.roles.get(k)
         if role is None:
-            role = self.roles[pos] = _role_at(self.art, pos)
+            role = self.roles[k] = _role_at(self.art, pos)
         return role
+
+    def bounds(self) -> list[int]:
+        """``section_bounds``, made from the article's sections when not given."""
+        got = self.section_bounds
+        if got is None:
+            got = self.section_bounds = _section_bounds(self.art)
+        return got
+
+    def heading_practice_at(self, pos: int) -> Measure | None:
+        """``_heading_practice_at`` for ``pos``, read once per stretch between section bounds."""
+        k = bisect.bisect_right(self.bounds(), pos)
+        if k in self.headings_at:
+            return self.headings_at[k]
+        got = self.headings_at[k] = _heading_practice_at(self.art, pos, self.by_name, self.heading_names)
+        return got
 
     def n_occurrences(self, name: str) -> int:
         n = self.occurrences.get(name)
@@ -357,7 +387,7 @@ class LinkContext:
         return self.mentions[bisect.bisect_left(self.starts, lo) : bisect.bisect_right(self.starts, hi)]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Name:
     """What the features read of one practice, whatever the figure (computed once per name and article)."""
 
@@ -366,9 +396,15 @@ class _Name:
     in_title_line: bool  # ``name in ctx.title_line``
     in_title_zone: bool  # ``name in ctx.title_zone``
     first: int | None  # ``ctx.first_mention.get(name)``
+    # the slices of the name the features read, None when the name is too short for the feature to be read
+    tail4: str | None  # ``name[-4:]`` of a name of 5 characters or more (``tail_in_sentence``)
+    tail3: str  # ``name[-3:]``
+    head3: str | None  # ``name[-3:]`` of a name of 4 characters or more (``head_in_clause``)
+    head2: str  # ``name[-2:]``
+    topic4: str | None  # ``name[:4]`` of a name of 6 characters or more (``topic_in_clause``)
 
 
-@dataclass
+@dataclass(slots=True)
 class _WordIndex:
     """Every occurrence of a set of words in a stretch of text (overlapping ones too), by start, with the least end
     from each start on: whether a word lies inside ``[lo, hi)`` is one bisection."""
@@ -456,7 +492,13 @@ def link_context(
         ends=[e for _, e, _ in mentions],
         title_line=_title_zone(doc, art, 1),
         breaks=breaks,
+        section_bounds=_section_bounds(art),
     )
+
+
+def _section_bounds(art: Article) -> list[int]:
+    """The starts and ends of the article's sections, sorted and distinct."""
+    return sorted({b for sec in art.sections for b in (sec.start, sec.end)})
 
 
 def _para_index(ctx: LinkContext, pos: int) -> int:
@@ -498,9 +540,16 @@ def _in_speech(text: str, s0: int, pos: int) -> bool:
     """The figure sits inside quoted speech: an open quote before it in its paragraph, not closed, after a speech
     verb or holding a long stretch (a quoted name such as “三金” is closed at once)."""
     lo = text.rfind("\n", 0, pos) + 1
-    opened = max(text.rfind(q, lo, pos) for q in OPEN_QUOTES)
-    if opened < 0 or any(text.find(q, opened, pos) != -1 for q in CLOSE_QUOTES):
+    opened = -1  # the last open quote (``max`` of ``rfind`` over the quotes, read in a loop: no generator per figure)
+    for q in OPEN_QUOTES:
+        i = text.rfind(q, lo, pos)
+        if i > opened:
+            opened = i
+    if opened < 0:
         return False
+    for q in CLOSE_QUOTES:
+        if text.find(q, opened, pos) != -1:
+            return False
     return pos - opened > 12 or text[max(lo, opened - 3) : opened].rstrip("：:，,").endswith(("说", "道", "讲", "表示"))
 
 
@@ -570,7 +619,20 @@ def _counted_head(left: str, name: str) -> bool:
     return False
 
 
-@dataclass
+# the positions where ``_after_counter`` holds (a ``_COUNTER`` match ends just before them), as empty matches
+_AFTER_COUNTER = re.compile(r"(?<=[该这此各])|(?<=这些|全县|全市|全区)|(?<=[\d一二三四五六七八九十两百][个家座所处批])")
+
+
+def _counted_heads(left: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The 2- and 3-character stretches of ``left`` that start right after a counter (:func:`_after_counter`):
+    ``_counted_head(left, name)`` for a name of 3 characters or more is ``name[-3:]`` in the second or ``name[-2:]``
+    in the first, so a figure's left context is read once for all its candidates, not once per practice."""
+    n = len(left)
+    at = [m.start() for m in _AFTER_COUNTER.finditer(left)]
+    return frozenset(left[i : i + 2] for i in at if i + 2 <= n), frozenset(left[i : i + 3] for i in at if i + 3 <= n)
+
+
+@dataclass(slots=True)
 class _Mention:
     """What the features read at one practice mention, whatever the figure (computed once per mention)."""
 
@@ -601,7 +663,7 @@ def _mention_view(ctx: LinkContext, ms: int, me: int) -> _Mention:
     return got
 
 
-@dataclass
+@dataclass(slots=True)
 class _FigureView:
     """What the features read around one figure, whatever the practice (computed once per figure)."""
 
@@ -784,11 +846,24 @@ def _figure_pair_features(
     v_sent, v_para = v.sent, v.para
     views = ctx.mention_views
     log1p = math.log1p
+    # the prune's test (:meth:`Prune.below`) and the cue words' test (:meth:`LinkContext.has_word`) read in place,
+    # with the same operations in the same order: no call per pair
+    if prune is not None:
+        w_get, intercept, cut = prune.weights.get, prune.intercept, prune.cut - prune.margin
+    zero = itertools.repeat(0.0)
+    mul = operator.mul
+    art_start, art_end = ctx.art.start, ctx.art.end
+    outcome_index = result_index = None
+    heads2, heads3 = _counted_heads(v.left_on)  # ``_counted_head(v.left_on, name)`` for every candidate
+    by_name, names_get = ctx.by_name, ctx.names.get
+    log_1000 = _LOG_1000
+    sentence_names = v.sentence_names
+    n_sentence_names = len(sentence_names)
     out: list[tuple[str, dict[str, float]]] = []
     for name, extra in names.items():
-        if name not in ctx.by_name:
+        if name not in by_name:
             continue
-        nv = ctx.name_view(name)
+        nv = names_get(name) or ctx.name_view(name)
         f: dict[str, float] = {nv.kind_key: 1.0}
         f[role_key] = 1.0
 
@@ -820,7 +895,7 @@ def _figure_pair_features(
             is_before = me <= pos
             dist = (pos - me) if is_before else (ms - fend)
             f["before" if is_before else "after"] = 1.0
-            f["log_dist"] = log1p(dist if dist > 0 else 0) / _LOG_1000
+            f["log_dist"] = log1p(dist if dist > 0 else 0) / log_1000
             if dist <= 4:
                 f["adjacent"] = 1.0
             same_sent = ms >= s0 and me <= s1
@@ -879,25 +954,28 @@ def _figure_pair_features(
         f["para_count"] = (count if count < 4 else 4) / 4
         if count >= 2 and v.para_max <= count:
             f["para_topic"] = 1.0
-        if len(name) >= 5 and not same_sent and (name[-4:] in v.sentence or name[-3:] in v.clause):
+        tail4 = nv.tail4
+        if tail4 is not None and not same_sent and (tail4 in v.sentence or nv.tail3 in v.clause):
             f["tail_in_sentence"] = 1.0  # 11个扶贫车间吸纳就业… after 项目建设扶贫车间
         # ``v.left`` is a prefix of ``v.left_on``, and whether a counter comes before a head read there reads the same
         # characters: ``_counted_head(v.left, name)`` implies ``_counted_head(v.left_on, name)``
-        head_in_clause = len(name) >= 4 and _counted_head(v.left_on, name)
+        head3 = nv.head3
+        head_in_clause = head3 is not None and (head3 in heads3 or nv.head2 in heads2)
         if head_in_clause:
             f["head_in_clause"] = 1.0  # 全县7个合作社吸收社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
         if v.in_speech:
             f["fig_in_speech"] = 1.0  # a villager's words (“我们一年能挣3000多元”) report no practice's outcome
         if v.in_title:
             f["fig_in_title"] = 1.0  # a title line that sums up the article (…带动3000户增收)
-        others = len(v.sentence_names) > (1 if name in v.sentence_names else 0)  # another practice in the sentence
+        others = n_sentence_names > (1 if name in sentence_names else 0)  # another practice in the sentence
         if others and not nearest_in_sentence:
             f["other_nearer"] = 1.0  # another practice is named nearer the figure in its sentence
         if v.cue_in_sentence:
             f["cue_in_sentence"] = 1.0
         if v.cue_in_clause:
             f["cue_in_clause"] = 1.0
-        if len(name) >= 6 and name[:4] in v.masked_clause:
+        topic4 = nv.topic4
+        if topic4 is not None and topic4 in v.masked_clause:
             f["topic_in_clause"] = 1.0  # 电子商务交易额907万元 for 电子商务进农村综合示范: the clause counts its topic
         if v.input_in_clause:
             f["input_in_clause"] = 1.0  # 选派30名干部, 召开推进会8次: the county's work put in, no outcome
@@ -909,7 +987,7 @@ def _figure_pair_features(
         first = nv.first
         if first is None or first > pos:
             f["before_first_mention"] = 1.0
-        for e in sorted(extra):
+        for e in sorted(extra) if extra else ():
             f[e] = 1.0
             if e == "main":
                 if role == "成效":
@@ -927,7 +1005,7 @@ def _figure_pair_features(
                 passing = ctx.n_occurrences(name) <= 1 and not same_paragraph
                 if passing and not nv.in_title_line:
                     f["main_in_passing"] = 1.0  # the most-named practice, named once and not in the title
-        if prune is not None and prune.below(f):
+        if prune is not None and intercept + sum(map(mul, map(w_get, f, zero), f.values())) < cut:
             continue  # the features still to come (:data:`DEFERRED`) only lower the score: the pair cannot pass
         if ment is None:
             out.append((name, f))
@@ -943,9 +1021,23 @@ def _figure_pair_features(
                 if len(between) >= 3:
                     break
         f["intervening"] = min(len(between), 3) / 3
-        if is_before and ctx.has_word("outcome", me, pos):
-            f["cue_between"] = 1.0
-        if ctx.has_word("result", me if is_before else c0, pos):
+        if is_before:
+            if me < art_start or pos > art_end:
+                cue = ctx.has_word("outcome", me, pos)
+            else:
+                if outcome_index is None:
+                    outcome_index = ctx.word_index_of("outcome")
+                cue = outcome_index.inside(me, pos)
+            if cue:
+                f["cue_between"] = 1.0
+        r_lo = me if is_before else c0
+        if r_lo < art_start or pos > art_end:
+            cue = ctx.has_word("result", r_lo, pos)
+        else:
+            if result_index is None:
+                result_index = ctx.word_index_of("result")
+            cue = result_index.inside(r_lo, pos)
+        if cue:
             f["result_between"] = 1.0
         if _MEANS.search(text[max(s0, ms - 8) : ms]):
             f["means_before"] = 1.0  # 通过A, 依托A, 实施A
@@ -966,7 +1058,7 @@ def candidate_pairs(ctx: LinkContext, fig: Figure, prune: Prune | None = None) -
     lo = max(ctx.art.start, p0 - WINDOW)
     a, b = bisect.bisect_left(ctx.starts, lo), bisect.bisect_left(ctx.starts, max(s1, p1))
     names: dict[str, set[str]] = {n: set() for _, _, n in ctx.mentions[a:b]}
-    heading = _heading_practice_at(ctx.art, pos, ctx.by_name, ctx.heading_names)
+    heading = ctx.heading_practice_at(pos)
     if heading is not None:
         names.setdefault(heading.name, set()).add("heading")
     ref = _anaphor(text, s0, pos, ctx.art.start, ctx.by_name)

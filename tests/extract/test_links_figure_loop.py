@@ -96,6 +96,9 @@ def test_a_practices_facts_read_once_equal_the_expressions(marked: str) -> None:
             assert nv.in_title_line == (name in ctx.title_line)
             assert nv.in_title_zone == (name in ctx.title_zone)
             assert nv.first == ctx.first_mention.get(name)
+            assert (nv.tail4, nv.tail3) == ((name[-4:] if len(name) >= 5 else None), name[-3:])
+            assert (nv.head3, nv.head2) == ((name[-3:] if len(name) >= 4 else None), name[-2:])
+            assert nv.topic4 == (name[:4] if len(name) >= 6 else None)
 
 
 @settings(max_examples=300, deadline=None)
