@@ -852,8 +852,6 @@ def _figure_pair_features(
         w_get, intercept, cut = prune.weights.get, prune.intercept, prune.cut - prune.margin
     zero = itertools.repeat(0.0)
     mul = operator.mul
-    art_start, art_end = ctx.art.start, ctx.art.end
-    outcome_index = result_index = None
     heads2, heads3 = _counted_heads(v.left_on)  # ``_counted_head(v.left_on, name)`` for every candidate
     by_name, names_get = ctx.by_name, ctx.names.get
     log_1000 = _LOG_1000
@@ -1021,23 +1019,9 @@ def _figure_pair_features(
                 if len(between) >= 3:
                     break
         f["intervening"] = min(len(between), 3) / 3
-        if is_before:
-            if me < art_start or pos > art_end:
-                cue = ctx.has_word("outcome", me, pos)
-            else:
-                if outcome_index is None:
-                    outcome_index = ctx.word_index_of("outcome")
-                cue = outcome_index.inside(me, pos)
-            if cue:
-                f["cue_between"] = 1.0
-        r_lo = me if is_before else c0
-        if r_lo < art_start or pos > art_end:
-            cue = ctx.has_word("result", r_lo, pos)
-        else:
-            if result_index is None:
-                result_index = ctx.word_index_of("result")
-            cue = result_index.inside(r_lo, pos)
-        if cue:
+        if is_before and ctx.has_word("outcome", me, pos):
+            f["cue_between"] = 1.0
+        if ctx.has_word("result", me if is_before else c0, pos):
             f["result_between"] = 1.0
         if _MEANS.search(text[max(s0, ms - 8) : ms]):
             f["means_before"] = 1.0  # 通过A, 依托A, 实施A
