@@ -256,6 +256,7 @@ class _Own:
     starts: list[int]
     ends: list[int]
     start_set: set[int]
+    views: list[_Mention | None] = field(default_factory=list)  # ``_mention_view`` of spans[k], on first use
 
 
 @dataclass
@@ -291,6 +292,8 @@ class LinkContext:
     # position, so what is read from those sections (its role, its heading's practice) is read once per stretch
     section_bounds: list[int] | None = None  # made on first use when not given
     headings_at: dict[int, Measure | None] = field(default_factory=dict)  # stretch → ``_heading_practice_at``
+    # a sentence's start → (end read, where ``_AFTER_COUNTER`` matches in ``text[start:end + 4]``), on first use
+    counters: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
 
     def sentence_span(self, start: int, end: int) -> tuple[int, int]:
         """``sentence_span(doc.text, start, end)``, read from the article's sentence ends by bisection (the text
@@ -349,7 +352,9 @@ class LinkContext:
         own = self.own.get(name)
         if own is None:
             spans = [(s, e) for s, e, n in self.mentions if n == name]
-            own = self.own[name] = _Own(spans, [s for s, _ in spans], [e for _, e in spans], {s for s, _ in spans})
+            own = self.own[name] = _Own(
+                spans, [s for s, _ in spans], [e for _, e in spans], {s for s, _ in spans}, [None] * len(spans)
+            )
         return own
 
     def role_at(self, pos: int) -> str:
@@ -632,6 +637,23 @@ def _counted_heads(left: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(left[i : i + 2] for i in at if i + 2 <= n), frozenset(left[i : i + 3] for i in at if i + 3 <= n)
 
 
+def _counted_heads_of(ctx: LinkContext, v: _FigureView) -> tuple[frozenset[str], frozenset[str]]:
+    """``_counted_heads(v.left_on)`` (``v.left_on`` is ``text[s0:fend + 4]``), the counters of the figure's sentence
+    found once for all its figures: where ``_AFTER_COUNTER`` matches (a lookbehind: it reads only the characters
+    before the position) is the same in ``text[s0:end + 4]`` for any ``end ≥ fend`` up to ``len(left_on)``, so the
+    positions are read once on the longest such stretch and the figure keeps those its left context holds."""
+    text = ctx.doc.text
+    s0, fend = v.s0, v.fend
+    got = ctx.counters.get(s0)
+    if got is None or got[0] < fend:
+        end = v.s1 if v.s1 > fend else fend
+        got = ctx.counters[s0] = (end, [m.start() for m in _AFTER_COUNTER.finditer(text[s0 : end + 4])])
+    left = v.left_on
+    n = len(left)
+    at = got[1]
+    return frozenset(left[i : i + 2] for i in at if i + 2 <= n), frozenset(left[i : i + 3] for i in at if i + 3 <= n)
+
+
 @dataclass(slots=True)
 class _Mention:
     """What the features read at one practice mention, whatever the figure (computed once per mention)."""
@@ -643,6 +665,10 @@ class _Mention:
     as_manner: bool
     named_head: bool
     colon_end: int  # end of the enumeration colon right after it, -1 when none
+    # what a pair reads before the mention when the figure's sentence starts further back (``s0 < ms - 4``,
+    # ``s0 <= ms - 8``): the same characters whatever the figure, so read once per mention
+    conj_before: bool  # ``_COORDINATED.match(text, ms - 4, ms)`` (ms ≥ 4), else False
+    means_before: bool  # ``_MEANS.search(text[ms - 8 : ms])`` (ms ≥ 8), else False
 
 
 def _mention_view(ctx: LinkContext, ms: int, me: int) -> _Mention:
@@ -659,6 +685,8 @@ def _mention_view(ctx: LinkContext, ms: int, me: int) -> _Mention:
             bool(_AS_MANNER.match(text, me)),
             bool(_NAMED_HEAD.match(text, me)),
             colon.end() if colon is not None else -1,
+            ms >= 4 and _COORDINATED.match(text, ms - 4, ms) is not None,
+            ms >= 8 and _MEANS.search(text[ms - 8 : ms]) is not None,
         )
     return got
 
@@ -844,7 +872,6 @@ def _figure_pair_features(
     role = v.role
     role_key = v.role_key
     v_sent, v_para = v.sent, v.para
-    views = ctx.mention_views
     log1p = math.log1p
     # the prune's test (:meth:`Prune.below`) and the cue words' test (:meth:`LinkContext.has_word`) read in place,
     # with the same operations in the same order: no call per pair
@@ -852,11 +879,19 @@ def _figure_pair_features(
         w_get, intercept, cut = prune.weights.get, prune.intercept, prune.cut - prune.margin
     zero = itertools.repeat(0.0)
     mul = operator.mul
-    heads2, heads3 = _counted_heads(v.left_on)  # ``_counted_head(v.left_on, name)`` for every candidate
+    heads2, heads3 = _counted_heads_of(ctx, v)  # ``_counted_head(v.left_on, name)`` for every candidate
     by_name, names_get = ctx.by_name, ctx.names.get
     log_1000 = _LOG_1000
     sentence_names = v.sentence_names
     n_sentence_names = len(sentence_names)
+    window_end = v.window_end
+    bisect_left, bisect_right = bisect.bisect_left, bisect.bisect_right
+    # the article's cue-word indexes (:meth:`LinkContext.has_word`), read in place for spans inside the article
+    art_start = ctx.art.start
+    in_art = ctx.art.start <= pos <= ctx.art.end
+    outcome_index, result_index = ctx.word_index_of("outcome"), ctx.word_index_of("result")
+    out_starts, out_least, n_out = outcome_index.starts, outcome_index.least_end, len(outcome_index.starts)
+    res_starts, res_least, n_res = result_index.starts, result_index.least_end, len(result_index.starts)
     out: list[tuple[str, dict[str, float]]] = []
     for name, extra in names.items():
         if name not in by_name:
@@ -869,27 +904,31 @@ def _figure_pair_features(
         # bisecting the practice's own mentions (sorted, never overlapping): no scan of them for every pair
         own_m = nv.own
         own = own_m.spans
-        k_before = bisect.bisect_right(own_m.ends, pos)  # own[:k_before] end before the figure
-        k_after = bisect.bisect_left(
-            own_m.starts, fend
-        )  # own[k_after:k_end]: after the figure, up to its paragraph end
-        k_end = bisect.bisect_left(own_m.starts, v.window_end)
-        if k_before < len(own) and own[k_before][0] < fend:  # the figure inside the name (三个万亩)
+        own_views = own_m.views
+        k_before = bisect_right(own_m.ends, pos)  # own[:k_before] end before the figure
+        k_after = bisect_left(own_m.starts, fend)  # own[k_after:]: after the figure
+        n_own = len(own)
+        if k_before < n_own and own[k_before][0] < fend:  # the figure inside the name (三个万亩)
             f["inside"] = 1.0
         last_before = own[k_before - 1] if k_before else None
-        first_after = own[k_after] if k_after < k_end else None
+        # up to the figure's paragraph end (``k_after < bisect_left(starts, window_end)``: the starts are sorted)
+        first_after = own[k_after] if k_after < n_own and own[k_after][0] < window_end else None
         if last_before is not None and last_before[0] >= s0:
             ment: tuple[int, int] | None = last_before
+            k_ment = k_before - 1
         elif first_after is not None and first_after[0] < s1:
-            ment = first_after
+            ment, k_ment = first_after, k_after
         elif last_before is not None:
-            ment = last_before
+            ment, k_ment = last_before, k_before - 1
         else:
-            ment = first_after
+            ment, k_ment = first_after, k_after
         same_sent = same_paragraph = nearest_in_sentence = nearest_in_paragraph = para_opening = coordinated = False
         if ment is not None:
             ms, me = ment
-            mv = views.get(ment) or _mention_view(ctx, ms, me)  # ``ment`` is the key (ms, me)
+            got = own_views[k_ment]  # ``_mention_view(ctx, ms, me)``, kept with the practice's own mentions
+            if got is None:
+                got = own_views[k_ment] = _mention_view(ctx, ms, me)
+            mv = got
             is_before = me <= pos
             dist = (pos - me) if is_before else (ms - fend)
             f["before" if is_before else "after"] = 1.0
@@ -901,9 +940,13 @@ def _figure_pair_features(
                 f["same_sentence"] = 1.0
                 if ms >= c0:
                     f["same_clause"] = 1.0
-            sg = abs(v_sent - mv.sent)
+            sg = v_sent - mv.sent
+            if sg < 0:
+                sg = -sg
             f["sent_gap"] = (sg if sg < 10 else 10) / 10  # numeric, so farther is never better
-            pg = abs(v_para - mv.para)
+            pg = v_para - mv.para
+            if pg < 0:
+                pg = -pg
             f["para_gap"] = (pg if pg < 5 else 5) / 5
             if pg == 0:
                 f["same_paragraph"] = 1.0
@@ -916,7 +959,7 @@ def _figure_pair_features(
             if mv.coordinated_after:
                 f["coordinated"] = 1.0  # 通过A和B，…: A is joined to the next practice named
                 coordinated = True
-            if mv.joined_before or _COORDINATED.match(text, ms - 4 if ms - 4 > s0 else s0, ms):
+            if mv.joined_before or (mv.conj_before if ms - 4 > s0 else _COORDINATED.match(text, s0, ms)):
                 f["coordinated"] = 1.0
                 coordinated = True
             if p0 <= ms < p0 + 12:  # the figure's paragraph opens with this practice
@@ -1019,11 +1062,21 @@ def _figure_pair_features(
                 if len(between) >= 3:
                     break
         f["intervening"] = min(len(between), 3) / 3
-        if is_before and ctx.has_word("outcome", me, pos):
-            f["cue_between"] = 1.0
-        if ctx.has_word("result", me if is_before else c0, pos):
+        if is_before:  # ``ctx.has_word("outcome", me, pos)``
+            if in_art and me >= art_start:
+                k = bisect_left(out_starts, me)
+                if k < n_out and out_least[k] <= pos:
+                    f["cue_between"] = 1.0
+            elif ctx.has_word("outcome", me, pos):
+                f["cue_between"] = 1.0
+        r_lo = me if is_before else c0
+        if in_art and r_lo >= art_start:  # ``ctx.has_word("result", r_lo, pos)`` read from the index in place
+            k = bisect_left(res_starts, r_lo)
+            if k < n_res and res_least[k] <= pos:
+                f["result_between"] = 1.0
+        elif ctx.has_word("result", r_lo, pos):
             f["result_between"] = 1.0
-        if _MEANS.search(text[max(s0, ms - 8) : ms]):
+        if mv.means_before if ms - 8 >= s0 else _MEANS.search(text[s0:ms]):
             f["means_before"] = 1.0  # 通过A, 依托A, 实施A
         if is_before and not nv.in_title_line and _unnamed_means(ctx, max(me, s0), pos):
             f["unnamed_means_between"] = 1.0  # 通过创新机制，…: the sentence names a means of its own
