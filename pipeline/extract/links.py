@@ -292,8 +292,8 @@ class LinkContext:
     # position, so what is read from those sections (its role, its heading's practice) is read once per stretch
     section_bounds: list[int] | None = None  # made on first use when not given
     headings_at: dict[int, Measure | None] = field(default_factory=dict)  # stretch → ``_heading_practice_at``
-    # a sentence's start → (end read, where ``_AFTER_COUNTER`` matches in ``text[start:end + 4]``), on first use
-    counters: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
+    # a sentence's start → (end read, ``_sentence_counters``), on first use
+    counters: dict[int, tuple[int, dict[str, int], dict[str, int]]] = field(default_factory=dict)
 
     def sentence_span(self, start: int, end: int) -> tuple[int, int]:
         """``sentence_span(doc.text, start, end)``, read from the article's sentence ends by bisection (the text
@@ -637,21 +637,29 @@ def _counted_heads(left: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(left[i : i + 2] for i in at if i + 2 <= n), frozenset(left[i : i + 3] for i in at if i + 3 <= n)
 
 
-def _counted_heads_of(ctx: LinkContext, v: _FigureView) -> tuple[frozenset[str], frozenset[str]]:
-    """``_counted_heads(v.left_on)`` (``v.left_on`` is ``text[s0:fend + 4]``), the counters of the figure's sentence
-    found once for all its figures: where ``_AFTER_COUNTER`` matches (a lookbehind: it reads only the characters
-    before the position) is the same in ``text[s0:end + 4]`` for any ``end ≥ fend`` up to ``len(left_on)``, so the
-    positions are read once on the longest such stretch and the figure keeps those its left context holds."""
-    text = ctx.doc.text
+def _sentence_counters(ctx: LinkContext, v: _FigureView) -> tuple[dict[str, int], dict[str, int]]:
+    """The 2- and 3-character stretches right after a counter in the figure's sentence, each with the first place
+    it starts (relative to the sentence start): ``_counted_heads(v.left_on)`` (``v.left_on`` is
+    ``text[s0:fend + 4]``) holds ``h`` of length k exactly when ``at[h] + k <= len(v.left_on)``. Where
+    ``_AFTER_COUNTER`` matches (a lookbehind: it reads only the characters before the position) is the same in
+    ``text[s0:end + 4]`` for any ``end >= fend`` up to ``len(left_on)``, so the stretches are read once per
+    sentence, on the longest left context of its figures, not once per figure."""
     s0, fend = v.s0, v.fend
     got = ctx.counters.get(s0)
     if got is None or got[0] < fend:
         end = v.s1 if v.s1 > fend else fend
-        got = ctx.counters[s0] = (end, [m.start() for m in _AFTER_COUNTER.finditer(text[s0 : end + 4])])
-    left = v.left_on
-    n = len(left)
-    at = got[1]
-    return frozenset(left[i : i + 2] for i in at if i + 2 <= n), frozenset(left[i : i + 3] for i in at if i + 3 <= n)
+        left = ctx.doc.text[s0 : end + 4]
+        n = len(left)
+        at2: dict[str, int] = {}
+        at3: dict[str, int] = {}
+        for m in _AFTER_COUNTER.finditer(left):
+            i = m.start()
+            if i + 2 <= n:
+                at2.setdefault(left[i : i + 2], i)
+                if i + 3 <= n:
+                    at3.setdefault(left[i : i + 3], i)
+        got = ctx.counters[s0] = (end, at2, at3)
+    return got[1], got[2]
 
 
 @dataclass(slots=True)
@@ -879,7 +887,10 @@ def _figure_pair_features(
         w_get, intercept, cut = prune.weights.get, prune.intercept, prune.cut - prune.margin
     zero = itertools.repeat(0.0)
     mul = operator.mul
-    heads2, heads3 = _counted_heads_of(ctx, v)  # ``_counted_head(v.left_on, name)`` for every candidate
+    # ``_counted_head(v.left_on, name)`` for every candidate: where each head follows a counter in the sentence
+    at2, at3 = _sentence_counters(ctx, v)
+    n_left, far = len(v.left_on), len(v.left_on)  # a stretch the dicts lack starts "at" ``far``: past the end
+
     by_name, names_get = ctx.by_name, ctx.names.get
     log_1000 = _LOG_1000
     sentence_names = v.sentence_names
@@ -1001,7 +1012,9 @@ def _figure_pair_features(
         # ``v.left`` is a prefix of ``v.left_on``, and whether a counter comes before a head read there reads the same
         # characters: ``_counted_head(v.left, name)`` implies ``_counted_head(v.left_on, name)``
         head3 = nv.head3
-        head_in_clause = head3 is not None and (head3 in heads3 or nv.head2 in heads2)
+        head_in_clause = head3 is not None and (
+            at3.get(head3, far) + 3 <= n_left or at2.get(nv.head2, far) + 2 <= n_left
+        )
         if head_in_clause:
             f["head_in_clause"] = 1.0  # 全县7个合作社吸收社员… for 扶贫互助合作社, 该车间吸纳… for 扶贫车间
         if v.in_speech:

@@ -1,5 +1,5 @@
 """What the link stage's pair loop reads once per sentence or per mention instead of once per figure or pair equals
-what it read before: a figure's counted heads from its sentence's counter positions (``_counted_heads_of``) are
+what it read before: a figure's counted heads from its sentence's counted stretches (``_sentence_counters``) are
 ``_counted_heads`` of its left context, whatever order the figures are read in; a mention's view kept with its
 practice's own mentions is ``_mention_view``; the conjunction and means words read once per mention answer what the
 per-pair reads answered for any sentence start; the first mention after the figure is read without a bisection to
@@ -18,25 +18,34 @@ from tests.extract.test_links_figure_loop import MARKED, _contexts
 from tests.extract.test_links_pair_loop import _search_index
 
 
+def _heads_read_per_sentence(ctx: L.LinkContext, v: L._FigureView) -> tuple[set[str], set[str]]:
+    """The counted heads of the figure's left context as the pair loop reads them from ``_sentence_counters``:
+    a head of k characters follows a counter when its first place plus k is inside ``v.left_on``."""
+    at2, at3 = L._sentence_counters(ctx, v)
+    n = len(v.left_on)
+    return {h for h, i in at2.items() if i + 2 <= n}, {h for h, i in at3.items() if i + 3 <= n}
+
+
 @settings(max_examples=150, deadline=None)
 @given(MARKED, st.randoms(use_true_random=False))
 def test_counted_heads_read_per_sentence_equal_those_of_each_left_context(marked: str, rnd: random.Random) -> None:
     for ctx, figures in _contexts(marked):
         views = [L._figure_view(ctx, fig) for fig in figures]
-        order = [*views, *reversed(views)]
-        rnd.shuffle(shuffled := list(views))
-        for v in [*order, *shuffled]:  # in text order, backwards and shuffled: the cached positions are reused
-            assert L._counted_heads_of(ctx, v) == L._counted_heads(v.left_on)
+        shuffled = list(views)
+        rnd.shuffle(shuffled)
+        for v in [*views, *reversed(views), *shuffled]:  # forwards, backwards, shuffled: the sentence's read reused
+            assert _heads_read_per_sentence(ctx, v) == L._counted_heads(v.left_on)
 
 
 def test_counted_heads_of_two_figures_of_one_made_up_sentence() -> None:
     marked = "某县扶贫工作\n全县⟦扶贫车间|o⟧建成后，8个车间吸纳⟨300人@扶贫车间⟩，该合作社带动⟨200户@-⟩。"
     ((ctx, figures),) = _contexts(marked)
     first, second = (L._figure_view(ctx, fig) for fig in figures)
-    assert first.s0 == second.s0  # the second figure reads the positions the first one found
-    assert "车间" in L._counted_heads_of(ctx, first)[0] and "合作社" not in L._counted_heads_of(ctx, first)[1]
-    assert "合作社" in L._counted_heads_of(ctx, second)[1]
-    assert L._counted_heads_of(ctx, second) == L._counted_heads(second.left_on)
+    assert first.s0 == second.s0  # the second figure reads the stretches the first one found
+    heads2, heads3 = _heads_read_per_sentence(ctx, first)
+    assert "车间" in heads2 and "合作社" not in heads3
+    assert "合作社" in _heads_read_per_sentence(ctx, second)[1]
+    assert _heads_read_per_sentence(ctx, second) == L._counted_heads(second.left_on)
 
 
 @settings(max_examples=150, deadline=None)
