@@ -889,8 +889,7 @@ def _figure_pair_features(
     mul = operator.mul
     # ``_counted_head(v.left_on, name)`` for every candidate: where each head follows a counter in the sentence
     at2, at3 = _sentence_counters(ctx, v)
-    n_left, far = len(v.left_on), len(v.left_on)  # a stretch the dicts lack starts "at" ``far``: past the end
-
+    far = n_left = len(v.left_on)  # a stretch the dicts lack is read as starting at ``far``: past the left context
     by_name, names_get = ctx.by_name, ctx.names.get
     log_1000 = _LOG_1000
     sentence_names = v.sentence_names
