@@ -132,17 +132,21 @@ class _Context:
                 elif e.level == "prefecture":
                     self.prefecture[e.adcode] += w
 
+        # the votes are final now: the units they pick, once (every match's resolution asks for them)
+        self._provinces = frozenset(self._top(self.province))
+        self._prefectures = frozenset(self._top(self.prefecture))
+
     @staticmethod
     def _top(c: dict[str, float]) -> set[str]:
         """Units holding a fair share of all votes: none in a national overview, one in a county report."""
-        total = sum(c.values())
-        return {k for k, v in c.items() if v >= max(1.0, 0.2 * total)}
+        least = max(1.0, 0.2 * sum(c.values()))
+        return {k for k, v in c.items() if v >= least}
 
-    def provinces(self) -> set[str]:
-        return self._top(self.province)
+    def provinces(self) -> frozenset[str]:
+        return self._provinces
 
-    def prefectures(self) -> set[str]:
-        return self._top(self.prefecture)
+    def prefectures(self) -> frozenset[str]:
+        return self._prefectures
 
 
 # A dateline opens a news item with its place: 嘉鱼：帮助受灾贫困户… , 【岳西讯】, 榕江讯.
