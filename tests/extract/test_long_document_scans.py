@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pipeline.extract.figures as F
 import pipeline.extract.places as P
@@ -77,3 +79,71 @@ def test_heading_lines_read_up_to_the_newline(monkeypatch: pytest.MonkeyPatch) -
         "全县脱贫人口1.2万人。",
     ]
     assert [f.date for f in figs if f.unit == "个"] == ["2019"]  # the heading's year dates its section
+
+
+def _focal_by_scans(doc: Document, hits: list[Any]) -> set[str]:
+    """_focal as it was: every article's hits found by scanning all of them."""
+    focal: set[str] = set()
+    for i, (a_start, a_end, title) in enumerate(P._articles(doc)):
+        focal |= P._focal_in(doc, hits, a_start, a_end, title, fallback=i == 0)
+    return focal
+
+
+def test_focal_counties_equal_the_scans(gaz: Gazetteer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.model import Article
+
+    got: list[tuple[set[str], set[str]]] = []
+    real = P._focal
+
+    def both(doc: Document, hits: list[Any]) -> set[str]:
+        fast = real(doc, hits)
+        got.append((fast, _focal_by_scans(doc, hits)))
+        return fast
+
+    monkeypatch.setattr(P, "_focal", both)
+    body = "{c}推进产业发展，{c}新建大棚300个，宜昌市支持{c}。该县脱贫人口1.2万人。\n"
+    counties = ("榕江县", "从江县", "长阳县")
+    parts = [f"{c}工作总结\n\n" + body.format(c=c) + "全县发展蔬菜。" * 40 + "\n" for c in counties]
+    parts.insert(2, "宜昌市宜昌市长阳县。\n" + "发展蔬菜。" * 50 + "\n")  # a prefecture named more than its county
+    many = _doc("".join(parts))
+    at = 0
+    for k, part in enumerate(parts):
+        many.articles.append(Article(index=k, start=at, end=at + len(part), title=part.split("\n", 1)[0]))
+        at += len(part)
+    for doc in (many, _doc("".join(parts)), _doc("全国各地推进乡村振兴。")):  # the last: no county (fallback)
+        P.extract_places(doc, gaz)
+    assert len(got) == 3
+    assert all(fast == old for fast, old in got)
+    assert len(got[0][0]) >= 2  # each article of the first document votes for its own county
+
+
+def _old_section_path(doc: Document, pos: int) -> tuple[int | None, str]:
+    for art in doc.articles:
+        if art.start <= pos < art.end:
+            heads = sorted((s for s in art.sections if s.start <= pos < s.end), key=lambda s: (s.level, s.start))
+            return art.index, " > ".join(s.heading.strip() for s in heads if s.heading.strip())
+    return None, ""
+
+
+spans = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 15)), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(spans, st.booleans(), st.lists(st.integers(-2, 80), min_size=1, max_size=20))
+def test_article_finder_equals_the_scan(raw: list[tuple[int, int]], chain: bool, positions: list[int]) -> None:
+    from pipeline.extract.clauses import _article_finder, _section_path
+    from pipeline.model import Article, Section
+
+    arts: list[Article] = []
+    at = 0
+    for k, (a, n) in enumerate(raw):
+        start = at + a % 5 if chain else a  # chained: one after another; else anywhere, overlapping
+        section = Section(k, "1", f"第{k}节", 1, "", start, start + n // 2)
+        arts.append(Article(index=k, start=start, end=start + n, sections=[section]))
+        at = start + n
+    doc = _doc("x" * 90)
+    doc.articles = arts
+    find = _article_finder(arts)
+    for pos in positions:
+        assert find(pos) is next((a for a in arts if a.start <= pos < a.end), None)
+        assert _section_path(doc, pos, find) == _old_section_path(doc, pos) == _section_path(doc, pos)
