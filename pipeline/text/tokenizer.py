@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import operator
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -57,6 +58,41 @@ def words_and_spaces(words: Iterable[str], text: str) -> tuple[list[str], list[b
     1.15 M-character document); this one searches ``text`` from ``pos`` without copying.
     """
     words = list(words)
+    if all(words) and "".join(words) == text:  # a segmenter's words: the text cut, nothing dropped or added
+        exact = _exact_words_and_spaces(words)
+        if exact is not None:
+            return exact
+    return _scan_words_and_spaces(words, text)
+
+
+def _exact_words_and_spaces(words: list[str]) -> tuple[list[str], list[bool]] | None:
+    """:func:`words_and_spaces` of non-empty ``words`` that join into the text, a run of words at a time (no
+    lookup per word: each word starts where the one before ended): a run of whitespace words becomes one word,
+    less the single space the word before it takes as its trailing space. ``None`` when some other word starts
+    with whitespace (where a scan may find it inside the whitespace before it): the caller scans."""
+    out_words: list[str] = []
+    out_spaces: list[bool] = []
+    first = operator.itemgetter(0)
+    for blank, group in itertools.groupby(words, str.isspace):
+        run = list(group)
+        if blank:
+            gap = "".join(run)
+            if out_words and gap[0] == " ":  # the word before is followed by a space (groups alternate)
+                out_spaces[-1] = True
+                gap = gap[1:]
+            if gap:
+                out_words.append(gap)
+                out_spaces.append(False)
+        elif any(map(str.isspace, map(first, run))):
+            return None
+        else:
+            out_words.extend(run)
+            out_spaces.extend(itertools.repeat(False, len(run)))
+    return out_words, out_spaces
+
+
+def _scan_words_and_spaces(words: list[str], text: str) -> tuple[list[str], list[bool]]:
+    """:func:`words_and_spaces` of any words: each looked up in the text from where the one before ended."""
     if "".join("".join(words).split()) != "".join(text.split()):
         raise ValueError(f"words do not match the text: {text[:80]!r}")
     out_words: list[str] = []
