@@ -240,8 +240,12 @@ def _memo_pos_class() -> Any:
     """jieba's ``POSTokenizer`` whose HMM pass (``__cut_detail``: the Viterbi over every POS state of a run of
     characters the dictionary does not join, most of the tagger's time) is kept per distinct run: the run's
     tags depend on the run only (the tables never change), and runs recur (织密, 鹅舍的). Made on first use, so
-    importing this module does not import ``jieba.posseg``."""
+    importing this module does not import ``jieba.posseg``. Its HMM is :func:`pos_viterbi.viterbi` (jieba's
+    result, faster)."""
     import jieba.posseg
+    from jieba import posseg
+
+    from pipeline.text.pos_viterbi import viterbi
 
     class MemoPOSTokenizer(jieba.posseg.POSTokenizer):
         _details: dict[str, tuple[Any, ...]]
@@ -256,6 +260,24 @@ def _memo_pos_class() -> Any:
                         del memo[old]
                 memo[sentence] = got
             yield from got
+
+        def _POSTokenizer__cut(self, sentence: str) -> Any:
+            """jieba's ``__cut`` (a run of Chinese characters tagged by the HMM) over :mod:`pos_viterbi`'s Viterbi
+            (the same states, faster)."""
+            _, pos_list = viterbi(sentence, posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+            begin, nexti = 0, 0
+            for i, char in enumerate(sentence):
+                pos = pos_list[i][0]
+                if pos == "B":
+                    begin = i
+                elif pos == "E":
+                    yield posseg.pair(sentence[begin : i + 1], pos_list[i][1])
+                    nexti = i + 1
+                elif pos == "S":
+                    yield posseg.pair(char, pos_list[i][1])
+                    nexti = i + 1
+            if nexti < len(sentence):
+                yield posseg.pair(sentence[nexti:], pos_list[nexti][1])
 
     return MemoPOSTokenizer
 
