@@ -46,7 +46,8 @@ class JiebaTokenizer:
         return self._seg
 
     def __call__(self, text: str) -> Doc:
-        words = [w for w in self.seg.cut(text, HMM=True) if w]
+        seg = self.seg  # a HybridTokenizer gives the same words a block's at a time
+        words = seg.words(text) if isinstance(seg, HybridTokenizer) else [w for w in seg.cut(text, HMM=True) if w]
         words, spaces = words_and_spaces(words, text)
         return Doc(self.vocab, words=words, spaces=spaces)
 
@@ -190,6 +191,25 @@ class HybridTokenizer(jieba.Tokenizer):
                         del memo[old]
                 memo[blk] = words
             yield from words
+
+    def words(self, text: str) -> list[str]:
+        """``[w for w in self.cut(text) if w]`` built a block at a time (``list.extend`` of each block's kept
+        words) rather than a word at a time through the generator."""
+        out: list[str] = []
+        extend = out.extend
+        memo = self._blocks
+        for blk in jieba.re_han_default.split(text):
+            if not blk:
+                continue
+            words = memo.get(blk)
+            if words is None:
+                words = self._cut_block(blk)
+                if len(memo) >= BLOCK_MEMO:
+                    for old in list(itertools.islice(memo, BLOCK_MEMO // 2)):
+                        del memo[old]
+                memo[blk] = words
+            extend(words)
+        return [w for w in out if w] if "" in out else out
 
     def _cut_block(self, blk: str) -> tuple[str, ...]:
         """One of jieba's blocks cut: by jieba-rs when it is Chinese characters only, else by jieba."""

@@ -69,3 +69,28 @@ def test_exact_cases() -> None:
     assert _exact_words_and_spaces(["县", " 乡"]) is None  # a word opening with a space: the scan decides
     odd = (["县", " 乡"], "县 乡")
     assert _outcome(words_and_spaces, *odd) == _outcome(get_words_and_spaces, *odd) == "refused"
+
+
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+@settings(max_examples=200, deadline=None)
+def test_block_words_equal_the_cut(text: str) -> None:
+    seg = shared_segmenter()
+    if not hasattr(seg, "words"):  # rjieba not installed: the tokenizer goes through cut
+        return
+    want = [w for w in seg.cut(text, HMM=True) if w]
+    assert seg.words(text) == want
+    assert seg.words(text) == want  # again, every block from the memo
+
+
+def test_block_words_drop_empty_words() -> None:
+    from pipeline.text.tokenizer import HybridTokenizer, make_nlp
+
+    class Fake:  # a jieba-rs that would give an empty word
+        def cut(self, blk: str, hmm: bool) -> list[str]:
+            return [blk[:1], "", blk[1:]]
+
+    seg = HybridTokenizer(Fake())
+    assert seg.words("县乡 村") == [w for w in seg.cut("县乡 村") if w] == ["县", "乡", " ", "村"]
+    nlp = make_nlp()
+    nlp.tokenizer._seg = seg
+    assert [t.text for t in nlp("县乡 村")] == ["县", "乡", "村"]
