@@ -147,3 +147,34 @@ def test_article_finder_equals_the_scan(raw: list[tuple[int, int]], chain: bool,
     for pos in positions:
         assert find(pos) is next((a for a in arts if a.start <= pos < a.end), None)
         assert _section_path(doc, pos, find) == _old_section_path(doc, pos) == _section_path(doc, pos)
+
+
+_QUOTED_ALPHABET = st.sampled_from(list('云端共建帮扶“”"’」，。'))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(_QUOTED_ALPHABET, max_size=60),
+    st.text(_QUOTED_ALPHABET, min_size=2, max_size=3),
+    st.text(_QUOTED_ALPHABET, min_size=2, max_size=2),
+)
+def test_recurring_word_equals_findall(text: str, term: str, tail: str) -> None:
+    import re
+
+    from pipeline.extract.measures import _recurs
+
+    want = len(re.findall(re.escape(term) + r"[\"”’」]?" + re.escape(tail), text)) >= 3
+    seen: dict[tuple[str, str], bool] = {}
+    assert _recurs(text, term, tail, seen) == want
+    assert _recurs(text, term, tail, seen) == want and seen == {(term, tail): want}  # once per pair
+
+
+def test_recurring_word_cases() -> None:
+    from pipeline.extract.measures import _recurs
+
+    text = "“云端”共建，云端共建，云端”共建。"
+    assert _recurs(text, "云端", "共建", {})
+    assert not _recurs(text[:-6], "云端", "共建", {})  # twice only
+    assert not _recurs("云端云端云端", "云端", "共建", {})
+    seen = {("云端", "共建"): False}
+    assert not _recurs(text, "云端", "共建", seen)  # a pair decided before is not scanned again
