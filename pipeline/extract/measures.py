@@ -162,7 +162,8 @@ def iter_quoted(text: str) -> Iterator[tuple[int, int]]:
         yield m.start(g), m.end(g)
     pos = 0
     for para in text.split("\n"):
-        quotes = [pos + i for i, ch in enumerate(para) if ch == '"']
+        # a paragraph without one (most) is not walked character by character
+        quotes = [pos + i for i, ch in enumerate(para) if ch == '"'] if '"' in para else []
         for a, b in zip(quotes[::2], quotes[1::2], strict=False):
             if 0 < b - a - 1 <= 40:
                 yield a + 1, b

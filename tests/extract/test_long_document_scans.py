@@ -178,3 +178,29 @@ def test_recurring_word_cases() -> None:
     assert not _recurs("云端云端云端", "云端", "共建", {})
     seen = {("云端", "共建"): False}
     assert not _recurs(text, "云端", "共建", seen)  # a pair decided before is not scanned again
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40))), st.lists(st.integers(-3, 45), max_size=30))
+def test_span_cover_equals_any(spans: list[tuple[int, int]], positions: list[int]) -> None:
+    from pipeline.extract.qualify import _span_cover
+
+    inside = _span_cover(spans)
+    for p in positions:
+        assert inside(p) == any(a <= p < b for a, b in spans)
+
+
+def test_reference_year_skips_future_dates() -> None:
+    from pipeline.extract.qualify import reference_year
+
+    assert reference_year("2019年全县新建大棚300个，到2025年建成500个。") == 2019
+    assert reference_year("到2025年建成500个。" * 50 + "2020年新建大棚300个。" * 50) == 2020
+    assert reference_year("新建大棚300个。") == 0
+
+
+def test_ascii_quotes_paired_per_paragraph() -> None:
+    from pipeline.extract.measures import iter_quoted
+
+    text = '推行"党支部+合作社"模式。\n没有引号的段落。\n"一村一品"和"一户一策"'
+    got = [text[a:b] for a, b in iter_quoted(text)]
+    assert got == ["党支部+合作社", "一村一品", "一户一策"]
