@@ -416,7 +416,8 @@ def _candidates(doc: Document) -> list[_Cand]:
                 frame = ""  # a framing date holds within its paragraph only
                 stated = ""
                 last_date = ""
-            line = text[ss : text.find("\n", ss) if "\n" in text[ss:] else len(text)]
+            nl = text.find("\n", ss)  # not ``"\n" in text[ss:]``: a copy of the rest of the text per paragraph
+            line = text[ss : nl if nl >= 0 else len(text)]
             heading = heading_year(line)
             if heading is not None:
                 section = heading

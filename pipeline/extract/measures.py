@@ -14,6 +14,7 @@ N; different numerals (两不愁三保障, 三保一治) give their sum (2+3 = 5
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 from collections.abc import Iterator
@@ -161,7 +162,8 @@ def iter_quoted(text: str) -> Iterator[tuple[int, int]]:
         yield m.start(g), m.end(g)
     pos = 0
     for para in text.split("\n"):
-        quotes = [pos + i for i, ch in enumerate(para) if ch == '"']
+        # a paragraph without one (most) is not walked character by character
+        quotes = [pos + i for i, ch in enumerate(para) if ch == '"'] if '"' in para else []
         for a, b in zip(quotes[::2], quotes[1::2], strict=False):
             if 0 < b - a - 1 <= 40:
                 yield a + 1, b
@@ -654,6 +656,7 @@ def _quoted_programs(text: str, quoted: list[tuple[int, int]], slogans: set[tupl
     four-character slogans named as a model or as one of several (“龙头带动、循环增收”模式, 第一，“按股分红、保底收益”),
     or a short quoted word that keeps coming back with the same continuation (“云端”共建 … 云端共建)."""
     out: list[_Found] = []
+    recurring: dict[tuple[str, str], bool] = {}  # (term, continuation) → whether it recurs: one scan each
     for s, e in quoted:
         if (s, e) in slogans:
             continue
@@ -688,13 +691,32 @@ def _quoted_programs(text: str, quoted: list[tuple[int, int]], slogans: set[tupl
             if (
                 re.fullmatch(rf"[{CJK}]{{2}}", tail)
                 and not _LEFT_STOP.match(tail)
-                and len(re.findall(re.escape(term) + r"[\"”’」]?" + re.escape(tail), text)) >= 3
+                and _recurs(text, term, tail, recurring)
             ):
                 out.append(_Found("program", term + tail, s, e + 3, "rule:quoted_recurring"))
     for m in _KINDS_OF.finditer(text):
         if not _LEFT_STOP.match(m.group(1)):
             out.append(_Found("program", m.group(1), m.start(1), m.end(1), "rule:kinds_of_practice"))
     return out
+
+
+_RECURS = 3  # a short quoted word with the same continuation this many times names a practice
+
+
+def _recurs(text: str, term: str, tail: str, seen: dict[tuple[str, str], bool]) -> bool:
+    """Whether ``term`` (then an optional closing quote) then ``tail`` occurs :data:`_RECURS` times in ``text``
+    (``len(re.findall(…)) >= 3``): not looked for when ``term`` itself occurs fewer times (each such match starts
+    with its own occurrence of it), the scan stopped at the third match, each distinct pair scanned once a
+    document (``seen``), so a long report's many short quoted words do not each cost scans of the whole text."""
+    key = (term, tail)
+    got = seen.get(key)
+    if got is None:
+        got = text.count(term) >= _RECURS
+        if got:
+            rx = re.compile(re.escape(term) + r"[\"”’」]?" + re.escape(tail))
+            got = sum(1 for _ in itertools.islice(rx.finditer(text), _RECURS)) >= _RECURS
+        seen[key] = got
+    return got
 
 
 _ADMIN_LEVEL = re.compile(r"^(?:[村县乡镇]级?)(?=[\u4e00-\u9fff]{4})")

@@ -132,17 +132,21 @@ class _Context:
                 elif e.level == "prefecture":
                     self.prefecture[e.adcode] += w
 
+        # the votes are final now: the units they pick, once (every match's resolution asks for them)
+        self._provinces = frozenset(self._top(self.province))
+        self._prefectures = frozenset(self._top(self.prefecture))
+
     @staticmethod
     def _top(c: dict[str, float]) -> set[str]:
         """Units holding a fair share of all votes: none in a national overview, one in a county report."""
-        total = sum(c.values())
-        return {k for k, v in c.items() if v >= max(1.0, 0.2 * total)}
+        least = max(1.0, 0.2 * sum(c.values()))
+        return {k for k, v in c.items() if v >= least}
 
-    def provinces(self) -> set[str]:
-        return self._top(self.province)
+    def provinces(self) -> frozenset[str]:
+        return self._provinces
 
-    def prefectures(self) -> set[str]:
-        return self._top(self.prefecture)
+    def prefectures(self) -> frozenset[str]:
+        return self._prefectures
 
 
 # A dateline opens a news item with its place: 嘉鱼：帮助受灾贫困户… , 【岳西讯】, 榕江讯.
@@ -386,10 +390,17 @@ def _focal(doc: Document, hits: list[_Hit]) -> set[str]:
     # in text order (as the matcher gives them), an article's county hits are one bisected slice, not a scan of
     # every hit per article (a long file holds hundreds of articles)
     ordered = all(a <= b for a, b in itertools.pairwise(starts))
+    # the same for the prefecture hits each article counts (else a scan of every hit per article)
+    pref = [h for h in hits if h.entry.level == "prefecture"]
+    pstarts = [h.start for h in pref]
+    pref_ordered = all(a <= b for a, b in itertools.pairwise(pstarts))
     focal: set[str] = set()
     for i, (a_start, a_end, title) in enumerate(arts):
         inside = county[bisect.bisect_left(starts, a_start) : bisect.bisect_left(starts, a_end)] if ordered else None
-        focal |= _focal_in(doc, hits, a_start, a_end, title, fallback=i == 0, inside=inside)
+        pref_inside = (
+            pref[bisect.bisect_left(pstarts, a_start) : bisect.bisect_left(pstarts, a_end)] if pref_ordered else None
+        )
+        focal |= _focal_in(doc, hits, a_start, a_end, title, fallback=i == 0, inside=inside, pref_inside=pref_inside)
     return focal
 
 
@@ -401,14 +412,17 @@ def _focal_in(
     title: str,
     fallback: bool,
     inside: list[_Hit] | None = None,
+    pref_inside: list[_Hit] | None = None,
 ) -> set[str]:
-    """``inside``: the county hits in [a_start, a_end) when the caller has them (else found here)."""
+    """``inside``, ``pref_inside``: the county and the prefecture hits in [a_start, a_end) when the caller has them
+    (else found here)."""
     county_hits = (
         inside if inside is not None else [h for h in hits if h.entry.level == "county" and a_start <= h.start < a_end]
     )
     if not county_hits and fallback:
         county_hits = [h for h in hits if h.entry.level == "county"]
         a_start, a_end = 0, len(doc.text)
+        pref_inside = None  # the whole text's, found below
     if not county_hits:
         return set()
     score: defaultdict[str, float] = defaultdict(float)
@@ -446,7 +460,9 @@ def _focal_in(
     counts = Counter(h.entry.adcode for h in county_hits)
     # The only county the article names is its county, if only in its byline (作者单位：岑巩县人大常委会), unless
     # the article is about its prefecture (宿迁市 named more often than the one county it cites).
-    pref_counts = Counter(h.entry.adcode for h in hits if h.entry.level == "prefecture" and a_start <= h.start < a_end)
+    if pref_inside is None:
+        pref_inside = [h for h in hits if h.entry.level == "prefecture" and a_start <= h.start < a_end]
+    pref_counts = Counter(h.entry.adcode for h in pref_inside)
     if len(counts) == 1 and max(pref_counts.values(), default=0) <= counts[top]:
         return set(counts)
     if len(counts) >= 4 and counts[top] < 0.3 * sum(counts.values()) and top not in titled:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -280,8 +280,28 @@ def reference_year(text: str) -> int:
     """The latest year the text states other than as a future date (到2025年): a stand-in for when it was written;
     0 when it states none."""
     future = [m.span() for c in _status_cues() if c.scope == "future" for m in c.rx.finditer(text)]
-    years = [int(m.group(1)) for m in _YEAR_RE.finditer(text) if not any(a <= m.start() < b for a, b in future)]
+    inside = _span_cover(future)
+    years = [int(m.group(1)) for m in _YEAR_RE.finditer(text) if not inside(m.start())]
     return max(years, default=0)
+
+
+def _span_cover(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """Whether a position is inside any of ``spans`` (``any(a <= p < b for a, b in spans)``): their union as
+    sorted disjoint intervals, bisected (a long report's many dates are not each tested against every span)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in sorted(sp for sp in spans if sp[0] < sp[1]):
+        if ends and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        else:
+            starts.append(a)
+            ends.append(b)
+
+    def inside(p: int) -> bool:
+        k = bisect.bisect_right(starts, p) - 1
+        return k >= 0 and p < ends[k]
+
+    return inside
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import operator
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -45,7 +46,8 @@ class JiebaTokenizer:
         return self._seg
 
     def __call__(self, text: str) -> Doc:
-        words = [w for w in self.seg.cut(text, HMM=True) if w]
+        seg = self.seg  # a HybridTokenizer gives the same words a block's at a time
+        words = seg.words(text) if isinstance(seg, HybridTokenizer) else [w for w in seg.cut(text, HMM=True) if w]
         words, spaces = words_and_spaces(words, text)
         return Doc(self.vocab, words=words, spaces=spaces)
 
@@ -57,6 +59,41 @@ def words_and_spaces(words: Iterable[str], text: str) -> tuple[list[str], list[b
     1.15 M-character document); this one searches ``text`` from ``pos`` without copying.
     """
     words = list(words)
+    if all(words) and "".join(words) == text:  # a segmenter's words: the text cut, nothing dropped or added
+        exact = _exact_words_and_spaces(words)
+        if exact is not None:
+            return exact
+    return _scan_words_and_spaces(words, text)
+
+
+def _exact_words_and_spaces(words: list[str]) -> tuple[list[str], list[bool]] | None:
+    """:func:`words_and_spaces` of non-empty ``words`` that join into the text, a run of words at a time (no
+    lookup per word: each word starts where the one before ended): a run of whitespace words becomes one word,
+    less the single space the word before it takes as its trailing space. ``None`` when some other word starts
+    with whitespace (where a scan may find it inside the whitespace before it): the caller scans."""
+    out_words: list[str] = []
+    out_spaces: list[bool] = []
+    first = operator.itemgetter(0)
+    for blank, group in itertools.groupby(words, str.isspace):
+        run = list(group)
+        if blank:
+            gap = "".join(run)
+            if out_words and gap[0] == " ":  # the word before is followed by a space (groups alternate)
+                out_spaces[-1] = True
+                gap = gap[1:]
+            if gap:
+                out_words.append(gap)
+                out_spaces.append(False)
+        elif any(map(str.isspace, map(first, run))):
+            return None
+        else:
+            out_words.extend(run)
+            out_spaces.extend(itertools.repeat(False, len(run)))
+    return out_words, out_spaces
+
+
+def _scan_words_and_spaces(words: list[str], text: str) -> tuple[list[str], list[bool]]:
+    """:func:`words_and_spaces` of any words: each looked up in the text from where the one before ended."""
     if "".join("".join(words).split()) != "".join(text.split()):
         raise ValueError(f"words do not match the text: {text[:80]!r}")
     out_words: list[str] = []
@@ -155,6 +192,25 @@ class HybridTokenizer(jieba.Tokenizer):
                 memo[blk] = words
             yield from words
 
+    def words(self, text: str) -> list[str]:
+        """``[w for w in self.cut(text) if w]`` built a block at a time (``list.extend`` of each block's kept
+        words) rather than a word at a time through the generator."""
+        out: list[str] = []
+        extend = out.extend
+        memo = self._blocks
+        for blk in jieba.re_han_default.split(text):
+            if not blk:
+                continue
+            words = memo.get(blk)
+            if words is None:
+                words = self._cut_block(blk)
+                if len(memo) >= BLOCK_MEMO:
+                    for old in list(itertools.islice(memo, BLOCK_MEMO // 2)):
+                        del memo[old]
+                memo[blk] = words
+            extend(words)
+        return [w for w in out if w] if "" in out else out
+
     def _cut_block(self, blk: str) -> tuple[str, ...]:
         """One of jieba's blocks cut: by jieba-rs when it is Chinese characters only, else by jieba."""
         if rust_cuts_as_jieba(blk):
@@ -204,8 +260,12 @@ def _memo_pos_class() -> Any:
     """jieba's ``POSTokenizer`` whose HMM pass (``__cut_detail``: the Viterbi over every POS state of a run of
     characters the dictionary does not join, most of the tagger's time) is kept per distinct run: the run's
     tags depend on the run only (the tables never change), and runs recur (织密, 鹅舍的). Made on first use, so
-    importing this module does not import ``jieba.posseg``."""
+    importing this module does not import ``jieba.posseg``. Its HMM is :func:`pos_viterbi.viterbi` (jieba's
+    result, faster)."""
     import jieba.posseg
+    from jieba import posseg
+
+    from pipeline.text.pos_viterbi import viterbi
 
     class MemoPOSTokenizer(jieba.posseg.POSTokenizer):
         _details: dict[str, tuple[Any, ...]]
@@ -220,6 +280,24 @@ def _memo_pos_class() -> Any:
                         del memo[old]
                 memo[sentence] = got
             yield from got
+
+        def _POSTokenizer__cut(self, sentence: str) -> Any:
+            """jieba's ``__cut`` (a run of Chinese characters tagged by the HMM) over :mod:`pos_viterbi`'s Viterbi
+            (the same states, faster)."""
+            _, pos_list = viterbi(sentence, posseg.char_state_tab_P, posseg.start_P, posseg.trans_P, posseg.emit_P)
+            begin, nexti = 0, 0
+            for i, char in enumerate(sentence):
+                pos = pos_list[i][0]
+                if pos == "B":
+                    begin = i
+                elif pos == "E":
+                    yield posseg.pair(sentence[begin : i + 1], pos_list[i][1])
+                    nexti = i + 1
+                elif pos == "S":
+                    yield posseg.pair(char, pos_list[i][1])
+                    nexti = i + 1
+            if nexti < len(sentence):
+                yield posseg.pair(sentence[nexti:], pos_list[nexti][1])
 
     return MemoPOSTokenizer
 
