@@ -426,3 +426,13 @@ def test_the_writers_read_the_graph_once_from_a_file_that_never_shows(tmp_path: 
     assert all(d["id"] == k for _, _, k, d in with_ids.edges(keys=True, data=True))
     assert not any("id" in d for _, _, d in spool.edges(data=True))
     spool.close()
+
+
+@pytest.mark.parametrize(("name", "value"), [("relation", "ran"), ("relation", "uses"), ("relation", "nothing")])
+def test_entity_edges_where_is_entity_edges_filtered(name: str, value: str) -> None:
+    """The county -> practice edge list reads only the rows whose relation code is ``ran`` (no row decoded
+    otherwise): the same edges, in the same order, as filtering every decoded row."""
+    g = corpus_graph(_corpus(), SIMILAR, FAMILIES, CLASSES)
+    want = [(u, v, d) for u, v, d in g.entity_edges() if d.get(name) == value]
+    assert list(g.entity_edges_where(name, value)) == want
+    assert (value == "nothing") == (want == [])

@@ -177,3 +177,32 @@ def test_cooccurrence_as_before(docs: list[tuple[str, list[str]]], unit: str, ma
     ]
     co = cooccurrence(res, unit=unit, max_terms=max_terms)
     assert (co.terms, dict(co.counts)) == _old_cooccurrence(res, unit, max_terms)
+
+
+def test_cooccurrence_units_hold_codes_not_sets_per_paragraph() -> None:
+    """Issue 12 (memory): a paragraph naming practices costs its names' 4-byte codes (and an 8-byte end), not a
+    set of strings: 3,000 paragraphs naming three practices each hold under 30 bytes a paragraph."""
+    import gc
+    import tracemalloc
+
+    from pipeline.corpus.practice_tables import CooccurrenceUnits
+
+    text = "\n".join(f"第{i}段推行社社联建、三位一体和两先两后。" for i in range(300))
+    docs = [result(f"d{i}", text) for i in range(10)]
+    units = CooccurrenceUnits(["社社联建", "三位一体", "两先两后", "惠农贷"])
+    units.add(docs[0])  # the arrays' first growth outside the count
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for r in docs[1:]:
+            units.add(r)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(units) == 3000
+    assert held < 30 * 2700, held
+    co = units.finish()
+    assert co.terms == ["三位一体", "两先两后", "社社联建"] and co.counts[("三位一体", "社社联建")] == 3000
+    assert ("惠农贷", "惠农贷") not in co.counts
