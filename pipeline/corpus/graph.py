@@ -745,6 +745,11 @@ class CountyPractice:
         return len(self.doc_ids)
 
 
+def _one(shared: dict[tuple[str, ...], tuple[str, ...]], t: tuple[str, ...]) -> tuple[str, ...]:
+    """``t``, or the equal tuple given before (equal id and doc_id tuples made one object: memory)."""
+    return shared.setdefault(t, t)
+
+
 def county_practice_edges(g: Graph) -> list[CountyPractice]:
     """County → practice pairs of the graph's ``ran`` edges, one per county and practice name, weighted by the
     number of documents saying the county ran it; heaviest first."""
@@ -767,8 +772,15 @@ def county_practice_edges(g: Graph) -> list[CountyPractice]:
         if doc:
             got[0].append(str(doc))
         got[1].append(v)
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # a name's practice ids: one tuple for all its counties
     out = [
-        CountyPractice(str(attrs(c).get("label", c)), c, name, tuple(sorted(set(ids))), tuple(sorted(set(ds))))
+        CountyPractice(
+            str(attrs(c).get("label", c)),
+            c,
+            name,
+            _one(shared, tuple(sorted(set(ids)))),
+            _one(shared, tuple(sorted(set(ds)))),
+        )
         for (c, name), (ds, ids) in found.items()
     ]
     del found

@@ -436,3 +436,16 @@ def test_entity_edges_where_is_entity_edges_filtered(name: str, value: str) -> N
     want = [(u, v, d) for u, v, d in g.entity_edges() if d.get(name) == value]
     assert list(g.entity_edges_where(name, value)) == want
     assert (value == "nothing") == (want == [])
+
+
+def test_county_practice_edges_share_equal_tuples() -> None:
+    """Two counties running one practice (in one document) hold one tuple of its ids and one of the doc_ids."""
+    g = nx.MultiDiGraph()
+    for c in ("County:1", "County:2"):
+        g.add_node(c, type="County", label=c[-1])
+        g.add_edge(c, "Practice:联建", relation="ran", doc_id="d1")
+    g.add_node("Practice:联建", type="Practice", label="联建")
+    a, b = county_practice_edges(g)
+    assert (a.county_id, b.county_id) == ("County:1", "County:2")
+    assert a.practice_ids == ("Practice:联建",) and a.practice_ids is b.practice_ids
+    assert a.doc_ids == ("d1",) and a.doc_ids is b.doc_ids
