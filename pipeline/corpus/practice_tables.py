@@ -115,6 +115,22 @@ def compare_practices(
     return summaries.finish(families, classes)
 
 
+def _add_doc(docs: dict[str, str | set[str]], key: str, doc_id: str) -> None:
+    """``doc_id`` into ``key``'s doc_ids: a string while it is the only one, then a set."""
+    got = docs.get(key)
+    if got is None:
+        docs[key] = doc_id
+    elif isinstance(got, str):
+        if got != doc_id:
+            docs[key] = {got, doc_id}
+    else:
+        got.add(doc_id)
+
+
+def _n_docs(got: str | set[str]) -> int:
+    return 1 if isinstance(got, str) else len(got)
+
+
 class PracticeSummaries:
     """:func:`compare_practices` one result at a time (``add``), then ``finish``: a pass after the documents'
     counties are known (``names``: :class:`CountyNames` over every result)."""
@@ -122,7 +138,8 @@ class PracticeSummaries:
     def __init__(self, names: CountyNames) -> None:
         self.names = names
         self.kinds: dict[str, Counter[str]] = defaultdict(Counter)
-        self.docs: dict[str, set[str]] = defaultdict(set)
+        # a name's doc_ids: the one doc_id while there is one (most names: a 1-element set costs 216 bytes)
+        self.docs: dict[str, str | set[str]] = {}
         self.counties: dict[str, list[str]] = defaultdict(list)
         self.outcomes: dict[str, list[str]] = defaultdict(list)
 
@@ -133,7 +150,7 @@ class PracticeSummaries:
             if not name:
                 continue
             self.kinds[name][m.kind] += 1
-            self.docs[name].add(r.doc.doc_id)
+            _add_doc(self.docs, name, r.doc.doc_id)
             code = m.county_code or doc_county.get(r.doc.doc_id, "")
             if code and code not in self.counties[name]:
                 self.counties[name].append(code)
@@ -151,7 +168,7 @@ class PracticeSummaries:
     def finish(self, families: Mapping[str, str], classes: Mapping[str, Mapping[str, Any]]) -> list[PracticeSummary]:
         kinds, docs, county_name = self.kinds, self.docs, self.names.names
         out = []
-        for name in sorted(kinds, key=lambda n: (-len(docs[n]), n)):
+        for name in sorted(kinds, key=lambda n: (-_n_docs(docs[n]), n)):
             c = classes.get(name, {})
             out.append(
                 PracticeSummary(
@@ -162,7 +179,7 @@ class PracticeSummaries:
                     policy_tool=c.get("tool", "") if c.get("tool") != NONE else "",
                     sub_tool=c.get("sub_tool", "") if c.get("sub_tool") != NONE else "",
                     counties=[county_name.get(k, k) for k in self.counties[name]],
-                    n_docs=len(docs[name]),
+                    n_docs=_n_docs(docs[name]),
                     outcomes=self.outcomes[name],
                 )
             )
