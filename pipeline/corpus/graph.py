@@ -138,6 +138,19 @@ class _EdgeColumns:
         self.cols["grp"] = array("q")
         self.cols["stamp"] = array("q")
 
+    def rows_where(self, name: str, value: str) -> Iterator[int]:
+        """The rows whose attribute ``name`` is the string ``value``, found on the codes (no row decoded)."""
+        i = self._value_ids.get((str, value))
+        if i is None:
+            return
+        code = (i << 1) | 1
+        at = [names.index(name) if name in names else -1 for names in self.shapes]
+        shape, vals = self.cols["shape"], self.vals
+        for r, s in enumerate(shape):
+            j = at[s]
+            if j >= 0 and vals[j][r] == code:
+                yield r
+
     def row(self, i: int) -> tuple[int, int, str, dict[str, Any]]:
         """(source entity, target entity or -1, the figure target's id when -1, attributes) of row ``i``."""
         c = self.cols
@@ -324,6 +337,12 @@ class CorpusGraph:
         """(source, target, attributes) of every edge that starts at an entity node (ran, part_of, outcomes …)."""
         for u, v, _, d in self._entity_edges(0, len(self._edges)):
             yield u, v, d
+
+    def entity_edges_where(self, name: str, value: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """:meth:`entity_edges` whose attribute ``name`` is the string ``value`` (in the same order)."""
+        for i in self._edges.rows_where(name, value):
+            src, tgt, fig, attrs = self._edges.row(i)
+            yield self._ids[src], fig or self._ids[tgt], attrs
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The same graph as a networkx ``MultiDiGraph`` (all of it in memory: for tests and small corpora)."""
@@ -726,16 +745,22 @@ class CountyPractice:
         return len(self.doc_ids)
 
 
+def _one(shared: dict[tuple[str, ...], tuple[str, ...]], t: tuple[str, ...]) -> tuple[str, ...]:
+    """``t``, or the equal tuple given before (equal id and doc_id tuples made one object: memory)."""
+    return shared.setdefault(t, t)
+
+
 def county_practice_edges(g: Graph) -> list[CountyPractice]:
     """County → practice pairs of the graph's ``ran`` edges, one per county and practice name, weighted by the
     number of documents saying the county ran it; heaviest first."""
     found: dict[tuple[str, str], tuple[list[str], list[str]]] = {}  # (county, name) -> its documents, practice ids
     attrs: Callable[[str], Mapping[str, Any]]
+    ran: Iterable[tuple[str, str, Mapping[str, Any]]]
     if isinstance(g, CorpusGraph):  # ran edges start at county nodes: entities, no pass over the documents
-        attrs, edges = g.entity, g.entity_edges()
+        attrs, ran = g.entity, g.entity_edges_where("relation", "ran")  # only those rows decoded
     else:
-        attrs, edges = (lambda n: g.nodes[n]), g.edges(data=True)
-    ran = ((u, v, d) for u, v, d in edges if d.get("relation") == "ran")
+        attrs = lambda n: g.nodes[n]  # noqa: E731
+        ran = ((u, v, d) for u, v, d in g.edges(data=True) if d.get("relation") == "ran")
     for u, v, d in ran:
         if attrs(u).get("type") != "County":
             continue
@@ -747,8 +772,15 @@ def county_practice_edges(g: Graph) -> list[CountyPractice]:
         if doc:
             got[0].append(str(doc))
         got[1].append(v)
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # a name's practice ids: one tuple for all its counties
     out = [
-        CountyPractice(str(attrs(c).get("label", c)), c, name, tuple(sorted(set(ids))), tuple(sorted(set(ds))))
+        CountyPractice(
+            str(attrs(c).get("label", c)),
+            c,
+            name,
+            _one(shared, tuple(sorted(set(ids)))),
+            _one(shared, tuple(sorted(set(ds)))),
+        )
         for (c, name), (ds, ids) in found.items()
     ]
     del found

@@ -6,8 +6,9 @@ Builders return typed summaries; ``pipeline.io.rows`` turns them into table rows
 from __future__ import annotations
 
 import logging
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,22 @@ def compare_practices(
     return summaries.finish(families, classes)
 
 
+def _add_doc(docs: dict[str, str | set[str]], key: str, doc_id: str) -> None:
+    """``doc_id`` into ``key``'s doc_ids: a string while it is the only one, then a set."""
+    got = docs.get(key)
+    if got is None:
+        docs[key] = doc_id
+    elif isinstance(got, str):
+        if got != doc_id:
+            docs[key] = {got, doc_id}
+    else:
+        got.add(doc_id)
+
+
+def _n_docs(got: str | set[str]) -> int:
+    return 1 if isinstance(got, str) else len(got)
+
+
 class PracticeSummaries:
     """:func:`compare_practices` one result at a time (``add``), then ``finish``: a pass after the documents'
     counties are known (``names``: :class:`CountyNames` over every result)."""
@@ -121,7 +138,8 @@ class PracticeSummaries:
     def __init__(self, names: CountyNames) -> None:
         self.names = names
         self.kinds: dict[str, Counter[str]] = defaultdict(Counter)
-        self.docs: dict[str, set[str]] = defaultdict(set)
+        # a name's doc_ids: the one doc_id while there is one (most names: a 1-element set costs 216 bytes)
+        self.docs: dict[str, str | set[str]] = {}
         self.counties: dict[str, list[str]] = defaultdict(list)
         self.outcomes: dict[str, list[str]] = defaultdict(list)
 
@@ -132,7 +150,7 @@ class PracticeSummaries:
             if not name:
                 continue
             self.kinds[name][m.kind] += 1
-            self.docs[name].add(r.doc.doc_id)
+            _add_doc(self.docs, name, r.doc.doc_id)
             code = m.county_code or doc_county.get(r.doc.doc_id, "")
             if code and code not in self.counties[name]:
                 self.counties[name].append(code)
@@ -150,7 +168,7 @@ class PracticeSummaries:
     def finish(self, families: Mapping[str, str], classes: Mapping[str, Mapping[str, Any]]) -> list[PracticeSummary]:
         kinds, docs, county_name = self.kinds, self.docs, self.names.names
         out = []
-        for name in sorted(kinds, key=lambda n: (-len(docs[n]), n)):
+        for name in sorted(kinds, key=lambda n: (-_n_docs(docs[n]), n)):
             c = classes.get(name, {})
             out.append(
                 PracticeSummary(
@@ -161,7 +179,7 @@ class PracticeSummaries:
                     policy_tool=c.get("tool", "") if c.get("tool") != NONE else "",
                     sub_tool=c.get("sub_tool", "") if c.get("sub_tool") != NONE else "",
                     counties=[county_name.get(k, k) for k in self.counties[name]],
-                    n_docs=len(docs[name]),
+                    n_docs=_n_docs(docs[name]),
                     outcomes=self.outcomes[name],
                 )
             )
@@ -267,38 +285,70 @@ class PracticeNames:
 
 class CooccurrenceUnits:
     """The second pass of :func:`cooccurrence`: the ``names`` found in each unit of each result (``add``), then
-    the matrix (``finish``)."""
+    the matrix (``finish``).
+
+    Memory: a unit's names are kept as their codes (a name's rank among the sorted names, so codes sort as the
+    names do) in one flat ``array`` (4 bytes a name; a set of strings per paragraph cost ~220 bytes and grew with
+    the corpus: 34,010 units at 2,000 documents); the matrix is the same."""
 
     def __init__(self, names: Iterable[str], unit: str = "paragraph") -> None:
         if unit not in ("paragraph", "document"):
             raise ValueError(f"unit must be 'paragraph' or 'document', not {unit!r}")
         self.unit = unit
-        self.find = name_finder(names)
-        self.units: list[set[str]] = []
+        self.names = sorted({n for n in names if n})
+        self._find = _code_finder(self.names)
+        self._codes = array("i")  # every unit's codes, ascending within a unit, one unit after another
+        self._ends = array("q")  # where each unit's codes end in _codes
+
+    def __len__(self) -> int:
+        """The number of units that named some practice."""
+        return len(self._ends)
 
     def add(self, r: DocResult) -> None:
-        if not r.doc.text:
+        if not r.doc.text or self._find is None:
             return
         parts = _paragraphs(r.doc.text) if self.unit == "paragraph" else [r.doc.text]
+        find, codes, ends = self._find, self._codes, self._ends
         for p in parts:
-            hit = self.find(p)
+            hit = {c for _, c in find(p)}
             if hit:
-                self.units.append(hit)
+                codes.extend(sorted(hit))
+                ends.append(len(codes))
+
+    def _units(self) -> Iterator[array[int]]:
+        start = 0
+        for end in self._ends:
+            yield self._codes[start:end]
+            start = end
 
     def finish(self, max_terms: int = 150) -> Cooccurrence:
-        units = self.units
-        freq: Counter[str] = Counter(n for u in units for n in u)
-        terms = sorted(freq, key=lambda n: (-freq[n], n))[:max_terms]
-        keep = set(terms)
+        names = self.names
+        freq: Counter[int] = Counter(self._codes)
+        top = sorted(freq, key=lambda c: (-freq[c], c))[:max_terms]  # ties by name: codes sort as names do
+        terms, keep = [names[c] for c in top], set(top)
         pair: Counter[tuple[str, str]] = Counter()
-        for u in units:
-            present = sorted(u & keep)
+        for u in self._units():
+            present = [names[c] for c in u if c in keep]  # ascending codes: sorted names
             for i, a in enumerate(present):
                 pair[(a, a)] += 1
                 for b in present[i + 1 :]:
                     pair[(a, b)] += 1
                     pair[(b, a)] += 1
         return Cooccurrence(self.unit, terms, pair)
+
+
+def _code_finder(names: Sequence[str]) -> Callable[[str], Iterator[tuple[int, int]]] | None:
+    """Aho-Corasick over ``names`` (non-empty, sorted): ``find(text)`` yields (end, code) of every occurrence, a
+    code being the name's index in ``names``; ``None`` when there is no name."""
+    if not names:
+        return None
+    import ahocorasick
+
+    auto = ahocorasick.Automaton()
+    for i, n in enumerate(names):
+        auto.add_word(n, i)
+    auto.make_automaton()
+    return auto.iter
 
 
 def cooccurrence_pairs(co: Cooccurrence | None) -> list[PracticePair]:

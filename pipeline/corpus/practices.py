@@ -3,24 +3,37 @@ gets one field and policy tool."""
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pipeline.learn.policy_tools import PolicyToolModel
 from pipeline.model import DocResult
-from pipeline.text.chars import SENT_END
-
-_SENT_END = SENT_END
+from pipeline.text.chars import SENT_END_RE
 
 
-def _mention_sentences(name: str, text: str, limit: int = 6) -> list[str]:
-    """Up to ``limit`` sentences of ``text`` that mention ``name``."""
+def sentence_ends(text: str) -> array[int]:
+    """Where ``text``'s sentence ends are (``SENT_END`` and line breaks), ascending: one scan of the text, then
+    each mention's sentence is two bisections (``_mention_sentences``) instead of a search per end character
+    both ways."""
+    return array("q", (m.start() for m in SENT_END_RE.finditer(text)))
+
+
+def _mention_sentences(name: str, text: str, limit: int = 6, ends: Sequence[int] | None = None) -> list[str]:
+    """Up to ``limit`` sentences of ``text`` that mention ``name``; ``ends``: ``sentence_ends(text)`` when
+    known (a document's several names share it)."""
     out: list[str] = []
     pos = text.find(name)
+    if pos < 0:
+        return out
+    if ends is None:
+        ends = sentence_ends(text)
     while pos >= 0 and len(out) < limit:
-        a = max(text.rfind(c, 0, pos) for c in _SENT_END + "\n") + 1
-        ends = [e for c in _SENT_END + "\n" if (e := text.find(c, pos + len(name))) >= 0]
-        b = min(ends) + 1 if ends else len(text)
+        i = bisect_left(ends, pos)  # the sentence opens after the last end before the name
+        a = ends[i - 1] + 1 if i else 0
+        j = bisect_left(ends, pos + len(name), i)  # and closes at the first end after it
+        b = ends[j] + 1 if j < len(ends) else len(text)
         sent = text[a:b].strip()
         if sent and sent not in out:
             out.append(sent)
@@ -49,6 +62,7 @@ class PracticeContexts:
 
     def add(self, r: DocResult) -> None:
         found: dict[str, list[str]] = {}  # name -> its sentences in this document
+        ends: array[int] | None = None  # the document's sentence ends, found once when a name needs them
         for m in r.measures:
             name = m.name.strip()
             if not name:
@@ -56,7 +70,9 @@ class PracticeContexts:
             comps = "，".join(m.components)
             sents = found.get(name)
             if sents is None:
-                sents = found[name] = _mention_sentences(name, r.doc.text)
+                if ends is None and name in r.doc.text:
+                    ends = sentence_ends(r.doc.text)
+                sents = found[name] = _mention_sentences(name, r.doc.text, ends=ends)
             for ctx in [self.every] if m.kind in self.skip or not self.skip else [self.every, self.kept]:
                 bucket = ctx.get(name)
                 if bucket is None:

@@ -426,3 +426,26 @@ def test_the_writers_read_the_graph_once_from_a_file_that_never_shows(tmp_path: 
     assert all(d["id"] == k for _, _, k, d in with_ids.edges(keys=True, data=True))
     assert not any("id" in d for _, _, d in spool.edges(data=True))
     spool.close()
+
+
+@pytest.mark.parametrize(("name", "value"), [("relation", "ran"), ("relation", "uses"), ("relation", "nothing")])
+def test_entity_edges_where_is_entity_edges_filtered(name: str, value: str) -> None:
+    """The county -> practice edge list reads only the rows whose relation code is ``ran`` (no row decoded
+    otherwise): the same edges, in the same order, as filtering every decoded row."""
+    g = corpus_graph(_corpus(), SIMILAR, FAMILIES, CLASSES)
+    want = [(u, v, d) for u, v, d in g.entity_edges() if d.get(name) == value]
+    assert list(g.entity_edges_where(name, value)) == want
+    assert (value == "nothing") == (want == [])
+
+
+def test_county_practice_edges_share_equal_tuples() -> None:
+    """Two counties running one practice (in one document) hold one tuple of its ids and one of the doc_ids."""
+    g = nx.MultiDiGraph()
+    for c in ("County:1", "County:2"):
+        g.add_node(c, type="County", label=c[-1])
+        g.add_edge(c, "Practice:联建", relation="ran", doc_id="d1")
+    g.add_node("Practice:联建", type="Practice", label="联建")
+    a, b = county_practice_edges(g)
+    assert (a.county_id, b.county_id) == ("County:1", "County:2")
+    assert a.practice_ids == ("Practice:联建",) and a.practice_ids is b.practice_ids
+    assert a.doc_ids == ("d1",) and a.doc_ids is b.doc_ids

@@ -177,3 +177,68 @@ def test_cooccurrence_as_before(docs: list[tuple[str, list[str]]], unit: str, ma
     ]
     co = cooccurrence(res, unit=unit, max_terms=max_terms)
     assert (co.terms, dict(co.counts)) == _old_cooccurrence(res, unit, max_terms)
+
+
+def test_cooccurrence_units_hold_codes_not_sets_per_paragraph() -> None:
+    """Issue 12 (memory): a paragraph naming practices costs its names' 4-byte codes (and an 8-byte end), not a
+    set of strings: 3,000 paragraphs naming three practices each hold under 30 bytes a paragraph."""
+    import gc
+    import tracemalloc
+
+    from pipeline.corpus.practice_tables import CooccurrenceUnits
+
+    text = "\n".join(f"第{i}段推行社社联建、三位一体和两先两后。" for i in range(300))
+    docs = [result(f"d{i}", text) for i in range(10)]
+    units = CooccurrenceUnits(["社社联建", "三位一体", "两先两后", "惠农贷"])
+    units.add(docs[0])  # the arrays' first growth outside the count
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for r in docs[1:]:
+            units.add(r)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(units) == 3000
+    assert held < 30 * 2700, held
+    co = units.finish()
+    assert co.terms == ["三位一体", "两先两后", "社社联建"] and co.counts[("三位一体", "社社联建")] == 3000
+    assert ("惠农贷", "惠农贷") not in co.counts
+
+
+@pytest.mark.parametrize(
+    ("docs", "n_docs"),
+    [(["d1"], 1), (["d1", "d1"], 1), (["d1", "d2"], 2), (["d1", "d2", "d1"], 2), (["d1", "d2", "d3", "d2"], 3)],
+)
+def test_practice_n_docs_counts_distinct_documents(docs: list[str], n_docs: int) -> None:
+    """A name's documents are a doc_id while there is one, then a set: still the distinct documents."""
+    res = [result(d, "联建", measures=[measure(d, "联建"), measure(d, "联建")]) for d in docs]
+    (row,) = compare_practices(res, {}, {})
+    assert (row.practice, row.n_docs) == ("联建", n_docs)
+
+
+def test_practice_summaries_hold_no_set_per_single_document_name() -> None:
+    """Issue 12 (memory): 2,000 names each in one document hold no 1-element set (216 bytes) each."""
+    import gc
+    import tracemalloc
+
+    from pipeline.corpus.practice_tables import CountyNames, PracticeSummaries
+
+    res = [result(f"d{i}", measures=[measure(f"d{i}", f"联建{i}")]) for i in range(2000)]
+    summaries = PracticeSummaries(CountyNames())
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for r in res:
+            summaries.add(r)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert all(isinstance(d, str) for d in summaries.docs.values())
+    # per name: its Counter of kinds, an empty county list and the dict slots (a set each would add 432 kB)
+    assert held < 2000 * 400, held  # ~260 bytes a name now
+    assert {s.n_docs for s in summaries.finish({}, {})} == {1}
