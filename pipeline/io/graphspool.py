@@ -26,12 +26,28 @@ def temporary_file(folder: Path, prefix: str) -> IO[bytes]:
     return tempfile.TemporaryFile(dir=folder, prefix=prefix)
 
 
+def read_chunks(fh: IO[bytes], start: int, end: int) -> Iterator[Any]:
+    """The items of the chunks pickled into ``fh`` between ``start`` and ``end``."""
+    pos = start  # each pass keeps its own place: passes may nest
+    while pos < end:
+        fh.seek(pos)
+        chunk = pickle.load(fh)
+        pos = fh.tell()
+        yield from chunk
+
+
 class SpooledGraph:
     """``g``'s nodes (with data) and edges (with keys and data) in a temporary file of ``folder``; ``edge_ids``:
     :meth:`with_edge_ids` gives the same graph whose edges also carry ``id`` = their key (GEXF's edge id)."""
 
     def __init__(
-        self, g: Any, folder: Path, watchers: Sequence[Any] = (), store: Any = None, export: Any = None
+        self,
+        g: Any,
+        folder: Path,
+        watchers: Sequence[Any] = (),
+        store: Any = None,
+        export: Any = None,
+        store_file: IO[bytes] | None = None,
     ) -> None:
         """``watchers``: objects with ``node(n, d)`` and ``edge(u, v, k, d)``, fed every node then every edge as
         ``g`` is read (the exports' key declarations: ``graphml.Declarer``, ``gexf.Declarer``; no pass of their
@@ -39,7 +55,9 @@ class SpooledGraph:
         nodes' and edges' export attributes and edge keys from ``g``'s own (``g`` then the corpus graph itself, not
         its export view), and ``store`` (optional): an object with ``node(n, d)`` and ``edge(u, v, d)`` making
         the store's ``nodes`` and ``edges`` rows from ``g``'s own attributes, spooled apart in the same single
-        read (:meth:`store_nodes`, :meth:`store_edges`), so the store never reads the graph again."""
+        read (:meth:`store_nodes`, :meth:`store_edges`), so the store never reads the graph again: into
+        ``store_file`` when given (the caller's, empty, left open by :meth:`close`; :meth:`store_offsets` says
+        where the node rows end and the edge rows end), else into a temporary file of its own."""
         self.graph: dict[str, Any] = {} if export is not None else dict(g.graph)  # as the export view has it
         folder.mkdir(parents=True, exist_ok=True)
         self._fh: IO[bytes] = tempfile.TemporaryFile(dir=folder, prefix=".graph-")  # noqa: SIM115 (kept open)
@@ -49,8 +67,9 @@ class SpooledGraph:
         on_edge = [w.edge for w in watchers]
         store_nodes: list[Any] = []
         store_edges: list[Any] = []
+        self._own_store = store_file is None
         if store is not None:
-            self._store_fh = tempfile.TemporaryFile(dir=folder, prefix=".graph-store-")  # noqa: SIM115
+            self._store_fh = store_file or tempfile.TemporaryFile(dir=folder, prefix=".graph-store-")  # noqa: SIM115
         node_row = store.node if store is not None else None
         edge_row = store.edge if store is not None else None
         attrs, edge_key = export if export is not None else (None, str)
@@ -111,13 +130,11 @@ class SpooledGraph:
             side.clear()
 
     def _read(self, start: int, end: int, fh: IO[bytes] | None = None) -> Iterator[Any]:
-        fh = self._fh if fh is None else fh
-        pos = start  # each pass keeps its own place: passes may nest
-        while pos < end:
-            fh.seek(pos)
-            chunk = pickle.load(fh)
-            pos = fh.tell()
-            yield from chunk
+        return read_chunks(self._fh if fh is None else fh, start, end)
+
+    def store_offsets(self) -> tuple[int, int]:
+        """Where the store's node rows end and its edge rows end in its file (rows from offset 0)."""
+        return self._store_at, self._store_end
 
     def store_nodes(self) -> Iterator[Any]:
         """The store's ``nodes`` rows made as the graph was read (``store`` given), in node order."""
@@ -139,7 +156,7 @@ class SpooledGraph:
         """The temporary files, the spool's and its watchers' (those with a ``close``: io/graphml.py's and
         io/gexf.py's ``Streamer``)."""
         self._fh.close()
-        if self._store_fh is not None:
+        if self._store_fh is not None and self._own_store:
             self._store_fh.close()
         for w in self.watchers:
             if hasattr(w, "close"):

@@ -12,6 +12,8 @@ from typing import Any
 from pipeline.corpus.build import CorpusResult
 from pipeline.io import rows, schema, writers
 from pipeline.io.folder import pause_point
+from pipeline.io.graphpart import PartFailed, StoreRows, write_graph_part
+from pipeline.io.graphspool import temporary_file
 from pipeline.io.parallel_write import Background, can_fork
 from pipeline.io.store import write_duckdb
 from pipeline.io.tablespool import spool_tables
@@ -127,27 +129,37 @@ def _write_tables(
 ) -> dict[str, int]:
     written_cols: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
-    for name, (make_rows, cols) in plan.items():
-        counts[name], written_cols[name] = writers.write_table(
-            out_dir / name, make_rows, cols, schema.column_types(name, cols)
-        )
-    # the workbook reads only the CSV files just written: on a second core while the graph and the store are written
-    sheets = csv_sheets(out_dir, written_cols)
-    book = Background(lambda: write_sheets(out_dir / XLSX_NAME, sheets), fork)
-    counts[XLSX_NAME] = 0  # its place in the counts (run.json) as in the serial order
+    # the graph's part (its exports, cooccurrence.dl, the store's graph rows) on a second core from the start: it
+    # needs nothing the tables make (io/graphpart.py); the store takes its rows once it has loaded the tables
+    rows_file = temporary_file(out_dir, ".graph-store-")
+    graph_part = Background(lambda: write_graph_part(out_dir, corpus.graph, corpus.cooccurrence, rows_file), fork)
+    graph_rows = StoreRows(graph_part.result, rows_file)
+    book: Background[int] | None = None
     try:
+        for name, (make_rows, cols) in plan.items():
+            counts[name], written_cols[name] = writers.write_table(
+                out_dir / name, make_rows, cols, schema.column_types(name, cols)
+            )
+        # the workbook reads only the CSV files just written: on another core while the store is written
+        sheets = csv_sheets(out_dir, written_cols)
+        book = Background(lambda: write_sheets(out_dir / XLSX_NAME, sheets), fork)
+        counts[XLSX_NAME] = 0  # its place in the counts (run.json) as in the serial order
         if not fork:
             counts[XLSX_NAME] = book.result()
-        graph = writers.spool_graph(out_dir, corpus.graph)  # read once for the exports and the store (graphspool.py)
         try:
-            counts.update({f"graph {k}": v for k, v in writers.write_graph(out_dir, graph).items()})
-            counts["cooccurrence.dl"] = writers.write_dl(out_dir / "cooccurrence.dl", corpus.cooccurrence)
-            write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in plan.items()}, graph)
-        finally:
-            graph.close()
+            if not fork:
+                graph_rows.result()  # the serial order: the graph's files, then the store
+            write_duckdb(out_dir / "kg.duckdb", {name.removesuffix(".csv"): t for name, t in plan.items()}, graph_rows)
+        except PartFailed as failed:
+            raise failed.error from None
+        counts.update(graph_rows.result().counts)
     except BaseException:
-        book.cancel()
+        graph_part.cancel()
+        if book is not None:
+            book.cancel()
         raise
+    finally:
+        rows_file.close()
     if fork:
         counts[XLSX_NAME] = book.result()
     ours = {f for stem in stems.values() for f in per_document_files(stem)}

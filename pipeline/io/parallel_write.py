@@ -1,6 +1,6 @@
 """One part of the write phase on the second core: a forked child process writes it while this process writes the
-rest (``output._write_tables``: the workbook, which only reads the finished CSV files, beside the graph exports and
-the store).
+rest (``output._write_tables``: the workbook, which only reads the finished CSV files, beside the store; the graph's
+part, io/graphpart.py, beside the tables).
 
 - serial (the part runs here, in order) when the run has one worker, on a single core, where ``fork`` is not
   available (macOS, Windows) or for a run under ``FORK_MIN_DOCS`` documents, where a fork (copying the page table

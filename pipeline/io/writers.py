@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from pipeline.io.coerce import typed
 from pipeline.io.folder import WriteFailed
@@ -399,10 +399,11 @@ def _neo4j_header(key: str, kinds: Mapping[str, type]) -> str:
     return f"{key}:{kind}" if kind else key
 
 
-def spool_graph(out_dir: Path, graph: Any, store: bool = True) -> Any:
+def spool_graph(out_dir: Path, graph: Any, store: bool = True, store_file: IO[bytes] | None = None) -> Any:
     """``graph`` read once into a :class:`~pipeline.io.graphspool.SpooledGraph` in a temporary file of ``out_dir``
     (close it when done): the export view :func:`write_graph` writes, the exports' keys declared as it is read and,
-    with ``store``, the rows of the store's ``nodes`` and ``edges`` tables (io/store.py reads them back)."""
+    with ``store``, the rows of the store's ``nodes`` and ``edges`` tables (io/store.py reads them back; into
+    ``store_file`` when given)."""
     from pipeline.corpus.graph import export_attrs, export_edge_key
     from pipeline.io import gexf, graphml
     from pipeline.io.graphspool import SpooledGraph, temporary_file
@@ -413,7 +414,9 @@ def spool_graph(out_dir: Path, graph: Any, store: bool = True) -> Any:
     declared = (graphml.Streamer(bodies[0]), gexf.Streamer(bodies[1]))
     rows = GRAPH_ROWS if store else None
     try:
-        return SpooledGraph(graph, out_dir, declared, store=rows, export=(export_attrs, export_edge_key))
+        return SpooledGraph(
+            graph, out_dir, declared, store=rows, export=(export_attrs, export_edge_key), store_file=store_file
+        )
     except BaseException:
         for body in bodies:
             body.close()

@@ -98,6 +98,17 @@ def _files(out: Path) -> dict[str, bytes]:
     }
 
 
+def _store(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        return {n: con.execute(f'SELECT * FROM "{n}"').fetchall() for n in sorted(names)}
+    finally:
+        con.close()
+
+
 def _book(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as z:
         return {n: z.read(n) for n in sorted(z.namelist()) if not n.startswith("docProps/")}
@@ -129,6 +140,8 @@ def test_two_processes_write_what_one_writes(tmp_path: Path, monkeypatch: pytest
     one, two = outs["1"], outs["2"]
     assert _files(one) == _files(two) and "figures.csv" in _files(one)
     assert _book(one / "ruralmine.xlsx") == _book(two / "ruralmine.xlsx")
+    assert _store(one / "kg.duckdb") == _store(two / "kg.duckdb")  # the graph's rows came from the child's file
+    assert len(_store(two / "kg.duckdb")["edges"]) > 0
     gexf = [(o / "graph.gexf").read_text(encoding="utf-8").splitlines() for o in (one, two)]
     assert [ln for ln in gexf[0] if "lastmodifieddate" not in ln] == [
         ln for ln in gexf[1] if "lastmodifieddate" not in ln
