@@ -9,19 +9,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from pipeline.model import Document, Figure, Measure, Place
+from pipeline.model import Article, Document, Figure, Measure, Place
+from pipeline.structure import article_finder
 from pipeline.text.segment import clause_start
 
 MIN_OTHER_ARTICLE_CHARS = 200  # as places.MIN_ARTICLE_CHARS: a shorter piece is the main article's
+NAME_SCAN_FROM = 8  # counties in a document from which a clause's substrings are looked up instead of each name
 
 
-def clause_county(doc: Document, counties: Sequence[Place], pos: int) -> str:
+class CountyNames:
+    """The counties of a document, for :func:`clause_county` on each of its figures: with a few, each name is
+    looked for in the clause; with many (a file of hundreds of county reports), the clause's substrings of the
+    names' lengths are looked up, so a figure's cost no longer grows with the number of counties."""
+
+    def __init__(self, counties: Sequence[Place]) -> None:
+        self.counties = [p for p in counties if p.name]
+        self.codes: dict[str, list[str]] = {}
+        for p in self.counties:
+            self.codes.setdefault(p.name, []).append(p.adcode)
+        self.lengths = sorted({len(n) for n in self.codes})
+        self.firsts = frozenset(n[0] for n in self.codes)  # a position no name starts with is passed over
+
+    def last_named(self, clause: str) -> str:
+        """The adcode of the county named last in ``clause`` (the greater adcode where two names end the same
+        way: as ``max`` over ``(clause.rfind(name), adcode)``); "" when it names none."""
+        if len(self.counties) < NAME_SCAN_FROM:
+            named = [(clause.rfind(p.name), p.adcode) for p in self.counties if p.name in clause]
+            return max(named)[1] if named else ""
+        codes, firsts = self.codes, self.firsts
+        for i in range(len(clause) - 1, -1, -1):  # the last start holding a name wins; then the greatest adcode
+            if clause[i] not in firsts:
+                continue
+            found = [c for n in self.lengths if (c := codes.get(clause[i : i + n])) is not None]
+            if found:
+                return max(max(c) for c in found)
+        return ""
+
+
+def clause_county(doc: Document, counties: Sequence[Place] | CountyNames, pos: int) -> str:
     """The county named last in the clause before ``pos``; "" when the clause names none."""
-    clause = doc.text[clause_start(doc.text, pos) : pos]
-    named = [(clause.rfind(p.name), p.adcode) for p in counties if p.name and p.name in clause]
-    return max(named)[1] if named else ""
+    names = counties if isinstance(counties, CountyNames) else CountyNames(counties)
+    return names.last_named(doc.text[clause_start(doc.text, pos) : pos])
 
 
 def article_county(doc: Document, focal: Sequence[Place], pos: int) -> str:
@@ -67,13 +97,15 @@ def attribute(doc: Document, places: Sequence[Place], figures: Sequence[Figure],
     focal = [p for p in places if p.focal]
     counties = [p for p in places if p.level == "county"]
     names = {p.adcode: p.canonical for p in counties}
+    in_clause = CountyNames(counties)
     for fig in figures:
-        fig.county_code = fig.county_code or clause_county(doc, counties, fig.mention.start)
+        fig.county_code = fig.county_code or clause_county(doc, in_clause, fig.mention.start)
     found: list[Figure | Measure] = [*figures, *measures]
     by_article: dict[int, str] = {}  # id of the article holding a finding (0: none) → its county
+    holder_of: Callable[[int], Article | None] = article_finder(doc.articles)  # bisection: not a scan per finding
     for rec in found:
         pos = rec.mention.start
-        holder = next((a for a in doc.articles if a.start <= pos < a.end), None)
+        holder = holder_of(pos)
         art = holder.index if holder is not None else None
         if not rec.county_code:
             key = id(holder) if holder is not None else 0

@@ -9,15 +9,15 @@ unsure ones are kept as 未编码.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import lru_cache
 
 from pipeline.learn.policy_tools import NONE, PolicyToolModel
 from pipeline.lexicon import LazyPattern, load
 from pipeline.model import Article, Clause, Document
+from pipeline.structure import article_finder
 from pipeline.text.chars import COMMA, SENT_END
 from pipeline.text.numbering import ENUM_RE
 from pipeline.text.segment import trimmed_sentences
@@ -138,28 +138,12 @@ def _section_path(
     doc: Document, pos: int, find: Callable[[int], Article | None] | None = None
 ) -> tuple[int | None, str]:
     """(article index, heading path ``一、主要做法 > （一）…``) of normalized position ``pos``; ``find``: the
-    article holding a position (:func:`_article_finder` of the document's articles; else they are scanned)."""
+    article holding a position (:func:`structure.article_finder` of the document's articles; else they are scanned)."""
     art = find(pos) if find is not None else next((a for a in doc.articles if a.start <= pos < a.end), None)
     if art is None:
         return None, ""
     heads = sorted((s for s in art.sections if s.start <= pos < s.end), key=lambda s: (s.level, s.start))
     return art.index, " > ".join(s.heading.strip() for s in heads if s.heading.strip())
-
-
-def _article_finder(articles: Sequence[Article]) -> Callable[[int], Article | None]:
-    """The first of ``articles`` that holds a position, as a scan finds it: by bisection when they follow one
-    another without overlapping (as structure makes them; a file of hundreds of articles no longer costs a scan
-    of them all per clause), else by that scan."""
-    arts = list(articles)
-    if not all(a.start <= a.end <= b.start for a, b in itertools.pairwise(arts)):
-        return lambda pos: next((a for a in arts if a.start <= pos < a.end), None)
-    starts = [a.start for a in arts]
-
-    def find(pos: int) -> Article | None:
-        k = bisect.bisect_right(starts, pos) - 1
-        return arts[k] if k >= 0 and pos < arts[k].end else None
-
-    return find
 
 
 def code_clauses(doc: Document, model: PolicyToolModel) -> list[Clause]:
@@ -171,7 +155,7 @@ def code_clauses(doc: Document, model: PolicyToolModel) -> list[Clause]:
         return []
     preds = model.predict([text[a:b] for a, b in spans])
     out: list[Clause] = []
-    find = _article_finder(doc.articles)
+    find = article_finder(doc.articles)
     for (a, b), p in zip(spans, preds, strict=True):
         if p["tool"] == NONE:
             continue

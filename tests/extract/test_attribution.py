@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.extract.attribution import article_of, attribute, clause_county
+from pipeline.extract.attribution import NAME_SCAN_FROM, CountyNames, article_of, attribute, clause_county
 from pipeline.model import Article, Document, Figure, Measure, Place
 from tests.records import mention
 
@@ -80,3 +82,34 @@ def test_a_short_piece_keeps_the_documents_county() -> None:
     fig = _figure(doc, "导读", 1)
     attribute(doc, [_place(doc, "台江县", "522630", True)], [fig], [])
     assert fig.county_code == "522630"
+
+
+def _names_in_clause_old(counties: list[Place], clause: str) -> str:
+    """The per-name expression CountyNames replaces (the reference)."""
+    named = [(clause.rfind(p.name), p.adcode) for p in counties if p.name and p.name in clause]
+    return max(named)[1] if named else ""
+
+
+_NAME = st.text(alphabet="甲乙丙县区", min_size=0, max_size=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(_NAME, st.sampled_from(["100001", "100002", "100003", "200001"])), max_size=20),
+    st.text(alphabet="甲乙丙县区，", max_size=30),
+)
+def test_county_names_equal_the_per_name_scan(named: list[tuple[str, str]], clause: str) -> None:
+    counties = [Place(mention("d", 0, text=n or "x"), n, n, code, "county") for n, code in named]
+    assert CountyNames(counties).last_named(clause) == _names_in_clause_old(counties, clause)
+
+
+def test_many_counties_are_looked_up_by_substring(make_doc: Callable[..., Document]) -> None:
+    doc = make_doc("各县调研\n一县新建大棚100个，邻近的从江县新建大棚300个。", "a")
+    filler = [_place(doc, f"测试{i}县", f"9900{i:02d}", False) for i in range(NAME_SCAN_FROM + 2)]
+    places = [*filler, _place(doc, "从江县", "522633", False), _place(doc, "江县", "522699", False)]
+    names = CountyNames(places)
+    assert len(names.counties) >= NAME_SCAN_FROM  # the substring path
+    at = doc.text.index("300个")
+    assert clause_county(doc, names, at) == "522699"  # 江县 starts last (inside 从江县): as the per-name rfind
+    assert clause_county(doc, names, at) == _names_in_clause_old(places, "邻近的从江县新建大棚")
+    assert clause_county(doc, names, doc.text.index("100个")) == ""

@@ -131,8 +131,9 @@ spans = st.lists(st.tuples(st.integers(0, 60), st.integers(0, 15)), max_size=8)
 @settings(max_examples=300, deadline=None)
 @given(spans, st.booleans(), st.lists(st.integers(-2, 80), min_size=1, max_size=20))
 def test_article_finder_equals_the_scan(raw: list[tuple[int, int]], chain: bool, positions: list[int]) -> None:
-    from pipeline.extract.clauses import _article_finder, _section_path
+    from pipeline.extract.clauses import _section_path
     from pipeline.model import Article, Section
+    from pipeline.structure import article_finder
 
     arts: list[Article] = []
     at = 0
@@ -143,7 +144,7 @@ def test_article_finder_equals_the_scan(raw: list[tuple[int, int]], chain: bool,
         at = start + n
     doc = _doc("x" * 90)
     doc.articles = arts
-    find = _article_finder(arts)
+    find = article_finder(arts)
     for pos in positions:
         assert find(pos) is next((a for a in arts if a.start <= pos < a.end), None)
         assert _section_path(doc, pos, find) == _old_section_path(doc, pos) == _section_path(doc, pos)
