@@ -179,37 +179,31 @@ class HybridTokenizer(jieba.Tokenizer):
         if cut_all or not HMM or use_paddle or not isinstance(sentence, str):
             yield from super().cut(sentence, cut_all=cut_all, HMM=HMM, use_paddle=use_paddle)
             return
-        memo = self._blocks
+        memo, block = self._blocks, self._block
         for blk in jieba.re_han_default.split(sentence):
-            if not blk:
-                continue
-            words = memo.get(blk)
-            if words is None:
-                words = self._cut_block(blk)
-                if len(memo) >= BLOCK_MEMO:
-                    for old in list(itertools.islice(memo, BLOCK_MEMO // 2)):
-                        del memo[old]
-                memo[blk] = words
-            yield from words
+            if blk:
+                yield from memo.get(blk) or block(blk)
 
     def words(self, text: str) -> list[str]:
         """``[w for w in self.cut(text) if w]`` built a block at a time (``list.extend`` of each block's kept
         words) rather than a word at a time through the generator."""
         out: list[str] = []
         extend = out.extend
-        memo = self._blocks
+        memo, block = self._blocks, self._block
         for blk in jieba.re_han_default.split(text):
-            if not blk:
-                continue
-            words = memo.get(blk)
-            if words is None:
-                words = self._cut_block(blk)
-                if len(memo) >= BLOCK_MEMO:
-                    for old in list(itertools.islice(memo, BLOCK_MEMO // 2)):
-                        del memo[old]
-                memo[blk] = words
-            extend(words)
+            if blk:
+                extend(memo.get(blk) or block(blk))
         return [w for w in out if w] if "" in out else out
+
+    def _block(self, blk: str) -> tuple[str, ...]:
+        """A block's words, cut once and kept (the oldest half of the memo dropped when it is full)."""
+        memo = self._blocks
+        words = self._cut_block(blk)
+        if len(memo) >= BLOCK_MEMO:
+            for old in list(itertools.islice(memo, BLOCK_MEMO // 2)):
+                del memo[old]
+        memo[blk] = words
+        return words
 
     def _cut_block(self, blk: str) -> tuple[str, ...]:
         """One of jieba's blocks cut: by jieba-rs when it is Chinese characters only, else by jieba."""

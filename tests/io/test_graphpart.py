@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import networkx as nx
 import pytest
 
 from pipeline.io import writers
@@ -18,17 +17,7 @@ from pipeline.io.graphpart import PartFailed, StoreRows, write_graph_part
 from pipeline.io.graphspool import temporary_file
 from pipeline.io.parallel_write import Background
 from pipeline.io.store import write_duckdb
-
-
-def _graph() -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph()
-    g.add_node("County:1", type="County", label="甲县", adcode="1")
-    g.add_node("Doc:a", type="Document", label="报告 <a> & =1", year=2020)
-    g.add_node("Figure:a:3", type="Figure", label="增收", value=12.5, unit="", start=3, end=7)
-    g.add_edge("Doc:a", "County:1", relation="mentions", doc_id="a", start=0, end=2)
-    g.add_edge("Doc:a", "County:1", relation="mentions", doc_id="a", start=9, end=11)
-    g.add_edge("Doc:a", "Figure:a:3", relation="reports", doc_id="a", start=3, end=7, weight=1.0)
-    return g
+from tests.io.test_graph_once import _graph
 
 
 class _Graph:
