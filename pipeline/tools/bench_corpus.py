@@ -200,12 +200,19 @@ def _peak_rss_mb() -> tuple[float, float]:
 
 
 def measure_extract(
-    corpus: Path, out: Path, trace_memory: bool = False, workers: int | None = None, models_dir: Path | None = None
+    corpus: Path,
+    out: Path,
+    trace_memory: bool = False,
+    workers: int | None = None,
+    models_dir: Path | None = None,
+    preload: bool = True,
 ) -> dict[str, Any]:
     """Run ``extract`` (``run_corpus``) in this process and time it: the model load, the document phase split
     into ingest / prepare / nlp (per-document sums; ingest is the rest of the phase, in a sequential run), then
     each later stage (corpus stages, writing outputs) up to the end; pages, text size, peak RSS. With
-    ``trace_memory``, tracemalloc's biggest holders when writing starts and its peak (slow: a diagnosis)."""
+    ``trace_memory``, tracemalloc's biggest holders when writing starts and its peak (slow: a diagnosis).
+    ``preload=False``: the models are not loaded first (``run_corpus`` loads them only when a document or a stage
+    needs them), as in the unchanged re-run a user meets, which needs none."""
     t_start = time.perf_counter()
     from pipeline.config import Config
     from pipeline.resources import worker_resources
@@ -219,7 +226,8 @@ def measure_extract(
     cfg = replace(cfg, workers=cfg.workers if workers is None else workers)
     cfg = replace(cfg, models_dir=str(models_dir) if models_dir is not None else cfg.models_dir)
     t0 = time.perf_counter()
-    worker_resources(cfg.models_dir)  # loaded once per process; timed apart from the documents
+    if preload:
+        worker_resources(cfg.models_dir)  # loaded once per process; timed apart from the documents
     t_models = time.perf_counter() - t0
     marks: list[tuple[str, float]] = []
     top: list[str] = []
@@ -285,10 +293,16 @@ def measure_extract(
 
 
 def run_extract_process(
-    corpus: Path, out: Path, trace_memory: bool = False, workers: int | None = None, models_dir: Path | None = None
+    corpus: Path,
+    out: Path,
+    trace_memory: bool = False,
+    workers: int | None = None,
+    models_dir: Path | None = None,
+    preload: bool = True,
 ) -> dict[str, Any]:
     """``measure_extract`` in a fresh Python process (its own start-up and peak RSS); adds ``wall_seconds``."""
     cmd = [sys.executable, "-m", "pipeline.tools.bench_corpus", str(corpus), str(out)]
+    cmd += [] if preload else ["--no-preload"]
     cmd += ["--models-dir", str(models_dir)] if models_dir is not None else []
     cmd += ["--trace-memory"] if trace_memory else []
     cmd += ["--workers", str(workers)] if workers is not None else []
@@ -426,7 +440,7 @@ def bench_corpus(
     gen = generate_corpus(source, corpus, n_docs, models_dir, seed=seed)
     gen_s = time.perf_counter() - t0
     first = extract(corpus, out, trace_memory=trace_memory, workers=workers, models_dir=models_dir)
-    again = extract(corpus, out, workers=workers, models_dir=models_dir)
+    again = extract(corpus, out, workers=workers, models_dir=models_dir, preload=False)  # as `extract` re-runs it
     wall = first["wall_seconds"]
     stats: dict[str, Any] = {
         "docs": first["docs"],
@@ -483,9 +497,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trace-memory", action="store_true")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--models-dir", type=Path, default=None)
+    ap.add_argument("--no-preload", dest="preload", action="store_false", help="do not load the models first")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    res = measure_extract(args.corpus, args.out, args.trace_memory, args.workers, args.models_dir)
+    res = measure_extract(args.corpus, args.out, args.trace_memory, args.workers, args.models_dir, args.preload)
     sys.stdout.write(_RESULT_PREFIX + json.dumps(res, ensure_ascii=False) + "\n")
     return 0
 
