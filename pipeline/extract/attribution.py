@@ -10,42 +10,43 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from pipeline.model import Article, Document, Figure, Measure, Place
 from pipeline.structure import article_finder
 from pipeline.text.segment import clause_start
 
 MIN_OTHER_ARTICLE_CHARS = 200  # as places.MIN_ARTICLE_CHARS: a shorter piece is the main article's
-NAME_SCAN_FROM = 8  # counties in a document from which a clause's substrings are looked up instead of each name
+NAME_SCAN_FROM = 8  # counties in a document from which a clause is read by one automaton instead of each name
 
 
 class CountyNames:
     """The counties of a document, for :func:`clause_county` on each of its figures: with a few, each name is
-    looked for in the clause; with many (a file of hundreds of county reports), the clause's substrings of the
-    names' lengths are looked up, so a figure's cost no longer grows with the number of counties."""
+    looked for in the clause; with many (a file of hundreds of county reports), one Aho-Corasick pass over the
+    clause finds them all, so a figure's cost no longer grows with the number of counties."""
 
     def __init__(self, counties: Sequence[Place]) -> None:
         self.counties = [p for p in counties if p.name]
-        self.codes: dict[str, list[str]] = {}
-        for p in self.counties:
-            self.codes.setdefault(p.name, []).append(p.adcode)
-        self.lengths = sorted({len(n) for n in self.codes})
-        self.firsts = frozenset(n[0] for n in self.codes)  # a position no name starts with is passed over
+        self.auto: Any = None
+        if len(self.counties) >= NAME_SCAN_FROM:
+            import ahocorasick
+
+            best: dict[str, str] = {}  # name → its greatest adcode (two counties may share a short name)
+            for p in self.counties:
+                best[p.name] = max(best.get(p.name, p.adcode), p.adcode)
+            self.auto = ahocorasick.Automaton()
+            for name, code in best.items():
+                self.auto.add_word(name, (len(name), code))
+            self.auto.make_automaton()
 
     def last_named(self, clause: str) -> str:
-        """The adcode of the county named last in ``clause`` (the greater adcode where two names end the same
-        way: as ``max`` over ``(clause.rfind(name), adcode)``); "" when it names none."""
-        if len(self.counties) < NAME_SCAN_FROM:
+        """The adcode of the county named last in ``clause`` (the greater adcode where two names start at the same
+        place: as ``max`` over ``(clause.rfind(name), adcode)``); "" when it names none."""
+        if self.auto is None:
             named = [(clause.rfind(p.name), p.adcode) for p in self.counties if p.name in clause]
             return max(named)[1] if named else ""
-        codes, firsts = self.codes, self.firsts
-        for i in range(len(clause) - 1, -1, -1):  # the last start holding a name wins; then the greatest adcode
-            if clause[i] not in firsts:
-                continue
-            found = [c for n in self.lengths if (c := codes.get(clause[i : i + n])) is not None]
-            if found:
-                return max(max(c) for c in found)
-        return ""
+        found = [(end - n + 1, code) for end, (n, code) in self.auto.iter(clause)]  # every occurrence, overlaps too
+        return max(found)[1] if found else ""
 
 
 def clause_county(doc: Document, counties: Sequence[Place] | CountyNames, pos: int) -> str:

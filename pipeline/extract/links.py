@@ -283,7 +283,6 @@ class LinkContext:
     occurrences: dict[str, int] = field(default_factory=dict)  # name → times it occurs in the article, on first use
     roles: dict[int, str] = field(default_factory=dict)  # stretch of ``section_bounds`` → ``_role_at``, on first use
     paras: dict[tuple[int, int], Counter[str]] = field(default_factory=dict)  # paragraph → names counted in it
-    mention_views: dict[tuple[int, int], _Mention] = field(default_factory=dict)  # (start, end) → what it reads
     unnamed: dict[tuple[int, int], bool] = field(default_factory=dict)  # span → ``_unnamed_means``
     word_index: dict[str, _WordIndex] = field(default_factory=dict)  # cue words' occurrences, on first use
     names: dict[str, _Name] = field(default_factory=dict)  # name → what every pair of it reads, on first use
@@ -680,23 +679,20 @@ class _Mention:
 
 
 def _mention_view(ctx: LinkContext, ms: int, me: int) -> _Mention:
-    key = (ms, me)
-    got = ctx.mention_views.get(key)
-    if got is None:
-        text = ctx.doc.text
-        colon = _LIST_COLON.match(text, me)
-        got = ctx.mention_views[key] = _Mention(
-            _para_index(ctx, ms),
-            _sent_index(ctx, ms),
-            bool(_COORDINATED.match(text, me) and _starts_at(ctx, _skip_quotes(text, me))),
-            _joined_before(text, ctx, ms),
-            bool(_AS_MANNER.match(text, me)),
-            bool(_NAMED_HEAD.match(text, me)),
-            colon.end() if colon is not None else -1,
-            ms >= 4 and _COORDINATED.match(text, ms - 4, ms) is not None,
-            ms >= 8 and _MEANS.search(text[ms - 8 : ms]) is not None,
-        )
-    return got
+    """What the features read at the mention ``text[ms:me]`` (kept in its practice's ``_Own.views``)."""
+    text = ctx.doc.text
+    colon = _LIST_COLON.match(text, me)
+    return _Mention(
+        _para_index(ctx, ms),
+        _sent_index(ctx, ms),
+        bool(_COORDINATED.match(text, me) and _starts_at(ctx, _skip_quotes(text, me))),
+        _joined_before(text, ctx, ms),
+        bool(_AS_MANNER.match(text, me)),
+        bool(_NAMED_HEAD.match(text, me)),
+        colon.end() if colon is not None else -1,
+        ms >= 4 and _COORDINATED.match(text, ms - 4, ms) is not None,
+        ms >= 8 and _MEANS.search(text[ms - 8 : ms]) is not None,
+    )
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ import itertools
 import logging
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -384,24 +385,31 @@ def _articles(doc: Document) -> list[tuple[int, int, str]]:
 def _focal(doc: Document, hits: list[_Hit]) -> set[str]:
     """Adcodes of the county (or counties) the document is about: each substantial article votes for its own,
     so a magazine page with three county reports has three focal counties."""
-    arts = _articles(doc)
-    county = [h for h in hits if h.entry.level == "county"]
-    starts = [h.start for h in county]
-    # in text order (as the matcher gives them), an article's county hits are one bisected slice, not a scan of
-    # every hit per article (a long file holds hundreds of articles)
-    ordered = all(a <= b for a, b in itertools.pairwise(starts))
-    # the same for the prefecture hits each article counts (else a scan of every hit per article)
-    pref = [h for h in hits if h.entry.level == "prefecture"]
-    pstarts = [h.start for h in pref]
-    pref_ordered = all(a <= b for a, b in itertools.pairwise(pstarts))
+    county, pref = _level_slices(hits, "county"), _level_slices(hits, "prefecture")
     focal: set[str] = set()
-    for i, (a_start, a_end, title) in enumerate(arts):
-        inside = county[bisect.bisect_left(starts, a_start) : bisect.bisect_left(starts, a_end)] if ordered else None
-        pref_inside = (
-            pref[bisect.bisect_left(pstarts, a_start) : bisect.bisect_left(pstarts, a_end)] if pref_ordered else None
+    for i, (a_start, a_end, title) in enumerate(_articles(doc)):
+        focal |= _focal_in(
+            doc,
+            hits,
+            a_start,
+            a_end,
+            title,
+            fallback=i == 0,
+            inside=county(a_start, a_end),
+            pref_inside=pref(a_start, a_end),
         )
-        focal |= _focal_in(doc, hits, a_start, a_end, title, fallback=i == 0, inside=inside, pref_inside=pref_inside)
     return focal
+
+
+def _level_slices(hits: list[_Hit], level: str) -> Callable[[int, int], list[_Hit] | None]:
+    """The hits of ``level`` starting in [a, b): in text order (as the matcher gives them) one bisected slice, not a
+    scan of every hit per article (a long file holds hundreds of articles); None when out of order (the caller
+    scans)."""
+    of_level = [h for h in hits if h.entry.level == level]
+    starts = [h.start for h in of_level]
+    if not all(a <= b for a, b in itertools.pairwise(starts)):
+        return lambda a, b: None
+    return lambda a, b: of_level[bisect.bisect_left(starts, a) : bisect.bisect_left(starts, b)]
 
 
 def _focal_in(

@@ -108,7 +108,7 @@ def test_many_counties_are_looked_up_by_substring(make_doc: Callable[..., Docume
     filler = [_place(doc, f"测试{i}县", f"9900{i:02d}", False) for i in range(NAME_SCAN_FROM + 2)]
     places = [*filler, _place(doc, "从江县", "522633", False), _place(doc, "江县", "522699", False)]
     names = CountyNames(places)
-    assert len(names.counties) >= NAME_SCAN_FROM  # the substring path
+    assert len(names.counties) >= NAME_SCAN_FROM  # the automaton path
     at = doc.text.index("300个")
     assert clause_county(doc, names, at) == "522699"  # 江县 starts last (inside 从江县): as the per-name rfind
     assert clause_county(doc, names, at) == _names_in_clause_old(places, "邻近的从江县新建大棚")
